@@ -1,0 +1,50 @@
+import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { COMMANDS } from './registry.js';
+import { handleError } from './shared/output.js';
+import { forwardToTaskMaster } from './forward.js';
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** Entry point: builds the program, loading only the invoked subcommand's module. */
+export async function run(argv: string[]): Promise<void> {
+  const args = argv.slice(2);
+  const json = args.includes('--json');
+  const debug = args.includes('--debug') || process.env.TML_DEBUG === '1';
+  const program = new Command('task-master-local')
+    .description('task-master on local LLMs (Ollama, LM Studio, LocalAI, OpenAI-compatible servers)')
+    .version(version(), '-V, --version')
+    .option('--debug', 'print stack traces for unexpected errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .enablePositionalOptions()
+    .exitOverride();
+  program.addHelpText(
+    'after',
+    '\nOther commands (list, next, show, set-status, expand, …) are forwarded to an installed task-master.',
+  );
+
+  const first = args.find((a) => !a.startsWith('-'));
+  const entry = COMMANDS.find((c) => c.name === first);
+  try {
+    if (entry) {
+      (await entry.load()).register(program);
+    } else {
+      for (const c of COMMANDS) program.command(c.name).description(c.description);
+      if (first && !args.slice(0, args.indexOf(first)).some((a) => a === '--help' || a === '-h')) {
+        process.exitCode = await forwardToTaskMaster(args, process.cwd());
+        return;
+      }
+    }
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // help and version exit with 0; usage errors were already printed by commander
+      process.exitCode = e.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    process.exitCode = handleError(e, { json, debug });
+  }
+}

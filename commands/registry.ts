@@ -1,0 +1,12 @@
+import type { Command } from 'commander';
+
+/** A subcommand, loaded only when invoked so that --help and health stay fast. */
+export interface CommandEntry {
+  name: string;
+  description: string;
+  load: () => Promise<{ register: (program: Command) => void }>;
+}
+
+/** Every subcommand we implement. Anything else is forwarded to task-master. */
+export const COMMANDS: CommandEntry[] = [
+];

@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import { DEPLOYMENT_MODES, PROVIDER_KINDS, TASK_TYPES } from '../models/types.js';
+
+/** One task-master role, exactly as task-master writes it (unknown keys kept). */
+export const RoleConfigSchema = z.looseObject({
+  provider: z.string().min(1),
+  modelId: z.string().min(1),
+  maxTokens: z.number().int().positive().optional(),
+  temperature: z.number().min(0).max(2).optional(),
+  baseURL: z.string().optional(),
+});
+export type RoleConfig = z.infer<typeof RoleConfigSchema>;
+
+export const ROLES = ['main', 'research', 'fallback'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** A registry entry: an alias such as `local-llama3` for a model on a server. */
+export const ModelEntrySchema = z.object({
+  provider: z.enum(PROVIDER_KINDS),
+  model: z.string().min(1),
+  endpoint: z.string().optional(),
+  capabilities: z.array(z.enum(TASK_TYPES)).optional(),
+  contextLength: z.number().int().positive().optional(),
+  tier: z.enum(['SMALL', 'MEDIUM', 'LARGE']).optional(),
+  embedding: z.boolean().optional(),
+});
+export type ModelEntry = z.infer<typeof ModelEntrySchema>;
+
+export const ServersSchema = z.object({
+  ollama: z.string().default('http://127.0.0.1:11434'),
+  lmstudio: z.string().default('http://127.0.0.1:1234/v1'),
+  localai: z.string().default('http://127.0.0.1:8080/v1'),
+  /** Extra OpenAI-compatible servers (llama.cpp server, vLLM, …). */
+  openaiCompatible: z.array(z.string()).default([]),
+});
+
+/** Our own section of task-master's config.json; task-master ignores it. */
+export const LocalSectionSchema = z.object({
+  mode: z.enum(DEPLOYMENT_MODES).default('LOCAL_ONLY'),
+  registry: z.record(z.string(), ModelEntrySchema).default({}),
+  /** Hosts (names or IPs) counted as local besides loopback and private ranges. */
+  trustedHosts: z.array(z.string()).default([]),
+  servers: ServersSchema.default(ServersSchema.parse({})),
+  /** Which servers to probe in discovery. */
+  discover: z.array(z.enum(['ollama', 'lmstudio', 'localai'])).default(['ollama', 'lmstudio', 'localai']),
+  /** Concurrent requests per provider endpoint. */
+  concurrency: z.number().int().min(1).max(64).default(4),
+  timeouts: z
+    .object({
+      /** Whole request, first byte to last; cold loads can take minutes on CPU. */
+      requestMs: z.number().int().positive().default(600_000),
+      /** Gap between two streamed chunks before the call is considered hung. */
+      idleMs: z.number().int().positive().default(180_000),
+      /** Discovery and health probes. */
+      probeMs: z.number().int().positive().default(1_500),
+    })
+    .default({ requestMs: 600_000, idleMs: 180_000, probeMs: 1_500 }),
+  retries: z.number().int().min(0).max(10).default(2),
+  /** Alias or model id for embeddings; unset = first discovered embedding model, else the offline embedder. */
+  embeddingModel: z.string().optional(),
+  embeddingBatchSize: z.number().int().min(1).max(2048).default(64),
+  cache: z.boolean().default(true),
+  keepAlive: z.string().default('10m'),
+  /** Opt-in: choose among eligible models from learned statistics (Thompson sampling). */
+  learnedRouting: z.boolean().default(false),
+  /** Let recovery pull missing Ollama models. */
+  allowPull: z.boolean().default(false),
+  /** Directories scanned for GGUF files (embedded provider). */
+  modelDirs: z.array(z.string()).default([]),
+  /** Threads for the embedded provider; 0 = physical cores. */
+  threads: z.number().int().min(0).default(0),
+});
+export type LocalSection = z.infer<typeof LocalSectionSchema>;
+
+/** task-master's config.json: we validate what we read and keep every key we do not own. */
+export const TaskMasterConfigSchema = z.looseObject({
+  models: z
+    .looseObject({
+      main: RoleConfigSchema.optional(),
+      research: RoleConfigSchema.optional(),
+      fallback: RoleConfigSchema.optional(),
+    })
+    .optional(),
+  global: z.looseObject({}).optional(),
+  local: LocalSectionSchema.optional(),
+});
+export type TaskMasterConfig = z.infer<typeof TaskMasterConfigSchema>;
+
+/** The effective configuration after defaults < file < env < flags. */
+export interface ResolvedConfig {
+  projectRoot: string;
+  configPath: string;
+  /** Path of the SQLite file. */
+  dbPath: string;
+  roles: Partial<Record<Role, RoleConfig>>;
+  local: LocalSection;
+  /** The raw file content (unknown keys included), or {} when there is no file. */
+  raw: Record<string, unknown>;
+  fileExists: boolean;
+  /** Where each overridden setting came from, e.g. { mode: 'env TASKMASTER_LOCAL_LLM' }. */
+  sources: Record<string, string>;
+  warnings: string[];
+}

@@ -1,0 +1,108 @@
+/**
+ * Errors that reach users. Every error the core throws on purpose is an AppError with a stable
+ * `code`, a one-line `message` and an actionable `hint`. The CLI prints `error: <message>` and
+ * `hint: <hint>` and maps `exitCode`; anything that is not an AppError is a bug.
+ */
+export type ErrorCode =
+  | 'CONFIG_INVALID'
+  | 'CONFIG_PARSE'
+  | 'USAGE'
+  | 'NOT_FOUND'
+  | 'VALIDATION'
+  | 'PROVIDER_UNREACHABLE'
+  | 'PROVIDER_ERROR'
+  | 'MODEL_NOT_FOUND'
+  | 'MODEL_OUTPUT_INVALID'
+  | 'NO_MODEL_AVAILABLE'
+  | 'PRIVACY_REFUSED'
+  | 'TIMEOUT'
+  | 'ABORTED'
+  | 'CIRCUIT_OPEN'
+  | 'STORAGE'
+  | 'TASKS_FILE'
+  | 'CONFLICT'
+  | 'FORWARD'
+  | 'INTERNAL';
+
+export interface AppErrorOptions {
+  hint?: string;
+  cause?: unknown;
+  /** Structured facts for --json output, failure records and diagnosis. */
+  details?: Record<string, unknown>;
+}
+
+/** Base class of every deliberate error in task-master-local. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly hint?: string;
+  readonly details?: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, opts: AppErrorOptions = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.hint = opts.hint;
+    this.details = opts.details;
+  }
+
+  /** Exit code the CLI uses for this error (2 = bad input/usage, 1 = everything else). */
+  get exitCode(): number {
+    return EXIT_CODES[this.code] ?? 1;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { code: this.code, message: this.message, hint: this.hint, details: this.details };
+  }
+}
+
+const EXIT_CODES: Partial<Record<ErrorCode, number>> = {
+  USAGE: 2,
+  CONFIG_INVALID: 2,
+  CONFIG_PARSE: 2,
+  VALIDATION: 2,
+  NOT_FOUND: 2,
+  CONFLICT: 2,
+  PRIVACY_REFUSED: 3,
+  PROVIDER_UNREACHABLE: 4,
+  MODEL_NOT_FOUND: 4,
+  NO_MODEL_AVAILABLE: 4,
+  ABORTED: 130,
+};
+
+/** config.json or flags are wrong. */
+export class ConfigError extends AppError {}
+/** User input (argv, files, specs) is wrong. */
+export class ValidationError extends AppError {
+  constructor(message: string, opts: AppErrorOptions = {}) {
+    super('VALIDATION', message, opts);
+  }
+}
+/** A model server failed: unreachable, HTTP error, bad stream, timeout. */
+export class ProviderError extends AppError {
+  /** HTTP status when the server answered with one. */
+  readonly status?: number;
+  /** Whether retrying the same call may succeed (5xx, 429, 503 busy, network resets). */
+  readonly retryable: boolean;
+  constructor(
+    code: ErrorCode,
+    message: string,
+    opts: AppErrorOptions & { status?: number; retryable?: boolean } = {},
+  ) {
+    super(code, message, opts);
+    this.status = opts.status;
+    this.retryable = opts.retryable ?? false;
+  }
+}
+/** The SQLite file or task-master's files could not be read or written. */
+export class StorageError extends AppError {}
+
+export function isAppError(e: unknown): e is AppError {
+  return e instanceof AppError;
+}
+
+/** True when `e` is an abort (AbortSignal fired), whatever library raised it. */
+export function isAbortError(e: unknown): boolean {
+  if (e instanceof AppError) return e.code === 'ABORTED';
+  const name = (e as { name?: string } | null)?.name;
+  return name === 'AbortError' || name === 'TimeoutError';
+}

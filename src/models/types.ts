@@ -1,0 +1,238 @@
+import type { ZodType } from 'zod';
+
+/** What a model call is for; routing picks models by it. */
+export const TaskType = {
+  GENERAL: 'GENERAL',
+  RESEARCH: 'RESEARCH',
+  CODE_GENERATION: 'CODE_GENERATION',
+  ANALYSIS: 'ANALYSIS',
+  PLANNING: 'PLANNING',
+  OPTIMIZATION: 'OPTIMIZATION',
+} as const;
+export type TaskType = (typeof TaskType)[keyof typeof TaskType];
+export const TASK_TYPES = Object.values(TaskType) as TaskType[];
+
+/** Where model calls may go. LOCAL_ONLY refuses every non-local host before a socket opens. */
+export const DeploymentMode = {
+  LOCAL_ONLY: 'LOCAL_ONLY',
+  EXTERNAL_ONLY: 'EXTERNAL_ONLY',
+  HYBRID: 'HYBRID',
+  LOCAL_PREFERRED: 'LOCAL_PREFERRED',
+  EXTERNAL_PREFERRED: 'EXTERNAL_PREFERRED',
+} as const;
+export type DeploymentMode = (typeof DeploymentMode)[keyof typeof DeploymentMode];
+export const DEPLOYMENT_MODES = Object.values(DeploymentMode) as DeploymentMode[];
+
+/** Rough size/quality class of a model; routing sends complex work to higher tiers. */
+export const ModelTier = { SMALL: 'SMALL', MEDIUM: 'MEDIUM', LARGE: 'LARGE' } as const;
+export type ModelTier = (typeof ModelTier)[keyof typeof ModelTier];
+
+/** Kinds of model server / runtime. localai, lmstudio and openai-compatible share one wire protocol. */
+export const ProviderKind = {
+  OLLAMA: 'ollama',
+  LMSTUDIO: 'lmstudio',
+  LOCALAI: 'localai',
+  OPENAI_COMPATIBLE: 'openai-compatible',
+  LLAMA_CPP: 'llama-cpp',
+  ANTHROPIC: 'anthropic',
+  OPENAI: 'openai',
+  PERPLEXITY: 'perplexity',
+} as const;
+export type ProviderKind = (typeof ProviderKind)[keyof typeof ProviderKind];
+export const PROVIDER_KINDS = Object.values(ProviderKind) as ProviderKind[];
+export const EXTERNAL_PROVIDER_KINDS: readonly ProviderKind[] = ['anthropic', 'openai', 'perplexity'];
+
+/** A model the tool can call: a registry entry, a task-master role, or a discovered model. */
+export interface ModelRef {
+  alias: string;
+  provider: ProviderKind;
+  model: string;
+  /** Server base URL without API suffix, e.g. http://127.0.0.1:11434 or http://127.0.0.1:1234/v1 for OpenAI-style. */
+  endpoint?: string;
+  capabilities: TaskType[];
+  contextLength?: number;
+  tier?: ModelTier;
+  /** True when the host is loopback, private, trusted, or the provider is embedded. */
+  local: boolean;
+  /** Embedding model (used for embed(), never for chat). */
+  embedding?: boolean;
+  maxTokens?: number;
+  temperature?: number;
+}
+
+export type ChatRole = 'system' | 'user' | 'assistant';
+export interface ChatMessage {
+  role: ChatRole;
+  content: string;
+}
+
+export interface ChatRequest {
+  model: string;
+  messages: ChatMessage[];
+  /** JSON Schema for structured output (Ollama `format`, OpenAI `response_format.json_schema`). */
+  jsonSchema?: Record<string, unknown>;
+  temperature?: number;
+  maxTokens?: number;
+  /** Context window to ask for (Ollama num_ctx); keep constant per model to avoid reloads. */
+  contextLength?: number;
+  seed?: number;
+}
+
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+/** One piece of a streamed answer: text deltas, then one final chunk with usage and finish reason. */
+export type ChatChunk =
+  | { type: 'delta'; text: string }
+  | { type: 'done'; usage: Usage; finishReason?: 'stop' | 'length' | string };
+
+export interface DiscoveredModel {
+  provider: ProviderKind;
+  endpoint: string;
+  /** Exact id as the server names it (e.g. llama3.2:latest). */
+  model: string;
+  sizeBytes?: number;
+  contextLength?: number;
+  family?: string;
+  parameterSize?: string;
+  quantization?: string;
+  /** Server-reported capabilities, normalised: 'completion' | 'embedding' | 'tools' | 'vision' | 'thinking'. */
+  capabilities: string[];
+  embedding: boolean;
+  /** For embedded GGUF files: path on disk. */
+  path?: string;
+}
+
+export interface ProviderHealth {
+  ok: boolean;
+  endpoint: string;
+  version?: string;
+  latencyMs: number;
+  error?: string;
+  hint?: string;
+}
+
+/** One per server kind; knows nothing of modes, routing or caching. Only UnifiedModelAPI calls it. */
+export interface ModelProvider {
+  readonly kind: ProviderKind;
+  readonly endpoint: string;
+  listModels(signal?: AbortSignal): Promise<DiscoveredModel[]>;
+  chat(req: ChatRequest, signal?: AbortSignal): AsyncIterable<ChatChunk>;
+  embed(model: string, texts: string[], signal?: AbortSignal): Promise<number[][]>;
+  health(signal?: AbortSignal): Promise<ProviderHealth>;
+  /** Context length of a model if the server can tell (Ollama /api/show). */
+  contextLength?(model: string, signal?: AbortSignal): Promise<number | undefined>;
+}
+
+export interface ProgressEvent {
+  type: string;
+  [k: string]: unknown;
+}
+
+export interface TaskRequest {
+  type: TaskType;
+  /** 1-10; routes harder work to higher tiers. */
+  complexity?: number;
+  messages: ChatMessage[];
+  /** Alias or model id to use first; overrides routing (still guarded by the mode). */
+  model?: string;
+  /** Only this model, no fallback chain (e.g. --require-model with --model). */
+  strictModel?: boolean;
+  /** Prompt id@version, recorded with metrics and experiences. */
+  promptId?: string;
+  temperature?: number;
+  maxTokens?: number;
+  noCache?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (e: ProgressEvent) => void;
+  /** Component name for metrics (e.g. 'prd', 'research'). */
+  component?: string;
+}
+
+export interface Attempt {
+  model: string;
+  provider: ProviderKind;
+  ok: boolean;
+  error?: string;
+  errorCode?: string;
+  durationMs: number;
+  /** 'reask' when this attempt re-asked after a validation failure. */
+  kind?: 'first' | 'retry' | 'reask' | 'fallback';
+}
+
+export interface Answer<T> {
+  value: T;
+  model: ModelRef;
+  usage: Usage;
+  durationMs: number;
+  cached: boolean;
+  attempts: Attempt[];
+  /** Raw text the model produced (after think/fence stripping). */
+  text?: string;
+}
+
+export interface EmbedOptions {
+  model?: string;
+  signal?: AbortSignal;
+  batchSize?: number;
+  noCache?: boolean;
+}
+
+export interface EmbedResult {
+  vectors: number[][];
+  model: ModelRef;
+  dimension: number;
+  /** Number of provider embed calls made. */
+  calls: number;
+}
+
+/** The public face of the model door; capability modules depend on this interface only. */
+export interface ModelAPI {
+  generateObject<T>(task: TaskRequest, schema: ZodType<T>): Promise<Answer<T>>;
+  generateText(task: TaskRequest): Promise<Answer<string>>;
+  embed(texts: string[], opts?: EmbedOptions): Promise<EmbedResult>;
+  /** Which model would serve this task first (no call made); undefined when none is eligible. */
+  resolve(task: Pick<TaskRequest, 'type' | 'complexity' | 'model'>): Promise<ModelRef | undefined>;
+}
+
+/** One row of the call ledger: metrics, privacy report and learning all read it. */
+export interface CallRecord {
+  component: string;
+  operation: 'chat' | 'object' | 'embed' | 'list' | 'health';
+  provider: ProviderKind;
+  host: string;
+  local: boolean;
+  model: string;
+  taskType?: TaskType;
+  promptId?: string;
+  promptTokens: number;
+  completionTokens: number;
+  durationMs: number;
+  cached: boolean;
+  ok: boolean;
+  errorCode?: string;
+  runId?: string;
+}
+
+/** A failure seen by the model door, for the recovery module to classify and store. */
+export interface FailureEvent {
+  error: unknown;
+  component: string;
+  operation: string;
+  provider?: ProviderKind;
+  endpoint?: string;
+  model?: string;
+  taskType?: TaskType;
+  /** Whether the door recovered (retry, re-ask or fallback succeeded) and how. */
+  recoveredBy?: 'retry' | 'reask' | 'fallback';
+}
+
+/** Observers the composition root plugs into UnifiedModelAPI (recovery, learning, monitor). */
+export interface ModelHooks {
+  onCall?(rec: CallRecord): void;
+  onFailure?(f: FailureEvent): void;
+  /** Routing decisions, for logs and learned routing. */
+  onRoute?(e: { task: TaskType; chosen: string; candidates: string[]; reason: string }): void;
+}
