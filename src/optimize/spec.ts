@@ -1,0 +1,172 @@
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ValidationError } from '../errors.js';
+import { DEFAULT_EVOLUTION, type EvolutionConfig, type Genome, type ParamRange, type ParameterRanges } from './types.js';
+
+const Gene = z.union([z.number(), z.boolean(), z.string()]);
+
+const CommandEvaluatorSchema = z.object({
+  type: z.literal('command'),
+  command: z.string().min(1),
+  timeout_ms: z.number().int().positive().optional(),
+  concurrency: z.number().int().min(1).max(64).optional(),
+});
+const LlmEvaluatorSchema = z.object({
+  type: z.literal('llm'),
+  evaluation_criteria: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+  optimization_goal: z.string().min(1),
+  concurrency: z.number().int().min(1).max(64).optional(),
+});
+
+const SpecSchema = z.object({
+  genome: z.record(z.string(), Gene).default({}),
+  ranges: z.record(z.string(), z.unknown()),
+  population_size: z.number().int().min(2, 'population_size must be at least 2').default(DEFAULT_EVOLUTION.populationSize),
+  max_generations: z.number().int().min(1).default(DEFAULT_EVOLUTION.maxGenerations),
+  mutation_rate: z.number().min(0).max(1).default(DEFAULT_EVOLUTION.mutationRate),
+  crossover_rate: z.number().min(0).max(1).default(DEFAULT_EVOLUTION.crossoverRate),
+  elitism: z.number().int().min(0).default(DEFAULT_EVOLUTION.elitism),
+  tournament_size: z.number().int().min(1).default(DEFAULT_EVOLUTION.tournamentSize),
+  seed: z.number().int().default(DEFAULT_EVOLUTION.seed),
+  maximize: z.boolean().default(true),
+  plateau_generations: z.number().int().min(0).default(DEFAULT_EVOLUTION.plateauGenerations),
+  mutation_sigma: z.number().positive().max(1).default(DEFAULT_EVOLUTION.mutationSigma),
+  crossover: z.enum(['uniform', 'blend']).default(DEFAULT_EVOLUTION.crossover),
+  evaluator: z.discriminatedUnion('type', [CommandEvaluatorSchema, LlmEvaluatorSchema]).optional(),
+  /** Shorthand for an llm evaluator at the top level, as task-master's own specs write it. */
+  evaluation_criteria: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+  optimization_goal: z.string().min(1).optional(),
+});
+
+/** Which evaluator a spec asks for. */
+export type EvaluatorSpec = z.infer<typeof CommandEvaluatorSchema> | z.infer<typeof LlmEvaluatorSchema>;
+
+/** A validated spec: the template genome, its ranges, the search settings and an optional evaluator. */
+export interface OptimizeSpec {
+  genome: Genome;
+  ranges: ParameterRanges;
+  evolution: EvolutionConfig;
+  evaluator?: EvaluatorSpec;
+}
+
+const HINT = 'ranges take {type: "int"|"float", min, max}, {type: "bool"} or {type: "choice", values: [...]}';
+
+function fail(field: string, message: string, hint = HINT): never {
+  throw new ValidationError(`${field}: ${message}`, { hint, details: { field } });
+}
+
+function parseRange(key: string, raw: unknown): ParamRange {
+  const f = `ranges.${key}`;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail(f, 'must be an object with a type');
+  const r = raw as Record<string, unknown>;
+  const type = r.type;
+  if (type === 'int' || type === 'float') {
+    if (typeof r.min !== 'number' || !Number.isFinite(r.min)) fail(`${f}.min`, 'must be a number');
+    if (typeof r.max !== 'number' || !Number.isFinite(r.max)) fail(`${f}.max`, 'must be a number');
+    const min = r.min as number;
+    const max = r.max as number;
+    if (min > max) fail(f, `inverted range: min ${min} is greater than max ${max}`, 'swap min and max');
+    if (type === 'int' && Math.ceil(min) > Math.floor(max)) fail(f, `empty range: no integer between ${min} and ${max}`);
+    return { type, min, max };
+  }
+  if (type === 'bool') return { type };
+  if (type === 'choice') {
+    const v = z.array(Gene).safeParse(r.values);
+    if (!v.success) fail(`${f}.values`, 'must be a list of numbers, strings or booleans');
+    if (v.data.length === 0) fail(`${f}.values`, 'empty range: a choice needs at least one value');
+    return { type, values: [...new Set(v.data)] };
+  }
+  return fail(`${f}.type`, `unknown type ${JSON.stringify(type)} (expected int, float, bool or choice)`);
+}
+
+function checkGene(key: string, r: ParamRange, v: unknown): void {
+  const f = `genome.${key}`;
+  const bad = (why: string) => fail(f, why, `give a value inside ranges.${key}, or leave ${key} out of genome`);
+  if (r.type === 'int' && (typeof v !== 'number' || !Number.isInteger(v))) bad(`must be an integer, got ${JSON.stringify(v)}`);
+  if (r.type === 'float' && typeof v !== 'number') bad(`must be a number, got ${JSON.stringify(v)}`);
+  if ((r.type === 'int' || r.type === 'float') && ((v as number) < r.min || (v as number) > r.max)) {
+    bad(`${v} is outside its range ${r.min}–${r.max}`);
+  }
+  if (r.type === 'bool' && typeof v !== 'boolean') bad(`must be true or false, got ${JSON.stringify(v)}`);
+  if (r.type === 'choice' && !r.values.includes(v as never)) bad(`${JSON.stringify(v)} is not one of ${JSON.stringify(r.values)}`);
+}
+
+/** Validates a parsed spec object; every error names the field or genome key at fault. */
+export function validateSpec(raw: unknown): OptimizeSpec {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail('(spec)', 'must be an object with genome and ranges');
+  const p = SpecSchema.safeParse(raw);
+  if (!p.success) {
+    const i = p.error.issues[0]!;
+    fail(i.path.map(String).join('.') || '(spec)', i.message, 'see docs/optimize.md for the spec format');
+  }
+  const s = p.data;
+  const ranges: ParameterRanges = {};
+  for (const [k, r] of Object.entries(s.ranges)) ranges[k] = parseRange(k, r);
+  for (const k of Object.keys(s.genome)) {
+    if (!ranges[k]) fail(`genome.${k}`, 'has no range in ranges', `add ranges.${k} (e.g. {"type": "int", "min": 1, "max": 10}) or remove it from genome`);
+  }
+  if (Object.keys(ranges).length === 0) fail('ranges', 'no parameters to optimize', 'add at least one range');
+  // the template covers every range; keys it leaves out take the middle of their range
+  const genome: Genome = {};
+  for (const [k, r] of Object.entries(ranges)) {
+    if (k in s.genome) {
+      checkGene(k, r, s.genome[k]);
+      genome[k] = s.genome[k]!;
+    } else if (Object.keys(s.genome).length > 0) {
+      genome[k] = r.type === 'bool' ? false : r.type === 'choice' ? r.values[0]! : r.type === 'int' ? Math.round((r.min + r.max) / 2) : (r.min + r.max) / 2;
+    }
+  }
+  if (s.elitism >= s.population_size) fail('elitism', `must be smaller than population_size (${s.population_size})`, 'lower elitism');
+  if (s.tournament_size > s.population_size) fail('tournament_size', `must not exceed population_size (${s.population_size})`, 'lower tournament_size');
+  let evaluator: EvaluatorSpec | undefined = s.evaluator;
+  if (!evaluator && (s.evaluation_criteria || s.optimization_goal)) {
+    if (!s.evaluation_criteria) fail('evaluation_criteria', 'is required with optimization_goal', 'list what a good configuration does');
+    if (!s.optimization_goal) fail('optimization_goal', 'is required with evaluation_criteria', 'say what to optimize for');
+    evaluator = { type: 'llm', evaluation_criteria: s.evaluation_criteria!, optimization_goal: s.optimization_goal! };
+  }
+  return {
+    genome,
+    ranges,
+    evolution: {
+      ...DEFAULT_EVOLUTION,
+      populationSize: s.population_size,
+      maxGenerations: s.max_generations,
+      mutationRate: s.mutation_rate,
+      crossoverRate: s.crossover_rate,
+      elitism: s.elitism,
+      tournamentSize: s.tournament_size,
+      seed: s.seed,
+      maximize: s.maximize,
+      plateauGenerations: s.plateau_generations,
+      mutationSigma: s.mutation_sigma,
+      crossover: s.crossover,
+    },
+    evaluator,
+  };
+}
+
+/** Reads a JSON or YAML spec file (by extension; YAML also parses JSON) and validates it. */
+export function loadSpec(path: string): OptimizeSpec {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ValidationError(`cannot read spec ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+      hint: 'pass the path of a spec.json or spec.yaml file',
+    });
+  }
+  let raw: unknown;
+  try {
+    raw = extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (e) {
+    throw new ValidationError(`${path}: ${(e as Error).message.split('\n')[0]}`, { hint: 'fix the syntax of the spec file' });
+  }
+  try {
+    return validateSpec(raw);
+  } catch (e) {
+    if (e instanceof ValidationError) throw new ValidationError(`${path}: ${e.message}`, { hint: e.hint, details: e.details });
+    throw e;
+  }
+}
