@@ -1,9 +1,20 @@
 import type { Migration } from './types.js';
 import { m001core } from './001-core.js';
+import { m020prd } from './020-prd.js';
+import { m050recovery } from './050-recovery.js';
+import { m051monitor } from './051-monitor.js';
+import { m030research } from './030-research.js';
+
+import { m040optimize } from './040-optimize.js';
 
 export type { Migration } from './types.js';
 
 /** Every module appends its own migration here (ids per HACKING.md); order in this list does not matter. */
 export const MIGRATIONS: readonly Migration[] = [
   m001core,
+  m020prd,
+  m050recovery,
+  m051monitor,
+  m030research,
+  m040optimize,
 ];
