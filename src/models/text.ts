@@ -1,0 +1,99 @@
+/**
+ * Pure helpers that turn what a model wrote into what it meant: reasoning blocks removed,
+ * markdown fences unwrapped, and the first JSON value found even inside prose.
+ */
+
+const THINK_BLOCK = /<(think|thinking|reasoning)>[\s\S]*?<\/\1>/gi;
+const THINK_OPEN = /<(think|thinking|reasoning)>/i;
+const THINK_CLOSE = /<\/(think|thinking|reasoning)>/gi;
+
+/**
+ * Removes `<think>…</think>` (and `<thinking>`, `<reasoning>`) blocks. Some chat templates
+ * emit only the closing tag, so text up to a stray closing tag is reasoning too; an opening tag
+ * that is never closed means the rest is reasoning (the answer was cut off).
+ */
+export function stripThink(text: string): string {
+  let out = text.replace(THINK_BLOCK, '');
+  let lastClose = -1;
+  for (const m of out.matchAll(THINK_CLOSE)) lastClose = m.index + m[0].length;
+  if (lastClose >= 0) out = out.slice(lastClose);
+  const open = THINK_OPEN.exec(out);
+  if (open) out = out.slice(0, open.index);
+  return out.trim();
+}
+
+const WHOLE_FENCE = /^```[\w+-]*[^\S\n]*\n([\s\S]*?)\n?```$/;
+const OPEN_FENCE = /^```[\w+-]*[^\S\n]*\n/;
+
+/**
+ * Unwraps an answer that is entirely one fenced block (```json … ```). A fence that opens but
+ * never closes (a cut-off answer) loses its opening line. Fences inside prose are kept.
+ */
+export function stripFences(text: string): string {
+  const t = text.trim();
+  const whole = WHOLE_FENCE.exec(t);
+  if (whole) return whole[1]!.trim();
+  if (OPEN_FENCE.test(t) && !t.slice(3).includes('```')) return t.replace(OPEN_FENCE, '').trim();
+  return t;
+}
+
+/** Result of extractJson. */
+export type ExtractResult = { ok: true; value: unknown } | { ok: false; error: string };
+
+/**
+ * Finds the first balanced JSON object or array in `text` that parses, after removing think
+ * blocks; fenced blocks are tried first, then the whole text. Strings and escapes are respected,
+ * so braces inside string values do not confuse the scan.
+ */
+export function extractJson(text: string): ExtractResult {
+  const clean = stripThink(text);
+  const fenced = [...clean.matchAll(/```[\w+-]*[^\S\n]*\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  let failure: ExtractResult | undefined;
+  for (const candidate of [...fenced, stripFences(clean)]) {
+    const found = scan(candidate);
+    if (found.ok) return found;
+    failure ??= found;
+  }
+  return failure ?? { ok: false, error: 'no JSON object or array in the answer' };
+}
+
+function scan(text: string): ExtractResult {
+  let firstError: string | undefined;
+  for (let start = 0; start < text.length; start++) {
+    const c = text[start];
+    if (c !== '{' && c !== '[') continue;
+    const end = matchingEnd(text, start);
+    if (end < 0) {
+      firstError ??= `unbalanced ${c === '{' ? 'object' : 'array'} starting at character ${start + 1} (the answer may be cut off)`;
+      continue;
+    }
+    try {
+      return { ok: true, value: JSON.parse(text.slice(start, end + 1)) };
+    } catch (e) {
+      firstError ??= `invalid JSON: ${(e as Error).message}`;
+    }
+  }
+  return { ok: false, error: firstError ?? 'no JSON object or array in the answer' };
+}
+
+/** Index of the bracket closing the one at `start`, or -1 when the text ends first. */
+function matchingEnd(text: string, start: number): number {
+  const stack: string[] = [];
+  let inString = false;
+  for (let i = start; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === '"') inString = true;
+    else if (c === '{') stack.push('}');
+    else if (c === '[') stack.push(']');
+    else if (c === '}' || c === ']') {
+      if (stack.pop() !== c) return -1;
+      if (stack.length === 0) return i;
+    }
+  }
+  return -1;
+}
