@@ -31,7 +31,7 @@ export interface EngineHooks {
 /** State of an interrupted run: the finished generations and every successful evaluation so far. */
 export interface ResumeState {
   generations: GenerationRecord[];
-  /** Evaluations by genome key. Failed ones may be left out so a resumed run retries them. */
+  /** Every evaluation by genome key; failed ones are evaluated once more when a generation needs them. */
   evaluated: Map<string, FitnessResult>;
 }
 
@@ -43,7 +43,8 @@ export interface ResumeState {
 export class EvolutionaryOptimizer {
   readonly config: EvolutionConfig;
   private readonly memo = new Map<string, FitnessResult>();
-  private failures = 0;
+  /** Keys that failed in an earlier session of a resumed run: evaluated once more, as the cause may be fixed. */
+  private readonly retry = new Set<string>();
 
   constructor(
     readonly ranges: ParameterRanges,
@@ -60,11 +61,12 @@ export class EvolutionaryOptimizer {
     const history: GenerationRecord[] = [];
     let pop: Individual[];
     if (resume && resume.generations.length > 0) {
-      for (const [k, r] of resume.evaluated) this.memo.set(k, r);
+      for (const [k, r] of resume.evaluated) {
+        this.memo.set(k, r);
+        if (!r.ok) this.retry.add(k);
+      }
       history.push(...resume.generations);
-      const last = history[history.length - 1]!;
-      this.failures = last.failures;
-      pop = last.individuals;
+      pop = history[history.length - 1]!.individuals;
     } else {
       pop = await this.evaluateGeneration(0, this.initialPopulation(), 0, history);
     }
@@ -79,10 +81,10 @@ export class EvolutionaryOptimizer {
       pop = await this.evaluateGeneration(g, genomes, immigrants, history);
     }
     return {
-      best: this.bestEver(),
+      best: this.bestSoFar(),
       generations: history.map((h) => ({ best: h.best, mean: h.mean })),
       evaluations: this.memo.size,
-      failures: this.failures,
+      failures: this.failureCount(),
       stopReason,
     };
   }
@@ -118,7 +120,8 @@ export class EvolutionaryOptimizer {
     const pendingKeys = new Set<string>();
     genomes.forEach((g, i) => {
       const k = keys[i]!;
-      if (this.memo.has(k) || pendingKeys.has(k)) return;
+      if ((this.memo.has(k) && !this.retry.has(k)) || pendingKeys.has(k)) return;
+      this.retry.delete(k);
       pendingKeys.add(k);
       pending.push({ genome: g, key: k, result: { ok: false, error: 'not evaluated' } });
     });
@@ -131,7 +134,6 @@ export class EvolutionaryOptimizer {
       pending.forEach((p, i) => {
         p.result = results[i]!;
         this.memo.set(p.key, p.result);
-        if (!p.result.ok) this.failures++;
       });
       await this.opts.hooks?.onEvaluated?.(pending, generation);
     }
@@ -151,12 +153,18 @@ export class EvolutionaryOptimizer {
       mean: ok.reduce((s, v) => s + v, 0) / ok.length,
       diversity: diversity(genomes, this.ranges),
       evaluations: this.memo.size,
-      failures: this.failures,
+      failures: this.failureCount(),
       immigrants,
     };
     history.push(rec);
     await this.opts.hooks?.onGeneration?.(rec);
     return individuals;
+  }
+
+  private failureCount(): number {
+    let n = 0;
+    for (const r of this.memo.values()) if (!r.ok) n++;
+    return n;
   }
 
   private better(a: number, b: number): boolean {
@@ -225,8 +233,8 @@ export class EvolutionaryOptimizer {
     return history[history.length - 1]!.generation - lastImprovement >= n;
   }
 
-  /** Best successful evaluation of the whole run; equal fitness is broken by genome key, not by order. */
-  private bestEver(): { genome: Genome; fitness: number } | null {
+  /** Best successful evaluation so far; equal fitness is broken by genome key, not by order. */
+  bestSoFar(): { genome: Genome; fitness: number } | null {
     let best: { key: string; fitness: number } | null = null;
     for (const [key, r] of this.memo) {
       if (!r.ok) continue;

@@ -4,7 +4,6 @@ import { m020prd } from './020-prd.js';
 import { m050recovery } from './050-recovery.js';
 import { m051monitor } from './051-monitor.js';
 import { m030research } from './030-research.js';
-
 import { m040optimize } from './040-optimize.js';
 
 export type { Migration } from './types.js';

@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import { AppError, ValidationError } from '../errors.js';
+import type { DB } from '../storage/db.js';
+import { OptimizeRepo, type OptimizeRunRow } from '../storage/optimize-repo.js';
+import { EvolutionaryOptimizer } from './engine.js';
+import { validateSpec, type OptimizeSpec } from './spec.js';
+import type { Evaluator, GenerationRecord, Genome } from './types.js';
+
+/** Progress of a run, for progress bars and views. */
+export type OptimizeProgress =
+  | { type: 'start'; runId: string; maxGenerations: number; resumedAt: number }
+  | { type: 'evaluating'; generation: number; pending: number }
+  | { type: 'evaluated'; generation: number }
+  | { type: 'generation'; generation: number; maxGenerations: number; best: number | null; mean: number | null; evaluations: number; failures: number };
+
+/** What `optimize --json` prints. */
+export interface OptimizeReport {
+  run_id: string;
+  status: 'running' | 'finished' | 'failed';
+  best_individual: { genome: Genome; fitness: number } | null;
+  generations: { best: number | null; mean: number | null }[];
+  evaluations: number;
+  failures: number;
+  stop_reason: string | null;
+  /** Generations finished before this session; 0 for a fresh run. */
+  resumed_at?: number;
+}
+
+/** A stored evaluator description: enough to rebuild the evaluator when a run is resumed. */
+export type EvaluatorDescription = { type: string; [k: string]: unknown };
+
+export interface RunOptions {
+  db: DB;
+  spec: OptimizeSpec;
+  /** command | llm | models: shown by `optimize list`. */
+  target: string;
+  evaluatorDescription: EvaluatorDescription;
+  evaluator: Evaluator;
+  onProgress?: (e: OptimizeProgress) => void;
+}
+
+function newRunId(): string {
+  return `opt-${randomUUID().slice(0, 8)}`;
+}
+
+/** The report of a stored run, as `optimize show --json` and a finished `--resume` give it. */
+export function reportOf(repo: OptimizeRepo, run: OptimizeRunRow): OptimizeReport {
+  return {
+    run_id: run.id,
+    status: run.status,
+    best_individual:
+      run.best_genome && run.best_fitness !== null ? { genome: JSON.parse(run.best_genome) as Genome, fitness: run.best_fitness } : null,
+    generations: repo.generations(run.id).map((g) => ({ best: g.best, mean: g.mean })),
+    evaluations: run.evaluations,
+    failures: run.failures,
+    stop_reason: run.stop_reason,
+  };
+}
+
+/** A stored run's spec and evaluator, re-validated, for `--resume`. */
+export function storedRun(db: DB, runId: string): { run: OptimizeRunRow; spec: OptimizeSpec; evaluator: EvaluatorDescription } {
+  const run = new OptimizeRepo(db).getRun(runId);
+  if (!run) {
+    throw new AppError('NOT_FOUND', `no optimization run ${runId}`, { hint: 'list runs with `task-master-local optimize list`' });
+  }
+  const spec = JSON.parse(run.spec) as { raw: unknown };
+  return { run, spec: validateSpec(spec.raw), evaluator: JSON.parse(run.evaluator) as EvaluatorDescription };
+}
+
+/**
+ * Runs (or, with `resumeId`, continues) an optimization, storing every evaluation as it ends and every
+ * generation as it finishes. A failure marks the run failed and rethrows; what was stored stays, so
+ * `--resume` continues after the last finished generation.
+ */
+export async function runOptimization(o: RunOptions & { rawSpec: unknown; resumeId?: string }): Promise<OptimizeReport> {
+  const repo = new OptimizeRepo(o.db);
+  const c = o.spec.evolution;
+  let runId = o.resumeId;
+  let resume: ReturnType<OptimizeRepo['loadResume']> | undefined;
+  if (runId) {
+    const run = repo.getRun(runId);
+    if (!run) throw new ValidationError(`no optimization run ${runId}`, { hint: 'list runs with `task-master-local optimize list`' });
+    if (run.status === 'finished') return { ...reportOf(repo, run), resumed_at: run.generations_done };
+    resume = repo.loadResume(runId);
+    repo.finishRun(runId, { status: 'running' });
+  } else {
+    runId = newRunId();
+    repo.createRun({ id: runId, target: o.target, spec: { raw: o.rawSpec }, evaluator: o.evaluatorDescription, seed: c.seed });
+  }
+  const id = runId;
+  const resumedAt = resume?.generations.length ?? 0;
+  o.onProgress?.({ type: 'start', runId: id, maxGenerations: c.maxGenerations, resumedAt });
+  const hasTemplate = Object.keys(o.spec.genome).length > 0;
+  const engine: EvolutionaryOptimizer = new EvolutionaryOptimizer(o.spec.ranges, c, o.evaluator, {
+    ...(hasTemplate ? { template: o.spec.genome } : {}),
+    hooks: {
+      onEvaluating: (e) => o.onProgress?.({ type: 'evaluating', generation: e.generation, pending: e.pending }),
+      onEvaluated: (batch, gen) => {
+        repo.recordEvaluations(id, gen, batch);
+        o.onProgress?.({ type: 'evaluated', generation: gen });
+      },
+      onGeneration: (rec: GenerationRecord) => {
+        repo.recordGeneration(id, rec, engine.bestSoFar());
+        o.onProgress?.({
+          type: 'generation',
+          generation: rec.generation,
+          maxGenerations: c.maxGenerations,
+          best: rec.best,
+          mean: rec.mean,
+          evaluations: rec.evaluations,
+          failures: rec.failures,
+        });
+      },
+    },
+  });
+  try {
+    const r = await engine.run(resume);
+    repo.finishRun(id, { status: 'finished', stopReason: r.stopReason });
+    return { ...reportOf(repo, repo.getRun(id)!), resumed_at: resumedAt };
+  } catch (e) {
+    repo.finishRun(id, { status: 'failed', error: (e as Error).message });
+    if (e instanceof AppError) {
+      throw new AppError(e.code, `optimization run ${id}: ${e.message}`, {
+        hint: `${e.hint ? `${e.hint}; ` : ''}continue with \`task-master-local optimize --resume ${id}\``,
+        details: { ...e.details, run_id: id },
+        cause: e,
+      });
+    }
+    throw e;
+  }
+}
+
