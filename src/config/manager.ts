@@ -103,6 +103,25 @@ function localSection(raw: Record<string, unknown>): Record<string, unknown> {
   return l && typeof l === 'object' && !Array.isArray(l) ? (l as Record<string, unknown>) : {};
 }
 
+/** What `apply` can change in one write. */
+export interface ConfigChanges {
+  roles?: Partial<Record<Role, ModelRef>>;
+  mode?: string;
+  addAlias?: AliasInput & { alias: string };
+  removeAlias?: string;
+}
+
+function checkRole(role: string, ref: ModelRef): void {
+  if (!(ROLES as readonly string[]).includes(role)) {
+    throw new ValidationError(`unknown role '${role}'`, { hint: `roles: ${ROLES.join(', ')}` });
+  }
+  if (ref.embedding) {
+    throw new ValidationError(`'${ref.model}' is an embedding model and cannot be the ${role} model`, {
+      hint: 'pick a chat model; embedding models are used by research and search automatically',
+    });
+  }
+}
+
 /**
  * Every change `models` makes to task-master's config.json. Each operation validates first and
  * writes through `writeConfig` (merge over the file as it is now, keep unknown keys, atomic rename),
@@ -123,57 +142,67 @@ export class ModelConfigurationManager {
 
   /** Assigns a task-master role; returns the entry written. */
   setRole(role: Role, ref: ModelRef): RoleConfig {
-    if (!(ROLES as readonly string[]).includes(role)) {
-      throw new ValidationError(`unknown role '${role}'`, { hint: `roles: ${ROLES.join(', ')}` });
-    }
-    if (ref.embedding) {
-      throw new ValidationError(`'${ref.model}' is an embedding model and cannot be the ${role} model`, {
-        hint: 'pick a chat model; embedding models are used by research and search automatically',
-      });
-    }
-    let written!: RoleConfig;
+    return this.apply({ roles: { [role]: ref } }).roles[role]!;
+  }
+
+  /**
+   * Several changes in one validated write: roles, mode, one alias added and/or removed.
+   * Everything is checked before the file is touched, so either all of it lands or none.
+   */
+  apply(changes: ConfigChanges): { roles: Partial<Record<Role, RoleConfig>>; mode?: DeploymentMode; alias?: ModelEntry; replaced?: boolean } {
+    for (const [role, ref] of Object.entries(changes.roles ?? {})) checkRole(role, ref);
+    const mode = changes.mode === undefined ? undefined : parseMode(changes.mode);
+    const entry = changes.addAlias ? buildAliasEntry(changes.addAlias.alias, changes.addAlias, this.opts.trustedHosts) : undefined;
+    if (changes.removeAlias) this.requireAlias(changes.removeAlias);
+    const roles: Partial<Record<Role, RoleConfig>> = {};
+    let replaced = false;
     writeConfig(this.configPath, (cur) => {
-      const models = (cur.models && typeof cur.models === 'object' ? cur.models : {}) as Record<string, unknown>;
-      written = roleConfigFor(ref, models[role] as RoleConfig | undefined);
-      return { ...cur, models: { ...models, [role]: written } };
+      let next: Record<string, unknown> = { ...cur };
+      if (changes.roles && Object.keys(changes.roles).length) {
+        const models = { ...((cur.models && typeof cur.models === 'object' ? cur.models : {}) as Record<string, unknown>) };
+        for (const [role, ref] of Object.entries(changes.roles) as [Role, ModelRef][]) {
+          roles[role] = roleConfigFor(ref, models[role] as RoleConfig | undefined);
+          models[role] = roles[role];
+        }
+        next.models = models;
+      }
+      const local = { ...localSection(cur) };
+      const registry = { ...((local.registry as Record<string, unknown>) ?? {}) };
+      if (changes.removeAlias) delete registry[changes.removeAlias];
+      if (entry && changes.addAlias) {
+        replaced = changes.addAlias.alias in registry;
+        registry[changes.addAlias.alias] = entry;
+      }
+      if (changes.removeAlias || entry) local.registry = registry;
+      if (mode) local.mode = mode;
+      if (mode || changes.removeAlias || entry) next = { ...next, local };
+      return next;
     });
-    return written;
+    return { roles, ...(mode ? { mode } : {}), ...(entry ? { alias: entry, replaced } : {}) };
   }
 
   /** Saves the deployment mode in `local.mode`. */
   setMode(mode: string): DeploymentMode {
-    const m = parseMode(mode);
-    writeConfig(this.configPath, (cur) => ({ ...cur, local: { ...localSection(cur), mode: m } }));
-    return m;
+    return this.apply({ mode }).mode!;
   }
 
   /** Adds or replaces a registry alias; returns the entry and whether one was replaced. */
   addAlias(alias: string, input: AliasInput): { entry: ModelEntry; replaced: boolean } {
-    const entry = buildAliasEntry(alias, input, this.opts.trustedHosts);
-    let replaced = false;
-    writeConfig(this.configPath, (cur) => {
-      const local = localSection(cur);
-      const registry = { ...((local.registry as Record<string, unknown>) ?? {}) };
-      replaced = alias in registry;
-      registry[alias] = entry;
-      return { ...cur, local: { ...local, registry } };
-    });
-    return { entry, replaced };
+    const r = this.apply({ addAlias: { ...input, alias } });
+    return { entry: r.alias!, replaced: r.replaced ?? false };
   }
 
   /** Removes a registry alias; unknown aliases are an error naming the ones that exist. */
   removeAlias(alias: string): void {
+    this.apply({ removeAlias: alias });
+  }
+
+  private requireAlias(alias: string): void {
     const registry = (localSection(this.read()).registry ?? {}) as Record<string, unknown>;
-    if (!(alias in registry)) {
-      const known = Object.keys(registry);
-      throw new ValidationError(`no alias '${alias}' in ${this.configPath}`, {
-        hint: known.length ? `configured aliases: ${known.join(', ')}` : 'no aliases are configured; add one with `models --add`',
-      });
-    }
-    writeConfig(this.configPath, (cur) => {
-      const local = localSection(cur);
-      const { [alias]: _gone, ...rest } = (local.registry ?? {}) as Record<string, unknown>;
-      return { ...cur, local: { ...local, registry: rest } };
+    if (alias in registry) return;
+    const known = Object.keys(registry);
+    throw new ValidationError(`no alias '${alias}' in ${this.configPath}`, {
+      hint: known.length ? `configured aliases: ${known.join(', ')}` : 'no aliases are configured; add one with `models --add`',
     });
   }
 

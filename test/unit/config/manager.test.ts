@@ -186,3 +186,28 @@ describe('export and import', () => {
     expect(readFileSync(path, 'utf8')).toBe(before);
   });
 });
+
+describe('apply', () => {
+  it('writes roles, mode and aliases in one go', () => {
+    write(INIT);
+    const ref = ModelConfigFactory.createOllamaConfig('llama3.2:latest');
+    const r = mgr.apply({ roles: { main: ref, fallback: ref }, mode: 'local_preferred', addAlias: { alias: 'x', provider: 'lmstudio', model: 'm' } });
+    expect(Object.keys(r.roles)).toEqual(['main', 'fallback']);
+    const c = read();
+    expect(c.models.main.modelId).toBe('llama3.2:latest');
+    expect(c.models.main.maxTokens).toBe(64000);
+    expect(c.models.fallback).toEqual({ provider: 'ollama', modelId: 'llama3.2:latest', maxTokens: 8192, temperature: 0.2, baseURL: 'http://127.0.0.1:11434/api' });
+    expect(c.models.research).toEqual(INIT.models.research);
+    expect(c.local).toMatchObject({ mode: 'LOCAL_PREFERRED', registry: { x: { provider: 'lmstudio', model: 'm' } } });
+  });
+
+  it('writes nothing when any one change is invalid', () => {
+    write(INIT);
+    const before = readFileSync(path, 'utf8');
+    const ref = ModelConfigFactory.createOllamaConfig('llama3.2:latest');
+    expect(() => mgr.apply({ roles: { main: ref }, mode: 'SOMETIMES' })).toThrow(/unknown mode/);
+    expect(() => mgr.apply({ roles: { main: ref }, removeAlias: 'ghost' })).toThrow(/no alias 'ghost'/);
+    expect(() => mgr.apply({ mode: 'HYBRID', addAlias: { alias: 'y', provider: 'nope', model: 'm' } })).toThrow(/unknown provider/);
+    expect(readFileSync(path, 'utf8')).toBe(before);
+  });
+});
