@@ -9,4 +9,5 @@ export interface CommandEntry {
 
 /** Every subcommand we implement. Anything else is forwarded to task-master. */
 export const COMMANDS: CommandEntry[] = [
+  { name: 'models', description: 'show and set model roles, mode and aliases; list models on local servers', load: () => import('./models.js') },
 ];
