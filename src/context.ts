@@ -1,0 +1,86 @@
+/**
+ * The composition root: commands and library users get config, paths, the database and the model
+ * door from here, built lazily so a command only pays for what it touches. Importing this file
+ * loads no UI, no provider SDK and no embedded runtime (providers are imported on first call).
+ */
+import { loadConfig, projectPaths, type ConfigOverrides } from './config/load.js';
+import type { ResolvedConfig } from './config/schema.js';
+import { openDatabase, type DB } from './storage/db.js';
+import { ModelCatalog } from './models/catalog.js';
+import { composeHooks } from './models/outcome.js';
+import { ProviderPool, defaultProviderFactory, type ProviderFactory } from './models/provider-pool.js';
+import type { RankCandidates } from './models/routing.js';
+import { UnifiedModelAPI } from './models/unified-model-api.js';
+import type { ModelHooks, ModelRef } from './models/types.js';
+
+export interface OpenProjectOptions {
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  flags?: ConfigOverrides;
+  /** Observers of every model call/failure/route (recovery, learning, monitor); composed into one. */
+  hooks?: ModelHooks[];
+  /** Recorded on every metrics row of this project's model calls. */
+  runId?: string;
+  /** Learned routing hook. */
+  rankCandidates?: RankCandidates;
+  /** Seam for tests and embedders: build providers yourself. */
+  providerFactory?: ProviderFactory;
+  /** Refs added by hand (treated like registry entries). */
+  extraRefs?: ModelRef[];
+  /** Retry backoff base (ms); tests use tiny values. */
+  backoffMs?: number;
+}
+
+/** Everything a command needs, each part built on first use. */
+export interface Project {
+  config: ResolvedConfig;
+  paths: ReturnType<typeof projectPaths>;
+  /** The project's SQLite file, opened (and migrated) on first call. */
+  db(): DB;
+  /** Model catalog: configured + discovered models and effective roles. */
+  catalog(): ModelCatalog;
+  /** The model door (with cache and metrics in db()). */
+  api(): UnifiedModelAPI;
+  /** Adds an observer after creation (e.g. a module that needs the db first). */
+  addHooks(h: ModelHooks): void;
+  /** Closes the database if it was opened. */
+  close(): void;
+}
+
+/** Loads config for `cwd` and returns a lazily-wired project. */
+export function openProject(opts: OpenProjectOptions): Project {
+  const env = opts.env ?? process.env;
+  const config = loadConfig({ cwd: opts.cwd, env, ...(opts.flags ? { flags: opts.flags } : {}) });
+  const paths = projectPaths(config.projectRoot);
+  const hookList: ModelHooks[] = [...(opts.hooks ?? [])];
+  const hooks = composeHooks(hookList);
+  let db: DB | undefined;
+  let pool: ProviderPool | undefined;
+  let catalog: ModelCatalog | undefined;
+  let api: UnifiedModelAPI | undefined;
+  const getPool = () => (pool ??= new ProviderPool(opts.providerFactory ?? defaultProviderFactory(config.local, env)));
+  const project: Project = {
+    config,
+    paths,
+    db: () => (db ??= openDatabase(config.dbPath)),
+    catalog: () => (catalog ??= new ModelCatalog({ config, pool: getPool(), ...(opts.extraRefs ? { extraRefs: opts.extraRefs } : {}) })),
+    api: () =>
+      (api ??= new UnifiedModelAPI({
+        config,
+        db: project.db(),
+        hooks,
+        pool: getPool(),
+        catalog: project.catalog(),
+        env,
+        ...(opts.runId ? { runId: opts.runId } : {}),
+        ...(opts.rankCandidates ? { rankCandidates: opts.rankCandidates } : {}),
+        ...(opts.backoffMs !== undefined ? { backoffMs: opts.backoffMs } : {}),
+      })),
+    addHooks: (h) => void hookList.push(h),
+    close: () => {
+      db?.close();
+      db = undefined;
+    },
+  };
+  return project;
+}

@@ -1,0 +1,51 @@
+import type { ProviderKind } from './types.js';
+
+/** Edit distance, for "did you mean" suggestions. */
+export function levenshtein(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0]!;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j]!;
+      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = tmp;
+    }
+  }
+  return prev[b.length]!;
+}
+
+/** Up to `max` names close to `id`: containing it, or within a small edit distance. */
+export function closeMatches(id: string, names: readonly string[], max = 5): string[] {
+  const want = id.toLowerCase();
+  const scored = names
+    .map((n) => {
+      const l = n.toLowerCase();
+      const base = l.replace(/:latest$/, '');
+      const d = Math.min(levenshtein(want, l), levenshtein(want, base));
+      const contains = l.includes(want) || want.includes(base);
+      return { n, score: contains ? 0 : d };
+    })
+    .filter((x) => x.score <= Math.max(2, Math.floor(want.length / 3)))
+    .sort((a, b) => a.score - b.score || a.n.localeCompare(b.n));
+  return scored.slice(0, max).map((x) => x.n);
+}
+
+/** How to bring up a server of this kind, for hints. */
+export function serverHint(kind: ProviderKind, endpoint?: string): string {
+  const at = endpoint ? ` at ${endpoint}` : '';
+  switch (kind) {
+    case 'ollama':
+      return `start Ollama${at} with \`ollama serve\` (or set OLLAMA_HOST to where it runs)`;
+    case 'lmstudio':
+      return `start LM Studio's server${at} (\`lms server start\`) and load a model`;
+    case 'localai':
+      return `start LocalAI${at} (or set LOCAL_AI_HOST to where it runs)`;
+    case 'llama-cpp':
+      return 'put a .gguf file in a directory listed in local.modelDirs';
+    case 'openai-compatible':
+      return `start the OpenAI-compatible server${at}`;
+    default:
+      return `check the ${kind} API key in the environment and your network`;
+  }
+}

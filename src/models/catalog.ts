@@ -1,0 +1,292 @@
+import { AppError } from '../errors.js';
+import { fromTaskMasterOllamaURL, isLocalUrl } from '../config/hosts.js';
+import type { ResolvedConfig, Role, RoleConfig } from '../config/schema.js';
+import { ModelConfigFactory, defaultAlias, looksLikeEmbedding } from './config-factory.js';
+import { modeAllows, type PrivacyContext } from './privacy.js';
+import type { ProviderPool } from './provider-pool.js';
+import { refKey } from './routing.js';
+import { PROVIDER_KINDS, TASK_TYPES, type DiscoveredModel, type ModelRef, type ProviderKind } from './types.js';
+import { closeMatches, serverHint } from './catalog-util.js';
+
+/** A server discovery probes. */
+export interface ServerTarget {
+  kind: ProviderKind;
+  endpoint: string;
+  local: boolean;
+}
+
+/** What one probe found. */
+export interface ServerStatus extends ServerTarget {
+  ok: boolean;
+  models: DiscoveredModel[];
+  error?: string;
+  hint?: string;
+  /** Set when the probe was not made (e.g. a remote host in LOCAL_ONLY). */
+  skipped?: string;
+}
+
+/** One effective role: what routing uses, and whether the user set it or it was defaulted. */
+export interface RoleStatus {
+  ref?: ModelRef;
+  source: 'configured' | 'default' | 'none';
+  /** Why a configured role is not used (unsupported provider, forbidden by the mode). */
+  skipped?: string;
+}
+
+export type EffectiveRoles = Record<Role | 'embeddings', RoleStatus>;
+
+export interface CatalogOptions {
+  config: ResolvedConfig;
+  pool: ProviderPool;
+  /** Refs added by hand (library users, tests); treated like registry entries. */
+  extraRefs?: ModelRef[];
+  /** num_ctx cap for discovered models, to save memory (configured registry values are kept). */
+  contextCap?: number;
+}
+
+// Successful probes are remembered for the life of the process: the CLI asks once per run.
+const discoveryMemo = new Map<string, Promise<DiscoveredModel[]>>();
+
+/** Forgets remembered discovery results (after `ollama pull`, or between tests). */
+export function forgetDiscovery(): void {
+  discoveryMemo.clear();
+}
+
+const LOCAL_KINDS: readonly ProviderKind[] = ['ollama', 'lmstudio', 'localai', 'openai-compatible'];
+
+/** Turns config (roles, registry, servers) plus discovery into ModelRefs and effective roles. */
+export class ModelCatalog {
+  private readonly config: ResolvedConfig;
+  private readonly privacy: PrivacyContext;
+  private statusPromise: Promise<ServerStatus[]> | undefined;
+  private refsPromise: Promise<ModelRef[]> | undefined;
+
+  constructor(private readonly opts: CatalogOptions) {
+    this.config = opts.config;
+    this.privacy = privacyOf(opts.config);
+  }
+
+  /** Servers to probe: the discover list, extra OpenAI-compatible servers, and role/registry endpoints. */
+  targets(): ServerTarget[] {
+    const { local, roles } = this.config;
+    const out = new Map<string, ServerTarget>();
+    const add = (kind: ProviderKind, endpoint: string | undefined) => {
+      if (!endpoint || !LOCAL_KINDS.includes(kind)) return;
+      const ep = endpoint.replace(/\/+$/, '');
+      out.set(`${kind}|${ep}`, { kind, endpoint: ep, local: isLocalUrl(ep, local.trustedHosts) });
+    };
+    for (const k of local.discover) add(k, local.servers[k]);
+    for (const u of local.servers.openaiCompatible) add('openai-compatible', u);
+    for (const r of Object.values(roles)) {
+      const ref = this.roleRef(r);
+      if (ref.ref) add(ref.ref.provider, ref.ref.endpoint);
+    }
+    for (const e of Object.values(local.registry)) add(e.provider, e.endpoint);
+    return [...out.values()];
+  }
+
+  /** Probes every target in parallel (probe timeout each); remote hosts are skipped in LOCAL_ONLY. */
+  servers(signal?: AbortSignal): Promise<ServerStatus[]> {
+    this.statusPromise ??= Promise.all(this.targets().map((t) => this.probe(t, signal)));
+    return this.statusPromise;
+  }
+
+  private async probe(t: ServerTarget, signal?: AbortSignal): Promise<ServerStatus> {
+    if (this.privacy.mode === 'LOCAL_ONLY' && !t.local) {
+      return { ...t, ok: false, models: [], skipped: `not local, mode LOCAL_ONLY (set by ${this.privacy.modeSource})` };
+    }
+    const key = `${t.kind}|${t.endpoint}`;
+    let p = discoveryMemo.get(key);
+    if (!p) {
+      const timeout = AbortSignal.timeout(this.config.local.timeouts.probeMs);
+      const sig = signal ? AbortSignal.any([signal, timeout]) : timeout;
+      p = this.opts.pool.get(t.kind, t.endpoint).then((prov) => prov.listModels(sig));
+      discoveryMemo.set(key, p);
+      p.catch(() => discoveryMemo.delete(key));
+    }
+    try {
+      return { ...t, ok: true, models: await p };
+    } catch (e) {
+      const err = e as AppError;
+      return { ...t, ok: false, models: [], error: err.message, hint: err.hint ?? serverHint(t.kind, t.endpoint) };
+    }
+  }
+
+  /** Clears this catalog's and the process's discovery results. */
+  refresh(): void {
+    forgetDiscovery();
+    this.statusPromise = undefined;
+    this.refsPromise = undefined;
+  }
+
+  /** Every known model: registry entries and extra refs first, then discovered models. */
+  refs(signal?: AbortSignal): Promise<ModelRef[]> {
+    this.refsPromise ??= this.buildRefs(signal);
+    return this.refsPromise;
+  }
+
+  private async buildRefs(signal?: AbortSignal): Promise<ModelRef[]> {
+    const { local } = this.config;
+    const out: ModelRef[] = [];
+    const byKey = new Map<string, ModelRef>();
+    const aliases = new Set<string>();
+    const addRef = (r: ModelRef) => {
+      out.push(r);
+      byKey.set(refKey(r), r);
+      aliases.add(r.alias);
+    };
+    for (const [alias, e] of Object.entries(local.registry)) {
+      try {
+        const endpoint = e.endpoint ?? serverFor(e.provider, local.servers);
+        addRef(ModelConfigFactory.create(e.provider, e.model, { ...e, alias, ...(endpoint ? { endpoint } : {}), trustedHosts: local.trustedHosts }));
+      } catch (err) {
+        this.config.warnings.push(`registry entry ${alias} ignored: ${(err as Error).message}`);
+      }
+    }
+    for (const r of this.opts.extraRefs ?? []) addRef(r);
+    const cap = this.opts.contextCap ?? 8192;
+    for (const s of await this.servers(signal)) {
+      for (const d of s.models) {
+        const ref = ModelConfigFactory.create(d.provider ?? s.kind, d.model, {
+          endpoint: d.endpoint || s.endpoint,
+          embedding: d.embedding || looksLikeEmbedding(d.model),
+          trustedHosts: local.trustedHosts,
+          ...(d.parameterSize ? { parameterSize: d.parameterSize } : {}),
+          ...(d.contextLength ? { contextLength: Math.min(d.contextLength, cap) } : {}),
+        });
+        const known = byKey.get(refKey(ref));
+        if (known) {
+          known.contextLength ??= ref.contextLength;
+          continue;
+        }
+        let alias = ref.alias;
+        if (aliases.has(alias)) alias = `${ref.alias}-${s.kind}`;
+        for (let i = 2; aliases.has(alias); i++) alias = `${ref.alias}-${s.kind}-${i}`;
+        addRef({ ...ref, alias });
+      }
+    }
+    return out;
+  }
+
+  /** Chat models routing may use beyond the roles (never embedding models). */
+  async chatModels(signal?: AbortSignal): Promise<ModelRef[]> {
+    return (await this.refs(signal)).filter((r) => !r.embedding);
+  }
+
+  /** main/research/fallback/embeddings as routing sees them; defaults are never written to config. */
+  async effectiveRoles(signal?: AbortSignal): Promise<EffectiveRoles> {
+    const refs = await this.refs(signal);
+    const chat = refs.filter((r) => !r.embedding && modeAllows(r, this.privacy));
+    const pick = async (role: Role): Promise<RoleStatus> => {
+      const rc = this.config.roles[role];
+      if (!rc) return { source: 'none' };
+      const { ref, skipped } = this.roleRef(rc, refs);
+      if (ref && !modeAllows(ref, this.privacy)) {
+        return { source: 'none', skipped: `${rc.provider} ${rc.modelId} is ${ref.local ? 'local' : 'external'}; mode ${this.privacy.mode} (set by ${this.privacy.modeSource}) forbids it` };
+      }
+      return ref ? { ref, source: 'configured' } : { source: 'none', ...(skipped ? { skipped } : {}) };
+    };
+    const main = await pick('main');
+    if (!main.ref && chat[0]) Object.assign(main, { ref: chat[0], source: 'default' });
+    const research = await pick('research');
+    if (!research.ref && main.ref) Object.assign(research, { ref: main.ref, source: 'default' });
+    const fallback = await pick('fallback');
+    if (!fallback.ref) {
+      const other = chat.find((r) => !main.ref || refKey(r) !== refKey(main.ref)) ?? main.ref;
+      if (other) Object.assign(fallback, { ref: other, source: 'default' });
+    }
+    let embeddings: RoleStatus = { source: 'none' };
+    const embName = this.config.local.embeddingModel;
+    if (embName) {
+      const ref = this.match(embName, refs);
+      embeddings = ref ? { ref, source: 'configured' } : { source: 'none', skipped: `embedding model ${embName} not found` };
+    }
+    if (!embeddings.ref) {
+      const first = refs.find((r) => r.embedding && modeAllows(r, this.privacy));
+      if (first) embeddings = { ...embeddings, ref: first, source: 'default' };
+    }
+    return { main, research, fallback, embeddings };
+  }
+
+  /** A user-given alias or id → ModelRef; throws MODEL_NOT_FOUND listing close matches. */
+  async resolve(id: string, signal?: AbortSignal): Promise<ModelRef> {
+    const refs = await this.refs(signal);
+    const roleRefs = Object.values(this.config.roles).map((r) => this.roleRef(r, refs).ref).filter((r): r is ModelRef => !!r);
+    const found = this.match(id, [...refs, ...roleRefs]);
+    if (found) return found;
+    const names = [...new Set(refs.flatMap((r) => [r.alias, r.model]))];
+    const close = closeMatches(id, names);
+    const reachable = (await this.servers(signal)).filter((s) => s.ok);
+    throw new AppError('MODEL_NOT_FOUND', `unknown model '${id}'${close.length ? ` (did you mean ${close.join(', ')}?)` : ''}`, {
+      hint: reachable.length === 0
+        ? `no model server answered; start one (e.g. \`ollama serve\`) or add the model with \`task-master-local models --add\``
+        : `list models with \`task-master-local models\`; to get it: \`ollama pull ${id}\``,
+      details: { id, closeMatches: close },
+    });
+  }
+
+  /** Exact alias, exact id, id with ':latest', or `local-<id>`, case-insensitive. */
+  private match(id: string, refs: readonly ModelRef[]): ModelRef | undefined {
+    const want = id.trim().toLowerCase();
+    const tests: ((r: ModelRef) => boolean)[] = [
+      (r) => r.alias.toLowerCase() === want,
+      (r) => r.model.toLowerCase() === want,
+      (r) => r.model.toLowerCase() === `${want}:latest`,
+      (r) => r.alias.toLowerCase() === defaultAlias(want),
+    ];
+    for (const t of tests) {
+      const hit = refs.find(t);
+      if (hit) return hit;
+    }
+    return undefined;
+  }
+
+  /** A task-master role → ModelRef (reusing a known ref for the same model), or why it cannot be used. */
+  roleRef(rc: RoleConfig, known: readonly ModelRef[] = []): { ref?: ModelRef; skipped?: string } {
+    const { local } = this.config;
+    const kind = rc.provider.toLowerCase() as ProviderKind;
+    if (!PROVIDER_KINDS.includes(kind)) {
+      return { skipped: `provider '${rc.provider}' is not supported by task-master-local (supported: ${PROVIDER_KINDS.join(', ')})` };
+    }
+    let endpoint: string | undefined = rc.baseURL;
+    if (kind === 'ollama') endpoint = endpoint ? fromTaskMasterOllamaURL(endpoint) : this.ollamaEndpoint();
+    else endpoint ??= serverFor(kind, local.servers);
+    if (kind === 'openai-compatible' && !endpoint) return { skipped: `role model ${rc.modelId}: openai-compatible needs a baseURL` };
+    let ref: ModelRef;
+    try {
+      ref = ModelConfigFactory.create(kind, rc.modelId, { ...(endpoint ? { endpoint } : {}), trustedHosts: local.trustedHosts, capabilities: [...TASK_TYPES] });
+    } catch (e) {
+      return { skipped: `role model ${rc.modelId}: ${(e as Error).message}` };
+    }
+    const same = known.find((k) => k.alias === rc.modelId) ??
+      known.find((k) => k.provider === ref.provider && k.endpoint === ref.endpoint && (k.model === rc.modelId || k.model === `${rc.modelId}:latest`));
+    const base = same ? { ...same, capabilities: [...TASK_TYPES] } : { ...ref, alias: rc.modelId };
+    if (rc.maxTokens !== undefined) base.maxTokens = rc.maxTokens;
+    if (rc.temperature !== undefined) base.temperature = rc.temperature;
+    return { ref: base };
+  }
+
+  /** Role baseURL > OLLAMA_HOST > task-master's global.ollamaBaseURL (if not its default) > local.servers. */
+  private ollamaEndpoint(): string {
+    const g = (this.config.raw.global as { ollamaBaseURL?: unknown } | undefined)?.ollamaBaseURL;
+    if (!this.config.sources['servers.ollama'] && typeof g === 'string' && !/^https?:\/\/(localhost|127\.0\.0\.1):11434\/api\/?$/.test(g)) {
+      return fromTaskMasterOllamaURL(g);
+    }
+    return this.config.local.servers.ollama;
+  }
+
+  /** The privacy settings this catalog was built with. */
+  get privacyContext(): PrivacyContext {
+    return this.privacy;
+  }
+}
+
+/** Mode, its source and trusted hosts, from config. */
+export function privacyOf(config: ResolvedConfig): PrivacyContext {
+  return { mode: config.local.mode, modeSource: config.sources.mode ?? 'default', trustedHosts: config.local.trustedHosts };
+}
+
+function serverFor(kind: ProviderKind, servers: ResolvedConfig['local']['servers']): string | undefined {
+  if (kind === 'ollama' || kind === 'lmstudio' || kind === 'localai') return servers[kind];
+  return undefined;
+}

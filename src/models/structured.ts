@@ -1,0 +1,54 @@
+import { z, type ZodType } from 'zod';
+import { extractJson, stripFences, stripThink } from './text.js';
+import type { ChatMessage } from './types.js';
+
+/** Result of turning a model's raw text into a validated value. */
+export type ParseOutcome<T> =
+  | { ok: true; value: T; text: string }
+  | { ok: false; error: string; text: string };
+
+/** JSON Schema for the provider (Ollama `format`, OpenAI `response_format.json_schema`). */
+export function toJsonSchema(schema: ZodType): Record<string, unknown> {
+  // The model writes the schema's input side (before transforms/defaults apply).
+  const js = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  delete js.$schema;
+  return js;
+}
+
+/** One line per zod issue, `path: message`, short enough to send back to the model. */
+export function formatIssues(error: z.ZodError, max = 8): string {
+  const lines = error.issues.slice(0, max).map((i) => `${i.path.length ? i.path.map(String).join('.') : '(root)'}: ${i.message}`);
+  if (error.issues.length > max) lines.push(`… and ${error.issues.length - max} more`);
+  return lines.join('; ');
+}
+
+/** Strips <think> blocks and code fences: what the model "said" once its reasoning is removed. */
+export function cleanText(raw: string): string {
+  return stripFences(stripThink(raw)).trim();
+}
+
+/**
+ * Text → JSON → schema. A truncated answer (finish reason 'length') is invalid even when it
+ * happens to parse, because the model was cut off mid-thought.
+ */
+export function parseStructured<T>(raw: string, schema: ZodType<T>, finishReason?: string): ParseOutcome<T> {
+  const text = stripThink(raw).trim();
+  if (finishReason === 'length') {
+    return { ok: false, error: 'the answer was cut off at the token limit (finish reason "length")', text };
+  }
+  const json = extractJson(text);
+  if (!json.ok) return { ok: false, error: json.error, text };
+  const r = schema.safeParse(json.value);
+  if (!r.success) return { ok: false, error: formatIssues(r.error), text };
+  return { ok: true, value: r.data, text };
+}
+
+/** The one follow-up message sent after an invalid answer. */
+export function reaskMessage(error: string): ChatMessage {
+  return {
+    role: 'user',
+    content:
+      `Your previous answer did not match the required JSON schema: ${error}\n` +
+      'Reply again with only one JSON value that matches the schema exactly, with no prose and no code fences.',
+  };
+}

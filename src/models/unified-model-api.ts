@@ -1,0 +1,274 @@
+import type { ZodType } from 'zod';
+import { AppError } from '../errors.js';
+import { hostOf } from '../config/hosts.js';
+import type { ResolvedConfig } from '../config/schema.js';
+import type { DB } from '../storage/db.js';
+import { CacheRepo } from '../storage/cache-repo.js';
+import { MetricsRepo } from '../storage/metrics-repo.js';
+import { cacheKey } from './cache-key.js';
+import { ModelCatalog, privacyOf } from './catalog.js';
+import type { BreakerOptions } from './circuit-breaker.js';
+import { Executor, type Collected, type RequestState, type Verdict } from './executor.js';
+import { failureError, noModelError, safeHooks } from './outcome.js';
+import { assertAllowed, modeAllows, type PrivacyContext } from './privacy.js';
+import { ProviderPool, defaultProviderFactory, type ProviderFactory } from './provider-pool.js';
+import { route, type RankCandidates, type RouteResult } from './routing.js';
+import { parseStructured, reaskMessage, toJsonSchema } from './structured.js';
+import { stripThink } from './text.js';
+import type { Answer, CallRecord, ChatMessage, EmbedOptions, EmbedResult, ModelAPI, ModelHooks, ModelRef, TaskRequest } from './types.js';
+
+export interface UnifiedModelAPIOptions {
+  config: ResolvedConfig;
+  /** Opened database for the response cache and the metrics ledger; without it neither is kept. */
+  db?: DB;
+  hooks?: ModelHooks;
+  /** Builds providers; defaults to the real ones (with keys from `env`). */
+  providerFactory?: ProviderFactory;
+  env?: NodeJS.ProcessEnv;
+  /** Share a catalog (and its discovery) with the caller. */
+  catalog?: ModelCatalog;
+  pool?: ProviderPool;
+  /** Learned routing: reorders eligible candidates. */
+  rankCandidates?: RankCandidates;
+  /** Recorded on every metrics row. */
+  runId?: string;
+  breaker?: BreakerOptions;
+  backoffMs?: number;
+  /** num_ctx cap for models whose context length comes from the server (default 8192). */
+  contextCap?: number;
+}
+
+type Kind = 'text' | 'object';
+
+/**
+ * The only door to any model: routes by task type, complexity and mode, guards privacy, caches
+ * validated answers, retries, falls back, trips circuit breakers and records every call.
+ */
+export class UnifiedModelAPI implements ModelAPI {
+  readonly catalog: ModelCatalog;
+  readonly privacy: PrivacyContext;
+  /** Problems that did not fail a call (e.g. a metrics row that could not be written). */
+  readonly warnings: string[] = [];
+  private readonly hooks: Required<ModelHooks>;
+  private readonly exec: Executor;
+  private readonly cache?: CacheRepo;
+  private readonly metrics?: MetricsRepo;
+
+  constructor(private readonly o: UnifiedModelAPIOptions) {
+    const pool = o.pool ?? new ProviderPool(o.providerFactory ?? defaultProviderFactory(o.config.local, o.env));
+    this.catalog = o.catalog ?? new ModelCatalog({ config: o.config, pool, ...(o.contextCap ? { contextCap: o.contextCap } : {}) });
+    this.privacy = privacyOf(o.config);
+    this.hooks = safeHooks(o.hooks);
+    if (o.db) {
+      this.cache = new CacheRepo(o.db);
+      this.metrics = new MetricsRepo(o.db);
+    }
+    this.exec = new Executor({
+      pool,
+      privacy: this.privacy,
+      local: o.config.local,
+      record: (r) => this.record(r),
+      ...(o.breaker ? { breaker: o.breaker } : {}),
+      ...(o.backoffMs !== undefined ? { backoffMs: o.backoffMs } : {}),
+      ...(o.contextCap ? { contextCap: o.contextCap } : {}),
+    });
+  }
+
+  /** Routed, guarded, cached, schema-validated object; re-asks once per model, then falls back. */
+  generateObject<T>(task: TaskRequest, schema: ZodType<T>): Promise<Answer<T>> {
+    const jsonSchema = toJsonSchema(schema);
+    return this.run<T>(task, 'object', jsonSchema, (c) => parseStructured(c.text, schema, c.finishReason), (v) => {
+      const r = schema.safeParse(v);
+      return r.success ? { ok: true, value: r.data } : { ok: false };
+    });
+  }
+
+  /** Routed, guarded, cached free text (think blocks removed); an empty answer counts as a failure. */
+  generateText(task: TaskRequest): Promise<Answer<string>> {
+    return this.run<string>(task, 'text', undefined, (c) => {
+      const text = stripThink(c.text).trim();
+      return text ? { ok: true, value: text, text } : { ok: false, error: 'the model returned an empty answer', text };
+    }, (v) => (typeof v === 'string' ? { ok: true, value: v } : { ok: false }));
+  }
+
+  /** Which model would serve this task first; no call is made. */
+  async resolve(task: Pick<TaskRequest, 'type' | 'complexity' | 'model'>): Promise<ModelRef | undefined> {
+    return (await this.plan(task)).candidates[0];
+  }
+
+  /** The ordered candidates for a task (also used by `models` and `health` to explain routing). */
+  async plan(task: Pick<TaskRequest, 'type' | 'complexity' | 'model' | 'strictModel' | 'signal'>): Promise<RouteResult> {
+    const roles = await this.catalog.effectiveRoles(task.signal);
+    const models = await this.catalog.chatModels(task.signal);
+    let preferred: ModelRef | undefined;
+    if (task.model) {
+      preferred = await this.catalog.resolve(task.model, task.signal);
+      assertAllowed(preferred, this.privacy); // an explicit request for a forbidden model is refused, not skipped
+    }
+    const r = route({
+      task: { type: task.type, ...(task.complexity !== undefined ? { complexity: task.complexity } : {}), ...(preferred ? { preferred } : {}), strict: !!task.strictModel },
+      privacy: this.privacy,
+      roles: { main: roles.main.ref, research: roles.research.ref, fallback: roles.fallback.ref },
+      models,
+      ...(this.o.rankCandidates ? { rank: this.o.rankCandidates } : {}),
+    });
+    this.hooks.onRoute({ task: task.type, chosen: r.candidates[0]?.alias ?? '', candidates: r.candidates.map((c) => c.alias), reason: r.reason });
+    return r;
+  }
+
+  private async run<T>(
+    task: TaskRequest,
+    kind: Kind,
+    jsonSchema: Record<string, unknown> | undefined,
+    check: (c: Collected) => { ok: true; value: T; text: string } | { ok: false; error: string; text: string },
+    revalidate: (v: unknown) => { ok: true; value: T } | { ok: false },
+  ): Promise<Answer<T>> {
+    const started = performance.now();
+    const plan = await this.plan(task);
+    const st: RequestState = { task, attempts: [], failures: [], usage: { promptTokens: 0, completionTokens: 0 } };
+    const useCache = this.o.config.local.cache && !task.noCache;
+    let lastInvalid: string | undefined;
+    let lastError: unknown;
+    try {
+      for (const [i, ref] of plan.candidates.entries()) {
+        const base = this.request(ref, task, task.messages, jsonSchema);
+        const key = cacheKey({ provider: ref.provider, model: ref.model, kind, messages: task.messages, ...(jsonSchema ? { schema: jsonSchema } : {}), ...pick(base) });
+        const hit = useCache ? this.fromCache(key, kind, ref, task, revalidate) : undefined;
+        if (hit) return { value: hit.value, model: ref, usage: hit.usage, durationMs: performance.now() - started, cached: true, attempts: st.attempts };
+
+        let messages = task.messages;
+        let invalidHere = false;
+        for (const attemptKind of ['first', 'reask'] as const) {
+          // Only structured answers are re-asked; a transport failure goes straight to the next model.
+          if (attemptKind === 'reask' && (kind !== 'object' || !invalidHere)) break;
+          let parsed: ReturnType<typeof check> | undefined;
+          const verify = (c: Collected): Verdict => {
+            parsed = check(c);
+            return parsed.ok ? { ok: true } : { ok: false, error: parsed.error };
+          };
+          try {
+            await this.exec.chat(ref, this.request(ref, task, messages, jsonSchema), st, attemptKind === 'reask' ? 'reask' : i === 0 ? 'first' : 'fallback', kind === 'object' ? 'object' : 'chat', verify);
+          } catch (e) {
+            if (e instanceof AppError && (e.code === 'ABORTED' || e.code === 'PRIVACY_REFUSED')) throw e;
+            lastError = e;
+            break;
+          }
+          const p = parsed!;
+          if (p.ok) {
+            // Cached under the original question, so the next run hits without re-asking.
+            this.cache?.put({ key, model: ref.model, kind, value: JSON.stringify(p.value), promptTokens: st.usage.promptTokens, completionTokens: st.usage.completionTokens });
+            this.reportFailures(st);
+            return { value: p.value, model: ref, usage: st.usage, durationMs: performance.now() - started, cached: false, attempts: st.attempts, text: p.text };
+          }
+          lastInvalid = p.error;
+          invalidHere = true;
+          messages = [...task.messages, { role: 'assistant', content: p.text }, reaskMessage(p.error)];
+        }
+      }
+    } catch (e) {
+      this.reportFailures(st);
+      throw e;
+    }
+    this.reportFailures(st);
+    if (plan.candidates.length === 0) throw await noModelError(this.catalog, plan, task.type, undefined);
+    throw failureError(plan, st, lastInvalid, lastError);
+  }
+
+  private request(ref: ModelRef, task: TaskRequest, messages: ChatMessage[], jsonSchema?: Record<string, unknown>) {
+    const temperature = task.temperature ?? ref.temperature;
+    const maxTokens = task.maxTokens ?? ref.maxTokens;
+    return {
+      model: ref.model,
+      messages,
+      ...(jsonSchema ? { jsonSchema } : {}),
+      ...(temperature !== undefined ? { temperature } : {}),
+      ...(maxTokens !== undefined ? { maxTokens } : {}),
+    };
+  }
+
+  private fromCache<T>(key: string, kind: Kind, ref: ModelRef, task: TaskRequest, revalidate: (v: unknown) => { ok: true; value: T } | { ok: false }) {
+    const e = this.cache?.get(key);
+    if (!e) return undefined;
+    let v: ReturnType<typeof revalidate> = { ok: false };
+    try {
+      v = revalidate(JSON.parse(e.value));
+    } catch {
+      /* unreadable entry: treated as a miss and replaced below */
+    }
+    if (!v.ok) {
+      this.cache?.delete(key);
+      return undefined;
+    }
+    this.record({
+      component: task.component ?? 'model', operation: kind === 'object' ? 'object' : 'chat', provider: ref.provider,
+      host: ref.endpoint ? hostOf(ref.endpoint) : 'embedded', local: ref.local, model: ref.model,
+      taskType: task.type, ...(task.promptId ? { promptId: task.promptId } : {}),
+      promptTokens: e.promptTokens, completionTokens: e.completionTokens, durationMs: 0, cached: true, ok: true,
+    });
+    return { value: v.value, usage: { promptTokens: e.promptTokens, completionTokens: e.completionTokens } };
+  }
+
+  /** Embeddings in batches of `batchSize` with the embedding model (guarded, metered). */
+  async embed(texts: string[], opts: EmbedOptions = {}): Promise<EmbedResult> {
+    let ref: ModelRef | undefined;
+    if (opts.model) {
+      ref = await this.catalog.resolve(opts.model, opts.signal);
+      assertAllowed(ref, this.privacy);
+    } else {
+      ref = (await this.catalog.effectiveRoles(opts.signal)).embeddings.ref;
+    }
+    if (!ref || !modeAllows(ref, this.privacy)) {
+      throw new AppError('NO_MODEL_AVAILABLE', 'no embedding model is available', {
+        hint: 'pull one with `ollama pull nomic-embed-text`, or set local.embeddingModel',
+      });
+    }
+    const size = Math.max(1, opts.batchSize ?? this.o.config.local.embeddingBatchSize);
+    const st: RequestState = { task: { type: 'RESEARCH', component: 'embed', ...(opts.signal ? { signal: opts.signal } : {}) }, attempts: [], failures: [], usage: { promptTokens: 0, completionTokens: 0 } };
+    const vectors: number[][] = [];
+    let calls = 0;
+    try {
+      for (let i = 0; i < texts.length; i += size) {
+        calls++;
+        vectors.push(...(await this.exec.embed(ref, texts.slice(i, i + size), st)));
+      }
+    } catch (e) {
+      this.reportFailures(st);
+      if (e instanceof AppError && (e.code === 'ABORTED' || e.code === 'PRIVACY_REFUSED')) throw e;
+      throw failureError({ candidates: [ref], excluded: [], reason: 'embeddings' }, st, undefined, e);
+    }
+    this.reportFailures(st);
+    const dimension = vectors[0]?.length ?? 0;
+    if (vectors.some((v) => v.length !== dimension)) {
+      throw new AppError('PROVIDER_ERROR', `${ref.alias} returned embeddings of different dimensions`, { hint: 'the server is misbehaving; check its logs' });
+    }
+    return { vectors, model: ref, dimension, calls };
+  }
+
+  private record(r: CallRecord): void {
+    const rec = this.o.runId ? { ...r, runId: this.o.runId } : r;
+    try {
+      this.metrics?.record(rec);
+    } catch (e) {
+      this.warnings.push(`metrics row not written: ${(e as Error).message}`);
+    }
+    this.hooks.onCall(rec);
+  }
+
+  /** Failures go to hooks once the outcome is known, so each can say how it was recovered. */
+  private reportFailures(st: RequestState): void {
+    const winner = st.attempts.at(-1)?.ok ? st.attempts.at(-1) : undefined;
+    for (const f of st.failures.splice(0)) {
+      const recoveredBy = !winner ? undefined
+        : f.ref.model === winner.model && f.ref.provider === winner.provider ? (winner.kind === 'reask' ? 'reask' : 'retry') : 'fallback';
+      this.hooks.onFailure({
+        error: f.error, component: st.task.component ?? 'model', operation: f.operation, provider: f.ref.provider,
+        ...(f.ref.endpoint ? { endpoint: f.ref.endpoint } : {}), model: f.ref.model, taskType: st.task.type,
+        ...(recoveredBy ? { recoveredBy } : {}),
+      });
+    }
+  }
+}
+
+function pick(r: { temperature?: number; maxTokens?: number }) {
+  return { ...(r.temperature !== undefined ? { temperature: r.temperature } : {}), ...(r.maxTokens !== undefined ? { maxTokens: r.maxTokens } : {}) };
+}
