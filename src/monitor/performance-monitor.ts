@@ -1,0 +1,141 @@
+import type { DB } from '../storage/db.js';
+import { MonitorRepo, type CallStatRow, type SessionRow } from '../storage/monitor-repo.js';
+import { mean, percentile, round } from './math.js';
+
+/** A monitored operation in progress: add metrics, then end it (or let `run` do both). */
+export interface MonitoredSession {
+  readonly id: number;
+  addMetric(name: string, value: number, unit?: string): void;
+  end(ok?: boolean, error?: unknown): number;
+}
+
+/** Figures of one component: model calls (from the call ledger) and monitored operations. */
+export interface ComponentStats {
+  component: string;
+  calls: number;
+  failed_calls: number;
+  avg_ms: number | null;
+  p95_ms: number | null;
+  /** Share of model calls answered from the LLM cache, plus cachedCall hits. */
+  cache_hit_rate: number | null;
+  prompt_tokens: number;
+  completion_tokens: number;
+  operations: number;
+  operation_avg_ms: number | null;
+  operation_p95_ms: number | null;
+  operation_failures: number;
+  metrics: { name: string; unit: string; count: number; sum: number; avg: number }[];
+}
+
+/** getCombinedStats(): one row per component, plus totals. */
+export interface CombinedStats {
+  components: ComponentStats[];
+  totals: { calls: number; prompt_tokens: number; completion_tokens: number; cache_hit_rate: number | null };
+}
+
+const r1 = (n: number | undefined) => (n === undefined ? null : round(n, 1));
+
+/** Pure aggregation of call rows, sessions, custom metrics and cache counters per component. */
+export function combineStats(
+  calls: readonly CallStatRow[],
+  sessions: readonly SessionRow[],
+  metrics: readonly { component: string; name: string; unit: string; count: number; sum: number; avg: number }[],
+  counters: readonly { component: string; hits: number; misses: number }[],
+): CombinedStats {
+  const names = new Set([...calls.map((c) => c.component), ...sessions.map((s) => s.component), ...metrics.map((m) => m.component), ...counters.map((c) => c.component)]);
+  const components: ComponentStats[] = [...names].sort().map((component) => {
+    const cs = calls.filter((c) => c.component === component);
+    const live = cs.filter((c) => !c.cached).map((c) => c.durationMs);
+    const ss = sessions.filter((s) => s.component === component);
+    const cc = counters.find((c) => c.component === component) ?? { hits: 0, misses: 0 };
+    const lookups = cs.length + cc.hits + cc.misses;
+    const hits = cs.filter((c) => c.cached).length + cc.hits;
+    return {
+      component,
+      calls: cs.length,
+      failed_calls: cs.filter((c) => !c.ok).length,
+      // Latency of calls that reached a model; cached answers would hide a slow server.
+      avg_ms: r1(mean(live)),
+      p95_ms: r1(percentile(live, 95)),
+      cache_hit_rate: lookups ? round(hits / lookups, 4) : null,
+      prompt_tokens: cs.reduce((a, c) => a + c.promptTokens, 0),
+      completion_tokens: cs.reduce((a, c) => a + c.completionTokens, 0),
+      operations: ss.length,
+      operation_avg_ms: r1(mean(ss.map((s) => s.durationMs))),
+      operation_p95_ms: r1(percentile(ss.map((s) => s.durationMs), 95)),
+      operation_failures: ss.filter((s) => !s.ok).length,
+      metrics: metrics.filter((m) => m.component === component).map(({ component: _c, ...m }) => ({ ...m, sum: round(m.sum, 3), avg: round(m.avg, 3) })),
+    };
+  });
+  const lookups = calls.length + counters.reduce((a, c) => a + c.hits + c.misses, 0);
+  const hits = calls.filter((c) => c.cached).length + counters.reduce((a, c) => a + c.hits, 0);
+  return {
+    components,
+    totals: {
+      calls: calls.length,
+      prompt_tokens: calls.reduce((a, c) => a + c.promptTokens, 0),
+      completion_tokens: calls.reduce((a, c) => a + c.completionTokens, 0),
+      cache_hit_rate: lookups ? round(hits / lookups, 4) : null,
+    },
+  };
+}
+
+/**
+ * CachedPerformanceMonitor: timed operation sessions with custom metrics, a keyed result cache,
+ * and combined per-component statistics. Everything is stored in the project's SQLite file.
+ */
+export class CachedPerformanceMonitor {
+  private readonly repo: MonitorRepo;
+  private readonly now: () => number;
+
+  constructor(db: DB, opts: { now?: () => number } = {}) {
+    this.repo = new MonitorRepo(db);
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Starts a session for `component`/`operation`; call `end()` when done. */
+  monitoredOperation(component: string, operation: string): MonitoredSession {
+    const t0 = performance.now();
+    const id = this.repo.startSession(component, operation, this.now());
+    let ended = false;
+    return {
+      id,
+      addMetric: (name, value, unit = '') => this.repo.addMetric(id, component, name, value, unit, this.now()),
+      end: (ok = true, error?: unknown) => {
+        const ms = performance.now() - t0;
+        if (!ended) this.repo.endSession(id, ms, ok, error === undefined ? undefined : String((error as Error)?.message ?? error));
+        ended = true;
+        return ms;
+      },
+    };
+  }
+
+  /** Runs fn inside a session, ending it with the outcome (errors are rethrown). */
+  async run<T>(component: string, operation: string, fn: (s: MonitoredSession) => Promise<T>): Promise<T> {
+    const s = this.monitoredOperation(component, operation);
+    try {
+      const v = await fn(s);
+      s.end(true);
+      return v;
+    } catch (e) {
+      s.end(false, e);
+      throw e;
+    }
+  }
+
+  /** Returns the cached JSON value for `key`, else computes it with fn, stores it, and returns it. */
+  async cachedCall<T>(fn: () => Promise<T> | T, key: string, component: string): Promise<T> {
+    const full = `${component}:${key}`;
+    const hit = this.repo.cacheGet(full, component);
+    if (hit !== undefined) return JSON.parse(hit) as T;
+    const value = await fn();
+    // undefined is not JSON; leave it uncached rather than turn it into null on the next hit.
+    if (value !== undefined) this.repo.cachePut(full, component, JSON.stringify(value), this.now());
+    return value;
+  }
+
+  /** Per-component calls, avg/p95 time, cache hit rate, tokens, operations and custom metrics. */
+  getCombinedStats(sinceMs = 0): CombinedStats {
+    return combineStats(this.repo.callStats(sinceMs), this.repo.sessions(sinceMs), this.repo.metricTotals(sinceMs), this.repo.cacheCounters());
+  }
+}

@@ -1,0 +1,153 @@
+import { TASK_TYPES, type ModelAPI, type ProgressEvent, type TaskRequest, type TaskType } from '../models/types.js';
+import type { ResolvedConfig } from '../config/schema.js';
+import { matchModel, preloadModel, probeServer, RoundTripSchema, type WireKind } from '../monitor/probes.js';
+import { retryWithBackoff, type BackoffOptions } from './backoff.js';
+import { canWrite, repairDatabase } from './db-repair.js';
+import { pullModel } from './pull.js';
+import type { Diagnosis, FailureRecord, Strategy } from './types.js';
+
+/** What executing one strategy needs from the outside world. */
+export interface ExecuteEnv {
+  config?: ResolvedConfig;
+  api?: () => Promise<ModelAPI | undefined>;
+  allowPull: boolean;
+  dbPath?: string;
+  fetch?: typeof fetch;
+  backoff?: BackoffOptions;
+  onProgress?: (e: ProgressEvent) => void;
+  signal?: AbortSignal;
+}
+
+/** Outcome of one strategy run. */
+export interface ExecuteResult {
+  strategy: Strategy;
+  outcome: 'success' | 'failure' | 'skipped';
+  detail: string;
+}
+
+/** Wire kind and address of the server a failure happened on (falls back to the configured one). */
+export function serverOf(f: FailureRecord, config?: ResolvedConfig): { kind: WireKind; provider: string; endpoint: string } | undefined {
+  const provider = f.context.provider ?? 'ollama';
+  const servers = config?.local.servers;
+  if (provider === 'ollama') return { kind: 'ollama', provider, endpoint: f.context.endpoint ?? servers?.ollama ?? 'http://127.0.0.1:11434' };
+  const fromConfig = provider === 'lmstudio' ? servers?.lmstudio : provider === 'localai' ? servers?.localai : undefined;
+  const endpoint = f.context.endpoint ?? fromConfig;
+  if (!endpoint || !['lmstudio', 'localai', 'openai-compatible'].includes(provider)) return undefined;
+  return { kind: 'openai', provider, endpoint };
+}
+
+const probeTimeout = (env: ExecuteEnv) => env.config?.local.timeouts.probeMs ?? 1500;
+
+async function serverAnswers(f: FailureRecord, env: ExecuteEnv): Promise<ExecuteResult> {
+  const s = serverOf(f, env.config);
+  if (!s) return { strategy: 'retry', outcome: 'skipped', detail: `no server to probe for provider ${f.context.provider ?? '?'}` };
+  try {
+    const p = await retryWithBackoff(
+      async () => {
+        const r = await probeServer(s.kind, s.provider, s.endpoint, { timeoutMs: probeTimeout(env), fetch: env.fetch, signal: env.signal });
+        if (!r.ok) throw new Error(r.hint ?? r.error);
+        return r;
+      },
+      { retries: 2, baseMs: 200, maxMs: 2000, signal: env.signal, ...env.backoff },
+    );
+    if (f.context.model && !matchModel(p.models.map((m) => m.name), f.context.model)) {
+      return { strategy: 'retry', outcome: 'failure', detail: `${s.endpoint} answers, but model ${f.context.model} is not there` };
+    }
+    return { strategy: 'retry', outcome: 'success', detail: `${s.endpoint} answers again${f.context.model ? ` and has ${f.context.model}` : ''}` };
+  } catch (e) {
+    return { strategy: 'retry', outcome: 'failure', detail: (e as Error).message };
+  }
+}
+
+async function modelAnswers(f: FailureRecord, env: ExecuteEnv, strict: boolean): Promise<ExecuteResult> {
+  const strategy: Strategy = strict ? 'retry' : 'fallback_model';
+  const api = await env.api?.().catch(() => undefined);
+  if (!api) return { strategy, outcome: 'skipped', detail: 'no model API available to verify' };
+  try {
+    const task: TaskRequest = {
+      type: TASK_TYPES.includes(f.context.taskType as TaskType) ? (f.context.taskType as TaskType) : 'GENERAL',
+      component: 'recovery',
+      model: strict ? f.context.model : undefined,
+      strictModel: strict,
+      noCache: true,
+      signal: env.signal,
+      messages: [{ role: 'user', content: 'Recovery check: answer with healthy=true and word="ready".' }],
+    };
+    const a = await api.generateObject(task, RoundTripSchema);
+    return { strategy, outcome: 'success', detail: `model ${a.model.alias} answers with valid structured output` };
+  } catch (e) {
+    return { strategy, outcome: 'failure', detail: (e as Error).message };
+  }
+}
+
+async function pull(f: FailureRecord, env: ExecuteEnv): Promise<ExecuteResult> {
+  const present = await serverAnswers(f, env);
+  if (present.outcome === 'success') return { ...present, strategy: 'pull_model', detail: `${present.detail} (already present)` };
+  const s = serverOf(f, env.config);
+  if (!s || s.kind !== 'ollama' || !f.context.model) return { strategy: 'pull_model', outcome: 'skipped', detail: 'only Ollama models can be pulled' };
+  if (!env.allowPull) {
+    return { strategy: 'pull_model', outcome: 'skipped', detail: `pulling is off: rerun with --allow-pull or set local.allowPull (or run \`ollama pull ${f.context.model}\`)` };
+  }
+  try {
+    await pullModel(s.endpoint, f.context.model, {
+      signal: env.signal,
+      fetch: env.fetch,
+      onProgress: (p) => env.onProgress?.({ type: 'pull', model: f.context.model, ...p }),
+    });
+    const after = await serverAnswers(f, env);
+    return { ...after, strategy: 'pull_model', detail: `pulled ${f.context.model}; ${after.detail}` };
+  } catch (e) {
+    return { strategy: 'pull_model', outcome: 'failure', detail: (e as Error).message };
+  }
+}
+
+async function coldLoad(f: FailureRecord, env: ExecuteEnv): Promise<ExecuteResult> {
+  const s = serverOf(f, env.config);
+  if (!s || s.kind !== 'ollama' || !f.context.model) return { ...(await serverAnswers(f, env)), strategy: 'raise_timeout' };
+  const timeoutMs = env.config?.local.timeouts.requestMs ?? 600_000;
+  const t0 = performance.now();
+  try {
+    // Loading once with the long request timeout absorbs the cold start; keep_alive holds it warm.
+    await preloadModel(s.endpoint, f.context.model, env.config?.local.keepAlive ?? '10m', { timeoutMs, fetch: env.fetch, signal: env.signal });
+    return { strategy: 'raise_timeout', outcome: 'success', detail: `loaded ${f.context.model} in ${Math.round(performance.now() - t0)} ms with a ${timeoutMs} ms timeout` };
+  } catch (e) {
+    return { strategy: 'raise_timeout', outcome: 'failure', detail: (e as Error).message };
+  }
+}
+
+function db(strategy: Strategy, env: ExecuteEnv): ExecuteResult {
+  const path = env.dbPath ?? env.config?.dbPath;
+  if (!path) return { strategy, outcome: 'skipped', detail: 'no database path known' };
+  if (strategy === 'retry') {
+    const w = canWrite(path);
+    return { strategy, outcome: w.ok ? 'success' : 'failure', detail: w.ok ? 'database accepts writes again' : w.detail };
+  }
+  const r = repairDatabase(path);
+  return { strategy, outcome: r.ok ? 'success' : 'failure', detail: r.steps.map((s) => `${s.name}: ${s.detail}`).join('; ') };
+}
+
+/**
+ * Runs the strategy the diagnosis recommends for a stored failure and says whether the problem is
+ * gone. On-demand recovery cannot replay the original call, so each strategy verifies the condition
+ * that caused the failure (server answers, model present, model loads, DB sound, a model answers).
+ */
+export async function executeStrategy(f: FailureRecord, d: Diagnosis, env: ExecuteEnv): Promise<ExecuteResult> {
+  const isDb = f.kind === 'db_busy' || f.kind === 'db_corrupt' || f.kind === 'disk_full';
+  switch (d.recommendedStrategy) {
+    case 'retry':
+      if (isDb) return db('retry', env);
+      if (f.kind === 'invalid_output' || f.kind === 'truncated_output') return modelAnswers(f, env, true);
+      return serverAnswers(f, env);
+    case 'repair_db':
+      return db('repair_db', env);
+    case 'pull_model':
+      return pull(f, env);
+    case 'raise_timeout':
+      return coldLoad(f, env);
+    case 'fallback_model':
+      return modelAnswers(f, env, false);
+    case 'shrink_input':
+    case 'manual':
+      return { strategy: d.recommendedStrategy, outcome: 'skipped', detail: d.fix ?? d.probableCause };
+  }
+}
