@@ -1,0 +1,60 @@
+import type { ModelsOverview, RoleView } from '../../src/config/models-overview.js';
+
+function size(bytes?: number): string {
+  if (bytes === undefined) return '-';
+  return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1)} GB` : `${Math.round(bytes / 1e6)} MB`;
+}
+
+function role(name: string, r: RoleView): string {
+  const label = `  ${name.padEnd(11)}`;
+  if (!r.model) return `${label}(none)${r.note ? ` — ${r.note}` : ''}`;
+  const where = r.endpoint ? ` @ ${r.endpoint}` : '';
+  const tag = r.source === 'default' ? '  [default — not saved]' : '';
+  const note = r.note ? `\n  ${''.padEnd(11)}note: configured role not used — ${r.note}` : '';
+  return `${label}${r.provider} ${r.model}${where}${tag}${note}`;
+}
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => '  ' + r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  '));
+}
+
+/** Plain-text rendering of `models` (no colour, pipes and CI read it as is). */
+export function renderModelsText(o: ModelsOverview): string {
+  const out: string[] = [];
+  out.push(`config: ${o.configPath}${o.configExists ? '' : ' (not created yet)'}`);
+  out.push(`mode:   ${o.mode.value} (from ${o.mode.source})`, '', 'roles:');
+  for (const k of ['main', 'research', 'fallback', 'embeddings'] as const) out.push(role(k, o.roles[k]));
+  out.push('', 'servers:');
+  for (const s of o.servers) {
+    const state = s.skipped ? `skipped — ${s.skipped}` : s.ok ? `ok, ${s.models} model${s.models === 1 ? '' : 's'}` : `unreachable — ${s.error ?? 'no answer'}`;
+    out.push(`  ${s.kind.padEnd(18)}${s.endpoint}  ${state}`);
+    if (!s.ok && !s.skipped && s.hint) out.push(`  ${''.padEnd(18)}hint: ${s.hint}`);
+  }
+  out.push('', 'models:');
+  if (o.models.length === 0) out.push('  (none discovered)');
+  else {
+    const rows = [['ALIAS', 'MODEL', 'SERVER', 'SIZE', 'CONTEXT', 'CAPABILITIES']];
+    for (const m of o.models) {
+      rows.push([
+        m.alias,
+        m.model,
+        m.provider,
+        size(m.sizeBytes),
+        m.contextLength ? String(m.contextLength) : '-',
+        m.embedding ? 'EMBEDDING' : m.capabilities.join(',') || '-',
+      ]);
+    }
+    out.push(...table(rows));
+  }
+  const aliases = Object.entries(o.aliases);
+  if (aliases.length) {
+    out.push('', 'aliases (local.registry):');
+    for (const [a, e] of aliases) out.push(`  ${a} → ${e.provider} ${e.model}${e.endpoint ? ` @ ${e.endpoint}` : ''}`);
+  }
+  for (const w of o.warnings) out.push(`warning: ${w}`);
+  if (Object.values(o.roles).some((r) => r.source === 'default')) {
+    out.push('', 'Defaults are used until you save a role, e.g. `task-master-local models --set-main <id>`.');
+  }
+  return out.join('\n');
+}
