@@ -11,6 +11,7 @@ import { composeHooks } from './models/outcome.js';
 import { ProviderPool, defaultProviderFactory, type ProviderFactory } from './models/provider-pool.js';
 import type { RankCandidates } from './models/routing.js';
 import { UnifiedModelAPI } from './models/unified-model-api.js';
+import { recoveryHooks } from './recovery/hooks.js';
 import type { ModelHooks, ModelRef } from './models/types.js';
 
 export interface OpenProjectOptions {
@@ -52,7 +53,8 @@ export function openProject(opts: OpenProjectOptions): Project {
   const env = opts.env ?? process.env;
   const config = loadConfig({ cwd: opts.cwd, env, ...(opts.flags ? { flags: opts.flags } : {}) });
   const paths = projectPaths(config.projectRoot);
-  const hookList: ModelHooks[] = [...(opts.hooks ?? [])];
+  // Every project records the model door's failures for `recover` (see src/recovery/hooks.ts).
+  const hookList: ModelHooks[] = [recoveryHooks(() => project.db()), ...(opts.hooks ?? [])];
   const hooks = composeHooks(hookList);
   let db: DB | undefined;
   let pool: ProviderPool | undefined;

@@ -1,5 +1,5 @@
 import type { ResolvedConfig } from '../config/schema.js';
-import type { FailureEvent, ModelAPI, ModelHooks, ProgressEvent } from '../models/types.js';
+import type { ModelAPI, ModelHooks, ProgressEvent } from '../models/types.js';
 import type { DB } from '../storage/db.js';
 import { MonitorRepo } from '../storage/monitor-repo.js';
 import { RecoveryRepo } from '../storage/recovery-repo.js';
@@ -7,6 +7,7 @@ import type { BackoffOptions } from './backoff.js';
 import { classifyFailure, fingerprint } from './classify.js';
 import { detectAll, type DetectOptions, type Finding } from './detect.js';
 import { diagnose } from './diagnose.js';
+import { recoveryHooks } from './hooks.js';
 import { executeStrategy, type ExecuteResult } from './execute.js';
 import { recoveryStatus } from './stats.js';
 import type { FailureContext, FailureRecord, FailureStatus, FailureType, RecoveryStatus } from './types.js';
@@ -51,19 +52,7 @@ export class FailureRecoverySystem {
 
   /** Hooks for UnifiedModelAPI: every failure the door sees is recorded (a hook never throws). */
   hooks(): ModelHooks {
-    return {
-      onFailure: (ev: FailureEvent) => {
-        try {
-          this.reportFailure(
-            ev.error,
-            { component: ev.component, operation: ev.operation, provider: ev.provider, endpoint: ev.endpoint, model: ev.model, taskType: ev.taskType },
-            { recoveredBy: ev.recoveredBy },
-          );
-        } catch {
-          // Recording must never turn a recovered call into a failed one (e.g. the DB is the thing failing).
-        }
-      },
-    };
+    return recoveryHooks(() => this.deps.db, this.now);
   }
 
   /** Finds problems no call raised (latency, failure rate, truncation) in the metrics and records them. */
