@@ -1,0 +1,104 @@
+import { AppError, ProviderError } from '../../errors.js';
+import type { GgufInfo } from './gguf.js';
+import type { Llama, LlamaContext, LlamaEmbeddingContext, LlamaModel, LlamaSequence } from './runtime.js';
+
+/**
+ * A model loaded once per process and shared by every provider instance that names the same
+ * file, with one context per context size (so a constant size per model never reloads) and a
+ * pool of that context's sequences: llama.cpp runs up to `sequences` conversations in one
+ * context, and callers beyond that wait for a free one instead of failing "No sequences left".
+ */
+
+/** A context's sequences, handed out one caller at a time. */
+export class SequencePool {
+  private readonly free: LlamaSequence[] = [];
+  private created = 0;
+  private readonly waiters: Array<(s: LlamaSequence) => void> = [];
+  constructor(readonly context: LlamaContext, private readonly size: number) {}
+
+  /** A sequence for exclusive use; waits while all are busy. */
+  acquire(signal?: AbortSignal): Promise<LlamaSequence> {
+    const s = this.free.pop();
+    if (s) return Promise.resolve(s);
+    if (this.created < this.size) {
+      this.created++;
+      return Promise.resolve(this.context.getSequence());
+    }
+    return new Promise((resolve, reject) => {
+      const take = (seq: LlamaSequence) => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(seq);
+      };
+      const onAbort = () => {
+        const i = this.waiters.indexOf(take);
+        if (i >= 0) this.waiters.splice(i, 1);
+        reject(signal?.reason ?? new AppError('ABORTED', 'aborted while waiting for the embedded model'));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(take);
+    });
+  }
+
+  /** Gives a sequence back (to the next waiter first). */
+  release(seq: LlamaSequence): void {
+    const next = this.waiters.shift();
+    if (next) next(seq);
+    else this.free.push(seq);
+  }
+}
+
+/** A loaded model with its lazily created contexts. */
+export class LoadedModel {
+  private readonly contexts = new Map<number, Promise<SequencePool>>();
+  private embedding?: Promise<{ ctx: LlamaEmbeddingContext; size: number }>;
+
+  constructor(
+    readonly llama: Llama,
+    readonly model: LlamaModel,
+    readonly info: GgufInfo,
+    readonly threads: number,
+  ) {}
+
+  /** The sequence pool of the context of this size (created on first use). */
+  pool(contextSize: number, sequences: number): Promise<SequencePool> {
+    let p = this.contexts.get(contextSize);
+    if (!p) {
+      p = this.model
+        .createContext({ contextSize, sequences, threads: this.threads })
+        .then((ctx) => new SequencePool(ctx, sequences), (e: unknown) => {
+          this.contexts.delete(contextSize);
+          throw contextError(this.info.path, contextSize, e);
+        });
+      this.contexts.set(contextSize, p);
+    }
+    return p;
+  }
+
+  /** The embedding context (one per model). */
+  embeddingContext(contextSize: number): Promise<{ ctx: LlamaEmbeddingContext; size: number }> {
+    this.embedding ??= this.model.createEmbeddingContext({ contextSize, threads: this.threads }).then(
+      (ctx) => ({ ctx, size: contextSize }),
+      (e: unknown) => {
+        this.embedding = undefined;
+        throw contextError(this.info.path, contextSize, e);
+      },
+    );
+    return this.embedding;
+  }
+
+  /** Frees the contexts and the model. */
+  async dispose(): Promise<void> {
+    for (const p of this.contexts.values()) await (await p.catch(() => undefined))?.context.dispose();
+    await (await this.embedding?.catch(() => undefined))?.ctx.dispose();
+    await this.model.dispose();
+  }
+}
+
+function contextError(path: string, size: number, e: unknown): ProviderError {
+  return new ProviderError('PROVIDER_ERROR', `could not create a ${size}-token context for ${path}: ${(e as Error).message}`, {
+    hint: 'lower contextLength for this model in local.registry, or free some memory',
+    cause: e,
+    retryable: false,
+    details: { provider: 'llama-cpp', path, problem: 'context' },
+  });
+}
