@@ -32,7 +32,7 @@ export const DEFAULT_FAKE_MODELS: FakeModel[] = [
 
 const MODEL_CALL = /^(\/api\/(chat|generate|embed|embeddings)|\/v1\/(chat\/completions|embeddings|messages))$/;
 const CHAT_CALL = /^(\/api\/(chat|generate)|\/v1\/(chat\/completions|messages))$/;
-const CONTENT_KINDS = new Set(['malformed', 'truncated', 'schema-break', 'fenced', 'prose', 'think', 'mid-stream-error', 'no-done']);
+const CONTENT_KINDS = new Set(['malformed', 'truncated', 'schema-break', 'fenced', 'prose', 'think', 'mid-stream-error', 'no-done', 'stall']);
 const BUSY = 'server busy, please try again.  maximum pending requests exceeded';
 
 /** Go's encoding/json wording for a body that is not JSON (what Ollama returns in a 400). */

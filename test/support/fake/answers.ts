@@ -84,6 +84,9 @@ function shape(p: Planned, fault: FaultKind, value: unknown, words: string[]): v
     case 'mid-stream-error':
       p.midStreamError = { afterPieces: 2, message: fault.message ?? 'an error was encountered while running the model' };
       break;
+    case 'stall':
+      p.stallAfter = 2;
+      break;
     case 'no-done':
       p.noDone = true;
       break;

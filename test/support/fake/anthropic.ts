@@ -1,5 +1,5 @@
 import { planAnswer, findModel } from './answers.js';
-import { sendJson, sendText, sleep, writeFrame, pieces } from './http.js';
+import { sendJson, sendText, sleep, writeFrame, pieces, untilClosed } from './http.js';
 import { countTokens } from './rng.js';
 import { contentText, type RouteCtx } from './route.js';
 
@@ -82,6 +82,7 @@ async function messages(ctx: RouteCtx): Promise<void> {
   const parts = pieces(p.content);
   for (let i = 0; i < parts.length; i++) {
     if (p.midStreamError && i === p.midStreamError.afterPieces) break;
+    if (p.stallAfter === i) return untilClosed(ctx.res);
     const delta = tool ? { type: 'input_json_delta', partial_json: parts[i] } : { type: 'text_delta', text: parts[i] };
     if (!(await send('content_block_delta', { index: 0, delta }, i === 0))) return;
   }

@@ -59,3 +59,8 @@ export function pieces(text: string, size = 6): string[] {
   for (let i = 0; i < chars.length; i += size) out.push(chars.slice(i, i + size).join(''));
   return out;
 }
+
+/** Waits until the client closes the connection (a stalled stream). */
+export function untilClosed(res: ServerResponse): Promise<void> {
+  return res.destroyed ? Promise.resolve() : new Promise((resolve) => res.once('close', () => resolve()));
+}

@@ -1,5 +1,5 @@
 import { planAnswer, findModel, sameModel } from './answers.js';
-import { sendJson, sendText, sleep, writeFrame, pieces } from './http.js';
+import { sendJson, sendText, sleep, writeFrame, pieces, untilClosed } from './http.js';
 import { embedText, countTokens } from './rng.js';
 import { contentText, type Core, type RouteCtx } from './route.js';
 import type { FakeModel, Planned } from './types.js';
@@ -130,6 +130,7 @@ async function chat(ctx: RouteCtx): Promise<void> {
   const parts = pieces(p.content);
   for (let i = 0; i < parts.length; i++) {
     if (p.midStreamError && i === p.midStreamError.afterPieces) break;
+    if (p.stallAfter === i) return untilClosed(ctx.res);
     if (!(await writeFrame(ctx.res, JSON.stringify({ ...frameBase(ctx, p.model, parts[i]!), done: false }) + '\n', i === 0))) return;
   }
   if (p.midStreamError) {

@@ -1,5 +1,5 @@
 import { planAnswer, findModel } from './answers.js';
-import { sendJson, sendText, sleep, writeFrame, pieces } from './http.js';
+import { sendJson, sendText, sleep, writeFrame, pieces, untilClosed } from './http.js';
 import { embedText, countTokens } from './rng.js';
 import { contentText, errorType, type RouteCtx } from './route.js';
 import type { FakeModel } from './types.js';
@@ -121,6 +121,7 @@ async function chat(ctx: RouteCtx): Promise<void> {
   const parts = pieces(p.content);
   for (let i = 0; i < parts.length; i++) {
     if (p.midStreamError && i === p.midStreamError.afterPieces) break;
+    if (p.stallAfter === i) return untilClosed(ctx.res);
     const delta = i === 0 ? { role: 'assistant', content: parts[i] } : { content: parts[i] };
     if (!(await send(chunk(delta, null), i === 0))) return;
   }

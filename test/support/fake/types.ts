@@ -46,7 +46,9 @@ export type FaultKind =
   | { kind: 'mid-stream-error'; message?: string }
   | { kind: 'drop' }
   /** Streams part of the answer, then closes without the final done chunk / [DONE]. */
-  | { kind: 'no-done' };
+  | { kind: 'no-done' }
+  /** Sends headers and the first pieces, then goes silent until the client gives up. */
+  | { kind: 'stall' };
 
 /**
  * A fault for the next `times` matching requests (default 1). Without `path` it matches model
@@ -104,6 +106,8 @@ export interface Planned {
   promptTokens: number;
   /** Stream this many content pieces, then fail with this message (HTTP 200 already sent). */
   midStreamError?: { afterPieces: number; message: string };
+  /** Go silent after this many pieces (headers already sent). */
+  stallAfter?: number;
   /** End the stream without a done/[DONE] marker. */
   noDone?: boolean;
   /** Served model name (may differ from the request, e.g. LM Studio's single-model quirk). */

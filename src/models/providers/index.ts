@@ -1,0 +1,62 @@
+import { ConfigError } from '../../errors.js';
+import type { ModelProvider, ProviderKind } from '../types.js';
+import { AnthropicProvider } from './anthropic.js';
+import { OllamaProvider } from './ollama.js';
+import { OpenAICompatibleProvider } from './openai-compatible.js';
+
+/** How to reach one model server. Timeouts: requestTimeoutMs overall, idleTimeoutMs between streamed chunks. */
+export interface ProviderOptions {
+  endpoint: string;
+  apiKey?: string;
+  fetch?: typeof fetch;
+  keepAlive?: string;
+  requestTimeoutMs?: number;
+  idleTimeoutMs?: number;
+  threads?: number;
+}
+
+/** Default endpoints of the external services. */
+export const EXTERNAL_ENDPOINTS = {
+  anthropic: 'https://api.anthropic.com',
+  openai: 'https://api.openai.com/v1',
+  perplexity: 'https://api.perplexity.ai',
+} as const;
+
+/** Environment variable holding each external service's key (keys are never read from files). */
+export const API_KEY_ENV = {
+  anthropic: 'ANTHROPIC_API_KEY',
+  openai: 'OPENAI_API_KEY',
+  perplexity: 'PERPLEXITY_API_KEY',
+} as const;
+
+function externalKey(kind: keyof typeof API_KEY_ENV, opts: ProviderOptions): string {
+  const key = opts.apiKey ?? process.env[API_KEY_ENV[kind]];
+  if (!key) {
+    throw new ConfigError('CONFIG_INVALID', `${API_KEY_ENV[kind]} is not set, so ${kind} models cannot be used`, {
+      hint: `export ${API_KEY_ENV[kind]}=… in your shell (keys are read from the environment only, never from config files)`,
+    });
+  }
+  return key;
+}
+
+/** Builds the provider for one server kind. Throws ConfigError for a bad endpoint or a missing key. */
+export function createProvider(kind: ProviderKind, opts: ProviderOptions): ModelProvider {
+  switch (kind) {
+    case 'ollama':
+      return new OllamaProvider(opts);
+    case 'lmstudio':
+    case 'localai':
+    case 'openai-compatible':
+      return new OpenAICompatibleProvider(kind, opts);
+    case 'openai':
+    case 'perplexity':
+      return new OpenAICompatibleProvider(kind, { ...opts, endpoint: opts.endpoint || EXTERNAL_ENDPOINTS[kind], apiKey: externalKey(kind, opts) });
+    case 'anthropic':
+      return new AnthropicProvider({ ...opts, endpoint: opts.endpoint || EXTERNAL_ENDPOINTS.anthropic, apiKey: externalKey(kind, opts) });
+    // case 'llama-cpp': added by the embedded-runtime module (lazy import of ./llama-cpp.js).
+    default:
+      throw new ConfigError('CONFIG_INVALID', `unknown provider "${kind}"`, {
+        hint: 'use one of: ollama, lmstudio, localai, openai-compatible, anthropic, openai, perplexity',
+      });
+  }
+}
