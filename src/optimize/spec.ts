@@ -149,6 +149,21 @@ export function validateSpec(raw: unknown): OptimizeSpec {
 
 /** Reads a JSON or YAML spec file (by extension; YAML also parses JSON) and validates it. */
 export function loadSpec(path: string): OptimizeSpec {
+  return validateSpecAt(path, readSpecFile(path));
+}
+
+/** Validates a spec read from `path`, prefixing errors with the path. */
+export function validateSpecAt(path: string, raw: unknown): OptimizeSpec {
+  try {
+    return validateSpec(raw);
+  } catch (e) {
+    if (e instanceof ValidationError) throw new ValidationError(`${path}: ${e.message}`, { hint: e.hint, details: e.details });
+    throw e;
+  }
+}
+
+/** Parses a spec file without validating it (callers may apply flag overrides first). */
+export function readSpecFile(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -163,10 +178,5 @@ export function loadSpec(path: string): OptimizeSpec {
   } catch (e) {
     throw new ValidationError(`${path}: ${(e as Error).message.split('\n')[0]}`, { hint: 'fix the syntax of the spec file' });
   }
-  try {
-    return validateSpec(raw);
-  } catch (e) {
-    if (e instanceof ValidationError) throw new ValidationError(`${path}: ${e.message}`, { hint: e.hint, details: e.details });
-    throw e;
-  }
+  return raw;
 }
