@@ -1,0 +1,52 @@
+import type { ParsePrdOutput } from './run.js';
+
+function fmtMs(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** The one summary line every run prints (tasks, subtasks, depth, calls, tokens, cache hits, wall time, models). */
+export function summaryLine(o: ParsePrdOutput): string {
+  const s = o.summary;
+  const models = o.structural ? 'none (structural planner)' : s.models.join(', ') || 'none';
+  const parts = [
+    `${s.tasks} tasks`,
+    `${s.subtasks} subtasks`,
+    `depth ${s.depth}`,
+    `${s.llmCalls} LLM calls`,
+    `${(s.promptTokens + s.completionTokens).toLocaleString('en-US')} tokens`,
+    `${s.cacheHits} cache hits`,
+    ...(s.resumedNodes ? [`${s.resumedNodes} resumed`] : []),
+    fmtMs(s.durationMs),
+    `models: ${models}`,
+  ];
+  const where = o.written ? `→ ${o.tasksPath} [${o.tag}]` : '(dry run: nothing written)';
+  return `parse-prd: ${parts.join(' · ')} ${where}`;
+}
+
+/** Notices worth a line each: structural fallback (with the model diagnosis), fixed dependencies, merged duplicates. */
+export function notices(o: ParsePrdOutput): string[] {
+  const out: string[] = [];
+  if (o.structural) {
+    out.push(`note: no model reachable: ${o.structural.reason}`);
+    if (o.structural.wouldUse) out.push(`note: would have used ${o.structural.wouldUse}`);
+    if (o.structural.hint) out.push(`hint: ${o.structural.hint}`);
+    out.push('note: used the structural planner (deterministic, from the PRD\'s headings and lists); each task is labelled as such in its details');
+  }
+  if (o.fixes.length) {
+    const by = (r: string) => o.fixes.filter((f) => f.reason === r).length;
+    out.push(`note: fixed ${o.fixes.length} dependency references (${by('unknown')} unknown, ${by('self')} self, ${by('cycle')} cycle-breaking)`);
+  }
+  if (o.merged.length) out.push(`note: merged ${o.merged.length} duplicate tasks across PRD sections`);
+  return out;
+}
+
+/** Plain-text task list for non-interactive output. */
+export function taskLines(o: ParsePrdOutput): string[] {
+  const lines: string[] = [];
+  for (const t of o.tasks) {
+    const deps = t.dependencies.length ? ` (after ${t.dependencies.join(', ')})` : '';
+    lines.push(`${t.id}. [${t.priority}] ${t.title}${deps}`);
+    for (const s of t.subtasks) lines.push(`   ${t.id}.${s.id} ${s.title}`);
+  }
+  return lines;
+}

@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { startFakeServer, type FakeServer } from '../../support/fake-llm-server.js';
+import { parsePrd } from '../../../src/prd/run.js';
+import type { PrdEvent } from '../../../src/prd/processor.js';
+import { PRD, opts, project } from './helpers.js';
+
+let server: FakeServer;
+beforeAll(async () => {
+  server = await startFakeServer();
+});
+afterAll(async () => {
+  await server.close();
+});
+
+const input = (p: ReturnType<typeof project>, o = opts()) => ({
+  prd: PRD, prdPath: 'prd.txt', tasksPath: p.paths.tasks, tag: 'master', mode: 'create' as const, dryRun: false, options: o,
+});
+
+describe('parsePrd against the fake server', () => {
+  it('writes a valid task-master tag with subtasks, records the run, and reruns from cache with 0 calls', async () => {
+    const p = project(server.url);
+    const events: PrdEvent[] = [];
+    const out = await parsePrd(input(p), { api: p.api, repo: p.repo, onProgress: (e) => events.push(e) });
+    expect(out.structural).toBeUndefined();
+    const file = JSON.parse(readFileSync(p.paths.tasks, 'utf8'));
+    const tasks = file.master.tasks as Array<Record<string, any>>;
+    expect(tasks.length).toBeGreaterThan(0);
+    expect(tasks.map((t) => t.id)).toEqual(tasks.map((_t, i) => i + 1));
+    const ids = new Set(tasks.map((t) => t.id));
+    for (const t of tasks) {
+      expect(t.status).toBe('pending');
+      expect(['high', 'medium', 'low']).toContain(t.priority);
+      expect(t.description.trim()).not.toBe('');
+      for (const d of t.dependencies) expect(ids.has(d) && d !== t.id).toBe(true);
+      t.subtasks.forEach((s: Record<string, any>, j: number) => {
+        expect(s.id).toBe(j + 1);
+        for (const d of s.dependencies) expect(d >= 1 && d <= t.subtasks.length && d !== s.id).toBe(true);
+      });
+    }
+    expect(out.summary.subtasks).toBeGreaterThan(0);
+    expect(out.summary.depth).toBe(2);
+    expect(out.summary.llmCalls).toBeGreaterThan(1);
+    expect(events.some((e) => e.type === 'node' && e.state === 'done' && e.depth === 1)).toBe(true);
+    const runs = p.repo.listRuns();
+    expect(runs[0]).toMatchObject({ success: true, structural: false, tasks: tasks.length, promptIds: expect.arrayContaining(['parse-prd@v1', 'expand-task@v1']) });
+    expect(p.repo.nodes(out.runId).some((n) => n.tmId === '1.1' && n.promptId === 'expand-task@v1')).toBe(true);
+
+    const before = server.counts()['/api/chat'] ?? 0;
+    const again = await parsePrd({ ...input(p), mode: 'force' }, { api: p.api, repo: p.repo });
+    expect((server.counts()['/api/chat'] ?? 0) - before).toBe(0);
+    expect(again.summary.llmCalls).toBe(0);
+    expect(again.tasks).toEqual(out.tasks);
+    p.close();
+  });
+
+  it('resumes from checkpoints under --no-cache and produces the same tasks', async () => {
+    const p = project(server.url);
+    const first = await parsePrd(input(p, opts({ noCache: true })), { api: p.api, repo: p.repo });
+    const before = server.counts()['/api/chat'] ?? 0;
+    const resumed = await parsePrd({ ...input(p, opts({ noCache: true, resume: true })), mode: 'force' }, { api: p.api, repo: p.repo });
+    expect((server.counts()['/api/chat'] ?? 0) - before).toBe(0);
+    expect(resumed.summary.resumedNodes).toBeGreaterThan(0);
+    expect(resumed.tasks).toEqual(first.tasks);
+    p.close();
+  });
+
+  it('falls back to the structural planner when no model is reachable, and fails with --require-model', async () => {
+    const p = project();
+    const out = await parsePrd(input(p), { api: p.api, repo: p.repo });
+    expect(out.structural?.reason).toBeTruthy();
+    expect(out.tasks.map((t) => t.title)).toEqual(['Accounts', 'Saving bookmarks', 'Search', 'Non-functional']);
+    expect(out.tasks[0]!.subtasks).toHaveLength(3);
+    expect(out.tasks.every((t) => t.details.includes('[structural planner]'))).toBe(true);
+    expect(p.repo.listRuns()[0]).toMatchObject({ structural: true, success: true });
+    await expect(parsePrd({ ...input(p, opts({ requireModel: true })), mode: 'force' }, { api: p.api, repo: p.repo })).rejects.toMatchObject({ code: 'NO_MODEL_AVAILABLE' });
+    expect(p.repo.listRuns()[0]).toMatchObject({ success: false, errorCode: 'NO_MODEL_AVAILABLE' });
+    p.close();
+  });
+});
