@@ -69,7 +69,7 @@ function ggufFiles(dir: string, depth: number, out: string[]): void {
     const p = join(dir, e.name);
     if (e.isDirectory() && depth < MAX_DEPTH) ggufFiles(p, depth + 1, out);
     // Only the first shard of a split model is loadable by path.
-    else if (e.isFile() && /\.gguf$/i.test(e.name) && !/-0*(?:[2-9]|\d{2,})-of-\d+\.gguf$/i.test(e.name)) out.push(p);
+    else if (e.isFile() && /\.gguf$/i.test(e.name) && Number(/-(\d+)-of-\d+\.gguf$/i.exec(e.name)?.[1] ?? 1) === 1) out.push(p);
   }
 }
 
