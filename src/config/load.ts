@@ -105,7 +105,8 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
   const warnings: string[] = [];
 
   const local: LocalSection = LocalSectionSchema.parse(data.local ?? {});
-  if (data.local?.mode) sources.mode = 'config.json local.mode';
+  // The parsed section always has a mode (its default); only a mode written in the file counts as set there.
+  if ((raw.local as { mode?: unknown } | undefined)?.mode) sources.mode = 'config.json local.mode';
 
   if (env.TASKMASTER_LOCAL_LLM && /^(1|true|yes)$/i.test(env.TASKMASTER_LOCAL_LLM)) {
     local.mode = 'LOCAL_ONLY';
