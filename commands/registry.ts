@@ -12,4 +12,5 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'models', description: 'show and set model roles, mode and aliases; list models on local servers', load: () => import('./models.js') },
   { name: 'optimize', description: 'evolve configurations against a fitness command, a local-model judge, or model settings', load: () => import('./optimize.js') },
   { name: 'parse-prd', description: 'turn a PRD into a task tree in task-master\'s tasks.json using local models', load: () => import('./parse-prd.js') },
+  { name: 'research', description: 'local RAG: add documents, hybrid search, cited answers with confidence, research loops', load: () => import('./research.js') },
 ];

@@ -173,8 +173,14 @@ export function extractiveAnswer(question: string, passages: readonly Passage[],
       .sort((a, b) => b.hits - a.hits || a.i - b.i)
       .slice(0, perPassage)
       .sort((a, b) => a.i - b.i);
+    // a passage that shares no word with the question only speaks when it is the best one
+    if (!best.length && out.length) continue;
     const picked = best.length ? best : sentences.slice(0, 1);
-    for (const x of picked) out.push(`${x.s.replace(/\s*\[\d+\]\s*$/, '').slice(0, 500)} [${p.n}]`);
+    for (const x of picked) {
+      const s = x.s.replace(/\s*\[\d+\]\s*$/, '').slice(0, 500);
+      const m = /([.!?:;]*)$/.exec(s)!;
+      out.push(`${s.slice(0, s.length - m[1]!.length)} [${p.n}]${m[1] || '.'}`);
+    }
   }
   return out.join(' ');
 }

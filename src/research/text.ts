@@ -57,7 +57,7 @@ export function splitSentences(text: string): string[] {
   for (const para of text.split(/\n\s*\n|\n(?=\s*(?:[-*+]|\d+\.)\s)/)) {
     const flat = para.replace(/\s+/g, ' ').trim();
     if (!flat) continue;
-    const parts = flat.split(/(?<=[.!?](?:\s*\[\d+(?:\s*,\s*\d+)*\])*)\s+(?=[A-Z0-9"'(\[*-])/);
+    const parts = flat.split(/(?<=[.!?](?:\s*\[\d+(?:\s*,\s*\d+)*\])*)\s+(?=[A-Z0-9"'(*-])/);
     for (const p of parts) if (p.trim()) out.push(p.trim());
   }
   return out;
