@@ -92,7 +92,7 @@ describe('LocalRAGSystem without a model', () => {
     expect(a.model).toBeNull();
     expect(a.notes.join(' ')).toMatch(/extractive/);
     expect(a.citations[0]).toMatchObject({ n: 1, source: 'docs/cache.md' });
-    expect(a.answer).toMatch(/ten minutes \[1\]\./);
+    expect(a.answer).toMatch(/ten minutes before they expire \[1\]\./);
     expect(a.uncited).toEqual([]);
     expect(a.confidence).toBeGreaterThan(0);
     expect(a.confidence).toBeLessThanOrEqual(1);
