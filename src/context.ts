@@ -65,7 +65,7 @@ export function openProject(opts: OpenProjectOptions): Project {
     config,
     paths,
     db: () => (db ??= openDatabase(config.dbPath)),
-    catalog: () => (catalog ??= new ModelCatalog({ config, pool: getPool(), ...(opts.extraRefs ? { extraRefs: opts.extraRefs } : {}) })),
+    catalog: () => (catalog ??= new ModelCatalog({ config, pool: getPool(), env, ...(opts.extraRefs ? { extraRefs: opts.extraRefs } : {}) })),
     api: () =>
       (api ??= new UnifiedModelAPI({
         config,

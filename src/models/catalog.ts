@@ -7,6 +7,8 @@ import type { ProviderPool } from './provider-pool.js';
 import { refKey } from './routing.js';
 import { PROVIDER_KINDS, TASK_TYPES, type DiscoveredModel, type ModelRef, type ProviderKind } from './types.js';
 import { closeMatches, serverHint } from './catalog-util.js';
+import { abortedError } from './limiter.js';
+import { embeddedServerStatus } from './embedded/discover.js';
 
 /** A server discovery probes. */
 export interface ServerTarget {
@@ -42,6 +44,8 @@ export interface CatalogOptions {
   extraRefs?: ModelRef[];
   /** num_ctx cap for discovered models, to save memory (configured registry values are kept). */
   contextCap?: number;
+  /** Environment for embedded-model discovery (OLLAMA_MODELS, HOME). */
+  env?: NodeJS.ProcessEnv;
 }
 
 // Successful probes are remembered for the life of the process: the CLI asks once per run.
@@ -87,7 +91,11 @@ export class ModelCatalog {
 
   /** Probes every target in parallel (probe timeout each); remote hosts are skipped in LOCAL_ONLY. */
   servers(signal?: AbortSignal): Promise<ServerStatus[]> {
-    this.statusPromise ??= Promise.all(this.targets().map((t) => this.probe(t, signal)));
+    this.statusPromise ??= Promise.all(this.targets().map((t) => this.probe(t, signal))).then((s) => [
+      ...s,
+      // GGUF files in local.modelDirs and Ollama's blob store: local models that need no server.
+      ...embeddedServerStatus(this.config.local, this.config.projectRoot, this.opts.env),
+    ]);
     return this.statusPromise;
   }
 
@@ -99,8 +107,7 @@ export class ModelCatalog {
     let p = discoveryMemo.get(key);
     if (!p) {
       const timeout = AbortSignal.timeout(this.config.local.timeouts.probeMs);
-      const sig = signal ? AbortSignal.any([signal, timeout]) : timeout;
-      p = this.opts.pool.get(t.kind, t.endpoint).then((prov) => prov.listModels(sig));
+      p = this.opts.pool.get(t.kind, t.endpoint).then((prov) => prov.listModels(timeout));
       discoveryMemo.set(key, p);
       p.catch(() => discoveryMemo.delete(key));
     }

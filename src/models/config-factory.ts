@@ -148,8 +148,12 @@ export class ModelConfigFactory {
   }
   /** A GGUF file run in-process by the embedded provider; always local. */
   static createLlamaCppConfig(path: string, opts: Omit<ModelConfigOptions, 'endpoint'> = {}): ModelRef {
+    // `ollama:<name>`: a model Ollama pulled, run from its blob without the server.
+    if (path.startsWith('ollama:')) {
+      return build('llama-cpp', path, undefined, { ...opts, alias: opts.alias ?? defaultAlias(path.slice('ollama:'.length)) });
+    }
     if (!/\.gguf$/i.test(path)) {
-      throw new ValidationError(`'${path}' is not a .gguf file`, { hint: 'the embedded provider runs GGUF model files' });
+      throw new ValidationError(`'${path}' is not a .gguf file`, { hint: 'the embedded provider runs GGUF model files, or ollama:<name> for a model Ollama has pulled' });
     }
     const abs = resolve(path);
     const ref = build('llama-cpp', abs, undefined, { ...opts, alias: opts.alias ?? defaultAlias(basename(abs)) });

@@ -97,3 +97,24 @@ export function discoverEmbeddedModels(opts: DiscoverOptions = {}): { models: Di
   }
   return { models, skipped };
 }
+
+/** Label of the in-process "server" in model listings. */
+export const EMBEDDED_ENDPOINT = 'in-process (llama.cpp)';
+
+/**
+ * Embedded models as one pseudo-server for the catalog: present when modelDirs are configured or
+ * any GGUF was found (so projects without embedded models see no change), never probed over HTTP.
+ */
+export function embeddedServerStatus(local: { modelDirs: string[] }, cwd: string, env: NodeJS.ProcessEnv = process.env) {
+  const { models, skipped } = discoverEmbeddedModels({ modelDirs: local.modelDirs, cwd, env });
+  if (models.length === 0 && local.modelDirs.length === 0 && skipped.length === 0) return [];
+  const problems = skipped.map((s) => `${s.path}: ${s.error}`);
+  return [{
+    kind: 'llama-cpp' as const,
+    endpoint: EMBEDDED_ENDPOINT,
+    local: true,
+    ok: true,
+    models,
+    ...(problems.length ? { error: `skipped ${problems.length} file(s): ${problems.join('; ')}`, hint: 'remove or re-download those files' } : {}),
+  }];
+}

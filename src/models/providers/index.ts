@@ -1,5 +1,6 @@
 import { ConfigError } from '../../errors.js';
 import type { ModelProvider, ProviderKind } from '../types.js';
+import { lazyLlamaCppProvider } from '../embedded/lazy-provider.js';
 import { AnthropicProvider } from './anthropic.js';
 import { OllamaProvider } from './ollama.js';
 import { OpenAICompatibleProvider } from './openai-compatible.js';
@@ -53,10 +54,12 @@ export function createProvider(kind: ProviderKind, opts: ProviderOptions): Model
       return new OpenAICompatibleProvider(kind, { ...opts, endpoint: opts.endpoint || EXTERNAL_ENDPOINTS[kind], apiKey: externalKey(kind, opts) });
     case 'anthropic':
       return new AnthropicProvider({ ...opts, endpoint: opts.endpoint || EXTERNAL_ENDPOINTS.anthropic, apiKey: externalKey(kind, opts) });
-    // case 'llama-cpp': added by the embedded-runtime module (lazy import of ./llama-cpp.js).
+    case 'llama-cpp':
+      // endpoint: a GGUF path or ollama:<name>; the module and node-llama-cpp load on first call.
+      return lazyLlamaCppProvider({ endpoint: opts.endpoint, ...(opts.threads ? { threads: opts.threads } : {}) });
     default:
       throw new ConfigError('CONFIG_INVALID', `unknown provider "${kind}"`, {
-        hint: 'use one of: ollama, lmstudio, localai, openai-compatible, anthropic, openai, perplexity',
+        hint: 'use one of: ollama, lmstudio, localai, openai-compatible, llama-cpp, anthropic, openai, perplexity',
       });
   }
 }

@@ -35,6 +35,8 @@ export interface LlamaCppOptions {
 
 const DEFAULT_CONTEXT = 4096;
 const EMBEDDING_CONTEXT = 2048;
+/** Same cap the catalog applies to discovered models. */
+const CONTEXT_CAP = 8192;
 const DEFAULT_SYSTEM = 'You are a helpful assistant.';
 
 // Shared by every provider instance in the process: a model file is loaded once.
@@ -228,8 +230,10 @@ export class LlamaCppProvider implements ModelProvider {
     }
   }
 
+  /** The context to run with: the training context, capped (128k-token contexts would need GiBs of KV cache). */
   async contextLength(model: string): Promise<number | undefined> {
-    return this.inspect(model).contextLength;
+    const train = this.inspect(model).contextLength;
+    return train === undefined ? undefined : Math.min(train, CONTEXT_CAP);
   }
 
   /** Frees every model this process loaded (tests, long-lived hosts). */
