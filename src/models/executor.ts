@@ -96,7 +96,9 @@ export class Executor {
   ): Promise<{ collected: Collected; verdict: Verdict }> {
     return this.withRetries(ref, st, kind, operation, async (provider, signal) => {
       const contextLength = await this.contextLength(ref, provider);
-      const collected = await collect(provider.chat({ ...req, ...(contextLength ? { contextLength } : {}) }, signal), signal, this.o.local.timeouts.idleMs);
+      progress(st, { type: 'model-call', model: ref.alias, attempt: kind });
+      const onText = (chars: number) => progress(st, { type: 'model-tokens', model: ref.alias, chars });
+      const collected = await collect(provider.chat({ ...req, ...(contextLength ? { contextLength } : {}) }, signal), signal, this.o.local.timeouts.idleMs, onText);
       return { result: { collected, verdict: verify(collected) }, usage: collected.usage };
     }, (r) => r.verdict);
   }
@@ -225,12 +227,26 @@ export class Executor {
   }
 }
 
+/** Progress for spinners ("loading model…", characters so far); a broken listener never fails a call. */
+function progress(st: RequestState, e: { type: string; [k: string]: unknown }): void {
+  try {
+    st.task.onProgress?.(e);
+  } catch {
+    /* display only */
+  }
+}
+
 function endpointKey(ref: ModelRef): string {
   return ref.endpoint ?? `${ref.provider}:embedded`;
 }
 
 /** Reads a stream to the end; an idle gap longer than idleMs fails the call as TIMEOUT. */
-async function collect(stream: AsyncIterable<{ type: string; text?: string; usage?: Usage; finishReason?: string }>, signal: AbortSignal, idleMs: number): Promise<Collected> {
+async function collect(
+  stream: AsyncIterable<{ type: string; text?: string; usage?: Usage; finishReason?: string }>,
+  signal: AbortSignal,
+  idleMs: number,
+  onText: (chars: number) => void,
+): Promise<Collected> {
   let text = '';
   let usage: Usage = { promptTokens: 0, completionTokens: 0 };
   let finishReason: string | undefined;
@@ -251,7 +267,10 @@ async function collect(stream: AsyncIterable<{ type: string; text?: string; usag
     }
     if (next.done) break;
     const c = next.value;
-    if (c.type === 'delta' && c.text) text += c.text;
+    if (c.type === 'delta' && c.text) {
+      text += c.text;
+      onText(text.length);
+    }
     else if (c.type === 'done') {
       if (c.usage) usage = c.usage;
       finishReason = c.finishReason;

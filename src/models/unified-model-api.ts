@@ -43,6 +43,11 @@ type Kind = 'text' | 'object';
 /**
  * The only door to any model: routes by task type, complexity and mode, guards privacy, caches
  * validated answers, retries, falls back, trips circuit breakers and records every call.
+ *
+ * Cache policy: only validated answers are stored, keyed by sha256 of (provider, model, kind,
+ * messages, schema, temperature, seed, maxTokens). `noCache` (per task) and `local.cache=false`
+ * (config or --no-cache) skip reads but still write, so a forced fresh run refreshes the entry the
+ * next cached run will see.
  */
 export class UnifiedModelAPI implements ModelAPI {
   readonly catalog: ModelCatalog;
