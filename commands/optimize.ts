@@ -1,13 +1,11 @@
 import type { Command } from 'commander';
-import { resolve, dirname } from 'node:path';
 import { z } from 'zod';
-import { loadConfig } from '../src/config/load.js';
+import { openProject } from '../src/context.js';
 import { ValidationError } from '../src/errors.js';
-import { buildEvaluator } from '../src/optimize/evaluators.js';
 import { formatReport, formatRunDetail, formatRunList } from '../src/optimize/format.js';
-import { reportOf, runOptimization, storedRun, type EvaluatorDescription, type OptimizeProgress } from '../src/optimize/run.js';
-import { readSpecFile, validateSpecAt } from '../src/optimize/spec.js';
-import { openDatabase } from '../src/storage/db.js';
+import { chatModelsOf, evaluatorFor, jobForModels, jobFromRun, jobFromSpecFile, type Job } from '../src/optimize/jobs.js';
+import { applyModelsGenome } from '../src/optimize/models-target.js';
+import { reportOf, runOptimization, storedRun } from '../src/optimize/run.js';
 import { OptimizeRepo } from '../src/storage/optimize-repo.js';
 import { interactive, io, printJson } from './shared/output.js';
 import { progressReporter } from './views/OptimizeBars.js';
@@ -35,34 +33,14 @@ function parseOptions(raw: unknown): Options {
   throw new ValidationError(`--${String(i.path[0] ?? '')}: ${i.message}`, { hint: 'see `task-master-local optimize --help`' });
 }
 
-/** Spec file + flags → the raw spec to store, and the evaluator description to build and store. */
-function fromSpecFile(path: string, o: Options) {
-  const raw = { ...(readSpecFile(path) as Record<string, unknown>) };
-  if (o.seed !== undefined) raw.seed = o.seed;
-  if (o.population !== undefined) raw.population_size = o.population;
-  if (o.generations !== undefined) raw.max_generations = o.generations;
-  const spec = validateSpecAt(path, raw);
-  let desc: EvaluatorDescription;
-  if (o.fitnessCommand) {
-    // the flag's command is relative to where the user typed it; the spec's to the spec file
-    desc = { type: 'command', command: o.fitnessCommand, cwd: process.cwd(), timeout_ms: o.timeout, concurrency: o.concurrency ?? 4 };
-  } else if (spec.evaluator?.type === 'command') {
-    desc = { ...spec.evaluator, cwd: dirname(resolve(path)), concurrency: o.concurrency ?? spec.evaluator.concurrency ?? 4 };
-  } else if (spec.evaluator?.type === 'llm') {
-    desc = { ...spec.evaluator, concurrency: o.concurrency ?? spec.evaluator.concurrency ?? 2 };
-  } else {
-    throw new ValidationError(`${path}: no fitness evaluator`, {
-      hint: 'pass --fitness-command <cmd>, or give the spec an evaluator (command) or evaluation_criteria + optimization_goal',
-    });
-  }
-  return { raw, spec, desc, target: desc.type };
-}
-
 async function action(first: string | undefined, second: string | undefined, raw: unknown): Promise<void> {
   const o = parseOptions(raw);
-  const config = loadConfig({ cwd: process.cwd(), env: process.env, flags: o.db ? { dbPath: o.db } : {} });
-  const db = openDatabase(config.dbPath);
+  if (o.apply && o.target !== 'models' && !o.resume) {
+    throw new ValidationError('--apply only works with --target models', { hint: 'add --target models' });
+  }
+  const project = openProject({ cwd: process.cwd(), env: process.env, flags: o.db ? { dbPath: o.db } : {} });
   try {
+    const db = project.db();
     const repo = new OptimizeRepo(db);
     if (first === 'list' && !o.resume) {
       const runs = repo.listRuns();
@@ -74,24 +52,30 @@ async function action(first: string | undefined, second: string | undefined, raw
       if (!second) throw new ValidationError('optimize show needs a run id', { hint: 'list runs with `task-master-local optimize list`' });
       const { run } = storedRun(db, second);
       const report = reportOf(repo, run);
-      if (o.json) return printJson({ ...report, target: run.target, seed: run.seed, error: run.error, failed_evaluations: repo.failedEvaluations(run.id) });
-      io.out(formatRunDetail(run, report, repo.generations(run.id), repo.failedEvaluations(run.id)));
+      if (o.json) printJson({ ...report, target: run.target, seed: run.seed, error: run.error, failed_evaluations: repo.failedEvaluations(run.id) });
+      else io.out(formatRunDetail(run, report, repo.generations(run.id), repo.failedEvaluations(run.id)));
       return;
     }
-    let job;
-    if (o.resume) {
-      const s = storedRun(db, o.resume);
-      job = { raw: JSON.parse(s.run.spec).raw as unknown, spec: s.spec, desc: s.evaluator, target: s.run.target };
-    } else if (o.target === 'models') {
-      throw new ValidationError('--target models is not available yet');
-    } else {
-      if (!first) throw new ValidationError('optimize needs a spec file', { hint: 'task-master-local optimize spec.json --fitness-command ./fit.sh' });
-      job = fromSpecFile(first, o);
-    }
+    const overrides = {
+      cwd: process.cwd(),
+      ...(o.seed !== undefined ? { seed: o.seed } : {}),
+      ...(o.population !== undefined ? { population: o.population } : {}),
+      ...(o.generations !== undefined ? { generations: o.generations } : {}),
+      ...(o.fitnessCommand ? { fitnessCommand: o.fitnessCommand } : {}),
+      ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}),
+      timeoutMs: o.timeout,
+    };
+    let job: Job;
+    if (o.resume) job = jobFromRun(project, o.resume);
+    else if (o.target === 'models') job = await jobForModels(project, overrides);
+    else if (first) job = jobFromSpecFile(first, overrides);
+    else throw new ValidationError('optimize needs a spec file', { hint: 'task-master-local optimize spec.json --fitness-command ./fit.sh (or --target models)' });
+    if (o.apply && job.target !== 'models') throw new ValidationError('--apply only works with --target models', { hint: `run ${o.resume} is a ${job.target} run` });
+
     const progress = await progressReporter(interactive(o.json) ? 'tty' : o.json ? 'none' : 'bar');
     let report;
     try {
-      const evaluator = await buildEvaluator(job.desc, job.spec, { onResult: () => progress.tick() });
+      const evaluator = await evaluatorFor(job, project, () => progress.tick());
       report = await runOptimization({
         db,
         spec: job.spec,
@@ -99,24 +83,29 @@ async function action(first: string | undefined, second: string | undefined, raw
         target: job.target,
         evaluatorDescription: job.desc,
         evaluator,
-        ...(o.resume ? { resumeId: o.resume } : {}),
-        onProgress: (e: OptimizeProgress) => progress.update(e),
+        ...(job.resumeId ? { resumeId: job.resumeId } : {}),
+        onProgress: (e) => progress.update(e),
       });
     } finally {
       await progress.stop();
     }
-    if (o.json) printJson(report);
-    else io.out(formatReport(report));
+    let applied: Record<string, unknown> | undefined;
+    if (o.apply && report.best_individual) applied = applyModelsGenome(project.config, report.best_individual.genome, await chatModelsOf(project));
+    if (o.json) printJson(applied ? { ...report, applied } : report);
+    else {
+      io.out(formatReport(report));
+      if (applied) io.out(`\nwrote to ${project.config.configPath}: ${Object.entries(applied).map(([r, c]) => `${r}=${String((c as { modelId: string }).modelId)}`).join(', ')}`);
+    }
   } finally {
-    db.close();
+    project.close();
   }
 }
 
-/** `optimize <spec>` | `optimize list` | `optimize show <run>` | `optimize --resume <run>`. */
+/** `optimize <spec>` | `optimize --target models` | `optimize list` | `optimize show <run>` | `optimize --resume <run>`. */
 export function register(program: Command): void {
   program
     .command('optimize')
-    .description('evolve a configuration against a fitness command, a local-model judge, or this tool\'s own model settings')
+    .description("evolve a configuration against a fitness command, a local-model judge, or this tool's own model settings")
     .argument('[spec]', 'spec.json / spec.yaml, or `list`, or `show`')
     .argument('[run]', 'run id for `show`')
     .option('--fitness-command <cmd>', 'shell command scoring a genome (JSON on stdin, GENOME_<NAME> env); last number printed')

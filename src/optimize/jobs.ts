@@ -1,0 +1,99 @@
+import { dirname, resolve } from 'node:path';
+import { AppError, ValidationError } from '../errors.js';
+import type { Project } from '../context.js';
+import { buildEvaluator } from './evaluators.js';
+import { genomeApiFactory, modelsEvaluator, modelsSpec } from './models-target.js';
+import { storedRun, type EvaluatorDescription } from './run.js';
+import { readSpecFile, validateSpec, validateSpecAt, type OptimizeSpec } from './spec.js';
+import type { Evaluator, FitnessResult, Genome } from './types.js';
+
+/** Flag overrides of a spec. */
+export interface JobOverrides {
+  seed?: number;
+  population?: number;
+  generations?: number;
+  fitnessCommand?: string;
+  timeoutMs?: number;
+  concurrency?: number;
+  /** Directory a --fitness-command runs in (where the user typed it). */
+  cwd: string;
+}
+
+/** A run ready to start: the raw spec to store, the validated spec, and the evaluator to build. */
+export interface Job {
+  raw: Record<string, unknown>;
+  spec: OptimizeSpec;
+  desc: EvaluatorDescription;
+  target: string;
+  resumeId?: string;
+}
+
+function override(raw: Record<string, unknown>, o: JobOverrides): Record<string, unknown> {
+  const out = { ...raw };
+  if (o.seed !== undefined) out.seed = o.seed;
+  if (o.population !== undefined) out.population_size = o.population;
+  if (o.generations !== undefined) out.max_generations = o.generations;
+  return out;
+}
+
+/** A job from a spec file and flags; the spec's own command runs in the spec's directory. */
+export function jobFromSpecFile(path: string, o: JobOverrides): Job {
+  const read = readSpecFile(path);
+  if (typeof read !== 'object' || read === null || Array.isArray(read)) validateSpecAt(path, read);
+  const raw = override(read as Record<string, unknown>, o);
+  const spec = validateSpecAt(path, raw);
+  let desc: EvaluatorDescription;
+  if (o.fitnessCommand) {
+    desc = { type: 'command', command: o.fitnessCommand, cwd: o.cwd, timeout_ms: o.timeoutMs ?? 60_000, concurrency: o.concurrency ?? 4 };
+  } else if (spec.evaluator?.type === 'command') {
+    desc = { ...spec.evaluator, cwd: dirname(resolve(o.cwd, path)), concurrency: o.concurrency ?? spec.evaluator.concurrency ?? 4 };
+  } else if (spec.evaluator?.type === 'llm') {
+    desc = { ...spec.evaluator, concurrency: o.concurrency ?? spec.evaluator.concurrency ?? 2 };
+  } else {
+    throw new ValidationError(`${path}: no fitness evaluator`, {
+      hint: 'pass --fitness-command <cmd>, or give the spec an evaluator (command) or evaluation_criteria + optimization_goal',
+    });
+  }
+  return { raw, spec, desc, target: desc.type };
+}
+
+/** A job continuing a stored run. */
+export function jobFromRun(project: Project, runId: string): Job {
+  const s = storedRun(project.db(), runId);
+  return { raw: (JSON.parse(s.run.spec) as { raw: Record<string, unknown> }).raw, spec: s.spec, desc: s.evaluator, target: s.run.target, resumeId: runId };
+}
+
+/** Chat models the models target may choose among; none is a clear error. */
+export async function chatModelsOf(project: Project) {
+  const models = await project.catalog().chatModels();
+  if (models.length === 0) {
+    throw new AppError('NO_MODEL_AVAILABLE', 'no chat model found on the configured servers', {
+      hint: 'start Ollama / LM Studio / LocalAI (or set OLLAMA_HOST), then run `task-master-local models` to check',
+    });
+  }
+  return models;
+}
+
+/** A job tuning this tool's own model settings among the discovered chat models. */
+export async function jobForModels(project: Project, o: JobOverrides): Promise<Job> {
+  const models = await chatModelsOf(project);
+  const roles = await project.catalog().effectiveRoles();
+  const current = { main: roles.main?.ref?.alias, research: roles.research?.ref?.alias };
+  const raw = override(modelsSpec(models, current), o);
+  return { raw, spec: validateSpec(raw), desc: { type: 'models', reference_ms: 2000 }, target: 'models' };
+}
+
+/** The evaluator of a job, wired to the project's model door where it needs one. */
+export async function evaluatorFor(job: Job, project: Project, onResult: (r: FitnessResult, g: Genome) => void): Promise<Evaluator> {
+  return buildEvaluator(job.desc, job.spec, {
+    onResult,
+    api: () => project.api(),
+    models: async () =>
+      modelsEvaluator({
+        models: await chatModelsOf(project),
+        apiFor: await genomeApiFactory(project.config, project.db(), process.env),
+        referenceMs: Number(job.desc.reference_ms ?? 2000),
+        onResult,
+      }),
+  });
+}
