@@ -29,7 +29,10 @@ export interface RequestState {
   task: Pick<TaskRequest, 'type' | 'promptId' | 'component' | 'signal' | 'onProgress'>;
   attempts: Attempt[];
   failures: SeenFailure[];
+  /** Tokens of every attempt of this request (what it cost). */
   usage: Usage;
+  /** Tokens of the latest attempt (what a cached copy of its answer is worth). */
+  lastUsage?: Usage;
 }
 
 export interface ExecutorOptions {
@@ -191,6 +194,7 @@ export class Executor {
       st.failures.push({ error, ref, operation });
     }
     st.attempts.push(attempt);
+    st.lastUsage = usage;
     st.usage.promptTokens += usage.promptTokens;
     st.usage.completionTokens += usage.completionTokens;
     this.o.record({

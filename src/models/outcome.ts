@@ -66,7 +66,7 @@ export function failureError(plan: RouteResult, st: RequestState, lastInvalid: s
 }
 
 /** NO_MODEL_AVAILABLE when routing found no candidate at all: says what was tried and how to fix it. */
-export async function noModelError(catalog: ModelCatalog, plan: RouteResult, type: TaskType, _last: unknown): Promise<AppError> {
+export async function noModelError(catalog: ModelCatalog, plan: RouteResult, type: TaskType): Promise<AppError> {
   const servers = await catalog.servers();
   const roles = await catalog.effectiveRoles();
   const where = servers.map((s) => `${s.kind} at ${s.endpoint}: ${s.skipped ?? (s.ok ? `${s.models.length} models` : 'unreachable')}`).join('; ');

@@ -1,5 +1,5 @@
 import { z, type ZodType } from 'zod';
-import { extractJson, stripFences, stripThink } from './text.js';
+import { extractJson, stripThink } from './text.js';
 import type { ChatMessage } from './types.js';
 
 /** Result of turning a model's raw text into a validated value. */
@@ -20,11 +20,6 @@ export function formatIssues(error: z.ZodError, max = 8): string {
   const lines = error.issues.slice(0, max).map((i) => `${i.path.length ? i.path.map(String).join('.') : '(root)'}: ${i.message}`);
   if (error.issues.length > max) lines.push(`… and ${error.issues.length - max} more`);
   return lines.join('; ');
-}
-
-/** Strips <think> blocks and code fences: what the model "said" once its reasoning is removed. */
-export function cleanText(raw: string): string {
-  return stripFences(stripThink(raw)).trim();
 }
 
 /**

@@ -161,7 +161,8 @@ export class UnifiedModelAPI implements ModelAPI {
           const p = parsed!;
           if (p.ok) {
             // Cached under the original question, so the next run hits without re-asking.
-            this.cache?.put({ key, model: ref.model, kind, value: JSON.stringify(p.value), promptTokens: st.usage.promptTokens, completionTokens: st.usage.completionTokens });
+            const u = st.lastUsage ?? st.usage;
+            this.safely('cache write', () => this.cache?.put({ key, model: ref.model, kind, value: JSON.stringify(p.value), promptTokens: u.promptTokens, completionTokens: u.completionTokens }));
             this.reportFailures(st);
             return { value: p.value, model: ref, usage: st.usage, durationMs: performance.now() - started, cached: false, attempts: st.attempts, text: p.text };
           }
@@ -175,7 +176,7 @@ export class UnifiedModelAPI implements ModelAPI {
       throw e;
     }
     this.reportFailures(st);
-    if (plan.candidates.length === 0) throw await noModelError(this.catalog, plan, task.type, undefined);
+    if (plan.candidates.length === 0) throw await noModelError(this.catalog, plan, task.type);
     throw failureError(plan, st, lastInvalid, lastError);
   }
 
@@ -192,7 +193,7 @@ export class UnifiedModelAPI implements ModelAPI {
   }
 
   private fromCache<T>(key: string, kind: Kind, ref: ModelRef, task: TaskRequest, revalidate: (v: unknown) => { ok: true; value: T } | { ok: false }) {
-    const e = this.cache?.get(key);
+    const e = this.safely('cache read', () => this.cache?.get(key));
     if (!e) return undefined;
     let v: ReturnType<typeof revalidate> = { ok: false };
     try {
@@ -201,7 +202,7 @@ export class UnifiedModelAPI implements ModelAPI {
       /* unreadable entry: treated as a miss and replaced below */
     }
     if (!v.ok) {
-      this.cache?.delete(key);
+      this.safely('cache delete', () => this.cache?.delete(key));
       return undefined;
     }
     this.record({
@@ -247,6 +248,16 @@ export class UnifiedModelAPI implements ModelAPI {
       throw new AppError('PROVIDER_ERROR', `${ref.alias} returned embeddings of different dimensions`, { hint: 'the server is misbehaving; check its logs' });
     }
     return { vectors, model: ref, dimension, calls };
+  }
+
+  /** The cache is an optimisation: a busy or broken database must not cost the user an answer. */
+  private safely<R>(what: string, fn: () => R): R | undefined {
+    try {
+      return fn();
+    } catch (e) {
+      this.warnings.push(`${what} failed: ${(e as Error).message}`);
+      return undefined;
+    }
   }
 
   private record(r: CallRecord): void {
