@@ -12,7 +12,7 @@ export function randomGene(r: ParamRange, rng: Rng): GeneValue {
     case 'int':
       return randInt(rng, Math.ceil(r.min), Math.floor(r.max));
     case 'float':
-      return r.min + rng() * (r.max - r.min);
+      return clampGene(r, r.min + rng() * (r.max - r.min));
     case 'bool':
       return rng() < 0.5;
     case 'choice':
@@ -34,7 +34,8 @@ function clamp(x: number, lo: number, hi: number): number {
 /** Brings a numeric value inside its range (ints rounded). */
 export function clampGene(r: ParamRange, v: number): GeneValue {
   if (r.type === 'int') return clamp(Math.round(v), Math.ceil(r.min), Math.floor(r.max));
-  if (r.type === 'float') return clamp(v, r.min, r.max);
+  // six significant digits: enough for any setting, and configs stay readable
+  if (r.type === 'float') return clamp(Number(v.toPrecision(6)), r.min, r.max);
   return v;
 }
 
