@@ -16,7 +16,7 @@ export const SERVER_NAME: Record<ProviderKind, string> = {
 
 const START_HINT: Partial<Record<ProviderKind, string>> = {
   ollama: 'start it with `ollama serve`',
-  lmstudio: 'start the server in LM Studio (Developer tab) or run `lms server start`',
+  lmstudio: 'start LM Studio and its local server (Developer tab), or run `lms server start`',
   localai: 'start LocalAI (e.g. `local-ai run`) or check LOCAL_AI_HOST',
   'openai-compatible': 'start the server or check its endpoint URL',
 };

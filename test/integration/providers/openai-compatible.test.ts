@@ -123,7 +123,7 @@ describe('OpenAICompatibleProvider (Ollama /v1 and LocalAI flavors)', () => {
     expect(await createProvider('lmstudio', { endpoint: `${s.url}/v1` }).health()).toMatchObject({ ok: true });
     const port = await closedPort();
     const h = await createProvider('lmstudio', { endpoint: `http://127.0.0.1:${port}/v1` }).health();
-    expect(h).toMatchObject({ ok: false, hint: 'start the server in LM Studio (Developer tab) or run `lms server start`' });
+    expect(h).toMatchObject({ ok: false, hint: 'start LM Studio and its local server (Developer tab), or run `lms server start`' });
     expect(h.error).toContain(`LM Studio is not reachable at http://127.0.0.1:${port}/v1`);
   });
 });
