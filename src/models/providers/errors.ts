@@ -47,9 +47,11 @@ export function networkError(e: unknown, kind: ProviderKind, endpoint: string): 
   const unreachable = codes.find((c) => UNREACHABLE_CODES.has(c));
   if (unreachable || (codes.length === 0 && /fetch failed/i.test(text))) {
     const onV6 = hostOf(endpoint) === 'localhost' && /::1/.test(text);
+    const dns = unreachable === 'ENOTFOUND' || unreachable === 'EAI_AGAIN';
     const hint = onV6
       ? `localhost resolved to ::1 but the server listens on IPv4; use http://127.0.0.1 instead of localhost`
-      : START_HINT[kind] ?? 'check your network connection and the endpoint URL';
+      : dns ? `the host name ${hostOf(endpoint)} does not resolve; check the endpoint URL`
+        : START_HINT[kind] ?? 'check your network connection and the endpoint URL';
     return new ProviderError('PROVIDER_UNREACHABLE', `${capital(name)} is not reachable at ${endpoint}${unreachable ? ` (${unreachable})` : ''}`,
       { hint, cause: e, details: { endpoint, kind, code: unreachable } });
   }

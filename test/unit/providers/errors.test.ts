@@ -20,6 +20,12 @@ describe('networkError', () => {
     expect(networkError(agg, 'lmstudio', 'http://localhost:1234/v1')!.hint).toMatch(/127\.0\.0\.1/);
   });
 
+  it('points at the host name when it does not resolve', () => {
+    const dns = Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('getaddrinfo ENOTFOUND ollama.lan'), { code: 'ENOTFOUND' }) });
+    const e = networkError(dns, 'ollama', 'http://ollama.lan:11434')!;
+    expect(e).toMatchObject({ code: 'PROVIDER_UNREACHABLE', hint: 'the host name ollama.lan does not resolve; check the endpoint URL' });
+  });
+
   it('treats resets as retryable and ignores errors that are not network failures', () => {
     const reset = Object.assign(new TypeError('terminated'), { cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }) });
     expect(networkError(reset, 'localai', 'http://127.0.0.1:8080/v1')).toMatchObject({ code: 'PROVIDER_ERROR', retryable: true });
