@@ -13,4 +13,6 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'optimize', description: 'evolve configurations against a fitness command, a local-model judge, or model settings', load: () => import('./optimize.js') },
   { name: 'parse-prd', description: 'turn a PRD into a task tree in task-master\'s tasks.json using local models', load: () => import('./parse-prd.js') },
   { name: 'research', description: 'local RAG: add documents, hybrid search, cited answers with confidence, research loops', load: () => import('./research.js') },
+  { name: 'health', description: 'check servers, models, structured output, embeddings and the database; --full, --privacy, --stats', load: () => import('./health.js') },
+  { name: 'recover', description: 'list, diagnose and recover failures; recover status; fault-injection self-test', load: () => import('./recover.js') },
 ];

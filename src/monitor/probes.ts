@@ -57,6 +57,8 @@ export async function fetchJson(url: string, init: { method?: string; body?: unk
 export function describeProbeError(e: unknown, provider: string, endpoint: string, model?: string): { error: string; hint?: string } {
   const f = classifyFailure(e, { component: 'health', operation: 'probe', provider, endpoint, model });
   if (f.kind === 'server_unreachable') return { error: `${f.message} (${f.code ?? 'unreachable'})`, hint: unreachableHint(provider, endpoint) };
+  // No HTTP status and no known signature: the connection itself failed (e.g. a port fetch refuses).
+  if (f.kind === 'unknown' && f.status === undefined) return { error: f.message, hint: unreachableHint(provider, endpoint) };
   if (f.kind === 'timeout') return { error: `no answer within the probe timeout`, hint: diagnoseByRules(f)?.fix };
   return { error: f.message, hint: diagnoseByRules(f)?.fix };
 }

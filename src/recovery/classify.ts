@@ -73,7 +73,8 @@ const RULES: Rule[] = [
   { kind: 'ipv6_localhost', type: 'SYSTEM_ERROR', severity: 'HIGH',
     test: (f) => has(f, 'ECONNREFUSED') && says(f, /(^|[\s[])::1(\]|:\d|\s|$)/) },
   { kind: 'server_unreachable', type: 'SYSTEM_ERROR', severity: 'HIGH',
-    test: (f) => has(f, 'ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'PROVIDER_UNREACHABLE') },
+    test: (f) => has(f, 'ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'PROVIDER_UNREACHABLE') ||
+      says(f, /bad port/i) },
   { kind: 'no_model_loaded', type: 'MODEL_FAILURE', severity: 'HIGH', test: (f) => says(f, /no models loaded/i) },
   { kind: 'context_overflow', type: 'RESOURCE_EXHAUSTION', severity: 'MEDIUM',
     test: (f) => says(f, /exceeds the context length|context length of only|n_keep.*>=\s*n_ctx|maximum context length|context (window|overflow)|too many tokens/i) },

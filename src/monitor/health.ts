@@ -1,0 +1,178 @@
+import { existsSync } from 'node:fs';
+import { findProjectRoot, loadConfig, projectPaths, type ConfigOverrides } from '../config/load.js';
+import type { ResolvedConfig } from '../config/schema.js';
+import { isAppError } from '../errors.js';
+import { openDatabase, schemaStatus } from '../storage/db.js';
+import { roleTargets, serverTargets, type RoleTarget } from './health-targets.js';
+import { describeProbeError, embedDimension, matchModel, probeServer, structuredRoundTrip, type ServerProbe, type WireKind } from './probes.js';
+
+/** One line of the health report. */
+export interface HealthCheck {
+  name: string;
+  status: 'pass' | 'fail' | 'warn' | 'skip';
+  detail: string;
+  hint?: string;
+  ms?: number;
+}
+
+/** `health --json`. */
+export interface HealthReport {
+  healthy: boolean;
+  mode?: string;
+  project: string;
+  checks: HealthCheck[];
+}
+
+/** Inputs of a health run; `fetch` is injectable for tests. */
+export interface HealthOptions {
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  flags?: ConfigOverrides;
+  /** Time allowed for the structured-output round trip and the embedding (cold loads are slow). */
+  callTimeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+const ms = (t0: number) => Math.round(performance.now() - t0);
+
+function dbChecks(path: string): HealthCheck[] {
+  const t0 = performance.now();
+  const fresh = !existsSync(path);
+  let db;
+  try {
+    // A project without a database yet is sound: check the schema in memory instead of creating files.
+    db = openDatabase(fresh ? ':memory:' : path);
+  } catch (e) {
+    return [{ name: 'database', status: 'fail', detail: (e as Error).message, hint: isAppError(e) ? e.hint : 'run `task-master-local recover --run`', ms: ms(t0) }];
+  }
+  try {
+    const s = schemaStatus(db);
+    const vec = (db.prepare('SELECT vec_version() AS v').get() as { v: string }).v;
+    const integrity = (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join('; ');
+    return [
+      { name: 'database', status: 'pass', detail: fresh ? `${path} (not created yet; created on first use)` : path, ms: ms(t0) },
+      { name: 'migrations', status: s.current ? 'pass' : 'fail', detail: s.current ? `current (${s.applied.length} applied, latest ${s.version})` : `missing ${s.missing.join(', ')}`,
+        ...(s.current ? {} : { hint: 'run any task-master-local command with write access to apply them' }) },
+      { name: 'sqlite-vec', status: 'pass', detail: vec },
+      { name: 'integrity', status: integrity === 'ok' ? 'pass' : 'fail', detail: integrity.slice(0, 200),
+        ...(integrity === 'ok' ? {} : { hint: 'run `task-master-local recover --run` to repair the database' }) },
+    ];
+  } finally {
+    db.close();
+  }
+}
+
+interface ModelSite {
+  kind: WireKind;
+  provider: string;
+  endpoint: string;
+  model: string;
+}
+
+/** Checks one role: its server answers and the model is there. Returns where to call it, if usable. */
+function roleCheck(r: RoleTarget, probes: Map<string, ServerProbe & { kind: WireKind }>, mode: string): { check: HealthCheck; site?: ModelSite } {
+  const name = `role ${r.role}`;
+  if (r.external) {
+    return mode === 'LOCAL_ONLY'
+      ? { check: { name, status: 'fail', detail: `${r.provider}/${r.model} is external, and LOCAL_ONLY refuses it`, hint: `set a local model: \`task-master-local models --set-${r.role} <model>\`` } }
+      : { check: { name, status: 'skip', detail: `${r.provider}/${r.model} is external (health never contacts external hosts)` } };
+  }
+  const p = r.endpoint ? probes.get(r.endpoint.replace(/\/+$/, '')) : undefined;
+  if (!p) return { check: { name, status: 'fail', detail: `${r.provider}/${r.model}: no probe-able server`, hint: 'give the role a baseURL or a registry entry with an endpoint' } };
+  if (!p.ok) return { check: { name, status: 'fail', detail: `${r.model}: server ${p.endpoint} is not reachable`, hint: p.hint } };
+  const found = matchModel(p.models.map((m) => m.name), r.model);
+  if (!found) {
+    const f = describeProbeError(Object.assign(new Error(`model '${r.model}' not found`), { status: 404 }), r.provider, p.endpoint, r.model);
+    return { check: { name, status: 'fail', detail: `model ${r.model} is not available on ${p.endpoint}`, hint: f.hint } };
+  }
+  return { check: { name, status: 'pass', detail: `${found} on ${p.endpoint}` }, site: { kind: p.kind, provider: r.provider, endpoint: p.endpoint, model: found } };
+}
+
+/** The fast health check: config, servers, role models, a structured round trip, embeddings, the DB. */
+export async function runHealth(o: HealthOptions): Promise<HealthReport> {
+  const checks: HealthCheck[] = [];
+  let config: ResolvedConfig | undefined;
+  try {
+    config = loadConfig({ cwd: o.cwd, env: o.env ?? process.env, ...(o.flags ? { flags: o.flags } : {}) });
+    checks.push({ name: 'config', status: 'pass', detail: config.fileExists ? `${config.configPath} is valid (mode ${config.local.mode})` : `no config.json; defaults (mode ${config.local.mode})` });
+  } catch (e) {
+    checks.push({ name: 'config', status: 'fail', detail: (e as Error).message, hint: isAppError(e) ? e.hint : undefined });
+  }
+  const root = config?.projectRoot ?? findProjectRoot(o.cwd);
+  if (!config) {
+    checks.push({ name: 'servers', status: 'skip', detail: 'config is invalid; fix it first' }, ...dbChecks(projectPaths(root).db));
+    return { healthy: false, project: root, checks };
+  }
+  const fo = { timeoutMs: config.local.timeouts.probeMs, fetch: o.fetch };
+  const servers = serverTargets(config);
+  const probes = new Map<string, ServerProbe & { kind: WireKind }>();
+  await Promise.all(servers.map(async (s) => probes.set(s.endpoint, { ...(await probeServer(s.kind, s.provider, s.endpoint, fo)), kind: s.kind })));
+  const roles = roleTargets(config);
+  const anyChat = servers.some((s) => probes.get(s.endpoint)!.models.some((m) => !m.embedding));
+  for (const s of servers) {
+    const p = probes.get(s.endpoint)!;
+    const label = `server ${s.provider}`;
+    if (p.ok) checks.push({ name: label, status: 'pass', detail: `${p.endpoint}${p.version ? ` version ${p.version}` : ''}, ${p.models.length} model(s)`, ms: Math.round(p.latencyMs) });
+    // With no roles set, any server with a chat model will do; the others are optional.
+    else checks.push({ name: label, status: s.expected && !(roles.length === 0 && anyChat) ? 'fail' : 'skip', detail: `${p.endpoint}: ${p.error}`, hint: p.hint });
+  }
+  let main: ModelSite | undefined;
+  for (const r of roles) {
+    const { check, site } = roleCheck(r, probes, config.local.mode);
+    checks.push(check);
+    if (r.role === 'main') main = site;
+  }
+  if (roles.length === 0) {
+    const s = servers.find((x) => probes.get(x.endpoint)!.models.some((m) => !m.embedding));
+    const m = s && probes.get(s.endpoint)!.models.find((x) => !x.embedding);
+    if (s && m) {
+      main = { kind: s.kind, provider: s.provider, endpoint: s.endpoint, model: m.name };
+      checks.push({ name: 'chat model', status: 'pass', detail: `${m.name} on ${s.endpoint} (no roles configured; used by default)` });
+    } else {
+      const reachable = servers.find((x) => probes.get(x.endpoint)!.ok);
+      checks.push({ name: 'chat model', status: 'fail', detail: reachable ? `no chat model on ${reachable.endpoint}` : 'no model server is reachable',
+        hint: reachable ? 'pull one, e.g. `ollama pull llama3.2`' : probes.get(servers[0]?.endpoint ?? '')?.hint ?? 'start Ollama with `ollama serve`' });
+    }
+  }
+  const callTimeout = o.callTimeoutMs ?? Math.min(config.local.timeouts.requestMs, 120_000);
+  if (main) {
+    const t0 = performance.now();
+    try {
+      await structuredRoundTrip(main.kind, main.endpoint, main.model, { timeoutMs: callTimeout, fetch: o.fetch });
+      checks.push({ name: 'structured output', status: 'pass', detail: `${main.model} returned schema-valid JSON`, ms: ms(t0) });
+    } catch (e) {
+      const f = describeProbeError(e, main.provider, main.endpoint, main.model);
+      checks.push({ name: 'structured output', status: 'fail', detail: `${main.model}: ${f.error}`, hint: f.hint, ms: ms(t0) });
+    }
+  } else checks.push({ name: 'structured output', status: 'skip', detail: 'no usable chat model' });
+  checks.push(await embeddingCheck(config, servers.map((s) => ({ ...s, probe: probes.get(s.endpoint)! })), { timeoutMs: callTimeout, fetch: o.fetch }));
+  checks.push(...dbChecks(config.dbPath));
+  return { healthy: checks.every((c) => c.status !== 'fail'), mode: config.local.mode, project: root, checks };
+}
+
+async function embeddingCheck(
+  config: ResolvedConfig,
+  servers: { provider: string; kind: WireKind; endpoint: string; probe: ServerProbe }[],
+  fo: { timeoutMs: number; fetch?: typeof fetch },
+): Promise<HealthCheck> {
+  const want = config.local.embeddingModel;
+  const alias = want ? config.local.registry[want] : undefined;
+  const wantModel = alias?.model ?? want;
+  const site = servers
+    .filter((s) => s.probe.ok)
+    .map((s) => ({ s, m: wantModel ? matchModel(s.probe.models.map((x) => x.name), wantModel) : s.probe.models.find((x) => x.embedding)?.name }))
+    .find((x) => x.m);
+  if (!site) {
+    return wantModel
+      ? { name: 'embeddings', status: 'fail', detail: `embedding model ${wantModel} not found on any reachable server`, hint: `run \`ollama pull ${wantModel}\`` }
+      : { name: 'embeddings', status: 'warn', detail: 'no embedding model found; research falls back to the offline embedder', hint: 'for better retrieval: `ollama pull nomic-embed-text`' };
+  }
+  const t0 = performance.now();
+  try {
+    const dim = await embedDimension(site.s.kind, site.s.endpoint, site.m!, fo);
+    return { name: 'embeddings', status: 'pass', detail: `${site.m}: ${dim} dimensions`, ms: ms(t0) };
+  } catch (e) {
+    const f = describeProbeError(e, site.s.provider, site.s.endpoint, site.m);
+    return { name: 'embeddings', status: 'fail', detail: `${site.m}: ${f.error}`, hint: f.hint, ms: ms(t0) };
+  }
+}
