@@ -202,9 +202,9 @@ export class LocalRAGSystem {
     const table = this.table(e.model, e.dimension, notes);
     await this.fillPending(table, notes);
     const qv = e.vectors[0]!;
-    const depth = Math.max(k * 4, 40);
-    const vec = this.deps.repo.knn(table, qv, depth, { sourceIds });
-    const fts = this.deps.repo.fts(match, depth, sourceIds);
+    // Fusion only needs the heads of both lists; a shallow kNN keeps sqlite-vec fast at scale.
+    const vec = this.deps.repo.knn(table, qv, Math.max(k * 2, 20), { sourceIds });
+    const fts = this.deps.repo.fts(match, Math.max(k * 4, 40), sourceIds);
     const fused = reciprocalRankFusion([vec.map((v) => v.id), fts.map((f) => f.id)]).slice(0, k);
     const ids = fused.map((f) => f.id);
     const dist = new Map(vec.map((v) => [v.id, v.distance]));

@@ -203,6 +203,7 @@ export class ResearchRepo {
         : `INSERT OR REPLACE INTO ${table.name} (chunk_id, source_id, embedding) VALUES (?, ?, ?)`,
     );
     const mark = this.db.prepare('INSERT OR IGNORE INTO research_embedded (vec_table, chunk_id) VALUES (?, ?)');
+    const copy = this.db.prepare('INSERT OR REPLACE INTO research_vector_copies (vec_table, chunk_id, vector) VALUES (?, ?, ?)');
     writeTx(this.db, () => {
       for (const r of rows) {
         // a chunk deleted while its batch was being embedded is skipped, not resurrected
@@ -211,14 +212,16 @@ export class ResearchRepo {
         if (table.quantized) ins.run(BigInt(r.chunkId), BigInt(r.sourceId), b, b);
         else ins.run(BigInt(r.chunkId), BigInt(r.sourceId), b);
         mark.run(table.name, r.chunkId);
+        copy.run(table.name, r.chunkId, b);
       }
     });
   }
 
   /**
    * k nearest chunks by cosine distance. Large unfiltered tables use the binary-quantized copy as
-   * a coarse pre-filter (Hamming kNN, ~2 ms at 100k) and re-rank `oversample × k` candidates by
-   * exact cosine; small or filtered searches are exact.
+   * a coarse pre-filter (Hamming kNN) and re-rank `oversample × k` candidates by exact cosine on
+   * the plain vector copies; small or filtered searches are exact. (sqlite-vec's kNN cost grows
+   * with k, so the candidate count is kept small.)
    */
   knn(table: VecTable, query: Float32Array, k: number, opts: { sourceIds?: number[]; oversample?: number } = {}) {
     const q = blob(query);
@@ -230,18 +233,18 @@ export class ResearchRepo {
     }
     if (ids) {
       if (!ids.length) return [];
-      return this.db
+      const cand = this.db
         .prepare(
-          `SELECT chunk_id AS id, vec_distance_cosine(embedding, ?) AS distance FROM ${table.name}
-           WHERE chunk_id IN (SELECT id FROM research_chunks WHERE source_id IN (SELECT value FROM json_each(?)))
-           ORDER BY distance LIMIT ?`,
+          `SELECT e.chunk_id AS id FROM research_embedded e JOIN research_chunks c ON c.id = e.chunk_id
+           WHERE e.vec_table = ? AND c.source_id IN (SELECT value FROM json_each(?))`,
         )
-        .all(q, JSON.stringify(ids), k) as { id: number; distance: number }[];
+        .all(table.name, JSON.stringify(ids)) as { id: number }[];
+      return this.distances(table, query, cand.map((c) => c.id)).sort((a, b) => a.distance - b.distance).slice(0, k);
     }
     if (table.quantized && this.embeddedCount(table) >= QUANTIZE_MIN_ROWS) {
       const cand = this.db
         .prepare(`SELECT chunk_id AS id FROM ${table.name} WHERE bits MATCH vec_quantize_binary(?) AND k = ?`)
-        .all(q, k * (opts.oversample ?? 20)) as { id: number }[];
+        .all(q, k * (opts.oversample ?? 5)) as { id: number }[];
       return this.distances(table, query, cand.map((c) => c.id)).sort((a, b) => a.distance - b.distance).slice(0, k);
     }
     return this.db
@@ -252,12 +255,27 @@ export class ResearchRepo {
   /** Exact cosine distances of the given chunks to `query` (chunks without a vector are absent). */
   distances(table: VecTable, query: Float32Array, ids: readonly number[]): { id: number; distance: number }[] {
     if (!ids.length) return [];
-    return this.db
+    const rows = this.db
       .prepare(
-        `SELECT chunk_id AS id, vec_distance_cosine(embedding, ?) AS distance FROM ${table.name}
-         WHERE chunk_id IN (SELECT value FROM json_each(?))`,
+        `SELECT chunk_id AS id, vector FROM research_vector_copies
+         WHERE vec_table = ? AND chunk_id IN (SELECT value FROM json_each(?))`,
       )
-      .all(blob(query), JSON.stringify(ids)) as { id: number; distance: number }[];
+      .all(table.name, JSON.stringify(ids)) as { id: number; vector: Buffer }[];
+    let qn = 0;
+    for (const x of query) qn += x * x;
+    return rows.map((r) => {
+      // a Float32Array view needs 4-byte alignment; copy the rare unaligned buffer
+      const b = r.vector.byteOffset % 4 === 0 ? r.vector : Buffer.from(r.vector);
+      const v = new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
+      let dot = 0;
+      let vn = 0;
+      for (let i = 0; i < v.length; i++) {
+        dot += v[i]! * query[i]!;
+        vn += v[i]! * v[i]!;
+      }
+      const denom = Math.sqrt(qn * vn);
+      return { id: r.id, distance: denom > 0 ? 1 - dot / denom : 1 };
+    });
   }
 
   /** BM25 ranking for an already-escaped MATCH expression (see buildFtsQuery); heading weighs 2×. */

@@ -4,6 +4,7 @@ import { m020prd } from './020-prd.js';
 import { m050recovery } from './050-recovery.js';
 import { m051monitor } from './051-monitor.js';
 import { m030research } from './030-research.js';
+import { m031researchVectors } from './031-research-vectors.js';
 import { m040optimize } from './040-optimize.js';
 
 export type { Migration } from './types.js';
@@ -15,5 +16,6 @@ export const MIGRATIONS: readonly Migration[] = [
   m050recovery,
   m051monitor,
   m030research,
+  m031researchVectors,
   m040optimize,
 ];

@@ -39,6 +39,7 @@ describe('ResearchRepo', () => {
     repo.removeSources('a.md');
     expect(db.prepare(`SELECT count(*) AS n FROM ${table.name}`).get()).toEqual({ n: 0 });
     expect(repo.embeddedCount(table)).toBe(0);
+    expect(db.prepare('SELECT count(*) AS n FROM research_vector_copies').get()).toEqual({ n: 0 });
   });
 
   it('a dimension change for the same model drops the old table instead of mixing dimensions', () => {
