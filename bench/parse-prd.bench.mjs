@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+// parse-prd wall time against the fake server with a fixed latency and a fixed fan-out, for concurrency 1, 4
+// and 8, compared with the ideal (critical-path calls x latency); then the same run again (0 LLM calls expected).
+// Fan-out: 1 PRD call -> 4 tasks -> 2 subtasks each -> 2 sub-subtasks each (max-depth 3): 13 calls, critical path 3.
+// Usage: npm run build && node bench/parse-prd.bench.mjs [--latency 100]
+import { mkdtempSync, mkdirSync, readFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { startFakeServer } = await import(join(root, 'dist/test/support/fake-llm-server.js'));
+const { openProject } = await import(join(root, 'dist/src/context.js'));
+const { parsePrd } = await import(join(root, 'dist/src/prd/run.js'));
+const { PrdRepo } = await import(join(root, 'dist/src/storage/prd-repo.js'));
+
+const argv = process.argv.slice(2);
+const li = argv.indexOf('--latency');
+const LATENCY = li >= 0 ? Number(argv[li + 1]) : 100;
+const TASKS = 4;
+const FAN = 2;
+const DEPTH = 3;
+const CALLS = 1 + TASKS + TASKS * FAN;
+const CRITICAL = DEPTH;
+const prd = readFileSync(join(root, '.taskmaster/docs/prd.txt'), 'utf8');
+
+const item = (title, i) => ({
+  title: `${title} ${i + 1}`, description: `Deliver ${title} ${i + 1}.`, details: `Implement ${title} ${i + 1} end to end.`,
+  testStrategy: 'unit tests', priority: 'high', complexity: 8, dependencies: i > 0 ? [i] : [],
+});
+const server = await startFakeServer({ latencyMs: LATENCY });
+server.script((c) => {
+  const isTop = JSON.stringify(c.schema ?? {}).includes('"tasks"');
+  return isTop ? { json: { tasks: Array.from({ length: TASKS }, (_, i) => item('Task', i)) } } : { json: { subtasks: Array.from({ length: FAN }, (_, i) => item('Step', i)) } };
+});
+
+async function once(concurrency, cwd) {
+  const env = { ...process.env, OLLAMA_HOST: server.url, LM_STUDIO_HOST: 'http://127.0.0.1:9', LOCAL_AI_HOST: 'http://127.0.0.1:9' };
+  const project = openProject({ cwd, env, flags: { concurrency } });
+  const before = server.counts()['/api/chat'] ?? 0;
+  const t0 = performance.now();
+  const out = await parsePrd(
+    { prd, prdPath: 'prd.txt', tasksPath: project.paths.tasks, tag: 'master', mode: 'force', dryRun: false,
+      options: { numTasks: 0, maxDepth: DEPTH, concurrency, requireModel: true, noCache: false, resume: false, complexityThreshold: 5 } },
+    { api: project.api(), repo: new PrdRepo(project.db()) },
+  );
+  const wall = performance.now() - t0;
+  project.close();
+  return { wall, calls: (server.counts()['/api/chat'] ?? 0) - before, out };
+}
+
+const ideal = CRITICAL * LATENCY;
+console.log(`fake server latency ${LATENCY} ms; fan-out 1 -> ${TASKS} -> x${FAN} -> x${FAN} (max-depth ${DEPTH}); ${CALLS} calls, critical path ${CRITICAL} calls, ideal ${ideal} ms`);
+console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} (figures are only meaningful on an idle machine)`);
+console.log('concurrency  calls  wall ms  ideal ms  ratio');
+let last;
+for (const c of [1, 4, 8]) {
+  const cwd = mkdtempSync(join(tmpdir(), 'tml-bench-prd-'));
+  mkdirSync(join(cwd, '.taskmaster'), { recursive: true });
+  const r = await once(c, cwd);
+  if (r.out.summary.tasks !== TASKS || r.out.summary.depth !== DEPTH) throw new Error(`unexpected plan shape: ${JSON.stringify(r.out.summary)}`);
+  console.log(`${String(c).padStart(11)}  ${String(r.calls).padStart(5)}  ${r.wall.toFixed(0).padStart(7)}  ${String(ideal).padStart(8)}  ${(r.wall / ideal).toFixed(2).padStart(5)}`);
+  last = { cwd, r };
+}
+const again = await once(8, last.cwd);
+console.log(`rerun of the same PRD (concurrency 8): ${again.calls} LLM calls, ${again.wall.toFixed(0)} ms, tasks.json identical: ${JSON.stringify(again.out.tasks) === JSON.stringify(last.r.out.tasks)}` +
+  ` (${again.out.summary.resumedNodes} nodes from checkpoints, ${again.out.summary.cacheHits} cache hits)`);
+await server.close();
