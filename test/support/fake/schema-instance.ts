@@ -104,10 +104,13 @@ function bounds(schema: JsonSchema, integerStep: boolean): [number, number] {
   let hi = typeof schema.maximum === 'number' ? schema.maximum : Infinity;
   if (typeof schema.exclusiveMinimum === 'number') lo = Math.max(lo, schema.exclusiveMinimum + eps);
   if (typeof schema.exclusiveMaximum === 'number') hi = Math.min(hi, schema.exclusiveMaximum - eps);
-  // Unbounded sides get a friendly range near the other bound (or 0..100).
-  if (lo === -Infinity && hi === Infinity) return [0, 100];
-  if (lo === -Infinity || lo < -1e9) lo = Math.max(hi - 100, -1e9);
-  if (hi === Infinity || hi > 1e9) hi = Math.min(lo + 100, 1e9);
+  // Huge bounds (zod's safe-integer limits) count as open; open sides get a friendly range
+  // next to the other bound, or 0..100 when both are open.
+  const openLo = lo < -1e9;
+  const openHi = hi > 1e9;
+  if (openLo && openHi) return [0, 100];
+  if (openLo) return [hi >= 0 ? Math.max(0, hi - 100) : hi - 100, hi];
+  if (openHi) return [lo, lo + 100];
   return [lo, hi];
 }
 
@@ -124,7 +127,10 @@ function integer(schema: JsonSchema, rng: Rng): number {
 function number(schema: JsonSchema, rng: Rng): number {
   if (typeof schema.multipleOf === 'number') return integer(schema, rng);
   const [lo, hi] = bounds(schema, false);
-  return Math.round((lo + rng() * (hi - lo)) * 100) / 100 || lo;
+  const raw = lo + rng() * (hi - lo);
+  const rounded = Math.round(raw * 100) / 100;
+  // Rounding must not step over an (exclusive) bound.
+  return rounded >= lo && rounded <= hi ? rounded : raw;
 }
 
 function str(schema: JsonSchema, ctx: Ctx): string {
