@@ -161,6 +161,8 @@ describe('fake LLM server: schema-driven answers', () => {
     ['arrays of nested objects', z.object({ tasks: z.array(z.object({ id: z.number().int().positive(), details: z.string(), deps: z.array(z.number().int()).max(2) })).min(3).max(5) })],
     ['nullable, optional, union, formats', z.object({ note: z.string().nullable(), extra: z.string().optional(), value: z.union([z.number(), z.string()]), mail: z.email(), id: z.uuid(), when: z.iso.datetime() })],
     ['top-level array with exact length', z.array(z.string().length(3)).length(4)],
+    ['open and exclusive numeric bounds', z.object({ a: z.number().int(), b: z.number().int().negative(), c: z.number().gt(0).lt(1), d: z.number().int().multipleOf(5).min(1).max(30) })],
+    ['tuples, records, literals and unique items', z.object({ pair: z.tuple([z.string(), z.number()]), tags: z.record(z.string(), z.string()), kind: z.literal('task'), ids: z.array(z.enum(['a', 'b', 'c', 'd'])).min(3).refine((x) => x.length > 0) })],
     ['recursive tree', z.object({ name: z.string(), get children() { return z.array(subtree).max(2); } })],
   ];
   const subtree: z.ZodType = z.lazy(() => z.object({ name: z.string(), children: z.array(subtree).max(2) }));
