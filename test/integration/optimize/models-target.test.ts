@@ -37,7 +37,7 @@ describe('--target models against the fake server', () => {
     r = await optRig({ models: MODELS });
     r.server.script(server);
     const { job, report } = await runModels(r.project, { population: 6, generations: 3 });
-    const choice = (job.spec.ranges.main_model as { values: string[] }).values;
+    const choice = [...(job.spec.ranges.main_model as unknown as { values: string[] }).values];
     expect(choice.sort()).toEqual(['local-breaks', 'local-good']);
     const best = report.best_individual!;
     expect(best.genome.main_model).toBe('local-good');
@@ -60,12 +60,13 @@ describe('--target models against the fake server', () => {
     });
     const job = await jobForModels(r.project, { cwd: r.dir });
     const evaluate = await evaluatorFor(job, r.project, () => {});
-    const [fast, slow] = await evaluate([
+    const results = await evaluate([
       { main_model: 'local-good', research_model: 'local-good', temperature: 0.2, num_ctx: 4096, concurrency: 1 },
       { main_model: 'local-slow', research_model: 'local-slow', temperature: 0.2, num_ctx: 4096, concurrency: 1 },
     ]);
-    expect(fast!.ok && slow!.ok).toBe(true);
-    if (fast!.ok && slow!.ok) {
+    const [fast, slow] = [results[0]!, results[1]!];
+    expect(fast.ok && slow.ok).toBe(true);
+    if (fast.ok && slow.ok) {
       expect(fast.details!['local-good']).toMatchObject({ validity: 1 });
       expect(slow.details!['local-slow']).toMatchObject({ validity: 1 });
       expect(fast.fitness).toBeGreaterThan(slow.fitness);
