@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { randomUUID } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { ValidationError } from '../src/errors.js';
@@ -45,7 +46,8 @@ function parseOptions(raw: unknown) {
 async function run(file: string | undefined, raw: Record<string, unknown>): Promise<void> {
   const o = parseOptions({ ...raw, file });
   const cwd = process.cwd();
-  const project = openProject({ cwd, env: process.env, flags: { noCache: !o.cache, ...(o.concurrency ? { concurrency: o.concurrency } : {}) } });
+  const runId = randomUUID();
+  const project = openProject({ cwd, env: process.env, runId, flags: { noCache: !o.cache, ...(o.concurrency ? { concurrency: o.concurrency } : {}) } });
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(cwd, p));
   const prdPath = o.file ?? o.input ? abs((o.file ?? o.input)!) : project.paths.defaultPrd;
   const { text } = readPrd(prdPath);
@@ -61,7 +63,7 @@ async function run(file: string | undefined, raw: Record<string, unknown>): Prom
   try {
     const out = await parsePrd(
       {
-        prd: text, prdPath, tasksPath, tag, dryRun: o.dryRun, mode: o.force ? 'force' : o.append ? 'append' : 'create',
+        runId, prd: text, prdPath, tasksPath, tag, dryRun: o.dryRun, mode: o.force ? 'force' : o.append ? 'append' : 'create',
         configuredModel: main ? `${main.provider}/${main.modelId}` : undefined,
         options: {
           numTasks: o.numTasks, maxDepth: o.maxDepth, concurrency: o.concurrency ?? project.config.local.concurrency, model: o.model,

@@ -22,6 +22,8 @@ export interface ParsePrdInput {
   options: PrdOptions;
   /** The configured main model (`provider/model`), named when no model is reachable. */
   configuredModel?: string;
+  /** Run id; pass the one given to openProject so metrics rows of this run's calls carry it. */
+  runId?: string;
 }
 
 export interface ParsePrdDeps {
@@ -56,7 +58,7 @@ export async function parsePrd(input: ParsePrdInput, deps: ParsePrdDeps): Promis
   const t0 = clock();
   // Fail before spending model time on a result that could not be saved.
   if (!input.dryRun) checkWritable(input.tasksPath, input.tag, input.mode);
-  const runId = randomUUID();
+  const runId = input.runId ?? randomUUID();
   const stats = new RunStats(runId);
   const prdHash = hash(input.prd);
   const summary: RunSummary = {
