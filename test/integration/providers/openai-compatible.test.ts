@@ -113,7 +113,7 @@ describe('OpenAICompatibleProvider (Ollama /v1 and LocalAI flavors)', () => {
     const t = await failure(collect(createProvider('lmstudio', { endpoint: `${s.url}/v1`, requestTimeoutMs: 80 }), { model: 'llama3.2', messages: msgs('hi') }));
     expect(t).toMatchObject({ code: 'TIMEOUT', retryable: true });
     s.fault({ kind: 'stall' });
-    const idle = await failure(collect(createProvider('lmstudio', { endpoint: `${s.url}/v1`, idleTimeoutMs: 80 }), { model: 'llama3.2', messages: msgs('hi') }));
+    const idle = await failure(collect(createProvider('lmstudio', { endpoint: `${s.url}/v1`, idleTimeoutMs: 250 }), { model: 'llama3.2', messages: msgs('hi') }));
     expect(idle).toMatchObject({ code: 'TIMEOUT' });
     expect(idle.message).toMatch(/sent nothing/);
   });
