@@ -6,7 +6,7 @@ export const STRUCTURAL_LABEL =
   '[structural planner] Derived from the PRD\'s headings and lists without a language model; review before relying on it.';
 
 // Sections that describe rather than ask for work.
-const NON_WORK = /^(overview|introduction|intro|background|summary|context|purpose|problem( statement)?|vision|glossary|definitions|references|appendix|non[- ]?goals?|out of scope|open questions|table of contents|toc|revision history|changelog|stakeholders|personas|users?|target users?|success metrics|metrics|risks?( and mitigations)?|assumptions|timeline|milestones)\b/i;
+const NON_WORK = /^(overview|introduction|intro|background|summary|context|purpose|problem( statement)?|vision|goals?|objectives|glossary|definitions|references|appendix|non[- ]?goals?|out of scope|open questions|table of contents|toc|revision history|changelog|stakeholders|personas|users?|target users?|success metrics|metrics|risks?( and mitigations)?|assumptions|timeline|milestones)\b/i;
 
 interface ListItem {
   text: string;
@@ -51,7 +51,7 @@ function itemNode(item: ListItem, path: string, depth: number, maxDepth: number)
   return {
     path,
     depth,
-    title: clip(item.text.split(/[:.;]\s/)[0]!, 80),
+    title: clip(item.text.split(/[:.;]\s/)[0]!.replace(/[.:;]+$/, ''), 80),
     description: clip(item.text, 400),
     details: '',
     testStrategy: '',
