@@ -106,8 +106,8 @@ export class ModelCatalog {
     const key = `${t.kind}|${t.endpoint}`;
     let p = discoveryMemo.get(key);
     if (!p) {
-      const timeout = AbortSignal.timeout(this.config.local.timeouts.probeMs);
-      p = this.opts.pool.get(t.kind, t.endpoint).then((prov) => prov.listModels(timeout));
+      // The clock starts once the provider is built, so a slow first import never eats the probe budget.
+      p = this.opts.pool.get(t.kind, t.endpoint).then((prov) => prov.listModels(AbortSignal.timeout(this.config.local.timeouts.probeMs)));
       discoveryMemo.set(key, p);
       p.catch(() => discoveryMemo.delete(key));
     }
