@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { ValidationError } from '../src/errors.js';
+import { isAppError, StorageError, ValidationError } from '../src/errors.js';
 import { openProject } from '../src/context.js';
 import { FailureRecoverySystem } from '../src/recovery/system.js';
 import type { FailureRecord } from '../src/recovery/types.js';
@@ -69,8 +69,21 @@ async function run(action: string | undefined, raw: Record<string, unknown>): Pr
   }
   const project = openProject({ cwd: process.cwd(), env: process.env });
   try {
+    let db;
+    try {
+      db = project.db();
+    } catch (e) {
+      // The failure store lives in the DB: when it cannot open, repairing it is the recovery.
+      if (!o.run || !isAppError(e) || e.code !== 'STORAGE') throw e;
+      const { repairDatabase } = await import('../src/recovery/db-repair.js');
+      const rep = repairDatabase(project.config.dbPath, Date.now(), { allowReset: true });
+      if (o.json) printJson({ repaired: rep });
+      else for (const st of rep.steps) io.out(`  ${st.ok ? 'ok  ' : 'FAIL'}  ${st.name}: ${st.detail}`);
+      if (!rep.ok) throw new StorageError('STORAGE', `database ${project.config.dbPath} could not be repaired`, { hint: 'move it aside by hand; tasks.json is not affected' });
+      db = project.db();
+    }
     const system = new FailureRecoverySystem({
-      db: project.db(),
+      db,
       config: project.config,
       api: async () => {
         try {

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
 import { existsSync, renameSync, rmSync } from 'node:fs';
+import { salvageDatabase } from './db-salvage.js';
 
 /** One step of a repair, as shown to the user. */
 export interface RepairStep {
@@ -15,6 +16,8 @@ export interface RepairResult {
   steps: RepairStep[];
   /** Where the damaged original was moved when it had to be replaced by a rebuilt copy. */
   movedAside?: string;
+  /** True when nothing could be salvaged and the file was set aside for a fresh start. */
+  reset?: boolean;
 }
 
 function integrity(db: Database.Database): string {
@@ -24,10 +27,10 @@ function integrity(db: Database.Database): string {
 
 /**
  * Checks and repairs the SQLite file: integrity_check; when sound, rebuilds every FTS5 index and
- * checkpoints the WAL; when damaged, VACUUMs INTO a fresh copy, checks the copy, and only then
- * swaps it in (the original is kept beside it). Never deletes user data.
+ * checkpoints the WAL; when damaged, VACUUMs INTO a fresh copy (or salvages row by row when VACUUM
+ * cannot read it), checks the copy, and only then swaps it in (the original is kept beside it). Never deletes user data.
  */
-export function repairDatabase(path: string, nowMs = Date.now()): RepairResult {
+export function repairDatabase(path: string, nowMs = Date.now(), opts: { allowReset?: boolean } = {}): RepairResult {
   const steps: RepairStep[] = [];
   if (!existsSync(path)) return { ok: true, steps: [{ name: 'open', ok: true, detail: 'no database yet; nothing to repair' }] };
   let db: Database.Database;
@@ -36,7 +39,10 @@ export function repairDatabase(path: string, nowMs = Date.now()): RepairResult {
     sqliteVec.load(db);
   } catch (e) {
     steps.push({ name: 'open', ok: false, detail: (e as Error).message });
-    return { ok: false, steps };
+    if (!opts.allowReset) return { ok: false, steps };
+    const aside = setAside(path, nowMs);
+    steps.push({ name: 'reset', ok: true, detail: `unreadable; kept as ${aside}; a fresh database is created on next use (tasks.json is not affected)` });
+    return { ok: true, steps, movedAside: aside, reset: true };
   }
   let movedAside: string | undefined;
   try {
@@ -61,35 +67,55 @@ export function repairDatabase(path: string, nowMs = Date.now()): RepairResult {
       return { ok: true, steps };
     }
     const copy = `${path}.rebuilt-${nowMs}`;
+    let copied = false;
     try {
       db.prepare('VACUUM INTO ?').run(copy);
+      copied = integrityOf(copy) === 'ok';
+      steps.push({ name: 'vacuum_into', ok: copied, detail: copied ? `copy ${copy}: ok` : 'the copy is not sound' });
     } catch (e) {
-      rmSync(copy, { force: true });
       steps.push({ name: 'vacuum_into', ok: false, detail: (e as Error).message });
-      return { ok: false, steps };
     }
-    const fresh = new Database(copy);
-    let copyCheck: string;
-    try {
-      sqliteVec.load(fresh);
-      copyCheck = integrity(fresh);
-    } finally {
-      fresh.close();
-    }
-    steps.push({ name: 'vacuum_into', ok: copyCheck === 'ok', detail: `copy ${copy}: ${copyCheck.slice(0, 200)}` });
-    if (copyCheck !== 'ok') {
-      rmSync(copy, { force: true });
-      return { ok: false, steps };
+    if (!copied) {
+      // VACUUM reads through damaged indexes; a row-by-row salvage only needs the tables.
+      const s = salvageDatabase(path, copy);
+      const lost = s.tables.filter((t) => t.error);
+      steps.push({ name: 'salvage', ok: s.ok, detail: `${s.tables.filter((t) => !t.error).length} object(s) copied` +
+        (lost.length ? `; problems: ${lost.map((t) => `${t.name} (${t.rows} rows kept): ${t.error}`).join('; ')}` : '') + (s.error ? `; ${s.error}` : '') });
+      if (!s.ok) {
+        rmSync(copy, { force: true });
+        if (!opts.allowReset) return { ok: false, steps };
+        // Nothing readable: keep the file aside (never deleted) and let the next open start fresh.
+        db.close();
+        movedAside = setAside(path, nowMs);
+        steps.push({ name: 'reset', ok: true, detail: `unreadable; kept as ${movedAside}; a fresh database is created on next use (tasks.json is not affected)` });
+        return { ok: true, steps, movedAside, reset: true };
+      }
     }
     db.close();
-    movedAside = `${path}.corrupt-${nowMs}`;
-    renameSync(path, movedAside);
-    for (const ext of ['-wal', '-shm']) if (existsSync(path + ext)) renameSync(path + ext, movedAside + ext);
+    movedAside = setAside(path, nowMs);
     renameSync(copy, path);
     steps.push({ name: 'swap', ok: true, detail: `damaged file kept as ${movedAside}` });
     return { ok: true, steps, movedAside };
   } finally {
     if (db.open) db.close();
+  }
+}
+
+/** Renames the file (and its WAL/SHM) to `<path>.corrupt-<ms>`; returns the new name. */
+function setAside(path: string, nowMs: number): string {
+  const aside = `${path}.corrupt-${nowMs}`;
+  renameSync(path, aside);
+  for (const ext of ['-wal', '-shm']) if (existsSync(path + ext)) renameSync(path + ext, aside + ext);
+  return aside;
+}
+
+function integrityOf(path: string): string {
+  const d = new Database(path);
+  try {
+    sqliteVec.load(d);
+    return integrity(d);
+  } finally {
+    d.close();
   }
 }
 

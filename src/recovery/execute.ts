@@ -122,7 +122,8 @@ function db(strategy: Strategy, env: ExecuteEnv): ExecuteResult {
     const w = canWrite(path);
     return { strategy, outcome: w.ok ? 'success' : 'failure', detail: w.ok ? 'database accepts writes again' : w.detail };
   }
-  const r = repairDatabase(path);
+  // A database nothing can be read from is set aside rather than left blocking every command.
+  const r = repairDatabase(path, Date.now(), { allowReset: true });
   return { strategy, outcome: r.ok ? 'success' : 'failure', detail: r.steps.map((s) => `${s.name}: ${s.detail}`).join('; ') };
 }
 
