@@ -91,9 +91,10 @@ export function runFitnessCommand(genome: Genome, o: CommandFitnessOptions): Pro
 
 /** An evaluator that runs the fitness command for each genome, at most `concurrency` at once. */
 export function commandEvaluator(o: CommandFitnessOptions): Evaluator {
-  return (genomes) =>
-    mapLimit(genomes, o.concurrency ?? 4, async (g) => {
+  return (genomes, onEach) =>
+    mapLimit(genomes, o.concurrency ?? 4, async (g, i) => {
       const r = await runFitnessCommand(g, o);
+      onEach?.(i, r);
       o.onResult?.(r, g);
       return r;
     });

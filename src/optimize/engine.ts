@@ -20,6 +20,8 @@ const DUPLICATE_RETRIES = 20;
 
 /** Observers of a run; each is awaited, so a generation is stored before the next one starts. */
 export interface EngineHooks {
+  /** One new genome was evaluated (if the evaluator reports results one by one). */
+  onEvaluatedOne?(ind: Individual, generation: number): void;
   /** A batch of new (never seen) genomes was evaluated. */
   onEvaluated?(batch: Individual[], generation: number): void | Promise<void>;
   /** A generation finished: every individual has a result. */
@@ -60,11 +62,11 @@ export class EvolutionaryOptimizer {
     const c = this.config;
     const history: GenerationRecord[] = [];
     let pop: Individual[];
+    for (const [k, r] of resume?.evaluated ?? []) {
+      this.memo.set(k, r);
+      if (!r.ok) this.retry.add(k);
+    }
     if (resume && resume.generations.length > 0) {
-      for (const [k, r] of resume.evaluated) {
-        this.memo.set(k, r);
-        if (!r.ok) this.retry.add(k);
-      }
       history.push(...resume.generations);
       pop = history[history.length - 1]!.individuals;
     } else {
@@ -127,7 +129,11 @@ export class EvolutionaryOptimizer {
     });
     this.opts.hooks?.onEvaluating?.({ generation, pending: pending.length, population: genomes.length });
     if (pending.length > 0) {
-      const results = await this.evaluator(pending.map((p) => p.genome));
+      const onEach = this.opts.hooks?.onEvaluatedOne;
+      const results = await this.evaluator(
+        pending.map((p) => p.genome),
+        onEach ? (i, result) => onEach({ ...pending[i]!, result }, generation) : undefined,
+      );
       if (results.length !== pending.length) {
         throw new AppError('INTERNAL', `evaluator returned ${results.length} results for ${pending.length} genomes`);
       }

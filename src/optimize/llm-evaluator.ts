@@ -85,9 +85,10 @@ export class LocalLLMFitnessEvaluator {
 
   /** This judge as an engine evaluator, at most `concurrency` calls at once. */
   evaluator(): Evaluator {
-    return (genomes) =>
-      mapLimit(genomes, this.o.concurrency ?? 2, async (g) => {
+    return (genomes, onEach) =>
+      mapLimit(genomes, this.o.concurrency ?? 2, async (g, i) => {
         const r = await this.evaluate(g);
+        onEach?.(i, r);
         this.o.onResult?.(r, g);
         return r;
       });

@@ -98,8 +98,8 @@ async function runWorkload(api: ModelAPI, ref: ModelRef, genome: Genome) {
 export function modelsEvaluator(o: ModelsEvaluatorOptions): Evaluator {
   const refMs = o.referenceMs ?? 2000;
   // one genome at a time: concurrent genomes would slow each other and blur the speed measurement
-  return (genomes) =>
-    mapLimit(genomes, 1, async (g) => {
+  return (genomes, onEach) =>
+    mapLimit(genomes, 1, async (g, i) => {
       const started = Date.now();
       const details: Record<string, unknown> = {};
       const scores: number[] = [];
@@ -107,6 +107,7 @@ export function modelsEvaluator(o: ModelsEvaluatorOptions): Evaluator {
         const ref = o.models.find((m) => m.alias === alias);
         if (!ref) {
           const r: FitnessResult = { ok: false, error: `model ${String(alias)} is not available any more` };
+          onEach?.(i, r);
           o.onResult?.(r, g);
           return r;
         }
@@ -115,6 +116,7 @@ export function modelsEvaluator(o: ModelsEvaluatorOptions): Evaluator {
         scores.push(w.validity * (1 / (1 + w.wallMs / refMs)));
       }
       const r: FitnessResult = { ok: true, fitness: scores.reduce((a, b) => a + b, 0) / scores.length, details, durationMs: Date.now() - started };
+      onEach?.(i, r);
       o.onResult?.(r, g);
       return r;
     });

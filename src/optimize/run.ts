@@ -91,12 +91,18 @@ export async function runOptimization(o: RunOptions & { rawSpec: unknown; resume
   const resumedAt = resume?.generations.length ?? 0;
   o.onProgress?.({ type: 'start', runId: id, maxGenerations: c.maxGenerations, resumedAt });
   const hasTemplate = Object.keys(o.spec.genome).length > 0;
+  const stored = new Set<string>();
   const engine: EvolutionaryOptimizer = new EvolutionaryOptimizer(o.spec.ranges, c, o.evaluator, {
     ...(hasTemplate ? { template: o.spec.genome } : {}),
     hooks: {
       onEvaluating: (e) => o.onProgress?.({ type: 'evaluating', generation: e.generation, pending: e.pending }),
+      // each evaluation is stored as it ends, so a crash mid-generation loses none of them
+      onEvaluatedOne: (ind, gen) => {
+        repo.recordEvaluations(id, gen, [ind]);
+        stored.add(ind.key);
+      },
       onEvaluated: (batch, gen) => {
-        repo.recordEvaluations(id, gen, batch);
+        repo.recordEvaluations(id, gen, batch.filter((b) => !stored.has(b.key)));
         o.onProgress?.({ type: 'evaluated', generation: gen });
       },
       onGeneration: (rec: GenerationRecord) => {

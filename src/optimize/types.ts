@@ -19,8 +19,11 @@ export type FitnessResult =
   | { ok: true; fitness: number; details?: Record<string, unknown>; durationMs?: number }
   | { ok: false; error: string; details?: Record<string, unknown>; durationMs?: number };
 
-/** Evaluates a batch of genomes (concurrency is the evaluator's business); one result per genome, in order. */
-export type Evaluator = (genomes: Genome[]) => Promise<FitnessResult[]>;
+/**
+ * Evaluates a batch of genomes (concurrency is the evaluator's business); one result per genome, in order.
+ * `onEach`, when the evaluator supports it, hears each result as it ends so it can be stored at once.
+ */
+export type Evaluator = (genomes: Genome[], onEach?: (index: number, result: FitnessResult) => void) => Promise<FitnessResult[]>;
 
 /** Settings of the evolutionary search. */
 export interface EvolutionConfig {

@@ -69,6 +69,34 @@ describe('OptimizeRepo + runOptimization (in-memory SQLite)', () => {
     db.close();
   });
 
+  it('keeps each evaluation as it ends: a generation cut short is not evaluated again on resume', async () => {
+    const db = openDatabase(':memory:');
+    const spec = validateSpec(RAW);
+    const crashing: Evaluator = async (gs, onEach) => {
+      gs.slice(0, 3).forEach((g, i) => onEach?.(i, { ok: true, fitness: f(g) }));
+      throw new Error('killed');
+    };
+    await expect(runOptimization({ db, spec, rawSpec: RAW, target: 'command', evaluatorDescription: { type: 'test' }, evaluator: crashing })).rejects.toThrow('killed');
+    const repo = new OptimizeRepo(db);
+    const id = repo.listRuns()[0]!.id;
+    expect(repo.getRun(id)).toMatchObject({ status: 'failed', error: 'killed', generations_done: 0 });
+    const stored = repo.loadResume(id);
+    expect(stored.generations).toEqual([]);
+    expect(stored.evaluated.size).toBe(3);
+    const asked: string[] = [];
+    const counting: Evaluator = async (gs, onEach) => {
+      asked.push(...gs.map((g) => JSON.stringify(g)));
+      return evaluator(gs, onEach);
+    };
+    const r = await runOptimization({ db, spec, rawSpec: RAW, target: 'command', evaluatorDescription: { type: 'test' }, evaluator: counting, resumeId: id });
+    expect(r.status).toBe('finished');
+    const fresh = await runOptimization({ db, spec, rawSpec: RAW, target: 'command', evaluatorDescription: { type: 'test' }, evaluator });
+    expect(r.best_individual).toEqual(fresh.best_individual);
+    expect(r.evaluations).toBe(fresh.evaluations);
+    expect(asked.length).toBe(fresh.evaluations - 3);
+    db.close();
+  });
+
   it('resuming an unknown run names it', async () => {
     const db = openDatabase(':memory:');
     const spec = validateSpec(RAW);
