@@ -34,7 +34,7 @@ describe('command fitness', () => {
   it('runs at most `concurrency` commands at once and keeps results in order', async () => {
     const log = join(cwd, 'overlap.log');
     writeFileSync(log, '');
-    const cmd = `echo start >> ${log}; sleep 0.2; echo end >> ${log}; echo $GENOME_I`;
+    const cmd = `echo start >> ${log}; sleep 0.5; echo end >> ${log}; echo $GENOME_I`;
     const results = await commandEvaluator({ command: cmd, cwd, concurrency: 2 })([1, 2, 3, 4, 5].map((i) => ({ i })));
     expect(results.map((r) => (r.ok ? r.fitness : null))).toEqual([1, 2, 3, 4, 5]);
     let inFlight = 0;
