@@ -94,8 +94,9 @@ const RULES: Rule[] = [
   { kind: 'invalid_output', type: 'MODEL_FAILURE', severity: 'MEDIUM',
     test: (f) => has(f, 'MODEL_OUTPUT_INVALID') || says(f, /invalid json|unexpected token|not valid json|schema/i) },
   { kind: 'stream_error', type: 'SYSTEM_ERROR', severity: 'MEDIUM',
-    test: (f) => has(f, 'ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET') ||
-      says(f, /did not receive done|socket hang up|terminated|stream (ended|closed)|error was encountered while running the model/i) },
+    // An error status means the server refused before streaming; this kind is for streams that broke.
+    test: (f) => (f.status === undefined || f.status < 400) && (has(f, 'ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET') ||
+      says(f, /did not receive done|socket hang up|terminated|stream (ended|closed)|error was encountered while running the model/i)) },
   { kind: 'http_error', type: 'SYSTEM_ERROR', severity: 'MEDIUM',
     test: (f) => (f.status !== undefined && f.status >= 400) || has(f, 'PROVIDER_ERROR') },
   { kind: 'no_model_available', type: 'MODEL_FAILURE', severity: 'HIGH', test: (f) => has(f, 'NO_MODEL_AVAILABLE') },

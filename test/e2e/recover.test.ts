@@ -1,0 +1,119 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, tempProject } from '../support/cli.js';
+import { startFakeServer, type FakeServer } from '../support/fake-llm-server.js';
+
+const PRD = readFileSync(new URL('../../.taskmaster/docs/prd.txt', import.meta.url), 'utf8');
+let fake: FakeServer;
+beforeAll(async () => {
+  fake = await startFakeServer();
+});
+afterAll(() => fake.close());
+
+interface Status { total_failures: number; active_failures: number; recovered: number; recovery_rate: number; mttr_ms: number | null; by_type: Record<string, { total: number }> }
+
+describe('recover (CLI)', () => {
+  it('after a flaky run (30% of calls fail with 500) parse-prd completes and recover status shows failures and a recovery rate', async () => {
+    fake.reset();
+    // Seed 3 fails the 2nd and 4th model calls: some failures, each recoverable by a retry.
+    fake.failRate({ probability: 0.3, seed: 3, status: 500 });
+    const cwd = tempProject({ '.taskmaster/docs/prd.txt': PRD });
+    try {
+      const r = await runCli(['parse-prd', '--json'], { cwd, env: { OLLAMA_HOST: fake.url } });
+      expect(r.code, r.stderr).toBe(0);
+      const out = JSON.parse(r.stdout) as { written: boolean; tasks: unknown[]; summary: { structural: boolean } };
+      expect(out.written).toBe(true);
+      expect(out.summary.structural).toBe(false);
+      expect(out.tasks.length).toBeGreaterThan(0);
+    } finally {
+      fake.reset();
+    }
+    const s = await runCli(['recover', 'status', '--json'], { cwd, env: { OLLAMA_HOST: fake.url } });
+    expect(s.code, s.stderr).toBe(0);
+    const st = JSON.parse(s.stdout) as Status;
+    expect(st.total_failures).toBeGreaterThan(0);
+    expect(st.recovered).toBeGreaterThan(0);
+    expect(st.recovery_rate).toBeGreaterThan(0);
+    expect(st.by_type.SYSTEM_ERROR!.total).toBeGreaterThan(0);
+    const list = await runCli(['recover'], { cwd, env: { OLLAMA_HOST: fake.url } });
+    expect(list.stdout).toMatch(/SYSTEM_ERROR\/http_error/);
+  }, 120_000);
+
+  it('server stopped: the failure is recorded with the start command; recover --run succeeds once it is back', async () => {
+    const server = await startFakeServer();
+    const port = server.port;
+    await server.close();
+    const cwd = tempProject({ '.taskmaster/docs/prd.txt': PRD, '.taskmaster/config.json': JSON.stringify({ models: { main: { provider: 'ollama', modelId: 'llama3.2' } } }) });
+    const env = { OLLAMA_HOST: `http://127.0.0.1:${port}` };
+    const p = await runCli(['parse-prd', '--require-model'], { cwd, env });
+    expect(p.code).not.toBe(0);
+    expect(p.stderr).toMatch(/ollama serve/);
+    const list = await runCli(['recover', '--run'], { cwd, env });
+    expect(list.code).toBe(1);
+    expect(list.stdout).toMatch(/server_unreachable: retry → failure/);
+    expect(list.stdout).toContain(`Ollama is not reachable at http://127.0.0.1:${port} — start it with \`ollama serve\``);
+    const back = await startFakeServer({ port });
+    try {
+      const run = await runCli(['recover', '--run', '--json'], { cwd, env });
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+      const j = JSON.parse(run.stdout) as { outcomes: { kind: string; outcome: string; status: string }[]; status: Status };
+      expect(j.outcomes.find((o) => o.kind === 'server_unreachable')).toMatchObject({ outcome: 'success', status: 'recovered' });
+      expect(j.status.active_failures).toBe(0);
+      expect(j.status.recovery_rate).toBe(1);
+    } finally {
+      await back.close();
+    }
+  }, 120_000);
+
+  it('a missing model is pulled only with --allow-pull, through /api/pull', async () => {
+    const srv = await startFakeServer({ models: [{ name: 'llama3.2:latest' }, { name: 'qwen3:8b', pulled: false }] });
+    try {
+      const cwd = tempProject({ '.taskmaster/docs/prd.txt': PRD, '.taskmaster/config.json': JSON.stringify({ models: { main: { provider: 'ollama', modelId: 'qwen3:8b' } } }) });
+      const env = { OLLAMA_HOST: srv.url };
+      const p = await runCli(['parse-prd', '--require-model', '--model', 'qwen3:8b'], { cwd, env });
+      expect(p.code).not.toBe(0);
+      const no = await runCli(['recover', '--run'], { cwd, env });
+      expect(no.code).toBe(1);
+      expect(no.stdout).toMatch(/model_not_found: pull_model → skipped — pulling is off/);
+      expect(srv.requests.some((q) => q.path === '/api/pull')).toBe(false);
+      const yes = await runCli(['recover', '--run', '--allow-pull', '--json'], { cwd, env });
+      expect(yes.code, yes.stdout + yes.stderr).toBe(0);
+      expect(srv.requests.filter((q) => q.path === '/api/pull').map((q) => (q.body as { model?: string; name?: string }).model)).toEqual(['qwen3:8b']);
+      const again = await runCli(['parse-prd', '--require-model', '--model', 'qwen3:8b', '--json'], { cwd, env });
+      expect(again.code, again.stderr).toBe(0);
+    } finally {
+      await srv.close();
+    }
+  }, 120_000);
+
+  it('--self-test passes and touches no project file', async () => {
+    const cwd = tempProject();
+    const r = await runCli(['recover', '--self-test', '--json'], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout) as { ok: boolean; cases: { name: string; detected: boolean; recovered: boolean }[] };
+    expect(j.ok).toBe(true);
+    expect(j.cases.map((c) => c.name)).toEqual(['unreachable endpoint', 'invalid model answer', 'locked database']);
+    const s = await runCli(['recover', 'status', '--json'], { cwd });
+    expect((JSON.parse(s.stdout) as Status).total_failures).toBe(0);
+  });
+
+  it('--run repairs a database that cannot be opened (set aside, fresh start)', async () => {
+    const cwd = tempProject({ '.taskmaster/local.db': 'not a database '.repeat(500) });
+    const bad = await runCli(['recover', 'status'], { cwd });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/recover --run/);
+    const r = await runCli(['recover', '--run'], { cwd });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/reset: unreadable; kept as .*local\.db\.corrupt-\d+/);
+    const s = await runCli(['recover', 'status', '--json'], { cwd });
+    expect(s.code).toBe(0);
+  });
+
+  it('rejects an unknown action with a hint', async () => {
+    const r = await runCli(['recover', 'bogus'], { cwd: tempProject() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown action 'bogus'/);
+    expect(r.stderr).toMatch(/^hint: /m);
+  });
+});
