@@ -12,6 +12,12 @@ function version(): string {
 /** Entry point: builds the program, loading only the invoked subcommand's module. */
 export async function run(argv: string[]): Promise<void> {
   const args = argv.slice(2);
+  // `tml models | head` closes the pipe early; that is not an error worth a stack trace.
+  for (const s of [process.stdout, process.stderr]) {
+    s.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e;
+    });
+  }
   const json = args.includes('--json');
   const debug = args.includes('--debug') || process.env.TML_DEBUG === '1';
   const program = new Command('task-master-local')
@@ -27,13 +33,16 @@ export async function run(argv: string[]): Promise<void> {
   );
 
   const first = args.find((a) => !a.startsWith('-'));
-  const entry = COMMANDS.find((c) => c.name === first);
+  // `help <cmd>` is commander's; only help for a command we do not implement goes to task-master.
+  const helpFor = first === 'help' ? args[args.indexOf('help') + 1] : undefined;
+  const entry = COMMANDS.find((c) => c.name === (first === 'help' ? helpFor : first));
   try {
     if (entry) {
       (await entry.load()).register(program);
     } else {
       for (const c of COMMANDS) program.command(c.name).description(c.description);
-      if (first && !args.slice(0, args.indexOf(first)).some((a) => a === '--help' || a === '-h')) {
+      const ours = first === 'help' && helpFor === undefined;
+      if (first && !ours && !args.slice(0, args.indexOf(first)).some((a) => a === '--help' || a === '-h')) {
         process.exitCode = await forwardToTaskMaster(args, process.cwd());
         return;
       }

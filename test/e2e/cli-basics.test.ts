@@ -56,6 +56,17 @@ describe('cli basics', () => {
     expect(r.stdout).toMatch(/forwarded to an installed task-master/);
   });
 
+  it('`help` and `help models` are ours, not forwarded', async () => {
+    const env = { PATH: '/nonexistent' };
+    const all = await runCli(['help'], { cwd: tempProject(), env });
+    expect(all.code).toBe(0);
+    expect(all.stdout).toMatch(/^ +models +/m);
+    const one = await runCli(['help', 'models'], { cwd: tempProject(), env });
+    expect(one.code).toBe(0);
+    expect(one.stdout).toContain('Usage: task-master-local models [options]');
+    expect(one.stdout).toContain('--set-main <id>');
+  });
+
   it('an unknown option is a usage error (exit 2)', async () => {
     const r = await runCli(['--no-such-flag'], { cwd: tempProject() });
     expect(r.code).toBe(2);
