@@ -37,7 +37,7 @@ async function run(raw: Record<string, unknown>): Promise<void> {
   if (o.privacy || o.stats) {
     const { usageReport } = await import('../src/monitor/usage.js');
     const rep = usageReport({ cwd, env: process.env, kind: o.privacy ? 'privacy' : 'stats' });
-    if (o.json) return printJson(rep);
+    if (o.json) return printJson(rep.report);
     const { renderPrivacy, renderStats } = await import('./views/health-text.js');
     io.out(rep.kind === 'privacy' ? renderPrivacy(rep.report) : renderStats(rep.report));
     return;
