@@ -75,8 +75,10 @@ Module._resolveFilename = function (...a) { const r = orig.apply(this, a); appen
   const own = new Set(lines.filter((l) => l.includes('/dist/')).map((l) => l.replace(/^.*\/dist\//, '')));
   return { pkgs: [...pkgs].sort(), own: own.size };
 }
-for (const flag of ['--help', '--version']) {
-  const { pkgs, own } = loadedPackages([cli, flag]);
+const probes = [['--help'], ['--version'], ...(cases.length > 3 ? [['health', '--json']] : [])];
+for (const argv of probes) {
+  const flag = argv.join(' ');
+  const { pkgs, own } = loadedPackages([cli, ...argv]);
   const heavy = pkgs.filter((p) => /^(ink|react|react-reconciler|ollama|node-llama-cpp|openai|@ai-sdk\/.*)$/.test(p));
   console.log(`  ${flag} loads ${own} own modules and packages: ${pkgs.join(', ') || '(none)'}${heavy.length ? `  HEAVY: ${heavy.join(', ')}` : '  (no ink/react/ollama/llama.cpp)'}`);
 }
