@@ -6,7 +6,7 @@
  */
 import { isStopword, tokenize } from './text.js';
 
-/** Dimension of the offline vectors (divisible by 8 so a binary-quantized copy is possible). */
+/** Dimension of the offline vectors (the size of common small sentence-embedding models). */
 export const OFFLINE_DIMENSION = 384;
 /** Model name under which offline vectors are stored and reported. */
 export const OFFLINE_MODEL = `offline-hash-${OFFLINE_DIMENSION}`;

@@ -37,6 +37,7 @@ export interface VecTable {
   name: string;
   model: string;
   dimension: number;
+  /** Reserved for a quantized pre-filter copy; always false (see docs/research.md, "Search speed"). */
   quantized: boolean;
 }
 
@@ -47,9 +48,6 @@ export interface NewChunk {
   heading: string;
   text: string;
 }
-
-/** Brute-force cosine over this many candidate ids is cheaper than an indexed scan with a filter. */
-const QUANTIZE_MIN_ROWS = 20_000;
 
 function vecName(model: string, dimension: number): string {
   const slug = model.toLowerCase().replace(/[^a-z0-9]+/g, '_').slice(0, 40);
@@ -155,10 +153,11 @@ export class ResearchRepo {
         this.dropVecTable(old.name);
       }
       const name = vecName(model, dimension);
-      const quantized = dimension % 8 === 0;
+      // Exact kNN only: binary and low-dimensional pre-filters were measured and lost too much
+      // recall on the offline embedder's sparse vectors (docs/research.md, "Search speed").
+      const quantized = false;
       this.db.exec(`CREATE VIRTUAL TABLE ${name} USING vec0(
-        chunk_id integer primary key, source_id integer,
-        embedding float[${dimension}] distance_metric=cosine${quantized ? `, bits bit[${dimension}]` : ''})`);
+        chunk_id integer primary key, source_id integer, embedding float[${dimension}] distance_metric=cosine)`);
       this.db.exec(`CREATE TRIGGER ${name}_ad AFTER DELETE ON research_chunks BEGIN
         DELETE FROM ${name} WHERE chunk_id = old.id; END`);
       this.db
@@ -197,11 +196,7 @@ export class ResearchRepo {
         throw new Error(`vector of dimension ${r.vector.length} for table of dimension ${table.dimension}`);
       }
     }
-    const ins = this.db.prepare(
-      table.quantized
-        ? `INSERT OR REPLACE INTO ${table.name} (chunk_id, source_id, embedding, bits) VALUES (?, ?, ?, vec_quantize_binary(?))`
-        : `INSERT OR REPLACE INTO ${table.name} (chunk_id, source_id, embedding) VALUES (?, ?, ?)`,
-    );
+    const ins = this.db.prepare(`INSERT OR REPLACE INTO ${table.name} (chunk_id, source_id, embedding) VALUES (?, ?, ?)`);
     const mark = this.db.prepare('INSERT OR IGNORE INTO research_embedded (vec_table, chunk_id) VALUES (?, ?)');
     const copy = this.db.prepare('INSERT OR REPLACE INTO research_vector_copies (vec_table, chunk_id, vector) VALUES (?, ?, ?)');
     writeTx(this.db, () => {
@@ -209,8 +204,7 @@ export class ResearchRepo {
         // a chunk deleted while its batch was being embedded is skipped, not resurrected
         if (!this.db.prepare('SELECT 1 FROM research_chunks WHERE id = ?').get(r.chunkId)) continue;
         const b = blob(r.vector);
-        if (table.quantized) ins.run(BigInt(r.chunkId), BigInt(r.sourceId), b, b);
-        else ins.run(BigInt(r.chunkId), BigInt(r.sourceId), b);
+        ins.run(BigInt(r.chunkId), BigInt(r.sourceId), b);
         mark.run(table.name, r.chunkId);
         copy.run(table.name, r.chunkId, b);
       }
@@ -218,12 +212,10 @@ export class ResearchRepo {
   }
 
   /**
-   * k nearest chunks by cosine distance. Large unfiltered tables use the binary-quantized copy as
-   * a coarse pre-filter (Hamming kNN) and re-rank `oversample × k` candidates by exact cosine on
-   * the plain vector copies; small or filtered searches are exact. (sqlite-vec's kNN cost grows
-   * with k, so the candidate count is kept small.)
+   * k nearest chunks by exact cosine distance: vec0 kNN (with the source_id metadata filter for
+   * one source), or, for several sources, a scan of their vector copies.
    */
-  knn(table: VecTable, query: Float32Array, k: number, opts: { sourceIds?: number[]; oversample?: number } = {}) {
+  knn(table: VecTable, query: Float32Array, k: number, opts: { sourceIds?: number[] } = {}) {
     const q = blob(query);
     const ids = opts.sourceIds;
     if (ids && ids.length === 1) {
@@ -239,12 +231,6 @@ export class ResearchRepo {
            WHERE e.vec_table = ? AND c.source_id IN (SELECT value FROM json_each(?))`,
         )
         .all(table.name, JSON.stringify(ids)) as { id: number }[];
-      return this.distances(table, query, cand.map((c) => c.id)).sort((a, b) => a.distance - b.distance).slice(0, k);
-    }
-    if (table.quantized && this.embeddedCount(table) >= QUANTIZE_MIN_ROWS) {
-      const cand = this.db
-        .prepare(`SELECT chunk_id AS id FROM ${table.name} WHERE bits MATCH vec_quantize_binary(?) AND k = ?`)
-        .all(q, k * (opts.oversample ?? 5)) as { id: number }[];
       return this.distances(table, query, cand.map((c) => c.id)).sort((a, b) => a.distance - b.distance).slice(0, k);
     }
     return this.db

@@ -30,7 +30,6 @@ describe('ResearchRepo', () => {
     const texts = ['cache expiry ten minutes', 'deploy with docker', 'unit tests with vitest'];
     const { sourceId, chunkIds } = repo.replaceSource({ source: 'a.md', kind: 'file', hash: 'h', bytes: 1 }, texts.map((t, i) => chunk(i, t)));
     const { table } = repo.ensureVecTable('offline-hash-384', 384);
-    expect(table.quantized).toBe(true);
     repo.insertVectors(table, chunkIds.map((id, i) => ({ chunkId: id, sourceId, vector: offlineEmbedOne(texts[i]!) })));
     expect(repo.pendingChunks(table)).toHaveLength(0);
     const hits = repo.knn(table, offlineEmbedOne('docker deploy'), 2);
