@@ -1,0 +1,133 @@
+import Database from 'better-sqlite3';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openProject } from '../../src/context.js';
+import { isAppError } from '../../src/errors.js';
+import { parsePrd } from '../../src/prd/run.js';
+import { diagnoseByRules } from '../../src/recovery/diagnose.js';
+import { FailureRecoverySystem } from '../../src/recovery/system.js';
+import { openResearch } from '../../src/research/index.js';
+import { PrdRepo } from '../../src/storage/prd-repo.js';
+import { readTasksFile } from '../../src/taskmaster/tasks-file.js';
+import { startFakeServer, type FakeServer, type FaultKind } from '../support/fake-llm-server.js';
+
+const PRD = `# Notes app\n\n## Accounts\nUsers sign up with email and password.\n\n## Notes\nUsers write, tag and search short notes.\n\n## Sync\nNotes sync between devices.\n`;
+
+// Every fault the fake server can inject; hang/stall need the short timeouts set in the config below.
+const FAULTS: FaultKind[] = [
+  { kind: 'status', status: 500 },
+  { kind: 'status', status: 503 },
+  { kind: 'status', status: 404 },
+  { kind: 'hang' },
+  { kind: 'latency', ms: 300 },
+  { kind: 'malformed' },
+  { kind: 'truncated' },
+  { kind: 'schema-break' },
+  { kind: 'fenced' },
+  { kind: 'prose' },
+  { kind: 'think' },
+  { kind: 'mid-stream-error' },
+  { kind: 'drop' },
+  { kind: 'no-done' },
+  { kind: 'stall' },
+];
+
+let fake: FakeServer;
+beforeAll(async () => {
+  fake = await startFakeServer();
+});
+afterAll(() => fake.close());
+
+function tempRoot(): string {
+  const root = mkdtempSync(join(tmpdir(), 'tml-faults-'));
+  mkdirSync(join(root, '.taskmaster'), { recursive: true });
+  writeFileSync(join(root, '.taskmaster', 'config.json'), JSON.stringify({
+    models: { main: { provider: 'ollama', modelId: 'llama3.2' } },
+    local: { retries: 2, timeouts: { requestMs: 1500, idleMs: 700, probeMs: 1000 } },
+  }));
+  return root;
+}
+
+const label = (f: FaultKind) => (f.kind === 'status' ? `status ${f.status}` : f.kind);
+
+/** The invariant after every case: recovered, or a clear diagnosis; the DB and tasks.json are sound. */
+const outcomes: string[] = [];
+function checkAftermath(caseName: string, root: string, dbPath: string, error: unknown) {
+  const db = new Database(dbPath, { readonly: true });
+  try {
+    expect(db.pragma('integrity_check')).toEqual([{ integrity_check: 'ok' }]);
+    const sys = new FailureRecoverySystem({ db });
+    for (const f of sys.list()) {
+      // Every failure the door saw was classified into a kind a rule knows how to explain.
+      expect(f.kind, `${f.message}`).not.toBe('unknown');
+      expect(diagnoseByRules({ ...f, fingerprint: f.fingerprint }), f.kind).toBeDefined();
+    }
+    outcomes.push(`${caseName}: ${error === undefined ? 'completed' : `failed (${(error as Error).message.slice(0, 60)})`}; failures ${sys.list().map((f) => `${f.kind}/${f.status}`).join(',') || '-'}`);
+    if (error !== undefined) {
+      expect(isAppError(error), String(error)).toBe(true);
+      expect((error as { hint?: string }).hint, (error as Error).message).toBeTruthy();
+      expect(sys.list().some((f) => f.status === 'open')).toBe(true);
+    }
+  } finally {
+    db.close();
+  }
+  const tasksPath = join(root, '.taskmaster', 'tasks', 'tasks.json');
+  if (existsSync(tasksPath)) {
+    const file = readTasksFile(tasksPath);
+    for (const t of file.master?.tasks ?? []) expect(t).toMatchObject({ id: expect.any(Number), title: expect.any(String), status: 'pending' });
+    expect(() => JSON.parse(readFileSync(tasksPath, 'utf8'))).not.toThrow();
+  }
+}
+
+describe('fault matrix: every fault × parse-prd and research', () => {
+  for (const fault of FAULTS) {
+    it(`parse-prd with ${label(fault)}`, async () => {
+      fake.reset();
+      fake.fault({ ...fault, times: 2 });
+      const root = tempRoot();
+      const env = { OLLAMA_HOST: fake.url, LM_STUDIO_HOST: 'http://127.0.0.1:9', LOCAL_AI_HOST: 'http://127.0.0.1:9' };
+      const project = openProject({ cwd: root, env, backoffMs: 1 });
+      let error: unknown;
+      try {
+        const out = await parsePrd(
+          { prd: PRD, prdPath: join(root, 'prd.md'), tasksPath: project.paths.tasks, tag: 'master', mode: 'create', dryRun: false,
+            options: { numTasks: 0, maxDepth: 1, concurrency: 2, requireModel: true, noCache: true, resume: false, complexityThreshold: 11 } },
+          { api: project.api(), repo: new PrdRepo(project.db()) },
+        );
+        expect(out.written).toBe(true);
+        expect(out.tasks.length).toBeGreaterThan(0);
+      } catch (e) {
+        error = e;
+      } finally {
+        project.close();
+      }
+      checkAftermath(`parse-prd ${label(fault)}`, root, project.config.dbPath, error);
+    });
+
+    it(`research with ${label(fault)}`, async () => {
+      fake.reset();
+      const root = tempRoot();
+      const env = { OLLAMA_HOST: fake.url, LM_STUDIO_HOST: 'http://127.0.0.1:9', LOCAL_AI_HOST: 'http://127.0.0.1:9' };
+      const project = openProject({ cwd: root, env, backoffMs: 1 });
+      let error: unknown;
+      try {
+        const rag = openResearch(project);
+        fake.fault({ ...fault, times: 2 });
+        await rag.addExternalKnowledge({ title: 'WAL', content: 'SQLite write-ahead logging lets readers continue while a writer commits.' });
+        const a = await rag.researchQuery('What does write-ahead logging allow?', { k: 3 });
+        expect(a.passages.length).toBeGreaterThan(0);
+      } catch (e) {
+        error = e;
+      } finally {
+        project.close();
+      }
+      checkAftermath(`research ${label(fault)}`, root, project.config.dbPath, error);
+    });
+  }
+  afterAll(() => {
+    // A readable record of how each case ended (recovered in-run, or failed with a diagnosis).
+    process.stdout.write(`fault matrix outcomes:\n  ${outcomes.join('\n  ')}\n`);
+  });
+});
