@@ -13,19 +13,35 @@ export const GeneratedTaskSchema = z.object({
 });
 export type GeneratedTask = z.infer<typeof GeneratedTaskSchema>;
 
-/** Answer schema for one PRD chunk; `max` keeps the answer near the requested count. */
-export function tasksAnswerSchema(max?: number) {
+// Schemas are memoised: the same object each time lets the model door reuse its JSON Schema conversion.
+const taskSchemas = new Map<number, ReturnType<typeof buildTasksSchema>>();
+function buildTasksSchema(max: number) {
   const arr = z.array(GeneratedTaskSchema).min(1);
   return z.object({ tasks: max ? arr.max(max) : arr });
+}
+
+/** Answer schema for one PRD chunk; `max` keeps the answer near the requested count. */
+export function tasksAnswerSchema(max?: number) {
+  const k = max ?? 0;
+  let s = taskSchemas.get(k);
+  if (!s) taskSchemas.set(k, (s = buildTasksSchema(k)));
+  return s;
 }
 
 /** Subtasks carry no priority in task-master; the same shape minus priority. */
 export const GeneratedSubtaskSchema = GeneratedTaskSchema.omit({ priority: true });
 export type GeneratedSubtask = z.infer<typeof GeneratedSubtaskSchema>;
 
+const subtaskSchemas = new Map<number, ReturnType<typeof buildSubtasksSchema>>();
+function buildSubtasksSchema(max: number) {
+  return z.object({ subtasks: z.array(GeneratedSubtaskSchema).min(2).max(max) });
+}
+
 /** Answer schema for one decomposition. */
 export function subtasksAnswerSchema(max: number) {
-  return z.object({ subtasks: z.array(GeneratedSubtaskSchema).min(2).max(max) });
+  let s = subtaskSchemas.get(max);
+  if (!s) subtaskSchemas.set(max, (s = buildSubtasksSchema(max)));
+  return s;
 }
 
 /** task-master's priorities; anything else the model says is mapped into them. */

@@ -36,6 +36,9 @@ export function notices(o: ParsePrdOutput): string[] {
     const by = (r: string) => o.fixes.filter((f) => f.reason === r).length;
     out.push(`note: fixed ${o.fixes.length} dependency references (${by('unknown')} unknown, ${by('self')} self, ${by('cycle')} cycle-breaking)`);
   }
+  if (o.summary.options.resume && o.summary.resumedNodes === 0 && !o.structural) {
+    out.push('note: --resume found no checkpoints for this PRD and these options; planned from scratch');
+  }
   if (o.merged.length) out.push(`note: merged ${o.merged.length} duplicate tasks across PRD sections`);
   return out;
 }
