@@ -87,6 +87,22 @@ describe('UnifiedModelAPI against the fake Ollama', () => {
     expect(a.attempts[0]).toMatchObject({ ok: false, errorCode: 'TIMEOUT' });
   });
 
+  it('a stream that goes silent fails on the idle timeout and falls back', async () => {
+    r = await rig({ server: { models: TWO_CHAT_MODELS }, local: { timeouts: { requestMs: 60_000, idleMs: 300, probeMs: 1500 } } });
+    r.server.fault({ kind: 'stall', model: 'llama3.2' });
+    const a = await r.project.api().generateText({ type: 'GENERAL', messages: ask('hello') });
+    expect(a.attempts.map((x) => [x.model, x.errorCode])).toEqual([['llama3.2:latest', 'TIMEOUT'], ['qwen2.5:7b', undefined]]);
+  });
+
+  it('mid-stream errors and streams without a final chunk are retried on the same model', async () => {
+    r = await rig({ local: { retries: 2 } });
+    r.server.fault({ kind: 'mid-stream-error' });
+    r.server.fault({ kind: 'no-done' });
+    const a = await r.project.api().generateText({ type: 'GENERAL', messages: ask('hello') });
+    expect(a.attempts.map((x) => [x.kind, x.ok])).toEqual([['first', false], ['retry', false], ['retry', true]]);
+    expect(r.failures.map((f) => f.recoveredBy)).toEqual(['retry', 'retry']);
+  });
+
   it('throws MODEL_OUTPUT_INVALID with the last validation error when every model fails validation', async () => {
     r = await rig();
     r.server.fault({ kind: 'schema-break', times: 10 });
