@@ -2,7 +2,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../config/load.js';
-import { isAppError } from '../errors.js';
+import { AppError, isAppError } from '../errors.js';
 import { runHealth } from './health.js';
 import { RoundTripSchema } from './probes.js';
 
@@ -80,8 +80,9 @@ export async function runValidation(o: ValidationOptions): Promise<ValidationRep
     await check('health', async () => {
       const h = await runHealth({ cwd: o.cwd, env, ...(o.callTimeoutMs ? { callTimeoutMs: o.callTimeoutMs } : {}) });
       const bad = h.checks.filter((c) => c.status === 'fail');
-      if (bad.length) throw Object.assign(new Error(bad.map((c) => `${c.name}: ${c.detail}`).join('; ')), {});
-      return `${h.checks.length} checks passed`;
+      if (bad.length) throw new AppError('INTERNAL', bad.map((c) => `${c.name}: ${c.detail}`).join('; '), { hint: bad.find((c) => c.hint)?.hint ?? 'run `task-master-local health` for details' });
+      const count = (st: string) => h.checks.filter((c) => c.status === st).length;
+      return `${count('pass')} checks passed, ${count('warn')} warning(s), ${count('skip')} skipped`;
     });
     await check('model API', async () => {
       const a = await project.api().generateObject({ type: 'GENERAL', component: 'validation', noCache: true,

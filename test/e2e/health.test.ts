@@ -115,3 +115,31 @@ describe('health (first version)', () => {
     expect(loaded.filter((u) => /node_modules\/(ink|react|react-reconciler|ollama|node-llama-cpp|openai)\//.test(u))).toEqual([]);
   });
 });
+
+describe('health --full (validation suite)', () => {
+  it('runs every module end to end in a temp copy: all pass against the fake server, the project is untouched', async () => {
+    const cwd = tempProject();
+    const r = await runCli(['health', '--full', '--json'], { cwd, env: { OLLAMA_HOST: fake.url } });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const v = JSON.parse(r.stdout) as { overall: string; success_rate: number; run: number; skipped: number; checks: { name: string; status: string; ms: number }[] };
+    expect(v.overall).toBe('healthy');
+    expect(v.success_rate).toBe(1);
+    expect(v.checks.map((c) => c.name)).toEqual(['health', 'model API', 'parse-prd', 'research', 'optimize', 'recovery self-test']);
+    expect(v.checks.every((c) => c.status === 'pass' && typeof c.ms === 'number')).toBe(true);
+    const { readdirSync } = await import('node:fs');
+    expect(readdirSync(join(cwd, '.taskmaster'))).toEqual([]);
+  }, 120_000);
+
+  it('with the server down: unhealthy, exit 1, failures carry hints', async () => {
+    const r = await runCli(['health', '--full', '--json'], { cwd: tempProject(), env: { OLLAMA_HOST: 'http://127.0.0.1:1' } });
+    expect(r.code).toBe(1);
+    const v = JSON.parse(r.stdout) as { overall: string; success_rate: number; checks: { name: string; status: string; hint?: string }[] };
+    expect(v.overall).toBe('unhealthy');
+    expect(v.success_rate).toBeLessThan(1);
+    expect(v.checks.find((c) => c.name === 'model API')).toMatchObject({ status: 'fail' });
+    expect(v.checks.find((c) => c.name === 'health')!.hint).toMatch(/ollama serve/);
+    // Modules that need no model still pass.
+    expect(v.checks.find((c) => c.name === 'optimize')).toMatchObject({ status: 'pass' });
+    expect(v.checks.find((c) => c.name === 'recovery self-test')).toMatchObject({ status: 'pass' });
+  }, 120_000);
+});
