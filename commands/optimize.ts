@@ -66,6 +66,11 @@ async function action(first: string | undefined, second: string | undefined, raw
       timeoutMs: o.timeout,
     };
     let job: Job;
+    if (o.resume && (first || o.target || o.fitnessCommand || o.seed !== undefined || o.population !== undefined || o.generations !== undefined)) {
+      throw new ValidationError('--resume continues a run exactly as it started; a spec, --target, --fitness-command, --seed, --population or --generations cannot change it', {
+        hint: `run \`task-master-local optimize --resume ${o.resume}\` alone, or start a new run`,
+      });
+    }
     if (o.resume) job = jobFromRun(project, o.resume);
     else if (o.target === 'models') job = await jobForModels(project, overrides);
     else if (first) job = jobFromSpecFile(first, overrides);

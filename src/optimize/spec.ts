@@ -23,7 +23,7 @@ const LlmEvaluatorSchema = z.object({
 const SpecSchema = z.object({
   genome: z.record(z.string(), Gene).default({}),
   ranges: z.record(z.string(), z.unknown()),
-  population_size: z.number().int().min(2, 'population_size must be at least 2').default(DEFAULT_EVOLUTION.populationSize),
+  population_size: z.number().int().min(2, 'must be at least 2').default(DEFAULT_EVOLUTION.populationSize),
   max_generations: z.number().int().min(1).default(DEFAULT_EVOLUTION.maxGenerations),
   mutation_rate: z.number().min(0).max(1).default(DEFAULT_EVOLUTION.mutationRate),
   crossover_rate: z.number().min(0).max(1).default(DEFAULT_EVOLUTION.crossoverRate),
