@@ -54,6 +54,7 @@ console.log(`fake server latency ${LATENCY} ms; fan-out 1 -> ${TASKS} -> x${FAN}
 console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} (figures are only meaningful on an idle machine)`);
 console.log('concurrency  calls  wall ms  ideal ms  ratio');
 let last;
+let overhead = 0;
 for (const c of [1, 4, 8]) {
   const cwd = mkdtempSync(join(tmpdir(), 'tml-bench-prd-'));
   mkdirSync(join(cwd, '.taskmaster'), { recursive: true });
@@ -61,7 +62,9 @@ for (const c of [1, 4, 8]) {
   if (r.out.summary.tasks !== TASKS || r.out.summary.depth !== DEPTH) throw new Error(`unexpected plan shape: ${JSON.stringify(r.out.summary)}`);
   console.log(`${String(c).padStart(11)}  ${String(r.calls).padStart(5)}  ${r.wall.toFixed(0).padStart(7)}  ${String(ideal).padStart(8)}  ${(r.wall / ideal).toFixed(2).padStart(5)}`);
   last = { cwd, r };
+  if (c === 1) overhead = r.wall / r.calls - LATENCY;
 }
+console.log(`overhead per call outside the server's latency (concurrency 1): ${overhead.toFixed(0)} ms`);
 const again = await once(8, last.cwd);
 console.log(`rerun of the same PRD (concurrency 8): ${again.calls} LLM calls, ${again.wall.toFixed(0)} ms, tasks.json identical: ${JSON.stringify(again.out.tasks) === JSON.stringify(last.r.out.tasks)}` +
   ` (${again.out.summary.resumedNodes} nodes from checkpoints, ${again.out.summary.cacheHits} cache hits)`);
