@@ -77,6 +77,12 @@ describe('optimize (CLI)', () => {
     const p = await runCli(['optimize', 'spec.json', '--fitness-command', './fit.sh', '--population', '1'], { cwd });
     expect(p.code).toBe(2);
     expect(p.stderr).toMatch(/--population: /);
+    const q = await runCli(['optimize', '--resume', 'opt-x', '--seed', '3'], { cwd });
+    expect(q.code).toBe(2);
+    expect(q.stderr).toMatch(/--resume continues a run exactly as it started/);
+    const u = await runCli(['optimize', '--resume', 'opt-missing'], { cwd });
+    expect(u.code).toBe(2);
+    expect(u.stderr).toContain('error: no optimization run opt-missing');
   });
 
   it('a command that prints no number fails the run naming the genome and reason; the run is kept', async () => {
