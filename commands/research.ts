@@ -6,6 +6,7 @@ import { openResearch } from '../src/research/index.js';
 import { answerJson, answerMarkdown, formatAnswer, formatLoop, formatSearch, saveResearchFile } from '../src/research/report.js';
 import { appendToTaskDetails, parseTaskIds, taskContext } from '../src/research/tasks.js';
 import { io, printJson } from './shared/output.js';
+import { researchProgress } from './views/ResearchProgress.js';
 
 const int = z.coerce.number().int();
 const Common = z.object({ json: z.boolean().optional(), offline: z.boolean().optional() });
@@ -29,11 +30,13 @@ function parse<T extends z.ZodType>(schema: T, raw: unknown): z.infer<T> {
   throw new ValidationError(`--${flag}: ${i.message}`, { hint: 'see `task-master-local research --help`' });
 }
 
-async function withResearch<T>(o: { offline?: boolean }, fn: (p: Project, rag: ReturnType<typeof openResearch>) => Promise<T>) {
+async function withResearch<T>(o: { offline?: boolean; json?: boolean }, fn: (p: Project, rag: ReturnType<typeof openResearch>) => Promise<T>) {
   const project = openProject({ cwd: process.cwd(), env: process.env });
+  const bar = await researchProgress(o.json);
   try {
-    return await fn(project, openResearch(project, { offline: o.offline }));
+    return await fn(project, openResearch(project, { offline: o.offline, onProgress: bar.onProgress }));
   } finally {
+    bar.stop();
     project.close();
   }
 }
