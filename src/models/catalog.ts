@@ -89,17 +89,27 @@ export class ModelCatalog {
     return [...out.values()];
   }
 
-  /** Probes every target in parallel (probe timeout each); remote hosts are skipped in LOCAL_ONLY. */
-  servers(signal?: AbortSignal): Promise<ServerStatus[]> {
-    this.statusPromise ??= Promise.all(this.targets().map((t) => this.probe(t, signal))).then((s) => [
+  /**
+   * Probes every target in parallel (probe timeout each); remote hosts are skipped in LOCAL_ONLY.
+   * The result is shared, so one caller's AbortSignal must not poison it: probes are bounded by
+   * the probe timeout only, and a caller's signal just stops that caller waiting.
+   */
+  async servers(signal?: AbortSignal): Promise<ServerStatus[]> {
+    this.statusPromise ??= Promise.all(this.targets().map((t) => this.probe(t))).then((s) => [
       ...s,
       // GGUF files in local.modelDirs and Ollama's blob store: local models that need no server.
       ...embeddedServerStatus(this.config.local, this.config.projectRoot, this.opts.env),
     ]);
-    return this.statusPromise;
+    if (!signal) return this.statusPromise;
+    if (signal.aborted) throw abortedError(signal);
+    return new Promise((resolve, reject) => {
+      const onAbort = () => reject(abortedError(signal));
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.statusPromise!.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
   }
 
-  private async probe(t: ServerTarget, signal?: AbortSignal): Promise<ServerStatus> {
+  private async probe(t: ServerTarget): Promise<ServerStatus> {
     if (this.privacy.mode === 'LOCAL_ONLY' && !t.local) {
       return { ...t, ok: false, models: [], skipped: `not local, mode LOCAL_ONLY (set by ${this.privacy.modeSource})` };
     }
