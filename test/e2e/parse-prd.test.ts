@@ -18,7 +18,7 @@ const tasksOf = (cwd: string) => JSON.parse(readFileSync(join(cwd, '.taskmaster/
 describe('parse-prd (CLI, fake server)', () => {
   it('writes task-master tasks with subtasks at depth 2, JSON-only stdout, then refuses the same tag without --force', async () => {
     const cwd = tempProject({ '.taskmaster/docs/prd.txt': PRD });
-    const r = await runCli(['parse-prd', '--json'], { cwd, env: env() });
+    const r = await runCli(['parse-prd', '--json', '--expand-threshold', '1'], { cwd, env: env() });
     expect(r.stderr).toMatch(/parse-prd: \d+ tasks · \d+ subtasks · depth 2 · \d+ LLM calls/);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);

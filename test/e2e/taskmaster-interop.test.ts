@@ -59,7 +59,7 @@ describe('task-master interop', () => {
 
   it.skipIf(!HAVE && !process.env.CI)('the real task-master lists, shows, nexts and set-status our output, and a later --tag run keeps its edits', async () => {
     const cwd = tempProject({ '.taskmaster/docs/prd.txt': PRD });
-    const ours = await runCli(['parse-prd', '--json'], { cwd, env: { OLLAMA_HOST: server.url } });
+    const ours = await runCli(['parse-prd', '--json', '--expand-threshold', '1'], { cwd, env: { OLLAMA_HOST: server.url } });
     expect(ours.code, ours.stderr).toBe(0);
     const tasks = JSON.parse(ours.stdout).tasks as Array<{ id: number; title: string; subtasks: Array<{ id: number; title: string }> }>;
     const parent = tasks.find((t) => t.subtasks.length > 0);

@@ -13,7 +13,8 @@ afterAll(async () => {
   await server.close();
 });
 
-const input = (p: ReturnType<typeof project>, o = opts()) => ({
+// Threshold 1: every task is decomposed, so depth 2 does not hinge on the fake server's random complexities.
+const input = (p: ReturnType<typeof project>, o = opts({ complexityThreshold: 1 })) => ({
   prd: PRD, prdPath: 'prd.txt', tasksPath: p.paths.tasks, tag: 'master', mode: 'create' as const, dryRun: false, options: o,
 });
 
