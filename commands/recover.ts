@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { isAppError, StorageError, ValidationError } from '../src/errors.js';
 import { openProject } from '../src/context.js';
+import { diagnoseByRules } from '../src/recovery/diagnose.js';
 import { FailureRecoverySystem } from '../src/recovery/system.js';
 import type { FailureRecord } from '../src/recovery/types.js';
 import { interactive, io, printJson } from './shared/output.js';
@@ -22,7 +23,8 @@ function line(f: FailureRecord): string {
   const when = new Date(f.lastSeenMs).toISOString().replace('T', ' ').slice(0, 19);
   const where = [f.context.component, f.context.model, f.context.endpoint].filter(Boolean).join(' ');
   const head = `#${f.id}  ${f.status.padEnd(9)} ${f.type}/${f.kind}  ${f.severity}  x${f.count}  ${when}  ${where}\n     ${f.message}`;
-  const d = f.diagnosis;
+  // Rules are cheap and need no model, so even failures never run through --run show their fix.
+  const d = f.diagnosis ?? diagnoseByRules({ ...f, status: undefined });
   return head + (d ? `\n     cause: ${d.probableCause}${d.fix ? `\n     fix: ${d.fix}` : ''}` : '') + (f.resolution ? `\n     resolution: ${f.resolution}` : '');
 }
 
