@@ -82,6 +82,7 @@ export class LocalRAGSystem {
   readonly embedder: ResearchEmbedder;
   private readonly clock: () => Date;
   private embedCalls = 0;
+  private complete = '';
 
   constructor(readonly deps: RAGDeps) {
     this.embedder = new ResearchEmbedder(deps.api, deps.embedder);
@@ -173,7 +174,14 @@ export class LocalRAGSystem {
   }
 
   private async fillPending(table: VecTable, notes: string[]): Promise<void> {
-    if (this.deps.repo.embeddedCount(table) >= this.deps.repo.countChunks()) return;
+    // Counting a table's vectors costs ~4 ms at 100k; remember that it was complete for this
+    // chunk count and skip the check while the knowledge base is unchanged.
+    const key = `${table.name}:${this.deps.repo.chunkStamp()}`;
+    if (this.complete === key) return;
+    if (this.deps.repo.embeddedCount(table) >= this.deps.repo.countChunks()) {
+      this.complete = key;
+      return;
+    }
     const pending = this.deps.repo.pendingChunks(table);
     if (!pending.length) return;
     notes.push(`re-embedding ${pending.length} chunks with ${table.model}`);

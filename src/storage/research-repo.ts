@@ -79,6 +79,12 @@ export class ResearchRepo {
     return rows.map((r) => r.id);
   }
 
+  /** Changes whenever chunks are added or removed (count and highest id), cheap to read. */
+  chunkStamp(): string {
+    const r = this.db.prepare('SELECT count(*) AS n, max(id) AS m FROM research_chunks').get() as { n: number; m: number | null };
+    return `${r.n}:${r.m ?? 0}`;
+  }
+
   countChunks(): number {
     return (this.db.prepare('SELECT count(*) AS n FROM research_chunks').get() as { n: number }).n;
   }
