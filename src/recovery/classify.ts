@@ -90,7 +90,7 @@ const RULES: Rule[] = [
       says(f, /timed out|timeout/i) },
   { kind: 'truncated_output', type: 'MODEL_FAILURE', severity: 'MEDIUM',
     test: (f) => (has(f, 'MODEL_OUTPUT_INVALID') || says(f, /JSON/)) &&
-      says(f, /truncat|unexpected end|unterminated|finish_?reason.{0,4}length|done_reason.{0,4}length/i) },
+      says(f, /truncat|cut off|unexpected end|unterminated|finish_?reason.{0,4}length|done_reason.{0,4}length/i) },
   { kind: 'invalid_output', type: 'MODEL_FAILURE', severity: 'MEDIUM',
     test: (f) => has(f, 'MODEL_OUTPUT_INVALID') || says(f, /invalid json|unexpected token|not valid json|schema/i) },
   { kind: 'stream_error', type: 'SYSTEM_ERROR', severity: 'MEDIUM',

@@ -93,7 +93,7 @@ describe('recover (CLI)', () => {
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout) as { ok: boolean; cases: { name: string; detected: boolean; recovered: boolean }[] };
     expect(j.ok).toBe(true);
-    expect(j.cases.map((c) => c.name)).toEqual(['unreachable endpoint', 'invalid model answer', 'locked database']);
+    expect(j.cases.map((c) => c.name)).toEqual(['unreachable endpoint', 'invalid model answer', 'invalid answer via the model API', 'locked database']);
     const s = await runCli(['recover', 'status', '--json'], { cwd });
     expect((JSON.parse(s.stdout) as Status).total_failures).toBe(0);
   });

@@ -3,8 +3,9 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * A tiny Ollama-shaped server on 127.0.0.1 owned by the self-test (library code never imports the
- * test fake): /api/version, /api/tags, and /api/chat that answers the first `invalidFirst` chats
- * with broken JSON, then with a valid object for the round-trip schema.
+ * test fake): /api/version, /api/tags, /api/show, and /api/chat (NDJSON, or one object with
+ * stream:false) that answers the first `invalidFirst` chats with broken JSON, then with a valid
+ * object for the round-trip schema.
  */
 export interface FaultServer {
   url: string;
@@ -25,10 +26,17 @@ export async function startFaultServer(opts: { model: string; invalidFirst: numb
       };
       if (req.url === '/api/version') return json(200, { version: 'self-test' });
       if (req.url === '/api/tags') return json(200, { models: [{ name: opts.model, model: opts.model, details: { family: 'llama' } }] });
+      if (req.url === '/api/show') return json(200, { model_info: { 'llama.context_length': 4096 }, capabilities: ['completion'], details: { family: 'llama' } });
       if (req.url === '/api/chat' && req.method === 'POST') {
         state.chats++;
         const content = state.chats <= opts.invalidFirst ? '{"healthy": tru' : JSON.stringify({ healthy: true, word: 'ready' });
-        return json(200, { model: opts.model, created_at: new Date(0).toISOString(), message: { role: 'assistant', content }, done: true, done_reason: 'stop' });
+        const base = { model: opts.model, created_at: new Date(0).toISOString() };
+        const streamed = (JSON.parse(body || '{}') as { stream?: boolean }).stream !== false;
+        if (!streamed) return json(200, { ...base, message: { role: 'assistant', content }, done: true, done_reason: 'stop' });
+        // Ollama streams NDJSON by default: content first, then the final chunk with the counts.
+        res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+        res.write(JSON.stringify({ ...base, message: { role: 'assistant', content }, done: false }) + '\n');
+        return res.end(JSON.stringify({ ...base, message: { role: 'assistant', content: '' }, done: true, done_reason: 'stop', prompt_eval_count: 20, eval_count: 10 }) + '\n');
       }
       json(404, { error: `no route ${req.url}` });
     });

@@ -1,9 +1,10 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fetchJson, structuredRoundTrip } from '../../monitor/probes.js';
+import { fetchJson, RoundTripSchema, structuredRoundTrip } from '../../monitor/probes.js';
 import { openDatabase } from '../../storage/db.js';
+import { diagnoseByRules } from '../diagnose.js';
 import { runWithRecovery } from '../in-run.js';
 import { FailureRecoverySystem } from '../system.js';
 import type { RecoveryStatus } from '../types.js';
@@ -31,9 +32,10 @@ export interface SelfTestResult {
 const MODEL = 'self-test-model';
 
 /**
- * Injects three faults into real code paths — an unreachable endpoint (a closed loopback port), a
- * forced invalid model answer (a loopback server it owns), and a locked SQLite file (a second
- * connection holding the write lock) — and checks each is detected, diagnosed and recovered.
+ * Injects faults into real code paths — an unreachable endpoint (a closed loopback port), a forced
+ * invalid model answer (a loopback server it owns; once through runWithRecovery, once through the
+ * UnifiedModelAPI and its failure hook), and a locked SQLite file (a second connection holding the
+ * write lock) — and checks each is detected, diagnosed and recovered.
  * Uses its own temp directory, so the project's failure history is not touched.
  */
 export async function runSelfTest(opts: { backoffMs?: number } = {}): Promise<SelfTestResult> {
@@ -84,7 +86,33 @@ export async function runSelfTest(opts: { backoffMs?: number } = {}): Promise<Se
         await server.close();
       }
     }
-    // 3. Locked DB: another connection holds the write lock; the write is retried once it is released.
+    // 3. The same fault through the model door (UnifiedModelAPI): its re-ask recovers, its failure hook records.
+    {
+      const t0 = performance.now();
+      const server = await startFaultServer({ model: MODEL, invalidFirst: 1 });
+      const root = join(dir, 'project');
+      mkdirSync(join(root, '.taskmaster'), { recursive: true });
+      writeFileSync(join(root, '.taskmaster', 'config.json'), JSON.stringify({
+        models: { main: { provider: 'ollama', modelId: MODEL } }, local: { mode: 'LOCAL_ONLY', discover: ['ollama'], retries: 1 } }));
+      const { openProject } = await import('../../context.js');
+      // The project's DB is the self-test's own, so the door's failure hook writes where we look.
+      const project = openProject({ cwd: root, env: { OLLAMA_HOST: server.url, TASKMASTER_LOCAL_DB: join(dir, 'recovery.db') }, backoffMs: opts.backoffMs ?? 50 });
+      try {
+        const a = await project.api().generateObject({ type: 'GENERAL', component: 'self-test', noCache: true, strictModel: true, model: MODEL,
+          messages: [{ role: 'user', content: 'Self-test: answer with healthy=true and word="ready".' }] }, RoundTripSchema);
+        const g = system.list().find((x) => x.context.endpoint === server.url);
+        cases.push({ name: 'invalid answer via the model API', detected: !!g && (g.kind === 'invalid_output' || g.kind === 'truncated_output'), kind: g?.kind,
+          diagnosis: g && diagnoseByRules({ ...g, status: undefined })?.probableCause, recovered: g?.status === 'recovered' && a.value.healthy === true,
+          strategy: g && lastAttempt(g.id)?.strategy,
+          detail: `${server.chats} chat call(s) through ${a.model.alias}; ${a.attempts.length} attempt(s)`, ms: Math.round(performance.now() - t0) });
+      } catch (e) {
+        cases.push({ name: 'invalid answer via the model API', detected: false, recovered: false, detail: (e as Error).message, ms: Math.round(performance.now() - t0) });
+      } finally {
+        project.close();
+        await server.close();
+      }
+    }
+    // 4. Locked DB: another connection holds the write lock; the write is retried once it is released.
     {
       const t0 = performance.now();
       const path = join(dir, 'locked.db');
