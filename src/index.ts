@@ -1,0 +1,37 @@
+/**
+ * task-master-local as a library: the same core the CLI uses. Nothing here logs, exits or draws;
+ * every effect is injected or lives behind `openProject`.
+ */
+
+// Types, enums and errors.
+export * from './models/types.js';
+export {
+  AppError, ConfigError, ValidationError, ProviderError, StorageError, isAppError, isAbortError,
+  type ErrorCode, type AppErrorOptions,
+} from './errors.js';
+
+// Configuration.
+export { loadConfig, writeConfig, projectPaths, findProjectRoot, type ConfigOverrides } from './config/load.js';
+export type { ResolvedConfig, LocalSection, RoleConfig, ModelEntry, Role, TaskMasterConfig } from './config/schema.js';
+export { parseOllamaHost, isLocalHost, isLocalUrl } from './config/hosts.js';
+export { ModelConfigurationManager, roleConfigFor, redactSecrets } from './config/manager.js';
+export { ModelConfigFactory } from './models/config-factory.js';
+
+// The model door.
+export { UnifiedModelAPI, type UnifiedModelAPIOptions } from './models/unified-model-api.js';
+export { ModelCatalog, forgetDiscovery } from './models/catalog.js';
+export { composeHooks } from './models/outcome.js';
+export { createProvider, type ProviderOptions } from './models/providers/index.js';
+export { openProject, type Project, type OpenProjectOptions } from './context.js';
+
+// Storage.
+export { openDatabase, writeTx, type DB } from './storage/db.js';
+
+// Capabilities.
+export { RecursivePRDProcessor } from './prd/processor.js';
+export { parsePrd, type ParsePrdInput, type ParsePrdOutput } from './prd/run.js';
+export * from './research/index.js';
+export * from './optimize/index.js';
+export * from './recovery/index.js';
+export * from './monitor/index.js';
+export { readTasksFile, writeTag, type TasksFile } from './taskmaster/tasks-file.js';
