@@ -8,6 +8,7 @@ import { chunkPrompt, expandPrompt, maxTasks, subtaskCount, tasksForChunk, type 
 import { mapPriority, subtasksAnswerSchema, tasksAnswerSchema, type GeneratedSubtask, type GeneratedTask } from './schema.js';
 import { chunkPrd, estimateTokens, prdBudget, splitSections, type Chunk } from './split.js';
 import { RunStats } from './stats.js';
+import { retryingRunner, type NodeRunner } from './retry.js';
 
 /** Plan-shaping and run options of one parse-prd run. */
 export interface PrdOptions {
@@ -40,6 +41,8 @@ export interface ProcessorDeps {
   repo: PrdRepo;
   clock?: () => number;
   onProgress?: (e: PrdEvent) => void;
+  /** Wraps each node's model call (retries, recovery strategies); default: retryingRunner(). */
+  runNode?: NodeRunner;
 }
 
 /** What a run produced; nothing is written to tasks.json here. */
@@ -89,6 +92,7 @@ export class RecursivePRDProcessor {
     const onAbort = () => ctl.abort(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
     const gate = limiter(Math.max(1, opts.concurrency));
+    const runNode = this.deps.runNode ?? retryingRunner();
     let modelAnswers = 0;
 
     const ask = async <T>(path: string, kind: 'chunk' | 'expand', p: BuiltPrompt, schema: import('zod').ZodType<T>, complexity: number, title: string, depth: number, parent?: string): Promise<{ value: T; model?: string }> => {
@@ -108,13 +112,19 @@ export class RecursivePRDProcessor {
         emit({ type: 'node', path, parent, title, depth, state: 'running' });
         let ans: Answer<T>;
         try {
-          ans = await api.generateObject(
-            { type: TaskType.PLANNING, complexity, messages: p.messages, model: opts.model, strictModel: opts.requireModel && !!opts.model,
-              promptId: p.promptId, noCache: opts.noCache, signal: ctl.signal, component: 'prd' },
-            schema,
-          );
+          ans = await runNode(async () => {
+            try {
+              return await api.generateObject(
+                { type: TaskType.PLANNING, complexity, messages: p.messages, model: opts.model, strictModel: opts.requireModel && !!opts.model,
+                  promptId: p.promptId, noCache: opts.noCache, signal: ctl.signal, component: 'prd' },
+                schema,
+              );
+            } catch (e) {
+              if (!isAbortError(e)) stats.failed();
+              throw e;
+            }
+          }, { path, kind, signal: ctl.signal });
         } catch (e) {
-          if (!isAbortError(e)) stats.failed();
           emit({ type: 'node', path, parent, title, depth, state: 'failed' });
           if (!ctl.signal.aborted) ctl.abort(e);
           throw e;
@@ -175,7 +185,7 @@ export class RecursivePRDProcessor {
       return { nodes, chunks, sections: splitSections(prd).length, runKey: rk, prdHash, fixes, merged: m.merged, stats, contextLength, modelHint: ref?.alias };
     } catch (e) {
       if (signal?.aborted) throw abortError(signal);
-      if (e instanceof AppError && e.code === 'NO_MODEL_AVAILABLE' && modelAnswers === 0) throw new NoModelError('NO_MODEL_AVAILABLE', e.message, { hint: e.hint, details: { ...e.details, wouldUse: ref?.alias }, cause: e });
+      if (e instanceof AppError && e.code === 'NO_MODEL_AVAILABLE' && modelAnswers === 0) throw new NoModelError('NO_MODEL_AVAILABLE', e.message, { hint: e.hint, details: { ...e.details, wouldUse: ref?.alias ?? e.details?.wouldUse }, cause: e });
       if (e instanceof AppError && e.code === 'NO_MODEL_AVAILABLE') {
         throw new AppError('NO_MODEL_AVAILABLE', `${e.message} (after ${modelAnswers} answered nodes)`, {
           hint: `${e.hint ?? 'start the model server'}; then rerun with --resume: answered nodes are checkpointed`, cause: e,

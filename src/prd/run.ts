@@ -8,6 +8,7 @@ import { toTaskMaster, type TmTask } from './map.js';
 import { countByDepth, depthOf, type DepFix, type PlanNode } from './plan.js';
 import { NoModelError, RecursivePRDProcessor, type PrdEvent, type PrdOptions } from './processor.js';
 import { splitSections } from './split.js';
+import type { NodeRunner } from './retry.js';
 import { RunStats } from './stats.js';
 import { STRUCTURAL_LABEL, structuralPlan } from './structural.js';
 
@@ -33,6 +34,8 @@ export interface ParsePrdDeps {
   now?: () => Date;
   onProgress?: (e: PrdEvent) => void;
   signal?: AbortSignal;
+  /** Wraps each node's model call; see RecursivePRDProcessor. */
+  runNode?: NodeRunner;
 }
 
 /** What the command renders: the tasks written (or that would be), the summary, and notices. */
@@ -85,7 +88,7 @@ export async function parsePrd(input: ParsePrdInput, deps: ParsePrdDeps): Promis
     let fixes: DepFix[] = [];
     let merged: ParsePrdOutput['merged'] = [];
     try {
-      const proc = new RecursivePRDProcessor({ api: deps.api, repo: deps.repo, clock, onProgress: deps.onProgress });
+      const proc = new RecursivePRDProcessor({ api: deps.api, repo: deps.repo, clock, onProgress: deps.onProgress, runNode: deps.runNode });
       const r = await proc.run(input.prd, input.options, stats, deps.signal);
       ({ nodes, fixes, merged } = r);
       Object.assign(summary, { runKey: r.runKey, chunks: r.chunks.length, depFixes: fixes.length, mergedDuplicates: merged.length });

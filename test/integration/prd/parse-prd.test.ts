@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { startFakeServer, type FakeServer } from '../../support/fake-llm-server.js';
 import { parsePrd } from '../../../src/prd/run.js';
+import { AppError } from '../../../src/errors.js';
 import type { PrdEvent } from '../../../src/prd/processor.js';
 import { PRD, opts, project } from './helpers.js';
 
@@ -78,4 +79,24 @@ describe('parsePrd against the fake server', () => {
     expect(p.repo.listRuns()[0]).toMatchObject({ success: false, errorCode: 'NO_MODEL_AVAILABLE' });
     p.close();
   });
+
+  it('completes against a server failing 30% of calls with 500s, and fails cleanly (checkpoints kept, nothing written) when it always fails', async () => {
+    const p = project(server.url);
+    server.reset();
+    server.failRate({ probability: 0.3, seed: 5, status: 500 });
+    const out = await parsePrd(input(p, opts({ noCache: true, complexityThreshold: 1, maxDepth: 3 })), { api: p.api, repo: p.repo });
+    server.reset();
+    expect(out.summary.success).toBe(true);
+    expect(out.summary.failures).toBeGreaterThan(0);
+    expect(out.summary.depth).toBe(3);
+
+    const q = project(server.url);
+    server.fault({ kind: 'status', status: 500, times: 1000, path: /\/api\/chat$/ });
+    await expect(parsePrd(input(q, opts({ noCache: true })), { api: q.api, repo: q.repo })).rejects.toBeInstanceOf(AppError);
+    server.reset();
+    expect(q.repo.listRuns()[0]).toMatchObject({ success: false });
+    expect(existsSync(q.paths.tasks)).toBe(false);
+    p.close();
+    q.close();
+  }, 60_000);
 });

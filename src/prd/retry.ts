@@ -1,0 +1,43 @@
+import { AppError, ProviderError, isAbortError } from '../errors.js';
+
+/** Runs one node's model call; injectable so the recovery module can add diagnosis-driven strategies. */
+export type NodeRunner = <T>(fn: () => Promise<T>, info: { path: string; kind: 'chunk' | 'expand'; signal: AbortSignal }) => Promise<T>;
+
+/** Whether a node whose call failed (after the model door's own retries and fallbacks) is worth asking again. */
+export function retryableNodeError(e: unknown): boolean {
+  if (isAbortError(e)) return false;
+  if (e instanceof ProviderError) return e.retryable;
+  return e instanceof AppError && e.code === 'TIMEOUT';
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((res) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      res();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * The default node runner: a transient failure that survived the door's retries (a busy or flaky
+ * server) gets up to `tries - 1` more attempts with exponential backoff, so one unlucky node does
+ * not fail a run of dozens. Validation failures, missing models and aborts are not retried here.
+ */
+export function retryingRunner(tries = 3, baseMs = 250, onRetry?: (path: string, e: unknown) => void): NodeRunner {
+  return async <T>(fn: () => Promise<T>, info: { path: string; signal: AbortSignal }): Promise<T> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (e) {
+        if (attempt >= tries || !retryableNodeError(e) || info.signal.aborted) throw e;
+        onRetry?.(info.path, e);
+        await sleep(baseMs * 2 ** (attempt - 1), info.signal);
+        if (info.signal.aborted) throw e;
+      }
+    }
+  };
+}
