@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { isAppError, StorageError, ValidationError } from '../src/errors.js';
+import { ValidationError } from '../src/errors.js';
+import { openOrRepairDb } from '../src/recovery/db-check.js';
+import type { RepairResult } from '../src/recovery/db-repair.js';
+import type { DB } from '../src/storage/db.js';
 import { openProject } from '../src/context.js';
 import { diagnoseByRules } from '../src/recovery/diagnose.js';
 import { FailureRecoverySystem } from '../src/recovery/system.js';
@@ -71,21 +74,8 @@ async function run(action: string | undefined, raw: Record<string, unknown>): Pr
   }
   const project = openProject({ cwd: process.cwd(), env: process.env });
   try {
-    let db;
-    try {
-      db = project.db();
-    } catch (e) {
-      // The failure store lives in the DB: when it cannot open, repairing it is the recovery.
-      if (!o.run || !isAppError(e) || e.code !== 'STORAGE') throw e;
-      const { repairDatabase } = await import('../src/recovery/db-repair.js');
-      const rep = repairDatabase(project.config.dbPath, Date.now(), { allowReset: true });
-      if (o.json) printJson({ repaired: rep });
-      else for (const st of rep.steps) io.out(`  ${st.ok ? 'ok  ' : 'FAIL'}  ${st.name}: ${st.detail}`);
-      if (!rep.ok) throw new StorageError('STORAGE', `database ${project.config.dbPath} could not be repaired`, { hint: 'move it aside by hand; tasks.json is not affected' });
-      db = project.db();
-    }
-    const system = new FailureRecoverySystem({
-      db,
+    const makeSystem = (d: DB) => new FailureRecoverySystem({
+      db: d,
       config: project.config,
       api: async () => {
         try {
@@ -95,6 +85,11 @@ async function run(action: string | undefined, raw: Record<string, unknown>): Pr
         }
       },
     });
+    let db = o.run ? undefined : project.db();
+    let repair: RepairResult | undefined;
+    if (!db) ({ db, repair } = openOrRepairDb({ path: project.config.dbPath, db: () => project.db(), close: () => project.close() }, makeSystem));
+    if (repair && !o.json) for (const st of repair.steps) io.out(`  ${st.ok ? 'ok  ' : 'FAIL'}  ${st.name}: ${st.detail}`);
+    const system = makeSystem(db);
     if (o.resolve) {
       if (!system.repo.get(o.resolve)) throw new ValidationError(`no failure #${o.resolve}`, { hint: 'list them with `task-master-local recover`' });
       const f = system.resolve(o.resolve)!;
@@ -112,7 +107,7 @@ async function run(action: string | undefined, raw: Record<string, unknown>): Pr
       const bar = interactive(o.json) ? await pullBar() : undefined;
       const outcomes = await system.recover({ ...(o.id ? { ids: o.id } : {}), ...(o.allowPull ? { allowPull: true } : {}), ...(bar ? { onProgress: bar.onProgress } : {}) });
       bar?.stop();
-      if (o.json) printJson({ detected: findings, outcomes: outcomes.map((x) => ({ ...x.result, id: x.failure.id, kind: x.failure.kind, status: x.failure.status, diagnosis: x.failure.diagnosis, duration_ms: Math.round(x.durationMs) })), status: system.status() });
+      if (o.json) printJson({ repaired: repair, detected: findings, outcomes: outcomes.map((x) => ({ ...x.result, id: x.failure.id, kind: x.failure.kind, status: x.failure.status, diagnosis: x.failure.diagnosis, duration_ms: Math.round(x.durationMs) })), status: system.status() });
       else {
         for (const f of findings) io.out(`detected: ${f.message}`);
         if (outcomes.length === 0) io.out('no open failures');

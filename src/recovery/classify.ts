@@ -65,7 +65,7 @@ const RULES: Rule[] = [
   { kind: 'disk_full', type: 'RESOURCE_EXHAUSTION', severity: 'CRITICAL',
     test: (f) => has(f, 'ENOSPC', 'SQLITE_FULL') || says(f, /no space left on device|database or disk is full/i) },
   { kind: 'db_corrupt', type: 'SYSTEM_ERROR', severity: 'CRITICAL',
-    test: (f) => f.codes.some((c) => /^SQLITE_(CORRUPT|NOTADB)/.test(c)) || says(f, /database disk image is malformed|file is not a database/i) },
+    test: (f) => f.codes.some((c) => /^SQLITE_(CORRUPT|NOTADB)/.test(c)) || says(f, /database disk image is malformed|file is not a database|database .* is damaged/i) },
   { kind: 'db_busy', type: 'RESOURCE_EXHAUSTION', severity: 'MEDIUM',
     test: (f) => f.codes.some((c) => /^SQLITE_(BUSY|LOCKED)/.test(c)) || says(f, /database is locked|database table is locked/i) },
   { kind: 'tasks_file', type: 'SYSTEM_ERROR', severity: 'HIGH', test: (f) => has(f, 'TASKS_FILE') },

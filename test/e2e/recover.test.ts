@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { openDatabase } from '../../src/storage/db.js';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempProject } from '../support/cli.js';
@@ -108,6 +109,33 @@ describe('recover (CLI)', () => {
     expect(r.stdout).toMatch(/reset: unreadable; kept as .*local\.db\.corrupt-\d+/);
     const s = await runCli(['recover', 'status', '--json'], { cwd });
     expect(s.code).toBe(0);
+  });
+
+  it('--run repairs a damaged index in the project DB and records the repair', async () => {
+    const cwd = tempProject();
+    const path = join(cwd, '.taskmaster', 'local.db');
+    const db = openDatabase(path);
+    const ins = db.prepare(`INSERT INTO metrics (component, operation, model, duration_ms) VALUES ('prd', 'object', 'm', ?)`);
+    db.transaction(() => { for (let i = 0; i < 3000; i++) ins.run(i); })();
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    const root = (db.prepare(`SELECT rootpage FROM sqlite_master WHERE name = 'metrics_component'`).get() as { rootpage: number }).rootpage;
+    const pageSize = db.pragma('page_size', { simple: true }) as number;
+    db.close();
+    const fd = openSync(path, 'r+');
+    writeSync(fd, Buffer.alloc(pageSize, 0x41), 0, pageSize, (root - 1) * pageSize);
+    closeSync(fd);
+    const r = await runCli(['recover', '--run', '--json'], { cwd });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout) as { repaired: { ok: boolean; movedAside: string }; status: Status };
+    expect(j.repaired.ok).toBe(true);
+    expect(j.status).toMatchObject({ total_failures: 1, recovered: 1, active_failures: 0 });
+    const after = openDatabase(path);
+    expect(after.pragma('integrity_check')).toEqual([{ integrity_check: 'ok' }]);
+    expect((after.prepare('SELECT count(*) AS n FROM metrics').get() as { n: number }).n).toBe(3000);
+    after.close();
+    const list = await runCli(['recover'], { cwd });
+    expect(list.stdout).toMatch(/recovered SYSTEM_ERROR\/db_corrupt/);
+    expect(list.stdout).toMatch(/resolution: repair_db/);
   });
 
   it('rejects an unknown action with a hint', async () => {

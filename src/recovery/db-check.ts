@@ -1,0 +1,52 @@
+import { isAppError, StorageError } from '../errors.js';
+import type { DB } from '../storage/db.js';
+import { repairDatabase, type RepairResult } from './db-repair.js';
+import type { FailureRecoverySystem } from './system.js';
+
+/** The handles `checkAndRepairDb` needs: the project's lazily opened DB and a way to close it. */
+export interface DbHandle {
+  path: string;
+  db(): DB;
+  close(): void;
+}
+
+/** `PRAGMA quick_check` of an open connection ('ok' when sound). */
+export function quickCheck(db: DB): string {
+  try {
+    return (db.pragma('quick_check') as { quick_check: string }[]).map((r) => r.quick_check).join('; ');
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+/**
+ * Opens the project's DB for recovery, repairing it first when it cannot be opened or fails
+ * `quick_check` (closed first: the repair renames files under the connection). The damage and the
+ * repair are recorded in the repaired DB as a failure and its successful `repair_db` attempt.
+ * Throws a StorageError with a hint when the file cannot be repaired.
+ */
+export function openOrRepairDb(h: DbHandle, makeSystem: (db: DB) => FailureRecoverySystem): { db: DB; repair?: RepairResult } {
+  let problem: string;
+  try {
+    problem = quickCheck(h.db());
+    if (problem === 'ok') return { db: h.db() };
+    h.close();
+  } catch (e) {
+    if (!isAppError(e) || e.code !== 'STORAGE') throw e;
+    problem = (e as Error).message;
+  }
+  const t0 = performance.now();
+  const repair = repairDatabase(h.path, Date.now(), { allowReset: true });
+  if (!repair.ok) {
+    throw new StorageError('STORAGE', `database ${h.path} could not be repaired: ${repair.steps.at(-1)?.detail ?? problem}`, {
+      hint: 'move it aside by hand; tasks.json is not affected',
+    });
+  }
+  const db = h.db();
+  const system = makeSystem(db);
+  const f = system.reportFailure(new StorageError('STORAGE', `database ${h.path} is damaged: ${problem.slice(0, 200)}`, { details: { path: h.path } }),
+    { component: 'storage', operation: 'open' });
+  system.repo.recordAttempt(f.id, { strategy: 'repair_db', outcome: 'success', durationMs: performance.now() - t0,
+    detail: repair.steps.map((s) => `${s.name}: ${s.detail}`).join('; ') }, Date.now(), { status: 'recovered', resolution: 'repair_db: database repaired' });
+  return { db, repair };
+}
