@@ -3,6 +3,10 @@ import { findProjectRoot, loadConfig, projectPaths, type ConfigOverrides } from 
 import type { ResolvedConfig } from '../config/schema.js';
 import { isAppError } from '../errors.js';
 import { openDatabase, schemaStatus } from '../storage/db.js';
+import { detectAll, type Finding } from '../recovery/detect.js';
+import { diagnoseByRules } from '../recovery/diagnose.js';
+import type { ClassifiedFailure } from '../recovery/types.js';
+import { MonitorRepo } from '../storage/monitor-repo.js';
 import { roleTargets, serverTargets, type RoleTarget } from './health-targets.js';
 import { describeProbeError, embedDimension, matchModel, probeServer, structuredRoundTrip, type ServerProbe, type WireKind } from './probes.js';
 
@@ -35,6 +39,10 @@ export interface HealthOptions {
 
 const ms = (t0: number) => Math.round(performance.now() - t0);
 
+function findingFailure(f: Finding): ClassifiedFailure {
+  return { type: 'PERFORMANCE_DEGRADATION', kind: f.kind, severity: 'LOW', message: f.message, fingerprint: '', context: { component: 'health', operation: 'detect', model: f.model } };
+}
+
 function dbChecks(path: string): HealthCheck[] {
   const t0 = performance.now();
   const fresh = !existsSync(path);
@@ -49,7 +57,10 @@ function dbChecks(path: string): HealthCheck[] {
     const s = schemaStatus(db);
     const vec = (db.prepare('SELECT vec_version() AS v').get() as { v: string }).v;
     const integrity = (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join('; ');
+    // Problems no call raised (latency, failure rate, truncation) over the last day of calls.
+    const findings = fresh ? [] : detectAll(new MonitorRepo(db).callSamples(Date.now() - 86_400_000));
     return [
+      ...findings.map((f): HealthCheck => ({ name: 'performance', status: 'warn', detail: f.message, hint: diagnoseByRules(findingFailure(f))?.fix })),
       { name: 'database', status: 'pass', detail: fresh ? `${path} (not created yet; created on first use)` : path, ms: ms(t0) },
       { name: 'migrations', status: s.current ? 'pass' : 'fail', detail: s.current ? `current (${s.applied.length} applied, latest ${s.version})` : `missing ${s.missing.join(', ')}`,
         ...(s.current ? {} : { hint: 'run any task-master-local command with write access to apply them' }) },

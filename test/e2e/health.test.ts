@@ -143,3 +143,22 @@ describe('health --full (validation suite)', () => {
     expect(v.checks.find((c) => c.name === 'recovery self-test')).toMatchObject({ status: 'pass' });
   }, 120_000);
 });
+
+describe('health: degradation found in the call ledger', () => {
+  it('warns (without failing) when a model got much slower than its own baseline', async () => {
+    const cwd = tempProject();
+    const { openDatabase } = await import('../../src/storage/db.js');
+    const db = openDatabase(join(cwd, '.taskmaster', 'local.db'));
+    const ins = db.prepare(`INSERT INTO metrics (ts, component, operation, provider, host, local, model, duration_ms) VALUES (?, 'prd', 'object', 'ollama', '127.0.0.1', 1, 'llama3.2:latest', ?)`);
+    const t = Date.now() - 3_600_000;
+    for (let i = 0; i < 30; i++) ins.run(new Date(t + i * 1000).toISOString(), i < 20 ? 100 : 1000);
+    db.close();
+    const r = await runCli(['health', '--json'], { cwd, env: { OLLAMA_HOST: fake.url } });
+    expect(r.code, r.stdout).toBe(0);
+    const rep = JSON.parse(r.stdout) as { checks: { name: string; status: string; detail: string; hint?: string }[] };
+    const perf = rep.checks.find((c) => c.name === 'performance');
+    expect(perf).toMatchObject({ status: 'warn' });
+    expect(perf!.detail).toMatch(/p95 latency of llama3\.2:latest rose from 100 ms to 1000 ms/);
+    expect(perf!.hint).toMatch(/ollama ps/);
+  });
+});
