@@ -94,7 +94,7 @@ function roleCheck(r: RoleTarget, probes: Map<string, ServerProbe & { kind: Wire
   const found = matchModel(p.models.map((m) => m.name), r.model);
   if (!found) {
     const f = describeProbeError(Object.assign(new Error(`model '${r.model}' not found`), { status: 404 }), r.provider, p.endpoint, r.model);
-    return { check: { name, status: 'fail', detail: `model ${r.model} is not available on ${p.endpoint}`, hint: f.hint } };
+    return { check: { name, status: 'fail', detail: `model ${r.model} is not ${r.provider === 'ollama' ? 'pulled' : 'available'} on ${p.endpoint}`, hint: f.hint } };
   }
   return { check: { name, status: 'pass', detail: `${found} on ${p.endpoint}` }, site: { kind: p.kind, provider: r.provider, endpoint: p.endpoint, model: found } };
 }
