@@ -6,6 +6,7 @@ export const FailureType = {
   MODEL_FAILURE: 'MODEL_FAILURE',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
+/** Every FailureType, for validation and reports. */
 export const FAILURE_TYPES = Object.values(FailureType) as FailureType[];
 
 /** How badly a failure hurts: CRITICAL stops all work, LOW is a warning. */
@@ -91,6 +92,7 @@ export interface Diagnosis {
   source: 'rule' | 'model' | 'unknown';
 }
 
+/** open = not recovered yet; recovered = by a strategy (in-run or `recover --run`); resolved = by hand. */
 export type FailureStatus = 'open' | 'recovered' | 'resolved';
 
 /** A stored failure group (one fingerprint). */
