@@ -104,6 +104,7 @@ export class RecursivePRDProcessor {
           modelAnswers++;
           stats.resumed(cp.model, p.promptId);
           emit({ type: 'node', path, parent, title, depth, state: 'done', origin: 'checkpoint', model: cp.model });
+          emit({ type: 'stats', ...stats.live() });
           return { value: ok.data, model: cp.model };
         }
       }
