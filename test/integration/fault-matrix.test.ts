@@ -81,6 +81,21 @@ function checkAftermath(caseName: string, root: string, dbPath: string, error: u
   }
 }
 
+/** Once the fault is spent, `recover --run`'s core recovers every open failure the case left. */
+async function recoverAfter(root: string, env: Record<string, string>) {
+  fake.reset(); // the fault was transient: the server is healthy again
+  const project = openProject({ cwd: root, env, backoffMs: 1 });
+  try {
+    const sys = new FailureRecoverySystem({ db: project.db(), config: project.config, api: async () => project.api(), backoff: { baseMs: 1 } });
+    const outcomes = await sys.recover();
+    expect(outcomes.length).toBeGreaterThan(0);
+    for (const o of outcomes) expect(o.result, `${o.failure.kind}: ${o.result.detail}`).toMatchObject({ outcome: 'success' });
+    expect(sys.status().active_failures).toBe(0);
+  } finally {
+    project.close();
+  }
+}
+
 describe('fault matrix: every fault × parse-prd and research', () => {
   for (const fault of FAULTS) {
     it(`parse-prd with ${label(fault)}`, async () => {
@@ -104,6 +119,7 @@ describe('fault matrix: every fault × parse-prd and research', () => {
         project.close();
       }
       checkAftermath(`parse-prd ${label(fault)}`, root, project.config.dbPath, error);
+      if (error !== undefined) await recoverAfter(root, env);
     });
 
     it(`research with ${label(fault)}`, async () => {
@@ -124,6 +140,7 @@ describe('fault matrix: every fault × parse-prd and research', () => {
         project.close();
       }
       checkAftermath(`research ${label(fault)}`, root, project.config.dbPath, error);
+      if (error !== undefined) await recoverAfter(root, env);
     });
   }
   afterAll(() => {
