@@ -9,11 +9,11 @@ import { classifyFailure } from './classify.js';
  * command loads it; the DB is fetched only when a failure actually happens.
  */
 export function recoveryHooks(getDb: () => DB, now: () => number = Date.now): ModelHooks {
-  let repo: RecoveryRepo | undefined;
   return {
     onFailure: (ev) => {
       try {
-        repo ??= new RecoveryRepo(getDb());
+        // Not cached: the project may close and reopen its DB (e.g. after a repair).
+        const repo = new RecoveryRepo(getDb());
         const f = classifyFailure(ev.error, {
           component: ev.component,
           operation: ev.operation,
