@@ -2,7 +2,7 @@
 // Research knowledge base at 10k and 100k generated chunks with the offline embedder: ingest
 // throughput, embed calls (expected ceil(new chunks / batch)), re-add of the unchanged corpus
 // (expected 0 calls), hybrid query p50/p95, and recall@10 of the vector path against exact kNN.
-// Usage: npm run build && node bench/research.bench.mjs [--sizes 10000,100000] [--queries 60]
+// Usage: npm run build && node bench/research.bench.mjs [--sizes 10000,100000] [--queries 60] [--keep]
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -24,7 +24,9 @@ const nQueries = Number(arg('queries', '60'));
 const BATCH = 64;
 const PER_FILE = 100;
 
-// Deterministic PRNG and a Zipf-like vocabulary, so every run builds the same corpus.
+// Deterministic PRNG, a Zipf-like vocabulary and 200 topics (each file is about one topic: 70%
+// of its words come from the topic's own 400 words), so every run builds the same corpus and the
+// corpus has the topical structure real documentation has.
 function rng(seed) {
   let s = seed >>> 0;
   return () => ((s = (s + 0x6d2b79f5) >>> 0), (((s ^ (s >>> 15)) * (s | 1)) >>> 0) / 2 ** 32);
@@ -37,15 +39,17 @@ const vocab = Array.from({ length: 20000 }, (_, i) => {
   do { w += syll[n % syll.length]; n = Math.floor(n / syll.length); } while (n > 0);
   return w;
 });
-const zipf = () => vocab[Math.min(vocab.length - 1, Math.floor(Math.exp(rand() * Math.log(vocab.length))) - 1)];
-const sentence = (n) => Array.from({ length: n }, zipf).join(' ') + '.';
+const zipfIn = (words) => words[Math.min(words.length - 1, Math.floor(Math.exp(rand() * Math.log(words.length))) - 1)];
+const topics = Array.from({ length: 200 }, () => Array.from({ length: 400 }, () => vocab[Math.floor(rand() * vocab.length)]));
+const sentence = (topic, n) => Array.from({ length: n }, () => (rand() < 0.7 ? zipfIn(topic) : zipfIn(vocab))).join(' ') + '.';
 
 function generate(dir, chunks) {
   const files = Math.ceil(chunks / PER_FILE);
   for (let f = 0; f < files; f++) {
+    const topic = topics[f % topics.length];
     const parts = [];
     for (let s = 0; s < PER_FILE && f * PER_FILE + s < chunks; s++) {
-      parts.push(`## Section ${f}-${s} ${zipf()}`, '', `${sentence(12)} ${sentence(14)} ${sentence(10)} ${sentence(16)}`, '');
+      parts.push(`## Section ${f}-${s} ${zipfIn(topic)}`, '', `${sentence(topic, 12)} ${sentence(topic, 14)} ${sentence(topic, 10)} ${sentence(topic, 16)}`, '');
     }
     const p = join(dir, `d${Math.floor(f / 100)}`, `doc-${f}.md`);
     mkdirSync(dirname(p), { recursive: true });
@@ -93,8 +97,7 @@ for (const size of sizes) {
       cpu.push((c.user + c.system) / 1000);
     }
 
-    // Recall of the vector path vs an exact kNN (1.00 while the path is exact; kept so that any
-    // future pre-filter shows what it costs in recall).
+    // Recall of the vector path (IVF partitions from 20k rows on) against an exact kNN over all rows.
     const repo = new ResearchRepo(db);
     const table = repo.vecTables()[0];
     let hit = 0;
@@ -109,13 +112,14 @@ for (const size of sizes) {
     }
     const dbMiB = statSync(join(dir, '.taskmaster', 'local.db')).size / 1048576;
     console.log(`chunks=${add.chunks} files=${add.added.length}`);
-    console.log(`  ingest: ${(ingestMs / 1000).toFixed(1)} s = ${Math.round(add.chunks / (ingestMs / 1000))} chunks/s; db ${dbMiB.toFixed(0)} MiB (+WAL)`);
+    console.log(`  ingest: ${(ingestMs / 1000).toFixed(1)} s = ${Math.round(add.chunks / (ingestMs / 1000))} chunks/s; db ${dbMiB.toFixed(0)} MiB (+WAL)${add.notes.length ? `; ${add.notes.join('; ')}` : ''}`);
     console.log(`  embed calls: ${add.embedCalls} (expected ceil(${add.chunks}/${BATCH}) = ${Math.ceil(add.chunks / BATCH)})`);
     console.log(`  re-add unchanged: ${again.embedCalls} embed calls, ${again.unchanged.length} files unchanged, ${ms(readdMs)}`);
     console.log(`  hybrid search k=10 over ${queries.length} queries: p50 ${ms(pct(times, 50))}, p95 ${ms(pct(times, 95))} (CPU p50 ${ms(pct(cpu, 50))}, p95 ${ms(pct(cpu, 95))})`);
     console.log(`  vector path alone: p50 ${ms(pct(vecTimes, 50))}; recall@10 vs exact kNN ${(hit / (30 * 10)).toFixed(2)}`);
     db.close();
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (process.argv.includes('--keep')) console.log(`  kept ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -15,9 +15,18 @@ export function quoteFtsToken(token: string): string {
  * most rows and make BM25 slow without changing the ranking). Null when the query has no words.
  */
 export function buildFtsQuery(query: string, maxTerms = 16): string | null {
+  const terms = ftsTerms(query, maxTerms);
+  return terms.length ? ftsMatch(terms) : null;
+}
+
+/** The distinct tokens buildFtsQuery would use (stopwords dropped unless nothing else is left). */
+export function ftsTerms(query: string, maxTerms = 16): string[] {
   const all = [...new Set(tokenize(query))];
   const content = all.filter((t) => !isStopword(t));
-  const terms = (content.length ? content : all).slice(0, maxTerms);
-  if (!terms.length) return null;
+  return (content.length ? content : all).slice(0, maxTerms);
+}
+
+/** MATCH text for already-tokenized terms: each quoted, OR-ed. */
+export function ftsMatch(terms: readonly string[]): string {
   return terms.map(quoteFtsToken).join(' OR ');
 }

@@ -10,7 +10,7 @@ import type { ResearchSessionRepo } from '../storage/research-session-repo.js';
 import { synthesize, type Passage, type Synthesis } from './answer.js';
 import { chunkText, isMarkdownPath } from './chunker.js';
 import { ResearchEmbedder, emptyKnowledgeBase } from './embedder.js';
-import { buildFtsQuery } from './fts-query.js';
+import { ftsMatch, ftsTerms } from './fts-query.js';
 import { reciprocalRankFusion } from './fusion.js';
 import { collectFiles, readTextFile, type Skipped } from './ingest.js';
 import { autonomousResearchLoop, type LoopOptions, type LoopResult } from './loop.js';
@@ -83,6 +83,8 @@ export class LocalRAGSystem {
   private readonly clock: () => Date;
   private embedCalls = 0;
   private complete = '';
+  /** Writes made through this instance (data_version only sees other connections' writes). */
+  private writes = 0;
 
   constructor(readonly deps: RAGDeps) {
     this.embedder = new ResearchEmbedder(deps.api, deps.embedder);
@@ -136,6 +138,7 @@ export class LocalRAGSystem {
     if (old && old.hash === hash) return void res.unchanged.push(source);
     const chunks = chunkText(text, { markdown: kind === 'note' || isMarkdownPath(source) });
     if (!chunks.length) return void res.skipped.push({ path: source, reason: 'no text' });
+    this.writes++;
     const { sourceId, chunkIds } = this.deps.repo.replaceSource({ source, kind, title, hash, bytes }, chunks);
     chunks.forEach((c, i) => fresh.push({ id: chunkIds[i]!, sourceId, text: embedText(c.heading, c.text) }));
     (old ? res.updated : res.added).push(source);
@@ -151,7 +154,10 @@ export class LocalRAGSystem {
     for (let i = 0; i < fresh.length; i += EMBED_GROUP) {
       table = await this.embedRows(fresh.slice(i, i + EMBED_GROUP), res.notes, i + EMBED_GROUP >= fresh.length ? fresh.length : i + EMBED_GROUP, fresh.length);
     }
-    if (table) await this.fillPending(table, res.notes);
+    if (table) {
+      await this.fillPending(table, res.notes);
+      this.partition(table, res.notes);
+    }
     res.embedCalls = this.embedCalls - before;
     res.embedder = this.info(table?.model ?? '');
   }
@@ -173,10 +179,18 @@ export class LocalRAGSystem {
     return table;
   }
 
+  // Large tables get IVF partitions (built once, rebuilt after 4× growth) so kNN stays fast.
+  private partition(table: VecTable, notes: string[]): void {
+    if (this.deps.repo.maybeBuildIvf(table)) {
+      const c = this.deps.repo.ivf(table)!;
+      notes.push(`partitioned the ${table.model} vectors into ${c.clusters} clusters for fast search`);
+    }
+  }
+
   private async fillPending(table: VecTable, notes: string[]): Promise<void> {
-    // Counting a table's vectors costs ~4 ms at 100k; remember that it was complete for this
-    // chunk count and skip the check while the knowledge base is unchanged.
-    const key = `${table.name}:${this.deps.repo.chunkStamp()}`;
+    // Counting rows costs ~4 ms per count at 100k; remember that the table was complete and skip
+    // the check until the database changes (data_version: other connections; writes: this one).
+    const key = `${table.name}:${this.deps.repo.dataVersion()}:${this.writes}`;
     if (this.complete === key) return;
     if (this.deps.repo.embeddedCount(table) >= this.deps.repo.countChunks()) {
       this.complete = key;
@@ -189,14 +203,14 @@ export class LocalRAGSystem {
       const rows = pending.slice(i, i + EMBED_GROUP).map((c) => ({ id: c.id, sourceId: c.source_id, text: embedText(c.heading, c.text) }));
       await this.embedRows(rows, notes, Math.min(i + EMBED_GROUP, pending.length), pending.length);
     }
+    this.partition(table, notes);
   }
 
   /** Hybrid search: vector kNN and BM25, fused by reciprocal rank; `source` filters by name or directory. */
   async search(query: string, opts: { k?: number; source?: string; signal?: AbortSignal } = {}): Promise<SearchResult> {
     const k = Math.max(1, Math.min(opts.k ?? 8, 100));
-    const total = this.deps.repo.countChunks();
-    if (!total) throw emptyKnowledgeBase();
-    const match = buildFtsQuery(query);
+    if (!this.deps.repo.hasChunks()) throw emptyKnowledgeBase();
+    const match = this.ftsQuery(query);
     if (!match) throw new ValidationError(`the query "${query}" has no words to search for`, { hint: 'use words or numbers in the query' });
     let sourceIds: number[] | undefined;
     if (opts.source) {
@@ -229,6 +243,17 @@ export class LocalRAGSystem {
       };
     });
     return { query, passages, embedder: this.info(e.model), embedCalls: this.embedCalls - before, notes };
+  }
+
+  // Terms found in more than a tenth of the chunks (at least 500) are dropped when rarer terms
+  // remain: BM25 would score every chunk containing them, and they barely change the ranking.
+  private ftsQuery(query: string): string | null {
+    const terms = ftsTerms(query);
+    if (terms.length < 2) return terms.length ? ftsMatch(terms) : null;
+    const cap = Math.max(500, Math.floor(this.deps.repo.maxChunkId() / 10));
+    const df = terms.map((t) => ({ t, n: this.deps.repo.termFrequency(t, cap) }));
+    const kept = df.filter((x) => x.n < cap).map((x) => x.t);
+    return ftsMatch(kept.length ? kept : terms);
   }
 
   /** Retrieves, then answers with citations and a confidence; records a summary row. */
@@ -272,6 +297,7 @@ export class LocalRAGSystem {
 
   /** Removes a source (exact name or a directory of sources); returns what was removed. */
   removeSource(source: string): string[] {
+    this.writes++;
     const removed = this.deps.repo.removeSources(source);
     if (!removed.length) throw new AppError('NOT_FOUND', `no source named ${source}`, { hint: 'list them with `research sources`' });
     return removed;

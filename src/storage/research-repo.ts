@@ -1,11 +1,13 @@
 /**
- * All SQL of the research knowledge base: sources and chunks (FTS5 kept in step by triggers),
- * one sqlite-vec vec0 table per embedding model and dimension, vector and BM25 search.
- * Integer keys go to vec0 as BigInt: better-sqlite3 binds JS numbers as doubles, which vec0 rejects.
+ * SQL of the research knowledge base: sources and chunks (FTS5 kept in step by triggers) and
+ * BM25 search; the vector tables and kNN live in the base class (research-vector-repo.ts).
  */
 import type { DB } from './db.js';
 import { writeTx } from './db.js';
-import { sha256 } from '../research/text.js';
+import { ResearchVectorRepo } from './research-vector-repo.js';
+import { quoteFtsToken } from '../research/fts-query.js';
+
+export type { VecTable } from './research-vector-repo.js';
 
 /** A knowledge-base source: a file path relative to the project root, or `note:<title>`. */
 export interface SourceRow {
@@ -32,15 +34,6 @@ export interface ChunkRow {
   text: string;
 }
 
-/** A vec0 table registered for one embedding model and dimension. */
-export interface VecTable {
-  name: string;
-  model: string;
-  dimension: number;
-  /** Reserved for a quantized pre-filter copy; always false (see docs/research.md, "Search speed"). */
-  quantized: boolean;
-}
-
 export interface NewChunk {
   ord: number;
   startLine: number;
@@ -49,18 +42,8 @@ export interface NewChunk {
   text: string;
 }
 
-function vecName(model: string, dimension: number): string {
-  const slug = model.toLowerCase().replace(/[^a-z0-9]+/g, '_').slice(0, 40);
-  return `research_vec_${slug}_${sha256(model).slice(0, 8)}_${dimension}`;
-}
-
-function blob(v: Float32Array): Buffer {
-  return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-}
-
 /** Repository for research sources, chunks, vectors and full-text search. */
-export class ResearchRepo {
-  constructor(readonly db: DB) {}
+export class ResearchRepo extends ResearchVectorRepo {
 
   getSource(source: string): SourceRow | undefined {
     return this.db.prepare('SELECT * FROM research_sources WHERE source = ?').get(source) as SourceRow | undefined;
@@ -79,10 +62,14 @@ export class ResearchRepo {
     return rows.map((r) => r.id);
   }
 
-  /** Changes whenever chunks are added or removed (count and highest id), cheap to read. */
-  chunkStamp(): string {
-    const r = this.db.prepare('SELECT count(*) AS n, max(id) AS m FROM research_chunks').get() as { n: number; m: number | null };
-    return `${r.n}:${r.m ?? 0}`;
+  /** Changes when another connection commits a write (SQLite's PRAGMA data_version). */
+  dataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
+  }
+
+  /** Whether the knowledge base has any chunk (without counting them all). */
+  hasChunks(): boolean {
+    return this.db.prepare('SELECT 1 FROM research_chunks LIMIT 1').get() !== undefined;
   }
 
   countChunks(): number {
@@ -138,136 +125,20 @@ export class ResearchRepo {
     });
   }
 
-  vecTables(): VecTable[] {
-    const rows = this.db.prepare('SELECT name, model, dimension, quantized FROM research_vec_tables').all() as {
-      name: string; model: string; dimension: number; quantized: number;
-    }[];
-    return rows.map((r) => ({ ...r, quantized: r.quantized === 1 }));
-  }
-
   /**
-   * The vec0 table for (model, dimension), created on first use. A table of the same model with
-   * another dimension is dropped (the model changed under the same name), so dimensions never mix.
+   * How many chunks contain `term`, counting no further than `cap` (a term in most chunks stops
+   * at the cap quickly, where ranking it with BM25 would touch every one of them).
    */
-  ensureVecTable(model: string, dimension: number): { table: VecTable; droppedDimension?: number } {
-    const found = this.vecTables().find((t) => t.model === model && t.dimension === dimension);
-    if (found) return { table: found };
-    return writeTx(this.db, () => {
-      let droppedDimension: number | undefined;
-      for (const old of this.vecTables().filter((t) => t.model === model)) {
-        droppedDimension = old.dimension;
-        this.dropVecTable(old.name);
-      }
-      const name = vecName(model, dimension);
-      // Exact kNN only: binary and low-dimensional pre-filters were measured and lost too much
-      // recall on the offline embedder's sparse vectors (docs/research.md, "Search speed").
-      const quantized = false;
-      this.db.exec(`CREATE VIRTUAL TABLE ${name} USING vec0(
-        chunk_id integer primary key, source_id integer, embedding float[${dimension}] distance_metric=cosine)`);
-      this.db.exec(`CREATE TRIGGER ${name}_ad AFTER DELETE ON research_chunks BEGIN
-        DELETE FROM ${name} WHERE chunk_id = old.id; END`);
-      this.db
-        .prepare('INSERT INTO research_vec_tables (name, model, dimension, quantized) VALUES (?, ?, ?, ?)')
-        .run(name, model, dimension, quantized ? 1 : 0);
-      return { table: { name, model, dimension, quantized }, droppedDimension };
-    });
+  termFrequency(term: string, cap: number): number {
+    const r = this.db
+      .prepare('SELECT count(*) AS n FROM (SELECT rowid FROM research_fts WHERE research_fts MATCH ? LIMIT ?)')
+      .get(quoteFtsToken(term), cap) as { n: number };
+    return r.n;
   }
 
-  private dropVecTable(name: string): void {
-    this.db.exec(`DROP TRIGGER IF EXISTS ${name}_ad`);
-    this.db.exec(`DROP TABLE IF EXISTS ${name}`);
-    this.db.prepare('DELETE FROM research_vec_tables WHERE name = ?').run(name);
-  }
-
-  /** Number of chunks that have a vector in `table`. */
-  embeddedCount(table: VecTable): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM research_embedded WHERE vec_table = ?').get(table.name) as { n: number }).n;
-  }
-
-  /** Chunks with no vector in `table` yet (what a lazy re-embed must fill), oldest first. */
-  pendingChunks(table: VecTable, limit = 1_000_000): ChunkRow[] {
-    return this.db
-      .prepare(
-        `SELECT c.*, s.source FROM research_chunks c JOIN research_sources s ON s.id = c.source_id
-         WHERE NOT EXISTS (SELECT 1 FROM research_embedded e WHERE e.vec_table = ? AND e.chunk_id = c.id)
-         ORDER BY c.id LIMIT ?`,
-      )
-      .all(table.name, limit) as ChunkRow[];
-  }
-
-  /** Stores vectors for chunks; every vector must have the table's dimension. */
-  insertVectors(table: VecTable, rows: readonly { chunkId: number; sourceId: number; vector: Float32Array }[]): void {
-    for (const r of rows) {
-      if (r.vector.length !== table.dimension) {
-        throw new Error(`vector of dimension ${r.vector.length} for table of dimension ${table.dimension}`);
-      }
-    }
-    const ins = this.db.prepare(`INSERT OR REPLACE INTO ${table.name} (chunk_id, source_id, embedding) VALUES (?, ?, ?)`);
-    const mark = this.db.prepare('INSERT OR IGNORE INTO research_embedded (vec_table, chunk_id) VALUES (?, ?)');
-    const copy = this.db.prepare('INSERT OR REPLACE INTO research_vector_copies (vec_table, chunk_id, vector) VALUES (?, ?, ?)');
-    writeTx(this.db, () => {
-      for (const r of rows) {
-        // a chunk deleted while its batch was being embedded is skipped, not resurrected
-        if (!this.db.prepare('SELECT 1 FROM research_chunks WHERE id = ?').get(r.chunkId)) continue;
-        const b = blob(r.vector);
-        ins.run(BigInt(r.chunkId), BigInt(r.sourceId), b);
-        mark.run(table.name, r.chunkId);
-        copy.run(table.name, r.chunkId, b);
-      }
-    });
-  }
-
-  /**
-   * k nearest chunks by exact cosine distance: vec0 kNN (with the source_id metadata filter for
-   * one source), or, for several sources, a scan of their vector copies.
-   */
-  knn(table: VecTable, query: Float32Array, k: number, opts: { sourceIds?: number[] } = {}) {
-    const q = blob(query);
-    const ids = opts.sourceIds;
-    if (ids && ids.length === 1) {
-      return this.db
-        .prepare(`SELECT chunk_id AS id, distance FROM ${table.name} WHERE embedding MATCH ? AND k = ? AND source_id = ?`)
-        .all(q, k, BigInt(ids[0]!)) as { id: number; distance: number }[];
-    }
-    if (ids) {
-      if (!ids.length) return [];
-      const cand = this.db
-        .prepare(
-          `SELECT e.chunk_id AS id FROM research_embedded e JOIN research_chunks c ON c.id = e.chunk_id
-           WHERE e.vec_table = ? AND c.source_id IN (SELECT value FROM json_each(?))`,
-        )
-        .all(table.name, JSON.stringify(ids)) as { id: number }[];
-      return this.distances(table, query, cand.map((c) => c.id)).sort((a, b) => a.distance - b.distance).slice(0, k);
-    }
-    return this.db
-      .prepare(`SELECT chunk_id AS id, distance FROM ${table.name} WHERE embedding MATCH ? AND k = ?`)
-      .all(q, k) as { id: number; distance: number }[];
-  }
-
-  /** Exact cosine distances of the given chunks to `query` (chunks without a vector are absent). */
-  distances(table: VecTable, query: Float32Array, ids: readonly number[]): { id: number; distance: number }[] {
-    if (!ids.length) return [];
-    const rows = this.db
-      .prepare(
-        `SELECT chunk_id AS id, vector FROM research_vector_copies
-         WHERE vec_table = ? AND chunk_id IN (SELECT value FROM json_each(?))`,
-      )
-      .all(table.name, JSON.stringify(ids)) as { id: number; vector: Buffer }[];
-    let qn = 0;
-    for (const x of query) qn += x * x;
-    return rows.map((r) => {
-      // a Float32Array view needs 4-byte alignment; copy the rare unaligned buffer
-      const b = r.vector.byteOffset % 4 === 0 ? r.vector : Buffer.from(r.vector);
-      const v = new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
-      let dot = 0;
-      let vn = 0;
-      for (let i = 0; i < v.length; i++) {
-        dot += v[i]! * query[i]!;
-        vn += v[i]! * v[i]!;
-      }
-      const denom = Math.sqrt(qn * vn);
-      return { id: r.id, distance: denom > 0 ? 1 - dot / denom : 1 };
-    });
+  /** Highest chunk id: an O(log n) stand-in for the chunk count when only the scale matters. */
+  maxChunkId(): number {
+    return ((this.db.prepare('SELECT max(id) AS m FROM research_chunks').get() as { m: number | null }).m ?? 0);
   }
 
   /** BM25 ranking for an already-escaped MATCH expression (see buildFtsQuery); heading weighs 2×. */

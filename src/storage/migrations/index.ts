@@ -5,7 +5,9 @@ import { m050recovery } from './050-recovery.js';
 import { m051monitor } from './051-monitor.js';
 import { m030research } from './030-research.js';
 import { m031researchVectors } from './031-research-vectors.js';
+import { m032researchIvf } from './032-research-ivf.js';
 import { m040optimize } from './040-optimize.js';
+import { m060learning } from './060-learning.js';
 
 export type { Migration } from './types.js';
 
@@ -17,5 +19,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m051monitor,
   m030research,
   m031researchVectors,
+  m032researchIvf,
   m040optimize,
+  m060learning,
 ];
