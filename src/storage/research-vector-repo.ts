@@ -183,11 +183,11 @@ export class ResearchVectorRepo {
    * IVF_MIN_ROWS vectors and moves every vector to its cluster's partition, in one transaction.
    * Returns whether it built. Deterministic: same vectors, same partitions.
    */
-  maybeBuildIvf(table: VecTable): boolean {
+  maybeBuildIvf(table: VecTable, minRows = IVF_MIN_ROWS): boolean {
     if (!table.partitioned) return false;
     const rows = this.embeddedCount(table);
     const built = this.db.prepare('SELECT built_rows FROM research_ivf WHERE vec_table = ?').get(table.name) as { built_rows: number } | undefined;
-    if (rows < IVF_MIN_ROWS || (built && rows < built.built_rows * 4)) return false;
+    if (rows < minRows || (built && rows < built.built_rows * 4)) return false;
     const step = Math.max(1, Math.floor(rows / 8000));
     const sample = (this.db
       .prepare('SELECT vector FROM research_vector_copies WHERE vec_table = ? AND chunk_id % ? = 0 ORDER BY chunk_id LIMIT 8000')

@@ -60,6 +60,14 @@ describe('ResearchRepo', () => {
     expect(repo.removeSources('docs')).toEqual(['docs/a.md', 'docs/sub/b.md']);
   });
 
+  it('counts term frequency up to a cap (porter-stemmed like the index)', () => {
+    repo.replaceSource({ source: 'a.md', kind: 'file', hash: 'h', bytes: 1 }, [chunk(0, 'caching layer'), chunk(1, 'cache keys'), chunk(2, 'other')]);
+    expect(repo.termFrequency('cache', 10)).toBe(2);
+    expect(repo.termFrequency('cache', 1)).toBe(1);
+    expect(repo.termFrequency('absent', 10)).toBe(0);
+    expect(repo.maxChunkId()).toBe(3);
+  });
+
   it('no user query raises an FTS5 syntax error', () => {
     repo.replaceSource({ source: 'a.md', kind: 'file', hash: 'h', bytes: 1 }, [chunk(0, 'the foo-bar "quoted" value: (x*y) NEAR and OR')]);
     for (const q of ['"unbalanced', 'foo*', '-bar', 'a:b', '(x', 'AND', 'NEAR(foo', "it's", 'x) OR (', '^foo', '{col}: x']) {
