@@ -1,0 +1,93 @@
+/**
+ * MetaLearningEngine: the library face of the learning module. Records experiences, recommends
+ * actions for a new context, and analyses everything recorded into proposals (statistics first,
+ * then an optional meta-analysis by the local model).
+ */
+import type { ResolvedConfig } from '../config/schema.js';
+import type { Project } from '../context.js';
+import type { ModelAPI } from '../models/types.js';
+import { LearningRepo } from '../storage/learning-repo.js';
+import { PrdRepo } from '../storage/prd-repo.js';
+import { refreshFeedback } from './feedback.js';
+import { metaAnalysis } from './meta-analysis.js';
+import { analyse, type Analysis } from './proposals.js';
+import { aggregate, neighbours, type Recommendation } from './recommend.js';
+import { experienceFromPrdRun, recordExperience, type ContextEmbed } from './recorder.js';
+import type { LearningContext, LearningExperience, WrittenTasks } from './types.js';
+
+/** What the engine needs: storage, config, and optionally a model API (embeddings, meta-analysis). */
+export interface EngineOptions {
+  repo: LearningRepo;
+  config: ResolvedConfig;
+  api?: ModelAPI;
+}
+
+/** The outcome of one analysis (`improve`). */
+export interface ImproveResult extends Analysis {
+  experiences: number;
+  feedbackUpdated: number;
+  meta: 'used' | 'skipped' | 'off';
+}
+
+/** Embeds with the model API's embedding model, bounded so a cold model cannot stall a command. */
+export function apiEmbedder(api: ModelAPI, timeoutMs = 15_000): ContextEmbed {
+  return async (texts) => {
+    const r = await api.embed(texts, { signal: AbortSignal.timeout(timeoutMs) });
+    return { embedder: `${r.model.provider}/${r.model.model}`, vectors: r.vectors };
+  };
+}
+
+/** Records, recommends and analyses experiences of one project. */
+export class MetaLearningEngine {
+  private readonly embed?: ContextEmbed;
+
+  constructor(private readonly o: EngineOptions) {
+    if (o.api) this.embed = apiEmbedder(o.api);
+  }
+
+  /** Builds an engine on a project's database, config and model API. */
+  static forProject(p: Project, opts: { useModel?: boolean } = {}): MetaLearningEngine {
+    return new MetaLearningEngine({ repo: new LearningRepo(p.db()), config: p.config, ...(opts.useModel === false ? {} : { api: p.api() }) });
+  }
+
+  /** Stores one experience (`improve record`, or a library user); returns its id. */
+  async record(e: LearningExperience): Promise<{ id?: number; note?: string }> {
+    return recordExperience(this.o.repo, e, this.embed);
+  }
+
+  /** Records a finished (or failed) parse-prd run from its stored summary and the metrics of its calls. */
+  async recordPrdRun(runId: string, prdText: string, written?: WrittenTasks, prd = new PrdRepo(this.o.repo.database)): Promise<{ id?: number; note?: string }> {
+    const summary = prd.listRuns(50).find((r) => r.runId === runId);
+    if (!summary) return { note: `run ${runId} has no stored summary; no experience recorded` };
+    return this.record(experienceFromPrdRun(summary, prdText, this.o.repo.runModelStats(runId), written));
+  }
+
+  /** Recommendations for a context, from the most similar experiences of the task type. */
+  async getRecommendations(taskType: string, context: LearningContext, opts: { k?: number } = {}): Promise<{ neighbours: number; recommendations: Recommendation[] }> {
+    const near = await neighbours(this.o.repo, taskType, context, { ...opts, ...(this.embed ? { embed: this.embed } : {}) });
+    return { neighbours: near.length, recommendations: aggregate(near) };
+  }
+
+  /** Reads feedback, derives proposals from statistics and (unless `meta` is false) asks the local model for more. */
+  async improve(opts: { meta?: boolean; signal?: AbortSignal } = {}): Promise<ImproveResult> {
+    const exps = this.o.repo.list();
+    const feedbackUpdated = refreshFeedback(this.o.repo, exps);
+    const a = analyse(this.o.config, this.o.repo, exps);
+    let meta: ImproveResult['meta'] = 'off';
+    if (opts.meta !== false && exps.length) {
+      if (!this.o.api) a.notes.push('meta-analysis skipped: no model API');
+      else {
+        try {
+          const m = await metaAnalysis(this.o.api, this.o.config, a, opts.signal);
+          a.proposals.push(...m.proposals);
+          a.notes.push(...m.notes);
+          meta = 'used';
+        } catch (e) {
+          meta = 'skipped';
+          a.notes.push(`meta-analysis skipped: ${(e as Error).message}`);
+        }
+      }
+    }
+    return { ...a, experiences: exps.length, feedbackUpdated, meta };
+  }
+}
