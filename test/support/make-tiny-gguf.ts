@@ -21,6 +21,12 @@ export interface TinyGgufOptions {
   /** Written into general.architecture; anything but 'llama' makes llama.cpp refuse the file. */
   architecture?: string;
   name?: string;
+  /**
+   * Extra logit bias on the '"' byte token. Random weights never close an unbounded JSON string
+   * on their own (the grammar then runs to the token limit); a bias makes strings end after a
+   * few dozen characters. 0 reproduces the reference generator byte for byte.
+   */
+  quoteBias?: number;
 }
 
 const GT = { UINT32: 4, INT32: 5, FLOAT32: 6, BOOL: 7, STRING: 8, ARRAY: 9 } as const;
@@ -184,7 +190,9 @@ export function makeTinyGguf(opts: TinyGgufOptions = {}): Buffer {
   const ones = () => 1;
   tensor('token_embd.weight', [E, V], (i) => (i % E === 0 ? 8 : randn()));
   tensor('output_norm.weight', [E], ones);
-  tensor('output.weight', [E, V], (i) => (i % E === 0 ? (nice(Math.floor(i / E)) ? 1.5 : -1.5) : randn() * 0.5 * Math.sqrt(64 / E)));
+  const quote = v.tokens.indexOf('<0x22>');
+  const bias = (id: number) => (nice(id) ? 1.5 : -1.5) + (id === quote ? (opts.quoteBias ?? 0) : 0);
+  tensor('output.weight', [E, V], (i) => (i % E === 0 ? bias(Math.floor(i / E)) : randn() * 0.5 * Math.sqrt(64 / E)));
   for (let l = 0; l < L; l++) {
     tensor(`blk.${l}.attn_norm.weight`, [E], ones);
     tensor(`blk.${l}.attn_q.weight`, [E, E], normal(0.1));

@@ -106,3 +106,20 @@ export function toGrammarSchema(schema: Record<string, unknown>): Record<string,
   if (isObj(defs)) out.$defs = Object.fromEntries(Object.entries(defs).map(([k, v]) => [k, convert(v)]));
   return out;
 }
+
+// node-llama-cpp 3.21's number rules (utils/gbnfJson/terminals/GbnfNumber.js). Integers may carry an
+// exponent, so a random or sloppy model writes `3333e3333` (parses as Infinity) where zod wants an
+// integer; 16-digit integers exceed Number.MAX_SAFE_INTEGER.
+const INTEGER_RULE = '"-"? ("0" | [1-9] [0-9]{0,15}) ([eE] [-+]? ("0" | [1-9] [0-9]{0,15}))?';
+const SAFE_INTEGER_RULE = '"-"? ("0" | [1-9] [0-9]{0,14})';
+const EXPONENT = '([eE] [-+]? ("0" | [1-9] [0-9]{0,15}))?';
+const FINITE_EXPONENT = '([eE] [-+]? [1-9] [0-9]?)?';
+
+/**
+ * Tightens the number rules of a generated GBNF grammar: integers get no exponent and at most 15
+ * digits, other numbers an exponent below 100 (always finite). Unknown rule text (another
+ * node-llama-cpp version) is left as it is; validation afterwards still catches bad values.
+ */
+export function tightenNumberRules(gbnf: string): string {
+  return gbnf.split(INTEGER_RULE).join(SAFE_INTEGER_RULE).split(EXPONENT).join(FINITE_EXPONENT);
+}

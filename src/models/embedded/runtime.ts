@@ -30,10 +30,13 @@ export interface Llama {
   readonly llamaCppRelease: { release: string };
   loadModel(opts: { modelPath: string }): Promise<LlamaModel>;
   createGrammarForJsonSchema(schema: unknown): Promise<LlamaGrammar>;
+  createGrammar(opts: { grammar: string }): Promise<LlamaGrammar>;
   getGrammarFor(type: 'json'): Promise<LlamaGrammar>;
 }
-/** A grammar that constrains sampling. */
-export type LlamaGrammar = object;
+/** A grammar that constrains sampling; `grammar` is its GBNF text. */
+export interface LlamaGrammar {
+  readonly grammar: string;
+}
 /** A loaded model. */
 export interface LlamaModel {
   readonly trainContextSize: number;

@@ -4,7 +4,7 @@ import { AppError, ProviderError, isAppError } from '../../errors.js';
 import type { ChatChunk, ChatRequest, DiscoveredModel, ModelProvider, ProviderHealth } from '../types.js';
 import { describeGguf, discoverEmbeddedModels } from '../embedded/discover.js';
 import { ggufError, readGgufInfo, type GgufInfo } from '../embedded/gguf.js';
-import { toGrammarSchema } from '../embedded/grammar-schema.js';
+import { tightenNumberRules, toGrammarSchema } from '../embedded/grammar-schema.js';
 import { LoadedModel } from '../embedded/loaded-model.js';
 import { OLLAMA_PREFIX, resolveOllamaModel } from '../embedded/ollama-store.js';
 import { availableMemory, checkMemory, pickThreads } from '../embedded/resources.js';
@@ -122,7 +122,8 @@ export class LlamaCppProvider implements ModelProvider {
   async *chat(req: ChatRequest, signal?: AbortSignal): AsyncIterable<ChatChunk> {
     const lm = await this.load(req.model, req.contextLength);
     if (signal?.aborted) throw generationError(signal.reason, lm.info.path, signal);
-    const pool = await lm.pool(this.contextSize(lm.info, req.contextLength), this.opts.sequences ?? 2);
+    const contextSize = this.contextSize(lm.info, req.contextLength);
+    const pool = await lm.pool(contextSize, this.opts.sequences ?? 2);
     const seq = await pool.acquire(signal);
     const m = await loadLlamaModule(this.env);
     const system = req.messages.filter((x) => x.role === 'system').map((x) => x.content).join('\n\n');
@@ -151,7 +152,8 @@ export class LlamaCppProvider implements ModelProvider {
       void session
         .promptWithMeta(lastUser >= 0 ? rest[lastUser]!.content : '', {
           grammar,
-          maxTokens: req.maxTokens,
+          // Without a cap node-llama-cpp shifts the context and can generate forever.
+          maxTokens: Math.min(req.maxTokens ?? contextSize, contextSize),
           temperature: req.temperature ?? 0.2,
           seed: req.seed,
           signal: stop.signal,
@@ -199,7 +201,9 @@ export class LlamaCppProvider implements ModelProvider {
   /** A grammar for the schema; a schema the compiler rejects still gets plain-JSON sampling. */
   private async grammar(lm: LoadedModel, schema: Record<string, unknown>) {
     try {
-      return await lm.llama.createGrammarForJsonSchema(toGrammarSchema(schema));
+      const g = await lm.llama.createGrammarForJsonSchema(toGrammarSchema(schema));
+      const tight = tightenNumberRules(g.grammar);
+      return tight === g.grammar ? g : await lm.llama.createGrammar({ grammar: tight });
     } catch {
       return lm.llama.getGrammarFor('json');
     }

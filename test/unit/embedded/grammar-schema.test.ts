@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { toGrammarSchema } from '../../../src/models/embedded/grammar-schema.js';
+import { tightenNumberRules, toGrammarSchema } from '../../../src/models/embedded/grammar-schema.js';
 
 const js = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
 
@@ -55,5 +55,19 @@ describe('toGrammarSchema', () => {
     const v = (out.properties as Record<string, Record<string, unknown>>).v!;
     expect(Array.isArray(v.oneOf)).toBe(true);
     expect(toGrammarSchema({ type: 'string', description: 'd' })).toEqual({ type: 'string', description: 'd' });
+  });
+});
+
+describe('tightenNumberRules', () => {
+  it('removes the integer exponent, caps integer digits and keeps number exponents finite', () => {
+    const gbnf = [
+      'integer-number ::= "-"? ("0" | [1-9] [0-9]{0,15}) ([eE] [-+]? ("0" | [1-9] [0-9]{0,15}))?',
+      'fractional-number ::= "-"? ("0" | [1-9] [0-9]{0,15}) ("." [0-9]{1,16})? ([eE] [-+]? ("0" | [1-9] [0-9]{0,15}))?',
+    ].join('\n');
+    expect(tightenNumberRules(gbnf).split('\n')).toEqual([
+      'integer-number ::= "-"? ("0" | [1-9] [0-9]{0,14})',
+      'fractional-number ::= "-"? ("0" | [1-9] [0-9]{0,15}) ("." [0-9]{1,16})? ([eE] [-+]? [1-9] [0-9]?)?',
+    ]);
+    expect(tightenNumberRules('root ::= "x"')).toBe('root ::= "x"');
   });
 });
