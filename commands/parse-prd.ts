@@ -6,7 +6,8 @@ import { ValidationError } from '../src/errors.js';
 import { openProject } from '../src/context.js';
 import { readPrd } from '../src/prd/input.js';
 import type { PrdEvent } from '../src/prd/processor.js';
-import { parsePrd } from '../src/prd/run.js';
+import { recordPrdRunSafely, writtenTasks } from '../src/learning/record-run.js';
+import { parsePrd, type ParsePrdOutput } from '../src/prd/run.js';
 import { notices, summaryLine, taskLines } from '../src/prd/summary.js';
 import { PrdRepo } from '../src/storage/prd-repo.js';
 import { currentTag } from '../src/taskmaster/state.js';
@@ -60,8 +61,9 @@ async function run(file: string | undefined, raw: Record<string, unknown>): Prom
   process.once('SIGINT', onSigint);
   const live = interactive(o.json);
   const view = live ? await (await import('./views/ParsePrdView.js')).startParsePrdView() : o.json ? undefined : await progressBar();
+  let done: ParsePrdOutput | undefined;
   try {
-    const out = await parsePrd(
+    const out = (done = await parsePrd(
       {
         runId, prd: text, prdPath, tasksPath, tag, dryRun: o.dryRun, mode: o.force ? 'force' : o.append ? 'append' : 'create',
         configuredModel: main ? `${main.provider}/${main.modelId}` : undefined,
@@ -71,7 +73,7 @@ async function run(file: string | undefined, raw: Record<string, unknown>): Prom
         },
       },
       { api: project.api(), repo: new PrdRepo(project.db()), signal: ctl.signal, onProgress: view?.onProgress },
-    );
+    ));
     await view?.stop();
     if (o.json) {
       printJson(out);
@@ -84,6 +86,9 @@ async function run(file: string | undefined, raw: Record<string, unknown>): Prom
   } finally {
     await view?.stop();
     process.removeListener('SIGINT', onSigint);
+    // Every run (failed ones too) becomes an experience for `improve`.
+    const note = ctl.signal.aborted ? undefined : await recordPrdRunSafely(project, runId, text, done?.written ? writtenTasks(done.tasksPath, done.tag, done.tasks) : undefined);
+    if (note) io.err(`note: ${note}`);
     project.close();
   }
 }

@@ -14,5 +14,6 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'parse-prd', description: 'turn a PRD into a task tree in task-master\'s tasks.json using local models', load: () => import('./parse-prd.js') },
   { name: 'research', description: 'local RAG: add documents, hybrid search, cited answers with confidence, research loops', load: () => import('./research.js') },
   { name: 'health', description: 'check servers, models, structured output, embeddings and the database; --full, --privacy, --stats', load: () => import('./health.js') },
+  { name: 'improve', description: 'learn from recorded runs: propose and apply config changes, recommend strategies, history', load: () => import('./improve.js') },
   { name: 'recover', description: 'list, diagnose and recover failures; recover status; fault-injection self-test', load: () => import('./recover.js') },
 ];

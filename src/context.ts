@@ -12,6 +12,8 @@ import { ProviderPool, defaultProviderFactory, type ProviderFactory } from './mo
 import type { RankCandidates } from './models/routing.js';
 import { UnifiedModelAPI } from './models/unified-model-api.js';
 import { recoveryHooks } from './recovery/hooks.js';
+import { learnedRanker } from './learning/routing.js';
+import { LearningRepo } from './storage/learning-repo.js';
 import type { ModelHooks, ModelRef } from './models/types.js';
 
 export interface OpenProjectOptions {
@@ -22,7 +24,7 @@ export interface OpenProjectOptions {
   hooks?: ModelHooks[];
   /** Recorded on every metrics row of this project's model calls. */
   runId?: string;
-  /** Learned routing hook. */
+  /** Learned routing hook; by default, when `local.learnedRouting` is on, Thompson sampling over recorded statistics. */
   rankCandidates?: RankCandidates;
   /** Seam for tests and embedders: build providers yourself. */
   providerFactory?: ProviderFactory;
@@ -60,6 +62,7 @@ export function openProject(opts: OpenProjectOptions): Project {
   let pool: ProviderPool | undefined;
   let catalog: ModelCatalog | undefined;
   let api: UnifiedModelAPI | undefined;
+  const rank = opts.rankCandidates ?? (config.local.learnedRouting ? learnedRanker(() => new LearningRepo(project.db())) : undefined);
   const getPool = () => (pool ??= new ProviderPool(opts.providerFactory ?? defaultProviderFactory(config.local, env)));
   const project: Project = {
     config,
@@ -75,7 +78,7 @@ export function openProject(opts: OpenProjectOptions): Project {
         catalog: project.catalog(),
         env,
         ...(opts.runId ? { runId: opts.runId } : {}),
-        ...(opts.rankCandidates ? { rankCandidates: opts.rankCandidates } : {}),
+        ...(rank ? { rankCandidates: rank } : {}),
         ...(opts.backoffMs !== undefined ? { backoffMs: opts.backoffMs } : {}),
       })),
     addHooks: (h) => void hookList.push(h),

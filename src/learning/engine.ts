@@ -58,7 +58,9 @@ export class MetaLearningEngine {
   /** Records a finished (or failed) parse-prd run from its stored summary and the metrics of its calls. */
   async recordPrdRun(runId: string, prdText: string, written?: WrittenTasks, prd = new PrdRepo(this.o.repo.database)): Promise<{ id?: number; note?: string }> {
     const summary = prd.listRuns(50).find((r) => r.runId === runId);
-    if (!summary) return { note: `run ${runId} has no stored summary; no experience recorded` };
+    if (!summary) return {}; // the run stopped before it started (e.g. the tag was not writable)
+    // An interrupted run says nothing about the models or the strategy.
+    if (summary.errorCode === 'ABORTED') return {};
     return this.record(experienceFromPrdRun(summary, prdText, this.o.repo.runModelStats(runId), written));
   }
 

@@ -1,0 +1,99 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runCli, tempProject } from '../support/cli.js';
+import { startFakeServer, type FakeServer } from '../support/fake-llm-server.js';
+
+const PRD = readFileSync(new URL('../../.taskmaster/docs/prd.txt', import.meta.url), 'utf8');
+const MODELS = [
+  { name: 'model-a:latest', contextLength: 8192, family: 'llama' },
+  { name: 'model-b:latest', contextLength: 8192, family: 'qwen' },
+  { name: 'nomic-embed-text:latest', contextLength: 2048, family: 'nomic-bert', embedding: true },
+];
+const config = (main: string) =>
+  JSON.stringify({ models: { main: { provider: 'ollama', modelId: main, maxTokens: 4096, temperature: 0.2 } }, global: { projectName: 'learn' } }, null, 2);
+
+function mulberry32(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+let server: FakeServer;
+beforeAll(async () => {
+  server = await startFakeServer({ models: MODELS });
+});
+afterAll(async () => {
+  await server.close();
+});
+const env = () => ({ OLLAMA_HOST: server.url });
+const mainModel = (cwd: string) => JSON.parse(readFileSync(join(cwd, '.taskmaster/config.json'), 'utf8')).models.main.modelId as string;
+
+describe('improve (CLI, fake server)', () => {
+  it('says there is nothing to learn from yet, with the commands to run', async () => {
+    const cwd = tempProject({ '.taskmaster/config.json': config('model-a:latest') });
+    const r = await runCli(['improve'], { cwd, env: env() });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/no experiences recorded yet: run `task-master-local parse-prd`/);
+    const j = await runCli(['improve', '--json'], { cwd, env: env() });
+    expect(JSON.parse(j.stdout)).toMatchObject({ experiences: 0, proposals: [] });
+    const h = await runCli(['improve', 'history'], { cwd, env: env() });
+    expect(h.stdout).toMatch(/no changes applied yet/);
+  }, 60_000);
+
+  it('learns that the main model breaks the schema: proposes the other model from recorded runs, applies it, refuses a changed config', async () => {
+    const cwd = tempProject({ '.taskmaster/docs/prd.txt': PRD, '.taskmaster/config.json': config('model-a:latest') });
+    const rng = mulberry32(7);
+    // A breaks the schema 60% of the time, B never; which one is "good" is only in the answers.
+    server.script((ctx) => (ctx.schema && ctx.model.startsWith('model-a') && rng() < 0.6 ? { content: '{"unexpected": true}' } : undefined));
+    try {
+      for (let i = 0; i < 3; i++) {
+        const r = await runCli(['parse-prd', '--no-cache', '--force', '--expand-threshold', '1', '--json'], { cwd, env: env() });
+        expect(r.code, r.stderr).toBe(0);
+      }
+      const before = readFileSync(join(cwd, '.taskmaster/config.json'), 'utf8');
+      const imp = await runCli(['improve', '--json', '--no-meta'], { cwd, env: env() });
+      expect(imp.code, imp.stderr).toBe(0);
+      const out = JSON.parse(imp.stdout);
+      expect(out.experiences).toBe(3);
+      const role = out.proposals.find((p: { change: { kind: string } }) => p.change.kind === 'role-model');
+      expect(role.change).toMatchObject({ role: 'main', from: 'model-a:latest', to: 'model-b:latest' });
+      expect(role.confidence).toBeGreaterThanOrEqual(0.9);
+      expect(role.evidence).toMatch(/schema failures/);
+      expect(readFileSync(join(cwd, '.taskmaster/config.json'), 'utf8')).toBe(before); // proposing writes nothing
+
+      const apply = await runCli(['improve', '--apply'], { cwd, env: env() });
+      expect(apply.code, apply.stderr).toBe(0);
+      expect(apply.stdout).toMatch(/applied 1 change\(s\) from proposal set \d+ \(backup .*config\..*\.json\)/);
+      expect(mainModel(cwd)).toBe('model-b:latest');
+      const cfg = JSON.parse(readFileSync(join(cwd, '.taskmaster/config.json'), 'utf8'));
+      expect(cfg.global).toEqual({ projectName: 'learn' }); // unknown keys kept
+
+      // One more run on B, then history shows the measured effect.
+      const r = await runCli(['parse-prd', '--no-cache', '--force', '--expand-threshold', '1', '--json'], { cwd, env: env() });
+      expect(r.code, r.stderr).toBe(0);
+      const h = JSON.parse((await runCli(['improve', 'history', '--json'], { cwd, env: env() })).stdout);
+      expect(h).toHaveLength(1);
+      expect(h[0].after.runs).toBe(1);
+      expect(h[0].after.schemaValidRate).toBe(1);
+      expect(h[0].effect.schemaValidRate).toBeGreaterThan(0);
+
+      // A proposal set made against one config is not applied to another.
+      writeFileSync(join(cwd, '.taskmaster/config.json'), config('model-a:latest'));
+      const again = await runCli(['improve', '--no-meta'], { cwd, env: env() });
+      expect(again.code, again.stderr).toBe(0);
+      writeFileSync(join(cwd, '.taskmaster/config.json'), config('llama3.2:latest'));
+      const refused = await runCli(['improve', '--apply'], { cwd, env: env() });
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toMatch(/error: config.json changed since these proposals were made .*models\.main: .*model-a:latest.* → .*llama3\.2:latest/);
+      expect(refused.stderr).toMatch(/hint: run `task-master-local improve` again/);
+      expect(mainModel(cwd)).toBe('llama3.2:latest');
+    } finally {
+      server.script(undefined);
+    }
+  }, 240_000);
+});
