@@ -77,9 +77,9 @@ function roleProposals(config: ResolvedConfig, repo: LearningRepo, out: Analysis
         confidence: round(p),
         origin: 'statistics',
       });
-    } else if (p >= 0.6) {
+    } else if (p >= 0.5) {
       out.notes.push(`${role}: ${best.model} may be better than ${current}, but the evidence is inconclusive (P=${round(p)}; ${evidence}); no change proposed`);
-    }
+    } else out.notes.push(`${role}: ${current} does at least as well as the alternatives (${evidence}); no change proposed`);
   }
 }
 
@@ -108,7 +108,7 @@ function settingProposal(
   const evidence = `${label} ${best[0]}: quality ${pct(mean(post(best[1])))} over ${best[1].length} runs; ${label} ${current}: ${pct(mean(post(cur)))} over ${cur.length} runs`;
   if (p >= MIN_CONFIDENCE && gap >= MIN_MARGIN) {
     out.proposals.push({ change: make(best[0]), evidence, expected_effect: `run quality (success, tasks kept) ${pct(mean(post(cur)))} → ${pct(mean(post(best[1])))}`, confidence: round(p), origin: 'statistics' });
-  } else if (p >= 0.6) out.notes.push(`${label}: ${best[0]} may beat ${current}, but the evidence is inconclusive (P=${round(p)}; ${evidence}); no change proposed`);
+  } else if (p >= 0.5) out.notes.push(`${label}: ${best[0]} may beat ${current}, but the evidence is inconclusive (P=${round(p)}; ${evidence}); no change proposed`);
 }
 
 /** Timeouts: a role model that times out often gets a longer request timeout. */

@@ -82,10 +82,14 @@ export function aggregate(items: { e: LearningExperience; w: number }[]): Recomm
     const [strategy, model] = key.split('\u0000') as [string, string];
     const rest = items.filter((it) => !xs.includes(it));
     const post = q(xs);
+    // Schema validity is the model's own: its calls in every neighbour run with this strategy
+    // (a run led by another model often still called this one, e.g. as a fallback).
     let okSum = 0;
     let checked = 0;
-    for (const x of xs) {
+    for (const x of items) {
+      if ((x.e.action.strategy ?? 'default') !== strategy) continue;
       for (const m of x.e.modelStats ?? []) {
+        if (model && m.model !== model) continue;
         okSum += x.w * m.ok;
         checked += x.w * (m.ok + m.invalid);
       }

@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startFakeServer, type FakeServer } from '../../support/fake-llm-server.js';
+import { openProject } from '../../../src/context.js';
+import { MetaLearningEngine } from '../../../src/learning/engine.js';
+import { writtenTasks } from '../../../src/learning/record-run.js';
+import { parsePrd } from '../../../src/prd/run.js';
+import { LearningRepo } from '../../../src/storage/learning-repo.js';
+import { PrdRepo } from '../../../src/storage/prd-repo.js';
+import { OFFLINE_MODEL } from '../../../src/research/offline-embedder.js';
+
+const PRD = `# Notes app\n\n## Editor\nMarkdown editing with preview.\n- toolbar\n- autosave\n\n## Sync\nSync notes between devices.\n- conflict handling\n- offline queue\n`;
+let server: FakeServer;
+beforeAll(async () => {
+  server = await startFakeServer({
+    models: [
+      { name: 'alpha:latest', contextLength: 8192 },
+      { name: 'beta:latest', contextLength: 8192 },
+      { name: 'nomic-embed-text:latest', contextLength: 2048, embedding: true },
+    ],
+  });
+  // alpha never gives a valid structured answer; beta always does.
+  server.script((ctx) => (ctx.schema && ctx.model.startsWith('alpha') ? { content: '{"nope": 1}' } : undefined));
+});
+afterAll(async () => {
+  await server.close();
+});
+
+function tempRoot(local: Record<string, unknown> = {}) {
+  const root = mkdtempSync(join(tmpdir(), 'tml-learn-int-'));
+  mkdirSync(join(root, '.taskmaster'), { recursive: true });
+  writeFileSync(join(root, '.taskmaster/config.json'), JSON.stringify({ models: { main: { provider: 'ollama', modelId: 'alpha:latest' } }, local }));
+  return root;
+}
+const env = () => ({ OLLAMA_HOST: server.url, LM_STUDIO_HOST: 'http://127.0.0.1:9', LOCAL_AI_HOST: 'http://127.0.0.1:9' });
+
+describe('recording runs and learned routing (fake server, real SQLite file)', () => {
+  it('records a parse-prd run with per-model stats from the ledger and model + offline context vectors; learned routing then leads with the model that answers validly', async () => {
+    const root = tempRoot();
+    const runId = 'run-1';
+    const p = openProject({ cwd: root, env: env(), runId, backoffMs: 1 });
+    const out = await parsePrd(
+      { runId, prd: PRD, prdPath: 'prd.txt', tasksPath: p.paths.tasks, tag: 'master', mode: 'create', dryRun: false,
+        options: { numTasks: 0, maxDepth: 1, concurrency: 2, requireModel: true, noCache: true, resume: false, complexityThreshold: 5 } },
+      { api: p.api(), repo: new PrdRepo(p.db()) },
+    );
+    const engine = MetaLearningEngine.forProject(p);
+    const r = await engine.recordPrdRun(runId, PRD, writtenTasks(out.tasksPath, out.tag, out.tasks));
+    expect(r.id).toBeGreaterThan(0);
+    expect(await engine.recordPrdRun(runId, PRD)).toEqual({}); // once per run
+    const repo = new LearningRepo(p.db());
+    const [e] = repo.list();
+    const alpha = e!.modelStats!.find((m) => m.model.startsWith('alpha'))!;
+    const beta = e!.modelStats!.find((m) => m.model.startsWith('beta'))!;
+    expect(alpha).toMatchObject({ ok: 0, errors: 0 });
+    expect(alpha.invalid).toBeGreaterThanOrEqual(2); // first answer and the re-ask
+    expect(beta.ok).toBeGreaterThan(0);
+    expect(e!.outcome).toMatchObject({ success: true, schemaValid: false });
+    expect(e!.written!.subtasks).toEqual(Object.fromEntries(out.tasks.map((t) => [String(t.id), 0])));
+    expect(repo.vecTables().map((t) => t.embedder).sort()).toEqual([OFFLINE_MODEL, 'ollama/nomic-embed-text:latest'].sort());
+    p.close();
+
+    // A project with learned routing on: the ranker reads the ledger and puts beta first.
+    writeFileSync(join(root, '.taskmaster/config.json'), JSON.stringify({ models: { main: { provider: 'ollama', modelId: 'alpha:latest' } }, local: { learnedRouting: true } }));
+    const q = openProject({ cwd: root, env: env() });
+    for (let i = 0; i < 5; i++) {
+      const plan = await q.api().plan({ type: 'PLANNING' });
+      expect(plan.candidates[0]!.model).toBe('beta:latest');
+    }
+    const log = new LearningRepo(q.db()).routeLog();
+    expect(log).toHaveLength(5);
+    expect(log.every((l) => l.chosen.includes('beta') && !l.explored && l.taskType === 'PLANNING')).toBe(true);
+    q.close();
+
+    // Without the setting, the configured main role leads as before.
+    writeFileSync(join(root, '.taskmaster/config.json'), JSON.stringify({ models: { main: { provider: 'ollama', modelId: 'alpha:latest' } } }));
+    const plain = openProject({ cwd: root, env: env() });
+    expect((await plain.api().plan({ type: 'PLANNING' })).candidates[0]!.model).toBe('alpha:latest');
+    plain.close();
+  }, 60_000);
+});
