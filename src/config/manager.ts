@@ -13,6 +13,7 @@ import { parseJsonWithPosition } from '../util/json.js';
 import { toTaskMasterOllamaURL } from './hosts.js';
 import { readConfigFile, validateConfig, writeConfig } from './load.js';
 import { ROLES, type ModelEntry, type Role, type RoleConfig } from './schema.js';
+import { inspectModelRef, isEmbeddingModel } from '../models/embedded/discover.js';
 import { isRedacted, redactSecrets } from './redact.js';
 
 export { REDACTED, isRedacted, redactSecrets } from './redact.js';
@@ -95,6 +96,8 @@ export function buildAliasEntry(alias: string, input: AliasInput, trustedHosts: 
     ...(input.tier ? { tier: input.tier } : {}),
     trustedHosts,
   });
+  // An embedded model is a file: check its GGUF header now (no native code) instead of at first use.
+  if (ref.provider === 'llama-cpp' && isEmbeddingModel(inspectModelRef(ref.model)) && !input.capabilities) ref.embedding = true;
   return ModelConfigFactory.toEntry(ref);
 }
 

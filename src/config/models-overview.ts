@@ -75,7 +75,8 @@ function roleView(s: EffectiveRoles[keyof EffectiveRoles]): RoleView {
 }
 
 const sameServer = (r: ModelRef, s: ServerStatus, model: string) =>
-  r.provider === s.kind && (r.endpoint ?? '') === s.endpoint && r.model === model;
+  // Embedded (llama-cpp) refs have no endpoint: the file path in `model` identifies them.
+  r.provider === s.kind && (r.provider === 'llama-cpp' || (r.endpoint ?? '') === s.endpoint) && r.model === model;
 
 /** Probes every server once and assembles roles, mode, servers and models for display. */
 export async function buildModelsOverview(config: ResolvedConfig, catalog: CatalogView, signal?: AbortSignal): Promise<ModelsOverview> {

@@ -49,6 +49,8 @@ export interface ParsePrdOutput {
   structural?: { reason: string; hint?: string; wouldUse?: string };
   fixes: DepFix[];
   merged: { kept: string; dropped: string }[];
+  /** Embedded models (GGUF run in-process, no server) that answered. */
+  embedded?: string[];
 }
 
 /**
@@ -121,7 +123,7 @@ export async function parsePrd(input: ParsePrdInput, deps: ParsePrdDeps): Promis
     fill(nodes);
     summary.success = true;
     deps.repo.finishRun(summary, nodeRows(nodes, tasks));
-    return { runId, tag: input.tag, tasksPath: input.tasksPath, written: !input.dryRun, tasks, summary, structural, fixes, merged };
+    return { runId, tag: input.tag, tasksPath: input.tasksPath, written: !input.dryRun, tasks, summary, structural, fixes, merged, ...(stats.embedded.size ? { embedded: [...stats.embedded] } : {}) };
   } catch (e) {
     fill([]);
     summary.success = false;

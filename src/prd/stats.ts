@@ -12,12 +12,15 @@ export class RunStats {
   failures = 0;
   readonly models = new Set<string>();
   readonly promptIds = new Set<string>();
+  /** Aliases of embedded (in-process llama.cpp) models that answered: the run says so. */
+  readonly embedded = new Set<string>();
 
   constructor(readonly runId: string) {}
 
   /** Counts one answer from the model door (cached answers cost no call and no tokens). */
   answered(a: Answer<unknown>, promptId: string): void {
     this.models.add(a.model.alias);
+    if (a.model.provider === 'llama-cpp') this.embedded.add(a.model.alias);
     this.promptIds.add(promptId);
     if (a.cached) {
       this.cacheHits++;

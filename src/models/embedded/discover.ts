@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { isAppError } from '../../errors.js';
 import type { DiscoveredModel } from '../types.js';
 import { readGgufInfo, type GgufInfo } from './gguf.js';
-import { listOllamaStore, type StoreOptions } from './ollama-store.js';
+import { listOllamaStore, OLLAMA_PREFIX, resolveOllamaModel, type StoreOptions } from './ollama-store.js';
 
 /**
  * Finds GGUF models on disk: files under the configured `local.modelDirs` and every model Ollama
@@ -117,4 +117,9 @@ export function embeddedServerStatus(local: { modelDirs: string[] }, cwd: string
     models,
     ...(problems.length ? { error: `skipped ${problems.length} file(s): ${problems.join('; ')}`, hint: 'remove or re-download those files' } : {}),
   }];
+}
+
+/** GGUF header of a llama-cpp model reference (path or ollama:<name>); throws one-line ProviderErrors. */
+export function inspectModelRef(model: string, opts: StoreOptions = {}): GgufInfo {
+  return readGgufInfo(model.startsWith(OLLAMA_PREFIX) ? resolveOllamaModel(model, opts) : resolve(model));
 }

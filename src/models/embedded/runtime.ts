@@ -78,7 +78,7 @@ export interface LlamaSession {
 let modulePromise: Promise<LlamaModule> | undefined;
 
 function missing(cause: unknown, where: string): ProviderError {
-  return new ProviderError('PROVIDER_UNREACHABLE', `the embedded provider needs node-llama-cpp, which is not installed${where}`, {
+  return new ProviderError('PROVIDER_UNREACHABLE', `the embedded provider needs node-llama-cpp, which is not installed${where} (npm install node-llama-cpp@${NODE_LLAMA_CPP_VERSION})`, {
     hint: INSTALL_HINT,
     cause,
     retryable: false,
