@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { hostOf, isLocalUrl } from '../config/hosts.js';
 import { findProjectRoot, loadConfig, projectPaths, type ConfigOverrides } from '../config/load.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { isAppError } from '../errors.js';
@@ -117,7 +118,15 @@ export async function runHealth(o: HealthOptions): Promise<HealthReport> {
   const fo = { timeoutMs: config.local.timeouts.probeMs, fetch: o.fetch };
   const servers = serverTargets(config);
   const probes = new Map<string, ServerProbe & { kind: WireKind }>();
-  await Promise.all(servers.map(async (s) => probes.set(s.endpoint, { ...(await probeServer(s.kind, s.provider, s.endpoint, fo)), kind: s.kind })));
+  const refused = (endpoint: string) => config!.local.mode === 'LOCAL_ONLY' && !isLocalUrl(endpoint, config!.local.trustedHosts);
+  await Promise.all(servers.map(async (s) => {
+    // LOCAL_ONLY holds for probes too: a non-local server is never contacted, not even for its version.
+    const p: ServerProbe = refused(s.endpoint)
+      ? { ok: false, endpoint: s.endpoint, latencyMs: 0, models: [], error: 'not a local host; LOCAL_ONLY never contacts it',
+          hint: `add ${hostOf(s.endpoint)} to local.trustedHosts if the server is yours, or point ${s.provider} at a local address` }
+      : await probeServer(s.kind, s.provider, s.endpoint, fo);
+    probes.set(s.endpoint, { ...p, kind: s.kind });
+  }));
   const roles = roleTargets(config);
   const anyChat = servers.some((s) => probes.get(s.endpoint)!.models.some((m) => !m.embedding));
   for (const s of servers) {

@@ -1,4 +1,5 @@
 import { TASK_TYPES, type ModelAPI, type ProgressEvent, type TaskRequest, type TaskType } from '../models/types.js';
+import { isLocalUrl } from '../config/hosts.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { matchModel, preloadModel, probeServer, RoundTripSchema, type WireKind } from '../monitor/probes.js';
 import { retryWithBackoff, type BackoffOptions } from './backoff.js';
@@ -38,9 +39,15 @@ export function serverOf(f: FailureRecord, config?: ResolvedConfig): { kind: Wir
 
 const probeTimeout = (env: ExecuteEnv) => env.config?.local.timeouts.probeMs ?? 1500;
 
+/** LOCAL_ONLY holds for recovery too: strategies never contact a non-local server. */
+function refused(endpoint: string, env: ExecuteEnv): boolean {
+  return env.config?.local.mode === 'LOCAL_ONLY' && !isLocalUrl(endpoint, env.config.local.trustedHosts);
+}
+
 async function serverAnswers(f: FailureRecord, env: ExecuteEnv): Promise<ExecuteResult> {
   const s = serverOf(f, env.config);
   if (!s) return { strategy: 'retry', outcome: 'skipped', detail: `no server to probe for provider ${f.context.provider ?? '?'}` };
+  if (refused(s.endpoint, env)) return { strategy: 'retry', outcome: 'skipped', detail: `${s.endpoint} is not local; LOCAL_ONLY never contacts it` };
   try {
     const p = await retryWithBackoff(
       async () => {
@@ -85,6 +92,7 @@ async function pull(f: FailureRecord, env: ExecuteEnv): Promise<ExecuteResult> {
   if (present.outcome === 'success') return { ...present, strategy: 'pull_model', detail: `${present.detail} (already present)` };
   const s = serverOf(f, env.config);
   if (!s || s.kind !== 'ollama' || !f.context.model) return { strategy: 'pull_model', outcome: 'skipped', detail: 'only Ollama models can be pulled' };
+  if (refused(s.endpoint, env)) return { strategy: 'pull_model', outcome: 'skipped', detail: `${s.endpoint} is not local; LOCAL_ONLY never contacts it` };
   if (!env.allowPull) {
     return { strategy: 'pull_model', outcome: 'skipped', detail: `pulling is off: rerun with --allow-pull or set local.allowPull (or run \`ollama pull ${f.context.model}\`)` };
   }
@@ -103,7 +111,7 @@ async function pull(f: FailureRecord, env: ExecuteEnv): Promise<ExecuteResult> {
 
 async function coldLoad(f: FailureRecord, env: ExecuteEnv): Promise<ExecuteResult> {
   const s = serverOf(f, env.config);
-  if (!s || s.kind !== 'ollama' || !f.context.model) return { ...(await serverAnswers(f, env)), strategy: 'raise_timeout' };
+  if (!s || s.kind !== 'ollama' || !f.context.model || refused(s.endpoint, env)) return { ...(await serverAnswers(f, env)), strategy: 'raise_timeout' };
   const timeoutMs = env.config?.local.timeouts.requestMs ?? 600_000;
   const t0 = performance.now();
   try {

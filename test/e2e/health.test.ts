@@ -162,3 +162,14 @@ describe('health: degradation found in the call ledger', () => {
     expect(perf!.hint).toMatch(/ollama ps/);
   });
 });
+
+describe('health in LOCAL_ONLY with a non-local server', () => {
+  it('does not contact it: the server check fails with a trustedHosts hint', async () => {
+    const r = await runCli(['health', '--json'], { cwd: tempProject(), env: { OLLAMA_HOST: 'http://llm.example.invalid:11434', TASKMASTER_LOCAL_LLM: 'true' } });
+    expect(r.code).toBe(1);
+    const rep = JSON.parse(r.stdout) as { checks: { name: string; status: string; detail: string; hint?: string }[] };
+    const s = rep.checks.find((c) => c.name === 'server ollama')!;
+    expect(s.detail).toContain('LOCAL_ONLY never contacts it');
+    expect(s.hint).toContain('local.trustedHosts');
+  });
+});
