@@ -1,6 +1,7 @@
 import type { ResolvedConfig } from '../config/schema.js';
 import type { ModelAPI, ModelHooks, ProgressEvent } from '../models/types.js';
 import type { DB } from '../storage/db.js';
+import { CachedPerformanceMonitor } from '../monitor/performance-monitor.js';
 import { MonitorRepo } from '../storage/monitor-repo.js';
 import { RecoveryRepo } from '../storage/recovery-repo.js';
 import type { BackoffOptions } from './backoff.js';
@@ -98,6 +99,7 @@ export class FailureRecoverySystem {
       const d = (await this.diagnose(target.id, opts.signal))!;
       opts.onProgress?.({ type: 'recover:start', id: target.id, kind: target.kind, strategy: d.recommendedStrategy });
       const t0 = performance.now();
+      const session = new CachedPerformanceMonitor(this.deps.db, { now: this.now }).monitoredOperation('recovery', d.recommendedStrategy);
       const result = await executeStrategy(target, d, {
         config: this.deps.config,
         api: this.deps.api,
@@ -109,6 +111,9 @@ export class FailureRecoverySystem {
         onProgress: opts.onProgress,
       });
       const durationMs = performance.now() - t0;
+      // Recovery runs show up in `health --stats` like any other component's operations.
+      session.addMetric('recovered', result.outcome === 'success' ? 1 : 0, 'bool');
+      session.end(result.outcome !== 'failure', result.outcome === 'failure' ? result.detail : undefined);
       this.repo.recordAttempt(target.id, { strategy: result.strategy, outcome: result.outcome, durationMs, detail: result.detail }, this.now(),
         { status: 'recovered', resolution: `${result.strategy}: ${result.detail}` });
       opts.onProgress?.({ type: 'recover:done', id: target.id, outcome: result.outcome });

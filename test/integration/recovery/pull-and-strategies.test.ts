@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
+import { CachedPerformanceMonitor } from '../../../src/monitor/performance-monitor.js';
 import { pullModel, type PullProgress } from '../../../src/recovery/pull.js';
 import { FailureRecoverySystem } from '../../../src/recovery/system.js';
 import { startFakeServer, type FakeServer } from '../../support/fake-llm-server.js';
@@ -33,13 +34,18 @@ describe('pullModel against the fake Ollama', () => {
 describe('on-demand strategies', () => {
   it('raise_timeout loads the model once and recovers a timeout failure', async () => {
     const config = loadConfig({ cwd: tempProject(), env: { OLLAMA_HOST: fake.url } });
-    const sys = new FailureRecoverySystem({ db: memDb(), config });
+    const db = memDb();
+    const sys = new FailureRecoverySystem({ db, config });
     const f = sys.reportFailure(Object.assign(new Error('timed out waiting for the model'), { code: 'TIMEOUT' }),
       { component: 'prd', operation: 'object', provider: 'ollama', endpoint: fake.url, model: 'llama3.2:latest' });
     const [out] = await sys.recover();
     expect(out!.result).toMatchObject({ strategy: 'raise_timeout', outcome: 'success' });
     expect(sys.repo.get(f.id)!.status).toBe('recovered');
     expect(fake.requests.some((q) => q.path === '/api/generate' && (q.body as { keep_alive?: string }).keep_alive === '10m')).toBe(true);
+    // The run was a monitored operation of the 'recovery' component.
+    const rec = new CachedPerformanceMonitor(db).getCombinedStats().components.find((c) => c.component === 'recovery');
+    expect(rec).toMatchObject({ operations: 1, operation_failures: 0 });
+    expect(rec!.metrics).toEqual([{ name: 'recovered', unit: 'bool', count: 1, sum: 1, avg: 1 }]);
   });
   it('an unknown failure without a model keeps the "unknown" diagnosis and is retried against its server', async () => {
     const config = loadConfig({ cwd: tempProject(), env: { OLLAMA_HOST: fake.url } });
