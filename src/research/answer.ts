@@ -52,6 +52,7 @@ export interface Synthesis {
   usage: { calls: number; promptTokens: number; completionTokens: number };
 }
 
+/** Options of synthesize(). */
 export interface SynthesisOptions {
   /** Extra context: user text and task details. */
   context?: string;

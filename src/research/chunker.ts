@@ -14,6 +14,7 @@ export interface Chunk {
   text: string;
 }
 
+/** Options of chunkText(). */
 export interface ChunkOptions {
   /** Soft upper bound of a chunk's characters. */
   maxChars?: number;

@@ -8,6 +8,7 @@ import { contentTerms, tokenize } from './text.js';
 /** Verdict of the self-check call, or none when it was not run. */
 export type CheckVerdict = 'supported' | 'partial' | 'unsupported' | 'none';
 
+/** The measured inputs of scoreConfidence(). */
 export interface ConfidenceSignals {
   /** 0..1, see retrievalStrength. */
   retrieval: number;

@@ -16,6 +16,7 @@ export interface Embedded {
   calls: number;
 }
 
+/** How ResearchEmbedder picks its vectors. */
 export interface EmbedderOptions {
   /** 'offline' never calls the model API. */
   mode?: 'auto' | 'offline';

@@ -12,6 +12,7 @@ export type { Citation, Passage } from './answer.js';
 export { OFFLINE_DIMENSION, OFFLINE_MODEL, offlineEmbed, offlineEmbedOne } from './offline-embedder.js';
 export { RecommendationSchema, type Recommendation } from './schemas.js';
 
+/** Options of openResearch(). */
 export interface OpenResearchOptions {
   /** Never call an embedding model: use the offline embedder. */
   offline?: boolean;

@@ -13,6 +13,7 @@ import {
 } from './schemas.js';
 import { contentTerms, sha256 } from './text.js';
 
+/** Options of autonomousResearchLoop(). */
 export interface LoopOptions {
   /** Iterations to run now (for a resumed session: more iterations; default = what was left). */
   iterations?: number;
@@ -25,6 +26,7 @@ export interface LoopOptions {
   signal?: AbortSignal;
 }
 
+/** A finished (or stopped) loop: findings, recommendations and the session to resume. */
 export interface LoopResult {
   sessionId: string;
   topic: string;

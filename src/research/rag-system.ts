@@ -16,6 +16,7 @@ import { collectFiles, readTextFile, type Skipped } from './ingest.js';
 import { autonomousResearchLoop, type LoopOptions, type LoopResult } from './loop.js';
 import { sha256 } from './text.js';
 
+/** Everything LocalRAGSystem depends on, injected. */
 export interface RAGDeps {
   repo: ResearchRepo;
   sessions: ResearchSessionRepo;
@@ -64,6 +65,7 @@ export interface ResearchAnswer extends Synthesis {
   durationMs: number;
 }
 
+/** Options of researchQuery(). */
 export interface QueryOptions {
   k?: number;
   source?: string;
@@ -74,8 +76,9 @@ export interface QueryOptions {
   noRecord?: boolean;
 }
 
-// Embed this many chunks per round trip through the DB: a multiple of any batch size up to 64.
-const EMBED_GROUP = 1024;
+// Chunks per round trip through the DB: about 1024, rounded to whole batches so that the number
+// of embed calls stays ceil(chunks / batch).
+const groupSize = (batch: number) => batch * Math.max(1, Math.ceil(1024 / batch));
 
 /** The local RAG system (see module comment). */
 export class LocalRAGSystem {
@@ -151,8 +154,9 @@ export class LocalRAGSystem {
     if (!fresh.length) return;
     const before = this.embedCalls;
     let table: VecTable | undefined;
-    for (let i = 0; i < fresh.length; i += EMBED_GROUP) {
-      table = await this.embedRows(fresh.slice(i, i + EMBED_GROUP), res.notes, i + EMBED_GROUP >= fresh.length ? fresh.length : i + EMBED_GROUP, fresh.length);
+    const g = groupSize(this.embedder.batchSize);
+    for (let i = 0; i < fresh.length; i += g) {
+      table = await this.embedRows(fresh.slice(i, i + g), res.notes, Math.min(i + g, fresh.length), fresh.length);
     }
     if (table) {
       await this.fillPending(table, res.notes);
@@ -199,9 +203,10 @@ export class LocalRAGSystem {
     const pending = this.deps.repo.pendingChunks(table);
     if (!pending.length) return;
     notes.push(`re-embedding ${pending.length} chunks with ${table.model}`);
-    for (let i = 0; i < pending.length; i += EMBED_GROUP) {
-      const rows = pending.slice(i, i + EMBED_GROUP).map((c) => ({ id: c.id, sourceId: c.source_id, text: embedText(c.heading, c.text) }));
-      await this.embedRows(rows, notes, Math.min(i + EMBED_GROUP, pending.length), pending.length);
+    const g = groupSize(this.embedder.batchSize);
+    for (let i = 0; i < pending.length; i += g) {
+      const rows = pending.slice(i, i + g).map((c) => ({ id: c.id, sourceId: c.source_id, text: embedText(c.heading, c.text) }));
+      await this.embedRows(rows, notes, Math.min(i + g, pending.length), pending.length);
     }
     this.partition(table, notes);
   }

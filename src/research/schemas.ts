@@ -33,6 +33,7 @@ export const RecommendationSchema = z.object({
   /** Source names (files or notes) the recommendation rests on. */
   sources: z.array(z.string()),
 });
+/** A final recommendation. */
 export type Recommendation = z.infer<typeof RecommendationSchema>;
 
 const CitationSchema = z.object({ n: z.number().int(), source: z.string(), lines: z.string(), text: z.string() });
@@ -44,6 +45,7 @@ export const FindingSchema = z.object({
   confidence: z.number().min(0).max(1),
   citations: z.array(CitationSchema),
 });
+/** One answered loop question. */
 export type Finding = z.infer<typeof FindingSchema>;
 
 /** The JSON state of a research loop session, as stored after every iteration. */
@@ -59,4 +61,5 @@ export const LoopStateSchema = z.object({
   recommendations: z.array(RecommendationSchema).optional(),
   stopReason: z.string().optional(),
 });
+/** Stored loop state. */
 export type LoopState = z.infer<typeof LoopStateSchema>;

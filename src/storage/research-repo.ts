@@ -34,6 +34,7 @@ export interface ChunkRow {
   text: string;
 }
 
+/** A chunk to insert (see chunkText). */
 export interface NewChunk {
   ord: number;
   startLine: number;
