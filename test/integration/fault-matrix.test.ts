@@ -35,10 +35,15 @@ const FAULTS: FaultKind[] = [
 ];
 
 let fake: FakeServer;
+const outcomes: string[] = [];
 beforeAll(async () => {
   fake = await startFakeServer();
 });
-afterAll(() => fake.close());
+afterAll(() => {
+  // A readable record of how each case ended (recovered in-run, or failed with a diagnosis).
+  process.stdout.write(`fault matrix outcomes:\n  ${outcomes.join('\n  ')}\n`);
+  return fake.close();
+});
 
 function tempRoot(): string {
   const root = mkdtempSync(join(tmpdir(), 'tml-faults-'));
@@ -53,7 +58,6 @@ function tempRoot(): string {
 const label = (f: FaultKind) => (f.kind === 'status' ? `status ${f.status}` : f.kind);
 
 /** The invariant after every case: recovered, or a clear diagnosis; the DB and tasks.json are sound. */
-const outcomes: string[] = [];
 function checkAftermath(caseName: string, root: string, dbPath: string, error: unknown) {
   const db = new Database(dbPath, { readonly: true });
   try {
@@ -143,8 +147,32 @@ describe('fault matrix: every fault × parse-prd and research', () => {
       if (error !== undefined) await recoverAfter(root, env);
     });
   }
-  afterAll(() => {
-    // A readable record of how each case ended (recovered in-run, or failed with a diagnosis).
-    process.stdout.write(`fault matrix outcomes:\n  ${outcomes.join('\n  ')}\n`);
-  });
+});
+
+describe('30% of model calls fail with 500', () => {
+  for (const seed of [1, 2, 3]) {
+    it(`parse-prd still completes with the model (seed ${seed}), every failure recovered`, async () => {
+      fake.reset();
+      fake.failRate({ probability: 0.3, seed, status: 500 });
+      const root = tempRoot();
+      const env = { OLLAMA_HOST: fake.url, LM_STUDIO_HOST: 'http://127.0.0.1:9', LOCAL_AI_HOST: 'http://127.0.0.1:9' };
+      const project = openProject({ cwd: root, env, backoffMs: 1 });
+      try {
+        const out = await parsePrd(
+          { prd: PRD, prdPath: join(root, 'prd.md'), tasksPath: project.paths.tasks, tag: 'master', mode: 'create', dryRun: false,
+            options: { numTasks: 0, maxDepth: 2, concurrency: 2, requireModel: true, noCache: true, resume: false, complexityThreshold: 1 } },
+          { api: project.api(), repo: new PrdRepo(project.db()) },
+        );
+        expect(out.written).toBe(true);
+        const status = new FailureRecoverySystem({ db: project.db() }).status();
+        const served = fake.requests.filter((q) => q.path === '/api/chat').length;
+        outcomes.push(`30% 500s seed ${seed}: ${out.summary.llmCalls} answered calls, ${served} chat requests, ${status.total_failures} failures, recovery rate ${status.recovery_rate}`);
+        expect(status.active_failures).toBe(0);
+      } finally {
+        project.close();
+        fake.reset();
+      }
+      checkAftermath(`30% seed ${seed}`, root, project.config.dbPath, undefined);
+    });
+  }
 });
