@@ -7,6 +7,7 @@ import { answerJson, answerMarkdown, formatAnswer, formatLoop, formatSearch, sav
 import { appendToTaskDetails, parseTaskIds, taskContext } from '../src/research/tasks.js';
 import { io, printJson } from './shared/output.js';
 import { researchProgress } from './views/ResearchProgress.js';
+import { recordResearchRunSafely } from '../src/learning/record-run.js';
 
 const int = z.coerce.number().int();
 const Common = z.object({ json: z.boolean().optional(), offline: z.boolean().optional() });
@@ -31,7 +32,7 @@ function parse<T extends z.ZodType>(schema: T, raw: unknown): z.infer<T> {
 }
 
 async function withResearch<T>(o: { offline?: boolean; json?: boolean }, fn: (p: Project, rag: ReturnType<typeof openResearch>) => Promise<T>) {
-  const project = openProject({ cwd: process.cwd(), env: process.env });
+  const project = openProject({ cwd: process.cwd(), env: process.env, runId: crypto.randomUUID() });
   const bar = await researchProgress(o.json);
   try {
     return await fn(project, openResearch(project, { offline: o.offline, onProgress: bar.onProgress }));
@@ -53,6 +54,7 @@ async function ask(words: string[], raw: Record<string, unknown>): Promise<void>
       return o.json ? printJson(r) : io.out(formatLoop(r));
     }
     const a = await rag.researchQuery(question, { k: o.limit, source: o.source, context: extra || undefined, selfCheck: o.selfCheck });
+    await recordResearchRunSafely(project, a, { k: o.limit ?? 6, selfCheck: !!o.selfCheck, offline: !!o.offline }, (note) => io.err(`note: ${note}`));
     const now = new Date();
     const savedFile = o.saveFile ? saveResearchFile(project.paths.research, a, now) : undefined;
     if (o.saveTo) appendToTaskDetails(project.paths, o.saveTo, answerMarkdown(a, now).replace(/^# /, '## '));
@@ -69,6 +71,9 @@ async function add(paths: string[], raw: Record<string, unknown>): Promise<void>
     const r = o.note !== undefined
       ? await rag.addExternalKnowledge({ title: o.note, content: paths.join(' ') })
       : await rag.addSources(paths, { cwd: process.cwd() });
+    if (!r.added.length && !r.updated.length && !r.unchanged.length && r.skipped.length) {
+      throw new ValidationError(`nothing added: ${r.skipped.map((x) => `${x.path} (${x.reason})`).join(', ')}`, { hint: 'give text files, directories or globs inside the project' });
+    }
     if (o.json) return printJson(r);
     io.out(`added ${r.added.length}, updated ${r.updated.length}, unchanged ${r.unchanged.length}, skipped ${r.skipped.length}: ${r.chunks} new chunks, ${r.embedCalls} embed calls`);
     if (r.embedder) io.out(`embedder: ${r.embedder.model}${r.embedder.offline ? ` (offline embedder${r.embedder.reason ? `: ${r.embedder.reason}` : ''})` : ''}`);
@@ -131,13 +136,9 @@ export function register(program: Command): void {
     .option('--no-self-check', 'skip the self-check call (confidence then uses retrieval and citations only)')
     .option('--offline', 'use the offline embedder, never an embedding model')
     .action((words: string[], opts: Record<string, unknown>) => ask(words, opts));
-  r.command('add')
-    .description('add files, directories (recursive, honouring .gitignore) or globs; --note adds a hand-written note')
-    .argument('[paths...]', 'paths or globs (with --note: the note text)')
-    .option('--note <title>', 'add the text given as arguments as a note with this title')
-    .option('--json', 'print JSON')
-    .option('--offline', 'use the offline embedder')
-    .action((paths: string[], opts: Record<string, unknown>) => add(paths, opts));
+  r.command('add').description('add files, directories (recursive, honouring .gitignore) or globs; --note adds a hand-written note')
+    .argument('[paths...]', 'paths or globs (with --note: the note text)').option('--note <title>', 'add the arguments as a note with this title')
+    .option('--json', 'print JSON').option('--offline', 'use the offline embedder').action((paths: string[], opts: Record<string, unknown>) => add(paths, opts));
   r.command('search').description('hybrid search (vectors + BM25) of the knowledge base').argument('<query...>')
     .option('--json', 'print JSON').option('--source <source>', 'only this source').option('-k, --limit <n>', 'passages to show')
     .option('--offline', 'use the offline embedder').action((q: string[], opts: Record<string, unknown>) => search(q, opts));
