@@ -8,7 +8,7 @@ import { ensureLlamaCppForTests, makeTinyGguf } from '../support/make-tiny-gguf.
 // No server runs in these tests: runCli points every server URL at a closed port.
 const PRD = readFileSync(new URL('../../.taskmaster/docs/prd.txt', import.meta.url), 'utf8');
 // quoteBias: random weights never close unbounded JSON strings on their own.
-const TINY = makeTinyGguf({ quoteBias: 1 });
+const TINY = makeTinyGguf({ quoteBias: 2 });
 let env: Record<string, string>;
 beforeAll(() => {
   const path = ensureLlamaCppForTests();
@@ -78,7 +78,7 @@ describe('embedded models end to end (no server running)', () => {
   it('models lists GGUF files and Ollama-pulled models with size and context; --add rejects a non-GGUF in one line', async () => {
     const digest = 'c'.repeat(64);
     const cwd = project({ local: { modelDirs: ['models'] } }, {
-      [`.ollama/models/blobs/sha256-${digest}`]: makeTinyGguf({ ctx: 2048, quoteBias: 1 }),
+      [`.ollama/models/blobs/sha256-${digest}`]: makeTinyGguf({ ctx: 2048, quoteBias: 2 }),
       '.ollama/models/manifests/registry.ollama.ai/library/pulled/q4': JSON.stringify({
         layers: [{ mediaType: 'application/vnd.ollama.image.model', digest: `sha256:${digest}` }],
       }),
