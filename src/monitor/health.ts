@@ -56,8 +56,9 @@ function dbChecks(path: string): HealthCheck[] {
   }
   try {
     const s = schemaStatus(db);
-    const vec = (db.prepare('SELECT vec_version() AS v').get() as { v: string }).v;
-    const integrity = (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join('; ');
+    const repo = new MonitorRepo(db);
+    const vec = repo.vecVersion();
+    const integrity = repo.integrityCheck();
     // Problems no call raised (latency, failure rate, truncation) over the last day of calls.
     const findings = fresh ? [] : detectAll(new MonitorRepo(db).callSamples(Date.now() - 86_400_000));
     return [

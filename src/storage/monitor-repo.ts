@@ -39,6 +39,16 @@ const iso = (ms: number) => new Date(ms).toISOString();
 export class MonitorRepo {
   constructor(private readonly db: DB) {}
 
+  /** sqlite-vec's version, e.g. v0.1.9. */
+  vecVersion(): string {
+    return (this.db.prepare('SELECT vec_version() AS v').get() as { v: string }).v;
+  }
+
+  /** `PRAGMA integrity_check` joined into one string ('ok' when sound). */
+  integrityCheck(): string {
+    return (this.db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join('; ');
+  }
+
   /** Model calls since a time, oldest first, for the degradation detectors. */
   callSamples(sinceMs = 0): CallSample[] {
     const rows = this.db
