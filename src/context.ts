@@ -38,6 +38,8 @@ export interface OpenProjectOptions {
 export interface Project {
   config: ResolvedConfig;
   paths: ReturnType<typeof projectPaths>;
+  /** The run id given to openProject (on every metrics row of this project's calls). */
+  runId?: string;
   /** The project's SQLite file, opened (and migrated) on first call. */
   db(): DB;
   /** Model catalog: configured + discovered models and effective roles. */
@@ -67,6 +69,7 @@ export function openProject(opts: OpenProjectOptions): Project {
   const project: Project = {
     config,
     paths,
+    ...(opts.runId ? { runId: opts.runId } : {}),
     db: () => (db ??= openDatabase(config.dbPath)),
     catalog: () => (catalog ??= new ModelCatalog({ config, pool: getPool(), env, ...(opts.extraRefs ? { extraRefs: opts.extraRefs } : {}) })),
     api: () =>

@@ -96,4 +96,38 @@ describe('improve (CLI, fake server)', () => {
       server.script(undefined);
     }
   }, 240_000);
+
+  it('records research questions and hand-made experiences; recommend answers from them, rejecting bad input with a hint', async () => {
+    const cwd = tempProject({
+      '.taskmaster/config.json': config('model-b:latest'),
+      'docs/cache.md': '# Session cache\n\nThe session cache keeps entries for ten minutes before they expire.\n',
+      'docs/deploy.md': '# Deployment\n\nWe deploy with docker compose and roll back by image tag.\n',
+    });
+    expect((await runCli(['research', 'add', 'docs'], { cwd, env: env() })).code).toBe(0);
+    const ask = await runCli(['research', 'how long does the session cache keep entries?', '--json'], { cwd, env: env() });
+    expect(ask.code, ask.stderr).toBe(0);
+    const rec = await runCli(['improve', 'record', '--task-type', 'research', '--json', '--context', '{"query": "deploy rollback", "words": 2}',
+      '--action', '{"model": "model-b:latest", "strategy": "synthesis-k3"}', '--outcome', '{"success": true, "latencyMs": 1200}'], { cwd, env: env() });
+    expect(rec.code, rec.stderr).toBe(0);
+    expect(JSON.parse(rec.stdout).id).toBeGreaterThan(0);
+    const r = await runCli(['improve', 'recommend', '--task-type', 'research', '--context', '{"query": "session cache expiry"}', '--json'], { cwd, env: env() });
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.neighbours).toBe(2);
+    expect(out.recommendations.map((x: { strategy: string }) => x.strategy).sort()).toEqual(['synthesis-k3', 'synthesis-k6-selfcheck']);
+    const plain = await runCli(['improve', 'recommend', '--task-type', 'research', '--context', '{"query": "cache"}'], { cwd, env: env() });
+    expect(plain.stdout).toMatch(/recommendations for research from 2 similar experiences:\n {2}1\. synthesis-k/);
+    const none = await runCli(['improve', 'recommend', '--task-type', 'parse_prd', '--context', '{}'], { cwd, env: env() });
+    expect(none.stdout).toMatch(/no experiences recorded yet/);
+    for (const [args, re] of [
+      [['improve', 'record', '--task-type', 'research', '--outcome', '{"success": "yes"}'], /--outcome: success: /],
+      [['improve', 'record', '--task-type', 'nope', '--outcome', '{"success": true}'], /--task-type: one of parse_prd, research, other/],
+      [['improve', 'recommend', '--task-type', 'research', '--context', '{bad'], /--context: not JSON/],
+    ] as const) {
+      const bad = await runCli([...args], { cwd, env: env() });
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(re);
+      expect(bad.stderr).toMatch(/^hint: /m);
+    }
+  }, 120_000);
 });
