@@ -8,6 +8,7 @@ import { detectAll, type Finding } from '../recovery/detect.js';
 import { diagnoseByRules } from '../recovery/diagnose.js';
 import type { ClassifiedFailure } from '../recovery/types.js';
 import { MonitorRepo } from '../storage/monitor-repo.js';
+import { hasEmbeddedModels } from '../models/embedded/discover.js';
 import { roleTargets, serverTargets, type RoleTarget } from './health-targets.js';
 import { describeProbeError, embedDimension, matchModel, probeServer, structuredRoundTrip, type ServerProbe, type WireKind } from './probes.js';
 
@@ -129,7 +130,13 @@ export async function runHealth(o: HealthOptions): Promise<HealthReport> {
     probes.set(s.endpoint, { ...p, kind: s.kind });
   }));
   const roles = roleTargets(config);
-  const anyChat = servers.some((s) => probes.get(s.endpoint)!.models.some((m) => !m.embedding));
+  // Embedded GGUF models need no server: loaded and asked in-process, and only when configured, so
+  // other projects never import node-llama-cpp.
+  const embedded = hasEmbeddedModels(config)
+    ? await (await import('../models/embedded/health-check.js')).embeddedHealthChecks(config, o.env ?? process.env)
+    : [];
+  const embeddedChat = embedded.find((c) => c.status === 'pass' && c.name !== 'embedded files' && !/embedding model/.test(c.detail));
+  const anyChat = !!embeddedChat || servers.some((s) => probes.get(s.endpoint)!.models.some((m) => !m.embedding));
   for (const s of servers) {
     const p = probes.get(s.endpoint)!;
     const label = `server ${s.provider}`;
@@ -139,6 +146,7 @@ export async function runHealth(o: HealthOptions): Promise<HealthReport> {
   }
   let main: ModelSite | undefined;
   for (const r of roles) {
+    if (r.provider === 'llama-cpp') continue; // covered by the embedded checks below
     const { check, site } = roleCheck(r, probes, config.local.mode);
     checks.push(check);
     if (r.role === 'main') main = site;
@@ -149,12 +157,15 @@ export async function runHealth(o: HealthOptions): Promise<HealthReport> {
     if (s && m) {
       main = { kind: s.kind, provider: s.provider, endpoint: s.endpoint, model: m.name };
       checks.push({ name: 'chat model', status: 'pass', detail: `${m.name} on ${s.endpoint} (no roles configured; used by default)` });
+    } else if (embeddedChat) {
+      checks.push({ name: 'chat model', status: 'pass', detail: `${embeddedChat.name.replace(/^embedded /, '')} runs in-process (no server needed)` });
     } else {
       const reachable = servers.find((x) => probes.get(x.endpoint)!.ok);
       checks.push({ name: 'chat model', status: 'fail', detail: reachable ? `no chat model on ${reachable.endpoint}` : 'no model server is reachable',
         hint: reachable ? 'pull one, e.g. `ollama pull llama3.2`' : probes.get(servers[0]?.endpoint ?? '')?.hint ?? 'start Ollama with `ollama serve`' });
     }
   }
+  checks.push(...embedded);
   const callTimeout = o.callTimeoutMs ?? Math.min(config.local.timeouts.requestMs, 120_000);
   if (main) {
     const t0 = performance.now();

@@ -121,4 +121,22 @@ describe('embedded models end to end (no server running)', () => {
     expect(none.stderr).toMatch(/needs node-llama-cpp, which is not installed/);
     expect(none.stderr).toMatch(/^error: .*npm install node-llama-cpp@3\.21\.1/m);
   }, 120_000);
+
+  it('health loads each configured embedded model and asks it for JSON; bad files fail one line each', async () => {
+    const cwd = project({
+      local: { modelDirs: ['models'], registry: {
+        'local-tiny': { provider: 'llama-cpp', model: 'models/tiny.gguf' },
+        cut: { provider: 'llama-cpp', model: 'cut.gguf' },
+        alien: { provider: 'llama-cpp', model: 'alien.gguf' },
+      } },
+    }, { 'cut.gguf': TINY.subarray(0, 100_000), 'alien.gguf': makeTinyGguf({ architecture: 'nosucharch' }) });
+    const r = await runCli(['health', '--json'], { cwd, env });
+    const report = JSON.parse(r.stdout) as { checks: Array<{ name: string; status: string; detail: string; hint?: string }> };
+    const byName = Object.fromEntries(report.checks.map((c) => [c.name, c]));
+    expect(byName['embedded local-tiny']).toMatchObject({ status: 'pass', detail: expect.stringContaining('returned schema-valid JSON') });
+    expect(byName['embedded cut']).toMatchObject({ status: 'fail', detail: expect.stringContaining('truncated GGUF') });
+    expect(byName['embedded alien']).toMatchObject({ status: 'fail', detail: expect.stringContaining("architecture 'nosucharch'") });
+    expect(byName['chat model']).toMatchObject({ status: 'pass', detail: expect.stringContaining('in-process') });
+    for (const c of report.checks) expect(c.detail).not.toContain('\n');
+  }, 120_000);
 });

@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { isAppError } from '../../errors.js';
+import type { ResolvedConfig } from '../../config/schema.js';
 import type { DiscoveredModel } from '../types.js';
 import { readGgufInfo, type GgufInfo } from './gguf.js';
 import { listOllamaStore, OLLAMA_PREFIX, resolveOllamaModel, type StoreOptions } from './ollama-store.js';
@@ -122,4 +123,11 @@ export function embeddedServerStatus(local: { modelDirs: string[] }, cwd: string
 /** GGUF header of a llama-cpp model reference (path or ollama:<name>); throws one-line ProviderErrors. */
 export function inspectModelRef(model: string, opts: StoreOptions = {}): GgufInfo {
   return readGgufInfo(model.startsWith(OLLAMA_PREFIX) ? resolveOllamaModel(model, opts) : resolve(model));
+}
+
+/** Whether the config names embedded models or model directories (health loads its embedded checks only then). */
+export function hasEmbeddedModels(config: Pick<ResolvedConfig, 'local' | 'roles'>): boolean {
+  return config.local.modelDirs.length > 0 ||
+    Object.values(config.local.registry).some((e) => e.provider === 'llama-cpp') ||
+    Object.values(config.roles).some((r) => r?.provider === 'llama-cpp');
 }
