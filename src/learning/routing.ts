@@ -16,6 +16,9 @@ export interface RankerOptions {
   rng?: () => number;
   maxExploreShare?: number;
   minExploreP?: number;
+  /** How long one read of the ledger's totals is reused (ms); a run routes many calls in a burst. */
+  ttlMs?: number;
+  now?: () => number;
 }
 
 /** A rankCandidates hook for the model API; reads statistics through `repo()` on each decision. */
@@ -25,10 +28,15 @@ export function learnedRanker(repo: () => LearningRepo, opts: RankerOptions = {}
   const minP = opts.minExploreP ?? 0.05;
   let decisions = 0;
   let explored = 0;
+  const ttl = opts.ttlMs ?? 2000;
+  const now = opts.now ?? (() => Date.now());
+  const cache = new Map<string, { at: number; totals: ModelTotals[] }>();
   return (task: RouteTask, candidates: ModelRef[]) => {
     let totals: ModelTotals[];
     try {
-      totals = repo().metricsTotals(task.type);
+      const hit = cache.get(task.type);
+      totals = hit && now() - hit.at < ttl ? hit.totals : repo().metricsTotals(task.type);
+      if (totals !== hit?.totals) cache.set(task.type, { at: now(), totals });
     } catch {
       return candidates; // no statistics readable: keep the configured order
     }

@@ -8,6 +8,7 @@ import { m031researchVectors } from './031-research-vectors.js';
 import { m032researchIvf } from './032-research-ivf.js';
 import { m040optimize } from './040-optimize.js';
 import { m060learning } from './060-learning.js';
+import { m061learningIndexes } from './061-learning-indexes.js';
 
 export type { Migration } from './types.js';
 
@@ -22,4 +23,5 @@ export const MIGRATIONS: readonly Migration[] = [
   m032researchIvf,
   m040optimize,
   m060learning,
+  m061learningIndexes,
 ];
