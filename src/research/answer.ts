@@ -114,6 +114,7 @@ export async function synthesize(
         verdict = v.value.verdict;
       }
       const { confidence, reason } = scoreConfidence({ retrieval, coverage: checked.coverage, check: verdict });
+      if (a.model.provider === 'llama-cpp') notes.push(`answered by the embedded model ${a.model.alias} (GGUF run in-process by llama.cpp; no model server needed)`);
       return {
         answer: checked.answer,
         citations: citationsFor(checked.cited, passages),

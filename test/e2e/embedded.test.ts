@@ -139,4 +139,14 @@ describe('embedded models end to end (no server running)', () => {
     expect(byName['chat model']).toMatchObject({ status: 'pass', detail: expect.stringContaining('in-process') });
     for (const c of report.checks) expect(c.detail).not.toContain('\n');
   }, 120_000);
+
+  it('research answers with the embedded model when no server runs, and says so', async () => {
+    const cwd = project({ local: { modelDirs: ['models'] } }, { 'notes.md': 'Ollama keeps pulled models as GGUF blobs under ~/.ollama/models.\n' });
+    const add = await runCli(['research', 'add', 'notes.md'], { cwd, env });
+    expect(add.code, add.stderr).toBe(0);
+    const r = await runCli(['research', 'where does Ollama keep models'], { cwd, env, timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Model: local-tiny/);
+    expect(r.stdout).toContain('note: answered by the embedded model local-tiny');
+  }, 120_000);
 });
