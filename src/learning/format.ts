@@ -40,7 +40,7 @@ export function recommendationLines(taskType: string, n: number, recs: Recommend
     const schema = r.schemaValidity ? ` · schema valid ${pct(r.schemaValidity.mean)}` : '';
     out.push(
       `  ${i + 1}. ${r.strategy}${r.model ? ` with ${r.model}` : ''}: quality ${pct(r.quality.mean)} [${pct(r.quality.interval[0])}–${pct(r.quality.interval[1])}]${schema}` +
-        ` · gain ${r.expectedGain >= 0 ? '+' : ''}${(r.expectedGain * 100).toFixed(1)} pts · confidence ${r.confidence.toFixed(2)} · ${r.experiences} runs`,
+        ` · gain ${r.expectedGain >= 0 ? '+' : ''}${(r.expectedGain * 100).toFixed(1)} pts · confidence ${r.confidence.toFixed(2)} · ${r.experiences} run${r.experiences === 1 ? '' : 's'}`,
     );
     if (Object.keys(r.settings).length) out.push(`     settings: ${JSON.stringify(r.settings)}`);
   });
@@ -52,7 +52,7 @@ export function historyLines(h: HistoryEntry[]): string[] {
   if (!h.length) return ['improve history: no changes applied yet; run `task-master-local improve`, then `improve --apply`'];
   return h.flatMap((e) => {
     const b = e.experiment.baseline as Record<string, number>;
-    const fig = (f: Record<string, number>) => `${f.runs ?? 0} runs, quality ${fmt(f.quality)}, schema valid ${fmt(f.schemaValidRate)}, re-asks/run ${fmt(f.reasksPerRun)}, ${fmt(f.latencyMs)} ms`;
+    const fig = (f: Record<string, number>) => `${f.runs ?? 0} run${f.runs === 1 ? '' : 's'}, quality ${fmt(f.quality)}, schema valid ${fmt(f.schemaValidRate)}, re-asks/run ${fmt(f.reasksPerRun)}, ${fmt(f.latencyMs)} ms`;
     const effect = Object.entries(e.effect).map(([k, v]) => `${k} ${v >= 0 ? '+' : ''}${v}`).join(', ');
     return [
       `#${e.experiment.id} ${e.experiment.ts} ${describeChange(e.experiment.change.change)} (backup ${e.experiment.backupPath})`,

@@ -3,7 +3,7 @@
  * (vector kNN over every embedder we can embed the query with, plus the task-type filter), each
  * weighted by its similarity, aggregated per (strategy, model) into Beta posteriors over quality
  * (success, discounted by tasks the user threw away) and schema validity. Expected gain is the
- * group's posterior mean minus that of all neighbours; confidence is P(group beats the rest).
+ * group's posterior mean minus that of the other neighbours; confidence is P(group beats them).
  */
 import { OFFLINE_MODEL, offlineEmbedOne } from '../research/offline-embedder.js';
 import type { LearningRepo } from '../storage/learning-repo.js';
@@ -76,7 +76,6 @@ export function aggregate(items: { e: LearningExperience; w: number }[]): Recomm
     groups.set(key, [...(groups.get(key) ?? []), it]);
   }
   const q = (xs: typeof items) => posterior(xs.reduce((s, x) => s + x.w * quality(x.e), 0), xs.reduce((s, x) => s + x.w, 0));
-  const all = q(items);
   const recs: Recommendation[] = [];
   for (const [key, xs] of groups) {
     const [strategy, model] = key.split('\u0000') as [string, string];
@@ -105,7 +104,7 @@ export function aggregate(items: { e: LearningExperience; w: number }[]): Recomm
       weight: round(xs.reduce((s, x) => s + x.w, 0)),
       quality: { mean: round(mean(post)), interval: interval(post).map(round) as [number, number] },
       ...(schema ? { schemaValidity: { mean: round(mean(schema)), interval: interval(schema).map(round) as [number, number] } } : {}),
-      expectedGain: round(mean(post) - mean(all)),
+      expectedGain: round(rest.length ? mean(post) - mean(q(rest)) : 0),
       // with nothing to compare against, confidence is how far the posterior is from a coin flip
       confidence: round(rest.length ? probGreater(post, q(rest)) : probGreater(post, posterior(0.5, 1))),
       ...(lat.length ? { avgLatencyMs: Math.round(lat.reduce((a, b) => a + b, 0) / lat.length) } : {}),
