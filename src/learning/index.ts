@@ -4,5 +4,5 @@ export { applyProposals, configSnapshot, history, runFigures, snapshotDiff, type
 export { learnedRanker, type RankerOptions } from './routing.js';
 export { analyse, MIN_CONFIDENCE, MIN_EVIDENCE, MIN_MARGIN, type Analysis } from './proposals.js';
 export { prdContext, contextText } from './features.js';
-export type { Recommendation } from './recommend.js';
+export type { Recommendation as LearningRecommendation } from './recommend.js';
 export type * from './types.js';
