@@ -107,6 +107,21 @@ describe('research against the fake server', () => {
     }
   });
 
+  it('re-embeds lazily at the next search when the embedding model changes (offline → server model)', async () => {
+    const added = await openResearch(open('http://127.0.0.1:9')).addSources(['docs']);
+    expect(added.embedder!.model).toBe('offline-hash-384');
+    const before = server.requests.filter((q) => q.path === '/api/embed').length;
+    const s = await openResearch(open()).search('session cache');
+    expect(s.embedder).toMatchObject({ model: 'nomic-embed-text:latest', offline: false });
+    expect(s.notes.join(' ')).toContain(`re-embedding ${added.chunks} chunks with nomic-embed-text:latest`);
+    // one call for the query, then ceil(chunks / 2) for the lazy re-embed
+    expect(server.requests.filter((q) => q.path === '/api/embed').length - before).toBe(1 + Math.ceil(added.chunks / 2));
+    const tables = projects[1]!.db().prepare('SELECT model FROM research_vec_tables ORDER BY model').all();
+    expect(tables).toEqual([{ model: 'nomic-embed-text:latest' }, { model: 'offline-hash-384' }]);
+    const again = await openResearch(open()).search('session cache');
+    expect(again.notes).toEqual([]);
+  });
+
   it('falls back to the offline embedder when the server has no embedding model', async () => {
     const other = await startFakeServer({ models: [{ name: 'llama3.2:latest' }] });
     try {
