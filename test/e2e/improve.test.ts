@@ -56,10 +56,11 @@ describe('improve (CLI, fake server)', () => {
         expect(r.code, r.stderr).toBe(0);
       }
       const before = readFileSync(join(cwd, '.taskmaster/config.json'), 'utf8');
-      const imp = await runCli(['improve', '--json', '--no-meta'], { cwd, env: env() });
+      const imp = await runCli(['improve', '--json'], { cwd, env: env() });
       expect(imp.code, imp.stderr).toBe(0);
       const out = JSON.parse(imp.stdout);
       expect(out.experiences).toBe(3);
+      expect(out.meta).toBe('used'); // the local model's meta-analysis ran; whatever it adds must pass the data checks
       const role = out.proposals.find((p: { change: { kind: string } }) => p.change.kind === 'role-model');
       expect(role.change).toMatchObject({ role: 'main', from: 'model-a:latest', to: 'model-b:latest' });
       expect(role.confidence).toBeGreaterThanOrEqual(0.9);
