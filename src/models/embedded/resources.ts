@@ -34,12 +34,15 @@ export function physicalCores(cpuinfo?: string, logical = availableParallelism()
 export const SINGLE_THREAD_BELOW_BYTES = 64 * 1024 * 1024;
 
 /**
- * Threads for a model: the configured number when > 0, else one thread for tiny models (measured
- * fastest: 2,600 tok/s at 1 thread vs ~100 at 2 on 2 cores), else the physical core count.
+ * Threads for a model: the configured number when > 0, else one thread for tiny models and on
+ * machines with at most 2 physical cores, else the physical core count. llama.cpp's threads
+ * spin while they wait, so on 2 cores a second thread fights Node's own: measured on the 2-core
+ * build box (bench/embedded.bench.mjs), 1 thread beat 2 for both a 0.5 MB model (82 vs 30
+ * tok/s under load; 2,600 vs ~100 idle in the reference) and a 100 MB one (10 vs 3 tok/s).
  */
 export function pickThreads(configured: number | undefined, modelBytes: number, cores = physicalCores()): number {
   if (configured && configured > 0) return configured;
-  return modelBytes < SINGLE_THREAD_BELOW_BYTES ? 1 : cores;
+  return modelBytes < SINGLE_THREAD_BELOW_BYTES || cores <= 2 ? 1 : cores;
 }
 
 /** Memory the process may still use: free memory, bounded by a cgroup limit when one is set. */

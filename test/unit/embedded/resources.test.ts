@@ -21,10 +21,12 @@ describe('threads', () => {
     expect(physicalCores('', 1)).toBe(1);
   });
 
-  it('uses the configured count, else one thread for tiny models and all cores otherwise', () => {
+  it('uses the configured count, else one thread for tiny models or 2-core machines, all cores otherwise', () => {
     expect(pickThreads(3, 10, 2)).toBe(3);
     expect(pickThreads(0, 500_000, 8)).toBe(1);
     expect(pickThreads(undefined, SINGLE_THREAD_BELOW_BYTES, 8)).toBe(8);
+    expect(pickThreads(undefined, 4e9, 2)).toBe(1);
+    expect(pickThreads(undefined, 4e9, 4)).toBe(4);
   });
 });
 
