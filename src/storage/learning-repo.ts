@@ -155,19 +155,22 @@ export class LearningRepo {
   }
 
   /**
-   * Per-model totals straight from the metrics ledger (fresh chat/object calls of a model-API task
-   * type): what learned routing samples from, so it also learns from runs not yet recorded.
+   * Per-model totals straight from the metrics ledger over the newest `window` calls of a model-API
+   * task type (fresh chat/object calls): what learned routing samples from, so it also learns from
+   * runs not yet recorded, follows a model that got better or worse, and costs the same at any size.
    */
-  metricsTotals(taskType: string): ModelTotals[] {
+  metricsTotals(taskType: string, window = 5000): ModelTotals[] {
     const rows = this.db
       .prepare(
         `SELECT model, provider, count(DISTINCT run_id) AS runs, count(*) AS calls, sum(ok) AS ok,
            sum(CASE WHEN error_code = 'MODEL_OUTPUT_INVALID' THEN 1 ELSE 0 END) AS invalid,
            sum(CASE WHEN ok = 0 AND coalesce(error_code, '') <> 'MODEL_OUTPUT_INVALID' THEN 1 ELSE 0 END) AS errors,
            sum(prompt_tokens + completion_tokens) AS tokens, sum(duration_ms) AS duration_ms
-         FROM metrics WHERE cached = 0 AND operation IN ('chat', 'object') AND task_type = ? GROUP BY model, provider`,
+         FROM (SELECT * FROM metrics INDEXED BY learning_metrics_task_recent WHERE task_type = ? AND cached = 0
+               AND operation IN ('chat', 'object') ORDER BY id DESC LIMIT ?)
+         GROUP BY model, provider`,
       )
-      .all(taskType) as Record<string, number | string>[];
+      .all(taskType, window) as Record<string, number | string>[];
     return rows.map((r) => ({
       model: String(r.model), provider: String(r.provider ?? ''), runs: Number(r.runs), calls: Number(r.calls), ok: Number(r.ok),
       invalid: Number(r.invalid), errors: Number(r.errors), tokens: Number(r.tokens), durationMs: Number(r.duration_ms),

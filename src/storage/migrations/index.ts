@@ -9,6 +9,7 @@ import { m032researchIvf } from './032-research-ivf.js';
 import { m040optimize } from './040-optimize.js';
 import { m060learning } from './060-learning.js';
 import { m061learningIndexes } from './061-learning-indexes.js';
+import { m062learningRecentIndex } from './062-learning-recent-index.js';
 
 export type { Migration } from './types.js';
 
@@ -24,4 +25,5 @@ export const MIGRATIONS: readonly Migration[] = [
   m040optimize,
   m060learning,
   m061learningIndexes,
+  m062learningRecentIndex,
 ];
