@@ -37,3 +37,7 @@ export * from './monitor/index.js';
 export * from './learning/index.js';
 export { LearningRepo } from './storage/learning-repo.js';
 export { readTasksFile, writeTag, type TasksFile } from './taskmaster/tasks-file.js';
+export * from './learning/index.js';
+
+// Everything wired together.
+export { TaskMasterLocalSystem, type SystemOptions, type SystemStatus, type RequirementsOptions } from './system.js';
