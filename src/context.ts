@@ -12,6 +12,7 @@ import { ProviderPool, defaultProviderFactory, type ProviderFactory } from './mo
 import type { RankCandidates } from './models/routing.js';
 import { UnifiedModelAPI } from './models/unified-model-api.js';
 import { recoveryHooks } from './recovery/hooks.js';
+import { AttemptCollector } from './learning/attempts.js';
 import { learnedRanker } from './learning/routing.js';
 import { LearningRepo } from './storage/learning-repo.js';
 import type { ModelHooks, ModelRef } from './models/types.js';
@@ -40,6 +41,8 @@ export interface Project {
   paths: ReturnType<typeof projectPaths>;
   /** The run id given to openProject (on every metrics row of this project's calls). */
   runId?: string;
+  /** Per-model outcomes of failed attempts (re-ask/retry/fallback), read when a run is recorded. */
+  attempts: AttemptCollector;
   /** The project's SQLite file, opened (and migrated) on first call. */
   db(): DB;
   /** Model catalog: configured + discovered models and effective roles. */
@@ -58,7 +61,8 @@ export function openProject(opts: OpenProjectOptions): Project {
   const config = loadConfig({ cwd: opts.cwd, env, ...(opts.flags ? { flags: opts.flags } : {}) });
   const paths = projectPaths(config.projectRoot);
   // Every project records the model door's failures for `recover` (see src/recovery/hooks.ts).
-  const hookList: ModelHooks[] = [recoveryHooks(() => project.db()), ...(opts.hooks ?? [])];
+  const attempts = new AttemptCollector();
+  const hookList: ModelHooks[] = [recoveryHooks(() => project.db()), attempts.hooks, ...(opts.hooks ?? [])];
   const hooks = composeHooks(hookList);
   let db: DB | undefined;
   let pool: ProviderPool | undefined;
@@ -70,6 +74,7 @@ export function openProject(opts: OpenProjectOptions): Project {
     config,
     paths,
     ...(opts.runId ? { runId: opts.runId } : {}),
+    attempts,
     db: () => (db ??= openDatabase(config.dbPath)),
     catalog: () => (catalog ??= new ModelCatalog({ config, pool: getPool(), env, ...(opts.extraRefs ? { extraRefs: opts.extraRefs } : {}) })),
     api: () =>

@@ -13,7 +13,17 @@ import { metaAnalysis } from './meta-analysis.js';
 import { analyse, type Analysis } from './proposals.js';
 import { aggregate, neighbours, type Recommendation } from './recommend.js';
 import { experienceFromPrdRun, recordExperience, type ContextEmbed } from './recorder.js';
-import type { LearningContext, LearningExperience, WrittenTasks } from './types.js';
+import type { LearningContext, LearningExperience, ModelCallStats, WrittenTasks } from './types.js';
+import type { AttemptCollector } from './attempts.js';
+
+/** Adds each model's failure outcomes (re-ask/retry/fallback/unrecovered) from the collector. */
+export function withOutcomes(stats: ModelCallStats[], attempts?: AttemptCollector): ModelCallStats[] {
+  if (!attempts) return stats;
+  return stats.map((s) => {
+    const o = attempts.get(s.provider, s.model);
+    return o ? { ...s, recovered: o } : s;
+  });
+}
 
 /** What the engine needs: storage, config, and optionally a model API (embeddings, meta-analysis). */
 export interface EngineOptions {
@@ -56,12 +66,12 @@ export class MetaLearningEngine {
   }
 
   /** Records a finished (or failed) parse-prd run from its stored summary and the metrics of its calls. */
-  async recordPrdRun(runId: string, prdText: string, written?: WrittenTasks, prd = new PrdRepo(this.o.repo.database)): Promise<{ id?: number; note?: string }> {
+  async recordPrdRun(runId: string, prdText: string, written?: WrittenTasks, attempts?: AttemptCollector, prd = new PrdRepo(this.o.repo.database)): Promise<{ id?: number; note?: string }> {
     const summary = prd.listRuns(50).find((r) => r.runId === runId);
     if (!summary) return {}; // the run stopped before it started (e.g. the tag was not writable)
     // An interrupted run says nothing about the models or the strategy.
     if (summary.errorCode === 'ABORTED') return {};
-    return this.record(experienceFromPrdRun(summary, prdText, this.o.repo.runModelStats(runId), written));
+    return this.record(experienceFromPrdRun(summary, prdText, withOutcomes(this.o.repo.runModelStats(runId), attempts), written));
   }
 
   /** Recommendations for a context, from the most similar experiences of the task type. */

@@ -39,7 +39,10 @@ function merge(rows: ModelTotals[]): ModelTotals[] {
     const k = `${r.provider}|${r.model}`;
     const m = by.get(k);
     if (!m) by.set(k, { ...r });
-    else for (const f of ['runs', 'calls', 'ok', 'invalid', 'errors', 'tokens', 'durationMs'] as const) m[f] += r[f];
+    else {
+      for (const f of ['runs', 'calls', 'ok', 'invalid', 'errors', 'tokens', 'durationMs'] as const) m[f] += r[f];
+      m.fellBack = (m.fellBack ?? 0) + (r.fellBack ?? 0);
+    }
   }
   return [...by.values()];
 }
@@ -66,9 +69,10 @@ function roleProposals(config: ResolvedConfig, repo: LearningRepo, out: Analysis
     if (!best) continue;
     const p = probGreater(post(best), post(cur));
     const gap = mean(post(best)) - mean(post(cur));
+    const handed = (t: ModelTotals) => (t.fellBack ? `, ${t.fellBack} handed to a fallback model` : '');
     const evidence =
-      `${best.model}: ${best.ok}/${best.calls} calls valid (${pct(best.ok / best.calls)}, ${best.invalid} schema failures) over ${best.runs} runs; ` +
-      `${cur.model}: ${cur.ok}/${cur.calls} valid (${pct(cur.ok / cur.calls)}, ${cur.invalid} schema failures) over ${cur.runs} runs`;
+      `${best.model}: ${best.ok}/${best.calls} calls valid (${pct(best.ok / best.calls)}, ${best.invalid} schema failures${handed(best)}) over ${best.runs} runs; ` +
+      `${cur.model}: ${cur.ok}/${cur.calls} valid (${pct(cur.ok / cur.calls)}, ${cur.invalid} schema failures${handed(cur)}) over ${cur.runs} runs`;
     if (p >= MIN_CONFIDENCE && gap >= MIN_MARGIN) {
       out.proposals.push({
         change: { kind: 'role-model', role, from: current, to: best.model, provider: best.provider },

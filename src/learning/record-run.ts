@@ -4,7 +4,7 @@
  */
 import type { Project } from '../context.js';
 import { LearningRepo } from '../storage/learning-repo.js';
-import { MetaLearningEngine } from './engine.js';
+import { MetaLearningEngine, withOutcomes } from './engine.js';
 import { domainWords, estimateComplexity } from './features.js';
 import { schemaTotals } from './recorder.js';
 import type { WrittenTasks } from './types.js';
@@ -17,7 +17,8 @@ export function writtenTasks(tasksPath: string, tag: string, tasks: readonly { i
 /** Records a parse-prd run (finished or failed; interrupted runs are skipped); returns a note when something went wrong. */
 export async function recordPrdRunSafely(project: Project, runId: string, prdText: string, written?: WrittenTasks): Promise<string | undefined> {
   try {
-    const r = await MetaLearningEngine.forProject(project).recordPrdRun(runId, prdText, written);
+    const r = await MetaLearningEngine.forProject(project).recordPrdRun(runId, prdText, written, project.attempts);
+    project.attempts.reset();
     return r.note;
   } catch (e) {
     return `experience not recorded: ${(e as Error).message}`;
@@ -44,7 +45,8 @@ export interface ResearchRunFacts {
 export async function recordResearchRunSafely(project: Project, f: ResearchRunFacts, o: { k: number; selfCheck: boolean; offline?: boolean }, onNote: (n: string) => void): Promise<void> {
   try {
     const repo = new LearningRepo(project.db());
-    const stats = project.runId ? repo.runModelStats(project.runId) : [];
+    const stats = withOutcomes(project.runId ? repo.runModelStats(project.runId) : [], project.attempts);
+    project.attempts.reset();
     const schema = schemaTotals(stats);
     const words = f.question.split(/\s+/).filter(Boolean).length;
     // --offline promises no model calls: the context is then embedded offline only.

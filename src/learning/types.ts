@@ -80,6 +80,8 @@ export interface ModelCallStats {
   errors: number;
   tokens: number;
   durationMs: number;
+  /** What followed this model's failed attempts in the run (from the model API's failure hook). */
+  recovered?: { reask: number; retry: number; fallback: number; unrecovered: number; codes: Record<string, number> };
 }
 
 /** One experience, as recorded (`LearningExperience` in the library API). */

@@ -11,6 +11,8 @@ import { writeTx, type DB } from './db.js';
 /** Per-model totals over many experiences (or metrics rows). */
 export interface ModelTotals extends ModelCallStats {
   runs: number;
+  /** Failed attempts of this model that ended in a fallback to another model. */
+  fellBack?: number;
 }
 
 /** A stored proposal set: what `improve` proposed against which config. */
@@ -85,10 +87,12 @@ export class LearningRepo {
           ).lastInsertRowid,
       );
       const ins = this.db.prepare(
-        `INSERT OR REPLACE INTO learning_model_stats (experience_id, model, provider, task_type, calls, ok, invalid, errors, tokens, duration_ms)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR REPLACE INTO learning_model_stats (experience_id, model, provider, task_type, calls, ok, invalid, errors, tokens, duration_ms, recovered_json)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
-      for (const s of e.modelStats ?? []) ins.run(id, s.model, s.provider, s.taskType ?? null, s.calls, s.ok, s.invalid, s.errors, s.tokens, s.durationMs);
+      for (const s of e.modelStats ?? []) {
+        ins.run(id, s.model, s.provider, s.taskType ?? null, s.calls, s.ok, s.invalid, s.errors, s.tokens, s.durationMs, s.recovered ? JSON.stringify(s.recovered) : null);
+      }
       for (const v of vectors) {
         const table = this.vecTable(v.embedder, v.vector.length);
         this.db.prepare(`INSERT INTO ${table} (experience_id, task_type, embedding) VALUES (?, ?, ?)`).run(BigInt(id), e.taskType, blob(v.vector));
@@ -116,6 +120,7 @@ export class LearningRepo {
       e.modelStats = (stats.all(e.id) as Record<string, unknown>[]).map((s) => ({
         model: String(s.model), provider: String(s.provider), ...(s.task_type ? { taskType: String(s.task_type) } : {}),
         calls: Number(s.calls), ok: Number(s.ok), invalid: Number(s.invalid), errors: Number(s.errors), tokens: Number(s.tokens), durationMs: Number(s.duration_ms),
+        ...(s.recovered_json ? { recovered: JSON.parse(String(s.recovered_json)) } : {}),
       }));
     }
     return exps;
@@ -143,7 +148,8 @@ export class LearningRepo {
     const rows = this.db
       .prepare(
         `SELECT s.model, s.provider, count(DISTINCT s.experience_id) AS runs, sum(s.calls) AS calls, sum(s.ok) AS ok, sum(s.invalid) AS invalid,
-           sum(s.errors) AS errors, sum(s.tokens) AS tokens, sum(s.duration_ms) AS duration_ms
+           sum(s.errors) AS errors, sum(s.tokens) AS tokens, sum(s.duration_ms) AS duration_ms,
+           sum(coalesce(json_extract(s.recovered_json, '$.fallback'), 0)) AS fell_back
          FROM learning_model_stats s JOIN learning_experiences e ON e.id = s.experience_id
          ${where.length ? `WHERE ${where.join(' AND ')}` : ''} GROUP BY s.model, s.provider ORDER BY s.model`,
       )
@@ -151,6 +157,7 @@ export class LearningRepo {
     return rows.map((r) => ({
       model: String(r.model), provider: String(r.provider), runs: Number(r.runs), calls: Number(r.calls), ok: Number(r.ok),
       invalid: Number(r.invalid), errors: Number(r.errors), tokens: Number(r.tokens), durationMs: Number(r.duration_ms),
+      fellBack: Number(r.fell_back),
     }));
   }
 

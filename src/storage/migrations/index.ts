@@ -10,6 +10,7 @@ import { m040optimize } from './040-optimize.js';
 import { m060learning } from './060-learning.js';
 import { m061learningIndexes } from './061-learning-indexes.js';
 import { m062learningRecentIndex } from './062-learning-recent-index.js';
+import { m063learningAttemptOutcomes } from './063-learning-attempt-outcomes.js';
 
 export type { Migration } from './types.js';
 
@@ -26,4 +27,5 @@ export const MIGRATIONS: readonly Migration[] = [
   m060learning,
   m061learningIndexes,
   m062learningRecentIndex,
+  m063learningAttemptOutcomes,
 ];

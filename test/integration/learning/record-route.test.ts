@@ -47,7 +47,7 @@ describe('recording runs and learned routing (fake server, real SQLite file)', (
       { api: p.api(), repo: new PrdRepo(p.db()) },
     );
     const engine = MetaLearningEngine.forProject(p);
-    const r = await engine.recordPrdRun(runId, PRD, writtenTasks(out.tasksPath, out.tag, out.tasks));
+    const r = await engine.recordPrdRun(runId, PRD, writtenTasks(out.tasksPath, out.tag, out.tasks), p.attempts);
     expect(r.id).toBeGreaterThan(0);
     expect(await engine.recordPrdRun(runId, PRD)).toEqual({}); // once per run
     const repo = new LearningRepo(p.db());
@@ -57,6 +57,9 @@ describe('recording runs and learned routing (fake server, real SQLite file)', (
     expect(alpha).toMatchObject({ ok: 0, errors: 0 });
     expect(alpha.invalid).toBeGreaterThanOrEqual(2); // first answer and the re-ask
     expect(beta.ok).toBeGreaterThan(0);
+    // every alpha failure was re-asked once and then handed to beta: per model, not per run
+    expect(alpha.recovered).toMatchObject({ fallback: alpha.invalid, reask: 0, unrecovered: 0, codes: { MODEL_OUTPUT_INVALID: alpha.invalid } });
+    expect(beta.recovered).toBeUndefined();
     expect(e!.outcome).toMatchObject({ success: true, schemaValid: false });
     expect(e!.written!.subtasks).toEqual(Object.fromEntries(out.tasks.map((t) => [String(t.id), 0])));
     expect(repo.vecTables().map((t) => t.embedder).sort()).toEqual([OFFLINE_MODEL, 'ollama/nomic-embed-text:latest'].sort());

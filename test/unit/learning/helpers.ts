@@ -1,10 +1,10 @@
 import { LocalSectionSchema, type ResolvedConfig } from '../../../src/config/schema.js';
-import { openDatabase } from '../../../src/storage/db.js';
+import { openDatabase, type DB } from '../../../src/storage/db.js';
 import { LearningRepo } from '../../../src/storage/learning-repo.js';
 import type { LearningExperience, ModelCallStats } from '../../../src/learning/types.js';
 
 /** An in-memory database with every migration, and its learning repo. */
-export function memRepo() {
+export function memRepo(): { db: DB; repo: LearningRepo } {
   const db = openDatabase(':memory:');
   return { db, repo: new LearningRepo(db) };
 }
