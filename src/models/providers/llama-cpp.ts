@@ -39,6 +39,8 @@ const EMBEDDING_CONTEXT = 2048;
 const CONTEXT_CAP = 8192;
 const DEFAULT_SYSTEM = 'You are a helpful assistant.';
 const DEFAULT_SEED = 1;
+/** Two conversations at once: on CPU more mostly add KV-cache memory, not speed; extra callers wait. */
+const DEFAULT_SEQUENCES = 2;
 
 // Shared by every provider instance in the process: a model file is loaded once.
 const loaded = new Map<string, Promise<LoadedModel>>();
@@ -52,6 +54,11 @@ export class LlamaCppProvider implements ModelProvider {
   constructor(private readonly opts: LlamaCppOptions) {
     this.endpoint = opts.endpoint;
     this.env = opts.env ?? process.env;
+  }
+
+  /** Parallel conversations per context (each costs a full context of KV cache). */
+  private get sequences(): number {
+    return Math.max(1, this.opts.sequences ?? DEFAULT_SEQUENCES);
   }
 
   /** Absolute GGUF path for a model reference (Ollama names resolved to their blob). */
@@ -89,7 +96,8 @@ export class LlamaCppProvider implements ModelProvider {
       throw ggufError('unknown-architecture', info.path, `${info.path} uses architecture '${info.architecture ?? '(none)'}', which this llama.cpp build does not know`,
         'use a model of a supported architecture (llama, qwen2, gemma, phi3, mistral, …) or update node-llama-cpp');
     }
-    checkMemory(info, this.contextSize(info, contextSize), (this.opts.availableMemory ?? availableMemory)());
+    // node-llama-cpp gives each sequence its own KV cache of the full context size.
+    checkMemory(info, this.contextSize(info, contextSize) * this.sequences, (this.opts.availableMemory ?? availableMemory)());
     const p = (async () => {
       const llama = await getRuntime(this.env);
       nativeLog.length = 0;
@@ -124,7 +132,7 @@ export class LlamaCppProvider implements ModelProvider {
     const lm = await this.load(req.model, req.contextLength);
     if (signal?.aborted) throw generationError(signal.reason, lm.info.path, signal);
     const contextSize = this.contextSize(lm.info, req.contextLength);
-    const pool = await lm.pool(contextSize, this.opts.sequences ?? 2);
+    const pool = await lm.pool(contextSize, this.sequences);
     const seq = await pool.acquire(signal);
     const m = await loadLlamaModule(this.env);
     const system = req.messages.filter((x) => x.role === 'system').map((x) => x.content).join('\n\n');
