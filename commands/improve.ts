@@ -48,6 +48,7 @@ async function improve(o: { json?: boolean; apply?: boolean; meta?: boolean; set
   await withProject(async (p) => {
     const repo = new LearningRepo(p.db());
     const raw = readConfigFile(p.paths.config).raw;
+    if (o.set && !o.apply) throw new ValidationError('--set only works with --apply', { hint: `task-master-local improve --apply --set ${o.set}` });
     if (o.apply) {
       const pending = o.set ? repo.proposalSet(Number(o.set)) : repo.proposalSet();
       if (o.set && !pending) throw new ValidationError(`--set ${o.set}: no such proposal set`, { hint: 'run `task-master-local improve` to make one' });
