@@ -85,20 +85,26 @@ export class LlamaCppProvider implements ModelProvider {
   }
 
   /** Loads (once) and returns the model, after the header, architecture and memory checks. */
-  private async load(model: string | undefined, contextSize?: number): Promise<LoadedModel> {
-    const info = this.inspect(model);
+  private load(model: string | undefined, contextSize?: number): Promise<LoadedModel> {
+    let info: GgufInfo;
+    try {
+      info = this.inspect(model);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     const key = info.path;
     const existing = loaded.get(key);
     if (existing) return existing;
-    const m = await loadLlamaModule(this.env);
-    const known = new Set(Object.values(m.GgufArchitectureType));
-    if (!info.architecture || !known.has(info.architecture)) {
-      throw ggufError('unknown-architecture', info.path, `${info.path} uses architecture '${info.architecture ?? '(none)'}', which this llama.cpp build does not know`,
-        'use a model of a supported architecture (llama, qwen2, gemma, phi3, mistral, …) or update node-llama-cpp');
-    }
-    // node-llama-cpp gives each sequence its own KV cache of the full context size.
-    checkMemory(info, this.contextSize(info, contextSize) * this.sequences, (this.opts.availableMemory ?? availableMemory)());
+    // Registered before the first await, so concurrent first calls share one load.
     const p = (async () => {
+      const m = await loadLlamaModule(this.env);
+      const known = new Set(Object.values(m.GgufArchitectureType));
+      if (!info.architecture || !known.has(info.architecture)) {
+        throw ggufError('unknown-architecture', info.path, `${info.path} uses architecture '${info.architecture ?? '(none)'}', which this llama.cpp build does not know`,
+          'use a model of a supported architecture (llama, qwen2, gemma, phi3, mistral, …) or update node-llama-cpp');
+      }
+      // node-llama-cpp gives each sequence its own KV cache of the full context size.
+      checkMemory(info, this.contextSize(info, contextSize) * this.sequences, (this.opts.availableMemory ?? availableMemory)());
       const llama = await getRuntime(this.env);
       nativeLog.length = 0;
       try {

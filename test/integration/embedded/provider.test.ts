@@ -81,10 +81,18 @@ describe('LlamaCppProvider with a real tiny GGUF', () => {
     expect(a.done!.usage.promptTokens).toBeGreaterThan(single.done!.usage.promptTokens);
   });
 
-  it('serves more concurrent chats than the context has sequences', async () => {
+  it('serves more concurrent chats than the context has sequences, loading the model once', async () => {
+    await LlamaCppProvider.disposeAll();
     const p = new LlamaCppProvider({ endpoint: tiny, sequences: 2 });
+    const spy = { n: 0 };
+    const { getRuntime } = await import('../../../src/models/embedded/runtime.js');
+    const llama = await getRuntime();
+    const original = llama.loadModel.bind(llama);
+    llama.loadModel = (o) => (spy.n++, original(o));
     const runs = await Promise.all([1, 2, 3, 4].map((seed) => collect(p.chat(request({ seed, maxTokens: 20 })))));
     for (const r of runs) expect(r.done?.usage.completionTokens).toBeGreaterThan(0);
+    llama.loadModel = original;
+    expect(spy.n).toBe(1);
   });
 
   it('reports finish reason "length" at the token limit', async () => {
