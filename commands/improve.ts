@@ -7,7 +7,7 @@ import { ValidationError } from '../src/errors.js';
 import { applyProposals, configSnapshot, history } from '../src/learning/apply.js';
 import { MetaLearningEngine } from '../src/learning/engine.js';
 import { prdContext } from '../src/learning/features.js';
-import { historyLines, improveLines, proposalLines, recommendationLines } from '../src/learning/format.js';
+import { historyLines, improveLines, proposalLines, recommendationLines, routingSummary } from '../src/learning/format.js';
 import { ActionSchema, ContextSchema, LEARNING_TASK_TYPES, OutcomeSchema } from '../src/learning/types.js';
 import { readConfigFile } from '../src/config/load.js';
 import { LearningRepo } from '../src/storage/learning-repo.js';
@@ -139,8 +139,9 @@ export function register(program: Command): void {
     .option('--json', 'print only JSON on stdout')
     .action(async (opts: { json?: boolean }) =>
       withProject(async (p) => {
-        const h = history(new LearningRepo(p.db()));
-        if (opts.json) printJson(h);
-        else say(...historyLines(h));
+        const repo = new LearningRepo(p.db());
+        const [changes, routing] = [history(repo), routingSummary(repo.routeLog(1000))];
+        if (opts.json) printJson({ changes, routing });
+        else say(...historyLines(changes, routing));
       }));
 }

@@ -47,10 +47,20 @@ export function recommendationLines(taskType: string, n: number, recs: Recommend
   return out;
 }
 
-/** `improve history` lines: each applied change, before → after, and the measured effect. */
-export function historyLines(h: HistoryEntry[]): string[] {
-  if (!h.length) return ['improve history: no changes applied yet; run `task-master-local improve`, then `improve --apply`'];
-  return h.flatMap((e) => {
+/** Learned-routing decisions in the log: how often each model led, and how many were exploration. */
+export function routingSummary(log: { taskType: string; chosen: string; explored: boolean }[]) {
+  const led: Record<string, number> = {};
+  for (const l of log) led[`${l.taskType}:${l.chosen}`] = (led[`${l.taskType}:${l.chosen}`] ?? 0) + 1;
+  return { decisions: log.length, explored: log.filter((l) => l.explored).length, led };
+}
+
+/** `improve history` lines: each applied change, before → after, and the measured effect; then learned routing. */
+export function historyLines(h: HistoryEntry[], routing?: ReturnType<typeof routingSummary>): string[] {
+  const tail = routing?.decisions
+    ? [`learned routing (last ${routing.decisions} decisions, ${routing.explored} explored): ${Object.entries(routing.led).map(([k, n]) => `${k} ${n}`).join(' · ')}`]
+    : [];
+  if (!h.length) return ['improve history: no changes applied yet; run `task-master-local improve`, then `improve --apply`', ...tail];
+  return [...h.flatMap((e) => {
     const b = e.experiment.baseline as Record<string, number>;
     const fig = (f: Record<string, number>) => `${f.runs ?? 0} run${f.runs === 1 ? '' : 's'}, quality ${fmt(f.quality)}, schema valid ${fmt(f.schemaValidRate)}, re-asks/run ${fmt(f.reasksPerRun)}, ${fmt(f.latencyMs)} ms`;
     const effect = Object.entries(e.effect).map(([k, v]) => `${k} ${v >= 0 ? '+' : ''}${v}`).join(', ');
@@ -60,7 +70,7 @@ export function historyLines(h: HistoryEntry[]): string[] {
       `   after:  ${e.after.runs ? fig(e.after) : 'no runs yet; the effect is measured on the next runs'}`,
       ...(effect ? [`   effect: ${effect}`] : []),
     ];
-  });
+  }), ...tail];
 }
 
 const pct = (x: number) => `${Math.round(x * 100)}%`;

@@ -77,11 +77,21 @@ describe('improve (CLI, fake server)', () => {
       // One more run on B, then history shows the measured effect.
       const r = await runCli(['parse-prd', '--no-cache', '--force', '--expand-threshold', '1', '--json'], { cwd, env: env() });
       expect(r.code, r.stderr).toBe(0);
-      const h = JSON.parse((await runCli(['improve', 'history', '--json'], { cwd, env: env() })).stdout);
+      const { changes: h, routing } = JSON.parse((await runCli(['improve', 'history', '--json'], { cwd, env: env() })).stdout);
+      expect(routing).toEqual({ decisions: 0, explored: 0, led: {} }); // learned routing is off by default
       expect(h).toHaveLength(1);
       expect(h[0].after.runs).toBe(1);
       expect(h[0].after.schemaValidRate).toBe(1);
       expect(h[0].effect.schemaValidRate).toBeGreaterThan(0);
+
+      // Learned routing on: each routing decision is sampled from the ledger, led by the model that answers validly, and logged.
+      writeFileSync(join(cwd, '.taskmaster/config.json'), JSON.stringify({ ...cfg, models: { main: { provider: 'ollama', modelId: 'model-a:latest' } }, local: { learnedRouting: true } }));
+      const routed = await runCli(['parse-prd', '--no-cache', '--force', '--json'], { cwd, env: env() });
+      expect(routed.code, routed.stderr).toBe(0);
+      const after = JSON.parse((await runCli(['improve', 'history', '--json'], { cwd, env: env() })).stdout).routing;
+      expect(after.decisions).toBeGreaterThan(0);
+      expect(Object.keys(after.led).every((k) => k.endsWith('model-b'))).toBe(true);
+      expect((await runCli(['improve', 'history'], { cwd, env: env() })).stdout).toMatch(/learned routing \(last \d+ decisions, 0 explored\): PLANNING:local-model-b \d+/);
 
       // A proposal set made against one config is not applied to another.
       writeFileSync(join(cwd, '.taskmaster/config.json'), config('model-a:latest'));
