@@ -10,7 +10,7 @@ import { LearningRepo } from '../storage/learning-repo.js';
 import { PrdRepo } from '../storage/prd-repo.js';
 import { refreshFeedback } from './feedback.js';
 import { metaAnalysis } from './meta-analysis.js';
-import { analyse, type Analysis } from './proposals.js';
+import { analyse, type Analysis, type CurrentRoles } from './proposals.js';
 import { aggregate, neighbours, type Recommendation } from './recommend.js';
 import { experienceFromPrdRun, recordExperience, type ContextEmbed } from './recorder.js';
 import type { LearningContext, LearningExperience, ModelCallStats, WrittenTasks } from './types.js';
@@ -30,6 +30,8 @@ export interface EngineOptions {
   repo: LearningRepo;
   config: ResolvedConfig;
   api?: ModelAPI;
+  /** The model each role uses now, including defaults picked by the catalog. */
+  roles?: () => Promise<CurrentRoles>;
 }
 
 /** The outcome of one analysis (`improve`). */
@@ -57,7 +59,11 @@ export class MetaLearningEngine {
 
   /** Builds an engine on a project's database, config and model API. */
   static forProject(p: Project, opts: { useModel?: boolean } = {}): MetaLearningEngine {
-    return new MetaLearningEngine({ repo: new LearningRepo(p.db()), config: p.config, ...(opts.useModel === false ? {} : { api: p.api() }) });
+    const roles = async (): Promise<CurrentRoles> => {
+      const r = await p.catalog().effectiveRoles();
+      return { ...(r.main.ref ? { main: r.main.ref.model } : {}), ...(r.research.ref ? { research: r.research.ref.model } : {}) };
+    };
+    return new MetaLearningEngine({ repo: new LearningRepo(p.db()), config: p.config, roles, ...(opts.useModel === false ? {} : { api: p.api() }) });
   }
 
   /** Stores one experience (`improve record`, or a library user); returns its id. */
@@ -84,7 +90,9 @@ export class MetaLearningEngine {
   async improve(opts: { meta?: boolean; signal?: AbortSignal } = {}): Promise<ImproveResult> {
     const exps = this.o.repo.list();
     const feedbackUpdated = refreshFeedback(this.o.repo, exps);
-    const a = analyse(this.o.config, this.o.repo, exps);
+    // A role left to the catalog's default is judged by the model it really uses; with no server, by the config.
+    const roles = await (this.o.roles?.() ?? Promise.resolve({})).catch(() => ({}));
+    const a = analyse(this.o.config, this.o.repo, exps, roles);
     let meta: ImproveResult['meta'] = 'off';
     if (opts.meta !== false && exps.length) {
       if (!this.o.api) a.notes.push('meta-analysis skipped: no model API');

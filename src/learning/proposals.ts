@@ -48,11 +48,11 @@ function merge(rows: ModelTotals[]): ModelTotals[] {
 }
 
 /** Per role: is another model clearly better at giving valid answers than the configured one? */
-function roleProposals(config: ResolvedConfig, repo: LearningRepo, out: Analysis): void {
+function roleProposals(config: ResolvedConfig, repo: LearningRepo, out: Analysis, roles: CurrentRoles): void {
   for (const role of ['main', 'research'] as const) {
     const totals = merge(ROLE_TASKS[role].flatMap((t) => repo.modelTotals({ taskType: t })));
     out.models[role] = totals.map((t) => ({ ...t, validRate: t.calls ? t.ok / t.calls : 0 }));
-    const current = config.roles[role]?.modelId;
+    const current = roles[role] ?? config.roles[role]?.modelId;
     if (!totals.length) continue;
     if (!current) {
       out.notes.push(`${role}: no model configured for the role; nothing to compare against`);
@@ -133,10 +133,13 @@ function timeoutProposal(config: ResolvedConfig, repo: LearningRepo, out: Analys
   });
 }
 
+/** The model each role uses now (configured, or defaulted by the catalog); config roles when unknown. */
+export type CurrentRoles = Partial<Record<'main' | 'research', string>>;
+
 /** All statistical proposals for the project. */
-export function analyse(config: ResolvedConfig, repo: LearningRepo, exps: LearningExperience[]): Analysis {
+export function analyse(config: ResolvedConfig, repo: LearningRepo, exps: LearningExperience[], roles: CurrentRoles = {}): Analysis {
   const out: Analysis = { proposals: [], notes: [], models: {} };
-  roleProposals(config, repo, out);
+  roleProposals(config, repo, out, roles);
   const prd = exps.filter((e) => e.taskType === 'parse_prd' && e.action.strategy !== 'structural');
   const last = prd.at(-1);
   settingProposal(prd, 'concurrency', (e) => e.action.settings?.concurrency as number | undefined, config.local.concurrency,

@@ -73,3 +73,17 @@ describe('meta-analysis by the local model', () => {
     p.close();
   }, 30_000);
 });
+
+describe('roles left to defaults', () => {
+  it('judges the model the catalog really uses for an unconfigured main role', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'tml-learn-default-'));
+    mkdirSync(join(root, '.taskmaster'), { recursive: true });
+    const p = openProject({ cwd: root, env: { OLLAMA_HOST: server.url, LM_STUDIO_HOST: 'http://127.0.0.1:9', LOCAL_AI_HOST: 'http://127.0.0.1:9' } });
+    const repo = new LearningRepo(p.db());
+    // alpha is the first discovered chat model, so it is the default main model.
+    for (let i = 0; i < 3; i++) repo.insert(prdExp([stat('alpha:latest', 1, 5), stat('beta:latest', 4, 0)]), []);
+    const r = await MetaLearningEngine.forProject(p).improve({ meta: false });
+    expect(r.proposals.map((x) => x.change)).toContainEqual({ kind: 'role-model', role: 'main', from: 'alpha:latest', to: 'beta:latest', provider: 'ollama' });
+    p.close();
+  }, 30_000);
+});
