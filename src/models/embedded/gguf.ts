@@ -113,6 +113,7 @@ class FileReader {
     const et = this.u32();
     const n = this.u64();
     if (et === 8) for (let i = 0; i < n; i++) this.skip(this.u64());
+    else if (et === 9) for (let i = 0; i < n; i++) this.value(9);
     else if (SCALAR_SIZE[et]) this.skip(n * SCALAR_SIZE[et]!);
     else throw new Truncated();
     return { arrayLength: n };
