@@ -6,10 +6,10 @@
 import { mkdtempSync, mkdirSync, readFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { startFakeServer } = await import(join(root, 'dist/test/support/fake-llm-server.js'));
 const { openProject } = await import(join(root, 'dist/src/context.js'));
 const { parsePrd } = await import(join(root, 'dist/src/prd/run.js'));
 const { PrdRepo } = await import(join(root, 'dist/src/storage/prd-repo.js'));
@@ -24,20 +24,22 @@ const CALLS = 1 + TASKS + TASKS * FAN;
 const CRITICAL = DEPTH;
 const prd = readFileSync(join(root, '.taskmaster/docs/prd.txt'), 'utf8');
 
-const item = (title, i) => ({
-  title: `${title} ${i + 1}`, description: `Deliver ${title} ${i + 1}.`, details: `Implement ${title} ${i + 1} end to end.`,
-  testStrategy: 'unit tests', priority: 'high', complexity: 8, dependencies: i > 0 ? [i] : [],
+// The fake server runs in a worker thread (see fake-prd-server.worker.mjs).
+const worker = new Worker(new URL('./fake-prd-server.worker.mjs', import.meta.url), {
+  workerData: { serverModule: pathToFileURL(join(root, 'dist/test/support/fake-llm-server.js')).href, latency: LATENCY, tasks: TASKS, fan: FAN },
 });
-const server = await startFakeServer({ latencyMs: LATENCY });
-server.script((c) => {
-  const isTop = JSON.stringify(c.schema ?? {}).includes('"tasks"');
-  return isTop ? { json: { tasks: Array.from({ length: TASKS }, (_, i) => item('Task', i)) } } : { json: { subtasks: Array.from({ length: FAN }, (_, i) => item('Step', i)) } };
+const ask = (msg, key) => new Promise((res) => {
+  const on = (m) => { if (key in m) { worker.off('message', on); res(m[key]); } };
+  worker.on('message', on);
+  if (msg) worker.postMessage(msg);
 });
+const server = { url: await ask(undefined, 'url') };
+const chatCount = async () => (await ask('counts', 'counts'))['/api/chat'] ?? 0;
 
 async function once(concurrency, cwd) {
   const env = { ...process.env, OLLAMA_HOST: server.url, LM_STUDIO_HOST: 'http://127.0.0.1:9', LOCAL_AI_HOST: 'http://127.0.0.1:9' };
   const project = openProject({ cwd, env, flags: { concurrency } });
-  const before = server.counts()['/api/chat'] ?? 0;
+  const before = await chatCount();
   const t0 = performance.now();
   const out = await parsePrd(
     { prd, prdPath: 'prd.txt', tasksPath: project.paths.tasks, tag: 'master', mode: 'force', dryRun: false,
@@ -46,7 +48,7 @@ async function once(concurrency, cwd) {
   );
   const wall = performance.now() - t0;
   project.close();
-  return { wall, calls: (server.counts()['/api/chat'] ?? 0) - before, out };
+  return { wall, calls: (await chatCount()) - before, out };
 }
 
 const ideal = CRITICAL * LATENCY;
@@ -68,4 +70,5 @@ console.log(`overhead per call outside the server's latency (concurrency 1): ${o
 const again = await once(8, last.cwd);
 console.log(`rerun of the same PRD (concurrency 8): ${again.calls} LLM calls, ${again.wall.toFixed(0)} ms, tasks.json identical: ${JSON.stringify(again.out.tasks) === JSON.stringify(last.r.out.tasks)}` +
   ` (${again.out.summary.resumedNodes} nodes from checkpoints, ${again.out.summary.cacheHits} cache hits)`);
-await server.close();
+await ask('close', 'closed');
+await worker.terminate();
