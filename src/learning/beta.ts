@@ -1,3 +1,4 @@
+import { mulberry32 } from '../util/rng.js';
 /**
  * Beta posteriors over rates (success, schema validity) with a uniform Beta(1,1) prior, plus
  * Thompson sampling. Comparisons use the normal approximation of the difference of two Betas,
@@ -50,14 +51,7 @@ export function interval(b: Beta, level = 0.9): [number, number] {
 
 /** A seeded uniform RNG in [0,1) (mulberry32): reproducible exploration in tests. */
 export function seededRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed);
 }
 
 function gaussian(rng: () => number): number {

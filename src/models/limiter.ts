@@ -1,4 +1,5 @@
 import { AppError } from '../errors.js';
+import { sleep as sleepBase } from '../util/sleep.js';
 
 /** The error thrown when an AbortSignal cancels model work. */
 export function abortedError(signal?: AbortSignal): AppError {
@@ -10,18 +11,7 @@ export function abortedError(signal?: AbortSignal): AppError {
 
 /** Sleeps `ms`, rejecting with ABORTED as soon as `signal` fires. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.reject(abortedError(signal));
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(abortedError(signal));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+  return sleepBase(ms, signal, 'model call cancelled');
 }
 
 interface Waiter {

@@ -1,16 +1,11 @@
+import { mulberry32 as mulberry32Base } from '../util/rng.js';
+
 /** A seeded random source: floats in [0, 1). */
 export type Rng = () => number;
 
-/** mulberry32: tiny, fast, good enough for search; same seed → same stream. */
+/** mulberry32 (shared with the learning module); same seed → same stream. */
 export function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32Base(seed);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { AppError } from '../errors.js';
+import { sleep } from '../util/sleep.js';
 
 /** Backoff settings; `random` and `sleep` are injectable so tests are exact and instant. */
 export interface BackoffOptions {
@@ -26,21 +27,7 @@ export function backoffDelay(attempt: number, opts: Pick<BackoffOptions, 'baseMs
   return Math.round(exp * (1 - jitter) + exp * jitter * (opts.random ?? Math.random)());
 }
 
-/** Abortable sleep. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new AppError('ABORTED', 'aborted'));
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(new AppError('ABORTED', 'aborted'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
+export { sleep };
 
 /** Runs fn until it succeeds or the retries are spent; rethrows the last error. */
 export async function retryWithBackoff<T>(fn: (attempt: number) => Promise<T>, opts: BackoffOptions = {}): Promise<T> {
