@@ -1,4 +1,5 @@
 /** Deterministic helpers for the fake LLM server: hashing, a seeded PRNG, prompt words, embeddings. */
+import { mulberry32 } from '../../../src/util/rng.js';
 
 /** 32-bit FNV-1a hash of a string. */
 export function hash32(text: string): number {
@@ -14,16 +15,7 @@ export function hash32(text: string): number {
 export type Rng = () => number;
 
 /** Creates a mulberry32 PRNG from a 32-bit seed. */
-export function makeRng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const makeRng: (seed: number) => Rng = mulberry32;
 
 /** Integer in [min, max] (inclusive). */
 export function randInt(rng: Rng, min: number, max: number): number {
