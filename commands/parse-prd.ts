@@ -111,10 +111,12 @@ async function progressBar() {
       if (e.type !== 'node') return;
       seen.add(e.path);
       if (e.state === 'done') done.add(e.path);
-      if (!started) {
+      // Start at the first answer: a run that falls back to the structural planner shows no empty bar.
+      if (!started && !stopped && done.size > 0) {
         bar.start(seen.size, done.size, stats);
         started = true;
       }
+      if (!started || stopped) return;
       bar.setTotal(seen.size);
       bar.update(done.size, stats);
     },

@@ -9,6 +9,7 @@ import type { LearningRepo } from '../storage/learning-repo.js';
 import type { RunSummary } from '../storage/prd-repo.js';
 import { contextText, prdContext } from './features.js';
 import type { LearningExperience, ModelCallStats, WrittenTasks } from './types.js';
+import { isAppError } from '../errors.js';
 
 /** Embeds texts with a model; returns the embedder's name and vectors (throws when none is reachable). */
 export type ContextEmbed = (texts: string[]) => Promise<{ embedder: string; vectors: number[][] }>;
@@ -23,7 +24,9 @@ export async function contextVectors(text: string, embed?: ContextEmbed): Promis
     if (v && v.length) vectors.push({ embedder: r.embedder, vector: Float32Array.from(v) });
     return { vectors };
   } catch (e) {
-    return { vectors, note: `context embedded offline only: ${(e as Error).message}` };
+    // No embedding model is the normal case without one: the offline vector suffices, nothing to say.
+    if (isAppError(e) && e.code === 'NO_MODEL_AVAILABLE') return { vectors };
+    return { vectors, note: `experience for \`improve\` embedded offline only (the embedding model failed: ${(e as Error).message})` };
   }
 }
 
