@@ -1,4 +1,5 @@
 import { AppError, ProviderError, isAbortError } from '../errors.js';
+import { sleep as sleepOrAbort } from '../util/sleep.js';
 
 /** Runs one node's model call; injectable so the recovery module can add diagnosis-driven strategies. */
 export type NodeRunner = <T>(fn: () => Promise<T>, info: { path: string; kind: 'chunk' | 'expand'; signal: AbortSignal }) => Promise<T>;
@@ -10,17 +11,8 @@ export function retryableNodeError(e: unknown): boolean {
   return e instanceof AppError && e.code === 'TIMEOUT';
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((res) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      res();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
+// Resolves early (never rejects) on abort: the caller checks the signal itself.
+const sleep = (ms: number, signal: AbortSignal): Promise<void> => sleepOrAbort(ms, signal).catch(() => undefined);
 
 /**
  * The default node runner: a transient failure that survived the door's retries (a busy or flaky

@@ -1,4 +1,3 @@
-import { AppError } from '../errors.js';
 import { sleep } from '../util/sleep.js';
 
 /** Backoff settings; `random` and `sleep` are injectable so tests are exact and instant. */
