@@ -1,4 +1,8 @@
+import { join, resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
+
+// Test extras installed once by `npm test` (scripts/test-extras.mjs); explicit env values win.
+const deps = resolve(process.env.TML_TEST_DEPS ?? '.test-deps');
 
 export default defineConfig({
   test: {
@@ -7,5 +11,9 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    env: {
+      TASK_MASTER_BIN: process.env.TASK_MASTER_BIN ?? join(deps, 'task-master', 'node_modules', '.bin', 'task-master'),
+      TML_LLAMA_CPP_PATH: process.env.TML_LLAMA_CPP_PATH ?? join(deps, 'llama'),
+    },
   },
 });

@@ -2,7 +2,7 @@
 // Embedded provider figures (run after `npm run build`):
 //  1. fresh process: load the tiny GGUF and answer one structured request (target < 2 s wall), 5 runs;
 //  2. generation speed by thread count, for the tiny model and a ~100 MB one (checks pickThreads).
-// node-llama-cpp comes from TML_LLAMA_CPP_PATH, else .ci-deps/llama, else node_modules.
+// node-llama-cpp comes from TML_LLAMA_CPP_PATH, else .test-deps/llama (npm test installs it), else node_modules.
 // Usage: node bench/embedded.bench.mjs [--runs 5]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -17,7 +17,7 @@ if (!existsSync(join(dist, 'src/models/providers/llama-cpp.js'))) {
   console.error('error: dist/ is missing; run `npm run build` first');
   process.exit(2);
 }
-const ci = join(root, '.ci-deps/llama');
+const ci = join(root, process.env.TML_TEST_DEPS ?? ".test-deps", "llama");
 if (!process.env.TML_LLAMA_CPP_PATH && existsSync(join(ci, 'node_modules/node-llama-cpp'))) process.env.TML_LLAMA_CPP_PATH = ci;
 
 const SCHEMA = {

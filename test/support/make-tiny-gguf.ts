@@ -243,23 +243,19 @@ export function writeTinyGguf(path: string, opts: TinyGgufOptions = {}): string 
 }
 
 /**
- * Makes node-llama-cpp importable for tests: an explicit TML_LLAMA_CPP_PATH wins, else the CI
- * install in .ci-deps/llama (see .ci/run), else a normal install. Throws when none exists, so
- * embedded tests fail rather than silently skip.
+ * Makes node-llama-cpp importable for tests: an explicit TML_LLAMA_CPP_PATH wins (vitest.config.ts
+ * points it at `.test-deps/llama`, which `npm test` installs once), else a normal install. Throws
+ * when none exists, so embedded tests fail rather than silently skip.
  */
 export function ensureLlamaCppForTests(): string | undefined {
+  const dir = process.env.TML_LLAMA_CPP_PATH;
+  if (dir && existsSync(join(dir, 'node_modules', 'node-llama-cpp', 'package.json'))) return dir;
   const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
   // Compiled copies live in dist/test/support; the repo root is one level further up there.
   const root = existsSync(join(repo, 'package.json')) ? repo : resolve(repo, '..');
-  if (process.env.TML_LLAMA_CPP_PATH) return process.env.TML_LLAMA_CPP_PATH;
-  const ci = join(root, '.ci-deps', 'llama');
-  if (existsSync(join(ci, 'node_modules', 'node-llama-cpp', 'package.json'))) {
-    process.env.TML_LLAMA_CPP_PATH = ci;
-    return ci;
-  }
-  if (existsSync(join(root, 'node_modules', 'node-llama-cpp', 'package.json'))) return undefined;
+  if (!dir && existsSync(join(root, 'node_modules', 'node-llama-cpp', 'package.json'))) return undefined;
   throw new Error(
-    'node-llama-cpp is not installed for the embedded tests; run: npm install --prefix .ci-deps/llama --no-save ' +
-      '--omit=optional node-llama-cpp@3.21.1 @node-llama-cpp/linux-x64@3.21.1',
+    `node-llama-cpp is not installed for the embedded tests${dir ? ` (looked in TML_LLAMA_CPP_PATH=${dir})` : ''}; ` +
+      'run `node scripts/test-extras.mjs` (npm test runs it first)',
   );
 }
