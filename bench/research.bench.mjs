@@ -101,7 +101,7 @@ for (const size of sizes) {
     const repo = new ResearchRepo(db);
     const table = repo.vecTables()[0];
     let hit = 0;
-    let vecTimes = [];
+    const vecTimes = [];
     for (const q of queries.slice(0, 30)) {
       const v = offlineEmbedOne(q);
       t = performance.now();

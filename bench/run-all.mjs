@@ -27,7 +27,7 @@ console.log(`machine: nproc=${availableParallelism()} cpu="${cpus()[0]?.model ??
 const failed = [];
 for (const f of picked) {
   console.log(`\n=== ${f.replace(/\.bench\.mjs$/, '')} ===`);
-  const r = spawnSync(process.execPath, [join(here, f), ...argv.filter((a, k) => k !== i && k !== i + 1)], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [join(here, f), ...argv.filter((_a, k) => k !== i && k !== i + 1)], { stdio: 'inherit' });
   if (r.status !== 0) failed.push(`${f} (exit ${r.status ?? r.signal})`);
 }
 console.log(`\n${picked.length - failed.length}/${picked.length} benches ran${failed.length ? `; failed: ${failed.join(', ')}` : ''}`);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ValidationError } from '../src/errors.js';

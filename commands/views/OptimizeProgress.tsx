@@ -1,4 +1,4 @@
-import React from 'react';
+
 import { Box, Text, render } from 'ink';
 import { renderChart } from '../../src/optimize/chart.js';
 import type { OptimizeProgress as Progress } from '../../src/optimize/run.js';

@@ -1,4 +1,4 @@
-import React from 'react';
+
 import { Box, Text } from 'ink';
 import type { PrdEvent } from '../../src/prd/processor.js';
 

@@ -1,4 +1,4 @@
-import React, { useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { render } from 'ink';
 import type { PrdEvent } from '../../src/prd/processor.js';
 import { ParsePrdTree, initialState, reduce, type ViewState } from './ParsePrdTree.js';

@@ -61,7 +61,7 @@ function gaussian(rng: () => number): number {
 
 // Marsaglia–Tsang; shape < 1 is boosted by U^(1/shape).
 function gamma(shape: number, rng: () => number): number {
-  if (shape < 1) return gamma(shape + 1, rng) * Math.pow(Math.max(rng(), 1e-12), 1 / shape);
+  if (shape < 1) return gamma(shape + 1, rng) * Math.max(rng(), 1e-12) ** (1 / shape);
   const d = shape - 1 / 3;
   const c = 1 / Math.sqrt(9 * d);
   for (;;) {

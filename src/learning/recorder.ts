@@ -21,7 +21,7 @@ export async function contextVectors(text: string, embed?: ContextEmbed): Promis
   try {
     const r = await embed([text]);
     const v = r.vectors[0];
-    if (v && v.length) vectors.push({ embedder: r.embedder, vector: Float32Array.from(v) });
+    if (v?.length) vectors.push({ embedder: r.embedder, vector: Float32Array.from(v) });
     return { vectors };
   } catch (e) {
     // No embedding model is the normal case without one: the offline vector suffices, nothing to say.

@@ -7,7 +7,7 @@ import { breakCycles, mergeDuplicates, normalizeDeps, type DepFix, type PlanNode
 import { chunkPrompt, expandPrompt, maxTasks, subtaskCount, tasksForChunk, type BuiltPrompt } from './prompts.js';
 import { mapPriority, subtasksAnswerSchema, tasksAnswerSchema, type GeneratedSubtask, type GeneratedTask } from './schema.js';
 import { chunkPrd, estimateTokens, prdBudget, splitSections, type Chunk } from './split.js';
-import { RunStats } from './stats.js';
+import type { RunStats } from './stats.js';
 import { retryingRunner, type NodeRunner } from './retry.js';
 
 /** Plan-shaping and run options of one parse-prd run. */
@@ -100,7 +100,7 @@ export class RecursivePRDProcessor {
       if (useCheckpoints) {
         const cp = repo.getCheckpoint(key);
         const ok = cp && schema.safeParse(cp.value);
-        if (cp && ok && ok.success) {
+        if (cp && ok?.success) {
           modelAnswers++;
           stats.resumed(cp.model, p.promptId);
           emit({ type: 'node', path, parent, title, depth, state: 'done', origin: 'checkpoint', model: cp.model });

@@ -91,7 +91,7 @@ async function pull(f: FailureRecord, env: ExecuteEnv): Promise<ExecuteResult> {
   const present = await serverAnswers(f, env);
   if (present.outcome === 'success') return { ...present, strategy: 'pull_model', detail: `${present.detail} (already present)` };
   const s = serverOf(f, env.config);
-  if (!s || s.kind !== 'ollama' || !f.context.model) return { strategy: 'pull_model', outcome: 'skipped', detail: 'only Ollama models can be pulled' };
+  if (s?.kind !== 'ollama' || !f.context.model) return { strategy: 'pull_model', outcome: 'skipped', detail: 'only Ollama models can be pulled' };
   if (refused(s.endpoint, env)) return { strategy: 'pull_model', outcome: 'skipped', detail: `${s.endpoint} is not local; LOCAL_ONLY never contacts it` };
   if (!env.allowPull) {
     return { strategy: 'pull_model', outcome: 'skipped', detail: `pulling is off: rerun with --allow-pull or set local.allowPull (or run \`ollama pull ${f.context.model}\`)` };
@@ -111,7 +111,7 @@ async function pull(f: FailureRecord, env: ExecuteEnv): Promise<ExecuteResult> {
 
 async function coldLoad(f: FailureRecord, env: ExecuteEnv): Promise<ExecuteResult> {
   const s = serverOf(f, env.config);
-  if (!s || s.kind !== 'ollama' || !f.context.model || refused(s.endpoint, env)) return { ...(await serverAnswers(f, env)), strategy: 'raise_timeout' };
+  if (s?.kind !== 'ollama' || !f.context.model || refused(s.endpoint, env)) return { ...(await serverAnswers(f, env)), strategy: 'raise_timeout' };
   const timeoutMs = env.config?.local.timeouts.requestMs ?? 600_000;
   const t0 = performance.now();
   try {

@@ -38,7 +38,7 @@ function toBlocks(lines: string[], markdown: boolean): Block[] {
   let cur: Block | undefined;
   let fence: string | undefined;
   const close = () => {
-    if (cur && cur.lines.some((l) => l.trim())) blocks.push(cur);
+    if (cur?.lines.some((l) => l.trim())) blocks.push(cur);
     cur = undefined;
   };
   lines.forEach((line, i) => {

@@ -1,8 +1,4 @@
-/**
- * SQL of the research knowledge base: sources and chunks (FTS5 kept in step by triggers) and
- * BM25 search; the vector tables and kNN live in the base class (research-vector-repo.ts).
- */
-import type { DB } from './db.js';
+
 import { writeTx } from './db.js';
 import { ResearchVectorRepo } from './research-vector-repo.js';
 import { quoteFtsToken } from '../research/fts-query.js';

@@ -26,12 +26,12 @@ describe('health (first version)', () => {
     expect(by['server ollama']).toMatchObject({ status: 'pass' });
     expect(by['server ollama']!.detail).toContain('version 0.12.6');
     expect(by['structured output']).toMatchObject({ status: 'pass' });
-    expect(by['embeddings']!.detail).toBe('nomic-embed-text:latest: 384 dimensions');
-    expect(by['integrity']).toMatchObject({ status: 'pass', detail: 'ok' });
+    expect(by.embeddings!.detail).toBe('nomic-embed-text:latest: 384 dimensions');
+    expect(by.integrity).toMatchObject({ status: 'pass', detail: 'ok' });
     expect(by['sqlite-vec']!.detail).toMatch(/^v0\.1\./);
     // The structured round trip really sent a JSON Schema to the server.
     const chat = fake.requests.find((q) => q.path === '/api/chat');
-    expect((chat?.body as { format?: { type?: string } }).format?.type).toBe('object');
+    expect((chat!.body as { format?: { type?: string } }).format?.type).toBe('object');
   });
 
   it('server down → exit 1 with the command that starts it', async () => {

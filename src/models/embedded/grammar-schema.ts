@@ -73,7 +73,6 @@ function convert(s: unknown): Json {
       if (typeof s.maxItems === 'number') out.maxItems = s.maxItems;
       return withDescription(out, s);
     }
-    case 'object':
     default: {
       if (s.type === undefined && !isObj(s.properties)) return anyJson();
       const props = isObj(s.properties) ? s.properties : {};

@@ -11,7 +11,7 @@ export function lazyLlamaCppProvider(opts: LlamaCppOptions): ModelProvider {
   return {
     kind: 'llama-cpp',
     endpoint: opts.endpoint,
-    listModels: async (signal?: AbortSignal): Promise<DiscoveredModel[]> => (await get()).listModels(),
+    listModels: async (_signal?: AbortSignal): Promise<DiscoveredModel[]> => (await get()).listModels(),
     chat: async function* (req: ChatRequest, signal?: AbortSignal): AsyncIterable<ChatChunk> {
       yield* (await get()).chat(req, signal);
     },

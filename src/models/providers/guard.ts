@@ -1,4 +1,4 @@
-import { AppError, ProviderError } from '../../errors.js';
+import { type AppError, ProviderError } from '../../errors.js';
 
 /**
  * One model call's cancellation: the caller's AbortSignal, an overall request timeout, and an

@@ -41,7 +41,7 @@ export class OpenAICompatibleProvider implements ModelProvider {
     return this.opts.apiKey ? { authorization: `Bearer ${this.opts.apiKey}` } : {};
   }
 
-  private mapError(e: unknown, guard: CallGuard, model?: string): AppError {
+  private mapError(e: unknown, guard: CallGuard, _model?: string): AppError {
     let out: AppError;
     if (guard.reason) out = guard.error();
     else if (isAppError(e)) out = e;

@@ -12,10 +12,10 @@ const RANGES: ParameterRanges = {
   cache_enabled: { type: 'bool' },
 };
 const TEMPLATE: Genome = { batch_size: 32, timeout: 60, max_concurrent: 4, cache_enabled: false };
-const fit = exampleFitness as (g: Genome) => number;
+const fitOf = exampleFitness as (g: Genome) => number;
 
 /** An in-process evaluator that records every genome it is asked about. */
-function recording(f: (g: Genome) => FitnessResult = (g) => ({ ok: true, fitness: fit(g) })) {
+function recording(f: (g: Genome) => FitnessResult = (g) => ({ ok: true, fitness: fitOf(g) })) {
   const seen: string[] = [];
   const evaluator: Evaluator = async (gs) => {
     seen.push(...gs.map(genomeKey));
@@ -111,7 +111,7 @@ describe('EvolutionaryOptimizer', () => {
 
   it('records failed evaluations as failures, never as a fitness, and keeps going', async () => {
     const { evaluator } = recording((g) =>
-      (g.max_concurrent as number) > 12 ? { ok: false, error: 'crashed' } : { ok: true, fitness: fit(g) },
+      (g.max_concurrent as number) > 12 ? { ok: false, error: 'crashed' } : { ok: true, fitness: fitOf(g) },
     );
     const r = await new EvolutionaryOptimizer(RANGES, CONFIG, evaluator).run();
     expect(r.failures).toBeGreaterThan(0);

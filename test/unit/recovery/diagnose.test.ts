@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { AppError } from '../../../src/errors.js';
 import type { ModelAPI } from '../../../src/models/types.js';
 import { classifyFailure } from '../../../src/recovery/classify.js';
