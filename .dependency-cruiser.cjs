@@ -19,10 +19,17 @@ const LAYERS = [
 
 const upward = LAYERS.map(([name, path], i) => ({
   name: `layer-${name}`,
-  comment: `${name} may import only ${LAYERS.slice(0, i + 1).map(([n]) => n).join(', ')}`,
+  comment: `${name} may import only ${LAYERS.slice(0, i + 1)
+    .map(([n]) => n)
+    .join(', ')}`,
   severity: 'error',
   from: { path },
-  to: { path: LAYERS.slice(i + 1).map(([, p]) => p).join('|') || '^$' },
+  to: {
+    path:
+      LAYERS.slice(i + 1)
+        .map(([, p]) => p)
+        .join('|') || '^$',
+  },
 }));
 
 module.exports = {
@@ -55,7 +62,11 @@ module.exports = {
     exclude: { path: '^(dist|test|bench|node_modules)/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.tsx', '.js'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default'],
+      extensions: ['.ts', '.tsx', '.js'],
+    },
     reporterOptions: { text: { highlightFocused: true } },
   },
 };

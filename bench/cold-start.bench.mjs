@@ -19,15 +19,26 @@ if (!existsSync(join(root, 'dist', 'commands', 'cli.js'))) {
 const project = mkdtempSync(join(tmpdir(), 'tml-bench-'));
 mkdirSync(join(project, '.taskmaster'));
 // No server anywhere: port 9 (discard) refuses connections on loopback.
-const env = { PATH: process.env.PATH, HOME: project, NO_COLOR: '1', CI: '1',
-  OLLAMA_HOST: 'http://127.0.0.1:9', LM_STUDIO_HOST: 'http://127.0.0.1:9', LOCAL_AI_HOST: 'http://127.0.0.1:9' };
+const env = {
+  PATH: process.env.PATH,
+  HOME: project,
+  NO_COLOR: '1',
+  CI: '1',
+  OLLAMA_HOST: 'http://127.0.0.1:9',
+  LM_STUDIO_HOST: 'http://127.0.0.1:9',
+  LOCAL_AI_HOST: 'http://127.0.0.1:9',
+};
 
 function time(args) {
   const t0 = process.hrtime.bigint();
   const r = spawnSync(process.execPath, args, { cwd: project, env, encoding: 'utf8' });
   return { ms: Number(process.hrtime.bigint() - t0) / 1e6, status: r.status };
 }
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
 
 async function hasCommand(name) {
   const { COMMANDS } = await import(pathToFileURL(join(root, 'dist', 'commands', 'registry.js')).href);
@@ -52,7 +63,9 @@ for (const [label, args] of cases) {
   const m = median(xs);
   base ??= m;
   const delta = label === 'node -e 0' ? '' : `  (+${(m - base).toFixed(0)} ms over bare node)`;
-  console.log(`  ${label.padEnd(28)} ${m.toFixed(1).padStart(7)} ms  min ${Math.min(...xs).toFixed(1)}  exit ${status}${delta}`);
+  console.log(
+    `  ${label.padEnd(28)} ${m.toFixed(1).padStart(7)} ms  min ${Math.min(...xs).toFixed(1)}  exit ${status}${delta}`,
+  );
 }
 
 // Which packages --help and --version resolve, via an ESM loader hook plus the CJS resolver.
@@ -60,14 +73,20 @@ function loadedPackages(args) {
   const dir = mkdtempSync(join(tmpdir(), 'tml-hook-'));
   const log = join(dir, 'imports.log');
   writeFileSync(log, '');
-  writeFileSync(join(dir, 'hooks.mjs'), `import { appendFileSync } from 'node:fs';
+  writeFileSync(
+    join(dir, 'hooks.mjs'),
+    `import { appendFileSync } from 'node:fs';
 let out; export function initialize(d) { out = d.out; }
-export async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(out, r.url + '\\n'); return r; }\n`);
-  writeFileSync(join(dir, 'register.mjs'), `import Module, { register } from 'node:module';
+export async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(out, r.url + '\\n'); return r; }\n`,
+  );
+  writeFileSync(
+    join(dir, 'register.mjs'),
+    `import Module, { register } from 'node:module';
 import { appendFileSync } from 'node:fs';
 register('./hooks.mjs', import.meta.url, { data: { out: ${JSON.stringify(log)} } });
 const orig = Module._resolveFilename;
-Module._resolveFilename = function (...a) { const r = orig.apply(this, a); appendFileSync(${JSON.stringify(log)}, r + '\\n'); return r; };\n`);
+Module._resolveFilename = function (...a) { const r = orig.apply(this, a); appendFileSync(${JSON.stringify(log)}, r + '\\n'); return r; };\n`,
+  );
   spawnSync(process.execPath, ['--import', join(dir, 'register.mjs'), ...args], { cwd: project, env });
   const lines = readFileSync(log, 'utf8').split('\n').filter(Boolean);
   rmSync(dir, { recursive: true, force: true });
@@ -80,7 +99,9 @@ for (const argv of probes) {
   const flag = argv.join(' ');
   const { pkgs, own } = loadedPackages([cli, ...argv]);
   const heavy = pkgs.filter((p) => /^(ink|react|react-reconciler|ollama|node-llama-cpp|openai|@ai-sdk\/.*)$/.test(p));
-  console.log(`  ${flag} loads ${own} own modules and packages: ${pkgs.join(', ') || '(none)'}${heavy.length ? `  HEAVY: ${heavy.join(', ')}` : '  (no ink/react/ollama/llama.cpp)'}`);
+  console.log(
+    `  ${flag} loads ${own} own modules and packages: ${pkgs.join(', ') || '(none)'}${heavy.length ? `  HEAVY: ${heavy.join(', ')}` : '  (no ink/react/ollama/llama.cpp)'}`,
+  );
 }
 
 if (process.env.BENCH_SKIP_INSTALL === '1') {
@@ -90,8 +111,15 @@ if (process.env.BENCH_SKIP_INSTALL === '1') {
 }
 
 function sh(cmd, args, cwd) {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, npm_config_update_notifier: 'false' } });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${(r.stderr || r.stdout || r.error?.message || '').trim().split('\n').slice(-3).join(' | ')}`);
+  const r = spawnSync(cmd, args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, npm_config_update_notifier: 'false' },
+  });
+  if (r.status !== 0)
+    throw new Error(
+      `${cmd} ${args.join(' ')} failed: ${(r.stderr || r.stdout || r.error?.message || '').trim().split('\n').slice(-3).join(' | ')}`,
+    );
   return r.stdout;
 }
 
@@ -111,9 +139,11 @@ function installSize() {
     const count = sh('npm', ['ls', '--all', '--parseable', '--omit=dev'], app).split('\n').filter(Boolean).length - 1; // minus the probe root; ours included
     const native = join(root, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
     const nativeMb = existsSync(native) ? statSync(native).size / 1048576 : 0;
-    console.log(`install size: npm install --omit=dev of the packed tarball (${(packed[0].size / 1024).toFixed(0)} kB packed): ` +
-      `node_modules ${(kb / 1024).toFixed(1)} MB, ${count} packages (ours included), ${secs.toFixed(1)} s` +
-      ` (+${nativeMb.toFixed(1)} MB for the better-sqlite3 native binary a real install fetches or builds)`);
+    console.log(
+      `install size: npm install --omit=dev of the packed tarball (${(packed[0].size / 1024).toFixed(0)} kB packed): ` +
+        `node_modules ${(kb / 1024).toFixed(1)} MB, ${count} packages (ours included), ${secs.toFixed(1)} s` +
+        ` (+${nativeMb.toFixed(1)} MB for the better-sqlite3 native binary a real install fetches or builds)`,
+    );
   } catch (e) {
     console.log(`install size: not measured — ${e.message}`);
   } finally {

@@ -5,13 +5,20 @@ import { parentPort, workerData } from 'node:worker_threads';
 const { startFakeServer } = await import(workerData.serverModule);
 const { latency, tasks, fan } = workerData;
 const item = (title, i) => ({
-  title: `${title} ${i + 1}`, description: `Deliver ${title} ${i + 1}.`, details: `Implement ${title} ${i + 1} end to end.`,
-  testStrategy: 'unit tests', priority: 'high', complexity: 8, dependencies: i > 0 ? [i] : [],
+  title: `${title} ${i + 1}`,
+  description: `Deliver ${title} ${i + 1}.`,
+  details: `Implement ${title} ${i + 1} end to end.`,
+  testStrategy: 'unit tests',
+  priority: 'high',
+  complexity: 8,
+  dependencies: i > 0 ? [i] : [],
 });
 const server = await startFakeServer({ latencyMs: latency });
 server.script((c) => {
   const isTop = JSON.stringify(c.schema ?? {}).includes('"tasks"');
-  return isTop ? { json: { tasks: Array.from({ length: tasks }, (_, i) => item('Task', i)) } } : { json: { subtasks: Array.from({ length: fan }, (_, i) => item('Step', i)) } };
+  return isTop
+    ? { json: { tasks: Array.from({ length: tasks }, (_, i) => item('Task', i)) } }
+    : { json: { subtasks: Array.from({ length: fan }, (_, i) => item('Step', i)) } };
 });
 parentPort.on('message', async (m) => {
   if (m === 'counts') parentPort.postMessage({ counts: server.counts() });

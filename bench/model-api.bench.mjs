@@ -28,7 +28,8 @@ try {
   const provider = createProvider('ollama', { endpoint: server.url });
   for (let i = 0; i < N; i++) {
     const t = performance.now();
-    for await (const _ of provider.chat({ model: 'llama3.2:latest', messages: msgs(`raw${i}`), contextLength: 8192 })) void _;
+    for await (const _ of provider.chat({ model: 'llama3.2:latest', messages: msgs(`raw${i}`), contextLength: 8192 }))
+      void _;
     raw.push(performance.now() - t);
   }
   const door = [];
@@ -45,7 +46,9 @@ try {
   }
   console.log(`calls per series: ${N}`);
   console.log(`provider.chat direct (median):        ${ms(median(raw))}`);
-  console.log(`api.generateText, cache miss (median): ${ms(median(door))}  → door overhead ≈ ${ms(median(door) - median(raw))}`);
+  console.log(
+    `api.generateText, cache miss (median): ${ms(median(door))}  → door overhead ≈ ${ms(median(door) - median(raw))}`,
+  );
   console.log(`api.generateText, cache hit (median):  ${ms(median(hits))}  (zero requests to the server)`);
   project.close();
 } finally {

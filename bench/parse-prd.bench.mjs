@@ -26,24 +26,55 @@ const prd = readFileSync(join(root, '.taskmaster/docs/prd.txt'), 'utf8');
 
 // The fake server runs in a worker thread (see fake-prd-server.worker.mjs).
 const worker = new Worker(new URL('./fake-prd-server.worker.mjs', import.meta.url), {
-  workerData: { serverModule: pathToFileURL(join(root, 'dist/test/support/fake-llm-server.js')).href, latency: LATENCY, tasks: TASKS, fan: FAN },
+  workerData: {
+    serverModule: pathToFileURL(join(root, 'dist/test/support/fake-llm-server.js')).href,
+    latency: LATENCY,
+    tasks: TASKS,
+    fan: FAN,
+  },
 });
-const ask = (msg, key) => new Promise((res) => {
-  const on = (m) => { if (key in m) { worker.off('message', on); res(m[key]); } };
-  worker.on('message', on);
-  if (msg) worker.postMessage(msg);
-});
+const ask = (msg, key) =>
+  new Promise((res) => {
+    const on = (m) => {
+      if (key in m) {
+        worker.off('message', on);
+        res(m[key]);
+      }
+    };
+    worker.on('message', on);
+    if (msg) worker.postMessage(msg);
+  });
 const server = { url: await ask(undefined, 'url') };
 const chatCount = async () => (await ask('counts', 'counts'))['/api/chat'] ?? 0;
 
 async function once(concurrency, cwd) {
-  const env = { ...process.env, OLLAMA_HOST: server.url, LM_STUDIO_HOST: 'http://127.0.0.1:9', LOCAL_AI_HOST: 'http://127.0.0.1:9' };
+  const env = {
+    ...process.env,
+    OLLAMA_HOST: server.url,
+    LM_STUDIO_HOST: 'http://127.0.0.1:9',
+    LOCAL_AI_HOST: 'http://127.0.0.1:9',
+  };
   const project = openProject({ cwd, env, flags: { concurrency } });
   const before = await chatCount();
   const t0 = performance.now();
   const out = await parsePrd(
-    { prd, prdPath: 'prd.txt', tasksPath: project.paths.tasks, tag: 'master', mode: 'force', dryRun: false,
-      options: { numTasks: 0, maxDepth: DEPTH, concurrency, requireModel: true, noCache: false, resume: false, complexityThreshold: 5 } },
+    {
+      prd,
+      prdPath: 'prd.txt',
+      tasksPath: project.paths.tasks,
+      tag: 'master',
+      mode: 'force',
+      dryRun: false,
+      options: {
+        numTasks: 0,
+        maxDepth: DEPTH,
+        concurrency,
+        requireModel: true,
+        noCache: false,
+        resume: false,
+        complexityThreshold: 5,
+      },
+    },
     { api: project.api(), repo: new PrdRepo(project.db()) },
   );
   const wall = performance.now() - t0;
@@ -52,8 +83,14 @@ async function once(concurrency, cwd) {
 }
 
 const ideal = CRITICAL * LATENCY;
-console.log(`fake server latency ${LATENCY} ms; fan-out 1 -> ${TASKS} -> x${FAN} -> x${FAN} (max-depth ${DEPTH}); ${CALLS} calls, critical path ${CRITICAL} calls, ideal ${ideal} ms`);
-console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} (figures are only meaningful on an idle machine)`);
+console.log(
+  `fake server latency ${LATENCY} ms; fan-out 1 -> ${TASKS} -> x${FAN} -> x${FAN} (max-depth ${DEPTH}); ${CALLS} calls, critical path ${CRITICAL} calls, ideal ${ideal} ms`,
+);
+console.log(
+  `load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')} (figures are only meaningful on an idle machine)`,
+);
 console.log('concurrency  calls  wall ms  ideal ms  ratio');
 let last;
 let overhead = 0;
@@ -61,14 +98,19 @@ for (const c of [1, 4, 8]) {
   const cwd = mkdtempSync(join(tmpdir(), 'tml-bench-prd-'));
   mkdirSync(join(cwd, '.taskmaster'), { recursive: true });
   const r = await once(c, cwd);
-  if (r.out.summary.tasks !== TASKS || r.out.summary.depth !== DEPTH) throw new Error(`unexpected plan shape: ${JSON.stringify(r.out.summary)}`);
-  console.log(`${String(c).padStart(11)}  ${String(r.calls).padStart(5)}  ${r.wall.toFixed(0).padStart(7)}  ${String(ideal).padStart(8)}  ${(r.wall / ideal).toFixed(2).padStart(5)}`);
+  if (r.out.summary.tasks !== TASKS || r.out.summary.depth !== DEPTH)
+    throw new Error(`unexpected plan shape: ${JSON.stringify(r.out.summary)}`);
+  console.log(
+    `${String(c).padStart(11)}  ${String(r.calls).padStart(5)}  ${r.wall.toFixed(0).padStart(7)}  ${String(ideal).padStart(8)}  ${(r.wall / ideal).toFixed(2).padStart(5)}`,
+  );
   last = { cwd, r };
   if (c === 1) overhead = r.wall / r.calls - LATENCY;
 }
 console.log(`overhead per call outside the server's latency (concurrency 1): ${overhead.toFixed(0)} ms`);
 const again = await once(8, last.cwd);
-console.log(`rerun of the same PRD (concurrency 8): ${again.calls} LLM calls, ${again.wall.toFixed(0)} ms, tasks.json identical: ${JSON.stringify(again.out.tasks) === JSON.stringify(last.r.out.tasks)}` +
-  ` (${again.out.summary.resumedNodes} nodes from checkpoints, ${again.out.summary.cacheHits} cache hits)`);
+console.log(
+  `rerun of the same PRD (concurrency 8): ${again.calls} LLM calls, ${again.wall.toFixed(0)} ms, tasks.json identical: ${JSON.stringify(again.out.tasks) === JSON.stringify(last.r.out.tasks)}` +
+    ` (${again.out.summary.resumedNodes} nodes from checkpoints, ${again.out.summary.cacheHits} cache hits)`,
+);
 await ask('close', 'closed');
 await worker.terminate();

@@ -36,12 +36,18 @@ const rand = rng(42);
 const vocab = Array.from({ length: 20000 }, (_, i) => {
   let w = '';
   let n = i + 1;
-  do { w += syll[n % syll.length]; n = Math.floor(n / syll.length); } while (n > 0);
+  do {
+    w += syll[n % syll.length];
+    n = Math.floor(n / syll.length);
+  } while (n > 0);
   return w;
 });
 const zipfIn = (words) => words[Math.min(words.length - 1, Math.floor(Math.exp(rand() * Math.log(words.length))) - 1)];
-const topics = Array.from({ length: 200 }, () => Array.from({ length: 400 }, () => vocab[Math.floor(rand() * vocab.length)]));
-const sentence = (topic, n) => Array.from({ length: n }, () => (rand() < 0.7 ? zipfIn(topic) : zipfIn(vocab))).join(' ') + '.';
+const topics = Array.from({ length: 200 }, () =>
+  Array.from({ length: 400 }, () => vocab[Math.floor(rand() * vocab.length)]),
+);
+const sentence = (topic, n) =>
+  Array.from({ length: n }, () => (rand() < 0.7 ? zipfIn(topic) : zipfIn(vocab))).join(' ') + '.';
 
 function generate(dir, chunks) {
   const files = Math.ceil(chunks / PER_FILE);
@@ -49,7 +55,12 @@ function generate(dir, chunks) {
     const topic = topics[f % topics.length];
     const parts = [];
     for (let s = 0; s < PER_FILE && f * PER_FILE + s < chunks; s++) {
-      parts.push(`## Section ${f}-${s} ${zipfIn(topic)}`, '', `${sentence(topic, 12)} ${sentence(topic, 14)} ${sentence(topic, 10)} ${sentence(topic, 16)}`, '');
+      parts.push(
+        `## Section ${f}-${s} ${zipfIn(topic)}`,
+        '',
+        `${sentence(topic, 12)} ${sentence(topic, 14)} ${sentence(topic, 10)} ${sentence(topic, 16)}`,
+        '',
+      );
     }
     const p = join(dir, `d${Math.floor(f / 100)}`, `doc-${f}.md`);
     mkdirSync(dirname(p), { recursive: true });
@@ -60,14 +71,22 @@ function generate(dir, chunks) {
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 const ms = (x) => `${x.toFixed(1)} ms`;
 
-console.log(`load average at start: ${(await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `load average at start: ${(await import('node:os'))
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
 for (const size of sizes) {
   const dir = mkdtempSync(join(tmpdir(), `tml-bench-research-${size}-`));
   try {
     generate(join(dir, 'corpus'), size);
     const db = openDatabase(join(dir, '.taskmaster', 'local.db'));
     const rag = new LocalRAGSystem({
-      repo: new ResearchRepo(db), sessions: new ResearchSessionRepo(db), root: dir, embedder: { mode: 'offline', batchSize: BATCH },
+      repo: new ResearchRepo(db),
+      sessions: new ResearchSessionRepo(db),
+      root: dir,
+      embedder: { mode: 'offline', batchSize: BATCH },
     });
     let t = performance.now();
     const add = await rag.addSources(['corpus']);
@@ -107,16 +126,29 @@ for (const size of sizes) {
       t = performance.now();
       const got = repo.knn(table, v, 10).map((r) => r.id);
       vecTimes.push(performance.now() - t);
-      const exact = db.prepare(`SELECT chunk_id AS id FROM ${table.name} WHERE embedding MATCH ? AND k = 10`).all(Buffer.from(v.buffer)).map((r) => r.id);
+      const exact = db
+        .prepare(`SELECT chunk_id AS id FROM ${table.name} WHERE embedding MATCH ? AND k = 10`)
+        .all(Buffer.from(v.buffer))
+        .map((r) => r.id);
       hit += exact.filter((id) => got.includes(id)).length;
     }
     const dbMiB = statSync(join(dir, '.taskmaster', 'local.db')).size / 1048576;
     console.log(`chunks=${add.chunks} files=${add.added.length}`);
-    console.log(`  ingest: ${(ingestMs / 1000).toFixed(1)} s = ${Math.round(add.chunks / (ingestMs / 1000))} chunks/s; db ${dbMiB.toFixed(0)} MiB (+WAL)${add.notes.length ? `; ${add.notes.join('; ')}` : ''}`);
-    console.log(`  embed calls: ${add.embedCalls} (expected ceil(${add.chunks}/${BATCH}) = ${Math.ceil(add.chunks / BATCH)})`);
-    console.log(`  re-add unchanged: ${again.embedCalls} embed calls, ${again.unchanged.length} files unchanged, ${ms(readdMs)}`);
-    console.log(`  hybrid search k=10 over ${queries.length} queries: p50 ${ms(pct(times, 50))}, p95 ${ms(pct(times, 95))} (CPU p50 ${ms(pct(cpu, 50))}, p95 ${ms(pct(cpu, 95))})`);
-    console.log(`  vector path alone: p50 ${ms(pct(vecTimes, 50))}; recall@10 vs exact kNN ${(hit / (30 * 10)).toFixed(2)}`);
+    console.log(
+      `  ingest: ${(ingestMs / 1000).toFixed(1)} s = ${Math.round(add.chunks / (ingestMs / 1000))} chunks/s; db ${dbMiB.toFixed(0)} MiB (+WAL)${add.notes.length ? `; ${add.notes.join('; ')}` : ''}`,
+    );
+    console.log(
+      `  embed calls: ${add.embedCalls} (expected ceil(${add.chunks}/${BATCH}) = ${Math.ceil(add.chunks / BATCH)})`,
+    );
+    console.log(
+      `  re-add unchanged: ${again.embedCalls} embed calls, ${again.unchanged.length} files unchanged, ${ms(readdMs)}`,
+    );
+    console.log(
+      `  hybrid search k=10 over ${queries.length} queries: p50 ${ms(pct(times, 50))}, p95 ${ms(pct(times, 95))} (CPU p50 ${ms(pct(cpu, 50))}, p95 ${ms(pct(cpu, 95))})`,
+    );
+    console.log(
+      `  vector path alone: p50 ${ms(pct(vecTimes, 50))}; recall@10 vs exact kNN ${(hit / (30 * 10)).toFixed(2)}`,
+    );
     db.close();
   } finally {
     if (process.argv.includes('--keep')) console.log(`  kept ${dir}`);

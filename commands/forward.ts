@@ -61,7 +61,11 @@ function statSafe(p: string): boolean {
  * Runs task-master with the same arguments, cwd and terminal; resolves to its exit code
  * (128 + signal number when it was killed, as shells report it).
  */
-export async function forwardToTaskMaster(args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function forwardToTaskMaster(
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   const bin = findTaskMaster(cwd, env);
   if (!bin) {
     throw new AppError('FORWARD', `'${args[0]}' is a task-master command, and task-master is not installed`, {
@@ -84,7 +88,12 @@ export async function forwardToTaskMaster(args: string[], cwd: string, env: Node
     };
     child.on('error', (e) => {
       done();
-      rej(new AppError('FORWARD', `could not run ${bin}: ${e.message}`, { hint: 'check TASK_MASTER_BIN or your PATH', cause: e }));
+      rej(
+        new AppError('FORWARD', `could not run ${bin}: ${e.message}`, {
+          hint: 'check TASK_MASTER_BIN or your PATH',
+          cause: e,
+        }),
+      );
     });
     child.on('exit', (code, signal) => {
       done();

@@ -28,7 +28,10 @@ function renderChecks(checks: HealthCheck[]): void {
 
 async function run(raw: Record<string, unknown>): Promise<void> {
   const r = Options.safeParse(raw);
-  if (!r.success) throw new ValidationError(`--${String(r.error.issues[0]!.path[0])}: ${r.error.issues[0]!.message}`, { hint: 'see `task-master-local health --help`' });
+  if (!r.success)
+    throw new ValidationError(`--${String(r.error.issues[0]!.path[0])}: ${r.error.issues[0]!.message}`, {
+      hint: 'see `task-master-local health --help`',
+    });
   const o = r.data;
   if ([o.full, o.privacy, o.stats].filter(Boolean).length > 1) {
     throw new ValidationError('--full, --privacy and --stats are separate reports', { hint: 'run them one at a time' });
@@ -47,7 +50,9 @@ async function run(raw: Record<string, unknown>): Promise<void> {
     const v = await runValidation({ cwd, env: process.env, ...(o.timeout ? { callTimeoutMs: o.timeout } : {}) });
     if (o.json) printJson(v);
     else {
-      io.out(`validation suite: ${v.overall} — ${v.passed}/${v.run} passed (success rate ${Math.round(v.success_rate * 100)}%), ${v.skipped} skipped, ${v.total_ms} ms`);
+      io.out(
+        `validation suite: ${v.overall} — ${v.passed}/${v.run} passed (success rate ${Math.round(v.success_rate * 100)}%), ${v.skipped} skipped, ${v.total_ms} ms`,
+      );
       renderChecks(v.checks.map((c) => ({ name: c.name, status: c.status, detail: c.detail, hint: c.hint, ms: c.ms })));
     }
     if (v.overall !== 'healthy') process.exitCode = 1;
@@ -70,7 +75,9 @@ async function run(raw: Record<string, unknown>): Promise<void> {
 export function register(program: Command): void {
   program
     .command('health')
-    .description('check servers, models, structured output, embeddings, config and the database (exit 0 only when healthy)')
+    .description(
+      'check servers, models, structured output, embeddings, config and the database (exit 0 only when healthy)',
+    )
     .option('--json', 'machine-readable output')
     .option('--full', 'run the validation suite: end-to-end checks of every module')
     .option('--privacy', 'every model call grouped by host, local or external')

@@ -7,31 +7,45 @@ import { ValidationError } from '../src/errors.js';
 import { applyProposals, configSnapshot, history } from '../src/learning/apply.js';
 import { MetaLearningEngine } from '../src/learning/engine.js';
 import { prdContext } from '../src/learning/features.js';
-import { historyLines, improveLines, proposalLines, recommendationLines, routingSummary } from '../src/learning/format.js';
+import {
+  historyLines,
+  improveLines,
+  proposalLines,
+  recommendationLines,
+  routingSummary,
+} from '../src/learning/format.js';
 import { ActionSchema, ContextSchema, LEARNING_TASK_TYPES, OutcomeSchema } from '../src/learning/types.js';
 import { readConfigFile } from '../src/config/load.js';
 import { LearningRepo } from '../src/storage/learning-repo.js';
 import { io, printJson } from './shared/output.js';
 
 const say = (...lines: string[]) => lines.forEach((l) => io.out(l));
-const NO_DATA = 'no experiences recorded yet: run `task-master-local parse-prd` or `research ask` a few times (each run is recorded), or add one with `improve record`';
+const NO_DATA =
+  'no experiences recorded yet: run `task-master-local parse-prd` or `research ask` a few times (each run is recorded), or add one with `improve record`';
 
 function json<T>(flag: string, text: string | undefined, schema: z.ZodType<T>): T {
   let v: unknown = {};
   try {
     if (text !== undefined) v = JSON.parse(text);
   } catch (e) {
-    throw new ValidationError(`--${flag}: not JSON (${(e as Error).message})`, { hint: `quote it: --${flag} '{"key": 1}'` });
+    throw new ValidationError(`--${flag}: not JSON (${(e as Error).message})`, {
+      hint: `quote it: --${flag} '{"key": 1}'`,
+    });
   }
   const r = schema.safeParse(v);
-  if (!r.success) throw new ValidationError(`--${flag}: ${r.error.issues[0]!.path.join('.') || 'value'}: ${r.error.issues[0]!.message}`, { hint: 'see docs/improve.md for the fields' });
+  if (!r.success)
+    throw new ValidationError(
+      `--${flag}: ${r.error.issues[0]!.path.join('.') || 'value'}: ${r.error.issues[0]!.message}`,
+      { hint: 'see docs/improve.md for the fields' },
+    );
   return r.data;
 }
 
 const TaskType = z.enum(LEARNING_TASK_TYPES, { message: `one of ${LEARNING_TASK_TYPES.join(', ')}` });
 function taskType(v: unknown) {
   const r = TaskType.safeParse(v);
-  if (!r.success) throw new ValidationError(`--task-type: ${r.error.issues[0]!.message}`, { hint: 'e.g. --task-type parse_prd' });
+  if (!r.success)
+    throw new ValidationError(`--task-type: ${r.error.issues[0]!.message}`, { hint: 'e.g. --task-type parse_prd' });
   return r.data;
 }
 
@@ -48,28 +62,50 @@ async function improve(o: { json?: boolean; apply?: boolean; meta?: boolean; set
   await withProject(async (p) => {
     const repo = new LearningRepo(p.db());
     const raw = readConfigFile(p.paths.config).raw;
-    if (o.set && !o.apply) throw new ValidationError('--set only works with --apply', { hint: `task-master-local improve --apply --set ${o.set}` });
+    if (o.set && !o.apply)
+      throw new ValidationError('--set only works with --apply', {
+        hint: `task-master-local improve --apply --set ${o.set}`,
+      });
     if (o.apply) {
       const pending = o.set ? repo.proposalSet(Number(o.set)) : repo.proposalSet();
-      if (o.set && !pending) throw new ValidationError(`--set ${o.set}: no such proposal set`, { hint: 'run `task-master-local improve` to make one' });
+      if (o.set && !pending)
+        throw new ValidationError(`--set ${o.set}: no such proposal set`, {
+          hint: 'run `task-master-local improve` to make one',
+        });
       let set = pending && !pending.applied ? pending : undefined;
       if (!set) {
-        if (!repo.count()) return o.json ? printJson({ experiences: 0, applied: [], message: NO_DATA }) : say(`improve: ${NO_DATA}`);
+        if (!repo.count())
+          return o.json ? printJson({ experiences: 0, applied: [], message: NO_DATA }) : say(`improve: ${NO_DATA}`);
         const r = await MetaLearningEngine.forProject(p).improve({ meta: o.meta !== false });
-        set = { id: repo.saveProposals(configSnapshot(raw), r.proposals), config: configSnapshot(raw), proposals: r.proposals, ts: '', applied: false };
+        set = {
+          id: repo.saveProposals(configSnapshot(raw), r.proposals),
+          config: configSnapshot(raw),
+          proposals: r.proposals,
+          ts: '',
+          applied: false,
+        };
       }
       const res = await applyProposals(set, {
-        repo, configPath: p.paths.config, backupDir: join(p.paths.taskmasterDir, 'backups'), raw, trustedHosts: p.config.local.trustedHosts,
+        repo,
+        configPath: p.paths.config,
+        backupDir: join(p.paths.taskmasterDir, 'backups'),
+        raw,
+        trustedHosts: p.config.local.trustedHosts,
         resolveModel: (id) => p.catalog().resolve(id),
       });
       if (o.json) return printJson({ set: set.id, ...res });
       if (!res.applied.length) say(`improve --apply: nothing to apply in proposal set ${set.id}`);
-      else say(`improve --apply: applied ${res.applied.length} change(s) from proposal set ${set.id} (backup ${res.backupPath}):`, ...proposalLines(res.applied));
+      else
+        say(
+          `improve --apply: applied ${res.applied.length} change(s) from proposal set ${set.id} (backup ${res.backupPath}):`,
+          ...proposalLines(res.applied),
+        );
       if (res.advice.length) say('advice (pass as flags; not config settings):', ...proposalLines(res.advice));
       if (res.applied.length) say('the effect is measured on the next runs: see `task-master-local improve history`');
       return;
     }
-    if (!repo.count()) return o.json ? printJson({ experiences: 0, proposals: [], notes: [NO_DATA] }) : say(`improve: ${NO_DATA}`);
+    if (!repo.count())
+      return o.json ? printJson({ experiences: 0, proposals: [], notes: [NO_DATA] }) : say(`improve: ${NO_DATA}`);
     const r = await MetaLearningEngine.forProject(p).improve({ meta: o.meta !== false });
     const setId = repo.saveProposals(configSnapshot(raw), r.proposals);
     if (o.json) return printJson({ set: setId, ...r });
@@ -83,7 +119,13 @@ async function record(o: Record<string, unknown>): Promise<void> {
   const context = json('context', o.context as string | undefined, ContextSchema);
   const action = json('action', o.action as string | undefined, ActionSchema);
   await withProject(async (p) => {
-    const r = await MetaLearningEngine.forProject(p).record({ taskType: type, source: 'manual', context, action, outcome });
+    const r = await MetaLearningEngine.forProject(p).record({
+      taskType: type,
+      source: 'manual',
+      context,
+      action,
+      outcome,
+    });
     if (o.json) return printJson(r);
     say(`improve record: experience ${r.id} stored (${type})`);
     if (r.note) io.err(`note: ${r.note}`);
@@ -92,12 +134,21 @@ async function record(o: Record<string, unknown>): Promise<void> {
 
 async function recommend(o: Record<string, unknown>): Promise<void> {
   const type = taskType(o.taskType);
-  const context = o.prd ? prdContext(readFileSync(String(o.prd), 'utf8')) : json('context', o.context as string | undefined, ContextSchema);
-  const k = z.coerce.number().int().min(1).max(500).safeParse(o.k ?? 25);
+  const context = o.prd
+    ? prdContext(readFileSync(String(o.prd), 'utf8'))
+    : json('context', o.context as string | undefined, ContextSchema);
+  const k = z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(500)
+    .safeParse(o.k ?? 25);
   if (!k.success) throw new ValidationError('-k: a whole number from 1 to 500', { hint: 'e.g. -k 20' });
   await withProject(async (p) => {
     if (!new LearningRepo(p.db()).count(type)) {
-      return o.json ? printJson({ neighbours: 0, recommendations: [], message: NO_DATA }) : say(`improve recommend: ${NO_DATA}`);
+      return o.json
+        ? printJson({ neighbours: 0, recommendations: [], message: NO_DATA })
+        : say(`improve recommend: ${NO_DATA}`);
     }
     const r = await MetaLearningEngine.forProject(p).getRecommendations(type, context, { k: k.data });
     if (o.json) return printJson({ context, ...r });
@@ -143,5 +194,6 @@ export function register(program: Command): void {
         const [changes, routing] = [history(repo), routingSummary(repo.routeLog(1000))];
         if (opts.json) printJson({ changes, routing });
         else say(...historyLines(changes, routing));
-      }));
+      }),
+    );
 }

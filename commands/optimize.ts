@@ -3,7 +3,14 @@ import { z } from 'zod';
 import { openProject } from '../src/context.js';
 import { ValidationError } from '../src/errors.js';
 import { formatReport, formatRunDetail, formatRunList } from '../src/optimize/format.js';
-import { chatModelsOf, evaluatorFor, jobForModels, jobFromRun, jobFromSpecFile, type Job } from '../src/optimize/jobs.js';
+import {
+  chatModelsOf,
+  evaluatorFor,
+  jobForModels,
+  jobFromRun,
+  jobFromSpecFile,
+  type Job,
+} from '../src/optimize/jobs.js';
 import { applyModelsGenome } from '../src/optimize/models-target.js';
 import { reportOf, runOptimization, storedRun } from '../src/optimize/run.js';
 import { OptimizeRepo } from '../src/storage/optimize-repo.js';
@@ -30,7 +37,9 @@ function parseOptions(raw: unknown): Options {
   const r = Options.safeParse(raw);
   if (r.success) return r.data;
   const i = r.error.issues[0]!;
-  throw new ValidationError(`--${String(i.path[0] ?? '')}: ${i.message}`, { hint: 'see `task-master-local optimize --help`' });
+  throw new ValidationError(`--${String(i.path[0] ?? '')}: ${i.message}`, {
+    hint: 'see `task-master-local optimize --help`',
+  });
 }
 
 async function action(first: string | undefined, second: string | undefined, raw: unknown): Promise<void> {
@@ -49,10 +58,20 @@ async function action(first: string | undefined, second: string | undefined, raw
       return;
     }
     if (first === 'show' && !o.resume) {
-      if (!second) throw new ValidationError('optimize show needs a run id', { hint: 'list runs with `task-master-local optimize list`' });
+      if (!second)
+        throw new ValidationError('optimize show needs a run id', {
+          hint: 'list runs with `task-master-local optimize list`',
+        });
       const { run } = storedRun(db, second);
       const report = reportOf(repo, run);
-      if (o.json) printJson({ ...report, target: run.target, seed: run.seed, error: run.error, failed_evaluations: repo.failedEvaluations(run.id) });
+      if (o.json)
+        printJson({
+          ...report,
+          target: run.target,
+          seed: run.seed,
+          error: run.error,
+          failed_evaluations: repo.failedEvaluations(run.id),
+        });
       else io.out(formatRunDetail(run, report, repo.generations(run.id), repo.failedEvaluations(run.id)));
       return;
     }
@@ -66,16 +85,33 @@ async function action(first: string | undefined, second: string | undefined, raw
       timeoutMs: o.timeout,
     };
     let job: Job;
-    if (o.resume && (first || o.target || o.fitnessCommand || o.seed !== undefined || o.population !== undefined || o.generations !== undefined)) {
-      throw new ValidationError('--resume continues a run exactly as it started; a spec, --target, --fitness-command, --seed, --population or --generations cannot change it', {
-        hint: `run \`task-master-local optimize --resume ${o.resume}\` alone, or start a new run`,
-      });
+    if (
+      o.resume &&
+      (first ||
+        o.target ||
+        o.fitnessCommand ||
+        o.seed !== undefined ||
+        o.population !== undefined ||
+        o.generations !== undefined)
+    ) {
+      throw new ValidationError(
+        '--resume continues a run exactly as it started; a spec, --target, --fitness-command, --seed, --population or --generations cannot change it',
+        {
+          hint: `run \`task-master-local optimize --resume ${o.resume}\` alone, or start a new run`,
+        },
+      );
     }
     if (o.resume) job = jobFromRun(project, o.resume);
     else if (o.target === 'models') job = await jobForModels(project, overrides);
     else if (first) job = jobFromSpecFile(first, overrides);
-    else throw new ValidationError('optimize needs a spec file', { hint: 'task-master-local optimize spec.json --fitness-command ./fit.sh (or --target models)' });
-    if (o.apply && job.target !== 'models') throw new ValidationError('--apply only works with --target models', { hint: `run ${o.resume} is a ${job.target} run` });
+    else
+      throw new ValidationError('optimize needs a spec file', {
+        hint: 'task-master-local optimize spec.json --fitness-command ./fit.sh (or --target models)',
+      });
+    if (o.apply && job.target !== 'models')
+      throw new ValidationError('--apply only works with --target models', {
+        hint: `run ${o.resume} is a ${job.target} run`,
+      });
 
     const progress = await progressReporter(interactive(o.json) ? 'tty' : o.json ? 'none' : 'bar');
     let report;
@@ -95,11 +131,17 @@ async function action(first: string | undefined, second: string | undefined, raw
       await progress.stop();
     }
     let applied: Record<string, unknown> | undefined;
-    if (o.apply && report.best_individual) applied = applyModelsGenome(project.config, report.best_individual.genome, await chatModelsOf(project));
+    if (o.apply && report.best_individual)
+      applied = applyModelsGenome(project.config, report.best_individual.genome, await chatModelsOf(project));
     if (o.json) printJson(applied ? { ...report, applied } : report);
     else {
       io.out(formatReport(report));
-      if (applied) io.out(`\nwrote to ${project.config.configPath}: ${Object.entries(applied).map(([r, c]) => `${r}=${String((c as { modelId: string }).modelId)}`).join(', ')}`);
+      if (applied)
+        io.out(
+          `\nwrote to ${project.config.configPath}: ${Object.entries(applied)
+            .map(([r, c]) => `${r}=${String((c as { modelId: string }).modelId)}`)
+            .join(', ')}`,
+        );
     }
   } finally {
     project.close();
@@ -110,10 +152,15 @@ async function action(first: string | undefined, second: string | undefined, raw
 export function register(program: Command): void {
   program
     .command('optimize')
-    .description("evolve a configuration against a fitness command, a local-model judge, or this tool's own model settings")
+    .description(
+      "evolve a configuration against a fitness command, a local-model judge, or this tool's own model settings",
+    )
     .argument('[spec]', 'spec.json / spec.yaml, or `list`, or `show`')
     .argument('[run]', 'run id for `show`')
-    .option('--fitness-command <cmd>', 'shell command scoring a genome (JSON on stdin, GENOME_<NAME> env); last number printed')
+    .option(
+      '--fitness-command <cmd>',
+      'shell command scoring a genome (JSON on stdin, GENOME_<NAME> env); last number printed',
+    )
     .option('--timeout <ms>', 'per-evaluation timeout of the fitness command', '60000')
     .option('--concurrency <n>', 'evaluations run at once')
     .option('--target <target>', '`models`: tune model per role, temperature, num_ctx and concurrency')

@@ -20,7 +20,10 @@ const Options = z.object({
   numTasks: int(0, 200).default(0),
   force: z.boolean().default(false),
   append: z.boolean().default(false),
-  tag: z.string().regex(/^[\w.-]+$/, 'letters, digits, dot, dash and underscore only').optional(),
+  tag: z
+    .string()
+    .regex(/^[\w.-]+$/, 'letters, digits, dot, dash and underscore only')
+    .optional(),
   output: z.string().min(1).optional(),
   maxDepth: int(1, 6).default(2),
   concurrency: int(1, 64).optional(),
@@ -40,7 +43,10 @@ function parseOptions(raw: unknown) {
     const flag = String(i.path[0] ?? '?').replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
     throw new ValidationError(`--${flag}: ${i.message}`, { hint: 'see `task-master-local parse-prd --help`' });
   }
-  if (r.data.force && r.data.append) throw new ValidationError('--force and --append cannot be combined', { hint: '--force replaces the tag, --append adds after it; pick one' });
+  if (r.data.force && r.data.append)
+    throw new ValidationError('--force and --append cannot be combined', {
+      hint: '--force replaces the tag, --append adds after it; pick one',
+    });
   return r.data;
 }
 
@@ -48,9 +54,14 @@ async function run(file: string | undefined, raw: Record<string, unknown>): Prom
   const o = parseOptions({ ...raw, file });
   const cwd = process.cwd();
   const runId = randomUUID();
-  const project = openProject({ cwd, env: process.env, runId, flags: { noCache: !o.cache, ...(o.concurrency ? { concurrency: o.concurrency } : {}) } });
+  const project = openProject({
+    cwd,
+    env: process.env,
+    runId,
+    flags: { noCache: !o.cache, ...(o.concurrency ? { concurrency: o.concurrency } : {}) },
+  });
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(cwd, p));
-  const prdPath = o.file ?? o.input ? abs((o.file ?? o.input)!) : project.paths.defaultPrd;
+  const prdPath = (o.file ?? o.input) ? abs((o.file ?? o.input)!) : project.paths.defaultPrd;
   const { text } = readPrd(prdPath);
   const tag = o.tag ?? currentTag(project.paths.state);
   const tasksPath = o.output ? abs(o.output) : project.paths.tasks;
@@ -60,16 +71,32 @@ async function run(file: string | undefined, raw: Record<string, unknown>): Prom
   const onSigint = () => ctl.abort();
   process.once('SIGINT', onSigint);
   const live = interactive(o.json);
-  const view = live ? await (await import('./views/ParsePrdView.js')).startParsePrdView() : o.json ? undefined : await progressBar();
+  const view = live
+    ? await (await import('./views/ParsePrdView.js')).startParsePrdView()
+    : o.json
+      ? undefined
+      : await progressBar();
   let done: ParsePrdOutput | undefined;
   try {
     const out = (done = await parsePrd(
       {
-        runId, prd: text, prdPath, tasksPath, tag, dryRun: o.dryRun, mode: o.force ? 'force' : o.append ? 'append' : 'create',
+        runId,
+        prd: text,
+        prdPath,
+        tasksPath,
+        tag,
+        dryRun: o.dryRun,
+        mode: o.force ? 'force' : o.append ? 'append' : 'create',
         configuredModel: main ? `${main.provider}/${main.modelId}` : undefined,
         options: {
-          numTasks: o.numTasks, maxDepth: o.maxDepth, concurrency: o.concurrency ?? project.config.local.concurrency, model: o.model,
-          requireModel: o.requireModel, noCache: !o.cache, resume: o.resume, complexityThreshold: o.expandThreshold,
+          numTasks: o.numTasks,
+          maxDepth: o.maxDepth,
+          concurrency: o.concurrency ?? project.config.local.concurrency,
+          model: o.model,
+          requireModel: o.requireModel,
+          noCache: !o.cache,
+          resume: o.resume,
+          complexityThreshold: o.expandThreshold,
         },
       },
       { api: project.api(), repo: new PrdRepo(project.db()), signal: ctl.signal, onProgress: view?.onProgress },
@@ -87,7 +114,14 @@ async function run(file: string | undefined, raw: Record<string, unknown>): Prom
     await view?.stop();
     process.removeListener('SIGINT', onSigint);
     // Every run (failed ones too) becomes an experience for `improve`.
-    const note = ctl.signal.aborted ? undefined : await recordPrdRunSafely(project, runId, text, done?.written ? writtenTasks(done.tasksPath, done.tag, done.tasks) : undefined);
+    const note = ctl.signal.aborted
+      ? undefined
+      : await recordPrdRunSafely(
+          project,
+          runId,
+          text,
+          done?.written ? writtenTasks(done.tasksPath, done.tag, done.tasks) : undefined,
+        );
     if (note) io.err(`note: ${note}`);
     project.close();
   }
@@ -97,7 +131,13 @@ async function run(file: string | undefined, raw: Record<string, unknown>): Prom
 async function progressBar() {
   const { default: cliProgress } = await import('cli-progress');
   const bar = new cliProgress.SingleBar(
-    { stream: process.stderr, noTTYOutput: true, notTTYSchedule: 1000, format: 'parse-prd [{bar}] {value}/{total} nodes · {calls} calls · {tokens} tokens', hideCursor: false },
+    {
+      stream: process.stderr,
+      noTTYOutput: true,
+      notTTYSchedule: 1000,
+      format: 'parse-prd [{bar}] {value}/{total} nodes · {calls} calls · {tokens} tokens',
+      hideCursor: false,
+    },
     cliProgress.Presets.legacy,
   );
   const seen = new Set<string>();
@@ -131,7 +171,7 @@ async function progressBar() {
 export function register(program: Command): void {
   program
     .command('parse-prd')
-    .description('turn a PRD into a task tree in task-master\'s tasks.json, using local models')
+    .description("turn a PRD into a task tree in task-master's tasks.json, using local models")
     .argument('[file]', 'PRD file (default .taskmaster/docs/prd.txt)')
     .option('-i, --input <file>', 'PRD file (same as the argument)')
     .option('-n, --num-tasks <n>', 'approximate number of top-level tasks; 0 = the model decides', '0')

@@ -9,11 +9,39 @@ export interface CommandEntry {
 
 /** Every subcommand we implement. Anything else is forwarded to task-master. */
 export const COMMANDS: CommandEntry[] = [
-  { name: 'models', description: 'show and set model roles, mode and aliases; list models on local servers', load: () => import('./models.js') },
-  { name: 'optimize', description: 'evolve configurations against a fitness command, a local-model judge, or model settings', load: () => import('./optimize.js') },
-  { name: 'parse-prd', description: 'turn a PRD into a task tree in task-master\'s tasks.json using local models', load: () => import('./parse-prd.js') },
-  { name: 'research', description: 'local RAG: add documents, hybrid search, cited answers with confidence, research loops', load: () => import('./research.js') },
-  { name: 'health', description: 'check servers, models, structured output, embeddings and the database; --full, --privacy, --stats', load: () => import('./health.js') },
-  { name: 'improve', description: 'learn from recorded runs: propose and apply config changes, recommend strategies, history', load: () => import('./improve.js') },
-  { name: 'recover', description: 'list, diagnose and recover failures; recover status; fault-injection self-test', load: () => import('./recover.js') },
+  {
+    name: 'models',
+    description: 'show and set model roles, mode and aliases; list models on local servers',
+    load: () => import('./models.js'),
+  },
+  {
+    name: 'optimize',
+    description: 'evolve configurations against a fitness command, a local-model judge, or model settings',
+    load: () => import('./optimize.js'),
+  },
+  {
+    name: 'parse-prd',
+    description: "turn a PRD into a task tree in task-master's tasks.json using local models",
+    load: () => import('./parse-prd.js'),
+  },
+  {
+    name: 'research',
+    description: 'local RAG: add documents, hybrid search, cited answers with confidence, research loops',
+    load: () => import('./research.js'),
+  },
+  {
+    name: 'health',
+    description: 'check servers, models, structured output, embeddings and the database; --full, --privacy, --stats',
+    load: () => import('./health.js'),
+  },
+  {
+    name: 'improve',
+    description: 'learn from recorded runs: propose and apply config changes, recommend strategies, history',
+    load: () => import('./improve.js'),
+  },
+  {
+    name: 'recover',
+    description: 'list, diagnose and recover failures; recover status; fault-injection self-test',
+    load: () => import('./recover.js'),
+  },
 ];

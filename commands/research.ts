@@ -3,7 +3,14 @@ import { z } from 'zod';
 import { ValidationError } from '../src/errors.js';
 import { openProject, type Project } from '../src/context.js';
 import { openResearch } from '../src/research/index.js';
-import { answerJson, answerMarkdown, formatAnswer, formatLoop, formatSearch, saveResearchFile } from '../src/research/report.js';
+import {
+  answerJson,
+  answerMarkdown,
+  formatAnswer,
+  formatLoop,
+  formatSearch,
+  saveResearchFile,
+} from '../src/research/report.js';
 import { appendToTaskDetails, parseTaskIds, taskContext } from '../src/research/tasks.js';
 import { io, printJson } from './shared/output.js';
 import { researchProgress } from './views/ResearchProgress.js';
@@ -31,7 +38,10 @@ function parse<T extends z.ZodType>(schema: T, raw: unknown): z.infer<T> {
   throw new ValidationError(`--${flag}: ${i.message}`, { hint: 'see `task-master-local research --help`' });
 }
 
-async function withResearch<T>(o: { offline?: boolean; json?: boolean }, fn: (p: Project, rag: ReturnType<typeof openResearch>) => Promise<T>) {
+async function withResearch<T>(
+  o: { offline?: boolean; json?: boolean },
+  fn: (p: Project, rag: ReturnType<typeof openResearch>) => Promise<T>,
+) {
   const project = openProject({ cwd: process.cwd(), env: process.env, runId: crypto.randomUUID() });
   const bar = await researchProgress(o.json);
   try {
@@ -45,16 +55,38 @@ async function withResearch<T>(o: { offline?: boolean; json?: boolean }, fn: (p:
 async function ask(words: string[], raw: Record<string, unknown>): Promise<void> {
   const o = parse(AskOptions, raw);
   const question = words.join(' ').trim();
-  if (!question && !o.resume) throw new ValidationError('no question given', { hint: 'research "<question>"  (or: research add <dir>, research search "<q>")' });
-  if (o.resume && (o.saveTo || o.saveFile)) throw new ValidationError('--save-to/--save-file apply to single questions, not loops', { hint: 'drop them with --loop/--resume' });
+  if (!question && !o.resume)
+    throw new ValidationError('no question given', {
+      hint: 'research "<question>"  (or: research add <dir>, research search "<q>")',
+    });
+  if (o.resume && (o.saveTo || o.saveFile))
+    throw new ValidationError('--save-to/--save-file apply to single questions, not loops', {
+      hint: 'drop them with --loop/--resume',
+    });
   await withResearch(o, async (project, rag) => {
-    const extra = [o.context, o.id ? taskContext(project.paths, parseTaskIds(o.id)) : undefined].filter(Boolean).join('\n\n');
+    const extra = [o.context, o.id ? taskContext(project.paths, parseTaskIds(o.id)) : undefined]
+      .filter(Boolean)
+      .join('\n\n');
     if (o.loop !== undefined || o.resume) {
-      const r = await rag.autonomousResearchLoop(question, { iterations: o.loop, resume: o.resume, context: extra || undefined });
+      const r = await rag.autonomousResearchLoop(question, {
+        iterations: o.loop,
+        resume: o.resume,
+        context: extra || undefined,
+      });
       return o.json ? printJson(r) : io.out(formatLoop(r));
     }
-    const a = await rag.researchQuery(question, { k: o.limit, source: o.source, context: extra || undefined, selfCheck: o.selfCheck });
-    await recordResearchRunSafely(project, a, { k: o.limit ?? 6, selfCheck: !!o.selfCheck, offline: !!o.offline }, (note) => io.err(`note: ${note}`));
+    const a = await rag.researchQuery(question, {
+      k: o.limit,
+      source: o.source,
+      context: extra || undefined,
+      selfCheck: o.selfCheck,
+    });
+    await recordResearchRunSafely(
+      project,
+      a,
+      { k: o.limit ?? 6, selfCheck: !!o.selfCheck, offline: !!o.offline },
+      (note) => io.err(`note: ${note}`),
+    );
     const now = new Date();
     const savedFile = o.saveFile ? saveResearchFile(project.paths.research, a, now) : undefined;
     if (o.saveTo) appendToTaskDetails(project.paths, o.saveTo, answerMarkdown(a, now).replace(/^# /, '## '));
@@ -68,15 +100,23 @@ async function ask(words: string[], raw: Record<string, unknown>): Promise<void>
 async function add(paths: string[], raw: Record<string, unknown>): Promise<void> {
   const o = parse(Common.extend({ note: z.string().min(1).optional() }), raw);
   await withResearch(o, async (_p, rag) => {
-    const r = o.note !== undefined
-      ? await rag.addExternalKnowledge({ title: o.note, content: paths.join(' ') })
-      : await rag.addSources(paths, { cwd: process.cwd() });
+    const r =
+      o.note !== undefined
+        ? await rag.addExternalKnowledge({ title: o.note, content: paths.join(' ') })
+        : await rag.addSources(paths, { cwd: process.cwd() });
     if (!r.added.length && !r.updated.length && !r.unchanged.length && r.skipped.length) {
-      throw new ValidationError(`nothing added: ${r.skipped.map((x) => `${x.path} (${x.reason})`).join(', ')}`, { hint: 'give text files, directories or globs inside the project' });
+      throw new ValidationError(`nothing added: ${r.skipped.map((x) => `${x.path} (${x.reason})`).join(', ')}`, {
+        hint: 'give text files, directories or globs inside the project',
+      });
     }
     if (o.json) return printJson(r);
-    io.out(`added ${r.added.length}, updated ${r.updated.length}, unchanged ${r.unchanged.length}, skipped ${r.skipped.length}: ${r.chunks} new chunks, ${r.embedCalls} embed calls`);
-    if (r.embedder) io.out(`embedder: ${r.embedder.model}${r.embedder.offline ? ` (offline embedder${r.embedder.reason ? `: ${r.embedder.reason}` : ''})` : ''}`);
+    io.out(
+      `added ${r.added.length}, updated ${r.updated.length}, unchanged ${r.unchanged.length}, skipped ${r.skipped.length}: ${r.chunks} new chunks, ${r.embedCalls} embed calls`,
+    );
+    if (r.embedder)
+      io.out(
+        `embedder: ${r.embedder.model}${r.embedder.offline ? ` (offline embedder${r.embedder.reason ? `: ${r.embedder.reason}` : ''})` : ''}`,
+      );
     for (const s of r.skipped) io.out(`skipped ${s.path}: ${s.reason}`);
     for (const n of r.notes) io.out(`note: ${n}`);
   });
@@ -114,7 +154,10 @@ async function sessions(raw: Record<string, unknown>): Promise<void> {
     const rows = rag.deps.sessions.list().map(({ state: _s, ...r }) => r);
     if (o.json) return printJson(rows);
     if (!rows.length) return io.out('no research sessions yet (start one with `research "<topic>" --loop 3`)');
-    for (const r of rows) io.out(`${r.id}  ${r.status}  ${r.iterations_done}/${r.max_iterations} iterations  confidence ${r.confidence?.toFixed(2) ?? '-'}  ${r.topic}`);
+    for (const r of rows)
+      io.out(
+        `${r.id}  ${r.status}  ${r.iterations_done}/${r.max_iterations} iterations  confidence ${r.confidence?.toFixed(2) ?? '-'}  ${r.topic}`,
+      );
   });
 }
 
@@ -136,14 +179,32 @@ export function register(program: Command): void {
     .option('--no-self-check', 'skip the self-check call (confidence then uses retrieval and citations only)')
     .option('--offline', 'use the offline embedder, never an embedding model')
     .action((words: string[], opts: Record<string, unknown>) => ask(words, opts));
-  r.command('add').description('add files, directories (recursive, honouring .gitignore) or globs; --note adds a hand-written note')
-    .argument('[paths...]', 'paths or globs (with --note: the note text)').option('--note <title>', 'add the arguments as a note with this title')
-    .option('--json', 'print JSON').option('--offline', 'use the offline embedder').action((paths: string[], opts: Record<string, unknown>) => add(paths, opts));
-  r.command('search').description('hybrid search (vectors + BM25) of the knowledge base').argument('<query...>')
-    .option('--json', 'print JSON').option('--source <source>', 'only this source').option('-k, --limit <n>', 'passages to show')
-    .option('--offline', 'use the offline embedder').action((q: string[], opts: Record<string, unknown>) => search(q, opts));
-  r.command('sources').description('list the knowledge base sources').option('--json', 'print JSON').action((opts: Record<string, unknown>) => sources(opts));
-  r.command('remove').description('remove a source (or a directory of sources)').argument('<source>').option('--json', 'print JSON')
+  r.command('add')
+    .description('add files, directories (recursive, honouring .gitignore) or globs; --note adds a hand-written note')
+    .argument('[paths...]', 'paths or globs (with --note: the note text)')
+    .option('--note <title>', 'add the arguments as a note with this title')
+    .option('--json', 'print JSON')
+    .option('--offline', 'use the offline embedder')
+    .action((paths: string[], opts: Record<string, unknown>) => add(paths, opts));
+  r.command('search')
+    .description('hybrid search (vectors + BM25) of the knowledge base')
+    .argument('<query...>')
+    .option('--json', 'print JSON')
+    .option('--source <source>', 'only this source')
+    .option('-k, --limit <n>', 'passages to show')
+    .option('--offline', 'use the offline embedder')
+    .action((q: string[], opts: Record<string, unknown>) => search(q, opts));
+  r.command('sources')
+    .description('list the knowledge base sources')
+    .option('--json', 'print JSON')
+    .action((opts: Record<string, unknown>) => sources(opts));
+  r.command('remove')
+    .description('remove a source (or a directory of sources)')
+    .argument('<source>')
+    .option('--json', 'print JSON')
     .action((s: string, opts: Record<string, unknown>) => remove(s, opts));
-  r.command('sessions').description('list research loop sessions').option('--json', 'print JSON').action((opts: Record<string, unknown>) => sessions(opts));
+  r.command('sessions')
+    .description('list research loop sessions')
+    .option('--json', 'print JSON')
+    .action((opts: Record<string, unknown>) => sessions(opts));
 }

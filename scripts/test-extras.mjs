@@ -38,7 +38,9 @@ const extras = [
   {
     name: 'task-master',
     dir: join(deps, 'task-master'),
-    ready: (dir) => version(join(dir, 'node_modules', 'task-master-ai')) === TASK_MASTER && existsSync(join(dir, 'node_modules', '.bin', 'task-master')),
+    ready: (dir) =>
+      version(join(dir, 'node_modules', 'task-master-ai')) === TASK_MASTER &&
+      existsSync(join(dir, 'node_modules', '.bin', 'task-master')),
     packages: [`task-master-ai@${TASK_MASTER}`],
     args: [],
   },
@@ -88,7 +90,17 @@ if (missing.length > 0) {
   withLock(() => {
     for (const x of missing) {
       if (x.ready(x.dir)) continue; // another process installed it while we waited
-      const args = ['install', '--prefix', x.dir, '--no-save', '--no-audit', '--no-fund', '--loglevel=error', ...x.args, ...x.packages];
+      const args = [
+        'install',
+        '--prefix',
+        x.dir,
+        '--no-save',
+        '--no-audit',
+        '--no-fund',
+        '--loglevel=error',
+        ...x.args,
+        ...x.packages,
+      ];
       console.error(`test extras: installing ${x.packages.join(' ')} into ${x.dir} (once)`);
       mkdirSync(x.dir, { recursive: true });
       const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';

@@ -68,7 +68,9 @@ export function openProject(opts: OpenProjectOptions): Project {
   let pool: ProviderPool | undefined;
   let catalog: ModelCatalog | undefined;
   let api: UnifiedModelAPI | undefined;
-  const rank = opts.rankCandidates ?? (config.local.learnedRouting ? learnedRanker(() => new LearningRepo(project.db())) : undefined);
+  const rank =
+    opts.rankCandidates ??
+    (config.local.learnedRouting ? learnedRanker(() => new LearningRepo(project.db())) : undefined);
   const getPool = () => (pool ??= new ProviderPool(opts.providerFactory ?? defaultProviderFactory(config.local, env)));
   const project: Project = {
     config,
@@ -76,7 +78,13 @@ export function openProject(opts: OpenProjectOptions): Project {
     ...(opts.runId ? { runId: opts.runId } : {}),
     attempts,
     db: () => (db ??= openDatabase(config.dbPath)),
-    catalog: () => (catalog ??= new ModelCatalog({ config, pool: getPool(), env, ...(opts.extraRefs ? { extraRefs: opts.extraRefs } : {}) })),
+    catalog: () =>
+      (catalog ??= new ModelCatalog({
+        config,
+        pool: getPool(),
+        env,
+        ...(opts.extraRefs ? { extraRefs: opts.extraRefs } : {}),
+      })),
     api: () =>
       (api ??= new UnifiedModelAPI({
         config,

@@ -83,11 +83,7 @@ export class ProviderError extends AppError {
   readonly status?: number;
   /** Whether retrying the same call may succeed (5xx, 429, 503 busy, network resets). */
   readonly retryable: boolean;
-  constructor(
-    code: ErrorCode,
-    message: string,
-    opts: AppErrorOptions & { status?: number; retryable?: boolean } = {},
-  ) {
+  constructor(code: ErrorCode, message: string, opts: AppErrorOptions & { status?: number; retryable?: boolean } = {}) {
     super(code, message, opts);
     this.status = opts.status;
     this.retryable = opts.retryable ?? false;

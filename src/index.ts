@@ -6,8 +6,15 @@
 // Types, enums and errors.
 export * from './models/types.js';
 export {
-  AppError, ConfigError, ValidationError, ProviderError, StorageError, isAppError, isAbortError,
-  type ErrorCode, type AppErrorOptions,
+  AppError,
+  ConfigError,
+  ValidationError,
+  ProviderError,
+  StorageError,
+  isAppError,
+  isAbortError,
+  type ErrorCode,
+  type AppErrorOptions,
 } from './errors.js';
 
 // Configuration.

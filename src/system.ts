@@ -62,7 +62,12 @@ export class TaskMasterLocalSystem {
 
   /** Opens the project and discovers the models on every configured server. */
   static async initialize(opts: SystemOptions): Promise<TaskMasterLocalSystem> {
-    const project = openProject({ cwd: opts.cwd, env: opts.env ?? process.env, ...(opts.flags ? { flags: opts.flags } : {}), ...(opts.hooks ? { hooks: opts.hooks } : {}) });
+    const project = openProject({
+      cwd: opts.cwd,
+      env: opts.env ?? process.env,
+      ...(opts.flags ? { flags: opts.flags } : {}),
+      ...(opts.hooks ? { hooks: opts.hooks } : {}),
+    });
     return new TaskMasterLocalSystem(project, opts.env ?? process.env);
   }
 
@@ -70,13 +75,22 @@ export class TaskMasterLocalSystem {
   async status(signal?: AbortSignal): Promise<SystemStatus> {
     const catalog = this.project.catalog();
     const servers = await catalog.servers(signal);
-    return { mode: this.project.config.local.mode, modeSource: this.project.config.sources.mode ?? 'default', servers, roles: await catalog.effectiveRoles(signal) };
+    return {
+      mode: this.project.config.local.mode,
+      modeSource: this.project.config.sources.mode ?? 'default',
+      servers,
+      roles: await catalog.effectiveRoles(signal),
+    };
   }
 
   /** parse-prd: decomposes a PRD into task-master's tasks.json and records the run as an experience. */
   async processProjectRequirements(o: RequirementsOptions = {}): Promise<ParsePrdOutput> {
     const p = this.project;
-    const prdPath = o.prdPath ? (isAbsolute(o.prdPath) ? o.prdPath : resolve(p.paths.root, o.prdPath)) : p.paths.defaultPrd;
+    const prdPath = o.prdPath
+      ? isAbsolute(o.prdPath)
+        ? o.prdPath
+        : resolve(p.paths.root, o.prdPath)
+      : p.paths.defaultPrd;
     const text = o.prd ?? readPrd(prdPath).text;
     const runId = randomUUID();
     const main = p.config.roles.main;
@@ -84,20 +98,41 @@ export class TaskMasterLocalSystem {
     try {
       out = await parsePrd(
         {
-          runId, prd: text, prdPath, tasksPath: p.paths.tasks, tag: o.tag ?? currentTag(p.paths.state),
-          mode: o.writeMode ?? 'create', dryRun: o.dryRun ?? false,
+          runId,
+          prd: text,
+          prdPath,
+          tasksPath: p.paths.tasks,
+          tag: o.tag ?? currentTag(p.paths.state),
+          mode: o.writeMode ?? 'create',
+          dryRun: o.dryRun ?? false,
           ...(main ? { configuredModel: `${main.provider}/${main.modelId}` } : {}),
           options: {
-            numTasks: o.numTasks ?? 0, maxDepth: o.maxDepth ?? 2, concurrency: o.concurrency ?? p.config.local.concurrency,
-            requireModel: o.requireModel ?? false, noCache: o.noCache ?? !p.config.local.cache, resume: o.resume ?? false,
-            complexityThreshold: o.complexityThreshold ?? 5, ...(o.model ? { model: o.model } : {}),
+            numTasks: o.numTasks ?? 0,
+            maxDepth: o.maxDepth ?? 2,
+            concurrency: o.concurrency ?? p.config.local.concurrency,
+            requireModel: o.requireModel ?? false,
+            noCache: o.noCache ?? !p.config.local.cache,
+            resume: o.resume ?? false,
+            complexityThreshold: o.complexityThreshold ?? 5,
+            ...(o.model ? { model: o.model } : {}),
           },
         },
-        { api: p.api(), repo: new PrdRepo(p.db()), ...(o.onProgress ? { onProgress: o.onProgress } : {}), ...(o.signal ? { signal: o.signal } : {}) },
+        {
+          api: p.api(),
+          repo: new PrdRepo(p.db()),
+          ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+          ...(o.signal ? { signal: o.signal } : {}),
+        },
       );
       return out;
     } finally {
-      if (!o.signal?.aborted) await recordPrdRunSafely(p, runId, text, out?.written ? writtenTasks(out.tasksPath, out.tag, out.tasks) : undefined);
+      if (!o.signal?.aborted)
+        await recordPrdRunSafely(
+          p,
+          runId,
+          text,
+          out?.written ? writtenTasks(out.tasksPath, out.tag, out.tasks) : undefined,
+        );
     }
   }
 
@@ -107,14 +142,21 @@ export class TaskMasterLocalSystem {
   }
 
   /** research: one cited answer with a confidence, or an autonomous loop with recommendations when `loop` is set. */
-  async researchTopic(question: string, opts: QueryOptions & { loop?: LoopOptions } = {}): Promise<ResearchAnswer | LoopResult> {
+  async researchTopic(
+    question: string,
+    opts: QueryOptions & { loop?: LoopOptions } = {},
+  ): Promise<ResearchAnswer | LoopResult> {
     const rag = openResearch(this.project);
     if (opts.loop) return rag.autonomousResearchLoop(question, opts.loop);
     return rag.researchQuery(question, opts);
   }
 
   /** optimize: evolves a genome within the ranges against the given fitness. */
-  async optimizeConfiguration(genome: Genome, ranges: ParameterRanges, opts: OptimizeOptions): Promise<OptimizationResult> {
+  async optimizeConfiguration(
+    genome: Genome,
+    ranges: ParameterRanges,
+    opts: OptimizeOptions,
+  ): Promise<OptimizationResult> {
     return optimize(genome, ranges, opts);
   }
 

@@ -19,13 +19,11 @@ export async function progressReporter(mode: 'tty' | 'bar' | 'none'): Promise<Pr
   if (mode === 'tty') return (await import('./OptimizeProgress.js')).inkReporter();
   if (!process.stderr.isTTY) return lineReporter();
   const { SingleBar } = (await import('cli-progress')).default;
-  const bar = new SingleBar(
-    {
-      format: 'gen {gen}/{gens} [{bar}] {value}/{total} evaluated | best {best} | mean {mean} | {evals} evals',
-      stream: process.stderr,
-      hideCursor: false,
-    },
-  );
+  const bar = new SingleBar({
+    format: 'gen {gen}/{gens} [{bar}] {value}/{total} evaluated | best {best} | mean {mean} | {evals} evals',
+    stream: process.stderr,
+    hideCursor: false,
+  });
   let started = false;
   const fmt = (v: number | null) => (v === null ? '-' : Number(v.toPrecision(5)).toString());
   let payload = { gen: 0, gens: 0, best: '-', mean: '-', evals: 0 };
@@ -59,7 +57,9 @@ function lineReporter(): ProgressReporter {
   return {
     update(e) {
       if (e.type === 'generation') {
-        process.stderr.write(`generation ${e.generation + 1}/${e.maxGenerations}: best ${fmt(e.best)}, mean ${fmt(e.mean)}, ${e.evaluations} evaluations, ${e.failures} failed\n`);
+        process.stderr.write(
+          `generation ${e.generation + 1}/${e.maxGenerations}: best ${fmt(e.best)}, mean ${fmt(e.mean)}, ${e.evaluations} evaluations, ${e.failures} failed\n`,
+        );
       }
     },
     tick() {},

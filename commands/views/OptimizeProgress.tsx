@@ -1,4 +1,3 @@
-
 import { Box, Text, render } from 'ink';
 import { renderChart } from '../../src/optimize/chart.js';
 import type { OptimizeProgress as Progress } from '../../src/optimize/run.js';
@@ -16,7 +15,8 @@ export interface OptimizeViewState {
   points: { best: number | null; mean: number | null }[];
 }
 
-const fmt = (v: number | null | undefined) => (v === null || v === undefined ? '-' : Number(v.toPrecision(5)).toString());
+const fmt = (v: number | null | undefined) =>
+  v === null || v === undefined ? '-' : Number(v.toPrecision(5)).toString();
 
 /** Live per-generation progress with the best/mean chart so far. */
 export function OptimizeView({ s }: { s: OptimizeViewState }) {
@@ -26,8 +26,8 @@ export function OptimizeView({ s }: { s: OptimizeViewState }) {
   return (
     <Box flexDirection="column">
       <Text>
-        <Text bold>optimize {s.runId}</Text> generation {s.generation + 1}/{s.maxGenerations}{' '}
-        [{'#'.repeat(filled)}{'-'.repeat(width - filled)}] {s.done}/{s.pending} new
+        <Text bold>optimize {s.runId}</Text> generation {s.generation + 1}/{s.maxGenerations} [{'#'.repeat(filled)}
+        {'-'.repeat(width - filled)}] {s.done}/{s.pending} new
       </Text>
       <Text>
         best {fmt(last?.best)} · mean {fmt(last?.mean)} · {s.evaluations} evaluations · {s.failures} failed
@@ -39,7 +39,16 @@ export function OptimizeView({ s }: { s: OptimizeViewState }) {
 
 /** A reporter drawing OptimizeView with ink; rerendered on each event. */
 export function inkReporter(): ProgressReporter {
-  const s: OptimizeViewState = { runId: '', generation: 0, maxGenerations: 0, done: 0, pending: 0, evaluations: 0, failures: 0, points: [] };
+  const s: OptimizeViewState = {
+    runId: '',
+    generation: 0,
+    maxGenerations: 0,
+    done: 0,
+    pending: 0,
+    evaluations: 0,
+    failures: 0,
+    points: [],
+  };
   const app = render(<OptimizeView s={{ ...s }} />);
   const draw = () => app.rerender(<OptimizeView s={{ ...s, points: [...s.points] }} />);
   return {

@@ -1,4 +1,3 @@
-
 import { Box, Text } from 'ink';
 import type { PrdEvent } from '../../src/prd/processor.js';
 
@@ -25,17 +24,33 @@ export interface ViewState {
   structural?: string;
 }
 
-export const initialState = (): ViewState => ({ nodes: new Map(), order: [], calls: 0, tokens: 0, cacheHits: 0, resumed: 0, chunks: 0 });
+export const initialState = (): ViewState => ({
+  nodes: new Map(),
+  order: [],
+  calls: 0,
+  tokens: 0,
+  cacheHits: 0,
+  resumed: 0,
+  chunks: 0,
+});
 
 /** Folds one event into the view state (mutates and returns it; the view re-renders on a tick). */
 export function reduce(s: ViewState, e: PrdEvent): ViewState {
   if (e.type === 'start') Object.assign(s, { chunks: e.chunks, model: e.model });
-  else if (e.type === 'stats') Object.assign(s, { calls: e.calls, tokens: e.tokens, cacheHits: e.cacheHits, resumed: e.resumed });
+  else if (e.type === 'stats')
+    Object.assign(s, { calls: e.calls, tokens: e.tokens, cacheHits: e.cacheHits, resumed: e.resumed });
   else if (e.type === 'structural') s.structural = e.reason;
   else {
     const prev = s.nodes.get(e.path);
     if (!prev) s.order.push(e.path);
-    s.nodes.set(e.path, { path: e.path, parent: e.parent ?? prev?.parent, title: e.title, depth: e.depth, state: e.state, origin: e.origin ?? prev?.origin });
+    s.nodes.set(e.path, {
+      path: e.path,
+      parent: e.parent ?? prev?.parent,
+      title: e.title,
+      depth: e.depth,
+      state: e.state,
+      origin: e.origin ?? prev?.origin,
+    });
   }
   return s;
 }
@@ -63,7 +78,7 @@ export function ParsePrdTree({ s, elapsedMs }: { s: ViewState; elapsedMs: number
   const indent = (n: ViewNode) => '  '.repeat(Math.max(0, n.depth));
   return (
     <Box flexDirection="column">
-      {lines.length > shown.length ? <Text dimColor>  … {lines.length - shown.length} more above</Text> : null}
+      {lines.length > shown.length ? <Text dimColor> … {lines.length - shown.length} more above</Text> : null}
       {shown.map((n) => (
         <Text key={n.path} color={n.state === 'failed' ? 'red' : n.state === 'done' ? 'green' : 'yellow'}>
           {indent(n)}
@@ -72,8 +87,9 @@ export function ParsePrdTree({ s, elapsedMs }: { s: ViewState; elapsedMs: number
         </Text>
       ))}
       <Text>
-        {s.structural ? 'structural planner (no model reachable)' : `model ${s.model ?? '…'}`} · {s.calls} calls · {s.tokens.toLocaleString('en-US')} tokens ·{' '}
-        {s.cacheHits} cache hits{s.resumed ? ` · ${s.resumed} resumed` : ''} · {(elapsedMs / 1000).toFixed(1)} s
+        {s.structural ? 'structural planner (no model reachable)' : `model ${s.model ?? '…'}`} · {s.calls} calls ·{' '}
+        {s.tokens.toLocaleString('en-US')} tokens · {s.cacheHits} cache hits{s.resumed ? ` · ${s.resumed} resumed` : ''}{' '}
+        · {(elapsedMs / 1000).toFixed(1)} s
       </Text>
     </Box>
   );

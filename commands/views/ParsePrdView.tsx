@@ -17,7 +17,11 @@ function Live({ s, started }: { s: ViewState; started: number }) {
 export async function startParsePrdView() {
   const s = initialState();
   const started = Date.now();
-  const app = render(<Live s={s} started={started} />, { stdout: process.stdout, exitOnCtrlC: false, patchConsole: false });
+  const app = render(<Live s={s} started={started} />, {
+    stdout: process.stdout,
+    exitOnCtrlC: false,
+    patchConsole: false,
+  });
   let stopped = false;
   return {
     onProgress: (e: PrdEvent) => void reduce(s, e),

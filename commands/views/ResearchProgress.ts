@@ -14,7 +14,11 @@ export interface ResearchProgress {
 export async function researchProgress(json: boolean | undefined): Promise<ResearchProgress> {
   if (json || !process.stderr.isTTY || process.env.CI) return { stop() {} };
   const { SingleBar } = (await import('cli-progress')).default;
-  const bar = new SingleBar({ format: '{phase} [{bar}] {value}/{total} {detail}', stream: process.stderr, hideCursor: false });
+  const bar = new SingleBar({
+    format: '{phase} [{bar}] {value}/{total} {detail}',
+    stream: process.stderr,
+    hideCursor: false,
+  });
   let phase = '';
   return {
     onProgress(e) {

@@ -12,7 +12,9 @@ export function renderPrivacy(r: PrivacyReport): string {
   ];
   if (r.hosts.length === 0) lines.push('  no model calls recorded yet');
   for (const h of r.hosts) {
-    lines.push(`  ${h.local ? 'local   ' : 'EXTERNAL'}  ${h.host}  ${h.calls} call(s) (${h.cached} cached, ${h.failed} failed)  ${h.providers.join(',')}  ${h.models.join(', ')}`);
+    lines.push(
+      `  ${h.local ? 'local   ' : 'EXTERNAL'}  ${h.host}  ${h.calls} call(s) (${h.cached} cached, ${h.failed} failed)  ${h.providers.join(',')}  ${h.models.join(', ')}`,
+    );
   }
   return lines.join('\n');
 }
@@ -20,12 +22,27 @@ export function renderPrivacy(r: PrivacyReport): string {
 /** Plain-text per-component stats table. */
 export function renderStats(s: CombinedStats & { mode: string }): string {
   if (s.components.length === 0) return 'no calls or operations recorded yet';
-  const rows = [['component', 'calls', 'failed', 'avg ms', 'p95 ms', 'cache hit', 'tokens in', 'tokens out', 'ops', 'op avg ms']];
+  const rows = [
+    ['component', 'calls', 'failed', 'avg ms', 'p95 ms', 'cache hit', 'tokens in', 'tokens out', 'ops', 'op avg ms'],
+  ];
   for (const c of s.components) {
-    rows.push([c.component, String(c.calls), String(c.failed_calls), num(c.avg_ms), num(c.p95_ms), pct(c.cache_hit_rate),
-      String(c.prompt_tokens), String(c.completion_tokens), String(c.operations), num(c.operation_avg_ms)]);
+    rows.push([
+      c.component,
+      String(c.calls),
+      String(c.failed_calls),
+      num(c.avg_ms),
+      num(c.p95_ms),
+      pct(c.cache_hit_rate),
+      String(c.prompt_tokens),
+      String(c.completion_tokens),
+      String(c.operations),
+      num(c.operation_avg_ms),
+    ]);
   }
   const w = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const table = rows.map((r) => r.map((v, i) => (i === 0 ? v.padEnd(w[i]!) : v.padStart(w[i]!))).join('  '));
-  return [...table, `total: ${s.totals.calls} call(s), cache hit rate ${pct(s.totals.cache_hit_rate)}, tokens ${s.totals.prompt_tokens} in / ${s.totals.completion_tokens} out`].join('\n');
+  return [
+    ...table,
+    `total: ${s.totals.calls} call(s), cache hit rate ${pct(s.totals.cache_hit_rate)}, tokens ${s.totals.prompt_tokens} in / ${s.totals.completion_tokens} out`,
+  ].join('\n');
 }

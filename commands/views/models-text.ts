@@ -27,7 +27,11 @@ export function renderModelsText(o: ModelsOverview): string {
   for (const k of ['main', 'research', 'fallback', 'embeddings'] as const) out.push(role(k, o.roles[k]));
   out.push('', 'servers:');
   for (const s of o.servers) {
-    const state = s.skipped ? `skipped — ${s.skipped}` : s.ok ? `ok, ${s.models} model${s.models === 1 ? '' : 's'}` : `unreachable — ${s.error ?? 'no answer'}`;
+    const state = s.skipped
+      ? `skipped — ${s.skipped}`
+      : s.ok
+        ? `ok, ${s.models} model${s.models === 1 ? '' : 's'}`
+        : `unreachable — ${s.error ?? 'no answer'}`;
     out.push(`  ${s.kind.padEnd(18)}${s.endpoint}  ${state}`);
     if (!s.ok && !s.skipped && s.hint) out.push(`  ${''.padEnd(18)}hint: ${s.hint}`);
   }

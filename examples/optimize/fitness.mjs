@@ -10,4 +10,7 @@ export function fitness(genome) {
   return genome.cache_enabled === true ? f : f * 0.7;
 }
 
-export const OPTIMUM = { genome: { batch_size: 48, timeout: 75, max_concurrent: 6, cache_enabled: true }, fitness: 100 };
+export const OPTIMUM = {
+  genome: { batch_size: 48, timeout: 75, max_concurrent: 6, cache_enabled: true },
+  fitness: 100,
+};

@@ -66,8 +66,12 @@ export function isLocalHost(host: string, trusted: readonly string[] = []): bool
   if (kind === 4) {
     const [a, b] = h.split('.').map(Number) as [number, number];
     return (
-      a === 127 || a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) ||
-      (a === 169 && b === 254) || (a === 100 && b >= 64 && b <= 127)
+      a === 127 ||
+      a === 10 ||
+      (a === 172 && b >= 16 && b <= 31) ||
+      (a === 192 && b === 168) ||
+      (a === 169 && b === 254) ||
+      (a === 100 && b >= 64 && b <= 127)
     );
   }
   if (kind === 6) {

@@ -90,7 +90,8 @@ export function validateConfig(raw: unknown, path = 'config.json') {
 
 function fieldHint(field: string): string {
   if (field.endsWith('mode')) return `valid modes: ${DEPLOYMENT_MODES.join(', ')}`;
-  if (field.includes('provider')) return 'valid providers: ollama, lmstudio, localai, openai-compatible, llama-cpp, anthropic, openai, perplexity';
+  if (field.includes('provider'))
+    return 'valid providers: ollama, lmstudio, localai, openai-compatible, llama-cpp, anthropic, openai, perplexity';
   return 'fix that field in .taskmaster/config.json, or remove it to use the default';
 }
 
@@ -147,7 +148,17 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
     const r = data.models?.[role];
     if (r) roles[role] = r;
   }
-  return { projectRoot: root, configPath: paths.config, dbPath, roles, local, raw, fileExists: exists, sources, warnings };
+  return {
+    projectRoot: root,
+    configPath: paths.config,
+    dbPath,
+    roles,
+    local,
+    raw,
+    fileExists: exists,
+    sources,
+    warnings,
+  };
 }
 
 /**

@@ -97,7 +97,8 @@ export function buildAliasEntry(alias: string, input: AliasInput, trustedHosts: 
     trustedHosts,
   });
   // An embedded model is a file: check its GGUF header now (no native code) instead of at first use.
-  if (ref.provider === 'llama-cpp' && isEmbeddingModel(inspectModelRef(ref.model)) && !input.capabilities) ref.embedding = true;
+  if (ref.provider === 'llama-cpp' && isEmbeddingModel(inspectModelRef(ref.model)) && !input.capabilities)
+    ref.embedding = true;
   return ModelConfigFactory.toEntry(ref);
 }
 
@@ -152,17 +153,26 @@ export class ModelConfigurationManager {
    * Several changes in one validated write: roles, mode, one alias added and/or removed.
    * Everything is checked before the file is touched, so either all of it lands or none.
    */
-  apply(changes: ConfigChanges): { roles: Partial<Record<Role, RoleConfig>>; mode?: DeploymentMode; alias?: ModelEntry; replaced?: boolean } {
+  apply(changes: ConfigChanges): {
+    roles: Partial<Record<Role, RoleConfig>>;
+    mode?: DeploymentMode;
+    alias?: ModelEntry;
+    replaced?: boolean;
+  } {
     for (const [role, ref] of Object.entries(changes.roles ?? {})) checkRole(role, ref);
     const mode = changes.mode === undefined ? undefined : parseMode(changes.mode);
-    const entry = changes.addAlias ? buildAliasEntry(changes.addAlias.alias, changes.addAlias, this.opts.trustedHosts) : undefined;
+    const entry = changes.addAlias
+      ? buildAliasEntry(changes.addAlias.alias, changes.addAlias, this.opts.trustedHosts)
+      : undefined;
     if (changes.removeAlias) this.requireAlias(changes.removeAlias);
     const roles: Partial<Record<Role, RoleConfig>> = {};
     let replaced = false;
     writeConfig(this.configPath, (cur) => {
       let next: Record<string, unknown> = { ...cur };
       if (changes.roles && Object.keys(changes.roles).length) {
-        const models = { ...((cur.models && typeof cur.models === 'object' ? cur.models : {}) as Record<string, unknown>) };
+        const models = {
+          ...((cur.models && typeof cur.models === 'object' ? cur.models : {}) as Record<string, unknown>),
+        };
         for (const [role, ref] of Object.entries(changes.roles) as [Role, ModelRef][]) {
           roles[role] = roleConfigFor(ref, models[role] as RoleConfig | undefined);
           models[role] = roles[role];
@@ -205,7 +215,9 @@ export class ModelConfigurationManager {
     if (alias in registry) return;
     const known = Object.keys(registry);
     throw new ValidationError(`no alias '${alias}' in ${this.configPath}`, {
-      hint: known.length ? `configured aliases: ${known.join(', ')}` : 'no aliases are configured; add one with `models --add`',
+      hint: known.length
+        ? `configured aliases: ${known.join(', ')}`
+        : 'no aliases are configured; add one with `models --add`',
     });
   }
 
@@ -221,17 +233,24 @@ export class ModelConfigurationManager {
   importConfig(json: string, source = 'import'): Record<string, unknown> {
     const parsed = parseJsonWithPosition(json, source);
     if (!parsed.ok) {
-      throw new ValidationError(`${source}: ${parsed.error}`, { hint: 'the file must be JSON as written by `models --export`' });
+      throw new ValidationError(`${source}: ${parsed.error}`, {
+        hint: 'the file must be JSON as written by `models --export`',
+      });
     }
     const value = parsed.value;
     if (!value || typeof value !== 'object' || Array.isArray(value)) {
-      throw new ValidationError(`${source}: the top level must be a JSON object`, { hint: 'import a file written by `models --export`' });
+      throw new ValidationError(`${source}: the top level must be a JSON object`, {
+        hint: 'import a file written by `models --export`',
+      });
     }
     checkNamedEnums(value as Record<string, unknown>, source);
     const current = this.read();
     const merged = { ...current, ...(restoreRedacted(value, current) as Record<string, unknown>) };
     validateConfig(merged, source);
-    return writeConfig(this.configPath, (cur) => ({ ...cur, ...(restoreRedacted(value, cur) as Record<string, unknown>) }));
+    return writeConfig(this.configPath, (cur) => ({
+      ...cur,
+      ...(restoreRedacted(value, cur) as Record<string, unknown>),
+    }));
   }
 }
 

@@ -79,8 +79,16 @@ const sameServer = (r: ModelRef, s: ServerStatus, model: string) =>
   r.provider === s.kind && (r.provider === 'llama-cpp' || (r.endpoint ?? '') === s.endpoint) && r.model === model;
 
 /** Probes every server once and assembles roles, mode, servers and models for display. */
-export async function buildModelsOverview(config: ResolvedConfig, catalog: CatalogView, signal?: AbortSignal): Promise<ModelsOverview> {
-  const [servers, refs, roles] = await Promise.all([catalog.servers(signal), catalog.refs(signal), catalog.effectiveRoles(signal)]);
+export async function buildModelsOverview(
+  config: ResolvedConfig,
+  catalog: CatalogView,
+  signal?: AbortSignal,
+): Promise<ModelsOverview> {
+  const [servers, refs, roles] = await Promise.all([
+    catalog.servers(signal),
+    catalog.refs(signal),
+    catalog.effectiveRoles(signal),
+  ]);
   const models: ModelView[] = [];
   for (const s of servers) {
     for (const d of s.models) {

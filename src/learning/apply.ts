@@ -17,18 +17,27 @@ import type { LearningExperience, Proposal } from './types.js';
 /** The parts of config.json proposals depend on: role models, concurrency, timeouts, retries. */
 export function configSnapshot(raw: Record<string, unknown>): Record<string, unknown> {
   const local = (raw.local && typeof raw.local === 'object' ? raw.local : {}) as Record<string, unknown>;
-  const models = (raw.models && typeof raw.models === 'object' ? raw.models : {}) as Record<string, Record<string, unknown> | undefined>;
+  const models = (raw.models && typeof raw.models === 'object' ? raw.models : {}) as Record<
+    string,
+    Record<string, unknown> | undefined
+  >;
   const role = (r: string) => (models[r] ? { provider: models[r]!.provider, modelId: models[r]!.modelId } : null);
   return {
-    'models.main': role('main'), 'models.research': role('research'), 'models.fallback': role('fallback'),
-    'local.concurrency': local.concurrency ?? null, 'local.timeouts': local.timeouts ?? null, 'local.retries': local.retries ?? null,
+    'models.main': role('main'),
+    'models.research': role('research'),
+    'models.fallback': role('fallback'),
+    'local.concurrency': local.concurrency ?? null,
+    'local.timeouts': local.timeouts ?? null,
+    'local.retries': local.retries ?? null,
   };
 }
 
 /** Lines `key: before → after` for every snapshot key that differs. */
 export function snapshotDiff(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
   const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
-  return keys.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k])).map((k) => `${k}: ${JSON.stringify(before[k] ?? null)} → ${JSON.stringify(after[k] ?? null)}`);
+  return keys
+    .filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]))
+    .map((k) => `${k}: ${JSON.stringify(before[k] ?? null)} → ${JSON.stringify(after[k] ?? null)}`);
 }
 
 /** Run-level figures of a set of experiences (the before/after of an experiment). */
@@ -49,7 +58,8 @@ export function runFigures(exps: LearningExperience[]): Record<string, number> {
   };
 }
 
-const taskTypeOf = (p: Proposal) => (p.change.kind === 'role-model' && p.change.role === 'research' ? 'research' : 'parse_prd');
+const taskTypeOf = (p: Proposal) =>
+  p.change.kind === 'role-model' && p.change.role === 'research' ? 'research' : 'parse_prd';
 
 /** What applying needs from the project. */
 export interface ApplyDeps {
@@ -67,27 +77,38 @@ export interface ApplyDeps {
  * Applies the appliable proposals (role models, settings) of a set; advice is returned, not applied.
  * Refuses when the config changed since the proposals were computed.
  */
-export async function applyProposals(set: { id?: number; config: Record<string, unknown>; proposals: Proposal[] }, d: ApplyDeps) {
+export async function applyProposals(
+  set: { id?: number; config: Record<string, unknown>; proposals: Proposal[] },
+  d: ApplyDeps,
+) {
   const diff = snapshotDiff(set.config, configSnapshot(d.raw));
   if (diff.length) {
-    throw new AppError('CONFLICT', `config.json changed since these proposals were made${set.id ? ` (set ${set.id})` : ''}: ${diff.join('; ')}`, {
-      hint: 'run `task-master-local improve` again to propose against the current config',
-      details: { diff },
-    });
+    throw new AppError(
+      'CONFLICT',
+      `config.json changed since these proposals were made${set.id ? ` (set ${set.id})` : ''}: ${diff.join('; ')}`,
+      {
+        hint: 'run `task-master-local improve` again to propose against the current config',
+        details: { diff },
+      },
+    );
   }
   const appliable = set.proposals.filter((p) => p.change.kind !== 'advice');
   const advice = set.proposals.filter((p) => p.change.kind === 'advice');
-  if (!appliable.length) return { applied: [] as Proposal[], advice, backupPath: undefined, experiments: [] as number[] };
+  if (!appliable.length)
+    return { applied: [] as Proposal[], advice, backupPath: undefined, experiments: [] as number[] };
   // Resolve every model first, so an unknown one fails before anything is written.
   const refs = new Map<string, ModelRef>();
-  for (const p of appliable) if (p.change.kind === 'role-model') refs.set(p.change.to, await d.resolveModel(p.change.to));
+  for (const p of appliable)
+    if (p.change.kind === 'role-model') refs.set(p.change.to, await d.resolveModel(p.change.to));
   const now = d.now?.() ?? new Date();
   mkdirSync(d.backupDir, { recursive: true });
   const backupPath = join(d.backupDir, `config.${now.toISOString().replace(/[:.]/g, '-')}.json`);
   if (existsSync(d.configPath)) copyFileSync(d.configPath, backupPath);
   else writeFileSync(backupPath, '{}\n');
   const mgr = new ModelConfigurationManager(d.configPath, { trustedHosts: d.trustedHosts });
-  const roles = Object.fromEntries(appliable.flatMap((p) => (p.change.kind === 'role-model' ? [[p.change.role, refs.get(p.change.to)!]] : [])));
+  const roles = Object.fromEntries(
+    appliable.flatMap((p) => (p.change.kind === 'role-model' ? [[p.change.role, refs.get(p.change.to)!]] : [])),
+  );
   if (Object.keys(roles).length) mgr.apply({ roles });
   const settings = appliable.flatMap((p) => (p.change.kind === 'setting' ? [p.change] : []));
   if (settings.length) {
@@ -95,7 +116,10 @@ export async function applyProposals(set: { id?: number; config: Record<string, 
       const local = { ...((cur.local as Record<string, unknown>) ?? {}) };
       for (const s of settings) {
         if (s.key === 'timeouts.requestMs' || s.key === 'timeouts.idleMs') {
-          local.timeouts = { ...((local.timeouts as Record<string, unknown>) ?? {}), [s.key.slice('timeouts.'.length)]: s.to };
+          local.timeouts = {
+            ...((local.timeouts as Record<string, unknown>) ?? {}),
+            [s.key.slice('timeouts.'.length)]: s.to,
+          };
         } else local[s.key] = s.to;
       }
       return { ...cur, local };
@@ -123,7 +147,8 @@ export function history(repo: LearningRepo): HistoryEntry[] {
     const effect: Record<string, number> = {};
     for (const [k, v] of Object.entries(after)) {
       const b = x.baseline[k];
-      if (k !== 'runs' && typeof b === 'number' && Number.isFinite(v) && Number.isFinite(b)) effect[k] = Math.round((v - b) * 1000) / 1000;
+      if (k !== 'runs' && typeof b === 'number' && Number.isFinite(v) && Number.isFinite(b))
+        effect[k] = Math.round((v - b) * 1000) / 1000;
     }
     return { experiment: x, after, effect };
   });

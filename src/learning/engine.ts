@@ -61,9 +61,17 @@ export class MetaLearningEngine {
   static forProject(p: Project, opts: { useModel?: boolean } = {}): MetaLearningEngine {
     const roles = async (): Promise<CurrentRoles> => {
       const r = await p.catalog().effectiveRoles();
-      return { ...(r.main.ref ? { main: r.main.ref.model } : {}), ...(r.research.ref ? { research: r.research.ref.model } : {}) };
+      return {
+        ...(r.main.ref ? { main: r.main.ref.model } : {}),
+        ...(r.research.ref ? { research: r.research.ref.model } : {}),
+      };
     };
-    return new MetaLearningEngine({ repo: new LearningRepo(p.db()), config: p.config, roles, ...(opts.useModel === false ? {} : { api: p.api() }) });
+    return new MetaLearningEngine({
+      repo: new LearningRepo(p.db()),
+      config: p.config,
+      roles,
+      ...(opts.useModel === false ? {} : { api: p.api() }),
+    });
   }
 
   /** Stores one experience (`improve record`, or a library user); returns its id. */
@@ -72,17 +80,32 @@ export class MetaLearningEngine {
   }
 
   /** Records a finished (or failed) parse-prd run from its stored summary and the metrics of its calls. */
-  async recordPrdRun(runId: string, prdText: string, written?: WrittenTasks, attempts?: AttemptCollector, prd = new PrdRepo(this.o.repo.database)): Promise<{ id?: number; note?: string }> {
+  async recordPrdRun(
+    runId: string,
+    prdText: string,
+    written?: WrittenTasks,
+    attempts?: AttemptCollector,
+    prd = new PrdRepo(this.o.repo.database),
+  ): Promise<{ id?: number; note?: string }> {
     const summary = prd.listRuns(50).find((r) => r.runId === runId);
     if (!summary) return {}; // the run stopped before it started (e.g. the tag was not writable)
     // An interrupted run says nothing about the models or the strategy.
     if (summary.errorCode === 'ABORTED') return {};
-    return this.record(experienceFromPrdRun(summary, prdText, withOutcomes(this.o.repo.runModelStats(runId), attempts), written));
+    return this.record(
+      experienceFromPrdRun(summary, prdText, withOutcomes(this.o.repo.runModelStats(runId), attempts), written),
+    );
   }
 
   /** Recommendations for a context, from the most similar experiences of the task type. */
-  async getRecommendations(taskType: string, context: LearningContext, opts: { k?: number } = {}): Promise<{ neighbours: number; recommendations: Recommendation[] }> {
-    const near = await neighbours(this.o.repo, taskType, context, { ...opts, ...(this.embed ? { embed: this.embed } : {}) });
+  async getRecommendations(
+    taskType: string,
+    context: LearningContext,
+    opts: { k?: number } = {},
+  ): Promise<{ neighbours: number; recommendations: Recommendation[] }> {
+    const near = await neighbours(this.o.repo, taskType, context, {
+      ...opts,
+      ...(this.embed ? { embed: this.embed } : {}),
+    });
     return { neighbours: near.length, recommendations: aggregate(near) };
   }
 

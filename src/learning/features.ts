@@ -10,8 +10,12 @@ import type { LearningContext } from './types.js';
 /** The most frequent content words, most frequent first (ties alphabetical, for determinism). */
 export function domainWords(text: string, n = 12): string[] {
   const counts = new Map<string, number>();
-  for (const t of tokenize(text)) if (t.length > 3 && !isStopword(t) && !/^\d+$/.test(t)) counts.set(t, (counts.get(t) ?? 0) + 1);
-  return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, n).map(([w]) => w);
+  for (const t of tokenize(text))
+    if (t.length > 3 && !isStopword(t) && !/^\d+$/.test(t)) counts.set(t, (counts.get(t) ?? 0) + 1);
+  return [...counts]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .slice(0, n)
+    .map(([w]) => w);
 }
 
 /**
@@ -27,10 +31,17 @@ export function estimateComplexity(words: number, sections: number): number {
 export function prdContext(text: string): LearningContext {
   const words = text.split(/\s+/).filter(Boolean).length;
   const sections = splitSections(text).length;
-  return { prdBytes: Buffer.byteLength(text), sections, words, domainWords: domainWords(text), estimatedComplexity: estimateComplexity(words, sections) };
+  return {
+    prdBytes: Buffer.byteLength(text),
+    sections,
+    words,
+    domainWords: domainWords(text),
+    estimatedComplexity: estimateComplexity(words, sections),
+  };
 }
 
-const bucket = (name: string, v: number | undefined) => (v === undefined ? '' : `${name}_b${Math.round(Math.log2(1 + v))}`);
+const bucket = (name: string, v: number | undefined) =>
+  v === undefined ? '' : `${name}_b${Math.round(Math.log2(1 + v))}`;
 
 /** The text a context is embedded as: bucketed sizes, complexity and domain words. */
 export function contextText(c: LearningContext): string {
@@ -41,5 +52,7 @@ export function contextText(c: LearningContext): string {
     c.estimatedComplexity !== undefined ? `complexity_c${Math.round(c.estimatedComplexity)}` : '',
     ...(c.domainWords ?? []),
     c.query ?? '',
-  ].filter(Boolean).join(' ');
+  ]
+    .filter(Boolean)
+    .join(' ');
 }

@@ -26,7 +26,16 @@ export function readFeedback(e: LearningExperience, now = new Date()): LearningF
   const tag = (file as Record<string, { tasks?: unknown }> | null)?.[w.tag];
   if (!tag || !Array.isArray(tag.tasks)) return undefined;
   const byId = new Map((tag.tasks as TmTaskLike[]).map((t) => [String(t.id), t]));
-  const fb: LearningFeedback = { tasks: 0, done: 0, cancelled: 0, deferred: 0, removed: 0, subtasksAdded: 0, subtasksRemoved: 0, readAt: now.toISOString() };
+  const fb: LearningFeedback = {
+    tasks: 0,
+    done: 0,
+    cancelled: 0,
+    deferred: 0,
+    removed: 0,
+    subtasksAdded: 0,
+    subtasksRemoved: 0,
+    readAt: now.toISOString(),
+  };
   for (const [id, written] of Object.entries(w.subtasks)) {
     fb.tasks++;
     const t = byId.get(id);

@@ -21,10 +21,14 @@ export function proposalLines(ps: Proposal[]): string[] {
 
 /** The report of one `improve` analysis. */
 export function improveLines(r: ImproveResult, setId: number): string[] {
-  const out = [`improve: ${r.experiences} experiences${r.feedbackUpdated ? ` (feedback read for ${r.feedbackUpdated})` : ''}`];
+  const out = [
+    `improve: ${r.experiences} experiences${r.feedbackUpdated ? ` (feedback read for ${r.feedbackUpdated})` : ''}`,
+  ];
   for (const [role, ms] of Object.entries(r.models)) {
     if (!ms.length) continue;
-    out.push(`${role} models: ${ms.map((m) => `${m.model} ${m.ok}/${m.calls} valid (${m.invalid} schema failures)`).join(' · ')}`);
+    out.push(
+      `${role} models: ${ms.map((m) => `${m.model} ${m.ok}/${m.calls} valid (${m.invalid} schema failures)`).join(' · ')}`,
+    );
   }
   if (r.proposals.length) out.push(`proposals (set ${setId}):`, ...proposalLines(r.proposals));
   else out.push('no change proposed: the recorded data does not clearly favour anything over the current config');
@@ -57,20 +61,36 @@ export function routingSummary(log: { taskType: string; chosen: string; explored
 /** `improve history` lines: each applied change, before → after, and the measured effect; then learned routing. */
 export function historyLines(h: HistoryEntry[], routing?: ReturnType<typeof routingSummary>): string[] {
   const tail = routing?.decisions
-    ? [`learned routing (last ${routing.decisions} decisions, ${routing.explored} explored): ${Object.entries(routing.led).map(([k, n]) => `${k} ${n}`).join(' · ')}`]
+    ? [
+        `learned routing (last ${routing.decisions} decisions, ${routing.explored} explored): ${Object.entries(
+          routing.led,
+        )
+          .map(([k, n]) => `${k} ${n}`)
+          .join(' · ')}`,
+      ]
     : [];
-  if (!h.length) return ['improve history: no changes applied yet; run `task-master-local improve`, then `improve --apply`', ...tail];
-  return [...h.flatMap((e) => {
-    const b = e.experiment.baseline as Record<string, number>;
-    const fig = (f: Record<string, number>) => `${f.runs ?? 0} run${f.runs === 1 ? '' : 's'}, quality ${fmt(f.quality)}, schema valid ${fmt(f.schemaValidRate)}, re-asks/run ${fmt(f.reasksPerRun)}, ${fmt(f.latencyMs)} ms`;
-    const effect = Object.entries(e.effect).map(([k, v]) => `${k} ${v >= 0 ? '+' : ''}${v}`).join(', ');
+  if (!h.length)
     return [
-      `#${e.experiment.id} ${e.experiment.ts} ${describeChange(e.experiment.change.change)} (backup ${e.experiment.backupPath})`,
-      `   before: ${fig(b)}`,
-      `   after:  ${e.after.runs ? fig(e.after) : 'no runs yet; the effect is measured on the next runs'}`,
-      ...(effect ? [`   effect: ${effect}`] : []),
+      'improve history: no changes applied yet; run `task-master-local improve`, then `improve --apply`',
+      ...tail,
     ];
-  }), ...tail];
+  return [
+    ...h.flatMap((e) => {
+      const b = e.experiment.baseline as Record<string, number>;
+      const fig = (f: Record<string, number>) =>
+        `${f.runs ?? 0} run${f.runs === 1 ? '' : 's'}, quality ${fmt(f.quality)}, schema valid ${fmt(f.schemaValidRate)}, re-asks/run ${fmt(f.reasksPerRun)}, ${fmt(f.latencyMs)} ms`;
+      const effect = Object.entries(e.effect)
+        .map(([k, v]) => `${k} ${v >= 0 ? '+' : ''}${v}`)
+        .join(', ');
+      return [
+        `#${e.experiment.id} ${e.experiment.ts} ${describeChange(e.experiment.change.change)} (backup ${e.experiment.backupPath})`,
+        `   before: ${fig(b)}`,
+        `   after:  ${e.after.runs ? fig(e.after) : 'no runs yet; the effect is measured on the next runs'}`,
+        ...(effect ? [`   effect: ${effect}`] : []),
+      ];
+    }),
+    ...tail,
+  ];
 }
 
 const pct = (x: number) => `${Math.round(x * 100)}%`;

@@ -64,7 +64,9 @@ function roleProposals(config: ResolvedConfig, repo: LearningRepo, out: Analysis
       continue;
     }
     const post = (t: ModelTotals): Beta => posterior(t.ok, t.calls);
-    const alts = totals.filter((t) => t !== cur && t.calls >= MIN_EVIDENCE).sort((a, b) => mean(post(b)) - mean(post(a)));
+    const alts = totals
+      .filter((t) => t !== cur && t.calls >= MIN_EVIDENCE)
+      .sort((a, b) => mean(post(b)) - mean(post(a)));
     const best = alts[0];
     if (!best) continue;
     const p = probGreater(post(best), post(cur));
@@ -82,8 +84,11 @@ function roleProposals(config: ResolvedConfig, repo: LearningRepo, out: Analysis
         origin: 'statistics',
       });
     } else if (p >= 0.5) {
-      out.notes.push(`${role}: ${best.model} may be better than ${current}, but the evidence is inconclusive (P=${round(p)}; ${evidence}); no change proposed`);
-    } else out.notes.push(`${role}: ${current} does at least as well as the alternatives (${evidence}); no change proposed`);
+      out.notes.push(
+        `${role}: ${best.model} may be better than ${current}, but the evidence is inconclusive (P=${round(p)}; ${evidence}); no change proposed`,
+      );
+    } else
+      out.notes.push(`${role}: ${current} does at least as well as the alternatives (${evidence}); no change proposed`);
   }
 }
 
@@ -92,8 +97,12 @@ function roleProposals(config: ResolvedConfig, repo: LearningRepo, out: Analysis
  * quality; proposes the best value when it beats the current one clearly.
  */
 function settingProposal(
-  exps: LearningExperience[], label: string, keyOf: (e: LearningExperience) => string | number | undefined, current: string | number | undefined,
-  make: (to: string | number) => Proposal['change'], out: Analysis,
+  exps: LearningExperience[],
+  label: string,
+  keyOf: (e: LearningExperience) => string | number | undefined,
+  current: string | number | undefined,
+  make: (to: string | number) => Proposal['change'],
+  out: Analysis,
 ): void {
   if (current === undefined) return;
   const groups = new Map<string | number, LearningExperience[]>();
@@ -103,16 +112,31 @@ function settingProposal(
   }
   const cur = groups.get(current);
   if (groups.size < 2 || !cur || cur.length < MIN_EVIDENCE) return;
-  const post = (xs: LearningExperience[]) => posterior(xs.reduce((s, e) => s + quality(e), 0), xs.length);
-  const alts = [...groups].filter(([k, xs]) => k !== current && xs.length >= MIN_EVIDENCE).sort((a, b) => mean(post(b[1])) - mean(post(a[1])));
+  const post = (xs: LearningExperience[]) =>
+    posterior(
+      xs.reduce((s, e) => s + quality(e), 0),
+      xs.length,
+    );
+  const alts = [...groups]
+    .filter(([k, xs]) => k !== current && xs.length >= MIN_EVIDENCE)
+    .sort((a, b) => mean(post(b[1])) - mean(post(a[1])));
   const best = alts[0];
   if (!best) return;
   const p = probGreater(post(best[1]), post(cur));
   const gap = mean(post(best[1])) - mean(post(cur));
   const evidence = `${label} ${best[0]}: quality ${pct(mean(post(best[1])))} over ${best[1].length} runs; ${label} ${current}: ${pct(mean(post(cur)))} over ${cur.length} runs`;
   if (p >= MIN_CONFIDENCE && gap >= MIN_MARGIN) {
-    out.proposals.push({ change: make(best[0]), evidence, expected_effect: `run quality (success, tasks kept) ${pct(mean(post(cur)))} → ${pct(mean(post(best[1])))}`, confidence: round(p), origin: 'statistics' });
-  } else if (p >= 0.5) out.notes.push(`${label}: ${best[0]} may beat ${current}, but the evidence is inconclusive (P=${round(p)}; ${evidence}); no change proposed`);
+    out.proposals.push({
+      change: make(best[0]),
+      evidence,
+      expected_effect: `run quality (success, tasks kept) ${pct(mean(post(cur)))} → ${pct(mean(post(best[1])))}`,
+      confidence: round(p),
+      origin: 'statistics',
+    });
+  } else if (p >= 0.5)
+    out.notes.push(
+      `${label}: ${best[0]} may beat ${current}, but the evidence is inconclusive (P=${round(p)}; ${evidence}); no change proposed`,
+    );
 }
 
 /** Timeouts: a role model that times out often gets a longer request timeout. */
@@ -127,7 +151,8 @@ function timeoutProposal(config: ResolvedConfig, repo: LearningRepo, out: Analys
   out.proposals.push({
     change: { kind: 'setting', key: 'timeouts.requestMs', from, to: Math.min(3_600_000, from * 2) },
     evidence: `${n} of ${calls} recorded calls timed out (${t.map((r) => `${r.model}: ${r.n}`).join(', ')})`,
-    expected_effect: 'fewer timed-out calls and fallbacks on slow or cold models, at the cost of waiting longer for a hung server',
+    expected_effect:
+      'fewer timed-out calls and fallbacks on slow or cold models, at the cost of waiting longer for a hung server',
     confidence: round(1 - Math.exp(-n / 3)),
     origin: 'statistics',
   });
@@ -137,19 +162,55 @@ function timeoutProposal(config: ResolvedConfig, repo: LearningRepo, out: Analys
 export type CurrentRoles = Partial<Record<'main' | 'research', string>>;
 
 /** All statistical proposals for the project. */
-export function analyse(config: ResolvedConfig, repo: LearningRepo, exps: LearningExperience[], roles: CurrentRoles = {}): Analysis {
+export function analyse(
+  config: ResolvedConfig,
+  repo: LearningRepo,
+  exps: LearningExperience[],
+  roles: CurrentRoles = {},
+): Analysis {
   const out: Analysis = { proposals: [], notes: [], models: {} };
   roleProposals(config, repo, out, roles);
   const prd = exps.filter((e) => e.taskType === 'parse_prd' && e.action.strategy !== 'structural');
   const last = prd.at(-1);
-  settingProposal(prd, 'concurrency', (e) => e.action.settings?.concurrency as number | undefined, config.local.concurrency,
-    (to) => ({ kind: 'setting', key: 'concurrency', from: config.local.concurrency, to: Number(to) }), out);
+  settingProposal(
+    prd,
+    'concurrency',
+    (e) => e.action.settings?.concurrency as number | undefined,
+    config.local.concurrency,
+    (to) => ({ kind: 'setting', key: 'concurrency', from: config.local.concurrency, to: Number(to) }),
+    out,
+  );
   if (last) {
-    settingProposal(prd, 'depth', (e) => e.action.depth, last.action.depth, (to) => ({ kind: 'advice', key: 'depth', from: last.action.depth, to }), out);
+    settingProposal(
+      prd,
+      'depth',
+      (e) => e.action.depth,
+      last.action.depth,
+      (to) => ({ kind: 'advice', key: 'depth', from: last.action.depth, to }),
+      out,
+    );
     const thr = (e: LearningExperience) => e.action.settings?.expandThreshold as number | undefined;
-    settingProposal(prd, 'expand threshold', thr, thr(last), (to) => ({ kind: 'advice', key: 'expand-threshold', from: thr(last), to }), out);
-    const prompt = (e: LearningExperience) => (e.action.promptIds ?? []).filter((p) => p.startsWith('parse-prd@')).sort().join(',') || undefined;
-    settingProposal(prd, 'prompt', prompt, prompt(last), (to) => ({ kind: 'advice', key: 'prompt-version', from: prompt(last), to }), out);
+    settingProposal(
+      prd,
+      'expand threshold',
+      thr,
+      thr(last),
+      (to) => ({ kind: 'advice', key: 'expand-threshold', from: thr(last), to }),
+      out,
+    );
+    const prompt = (e: LearningExperience) =>
+      (e.action.promptIds ?? [])
+        .filter((p) => p.startsWith('parse-prd@'))
+        .sort()
+        .join(',') || undefined;
+    settingProposal(
+      prd,
+      'prompt',
+      prompt,
+      prompt(last),
+      (to) => ({ kind: 'advice', key: 'prompt-version', from: prompt(last), to }),
+      out,
+    );
   }
   timeoutProposal(config, repo, out);
   return out;

@@ -37,7 +37,12 @@ export interface RecommendOptions {
 }
 
 /** Similar experiences with their similarity in [0,1]; falls back to all of the task type when none has a vector. */
-export async function neighbours(repo: LearningRepo, taskType: string, context: LearningContext, opts: RecommendOptions = {}) {
+export async function neighbours(
+  repo: LearningRepo,
+  taskType: string,
+  context: LearningContext,
+  opts: RecommendOptions = {},
+) {
   const k = opts.k ?? 25;
   const text = contextText(context);
   const best = new Map<number, number>();
@@ -55,13 +60,18 @@ export async function neighbours(repo: LearningRepo, taskType: string, context: 
     }
   }
   const exps = best.size ? repo.list({ taskType, ids: [...best.keys()] }) : repo.list({ taskType }).slice(-k);
-  return exps.map((e) => ({ e, w: best.get(e.id!) ?? 0.5 })).sort((a, b) => b.w - a.w).slice(0, k);
+  return exps
+    .map((e) => ({ e, w: best.get(e.id!) ?? 0.5 }))
+    .sort((a, b) => b.w - a.w)
+    .slice(0, k);
 }
 
 function commonSettings(exps: LearningExperience[]): Record<string, unknown> {
   const counts = new Map<string, { v: Record<string, unknown>; n: number }>();
   for (const e of exps) {
-    const s = Object.fromEntries(Object.entries(e.action.settings ?? {}).filter(([, v]) => v !== undefined && v !== null));
+    const s = Object.fromEntries(
+      Object.entries(e.action.settings ?? {}).filter(([, v]) => v !== undefined && v !== null),
+    );
     const key = JSON.stringify(s);
     counts.set(key, { v: s, n: (counts.get(key)?.n ?? 0) + 1 });
   }
@@ -75,7 +85,11 @@ export function aggregate(items: { e: LearningExperience; w: number }[]): Recomm
     const key = `${it.e.action.strategy ?? 'default'}\u0000${it.e.action.model ?? ''}`;
     groups.set(key, [...(groups.get(key) ?? []), it]);
   }
-  const q = (xs: typeof items) => posterior(xs.reduce((s, x) => s + x.w * quality(x.e), 0), xs.reduce((s, x) => s + x.w, 0));
+  const q = (xs: typeof items) =>
+    posterior(
+      xs.reduce((s, x) => s + x.w * quality(x.e), 0),
+      xs.reduce((s, x) => s + x.w, 0),
+    );
   const recs: Recommendation[] = [];
   for (const [key, xs] of groups) {
     const [strategy, model] = key.split('\u0000') as [string, string];
@@ -103,7 +117,9 @@ export function aggregate(items: { e: LearningExperience; w: number }[]): Recomm
       experiences: xs.length,
       weight: round(xs.reduce((s, x) => s + x.w, 0)),
       quality: { mean: round(mean(post)), interval: interval(post).map(round) as [number, number] },
-      ...(schema ? { schemaValidity: { mean: round(mean(schema)), interval: interval(schema).map(round) as [number, number] } } : {}),
+      ...(schema
+        ? { schemaValidity: { mean: round(mean(schema)), interval: interval(schema).map(round) as [number, number] } }
+        : {}),
       expectedGain: round(rest.length ? mean(post) - mean(q(rest)) : 0),
       // with nothing to compare against, confidence is how far the posterior is from a coin flip
       confidence: round(rest.length ? probGreater(post, q(rest)) : probGreater(post, posterior(0.5, 1))),

@@ -15,7 +15,10 @@ import { isAppError } from '../errors.js';
 export type ContextEmbed = (texts: string[]) => Promise<{ embedder: string; vectors: number[][] }>;
 
 /** Vectors of one context: always the offline one, plus the model's when `embed` works. */
-export async function contextVectors(text: string, embed?: ContextEmbed): Promise<{ vectors: { embedder: string; vector: Float32Array }[]; note?: string }> {
+export async function contextVectors(
+  text: string,
+  embed?: ContextEmbed,
+): Promise<{ vectors: { embedder: string; vector: Float32Array }[]; note?: string }> {
   const vectors = [{ embedder: OFFLINE_MODEL, vector: offlineEmbedOne(text) }];
   if (!embed) return { vectors };
   try {
@@ -26,12 +29,19 @@ export async function contextVectors(text: string, embed?: ContextEmbed): Promis
   } catch (e) {
     // No embedding model is the normal case without one: the offline vector suffices, nothing to say.
     if (isAppError(e) && e.code === 'NO_MODEL_AVAILABLE') return { vectors };
-    return { vectors, note: `experience for \`improve\` embedded offline only (the embedding model failed: ${(e as Error).message})` };
+    return {
+      vectors,
+      note: `experience for \`improve\` embedded offline only (the embedding model failed: ${(e as Error).message})`,
+    };
   }
 }
 
 /** Stores an experience (idempotent per run id); returns its id, or undefined when the run was already recorded. */
-export async function recordExperience(repo: LearningRepo, e: LearningExperience, embed?: ContextEmbed): Promise<{ id?: number; note?: string }> {
+export async function recordExperience(
+  repo: LearningRepo,
+  e: LearningExperience,
+  embed?: ContextEmbed,
+): Promise<{ id?: number; note?: string }> {
   if (e.runId && repo.hasRun(e.runId)) return {};
   const { vectors, note } = await contextVectors(contextText(e.context), embed);
   return { id: repo.insert(e, vectors), ...(note ? { note } : {}) };
@@ -53,7 +63,12 @@ export function prdStrategy(options: Record<string, unknown>): string {
  * The experience of one parse-prd run from its stored summary, the PRD text, the run's per-model
  * call stats (metrics ledger) and, when tasks were written, where they are.
  */
-export function experienceFromPrdRun(s: RunSummary, prdText: string, stats: ModelCallStats[], written?: WrittenTasks): LearningExperience {
+export function experienceFromPrdRun(
+  s: RunSummary,
+  prdText: string,
+  stats: ModelCallStats[],
+  written?: WrittenTasks,
+): LearningExperience {
   const primary = [...stats].sort((a, b) => b.ok - a.ok || b.calls - a.calls)[0]?.model;
   const schema = schemaTotals(stats);
   const o = s.options;
@@ -69,7 +84,13 @@ export function experienceFromPrdRun(s: RunSummary, prdText: string, stats: Mode
       promptIds: s.promptIds,
       strategy: s.structural ? 'structural' : prdStrategy(o),
       depth: Number(o.maxDepth ?? 2),
-      settings: { concurrency: o.concurrency, numTasks: o.numTasks, expandThreshold: o.complexityThreshold, noCache: o.noCache, requestedModel: o.model },
+      settings: {
+        concurrency: o.concurrency,
+        numTasks: o.numTasks,
+        expandThreshold: o.complexityThreshold,
+        noCache: o.noCache,
+        requestedModel: o.model,
+      },
     },
     outcome: {
       success: s.success && !s.structural,

@@ -50,14 +50,20 @@ export function learnedRanker(repo: () => LearningRepo, opts: RankerOptions = {}
     let ranked = [...candidates].sort((a, b) => samples.get(b)! - samples.get(a)!);
     decisions++;
     let didExplore = ranked[0] !== greedy;
-    if (didExplore && (explored + 1 > maxShare * decisions || probGreater(posts.get(ranked[0]!)!, posts.get(greedy)!) < minP)) {
+    if (
+      didExplore &&
+      (explored + 1 > maxShare * decisions || probGreater(posts.get(ranked[0]!)!, posts.get(greedy)!) < minP)
+    ) {
       ranked = [greedy, ...ranked.filter((c) => c !== greedy)];
       didExplore = false;
     }
     if (didExplore) explored++;
     try {
       repo().logRoute({
-        taskType: task.type, chosen: ranked[0]!.alias, greedy: greedy.alias, explored: didExplore,
+        taskType: task.type,
+        chosen: ranked[0]!.alias,
+        greedy: greedy.alias,
+        explored: didExplore,
         samples: Object.fromEntries(candidates.map((c) => [c.alias, Math.round(samples.get(c)! * 1000) / 1000])),
       });
     } catch {

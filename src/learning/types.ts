@@ -102,8 +102,18 @@ export interface LearningExperience {
 /** A concrete config change `improve` can propose and apply. */
 export type Change =
   | { kind: 'role-model'; role: 'main' | 'research' | 'fallback'; from?: string; to: string; provider?: string }
-  | { kind: 'setting'; key: 'concurrency' | 'timeouts.requestMs' | 'timeouts.idleMs' | 'retries'; from?: number; to: number }
-  | { kind: 'advice'; key: 'depth' | 'prompt-version' | 'num_ctx' | 'expand-threshold'; from?: string | number; to: string | number };
+  | {
+      kind: 'setting';
+      key: 'concurrency' | 'timeouts.requestMs' | 'timeouts.idleMs' | 'retries';
+      from?: number;
+      to: number;
+    }
+  | {
+      kind: 'advice';
+      key: 'depth' | 'prompt-version' | 'num_ctx' | 'expand-threshold';
+      from?: string | number;
+      to: string | number;
+    };
 
 /** A proposal: the change, the evidence behind it, what it should do and how sure we are (0–1). */
 export interface Proposal {

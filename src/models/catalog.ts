@@ -117,7 +117,9 @@ export class ModelCatalog {
     let p = discoveryMemo.get(key);
     if (!p) {
       // The clock starts once the provider is built, so a slow first import never eats the probe budget.
-      p = this.opts.pool.get(t.kind, t.endpoint).then((prov) => prov.listModels(AbortSignal.timeout(this.config.local.timeouts.probeMs)));
+      p = this.opts.pool
+        .get(t.kind, t.endpoint)
+        .then((prov) => prov.listModels(AbortSignal.timeout(this.config.local.timeouts.probeMs)));
       discoveryMemo.set(key, p);
       p.catch(() => discoveryMemo.delete(key));
     }
@@ -155,7 +157,14 @@ export class ModelCatalog {
     for (const [alias, e] of Object.entries(local.registry)) {
       try {
         const endpoint = e.endpoint ?? serverFor(e.provider, local.servers);
-        addRef(ModelConfigFactory.create(e.provider, e.model, { ...e, alias, ...(endpoint ? { endpoint } : {}), trustedHosts: local.trustedHosts }));
+        addRef(
+          ModelConfigFactory.create(e.provider, e.model, {
+            ...e,
+            alias,
+            ...(endpoint ? { endpoint } : {}),
+            trustedHosts: local.trustedHosts,
+          }),
+        );
       } catch (err) {
         this.config.warnings.push(`registry entry ${alias} ignored: ${(err as Error).message}`);
       }
@@ -199,7 +208,10 @@ export class ModelCatalog {
       if (!rc) return { source: 'none' };
       const { ref, skipped } = this.roleRef(rc, refs);
       if (ref && !modeAllows(ref, this.privacy)) {
-        return { source: 'none', skipped: `${rc.provider} ${rc.modelId} is ${ref.local ? 'local' : 'external'}; mode ${this.privacy.mode} (set by ${this.privacy.modeSource}) forbids it` };
+        return {
+          source: 'none',
+          skipped: `${rc.provider} ${rc.modelId} is ${ref.local ? 'local' : 'external'}; mode ${this.privacy.mode} (set by ${this.privacy.modeSource}) forbids it`,
+        };
       }
       return ref ? { ref, source: 'configured' } : { source: 'none', ...(skipped ? { skipped } : {}) };
     };
@@ -216,7 +228,9 @@ export class ModelCatalog {
     const embName = this.config.local.embeddingModel;
     if (embName) {
       const ref = this.match(embName, refs);
-      embeddings = ref ? { ref, source: 'configured' } : { source: 'none', skipped: `embedding model ${embName} not found` };
+      embeddings = ref
+        ? { ref, source: 'configured' }
+        : { source: 'none', skipped: `embedding model ${embName} not found` };
     }
     if (!embeddings.ref) {
       const first = refs.find((r) => r.embedding && modeAllows(r, this.privacy));
@@ -228,18 +242,25 @@ export class ModelCatalog {
   /** A user-given alias or id → ModelRef; throws MODEL_NOT_FOUND listing close matches. */
   async resolve(id: string, signal?: AbortSignal): Promise<ModelRef> {
     const refs = await this.refs(signal);
-    const roleRefs = Object.values(this.config.roles).map((r) => this.roleRef(r, refs).ref).filter((r): r is ModelRef => !!r);
+    const roleRefs = Object.values(this.config.roles)
+      .map((r) => this.roleRef(r, refs).ref)
+      .filter((r): r is ModelRef => !!r);
     const found = this.match(id, [...refs, ...roleRefs]);
     if (found) return found;
     const names = [...new Set(refs.flatMap((r) => [r.alias, r.model]))];
     const close = closeMatches(id, names);
     const reachable = (await this.servers(signal)).filter((s) => s.ok);
-    throw new AppError('MODEL_NOT_FOUND', `unknown model '${id}'${close.length ? ` (did you mean ${close.join(', ')}?)` : ''}`, {
-      hint: reachable.length === 0
-        ? `no model server answered; start one (e.g. \`ollama serve\`) or add the model with \`task-master-local models --add\``
-        : `list models with \`task-master-local models\`; to get it: \`ollama pull ${id}\``,
-      details: { id, closeMatches: close },
-    });
+    throw new AppError(
+      'MODEL_NOT_FOUND',
+      `unknown model '${id}'${close.length ? ` (did you mean ${close.join(', ')}?)` : ''}`,
+      {
+        hint:
+          reachable.length === 0
+            ? `no model server answered; start one (e.g. \`ollama serve\`) or add the model with \`task-master-local models --add\``
+            : `list models with \`task-master-local models\`; to get it: \`ollama pull ${id}\``,
+        details: { id, closeMatches: close },
+      },
+    );
   }
 
   /** Exact alias, exact id, id with ':latest', or `local-<id>`, case-insensitive. */
@@ -263,20 +284,33 @@ export class ModelCatalog {
     const { local } = this.config;
     const kind = rc.provider.toLowerCase() as ProviderKind;
     if (!PROVIDER_KINDS.includes(kind)) {
-      return { skipped: `provider '${rc.provider}' is not supported by task-master-local (supported: ${PROVIDER_KINDS.join(', ')})` };
+      return {
+        skipped: `provider '${rc.provider}' is not supported by task-master-local (supported: ${PROVIDER_KINDS.join(', ')})`,
+      };
     }
     let endpoint: string | undefined = rc.baseURL;
     if (kind === 'ollama') endpoint = endpoint ? fromTaskMasterOllamaURL(endpoint) : this.ollamaEndpoint();
     else endpoint ??= serverFor(kind, local.servers);
-    if (kind === 'openai-compatible' && !endpoint) return { skipped: `role model ${rc.modelId}: openai-compatible needs a baseURL` };
+    if (kind === 'openai-compatible' && !endpoint)
+      return { skipped: `role model ${rc.modelId}: openai-compatible needs a baseURL` };
     let ref: ModelRef;
     try {
-      ref = ModelConfigFactory.create(kind, rc.modelId, { ...(endpoint ? { endpoint } : {}), trustedHosts: local.trustedHosts, capabilities: [...TASK_TYPES] });
+      ref = ModelConfigFactory.create(kind, rc.modelId, {
+        ...(endpoint ? { endpoint } : {}),
+        trustedHosts: local.trustedHosts,
+        capabilities: [...TASK_TYPES],
+      });
     } catch (e) {
       return { skipped: `role model ${rc.modelId}: ${(e as Error).message}` };
     }
-    const same = known.find((k) => k.alias === rc.modelId) ??
-      known.find((k) => k.provider === ref.provider && k.endpoint === ref.endpoint && (k.model === rc.modelId || k.model === `${rc.modelId}:latest`));
+    const same =
+      known.find((k) => k.alias === rc.modelId) ??
+      known.find(
+        (k) =>
+          k.provider === ref.provider &&
+          k.endpoint === ref.endpoint &&
+          (k.model === rc.modelId || k.model === `${rc.modelId}:latest`),
+      );
     const base = same ? { ...same, capabilities: [...TASK_TYPES] } : { ...ref, alias: rc.modelId };
     if (rc.maxTokens !== undefined) base.maxTokens = rc.maxTokens;
     if (rc.temperature !== undefined) base.temperature = rc.temperature;
@@ -286,7 +320,11 @@ export class ModelCatalog {
   /** Role baseURL > OLLAMA_HOST > task-master's global.ollamaBaseURL (if not its default) > local.servers. */
   private ollamaEndpoint(): string {
     const g = (this.config.raw.global as { ollamaBaseURL?: unknown } | undefined)?.ollamaBaseURL;
-    if (!this.config.sources['servers.ollama'] && typeof g === 'string' && !/^https?:\/\/(localhost|127\.0\.0\.1):11434\/api\/?$/.test(g)) {
+    if (
+      !this.config.sources['servers.ollama'] &&
+      typeof g === 'string' &&
+      !/^https?:\/\/(localhost|127\.0\.0\.1):11434\/api\/?$/.test(g)
+    ) {
       return fromTaskMasterOllamaURL(g);
     }
     return this.config.local.servers.ollama;
@@ -300,7 +338,11 @@ export class ModelCatalog {
 
 /** Mode, its source and trusted hosts, from config. */
 export function privacyOf(config: ResolvedConfig): PrivacyContext {
-  return { mode: config.local.mode, modeSource: config.sources.mode ?? 'default', trustedHosts: config.local.trustedHosts };
+  return {
+    mode: config.local.mode,
+    modeSource: config.sources.mode ?? 'default',
+    trustedHosts: config.local.trustedHosts,
+  };
 }
 
 function serverFor(kind: ProviderKind, servers: ResolvedConfig['local']['servers']): string | undefined {

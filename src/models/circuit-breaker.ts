@@ -25,7 +25,10 @@ export class CircuitBreaker {
   private openedAt: number | undefined;
   private trialInFlight = false;
 
-  constructor(readonly endpoint: string, opts: BreakerOptions = {}) {
+  constructor(
+    readonly endpoint: string,
+    opts: BreakerOptions = {},
+  ) {
     this.threshold = opts.threshold ?? 5;
     this.cooldownMs = opts.cooldownMs ?? 30_000;
     this.now = opts.now ?? Date.now;
@@ -46,10 +49,14 @@ export class CircuitBreaker {
       return;
     }
     const waitS = Math.max(1, Math.ceil((this.cooldownMs - (this.now() - (this.openedAt ?? 0))) / 1000));
-    throw new AppError('CIRCUIT_OPEN', `circuit open for ${this.endpoint} after ${this.failures} consecutive failures`, {
-      hint: `the server kept failing; it will be tried again in about ${waitS}s (check it with \`task-master-local health\`)`,
-      details: { endpoint: this.endpoint, failures: this.failures },
-    });
+    throw new AppError(
+      'CIRCUIT_OPEN',
+      `circuit open for ${this.endpoint} after ${this.failures} consecutive failures`,
+      {
+        hint: `the server kept failing; it will be tried again in about ${waitS}s (check it with \`task-master-local health\`)`,
+        details: { endpoint: this.endpoint, failures: this.failures },
+      },
+    );
   }
 
   /** Records a successful call: the circuit closes. */

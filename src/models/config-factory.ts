@@ -81,7 +81,11 @@ export function guessCapabilities(name: string, tier: ModelTier = guessTier(name
 /** `local-<name>` alias: namespace and `:latest` dropped, other tags joined with '-'. */
 export function defaultAlias(model: string, prefix = 'local'): string {
   const last = model.split('/').pop() ?? model;
-  const name = last.replace(/\.gguf$/i, '').replace(/:latest$/i, '').replace(/[:\s]+/g, '-').toLowerCase();
+  const name = last
+    .replace(/\.gguf$/i, '')
+    .replace(/:latest$/i, '')
+    .replace(/[:\s]+/g, '-')
+    .toLowerCase();
   return `${prefix}-${name}`;
 }
 
@@ -103,8 +107,14 @@ function normaliseEndpoint(provider: ProviderKind, url: string): string {
   return u.pathname === '/' || u.pathname === '' ? `${base}/v1` : base;
 }
 
-function build(provider: ProviderKind, model: string, endpoint: string | undefined, opts: ModelConfigOptions): ModelRef {
-  if (!model.trim()) throw new ValidationError('model name is empty', { hint: 'give the model id as the server lists it' });
+function build(
+  provider: ProviderKind,
+  model: string,
+  endpoint: string | undefined,
+  opts: ModelConfigOptions,
+): ModelRef {
+  if (!model.trim())
+    throw new ValidationError('model name is empty', { hint: 'give the model id as the server lists it' });
   const embedding = opts.embedding ?? looksLikeEmbedding(model);
   const tier = opts.tier ?? guessTier(model, opts.parameterSize);
   const ep = endpoint === undefined ? undefined : normaliseEndpoint(provider, endpoint);
@@ -150,10 +160,15 @@ export class ModelConfigFactory {
   static createLlamaCppConfig(path: string, opts: Omit<ModelConfigOptions, 'endpoint'> = {}): ModelRef {
     // `ollama:<name>`: a model Ollama pulled, run from its blob without the server.
     if (path.startsWith('ollama:')) {
-      return build('llama-cpp', path, undefined, { ...opts, alias: opts.alias ?? defaultAlias(path.slice('ollama:'.length)) });
+      return build('llama-cpp', path, undefined, {
+        ...opts,
+        alias: opts.alias ?? defaultAlias(path.slice('ollama:'.length)),
+      });
     }
     if (!/\.gguf$/i.test(path)) {
-      throw new ValidationError(`'${path}' is not a .gguf file`, { hint: 'the embedded provider runs GGUF model files, or ollama:<name> for a model Ollama has pulled' });
+      throw new ValidationError(`'${path}' is not a .gguf file`, {
+        hint: 'the embedded provider runs GGUF model files, or ollama:<name> for a model Ollama has pulled',
+      });
     }
     const abs = resolve(path);
     const ref = build('llama-cpp', abs, undefined, { ...opts, alias: opts.alias ?? defaultAlias(basename(abs)) });

@@ -97,26 +97,49 @@ export class Executor {
     operation: 'chat' | 'object',
     verify: (c: Collected) => Verdict,
   ): Promise<{ collected: Collected; verdict: Verdict }> {
-    return this.withRetries(ref, st, kind, operation, async (provider, signal) => {
-      const contextLength = await this.contextLength(ref, provider);
-      progress(st, { type: 'model-call', model: ref.alias, attempt: kind });
-      const onText = (chars: number) => progress(st, { type: 'model-tokens', model: ref.alias, chars });
-      const collected = await collect(provider.chat({ ...req, ...(contextLength ? { contextLength } : {}) }, signal), signal, this.o.local.timeouts.idleMs, onText);
-      return { result: { collected, verdict: verify(collected) }, usage: collected.usage };
-    }, (r) => r.verdict);
+    return this.withRetries(
+      ref,
+      st,
+      kind,
+      operation,
+      async (provider, signal) => {
+        const contextLength = await this.contextLength(ref, provider);
+        progress(st, { type: 'model-call', model: ref.alias, attempt: kind });
+        const onText = (chars: number) => progress(st, { type: 'model-tokens', model: ref.alias, chars });
+        const collected = await collect(
+          provider.chat({ ...req, ...(contextLength ? { contextLength } : {}) }, signal),
+          signal,
+          this.o.local.timeouts.idleMs,
+          onText,
+        );
+        return { result: { collected, verdict: verify(collected) }, usage: collected.usage };
+      },
+      (r) => r.verdict,
+    );
   }
 
   /** One embed batch with retries. */
   async embed(ref: ModelRef, texts: string[], st: RequestState): Promise<number[][]> {
-    return this.withRetries(ref, st, 'first', 'embed', async (provider, signal) => {
-      const vectors = await provider.embed(ref.model, texts, signal);
-      if (vectors.length !== texts.length) {
-        throw new ProviderError('PROVIDER_ERROR', `${ref.alias} returned ${vectors.length} embeddings for ${texts.length} texts`, { hint: 'the server answered with a malformed embeddings list' });
-      }
-      // Rough count: servers do not all report embedding tokens.
-      const promptTokens = Math.ceil(texts.reduce((n, t) => n + t.length, 0) / 4);
-      return { result: vectors, usage: { promptTokens, completionTokens: 0 } };
-    }, () => ({ ok: true }));
+    return this.withRetries(
+      ref,
+      st,
+      'first',
+      'embed',
+      async (provider, signal) => {
+        const vectors = await provider.embed(ref.model, texts, signal);
+        if (vectors.length !== texts.length) {
+          throw new ProviderError(
+            'PROVIDER_ERROR',
+            `${ref.alias} returned ${vectors.length} embeddings for ${texts.length} texts`,
+            { hint: 'the server answered with a malformed embeddings list' },
+          );
+        }
+        // Rough count: servers do not all report embedding tokens.
+        const promptTokens = Math.ceil(texts.reduce((n, t) => n + t.length, 0) / 4);
+        return { result: vectors, usage: { promptTokens, completionTokens: 0 } };
+      },
+      () => ({ ok: true }),
+    );
   }
 
   private async withRetries<R>(
@@ -135,7 +158,15 @@ export class Executor {
       try {
         const { result, usage } = await this.once(ref, st.task.signal, fn);
         const v = verdictOf(result);
-        this.note(ref, st, operation, attemptKind, started, usage, v.ok ? undefined : new AppError('MODEL_OUTPUT_INVALID', v.error));
+        this.note(
+          ref,
+          st,
+          operation,
+          attemptKind,
+          started,
+          usage,
+          v.ok ? undefined : new AppError('MODEL_OUTPUT_INVALID', v.error),
+        );
         return result;
       } catch (e) {
         const err = st.task.signal?.aborted ? abortedError(st.task.signal) : e;
@@ -173,7 +204,10 @@ export class Executor {
       const err = userSignal?.aborted
         ? abortedError(userSignal)
         : timeout.aborted && (isAbortError(e) || !(e instanceof AppError))
-          ? new ProviderError('TIMEOUT', `${ref.alias} did not answer within ${this.o.local.timeouts.requestMs} ms`, { hint: 'raise local.timeouts.requestMs, or use a smaller model', cause: e })
+          ? new ProviderError('TIMEOUT', `${ref.alias} did not answer within ${this.o.local.timeouts.requestMs} ms`, {
+              hint: 'raise local.timeouts.requestMs, or use a smaller model',
+              cause: e,
+            })
           : e;
       if (isEndpointFailure(err)) breaker.failure();
       else if (userSignal?.aborted) breaker.release();
@@ -184,7 +218,15 @@ export class Executor {
     }
   }
 
-  private note(ref: ModelRef, st: RequestState, operation: CallRecord['operation'], kind: Attempt['kind'], started: number, usage: Usage, error?: unknown): void {
+  private note(
+    ref: ModelRef,
+    st: RequestState,
+    operation: CallRecord['operation'],
+    kind: Attempt['kind'],
+    started: number,
+    usage: Usage,
+    error?: unknown,
+  ): void {
     const durationMs = performance.now() - started;
     const code = error instanceof AppError ? error.code : error ? 'INTERNAL' : undefined;
     const attempt: Attempt = { model: ref.model, provider: ref.provider, ok: !error, durationMs, kind };
@@ -222,7 +264,10 @@ export class Executor {
     let p = this.ctxLengths.get(k);
     if (!p) {
       const cap = this.o.contextCap ?? 8192;
-      p = (provider.contextLength?.(ref.model, AbortSignal.timeout(this.o.local.timeouts.probeMs)) ?? Promise.resolve(undefined))
+      p = (
+        provider.contextLength?.(ref.model, AbortSignal.timeout(this.o.local.timeouts.probeMs)) ??
+        Promise.resolve(undefined)
+      )
         .then((n) => (n ? Math.min(n, cap) : undefined))
         .catch(() => undefined);
       this.ctxLengths.set(k, p);
@@ -258,7 +303,15 @@ async function collect(
   for (;;) {
     let timer: NodeJS.Timeout | undefined;
     const idle = new Promise<never>((_, rej) => {
-      timer = setTimeout(() => rej(new ProviderError('TIMEOUT', `no data for ${idleMs} ms`, { hint: 'the server stalled; raise local.timeouts.idleMs for slow CPUs' })), idleMs);
+      timer = setTimeout(
+        () =>
+          rej(
+            new ProviderError('TIMEOUT', `no data for ${idleMs} ms`, {
+              hint: 'the server stalled; raise local.timeouts.idleMs for slow CPUs',
+            }),
+          ),
+        idleMs,
+      );
     });
     let next: IteratorResult<{ type: string; text?: string; usage?: Usage; finishReason?: string }>;
     try {
@@ -274,8 +327,7 @@ async function collect(
     if (c.type === 'delta' && c.text) {
       text += c.text;
       onText(text.length);
-    }
-    else if (c.type === 'done') {
+    } else if (c.type === 'done') {
       if (c.usage) usage = c.usage;
       finishReason = c.finishReason;
     }

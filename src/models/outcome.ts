@@ -7,13 +7,15 @@ import type { ModelHooks, ModelRef, TaskType } from './types.js';
 
 /** Hooks that can never throw into a call: an observer's bug must not fail the user's work. */
 export function safeHooks(h: ModelHooks = {}): Required<ModelHooks> {
-  const guard = <A>(fn: ((a: A) => void) | undefined) => (a: A) => {
-    try {
-      fn?.call(h, a);
-    } catch {
-      /* observers are best-effort by contract */
-    }
-  };
+  const guard =
+    <A>(fn: ((a: A) => void) | undefined) =>
+    (a: A) => {
+      try {
+        fn?.call(h, a);
+      } catch {
+        /* observers are best-effort by contract */
+      }
+    };
   return { onCall: guard(h.onCall), onFailure: guard(h.onFailure), onRoute: guard(h.onRoute) };
 }
 
@@ -41,7 +43,12 @@ function pullHint(ref: ModelRef): string {
 }
 
 /** The error when every candidate failed: invalid output, nothing reachable, or the last provider error. */
-export function failureError(plan: RouteResult, st: RequestState, lastInvalid: string | undefined, lastError: unknown): AppError {
+export function failureError(
+  plan: RouteResult,
+  st: RequestState,
+  lastInvalid: string | undefined,
+  lastError: unknown,
+): AppError {
   const tried = st.attempts.map((a) => `${a.model}: ${a.errorCode ?? 'ok'}`).join(', ');
   if (lastInvalid !== undefined) {
     return new AppError('MODEL_OUTPUT_INVALID', `no model produced a valid answer; last problem: ${lastInvalid}`, {
@@ -50,37 +57,54 @@ export function failureError(plan: RouteResult, st: RequestState, lastInvalid: s
     });
   }
   const first = plan.candidates[0];
-  const allUnavailable = st.attempts.every((a) => a.errorCode !== undefined && UNAVAILABLE_CODES.has(a.errorCode)) ||
+  const allUnavailable =
+    st.attempts.every((a) => a.errorCode !== undefined && UNAVAILABLE_CODES.has(a.errorCode)) ||
     (lastError instanceof AppError && UNAVAILABLE_CODES.has(lastError.code) && st.attempts.length === 0);
   if (first && allUnavailable) {
     const firstErr = st.attempts[0]?.error ?? (lastError as Error | undefined)?.message ?? 'not reachable';
-    const missing = st.attempts[0]?.errorCode === 'MODEL_NOT_FOUND' || (lastError instanceof ProviderError && lastError.status === 404 && plan.candidates.length === 1);
-    return new AppError('NO_MODEL_AVAILABLE', `no model is reachable: would have used ${describe(first)} (${firstErr})`, {
-      hint: missing ? pullHint(first) : serverHint(first.provider, first.endpoint),
-      cause: lastError,
-      details: { wouldUse: first.alias, endpoint: first.endpoint, attempts: st.attempts, tried },
-    });
+    const missing =
+      st.attempts[0]?.errorCode === 'MODEL_NOT_FOUND' ||
+      (lastError instanceof ProviderError && lastError.status === 404 && plan.candidates.length === 1);
+    return new AppError(
+      'NO_MODEL_AVAILABLE',
+      `no model is reachable: would have used ${describe(first)} (${firstErr})`,
+      {
+        hint: missing ? pullHint(first) : serverHint(first.provider, first.endpoint),
+        cause: lastError,
+        details: { wouldUse: first.alias, endpoint: first.endpoint, attempts: st.attempts, tried },
+      },
+    );
   }
   if (lastError instanceof AppError) return lastError;
-  return new AppError('INTERNAL', `model call failed: ${(lastError as Error)?.message ?? String(lastError)}`, { cause: lastError });
+  return new AppError('INTERNAL', `model call failed: ${(lastError as Error)?.message ?? String(lastError)}`, {
+    cause: lastError,
+  });
 }
 
 /** NO_MODEL_AVAILABLE when routing found no candidate at all: says what was tried and how to fix it. */
 export async function noModelError(catalog: ModelCatalog, plan: RouteResult, type: TaskType): Promise<AppError> {
   const servers = await catalog.servers();
   const roles = await catalog.effectiveRoles();
-  const where = servers.map((s) => `${s.kind} at ${s.endpoint}: ${s.skipped ?? (s.ok ? `${s.models.length} models` : 'unreachable')}`).join('; ');
-  const skipped = (['main', 'research', 'fallback'] as const).map((r) => roles[r].skipped && `${r}: ${roles[r].skipped}`).filter(Boolean);
+  const where = servers
+    .map((s) => `${s.kind} at ${s.endpoint}: ${s.skipped ?? (s.ok ? `${s.models.length} models` : 'unreachable')}`)
+    .join('; ');
+  const skipped = (['main', 'research', 'fallback'] as const)
+    .map((r) => roles[r].skipped && `${r}: ${roles[r].skipped}`)
+    .filter(Boolean);
   const excluded = plan.excluded.map((e) => `${e.alias} (${e.reason})`);
   const reasons = [...skipped, ...excluded, where].filter(Boolean).join('; ');
   const ollama = servers.find((s) => s.kind === 'ollama');
-  const hint = ollama && !ollama.ok && !ollama.skipped
-    ? `start Ollama with \`ollama serve\` (expected at ${ollama.endpoint}), then \`ollama pull llama3.2\``
-    : ollama?.ok
-      ? 'pull a chat model with `ollama pull llama3.2`'
-      : 'start a local model server (`ollama serve`), or configure a role with `task-master-local models --set-main <id>`';
+  const hint =
+    ollama && !ollama.ok && !ollama.skipped
+      ? `start Ollama with \`ollama serve\` (expected at ${ollama.endpoint}), then \`ollama pull llama3.2\``
+      : ollama?.ok
+        ? 'pull a chat model with `ollama pull llama3.2`'
+        : 'start a local model server (`ollama serve`), or configure a role with `task-master-local models --set-main <id>`';
   return new AppError('NO_MODEL_AVAILABLE', `no model is available for ${type} work${reasons ? ` (${reasons})` : ''}`, {
     hint,
-    details: { servers: servers.map((s) => ({ kind: s.kind, endpoint: s.endpoint, ok: s.ok, skipped: s.skipped })), excluded: plan.excluded },
+    details: {
+      servers: servers.map((s) => ({ kind: s.kind, endpoint: s.endpoint, ok: s.ok, skipped: s.skipped })),
+      excluded: plan.excluded,
+    },
   });
 }

@@ -30,16 +30,24 @@ export function assertAllowed(ref: ModelRef, ctx: PrivacyContext): void {
   const source = ctx.modeSource ?? 'default';
   const where = ref.endpoint ?? ref.provider;
   if (ctx.mode === 'LOCAL_ONLY' && !local) {
-    throw new AppError('PRIVACY_REFUSED', `refused: ${ref.alias} (${ref.provider} at ${where}) is not local and the mode is LOCAL_ONLY (set by ${source})`, {
-      hint: 'use a local model, add the host to local.trustedHosts, or choose another mode with --mode HYBRID',
-      details: { alias: ref.alias, provider: ref.provider, endpoint: ref.endpoint, modeSource: source },
-    });
+    throw new AppError(
+      'PRIVACY_REFUSED',
+      `refused: ${ref.alias} (${ref.provider} at ${where}) is not local and the mode is LOCAL_ONLY (set by ${source})`,
+      {
+        hint: 'use a local model, add the host to local.trustedHosts, or choose another mode with --mode HYBRID',
+        details: { alias: ref.alias, provider: ref.provider, endpoint: ref.endpoint, modeSource: source },
+      },
+    );
   }
   if (ctx.mode === 'EXTERNAL_ONLY' && local) {
-    throw new AppError('PRIVACY_REFUSED', `refused: ${ref.alias} (${ref.provider} at ${where}) is local and the mode is EXTERNAL_ONLY (set by ${source})`, {
-      hint: 'use an external model or choose another mode with --mode HYBRID',
-      details: { alias: ref.alias, provider: ref.provider, endpoint: ref.endpoint, modeSource: source },
-    });
+    throw new AppError(
+      'PRIVACY_REFUSED',
+      `refused: ${ref.alias} (${ref.provider} at ${where}) is local and the mode is EXTERNAL_ONLY (set by ${source})`,
+      {
+        hint: 'use an external model or choose another mode with --mode HYBRID',
+        details: { alias: ref.alias, provider: ref.provider, endpoint: ref.endpoint, modeSource: source },
+      },
+    );
   }
 }
 

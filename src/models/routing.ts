@@ -75,7 +75,10 @@ export function route(input: RouteInput): RouteResult {
     seen.add(k);
     if (ref.embedding) return void excluded.push({ alias: ref.alias, reason: 'embedding model (not for chat)' });
     if (!modeAllows(ref, privacy)) {
-      return void excluded.push({ alias: ref.alias, reason: `${ref.local ? 'local' : 'external'} model not allowed in ${privacy.mode} (set by ${privacy.modeSource ?? 'default'})` });
+      return void excluded.push({
+        alias: ref.alias,
+        reason: `${ref.local ? 'local' : 'external'} model not allowed in ${privacy.mode} (set by ${privacy.modeSource ?? 'default'})`,
+      });
     }
     if (!configured && ref.capabilities.length > 0 && !ref.capabilities.includes(task.type)) {
       return void excluded.push({ alias: ref.alias, reason: `no ${task.type} capability` });
@@ -96,12 +99,18 @@ export function route(input: RouteInput): RouteResult {
   const head = task.preferred && ordered[0]?.ref === task.preferred ? ordered.slice(0, 1) : [];
   const tail = ordered.slice(head.length);
   const score = (o: { ref: ModelRef }) => localityRank(o.ref, privacy.mode) * 10 + tierRank(o.ref, task.complexity);
-  const sorted = tail.map((o, i) => ({ o, i })).sort((a, b) => score(a.o) - score(b.o) || a.i - b.i).map((x) => x.o.ref);
+  const sorted = tail
+    .map((o, i) => ({ o, i }))
+    .sort((a, b) => score(a.o) - score(b.o) || a.i - b.i)
+    .map((x) => x.o.ref);
   let rest = sorted;
   if (input.rank && rest.length > 1) {
     const ranked = input.rank(task, [...rest]);
     // Trust the hook only with a true permutation, so a buggy ranker can neither drop nor invent models.
-    const same = ranked.length === rest.length && new Set(ranked.map(refKey)).size === rest.length && ranked.every((r) => seen.has(refKey(r)));
+    const same =
+      ranked.length === rest.length &&
+      new Set(ranked.map(refKey)).size === rest.length &&
+      ranked.every((r) => seen.has(refKey(r)));
     if (same) rest = ranked;
   }
   const candidates = [...head.map((o) => o.ref), ...rest];

@@ -3,9 +3,7 @@ import { extractJson, stripThink } from './text.js';
 import type { ChatMessage } from './types.js';
 
 /** Result of turning a model's raw text into a validated value. */
-export type ParseOutcome<T> =
-  | { ok: true; value: T; text: string }
-  | { ok: false; error: string; text: string };
+export type ParseOutcome<T> = { ok: true; value: T; text: string } | { ok: false; error: string; text: string };
 
 /** JSON Schema for the provider (Ollama `format`, OpenAI `response_format.json_schema`). */
 export function toJsonSchema(schema: ZodType): Record<string, unknown> {
@@ -17,7 +15,9 @@ export function toJsonSchema(schema: ZodType): Record<string, unknown> {
 
 /** One line per zod issue, `path: message`, short enough to send back to the model. */
 export function formatIssues(error: z.ZodError, max = 8): string {
-  const lines = error.issues.slice(0, max).map((i) => `${i.path.length ? i.path.map(String).join('.') : '(root)'}: ${i.message}`);
+  const lines = error.issues
+    .slice(0, max)
+    .map((i) => `${i.path.length ? i.path.map(String).join('.') : '(root)'}: ${i.message}`);
   if (error.issues.length > max) lines.push(`… and ${error.issues.length - max} more`);
   return lines.join('; ');
 }

@@ -15,7 +15,17 @@ import { ProviderPool, defaultProviderFactory, type ProviderFactory } from './pr
 import { route, type RankCandidates, type RouteResult } from './routing.js';
 import { parseStructured, reaskMessage, toJsonSchema } from './structured.js';
 import { stripThink } from './text.js';
-import type { Answer, CallRecord, ChatMessage, EmbedOptions, EmbedResult, ModelAPI, ModelHooks, ModelRef, TaskRequest } from './types.js';
+import type {
+  Answer,
+  CallRecord,
+  ChatMessage,
+  EmbedOptions,
+  EmbedResult,
+  ModelAPI,
+  ModelHooks,
+  ModelRef,
+  TaskRequest,
+} from './types.js';
 
 export interface UnifiedModelAPIOptions {
   config: ResolvedConfig;
@@ -61,7 +71,8 @@ export class UnifiedModelAPI implements ModelAPI {
 
   constructor(private readonly o: UnifiedModelAPIOptions) {
     const pool = o.pool ?? new ProviderPool(o.providerFactory ?? defaultProviderFactory(o.config.local, o.env));
-    this.catalog = o.catalog ?? new ModelCatalog({ config: o.config, pool, ...(o.contextCap ? { contextCap: o.contextCap } : {}) });
+    this.catalog =
+      o.catalog ?? new ModelCatalog({ config: o.config, pool, ...(o.contextCap ? { contextCap: o.contextCap } : {}) });
     this.privacy = privacyOf(o.config);
     this.hooks = safeHooks(o.hooks);
     if (o.db) {
@@ -82,18 +93,32 @@ export class UnifiedModelAPI implements ModelAPI {
   /** Routed, guarded, cached, schema-validated object; re-asks once per model, then falls back. */
   generateObject<T>(task: TaskRequest, schema: ZodType<T>): Promise<Answer<T>> {
     const jsonSchema = toJsonSchema(schema);
-    return this.run<T>(task, 'object', jsonSchema, (c) => parseStructured(c.text, schema, c.finishReason), (v) => {
-      const r = schema.safeParse(v);
-      return r.success ? { ok: true, value: r.data } : { ok: false };
-    });
+    return this.run<T>(
+      task,
+      'object',
+      jsonSchema,
+      (c) => parseStructured(c.text, schema, c.finishReason),
+      (v) => {
+        const r = schema.safeParse(v);
+        return r.success ? { ok: true, value: r.data } : { ok: false };
+      },
+    );
   }
 
   /** Routed, guarded, cached free text (think blocks removed); an empty answer counts as a failure. */
   generateText(task: TaskRequest): Promise<Answer<string>> {
-    return this.run<string>(task, 'text', undefined, (c) => {
-      const text = stripThink(c.text).trim();
-      return text ? { ok: true, value: text, text } : { ok: false, error: 'the model returned an empty answer', text };
-    }, (v) => (typeof v === 'string' ? { ok: true, value: v } : { ok: false }));
+    return this.run<string>(
+      task,
+      'text',
+      undefined,
+      (c) => {
+        const text = stripThink(c.text).trim();
+        return text
+          ? { ok: true, value: text, text }
+          : { ok: false, error: 'the model returned an empty answer', text };
+      },
+      (v) => (typeof v === 'string' ? { ok: true, value: v } : { ok: false }),
+    );
   }
 
   /** Which model would serve this task first; no call is made. */
@@ -102,7 +127,9 @@ export class UnifiedModelAPI implements ModelAPI {
   }
 
   /** The ordered candidates for a task (also used by `models` and `health` to explain routing). */
-  async plan(task: Pick<TaskRequest, 'type' | 'complexity' | 'model' | 'strictModel' | 'signal'>): Promise<RouteResult> {
+  async plan(
+    task: Pick<TaskRequest, 'type' | 'complexity' | 'model' | 'strictModel' | 'signal'>,
+  ): Promise<RouteResult> {
     const roles = await this.catalog.effectiveRoles(task.signal);
     const models = await this.catalog.chatModels(task.signal);
     let preferred: ModelRef | undefined;
@@ -111,13 +138,23 @@ export class UnifiedModelAPI implements ModelAPI {
       assertAllowed(preferred, this.privacy); // an explicit request for a forbidden model is refused, not skipped
     }
     const r = route({
-      task: { type: task.type, ...(task.complexity !== undefined ? { complexity: task.complexity } : {}), ...(preferred ? { preferred } : {}), strict: !!task.strictModel },
+      task: {
+        type: task.type,
+        ...(task.complexity !== undefined ? { complexity: task.complexity } : {}),
+        ...(preferred ? { preferred } : {}),
+        strict: !!task.strictModel,
+      },
       privacy: this.privacy,
       roles: { main: roles.main.ref, research: roles.research.ref, fallback: roles.fallback.ref },
       models,
       ...(this.o.rankCandidates ? { rank: this.o.rankCandidates } : {}),
     });
-    this.hooks.onRoute({ task: task.type, chosen: r.candidates[0]?.alias ?? '', candidates: r.candidates.map((c) => c.alias), reason: r.reason });
+    this.hooks.onRoute({
+      task: task.type,
+      chosen: r.candidates[0]?.alias ?? '',
+      candidates: r.candidates.map((c) => c.alias),
+      reason: r.reason,
+    });
     return r;
   }
 
@@ -137,9 +174,24 @@ export class UnifiedModelAPI implements ModelAPI {
     try {
       for (const [i, ref] of plan.candidates.entries()) {
         const base = this.request(ref, task, task.messages, jsonSchema);
-        const key = cacheKey({ provider: ref.provider, model: ref.model, kind, messages: task.messages, ...(jsonSchema ? { schema: jsonSchema } : {}), ...pick(base) });
+        const key = cacheKey({
+          provider: ref.provider,
+          model: ref.model,
+          kind,
+          messages: task.messages,
+          ...(jsonSchema ? { schema: jsonSchema } : {}),
+          ...pick(base),
+        });
         const hit = useCache ? this.fromCache(key, kind, ref, task, revalidate) : undefined;
-        if (hit) return { value: hit.value, model: ref, usage: hit.usage, durationMs: performance.now() - started, cached: true, attempts: st.attempts };
+        if (hit)
+          return {
+            value: hit.value,
+            model: ref,
+            usage: hit.usage,
+            durationMs: performance.now() - started,
+            cached: true,
+            attempts: st.attempts,
+          };
 
         let messages = task.messages;
         let invalidHere = false;
@@ -152,7 +204,14 @@ export class UnifiedModelAPI implements ModelAPI {
             return parsed.ok ? { ok: true } : { ok: false, error: parsed.error };
           };
           try {
-            await this.exec.chat(ref, this.request(ref, task, messages, jsonSchema), st, attemptKind === 'reask' ? 'reask' : i === 0 ? 'first' : 'fallback', kind === 'object' ? 'object' : 'chat', verify);
+            await this.exec.chat(
+              ref,
+              this.request(ref, task, messages, jsonSchema),
+              st,
+              attemptKind === 'reask' ? 'reask' : i === 0 ? 'first' : 'fallback',
+              kind === 'object' ? 'object' : 'chat',
+              verify,
+            );
           } catch (e) {
             if (e instanceof AppError && (e.code === 'ABORTED' || e.code === 'PRIVACY_REFUSED')) throw e;
             lastError = e;
@@ -162,9 +221,26 @@ export class UnifiedModelAPI implements ModelAPI {
           if (p.ok) {
             // Cached under the original question, so the next run hits without re-asking.
             const u = st.lastUsage ?? st.usage;
-            this.safely('cache write', () => this.cache?.put({ key, model: ref.model, kind, value: JSON.stringify(p.value), promptTokens: u.promptTokens, completionTokens: u.completionTokens }));
+            this.safely('cache write', () =>
+              this.cache?.put({
+                key,
+                model: ref.model,
+                kind,
+                value: JSON.stringify(p.value),
+                promptTokens: u.promptTokens,
+                completionTokens: u.completionTokens,
+              }),
+            );
             this.reportFailures(st);
-            return { value: p.value, model: ref, usage: st.usage, durationMs: performance.now() - started, cached: false, attempts: st.attempts, text: p.text };
+            return {
+              value: p.value,
+              model: ref,
+              usage: st.usage,
+              durationMs: performance.now() - started,
+              cached: false,
+              attempts: st.attempts,
+              text: p.text,
+            };
           }
           lastInvalid = p.error;
           invalidHere = true;
@@ -192,7 +268,13 @@ export class UnifiedModelAPI implements ModelAPI {
     };
   }
 
-  private fromCache<T>(key: string, kind: Kind, ref: ModelRef, task: TaskRequest, revalidate: (v: unknown) => { ok: true; value: T } | { ok: false }) {
+  private fromCache<T>(
+    key: string,
+    kind: Kind,
+    ref: ModelRef,
+    task: TaskRequest,
+    revalidate: (v: unknown) => { ok: true; value: T } | { ok: false },
+  ) {
     const e = this.safely('cache read', () => this.cache?.get(key));
     if (!e) return undefined;
     let v: ReturnType<typeof revalidate> = { ok: false };
@@ -206,10 +288,19 @@ export class UnifiedModelAPI implements ModelAPI {
       return undefined;
     }
     this.record({
-      component: task.component ?? 'model', operation: kind === 'object' ? 'object' : 'chat', provider: ref.provider,
-      host: ref.endpoint ? hostOf(ref.endpoint) : 'embedded', local: ref.local, model: ref.model,
-      taskType: task.type, ...(task.promptId ? { promptId: task.promptId } : {}),
-      promptTokens: e.promptTokens, completionTokens: e.completionTokens, durationMs: 0, cached: true, ok: true,
+      component: task.component ?? 'model',
+      operation: kind === 'object' ? 'object' : 'chat',
+      provider: ref.provider,
+      host: ref.endpoint ? hostOf(ref.endpoint) : 'embedded',
+      local: ref.local,
+      model: ref.model,
+      taskType: task.type,
+      ...(task.promptId ? { promptId: task.promptId } : {}),
+      promptTokens: e.promptTokens,
+      completionTokens: e.completionTokens,
+      durationMs: 0,
+      cached: true,
+      ok: true,
     });
     return { value: v.value, usage: { promptTokens: e.promptTokens, completionTokens: e.completionTokens } };
   }
@@ -229,7 +320,12 @@ export class UnifiedModelAPI implements ModelAPI {
       });
     }
     const size = Math.max(1, opts.batchSize ?? this.o.config.local.embeddingBatchSize);
-    const st: RequestState = { task: { type: 'RESEARCH', component: 'embed', ...(opts.signal ? { signal: opts.signal } : {}) }, attempts: [], failures: [], usage: { promptTokens: 0, completionTokens: 0 } };
+    const st: RequestState = {
+      task: { type: 'RESEARCH', component: 'embed', ...(opts.signal ? { signal: opts.signal } : {}) },
+      attempts: [],
+      failures: [],
+      usage: { promptTokens: 0, completionTokens: 0 },
+    };
     const vectors: number[][] = [];
     let calls = 0;
     try {
@@ -245,7 +341,9 @@ export class UnifiedModelAPI implements ModelAPI {
     this.reportFailures(st);
     const dimension = vectors[0]?.length ?? 0;
     if (vectors.some((v) => v.length !== dimension)) {
-      throw new AppError('PROVIDER_ERROR', `${ref.alias} returned embeddings of different dimensions`, { hint: 'the server is misbehaving; check its logs' });
+      throw new AppError('PROVIDER_ERROR', `${ref.alias} returned embeddings of different dimensions`, {
+        hint: 'the server is misbehaving; check its logs',
+      });
     }
     return { vectors, model: ref, dimension, calls };
   }
@@ -274,11 +372,21 @@ export class UnifiedModelAPI implements ModelAPI {
   private reportFailures(st: RequestState): void {
     const winner = st.attempts.at(-1)?.ok ? st.attempts.at(-1) : undefined;
     for (const f of st.failures.splice(0)) {
-      const recoveredBy = !winner ? undefined
-        : f.ref.model === winner.model && f.ref.provider === winner.provider ? (winner.kind === 'reask' ? 'reask' : 'retry') : 'fallback';
+      const recoveredBy = !winner
+        ? undefined
+        : f.ref.model === winner.model && f.ref.provider === winner.provider
+          ? winner.kind === 'reask'
+            ? 'reask'
+            : 'retry'
+          : 'fallback';
       this.hooks.onFailure({
-        error: f.error, component: st.task.component ?? 'model', operation: f.operation, provider: f.ref.provider,
-        ...(f.ref.endpoint ? { endpoint: f.ref.endpoint } : {}), model: f.ref.model, taskType: st.task.type,
+        error: f.error,
+        component: st.task.component ?? 'model',
+        operation: f.operation,
+        provider: f.ref.provider,
+        ...(f.ref.endpoint ? { endpoint: f.ref.endpoint } : {}),
+        model: f.ref.model,
+        taskType: st.task.type,
         ...(recoveredBy ? { recoveredBy } : {}),
       });
     }
@@ -286,5 +394,8 @@ export class UnifiedModelAPI implements ModelAPI {
 }
 
 function pick(r: { temperature?: number; maxTokens?: number }) {
-  return { ...(r.temperature !== undefined ? { temperature: r.temperature } : {}), ...(r.maxTokens !== undefined ? { maxTokens: r.maxTokens } : {}) };
+  return {
+    ...(r.temperature !== undefined ? { temperature: r.temperature } : {}),
+    ...(r.maxTokens !== undefined ? { maxTokens: r.maxTokens } : {}),
+  };
 }

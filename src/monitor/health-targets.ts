@@ -21,7 +21,12 @@ export interface RoleTarget {
   external: boolean;
 }
 
-const WIRE: Record<string, WireKind | undefined> = { ollama: 'ollama', lmstudio: 'openai', localai: 'openai', 'openai-compatible': 'openai' };
+const WIRE: Record<string, WireKind | undefined> = {
+  ollama: 'ollama',
+  lmstudio: 'openai',
+  localai: 'openai',
+  'openai-compatible': 'openai',
+};
 const norm = (u: string) => u.replace(/\/+$/, '');
 
 /** Where a provider's server is when no endpoint is given. */
@@ -63,14 +68,16 @@ export function serverTargets(config: ResolvedConfig): ServerTarget[] {
     else map.set(key, { provider, kind, endpoint: key, expected });
   };
   const roles = roleTargets(config);
-  const fileServers = ((config.raw.local as { servers?: Record<string, unknown> } | undefined)?.servers ?? {}) as Record<string, unknown>;
+  const fileServers = ((config.raw.local as { servers?: Record<string, unknown> } | undefined)?.servers ??
+    {}) as Record<string, unknown>;
   // With no roles, Ollama is the default place models come from, so its absence matters.
   add('ollama', config.local.servers.ollama, roles.length === 0 || 'ollama' in fileServers);
   for (const p of ['lmstudio', 'localai'] as const) {
     if (config.local.discover.includes(p) || p in fileServers) add(p, config.local.servers[p], p in fileServers);
   }
   for (const u of config.local.servers.openaiCompatible) add('openai-compatible', u, true);
-  for (const e of Object.values(config.local.registry)) add(e.provider, e.endpoint ?? defaultEndpoint(config, e.provider), true);
+  for (const e of Object.values(config.local.registry))
+    add(e.provider, e.endpoint ?? defaultEndpoint(config, e.provider), true);
   for (const r of roles) if (!r.external) add(r.provider, r.endpoint, true);
   return [...map.values()];
 }

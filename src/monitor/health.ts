@@ -10,7 +10,15 @@ import type { ClassifiedFailure } from '../recovery/types.js';
 import { MonitorRepo } from '../storage/monitor-repo.js';
 import { hasEmbeddedModels } from '../models/embedded/discover.js';
 import { roleTargets, serverTargets, type RoleTarget } from './health-targets.js';
-import { describeProbeError, embedDimension, matchModel, probeServer, structuredRoundTrip, type ServerProbe, type WireKind } from './probes.js';
+import {
+  describeProbeError,
+  embedDimension,
+  matchModel,
+  probeServer,
+  structuredRoundTrip,
+  type ServerProbe,
+  type WireKind,
+} from './probes.js';
 
 /** One line of the health report. */
 export interface HealthCheck {
@@ -42,7 +50,14 @@ export interface HealthOptions {
 const ms = (t0: number) => Math.round(performance.now() - t0);
 
 function findingFailure(f: Finding): ClassifiedFailure {
-  return { type: 'PERFORMANCE_DEGRADATION', kind: f.kind, severity: 'LOW', message: f.message, fingerprint: '', context: { component: 'health', operation: 'detect', model: f.model } };
+  return {
+    type: 'PERFORMANCE_DEGRADATION',
+    kind: f.kind,
+    severity: 'LOW',
+    message: f.message,
+    fingerprint: '',
+    context: { component: 'health', operation: 'detect', model: f.model },
+  };
 }
 
 function dbChecks(path: string): HealthCheck[] {
@@ -53,7 +68,15 @@ function dbChecks(path: string): HealthCheck[] {
     // A project without a database yet is sound: check the schema in memory instead of creating files.
     db = openDatabase(fresh ? ':memory:' : path);
   } catch (e) {
-    return [{ name: 'database', status: 'fail', detail: (e as Error).message, hint: isAppError(e) ? e.hint : 'run `task-master-local recover --run`', ms: ms(t0) }];
+    return [
+      {
+        name: 'database',
+        status: 'fail',
+        detail: (e as Error).message,
+        hint: isAppError(e) ? e.hint : 'run `task-master-local recover --run`',
+        ms: ms(t0),
+      },
+    ];
   }
   try {
     const s = schemaStatus(db);
@@ -63,13 +86,35 @@ function dbChecks(path: string): HealthCheck[] {
     // Problems no call raised (latency, failure rate, truncation) over the last day of calls.
     const findings = fresh ? [] : detectAll(new MonitorRepo(db).callSamples(Date.now() - 86_400_000));
     return [
-      ...findings.map((f): HealthCheck => ({ name: 'performance', status: 'warn', detail: f.message, hint: diagnoseByRules(findingFailure(f))?.fix })),
-      { name: 'database', status: 'pass', detail: fresh ? `${path} (not created yet; created on first use)` : path, ms: ms(t0) },
-      { name: 'migrations', status: s.current ? 'pass' : 'fail', detail: s.current ? `current (${s.applied.length} applied, latest ${s.version})` : `missing ${s.missing.join(', ')}`,
-        ...(s.current ? {} : { hint: 'run any task-master-local command with write access to apply them' }) },
+      ...findings.map(
+        (f): HealthCheck => ({
+          name: 'performance',
+          status: 'warn',
+          detail: f.message,
+          hint: diagnoseByRules(findingFailure(f))?.fix,
+        }),
+      ),
+      {
+        name: 'database',
+        status: 'pass',
+        detail: fresh ? `${path} (not created yet; created on first use)` : path,
+        ms: ms(t0),
+      },
+      {
+        name: 'migrations',
+        status: s.current ? 'pass' : 'fail',
+        detail: s.current
+          ? `current (${s.applied.length} applied, latest ${s.version})`
+          : `missing ${s.missing.join(', ')}`,
+        ...(s.current ? {} : { hint: 'run any task-master-local command with write access to apply them' }),
+      },
       { name: 'sqlite-vec', status: 'pass', detail: vec },
-      { name: 'integrity', status: integrity === 'ok' ? 'pass' : 'fail', detail: integrity.slice(0, 200),
-        ...(integrity === 'ok' ? {} : { hint: 'run `task-master-local recover --run` to repair the database' }) },
+      {
+        name: 'integrity',
+        status: integrity === 'ok' ? 'pass' : 'fail',
+        detail: integrity.slice(0, 200),
+        ...(integrity === 'ok' ? {} : { hint: 'run `task-master-local recover --run` to repair the database' }),
+      },
     ];
   } finally {
     db.close();
@@ -84,22 +129,68 @@ interface ModelSite {
 }
 
 /** Checks one role: its server answers and the model is there. Returns where to call it, if usable. */
-function roleCheck(r: RoleTarget, probes: Map<string, ServerProbe & { kind: WireKind }>, mode: string): { check: HealthCheck; site?: ModelSite } {
+function roleCheck(
+  r: RoleTarget,
+  probes: Map<string, ServerProbe & { kind: WireKind }>,
+  mode: string,
+): { check: HealthCheck; site?: ModelSite } {
   const name = `role ${r.role}`;
   if (r.external) {
     return mode === 'LOCAL_ONLY'
-      ? { check: { name, status: 'fail', detail: `${r.provider}/${r.model} is external, and LOCAL_ONLY refuses it`, hint: `set a local model: \`task-master-local models --set-${r.role} <model>\`` } }
-      : { check: { name, status: 'skip', detail: `${r.provider}/${r.model} is external (health never contacts external hosts)` } };
+      ? {
+          check: {
+            name,
+            status: 'fail',
+            detail: `${r.provider}/${r.model} is external, and LOCAL_ONLY refuses it`,
+            hint: `set a local model: \`task-master-local models --set-${r.role} <model>\``,
+          },
+        }
+      : {
+          check: {
+            name,
+            status: 'skip',
+            detail: `${r.provider}/${r.model} is external (health never contacts external hosts)`,
+          },
+        };
   }
   const p = r.endpoint ? probes.get(r.endpoint.replace(/\/+$/, '')) : undefined;
-  if (!p) return { check: { name, status: 'fail', detail: `${r.provider}/${r.model}: no probe-able server`, hint: 'give the role a baseURL or a registry entry with an endpoint' } };
-  if (!p.ok) return { check: { name, status: 'fail', detail: `${r.model}: server ${p.endpoint} is not reachable`, hint: p.hint } };
-  const found = matchModel(p.models.map((m) => m.name), r.model);
+  if (!p)
+    return {
+      check: {
+        name,
+        status: 'fail',
+        detail: `${r.provider}/${r.model}: no probe-able server`,
+        hint: 'give the role a baseURL or a registry entry with an endpoint',
+      },
+    };
+  if (!p.ok)
+    return {
+      check: { name, status: 'fail', detail: `${r.model}: server ${p.endpoint} is not reachable`, hint: p.hint },
+    };
+  const found = matchModel(
+    p.models.map((m) => m.name),
+    r.model,
+  );
   if (!found) {
-    const f = describeProbeError(Object.assign(new Error(`model '${r.model}' not found`), { status: 404 }), r.provider, p.endpoint, r.model);
-    return { check: { name, status: 'fail', detail: `model ${r.model} is not ${r.provider === 'ollama' ? 'pulled' : 'available'} on ${p.endpoint}`, hint: f.hint } };
+    const f = describeProbeError(
+      Object.assign(new Error(`model '${r.model}' not found`), { status: 404 }),
+      r.provider,
+      p.endpoint,
+      r.model,
+    );
+    return {
+      check: {
+        name,
+        status: 'fail',
+        detail: `model ${r.model} is not ${r.provider === 'ollama' ? 'pulled' : 'available'} on ${p.endpoint}`,
+        hint: f.hint,
+      },
+    };
   }
-  return { check: { name, status: 'pass', detail: `${found} on ${p.endpoint}` }, site: { kind: p.kind, provider: r.provider, endpoint: p.endpoint, model: found } };
+  return {
+    check: { name, status: 'pass', detail: `${found} on ${p.endpoint}` },
+    site: { kind: p.kind, provider: r.provider, endpoint: p.endpoint, model: found },
+  };
 }
 
 /** The fast health check: config, servers, role models, a structured round trip, embeddings, the DB. */
@@ -108,41 +199,78 @@ export async function runHealth(o: HealthOptions): Promise<HealthReport> {
   let config: ResolvedConfig | undefined;
   try {
     config = loadConfig({ cwd: o.cwd, env: o.env ?? process.env, ...(o.flags ? { flags: o.flags } : {}) });
-    checks.push({ name: 'config', status: 'pass', detail: config.fileExists ? `${config.configPath} is valid (mode ${config.local.mode})` : `no config.json; defaults (mode ${config.local.mode})` });
+    checks.push({
+      name: 'config',
+      status: 'pass',
+      detail: config.fileExists
+        ? `${config.configPath} is valid (mode ${config.local.mode})`
+        : `no config.json; defaults (mode ${config.local.mode})`,
+    });
   } catch (e) {
-    checks.push({ name: 'config', status: 'fail', detail: (e as Error).message, hint: isAppError(e) ? e.hint : undefined });
+    checks.push({
+      name: 'config',
+      status: 'fail',
+      detail: (e as Error).message,
+      hint: isAppError(e) ? e.hint : undefined,
+    });
   }
   const root = config?.projectRoot ?? findProjectRoot(o.cwd);
   if (!config) {
-    checks.push({ name: 'servers', status: 'skip', detail: 'config is invalid; fix it first' }, ...dbChecks(projectPaths(root).db));
+    checks.push(
+      { name: 'servers', status: 'skip', detail: 'config is invalid; fix it first' },
+      ...dbChecks(projectPaths(root).db),
+    );
     return { healthy: false, project: root, checks };
   }
   const fo = { timeoutMs: config.local.timeouts.probeMs, fetch: o.fetch };
   const servers = serverTargets(config);
   const probes = new Map<string, ServerProbe & { kind: WireKind }>();
-  const refused = (endpoint: string) => config!.local.mode === 'LOCAL_ONLY' && !isLocalUrl(endpoint, config!.local.trustedHosts);
-  await Promise.all(servers.map(async (s) => {
-    // LOCAL_ONLY holds for probes too: a non-local server is never contacted, not even for its version.
-    const p: ServerProbe = refused(s.endpoint)
-      ? { ok: false, endpoint: s.endpoint, latencyMs: 0, models: [], error: 'not a local host; LOCAL_ONLY never contacts it',
-          hint: `add ${hostOf(s.endpoint)} to local.trustedHosts if the server is yours, or point ${s.provider} at a local address` }
-      : await probeServer(s.kind, s.provider, s.endpoint, fo);
-    probes.set(s.endpoint, { ...p, kind: s.kind });
-  }));
+  const refused = (endpoint: string) =>
+    config!.local.mode === 'LOCAL_ONLY' && !isLocalUrl(endpoint, config!.local.trustedHosts);
+  await Promise.all(
+    servers.map(async (s) => {
+      // LOCAL_ONLY holds for probes too: a non-local server is never contacted, not even for its version.
+      const p: ServerProbe = refused(s.endpoint)
+        ? {
+            ok: false,
+            endpoint: s.endpoint,
+            latencyMs: 0,
+            models: [],
+            error: 'not a local host; LOCAL_ONLY never contacts it',
+            hint: `add ${hostOf(s.endpoint)} to local.trustedHosts if the server is yours, or point ${s.provider} at a local address`,
+          }
+        : await probeServer(s.kind, s.provider, s.endpoint, fo);
+      probes.set(s.endpoint, { ...p, kind: s.kind });
+    }),
+  );
   const roles = roleTargets(config);
   // Embedded GGUF models need no server: loaded and asked in-process, and only when configured, so
   // other projects never import node-llama-cpp.
   const embedded = hasEmbeddedModels(config)
     ? await (await import('../models/embedded/health-check.js')).embeddedHealthChecks(config, o.env ?? process.env)
     : [];
-  const embeddedChat = embedded.find((c) => c.status === 'pass' && c.name !== 'embedded files' && !/embedding model/.test(c.detail));
+  const embeddedChat = embedded.find(
+    (c) => c.status === 'pass' && c.name !== 'embedded files' && !/embedding model/.test(c.detail),
+  );
   const anyChat = !!embeddedChat || servers.some((s) => probes.get(s.endpoint)!.models.some((m) => !m.embedding));
   for (const s of servers) {
     const p = probes.get(s.endpoint)!;
     const label = `server ${s.provider}`;
-    if (p.ok) checks.push({ name: label, status: 'pass', detail: `${p.endpoint}${p.version ? ` version ${p.version}` : ''}, ${p.models.length} model(s)`, ms: Math.round(p.latencyMs) });
+    if (p.ok)
+      checks.push({
+        name: label,
+        status: 'pass',
+        detail: `${p.endpoint}${p.version ? ` version ${p.version}` : ''}, ${p.models.length} model(s)`,
+        ms: Math.round(p.latencyMs),
+      });
     // With no roles set, any server with a chat model will do; the others are optional.
-    else checks.push({ name: label, status: s.expected && !(roles.length === 0 && anyChat) ? 'fail' : 'skip', detail: `${p.endpoint}: ${p.error}`, hint: p.hint });
+    else
+      checks.push({
+        name: label,
+        status: s.expected && !(roles.length === 0 && anyChat) ? 'fail' : 'skip',
+        detail: `${p.endpoint}: ${p.error}`,
+        hint: p.hint,
+      });
   }
   let main: ModelSite | undefined;
   for (const r of roles) {
@@ -156,13 +284,27 @@ export async function runHealth(o: HealthOptions): Promise<HealthReport> {
     const m = s && probes.get(s.endpoint)!.models.find((x) => !x.embedding);
     if (s && m) {
       main = { kind: s.kind, provider: s.provider, endpoint: s.endpoint, model: m.name };
-      checks.push({ name: 'chat model', status: 'pass', detail: `${m.name} on ${s.endpoint} (no roles configured; used by default)` });
+      checks.push({
+        name: 'chat model',
+        status: 'pass',
+        detail: `${m.name} on ${s.endpoint} (no roles configured; used by default)`,
+      });
     } else if (embeddedChat) {
-      checks.push({ name: 'chat model', status: 'pass', detail: `${embeddedChat.name.replace(/^embedded /, '')} runs in-process (no server needed)` });
+      checks.push({
+        name: 'chat model',
+        status: 'pass',
+        detail: `${embeddedChat.name.replace(/^embedded /, '')} runs in-process (no server needed)`,
+      });
     } else {
       const reachable = servers.find((x) => probes.get(x.endpoint)!.ok);
-      checks.push({ name: 'chat model', status: 'fail', detail: reachable ? `no chat model on ${reachable.endpoint}` : 'no model server is reachable',
-        hint: reachable ? 'pull one, e.g. `ollama pull llama3.2`' : probes.get(servers[0]?.endpoint ?? '')?.hint ?? 'start Ollama with `ollama serve`' });
+      checks.push({
+        name: 'chat model',
+        status: 'fail',
+        detail: reachable ? `no chat model on ${reachable.endpoint}` : 'no model server is reachable',
+        hint: reachable
+          ? 'pull one, e.g. `ollama pull llama3.2`'
+          : (probes.get(servers[0]?.endpoint ?? '')?.hint ?? 'start Ollama with `ollama serve`'),
+      });
     }
   }
   checks.push(...embedded);
@@ -171,13 +313,30 @@ export async function runHealth(o: HealthOptions): Promise<HealthReport> {
     const t0 = performance.now();
     try {
       await structuredRoundTrip(main.kind, main.endpoint, main.model, { timeoutMs: callTimeout, fetch: o.fetch });
-      checks.push({ name: 'structured output', status: 'pass', detail: `${main.model} returned schema-valid JSON`, ms: ms(t0) });
+      checks.push({
+        name: 'structured output',
+        status: 'pass',
+        detail: `${main.model} returned schema-valid JSON`,
+        ms: ms(t0),
+      });
     } catch (e) {
       const f = describeProbeError(e, main.provider, main.endpoint, main.model);
-      checks.push({ name: 'structured output', status: 'fail', detail: `${main.model}: ${f.error}`, hint: f.hint, ms: ms(t0) });
+      checks.push({
+        name: 'structured output',
+        status: 'fail',
+        detail: `${main.model}: ${f.error}`,
+        hint: f.hint,
+        ms: ms(t0),
+      });
     }
   } else checks.push({ name: 'structured output', status: 'skip', detail: 'no usable chat model' });
-  checks.push(await embeddingCheck(config, servers.map((s) => ({ ...s, probe: probes.get(s.endpoint)! })), { timeoutMs: callTimeout, fetch: o.fetch }));
+  checks.push(
+    await embeddingCheck(
+      config,
+      servers.map((s) => ({ ...s, probe: probes.get(s.endpoint)! })),
+      { timeoutMs: callTimeout, fetch: o.fetch },
+    ),
+  );
   checks.push(...dbChecks(config.dbPath));
   return { healthy: checks.every((c) => c.status !== 'fail'), mode: config.local.mode, project: root, checks };
 }
@@ -192,12 +351,30 @@ async function embeddingCheck(
   const wantModel = alias?.model ?? want;
   const site = servers
     .filter((s) => s.probe.ok)
-    .map((s) => ({ s, m: wantModel ? matchModel(s.probe.models.map((x) => x.name), wantModel) : s.probe.models.find((x) => x.embedding)?.name }))
+    .map((s) => ({
+      s,
+      m: wantModel
+        ? matchModel(
+            s.probe.models.map((x) => x.name),
+            wantModel,
+          )
+        : s.probe.models.find((x) => x.embedding)?.name,
+    }))
     .find((x) => x.m);
   if (!site) {
     return wantModel
-      ? { name: 'embeddings', status: 'fail', detail: `embedding model ${wantModel} not found on any reachable server`, hint: `run \`ollama pull ${wantModel}\`` }
-      : { name: 'embeddings', status: 'warn', detail: 'no embedding model found; research falls back to the offline embedder', hint: 'for better retrieval: `ollama pull nomic-embed-text`' };
+      ? {
+          name: 'embeddings',
+          status: 'fail',
+          detail: `embedding model ${wantModel} not found on any reachable server`,
+          hint: `run \`ollama pull ${wantModel}\``,
+        }
+      : {
+          name: 'embeddings',
+          status: 'warn',
+          detail: 'no embedding model found; research falls back to the offline embedder',
+          hint: 'for better retrieval: `ollama pull nomic-embed-text`',
+        };
   }
   const t0 = performance.now();
   try {

@@ -1,5 +1,11 @@
 /** The monitor module's public surface (see docs/health-and-recovery.md). */
-export { CachedPerformanceMonitor, combineStats, type CombinedStats, type ComponentStats, type MonitoredSession } from './performance-monitor.js';
+export {
+  CachedPerformanceMonitor,
+  combineStats,
+  type CombinedStats,
+  type ComponentStats,
+  type MonitoredSession,
+} from './performance-monitor.js';
 export { runHealth, type HealthCheck, type HealthReport, type HealthOptions } from './health.js';
 export { runValidation, type ValidationCheck, type ValidationReport, type ValidationOptions } from './validation.js';
 export { privacyReport, type PrivacyReport } from './privacy.js';

@@ -42,7 +42,12 @@ export function combineStats(
   metrics: readonly { component: string; name: string; unit: string; count: number; sum: number; avg: number }[],
   counters: readonly { component: string; hits: number; misses: number }[],
 ): CombinedStats {
-  const names = new Set([...calls.map((c) => c.component), ...sessions.map((s) => s.component), ...metrics.map((m) => m.component), ...counters.map((c) => c.component)]);
+  const names = new Set([
+    ...calls.map((c) => c.component),
+    ...sessions.map((s) => s.component),
+    ...metrics.map((m) => m.component),
+    ...counters.map((c) => c.component),
+  ]);
   const components: ComponentStats[] = [...names].sort().map((component) => {
     const cs = calls.filter((c) => c.component === component);
     const live = cs.filter((c) => !c.cached).map((c) => c.durationMs);
@@ -62,9 +67,16 @@ export function combineStats(
       completion_tokens: cs.reduce((a, c) => a + c.completionTokens, 0),
       operations: ss.length,
       operation_avg_ms: r1(mean(ss.map((s) => s.durationMs))),
-      operation_p95_ms: r1(percentile(ss.map((s) => s.durationMs), 95)),
+      operation_p95_ms: r1(
+        percentile(
+          ss.map((s) => s.durationMs),
+          95,
+        ),
+      ),
       operation_failures: ss.filter((s) => !s.ok).length,
-      metrics: metrics.filter((m) => m.component === component).map(({ component: _c, ...m }) => ({ ...m, sum: round(m.sum, 3), avg: round(m.avg, 3) })),
+      metrics: metrics
+        .filter((m) => m.component === component)
+        .map(({ component: _c, ...m }) => ({ ...m, sum: round(m.sum, 3), avg: round(m.avg, 3) })),
     };
   });
   const lookups = calls.length + counters.reduce((a, c) => a + c.hits + c.misses, 0);
@@ -103,7 +115,13 @@ export class CachedPerformanceMonitor {
       addMetric: (name, value, unit = '') => this.repo.addMetric(id, component, name, value, unit, this.now()),
       end: (ok = true, error?: unknown) => {
         const ms = performance.now() - t0;
-        if (!ended) this.repo.endSession(id, ms, ok, error === undefined ? undefined : String((error as Error)?.message ?? error));
+        if (!ended)
+          this.repo.endSession(
+            id,
+            ms,
+            ok,
+            error === undefined ? undefined : String((error as Error)?.message ?? error),
+          );
         ended = true;
         return ms;
       },
@@ -136,6 +154,11 @@ export class CachedPerformanceMonitor {
 
   /** Per-component calls, avg/p95 time, cache hit rate, tokens, operations and custom metrics. */
   getCombinedStats(sinceMs = 0): CombinedStats {
-    return combineStats(this.repo.callStats(sinceMs), this.repo.sessions(sinceMs), this.repo.metricTotals(sinceMs), this.repo.cacheCounters());
+    return combineStats(
+      this.repo.callStats(sinceMs),
+      this.repo.sessions(sinceMs),
+      this.repo.metricTotals(sinceMs),
+      this.repo.cacheCounters(),
+    );
   }
 }

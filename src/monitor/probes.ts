@@ -31,7 +31,11 @@ interface FetchOpts {
 }
 
 /** GET/POST returning parsed JSON; non-2xx throws an error carrying status and body text. */
-export async function fetchJson(url: string, init: { method?: string; body?: unknown }, o: FetchOpts): Promise<unknown> {
+export async function fetchJson(
+  url: string,
+  init: { method?: string; body?: unknown },
+  o: FetchOpts,
+): Promise<unknown> {
   const signals = [AbortSignal.timeout(o.timeoutMs), ...(o.signal ? [o.signal] : [])];
   const res = await (o.fetch ?? fetch)(url, {
     method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
@@ -54,11 +58,18 @@ export async function fetchJson(url: string, init: { method?: string; body?: unk
 }
 
 /** Error text plus the hint a user can act on, from the rule-based diagnosis. */
-export function describeProbeError(e: unknown, provider: string, endpoint: string, model?: string): { error: string; hint?: string } {
+export function describeProbeError(
+  e: unknown,
+  provider: string,
+  endpoint: string,
+  model?: string,
+): { error: string; hint?: string } {
   const f = classifyFailure(e, { component: 'health', operation: 'probe', provider, endpoint, model });
-  if (f.kind === 'server_unreachable') return { error: `${f.message} (${f.code ?? 'unreachable'})`, hint: unreachableHint(provider, endpoint) };
+  if (f.kind === 'server_unreachable')
+    return { error: `${f.message} (${f.code ?? 'unreachable'})`, hint: unreachableHint(provider, endpoint) };
   // No HTTP status and no known signature: the connection itself failed (e.g. a port fetch refuses).
-  if (f.kind === 'unknown' && f.status === undefined) return { error: f.message, hint: unreachableHint(provider, endpoint) };
+  if (f.kind === 'unknown' && f.status === undefined)
+    return { error: f.message, hint: unreachableHint(provider, endpoint) };
   if (f.kind === 'timeout') return { error: `no answer within the probe timeout`, hint: diagnoseByRules(f)?.fix };
   return { error: f.message, hint: diagnoseByRules(f)?.fix };
 }
@@ -66,7 +77,12 @@ export function describeProbeError(e: unknown, provider: string, endpoint: strin
 const isEmbeddingName = (n: string) => /embed|bge|minilm|e5-|gte-|nomic-embed/i.test(n);
 
 /** Probes a server: version (Ollama) and its model list. Never throws. */
-export async function probeServer(kind: WireKind, provider: string, endpoint: string, o: FetchOpts): Promise<ServerProbe> {
+export async function probeServer(
+  kind: WireKind,
+  provider: string,
+  endpoint: string,
+  o: FetchOpts,
+): Promise<ServerProbe> {
   const t0 = performance.now();
   const base = endpoint.replace(/\/+$/, '');
   try {
@@ -79,7 +95,8 @@ export async function probeServer(kind: WireKind, provider: string, endpoint: st
         name: m.name,
         embedding:
           (m.capabilities?.includes('embedding') && !m.capabilities.includes('completion')) ||
-          /bert/i.test(m.details?.family ?? '') || isEmbeddingName(m.name),
+          /bert/i.test(m.details?.family ?? '') ||
+          isEmbeddingName(m.name),
       }));
       return { ok: true, endpoint: base, version: v.version, latencyMs: performance.now() - t0, models };
     }
@@ -87,7 +104,13 @@ export async function probeServer(kind: WireKind, provider: string, endpoint: st
     const models = (list.data ?? []).map((m) => ({ name: m.id, embedding: isEmbeddingName(m.id) }));
     return { ok: true, endpoint: base, latencyMs: performance.now() - t0, models };
   } catch (e) {
-    return { ok: false, endpoint: base, latencyMs: performance.now() - t0, models: [], ...describeProbeError(e, provider, base) };
+    return {
+      ok: false,
+      endpoint: base,
+      latencyMs: performance.now() - t0,
+      models: [],
+      ...describeProbeError(e, provider, base),
+    };
   }
 }
 
@@ -109,7 +132,12 @@ export function stripWrappers(text: string): string {
 }
 
 /** One structured-output call with a JSON Schema, validated with the same zod schema. Throws on failure. */
-export async function structuredRoundTrip(kind: WireKind, endpoint: string, model: string, o: FetchOpts): Promise<z.infer<typeof RoundTripSchema>> {
+export async function structuredRoundTrip(
+  kind: WireKind,
+  endpoint: string,
+  model: string,
+  o: FetchOpts,
+): Promise<z.infer<typeof RoundTripSchema>> {
   const schema = z.toJSONSchema(RoundTripSchema) as Record<string, unknown>;
   const messages = [
     { role: 'system', content: 'Answer with JSON only, matching the schema.' },
@@ -118,24 +146,43 @@ export async function structuredRoundTrip(kind: WireKind, endpoint: string, mode
   const base = endpoint.replace(/\/+$/, '');
   let text: string;
   if (kind === 'ollama') {
-    const r = (await fetchJson(`${base}/api/chat`, { body: { model, messages, stream: false, format: schema, options: { temperature: 0 } } }, o)) as {
+    const r = (await fetchJson(
+      `${base}/api/chat`,
+      { body: { model, messages, stream: false, format: schema, options: { temperature: 0 } } },
+      o,
+    )) as {
       message?: { content?: string };
     };
     text = r.message?.content ?? '';
   } else {
-    const r = (await fetchJson(`${base}/chat/completions`, {
-      body: { model, messages, stream: false, temperature: 0, response_format: { type: 'json_schema', json_schema: { name: 'health', strict: true, schema } } },
-    }, o)) as { choices?: { message?: { content?: string } }[] };
+    const r = (await fetchJson(
+      `${base}/chat/completions`,
+      {
+        body: {
+          model,
+          messages,
+          stream: false,
+          temperature: 0,
+          response_format: { type: 'json_schema', json_schema: { name: 'health', strict: true, schema } },
+        },
+      },
+      o,
+    )) as { choices?: { message?: { content?: string } }[] };
     text = r.choices?.[0]?.message?.content ?? '';
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(stripWrappers(text));
   } catch {
-    throw Object.assign(new Error(`model ${model} returned invalid JSON: ${text.slice(0, 80)}`), { code: 'MODEL_OUTPUT_INVALID' });
+    throw Object.assign(new Error(`model ${model} returned invalid JSON: ${text.slice(0, 80)}`), {
+      code: 'MODEL_OUTPUT_INVALID',
+    });
   }
   const v = RoundTripSchema.safeParse(parsed);
-  if (!v.success) throw Object.assign(new Error(`model ${model} answer does not match the schema: ${v.error.issues[0]?.message}`), { code: 'MODEL_OUTPUT_INVALID' });
+  if (!v.success)
+    throw Object.assign(new Error(`model ${model} answer does not match the schema: ${v.error.issues[0]?.message}`), {
+      code: 'MODEL_OUTPUT_INVALID',
+    });
   return v.data;
 }
 
@@ -143,12 +190,16 @@ export async function structuredRoundTrip(kind: WireKind, endpoint: string, mode
 export async function embedDimension(kind: WireKind, endpoint: string, model: string, o: FetchOpts): Promise<number> {
   const base = endpoint.replace(/\/+$/, '');
   if (kind === 'ollama') {
-    const r = (await fetchJson(`${base}/api/embed`, { body: { model, input: ['health check'] } }, o)) as { embeddings?: number[][] };
+    const r = (await fetchJson(`${base}/api/embed`, { body: { model, input: ['health check'] } }, o)) as {
+      embeddings?: number[][];
+    };
     const dim = r.embeddings?.[0]?.length;
     if (!dim) throw new Error(`model ${model} returned no embedding`);
     return dim;
   }
-  const r = (await fetchJson(`${base}/embeddings`, { body: { model, input: ['health check'] } }, o)) as { data?: { embedding: number[] }[] };
+  const r = (await fetchJson(`${base}/embeddings`, { body: { model, input: ['health check'] } }, o)) as {
+    data?: { embedding: number[] }[];
+  };
   const dim = r.data?.[0]?.embedding?.length;
   if (!dim) throw new Error(`model ${model} returned no embedding`);
   return dim;
@@ -156,5 +207,9 @@ export async function embedDimension(kind: WireKind, endpoint: string, model: st
 
 /** Loads an Ollama model into memory (empty generate), absorbing a cold load once. Throws on failure. */
 export async function preloadModel(endpoint: string, model: string, keepAlive: string, o: FetchOpts): Promise<void> {
-  await fetchJson(`${endpoint.replace(/\/+$/, '')}/api/generate`, { body: { model, stream: false, keep_alive: keepAlive } }, o);
+  await fetchJson(
+    `${endpoint.replace(/\/+$/, '')}/api/generate`,
+    { body: { model, stream: false, keep_alive: keepAlive } },
+    o,
+  );
 }

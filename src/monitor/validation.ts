@@ -73,28 +73,59 @@ export async function runValidation(o: ValidationOptions): Promise<ValidationRep
       checks.push({ name, status: 'pass', detail: await fn(), ms: Math.round(performance.now() - t0) });
     } catch (e) {
       const skip = e instanceof Skip;
-      checks.push({ name, status: skip ? 'skip' : 'fail', detail: (e as Error).message, ...(isAppError(e) && e.hint ? { hint: e.hint } : {}), ms: Math.round(performance.now() - t0) });
+      checks.push({
+        name,
+        status: skip ? 'skip' : 'fail',
+        detail: (e as Error).message,
+        ...(isAppError(e) && e.hint ? { hint: e.hint } : {}),
+        ms: Math.round(performance.now() - t0),
+      });
     }
   };
   try {
     await check('health', async () => {
       const h = await runHealth({ cwd: o.cwd, env, ...(o.callTimeoutMs ? { callTimeoutMs: o.callTimeoutMs } : {}) });
       const bad = h.checks.filter((c) => c.status === 'fail');
-      if (bad.length) throw new AppError('INTERNAL', bad.map((c) => `${c.name}: ${c.detail}`).join('; '), { hint: bad.find((c) => c.hint)?.hint ?? 'run `task-master-local health` for details' });
+      if (bad.length)
+        throw new AppError('INTERNAL', bad.map((c) => `${c.name}: ${c.detail}`).join('; '), {
+          hint: bad.find((c) => c.hint)?.hint ?? 'run `task-master-local health` for details',
+        });
       const count = (st: string) => h.checks.filter((c) => c.status === st).length;
       return `${count('pass')} checks passed, ${count('warn')} warning(s), ${count('skip')} skipped`;
     });
     await check('model API', async () => {
-      const a = await project.api().generateObject({ type: 'GENERAL', component: 'validation', noCache: true,
-        messages: [{ role: 'user', content: 'Validation: answer with healthy=true and word="ready".' }] }, RoundTripSchema);
+      const a = await project.api().generateObject(
+        {
+          type: 'GENERAL',
+          component: 'validation',
+          noCache: true,
+          messages: [{ role: 'user', content: 'Validation: answer with healthy=true and word="ready".' }],
+        },
+        RoundTripSchema,
+      );
       return `${a.model.alias} answered schema-valid JSON (${a.attempts.length} attempt(s))`;
     });
     await check('parse-prd', async () => {
       const { parsePrd } = await load(() => import('../prd/run.js'), 'parse-prd');
       const { PrdRepo } = await load(() => import('../storage/prd-repo.js'), 'parse-prd');
       const out = await parsePrd(
-        { prd: TINY_PRD, prdPath: join(dir, 'prd.md'), tasksPath: project.paths.tasks, tag: 'master', mode: 'create', dryRun: false,
-          options: { numTasks: 0, maxDepth: 1, concurrency: 1, requireModel: true, noCache: true, resume: false, complexityThreshold: 11 } },
+        {
+          prd: TINY_PRD,
+          prdPath: join(dir, 'prd.md'),
+          tasksPath: project.paths.tasks,
+          tag: 'master',
+          mode: 'create',
+          dryRun: false,
+          options: {
+            numTasks: 0,
+            maxDepth: 1,
+            concurrency: 1,
+            requireModel: true,
+            noCache: true,
+            resume: false,
+            complexityThreshold: 11,
+          },
+        },
         { api: project.api(), repo: new PrdRepo(project.db()) },
       );
       if (out.tasks.length === 0) throw new Error('no tasks were produced');
@@ -103,23 +134,39 @@ export async function runValidation(o: ValidationOptions): Promise<ValidationRep
     await check('research', async () => {
       const { openResearch } = await load(() => import('../research/index.js'), 'research');
       const rag = openResearch(project);
-      await rag.addExternalKnowledge({ title: 'Validation note', content: 'The validation suite stores notes about SQLite write-ahead logging and local models.' });
+      await rag.addExternalKnowledge({
+        title: 'Validation note',
+        content: 'The validation suite stores notes about SQLite write-ahead logging and local models.',
+      });
       const a = await rag.researchQuery('What does the validation suite store notes about?', { k: 3 });
       if (a.passages.length === 0) throw new Error('the query found no passages');
       return `${a.passages.length} passage(s) retrieved with ${a.embedder.model}`;
     });
     await check('optimize', async () => {
       const { optimize } = await load(() => import('../optimize/index.js'), 'optimize');
-      const r = await optimize({ x: 0.5 }, { x: { type: 'float', min: 0, max: 1 } }, {
-        fitness: (g) => -((Number(g.x) - 0.3) ** 2), config: { populationSize: 8, maxGenerations: 5, seed: 7 } });
+      const r = await optimize(
+        { x: 0.5 },
+        { x: { type: 'float', min: 0, max: 1 } },
+        {
+          fitness: (g) => -((Number(g.x) - 0.3) ** 2),
+          config: { populationSize: 8, maxGenerations: 5, seed: 7 },
+        },
+      );
       const best = Number(r.best?.genome.x);
-      if (!Number.isFinite(best) || Math.abs(best - 0.3) > 0.2) throw new Error(`optimizer ended far from the optimum (x=${best})`);
+      if (!Number.isFinite(best) || Math.abs(best - 0.3) > 0.2)
+        throw new Error(`optimizer ended far from the optimum (x=${best})`);
       return `best x=${best.toFixed(3)} (optimum 0.3)`;
     });
     await check('recovery self-test', async () => {
       const { runSelfTest } = await load(() => import('../recovery/self-test/run.js'), 'recovery');
       const st = await runSelfTest();
-      if (!st.ok) throw new Error(st.cases.filter((c) => !c.detected || !c.recovered).map((c) => `${c.name}: ${c.detail}`).join('; '));
+      if (!st.ok)
+        throw new Error(
+          st.cases
+            .filter((c) => !c.detected || !c.recovered)
+            .map((c) => `${c.name}: ${c.detail}`)
+            .join('; '),
+        );
       return `${st.cases.length} injected faults detected and recovered`;
     });
   } finally {

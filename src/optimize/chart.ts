@@ -39,5 +39,10 @@ export function renderChart(points: ChartPoint[], opts: { width?: number; height
   const last = `gen ${points.length - 1}`;
   const axis = `${' '.repeat(pad)} +${'-'.repeat(cols)}`;
   const ticks = `${' '.repeat(pad)}  gen 0${last.padStart(Math.max(0, cols - 5))}`;
-  return [...lines, axis, cols > 10 ? ticks : `${' '.repeat(pad)}  gen 0-${points.length - 1}`, `${' '.repeat(pad)}  * best  . mean`].join('\n');
+  return [
+    ...lines,
+    axis,
+    cols > 10 ? ticks : `${' '.repeat(pad)}  gen 0-${points.length - 1}`,
+    `${' '.repeat(pad)}  * best  . mean`,
+  ].join('\n');
 }

@@ -81,7 +81,10 @@ export function runFitnessCommand(genome: Genome, o: CommandFitnessOptions): Pro
       }
       const v = lastNumber(stdout);
       if (v === undefined) {
-        return done({ ok: false, error: `fitness command printed no number${stdout.trim() ? ` (last line: ${lastLine(stdout)})` : ''}` });
+        return done({
+          ok: false,
+          error: `fitness command printed no number${stdout.trim() ? ` (last line: ${lastLine(stdout)})` : ''}`,
+        });
       }
       done({ ok: true, fitness: v });
     });

@@ -147,10 +147,14 @@ export class EvolutionaryOptimizer {
     const ok = individuals.filter((x) => x.result.ok).map((x) => (x.result as { fitness: number }).fitness);
     if (ok.length === 0) {
       const first = individuals[0]!;
-      throw new AppError('VALIDATION', `every evaluation of generation ${generation} failed; genome ${JSON.stringify(first.genome)}: ${(first.result as { error: string }).error}`, {
-        hint: 'fix the fitness evaluator (run it by hand on that genome), then continue with --resume <run>',
-        details: { generation, genome: first.genome },
-      });
+      throw new AppError(
+        'VALIDATION',
+        `every evaluation of generation ${generation} failed; genome ${JSON.stringify(first.genome)}: ${(first.result as { error: string }).error}`,
+        {
+          hint: 'fix the fitness evaluator (run it by hand on that genome), then continue with --resume <run>',
+          details: { generation, genome: first.genome },
+        },
+      );
     }
     const rec: GenerationRecord = {
       generation,
@@ -198,7 +202,11 @@ export class EvolutionaryOptimizer {
     };
     for (const e of ranked.slice(0, c.elitism)) if (e.result.ok && !seen.has(e.key)) add(e.genome);
 
-    const collapsed = diversity(pop.map((p) => p.genome), this.ranges) < DIVERSITY_FLOOR;
+    const collapsed =
+      diversity(
+        pop.map((p) => p.genome),
+        this.ranges,
+      ) < DIVERSITY_FLOOR;
     const immigrants = collapsed ? Math.max(1, Math.round(c.populationSize * IMMIGRANT_SHARE)) : 0;
     const tournament = (): Genome => {
       let best = Math.floor(rng() * ranked.length);

@@ -18,7 +18,11 @@ export interface EvaluatorDeps {
  * The evaluator a spec (or a stored run) describes. Stored descriptions carry everything needed to
  * rebuild it on `--resume`: the command and the directory it runs in, or the judge's criteria.
  */
-export async function buildEvaluator(desc: EvaluatorDescription, spec: OptimizeSpec, deps: EvaluatorDeps): Promise<Evaluator> {
+export async function buildEvaluator(
+  desc: EvaluatorDescription,
+  spec: OptimizeSpec,
+  deps: EvaluatorDeps,
+): Promise<Evaluator> {
   if (desc.type === 'command') {
     return commandEvaluator({
       command: String(desc.command),

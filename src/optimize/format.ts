@@ -22,7 +22,8 @@ export function formatReport(r: OptimizeReport): string {
     renderChart(r.generations),
     '',
   ];
-  if (r.best_individual) lines.push(`best fitness ${num(r.best_individual.fitness)}`, ...genomeLines(r.best_individual.genome));
+  if (r.best_individual)
+    lines.push(`best fitness ${num(r.best_individual.fitness)}`, ...genomeLines(r.best_individual.genome));
   else lines.push('no successful evaluation yet');
   return lines.join('\n');
 }
@@ -30,10 +31,25 @@ export function formatReport(r: OptimizeReport): string {
 /** `optimize list`: one line per run. */
 export function formatRunList(runs: OptimizeRunRow[]): string {
   if (runs.length === 0) return 'no optimization runs yet (start one with `task-master-local optimize <spec>`)';
-  const rows = runs.map((r) => [r.id, r.status, r.target, String(r.generations_done), String(r.evaluations), num(r.best_fitness), r.created_at.slice(0, 19).replace('T', ' ')]);
+  const rows = runs.map((r) => [
+    r.id,
+    r.status,
+    r.target,
+    String(r.generations_done),
+    String(r.evaluations),
+    num(r.best_fitness),
+    r.created_at.slice(0, 19).replace('T', ' '),
+  ]);
   const head = ['RUN', 'STATUS', 'TARGET', 'GENS', 'EVALS', 'BEST', 'STARTED'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [head, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return [head, ...rows]
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** `optimize show <run>`: the report plus per-generation figures and failed evaluations. */
@@ -47,7 +63,9 @@ export function formatRunDetail(
   if (run.error) lines.push(`error: ${run.error}`);
   lines.push('', 'GEN  BEST        MEAN        DIVERSITY  EVALS  FAILED');
   for (const g of gens) {
-    lines.push(`${String(g.gen).padEnd(4)} ${num(g.best).padEnd(11)} ${num(g.mean).padEnd(11)} ${g.diversity.toFixed(3).padEnd(10)} ${String(g.evaluations).padEnd(6)} ${g.failures}`);
+    lines.push(
+      `${String(g.gen).padEnd(4)} ${num(g.best).padEnd(11)} ${num(g.mean).padEnd(11)} ${g.diversity.toFixed(3).padEnd(10)} ${String(g.evaluations).padEnd(6)} ${g.failures}`,
+    );
   }
   if (failures.length > 0) {
     lines.push('', 'failed evaluations:');

@@ -3,7 +3,11 @@ import type { GeneValue, Genome, ParamRange, ParameterRanges } from './types.js'
 
 /** Canonical key of a genome: keys sorted, so equal genomes always share one key. */
 export function genomeKey(g: Genome): string {
-  return JSON.stringify(Object.keys(g).sort().map((k) => [k, g[k]]));
+  return JSON.stringify(
+    Object.keys(g)
+      .sort()
+      .map((k) => [k, g[k]]),
+  );
 }
 
 /** A uniformly random value of one range. */

@@ -1,6 +1,13 @@
 import { EvolutionaryOptimizer, type EngineHooks } from './engine.js';
 import { validateSpec } from './spec.js';
-import type { Evaluator, EvolutionConfig, FitnessResult, Genome, OptimizationResult, ParameterRanges } from './types.js';
+import type {
+  Evaluator,
+  EvolutionConfig,
+  FitnessResult,
+  Genome,
+  OptimizationResult,
+  ParameterRanges,
+} from './types.js';
 
 export { EvolutionaryOptimizer, type EngineHooks, type ResumeState } from './engine.js';
 export { LocalLLMFitnessEvaluator, FitnessJudgementSchema, type LLMFitnessOptions } from './llm-evaluator.js';
@@ -36,7 +43,9 @@ export async function optimize(
             gs.map(async (g): Promise<FitnessResult> => {
               try {
                 const v = await fitness(g);
-                return Number.isFinite(v) ? { ok: true, fitness: v } : { ok: false, error: `fitness is not a finite number: ${v}` };
+                return Number.isFinite(v)
+                  ? { ok: true, fitness: v }
+                  : { ok: false, error: `fitness is not a finite number: ${v}` };
               } catch (e) {
                 return { ok: false, error: (e as Error).message };
               }
@@ -44,5 +53,8 @@ export async function optimize(
           );
   const config = { ...spec.evolution, ...opts.config };
   const template = Object.keys(spec.genome).length > 0 ? spec.genome : undefined;
-  return new EvolutionaryOptimizer(spec.ranges, config, evaluator, { ...(template ? { template } : {}), ...(opts.hooks ? { hooks: opts.hooks } : {}) }).run();
+  return new EvolutionaryOptimizer(spec.ranges, config, evaluator, {
+    ...(template ? { template } : {}),
+    ...(opts.hooks ? { hooks: opts.hooks } : {}),
+  }).run();
 }

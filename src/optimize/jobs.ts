@@ -44,9 +44,19 @@ export function jobFromSpecFile(path: string, o: JobOverrides): Job {
   const spec = validateSpecAt(path, raw);
   let desc: EvaluatorDescription;
   if (o.fitnessCommand) {
-    desc = { type: 'command', command: o.fitnessCommand, cwd: o.cwd, timeout_ms: o.timeoutMs ?? 60_000, concurrency: o.concurrency ?? 4 };
+    desc = {
+      type: 'command',
+      command: o.fitnessCommand,
+      cwd: o.cwd,
+      timeout_ms: o.timeoutMs ?? 60_000,
+      concurrency: o.concurrency ?? 4,
+    };
   } else if (spec.evaluator?.type === 'command') {
-    desc = { ...spec.evaluator, cwd: dirname(resolve(o.cwd, path)), concurrency: o.concurrency ?? spec.evaluator.concurrency ?? 4 };
+    desc = {
+      ...spec.evaluator,
+      cwd: dirname(resolve(o.cwd, path)),
+      concurrency: o.concurrency ?? spec.evaluator.concurrency ?? 4,
+    };
   } else if (spec.evaluator?.type === 'llm') {
     desc = { ...spec.evaluator, concurrency: o.concurrency ?? spec.evaluator.concurrency ?? 2 };
   } else {
@@ -60,7 +70,13 @@ export function jobFromSpecFile(path: string, o: JobOverrides): Job {
 /** A job continuing a stored run. */
 export function jobFromRun(project: Project, runId: string): Job {
   const s = storedRun(project.db(), runId);
-  return { raw: (JSON.parse(s.run.spec) as { raw: Record<string, unknown> }).raw, spec: s.spec, desc: s.evaluator, target: s.run.target, resumeId: runId };
+  return {
+    raw: (JSON.parse(s.run.spec) as { raw: Record<string, unknown> }).raw,
+    spec: s.spec,
+    desc: s.evaluator,
+    target: s.run.target,
+    resumeId: runId,
+  };
 }
 
 /** Chat models the models target may choose among; none is a clear error. */
@@ -84,7 +100,11 @@ export async function jobForModels(project: Project, o: JobOverrides): Promise<J
 }
 
 /** The evaluator of a job, wired to the project's model door where it needs one. */
-export async function evaluatorFor(job: Job, project: Project, onResult: (r: FitnessResult, g: Genome) => void): Promise<Evaluator> {
+export async function evaluatorFor(
+  job: Job,
+  project: Project,
+  onResult: (r: FitnessResult, g: Genome) => void,
+): Promise<Evaluator> {
   return buildEvaluator(job.desc, job.spec, {
     onResult,
     api: () => project.api(),

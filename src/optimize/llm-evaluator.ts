@@ -24,7 +24,15 @@ export interface LLMFitnessOptions {
 }
 
 // Errors that no other genome would escape either: stop the run instead of failing every genome.
-const FATAL = new Set(['PRIVACY_REFUSED', 'NO_MODEL_AVAILABLE', 'MODEL_NOT_FOUND', 'PROVIDER_UNREACHABLE', 'ABORTED', 'CIRCUIT_OPEN', 'CONFIG_INVALID']);
+const FATAL = new Set([
+  'PRIVACY_REFUSED',
+  'NO_MODEL_AVAILABLE',
+  'MODEL_NOT_FOUND',
+  'PROVIDER_UNREACHABLE',
+  'ABORTED',
+  'CIRCUIT_OPEN',
+  'CONFIG_INVALID',
+]);
 
 function describeRange(k: string, r: ParameterRanges[string]): string {
   if (r.type === 'int' || r.type === 'float') return `- ${k}: ${r.type} from ${r.min} to ${r.max}`;
@@ -49,7 +57,9 @@ export class LocalLLMFitnessEvaluator {
     return loadPrompt('optimize-fitness', {
       goal: this.o.optimizationGoal,
       criteria: criteria.map((c) => `- ${c}`).join('\n'),
-      ranges: Object.entries(this.o.ranges).map(([k, r]) => describeRange(k, r)).join('\n'),
+      ranges: Object.entries(this.o.ranges)
+        .map(([k, r]) => describeRange(k, r))
+        .join('\n'),
       genome: JSON.stringify(genome, null, 2),
     });
   }

@@ -19,31 +19,52 @@ export interface ValidationItem {
 
 /** A small fixed workload: structured requests whose correct answers are known. */
 export const VALIDATION_WORKLOAD: readonly ValidationItem[] = [
-  { id: 'sum', question: 'What is 17 + 25? Reply as {"answer": <number>}.', schema: z.object({ answer: z.number() }), expected: { answer: 42 } },
+  {
+    id: 'sum',
+    question: 'What is 17 + 25? Reply as {"answer": <number>}.',
+    schema: z.object({ answer: z.number() }),
+    expected: { answer: 42 },
+  },
   {
     id: 'priority',
-    question: 'Classify the priority of this task as low, medium or high: "Production database is down for every user; fix immediately." Reply as {"priority": "low"|"medium"|"high"}.',
+    question:
+      'Classify the priority of this task as low, medium or high: "Production database is down for every user; fix immediately." Reply as {"priority": "low"|"medium"|"high"}.',
     schema: z.object({ priority: z.enum(['low', 'medium', 'high']) }),
     expected: { priority: 'high' },
   },
   {
     id: 'dependencies',
-    question: 'Task 5 reads: "Depends on tasks 3 and 2." Reply with the ids it depends on, ascending, as {"dependencies": [<numbers>]}.',
+    question:
+      'Task 5 reads: "Depends on tasks 3 and 2." Reply with the ids it depends on, ascending, as {"dependencies": [<numbers>]}.',
     schema: z.object({ dependencies: z.array(z.number().int()) }),
     expected: { dependencies: [2, 3] },
   },
-  { id: 'filename', question: 'Is "tasks.json" the name of a JSON file? Reply as {"answer": true|false}.', schema: z.object({ answer: z.boolean() }), expected: { answer: true } },
+  {
+    id: 'filename',
+    question: 'Is "tasks.json" the name of a JSON file? Reply as {"answer": true|false}.',
+    schema: z.object({ answer: z.boolean() }),
+    expected: { answer: true },
+  },
 ];
 
 /** Genome keys of `--target models`. */
 export const MODEL_GENOME_KEYS = ['main_model', 'research_model', 'temperature', 'num_ctx', 'concurrency'] as const;
 
 /** The raw spec `--target models` optimizes: a model per role among `models`, temperature, num_ctx, concurrency. */
-export function modelsSpec(models: readonly ModelRef[], current: { main?: string; research?: string } = {}): Record<string, unknown> {
+export function modelsSpec(
+  models: readonly ModelRef[],
+  current: { main?: string; research?: string } = {},
+): Record<string, unknown> {
   const aliases = models.map((m) => m.alias);
   const pick = (a?: string) => (a && aliases.includes(a) ? a : aliases[0]!);
   return {
-    genome: { main_model: pick(current.main), research_model: pick(current.research), temperature: 0.2, num_ctx: 4096, concurrency: 2 },
+    genome: {
+      main_model: pick(current.main),
+      research_model: pick(current.research),
+      temperature: 0.2,
+      num_ctx: 4096,
+      concurrency: 2,
+    },
     ranges: {
       main_model: { type: 'choice', values: aliases },
       research_model: { type: 'choice', values: aliases },
@@ -79,7 +100,16 @@ async function runWorkload(api: ModelAPI, ref: ModelRef, genome: Genome) {
     const prompt = p(item.question);
     try {
       const a = await api.generateObject(
-        { type: 'GENERAL', messages: toMessages(prompt), promptId: prompt.id, component: 'optimize', model: ref.alias, strictModel: true, noCache: true, temperature: Number(genome.temperature) },
+        {
+          type: 'GENERAL',
+          messages: toMessages(prompt),
+          promptId: prompt.id,
+          component: 'optimize',
+          model: ref.alias,
+          strictModel: true,
+          noCache: true,
+          temperature: Number(genome.temperature),
+        },
         item.schema,
       );
       return isDeepStrictEqual(a.value, item.expected) ? 'valid' : 'wrong';
@@ -88,7 +118,11 @@ async function runWorkload(api: ModelAPI, ref: ModelRef, genome: Genome) {
       return 'error';
     }
   });
-  return { validity: outcomes.filter((o) => o === 'valid').length / outcomes.length, wallMs: Date.now() - started, outcomes };
+  return {
+    validity: outcomes.filter((o) => o === 'valid').length / outcomes.length,
+    wallMs: Date.now() - started,
+    outcomes,
+  };
 }
 
 /**
@@ -111,11 +145,18 @@ export function modelsEvaluator(o: ModelsEvaluatorOptions): Evaluator {
           o.onResult?.(r, g);
           return r;
         }
-        const w = (details[ref.alias] as { validity: number; wallMs: number } | undefined) ?? (await runWorkload(o.apiFor(g, ref), ref, g));
+        const w =
+          (details[ref.alias] as { validity: number; wallMs: number } | undefined) ??
+          (await runWorkload(o.apiFor(g, ref), ref, g));
         details[ref.alias] = w;
         scores.push(w.validity * (1 / (1 + w.wallMs / refMs)));
       }
-      const r: FitnessResult = { ok: true, fitness: scores.reduce((a, b) => a + b, 0) / scores.length, details, durationMs: Date.now() - started };
+      const r: FitnessResult = {
+        ok: true,
+        fitness: scores.reduce((a, b) => a + b, 0) / scores.length,
+        details,
+        durationMs: Date.now() - started,
+      };
       onEach?.(i, r);
       o.onResult?.(r, g);
       return r;
@@ -124,10 +165,19 @@ export function modelsEvaluator(o: ModelsEvaluatorOptions): Evaluator {
 
 /** The config a genome runs under: its num_ctx as the model's context length, its concurrency per server. */
 export function configForGenome(config: ResolvedConfig, genome: Genome, ref: ModelRef): ResolvedConfig {
-  const entry = { provider: ref.provider, model: ref.model, ...(ref.endpoint ? { endpoint: ref.endpoint } : {}), contextLength: Number(genome.num_ctx) };
+  const entry = {
+    provider: ref.provider,
+    model: ref.model,
+    ...(ref.endpoint ? { endpoint: ref.endpoint } : {}),
+    contextLength: Number(genome.num_ctx),
+  };
   return {
     ...config,
-    local: { ...config.local, concurrency: Number(genome.concurrency), registry: { ...config.local.registry, [ref.alias]: entry } },
+    local: {
+      ...config.local,
+      concurrency: Number(genome.concurrency),
+      registry: { ...config.local.registry, [ref.alias]: entry },
+    },
   };
 }
 
@@ -136,10 +186,17 @@ export function configForGenome(config: ResolvedConfig, genome: Genome, ref: Mod
  * roles (in task-master's format, via the config manager's builders) with the temperature, a registry
  * alias per chosen model carrying num_ctx as its context length, and local.concurrency.
  */
-export function applyModelsGenome(config: ResolvedConfig, genome: Genome, models: readonly ModelRef[]): Record<string, RoleConfig> {
+export function applyModelsGenome(
+  config: ResolvedConfig,
+  genome: Genome,
+  models: readonly ModelRef[],
+): Record<string, RoleConfig> {
   const refOf = (alias: unknown) => {
     const r = models.find((m) => m.alias === alias);
-    if (!r) throw new AppError('MODEL_NOT_FOUND', `model ${String(alias)} is not available any more`, { hint: 'rerun `optimize --target models`' });
+    if (!r)
+      throw new AppError('MODEL_NOT_FOUND', `model ${String(alias)} is not available any more`, {
+        hint: 'rerun `optimize --target models`',
+      });
     return r;
   };
   const chosen = { main: refOf(genome.main_model), research: refOf(genome.research_model) };
@@ -153,12 +210,16 @@ export function applyModelsGenome(config: ResolvedConfig, genome: Genome, models
     const local = { ...((cur.local ?? {}) as Record<string, unknown>) };
     const registry = { ...((local.registry ?? {}) as Record<string, unknown>) };
     for (const ref of new Set(Object.values(chosen))) {
-      registry[ref.alias] = buildAliasEntry(ref.alias, {
-        provider: ref.provider,
-        model: ref.model,
-        ...(ref.endpoint ? { endpoint: ref.endpoint } : {}),
-        contextLength: Number(genome.num_ctx),
-      }, config.local.trustedHosts);
+      registry[ref.alias] = buildAliasEntry(
+        ref.alias,
+        {
+          provider: ref.provider,
+          model: ref.model,
+          ...(ref.endpoint ? { endpoint: ref.endpoint } : {}),
+          contextLength: Number(genome.num_ctx),
+        },
+        config.local.trustedHosts,
+      );
     }
     return { ...cur, models: modelsSection, local: { ...local, registry, concurrency: Number(genome.concurrency) } };
   });
@@ -166,7 +227,11 @@ export function applyModelsGenome(config: ResolvedConfig, genome: Genome, models
 }
 
 /** Builds, per genome and model, a model door whose config carries the genome's num_ctx and concurrency. */
-export async function genomeApiFactory(config: ResolvedConfig, db: import('../storage/db.js').DB | undefined, env: NodeJS.ProcessEnv) {
+export async function genomeApiFactory(
+  config: ResolvedConfig,
+  db: import('../storage/db.js').DB | undefined,
+  env: NodeJS.ProcessEnv,
+) {
   const { UnifiedModelAPI } = await import('../models/unified-model-api.js');
   return (genome: Genome, ref: ModelRef): ModelAPI =>
     new UnifiedModelAPI({ config: configForGenome(config, genome, ref), ...(db ? { db } : {}), env });

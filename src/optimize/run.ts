@@ -11,7 +11,15 @@ export type OptimizeProgress =
   | { type: 'start'; runId: string; maxGenerations: number; resumedAt: number }
   | { type: 'evaluating'; generation: number; pending: number }
   | { type: 'evaluated'; generation: number }
-  | { type: 'generation'; generation: number; maxGenerations: number; best: number | null; mean: number | null; evaluations: number; failures: number };
+  | {
+      type: 'generation';
+      generation: number;
+      maxGenerations: number;
+      best: number | null;
+      mean: number | null;
+      evaluations: number;
+      failures: number;
+    };
 
 /** What `optimize --json` prints. */
 export interface OptimizeReport {
@@ -49,7 +57,9 @@ export function reportOf(repo: OptimizeRepo, run: OptimizeRunRow): OptimizeRepor
     run_id: run.id,
     status: run.status,
     best_individual:
-      run.best_genome && run.best_fitness !== null ? { genome: JSON.parse(run.best_genome) as Genome, fitness: run.best_fitness } : null,
+      run.best_genome && run.best_fitness !== null
+        ? { genome: JSON.parse(run.best_genome) as Genome, fitness: run.best_fitness }
+        : null,
     generations: repo.generations(run.id).map((g) => ({ best: g.best, mean: g.mean })),
     evaluations: run.evaluations,
     failures: run.failures,
@@ -58,10 +68,15 @@ export function reportOf(repo: OptimizeRepo, run: OptimizeRunRow): OptimizeRepor
 }
 
 /** A stored run's spec and evaluator, re-validated, for `--resume`. */
-export function storedRun(db: DB, runId: string): { run: OptimizeRunRow; spec: OptimizeSpec; evaluator: EvaluatorDescription } {
+export function storedRun(
+  db: DB,
+  runId: string,
+): { run: OptimizeRunRow; spec: OptimizeSpec; evaluator: EvaluatorDescription } {
   const run = new OptimizeRepo(db).getRun(runId);
   if (!run) {
-    throw new AppError('NOT_FOUND', `no optimization run ${runId}`, { hint: 'list runs with `task-master-local optimize list`' });
+    throw new AppError('NOT_FOUND', `no optimization run ${runId}`, {
+      hint: 'list runs with `task-master-local optimize list`',
+    });
   }
   const spec = JSON.parse(run.spec) as { raw: unknown };
   return { run, spec: validateSpec(spec.raw), evaluator: JSON.parse(run.evaluator) as EvaluatorDescription };
@@ -72,20 +87,31 @@ export function storedRun(db: DB, runId: string): { run: OptimizeRunRow; spec: O
  * generation as it finishes. A failure marks the run failed and rethrows; what was stored stays, so
  * `--resume` continues after the last finished generation.
  */
-export async function runOptimization(o: RunOptions & { rawSpec: unknown; resumeId?: string }): Promise<OptimizeReport> {
+export async function runOptimization(
+  o: RunOptions & { rawSpec: unknown; resumeId?: string },
+): Promise<OptimizeReport> {
   const repo = new OptimizeRepo(o.db);
   const c = o.spec.evolution;
   let runId = o.resumeId;
   let resume: ReturnType<OptimizeRepo['loadResume']> | undefined;
   if (runId) {
     const run = repo.getRun(runId);
-    if (!run) throw new ValidationError(`no optimization run ${runId}`, { hint: 'list runs with `task-master-local optimize list`' });
+    if (!run)
+      throw new ValidationError(`no optimization run ${runId}`, {
+        hint: 'list runs with `task-master-local optimize list`',
+      });
     if (run.status === 'finished') return { ...reportOf(repo, run), resumed_at: run.generations_done };
     resume = repo.loadResume(runId);
     repo.finishRun(runId, { status: 'running' });
   } else {
     runId = newRunId();
-    repo.createRun({ id: runId, target: o.target, spec: { raw: o.rawSpec }, evaluator: o.evaluatorDescription, seed: c.seed });
+    repo.createRun({
+      id: runId,
+      target: o.target,
+      spec: { raw: o.rawSpec },
+      evaluator: o.evaluatorDescription,
+      seed: c.seed,
+    });
   }
   const id = runId;
   const resumedAt = resume?.generations.length ?? 0;
@@ -102,7 +128,11 @@ export async function runOptimization(o: RunOptions & { rawSpec: unknown; resume
         stored.add(ind.key);
       },
       onEvaluated: (batch, gen) => {
-        repo.recordEvaluations(id, gen, batch.filter((b) => !stored.has(b.key)));
+        repo.recordEvaluations(
+          id,
+          gen,
+          batch.filter((b) => !stored.has(b.key)),
+        );
         o.onProgress?.({ type: 'evaluated', generation: gen });
       },
       onGeneration: (rec: GenerationRecord) => {
@@ -135,4 +165,3 @@ export async function runOptimization(o: RunOptions & { rawSpec: unknown; resume
     throw e;
   }
 }
-

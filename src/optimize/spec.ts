@@ -3,7 +3,13 @@ import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ValidationError } from '../errors.js';
-import { DEFAULT_EVOLUTION, type EvolutionConfig, type Genome, type ParamRange, type ParameterRanges } from './types.js';
+import {
+  DEFAULT_EVOLUTION,
+  type EvolutionConfig,
+  type Genome,
+  type ParamRange,
+  type ParameterRanges,
+} from './types.js';
 
 const Gene = z.union([z.number(), z.boolean(), z.string()]);
 
@@ -68,7 +74,8 @@ function parseRange(key: string, raw: unknown): ParamRange {
     const min = r.min as number;
     const max = r.max as number;
     if (min > max) fail(f, `inverted range: min ${min} is greater than max ${max}`, 'swap min and max');
-    if (type === 'int' && Math.ceil(min) > Math.floor(max)) fail(f, `empty range: no integer between ${min} and ${max}`);
+    if (type === 'int' && Math.ceil(min) > Math.floor(max))
+      fail(f, `empty range: no integer between ${min} and ${max}`);
     return { type, min, max };
   }
   if (type === 'bool') return { type };
@@ -84,18 +91,21 @@ function parseRange(key: string, raw: unknown): ParamRange {
 function checkGene(key: string, r: ParamRange, v: unknown): void {
   const f = `genome.${key}`;
   const bad = (why: string) => fail(f, why, `give a value inside ranges.${key}, or leave ${key} out of genome`);
-  if (r.type === 'int' && (typeof v !== 'number' || !Number.isInteger(v))) bad(`must be an integer, got ${JSON.stringify(v)}`);
+  if (r.type === 'int' && (typeof v !== 'number' || !Number.isInteger(v)))
+    bad(`must be an integer, got ${JSON.stringify(v)}`);
   if (r.type === 'float' && typeof v !== 'number') bad(`must be a number, got ${JSON.stringify(v)}`);
   if ((r.type === 'int' || r.type === 'float') && ((v as number) < r.min || (v as number) > r.max)) {
     bad(`${v} is outside its range ${r.min}–${r.max}`);
   }
   if (r.type === 'bool' && typeof v !== 'boolean') bad(`must be true or false, got ${JSON.stringify(v)}`);
-  if (r.type === 'choice' && !r.values.includes(v as never)) bad(`${JSON.stringify(v)} is not one of ${JSON.stringify(r.values)}`);
+  if (r.type === 'choice' && !r.values.includes(v as never))
+    bad(`${JSON.stringify(v)} is not one of ${JSON.stringify(r.values)}`);
 }
 
 /** Validates a parsed spec object; every error names the field or genome key at fault. */
 export function validateSpec(raw: unknown): OptimizeSpec {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail('(spec)', 'must be an object with genome and ranges');
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    fail('(spec)', 'must be an object with genome and ranges');
   const p = SpecSchema.safeParse(raw);
   if (!p.success) {
     const i = p.error.issues[0]!;
@@ -105,7 +115,12 @@ export function validateSpec(raw: unknown): OptimizeSpec {
   const ranges: ParameterRanges = {};
   for (const [k, r] of Object.entries(s.ranges)) ranges[k] = parseRange(k, r);
   for (const k of Object.keys(s.genome)) {
-    if (!ranges[k]) fail(`genome.${k}`, 'has no range in ranges', `add ranges.${k} (e.g. {"type": "int", "min": 1, "max": 10}) or remove it from genome`);
+    if (!ranges[k])
+      fail(
+        `genome.${k}`,
+        'has no range in ranges',
+        `add ranges.${k} (e.g. {"type": "int", "min": 1, "max": 10}) or remove it from genome`,
+      );
   }
   if (Object.keys(ranges).length === 0) fail('ranges', 'no parameters to optimize', 'add at least one range');
   // the template covers every range; keys it leaves out take the middle of their range
@@ -115,15 +130,26 @@ export function validateSpec(raw: unknown): OptimizeSpec {
       checkGene(k, r, s.genome[k]);
       genome[k] = s.genome[k]!;
     } else if (Object.keys(s.genome).length > 0) {
-      genome[k] = r.type === 'bool' ? false : r.type === 'choice' ? r.values[0]! : r.type === 'int' ? Math.round((r.min + r.max) / 2) : (r.min + r.max) / 2;
+      genome[k] =
+        r.type === 'bool'
+          ? false
+          : r.type === 'choice'
+            ? r.values[0]!
+            : r.type === 'int'
+              ? Math.round((r.min + r.max) / 2)
+              : (r.min + r.max) / 2;
     }
   }
-  if (s.elitism >= s.population_size) fail('elitism', `must be smaller than population_size (${s.population_size})`, 'lower elitism');
-  if (s.tournament_size > s.population_size) fail('tournament_size', `must not exceed population_size (${s.population_size})`, 'lower tournament_size');
+  if (s.elitism >= s.population_size)
+    fail('elitism', `must be smaller than population_size (${s.population_size})`, 'lower elitism');
+  if (s.tournament_size > s.population_size)
+    fail('tournament_size', `must not exceed population_size (${s.population_size})`, 'lower tournament_size');
   let evaluator: EvaluatorSpec | undefined = s.evaluator;
   if (!evaluator && (s.evaluation_criteria || s.optimization_goal)) {
-    if (!s.evaluation_criteria) fail('evaluation_criteria', 'is required with optimization_goal', 'list what a good configuration does');
-    if (!s.optimization_goal) fail('optimization_goal', 'is required with evaluation_criteria', 'say what to optimize for');
+    if (!s.evaluation_criteria)
+      fail('evaluation_criteria', 'is required with optimization_goal', 'list what a good configuration does');
+    if (!s.optimization_goal)
+      fail('optimization_goal', 'is required with evaluation_criteria', 'say what to optimize for');
     evaluator = { type: 'llm', evaluation_criteria: s.evaluation_criteria!, optimization_goal: s.optimization_goal! };
   }
   return {
@@ -157,7 +183,8 @@ export function validateSpecAt(path: string, raw: unknown): OptimizeSpec {
   try {
     return validateSpec(raw);
   } catch (e) {
-    if (e instanceof ValidationError) throw new ValidationError(`${path}: ${e.message}`, { hint: e.hint, details: e.details });
+    if (e instanceof ValidationError)
+      throw new ValidationError(`${path}: ${e.message}`, { hint: e.hint, details: e.details });
     throw e;
   }
 }
@@ -168,15 +195,20 @@ export function readSpecFile(path: string): unknown {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new ValidationError(`cannot read spec ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
-      hint: 'pass the path of a spec.json or spec.yaml file',
-    });
+    throw new ValidationError(
+      `cannot read spec ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      {
+        hint: 'pass the path of a spec.json or spec.yaml file',
+      },
+    );
   }
   let raw: unknown;
   try {
     raw = extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
   } catch (e) {
-    throw new ValidationError(`${path}: ${(e as Error).message.split('\n')[0]}`, { hint: 'fix the syntax of the spec file' });
+    throw new ValidationError(`${path}: ${(e as Error).message.split('\n')[0]}`, {
+      hint: 'fix the syntax of the spec file',
+    });
   }
   return raw;
 }

@@ -23,7 +23,10 @@ export type FitnessResult =
  * Evaluates a batch of genomes (concurrency is the evaluator's business); one result per genome, in order.
  * `onEach`, when the evaluator supports it, hears each result as it ends so it can be stored at once.
  */
-export type Evaluator = (genomes: Genome[], onEach?: (index: number, result: FitnessResult) => void) => Promise<FitnessResult[]>;
+export type Evaluator = (
+  genomes: Genome[],
+  onEach?: (index: number, result: FitnessResult) => void,
+) => Promise<FitnessResult[]>;
 
 /** Settings of the evolutionary search. */
 export interface EvolutionConfig {

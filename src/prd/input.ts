@@ -17,9 +17,12 @@ export function readPrd(path: string): { text: string; bytes: number } {
   const st = statSync(path);
   if (!st.isFile()) throw new ValidationError(`${path} is not a file`, { hint: 'pass the path of a text PRD file' });
   if (st.size > MAX_PRD_BYTES) {
-    throw new ValidationError(`${path} is ${(st.size / 1048576).toFixed(1)} MB; the limit is ${MAX_PRD_BYTES / 1048576} MB`, {
-      hint: 'split the PRD into smaller files and parse each with --append (or --tag)',
-    });
+    throw new ValidationError(
+      `${path} is ${(st.size / 1048576).toFixed(1)} MB; the limit is ${MAX_PRD_BYTES / 1048576} MB`,
+      {
+        hint: 'split the PRD into smaller files and parse each with --append (or --tag)',
+      },
+    );
   }
   const buf = readFileSync(path);
   if (buf.includes(0)) {

@@ -16,7 +16,15 @@ export interface KeyOptions {
 
 /** Identifies a PRD + plan-shaping options: checkpoints of one run key are interchangeable. */
 export function runKey(prdHash: string, o: KeyOptions): string {
-  return hash('prd-run/1', prdHash, String(o.numTasks), String(o.maxDepth), o.model ?? '', String(o.complexityThreshold), String(o.contextLength));
+  return hash(
+    'prd-run/1',
+    prdHash,
+    String(o.numTasks),
+    String(o.maxDepth),
+    o.model ?? '',
+    String(o.complexityThreshold),
+    String(o.contextLength),
+  );
 }
 
 /** Deterministic key of one node: the run key, its path, and the exact request sent for it. */

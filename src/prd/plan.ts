@@ -39,7 +39,8 @@ export function normalizeDeps(raw: number[][], paths: string[]): { deps: number[
     const out = new Set<number>();
     for (const p of list) {
       const j = p - 1;
-      if (!Number.isInteger(p) || j < 0 || j >= raw.length) fixes.push({ at: paths[i]!, dep: String(p), reason: 'unknown' });
+      if (!Number.isInteger(p) || j < 0 || j >= raw.length)
+        fixes.push({ at: paths[i]!, dep: String(p), reason: 'unknown' });
       else if (j === i) fixes.push({ at: paths[i]!, dep: String(p), reason: 'self' });
       else out.add(j);
     }
@@ -71,7 +72,26 @@ export function breakCycles(deps: number[][], paths: string[]): { deps: number[]
   return { deps: out, fixes };
 }
 
-const STOP = new Set(['a', 'an', 'the', 'and', 'or', 'of', 'for', 'to', 'in', 'on', 'with', 'implement', 'create', 'add', 'build', 'set', 'up', 'setup']);
+const STOP = new Set([
+  'a',
+  'an',
+  'the',
+  'and',
+  'or',
+  'of',
+  'for',
+  'to',
+  'in',
+  'on',
+  'with',
+  'implement',
+  'create',
+  'add',
+  'build',
+  'set',
+  'up',
+  'setup',
+]);
 
 /** Title words that carry meaning, for duplicate detection. */
 export function titleWords(title: string): Set<string> {

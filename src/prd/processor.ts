@@ -5,7 +5,13 @@ import { hash, nodeKey, runKey } from './keys.js';
 import { limiter } from './limit.js';
 import { breakCycles, mergeDuplicates, normalizeDeps, type DepFix, type PlanNode } from './plan.js';
 import { chunkPrompt, expandPrompt, maxTasks, subtaskCount, tasksForChunk, type BuiltPrompt } from './prompts.js';
-import { mapPriority, subtasksAnswerSchema, tasksAnswerSchema, type GeneratedSubtask, type GeneratedTask } from './schema.js';
+import {
+  mapPriority,
+  subtasksAnswerSchema,
+  tasksAnswerSchema,
+  type GeneratedSubtask,
+  type GeneratedTask,
+} from './schema.js';
 import { chunkPrd, estimateTokens, prdBudget, splitSections, type Chunk } from './split.js';
 import type { RunStats } from './stats.js';
 import { retryingRunner, type NodeRunner } from './retry.js';
@@ -32,7 +38,18 @@ export interface PrdOptions {
 /** Live progress of a run; commands turn these into views. */
 export type PrdEvent =
   | { type: 'start'; chunks: number; model?: string; contextLength: number; resumable: number }
-  | { type: 'node'; path: string; parent?: string; title: string; depth: number; state: 'running' | 'done' | 'failed'; origin?: 'model' | 'cache' | 'checkpoint'; children?: number; model?: string; tokens?: number }
+  | {
+      type: 'node';
+      path: string;
+      parent?: string;
+      title: string;
+      depth: number;
+      state: 'running' | 'done' | 'failed';
+      origin?: 'model' | 'cache' | 'checkpoint';
+      children?: number;
+      model?: string;
+      tokens?: number;
+    }
   | { type: 'stats'; calls: number; tokens: number; cacheHits: number; resumed: number }
   | { type: 'structural'; reason: string };
 
@@ -85,7 +102,13 @@ export class RecursivePRDProcessor {
     const chunks = chunkPrd(prd, prdBudget(contextLength));
     const totalTokens = chunks.reduce((s, c) => s + c.tokens, 0);
     const useCheckpoints = opts.resume || !opts.noCache;
-    emit({ type: 'start', chunks: chunks.length, model: ref?.alias, contextLength, resumable: useCheckpoints ? repo.countCheckpoints(rk) : 0 });
+    emit({
+      type: 'start',
+      chunks: chunks.length,
+      model: ref?.alias,
+      contextLength,
+      resumable: useCheckpoints ? repo.countCheckpoints(rk) : 0,
+    });
 
     // One controller for the whole run: the first hard failure (or Ctrl-C) stops every sibling.
     const ctl = new AbortController();
@@ -95,7 +118,16 @@ export class RecursivePRDProcessor {
     const runNode = this.deps.runNode ?? retryingRunner();
     let modelAnswers = 0;
 
-    const ask = async <T>(path: string, kind: 'chunk' | 'expand', p: BuiltPrompt, schema: import('zod').ZodType<T>, complexity: number, title: string, depth: number, parent?: string): Promise<{ value: T; model?: string }> => {
+    const ask = async <T>(
+      path: string,
+      kind: 'chunk' | 'expand',
+      p: BuiltPrompt,
+      schema: import('zod').ZodType<T>,
+      complexity: number,
+      title: string,
+      depth: number,
+      parent?: string,
+    ): Promise<{ value: T; model?: string }> => {
       const key = nodeKey(rk, path, p.promptId, JSON.stringify(p.messages));
       if (useCheckpoints) {
         const cp = repo.getCheckpoint(key);
@@ -113,18 +145,30 @@ export class RecursivePRDProcessor {
         emit({ type: 'node', path, parent, title, depth, state: 'running' });
         let ans: Answer<T>;
         try {
-          ans = await runNode(async () => {
-            try {
-              return await api.generateObject(
-                { type: TaskType.PLANNING, complexity, messages: p.messages, model: opts.model, strictModel: opts.requireModel && !!opts.model,
-                  promptId: p.promptId, noCache: opts.noCache, signal: ctl.signal, component: 'prd' },
-                schema,
-              );
-            } catch (e) {
-              if (!isAbortError(e)) stats.failed();
-              throw e;
-            }
-          }, { path, kind, signal: ctl.signal });
+          ans = await runNode(
+            async () => {
+              try {
+                return await api.generateObject(
+                  {
+                    type: TaskType.PLANNING,
+                    complexity,
+                    messages: p.messages,
+                    model: opts.model,
+                    strictModel: opts.requireModel && !!opts.model,
+                    promptId: p.promptId,
+                    noCache: opts.noCache,
+                    signal: ctl.signal,
+                    component: 'prd',
+                  },
+                  schema,
+                );
+              } catch (e) {
+                if (!isAbortError(e)) stats.failed();
+                throw e;
+              }
+            },
+            { path, kind, signal: ctl.signal },
+          );
         } catch (e) {
           emit({ type: 'node', path, parent, title, depth, state: 'failed' });
           if (!ctl.signal.aborted) ctl.abort(e);
@@ -133,11 +177,28 @@ export class RecursivePRDProcessor {
         modelAnswers++;
         stats.answered(ans, p.promptId);
         repo.saveCheckpoint({
-          nodeKey: key, runKey: rk, path, kind, value: ans.value, model: ans.model.alias, promptId: p.promptId,
-          promptTokens: ans.usage.promptTokens, completionTokens: ans.usage.completionTokens, runId: stats.runId,
+          nodeKey: key,
+          runKey: rk,
+          path,
+          kind,
+          value: ans.value,
+          model: ans.model.alias,
+          promptId: p.promptId,
+          promptTokens: ans.usage.promptTokens,
+          completionTokens: ans.usage.completionTokens,
+          runId: stats.runId,
         });
-        emit({ type: 'node', path, parent, title, depth, state: 'done', origin: ans.cached ? 'cache' : 'model', model: ans.model.alias,
-          tokens: ans.cached ? 0 : ans.usage.promptTokens + ans.usage.completionTokens });
+        emit({
+          type: 'node',
+          path,
+          parent,
+          title,
+          depth,
+          state: 'done',
+          origin: ans.cached ? 'cache' : 'model',
+          model: ans.model.alias,
+          tokens: ans.cached ? 0 : ans.usage.promptTokens + ans.usage.completionTokens,
+        });
         emit({ type: 'stats', ...stats.live() });
         return { value: ans.value, model: ans.model.alias };
       });
@@ -148,48 +209,108 @@ export class RecursivePRDProcessor {
       const answers = await settleAll(
         chunks.map((c) => {
           const want = tasksForChunk(opts.numTasks, c, totalTokens);
-          const title = chunks.length === 1 ? 'PRD' : c.headings[0] ?? `part ${c.index + 1}`;
-          return ask(`c${c.index}`, 'chunk', chunkPrompt(c, chunks.length, want), tasksAnswerSchema(want ? maxTasks(want) : undefined), 6, title, 0);
+          const title = chunks.length === 1 ? 'PRD' : (c.headings[0] ?? `part ${c.index + 1}`);
+          return ask(
+            `c${c.index}`,
+            'chunk',
+            chunkPrompt(c, chunks.length, want),
+            tasksAnswerSchema(want ? maxTasks(want) : undefined),
+            6,
+            title,
+            0,
+          );
         }),
       );
       const fixes: DepFix[] = [];
       const flat: PlanNode[] = [];
-      const chunkPromptIds = chunks.map((c) => chunkPrompt(c, chunks.length, tasksForChunk(opts.numTasks, c, totalTokens)).promptId);
+      const chunkPromptIds = chunks.map(
+        (c) => chunkPrompt(c, chunks.length, tasksForChunk(opts.numTasks, c, totalTokens)).promptId,
+      );
       answers.forEach(({ value: a, model }, ci) => {
         const paths = a.tasks.map((_t, j) => `c${ci}/t${j + 1}`);
-        const n = normalizeDeps(a.tasks.map((t) => t.dependencies), paths);
+        const n = normalizeDeps(
+          a.tasks.map((t) => t.dependencies),
+          paths,
+        );
         fixes.push(...n.fixes);
         const offset = flat.length;
-        a.tasks.forEach((t, j) => flat.push(toNode(t, paths[j]!, 1, n.deps[j]!.map((d) => d + offset), model, chunkPromptIds[ci])));
+        a.tasks.forEach((t, j) =>
+          flat.push(
+            toNode(
+              t,
+              paths[j]!,
+              1,
+              n.deps[j]!.map((d) => d + offset),
+              model,
+              chunkPromptIds[ci],
+            ),
+          ),
+        );
       });
       const m = mergeDuplicates(flat);
-      const bc = breakCycles(m.nodes.map((x) => x.deps), m.nodes.map((x) => x.path));
+      const bc = breakCycles(
+        m.nodes.map((x) => x.deps),
+        m.nodes.map((x) => x.path),
+      );
       fixes.push(...bc.fixes);
       const top = m.nodes.map((x, i) => ({ ...x, deps: bc.deps[i]! }));
-      for (const t of top) emit({ type: 'node', path: t.path, parent: t.path.split('/')[0], title: t.title, depth: 1, state: 'done' });
+      for (const t of top)
+        emit({ type: 'node', path: t.path, parent: t.path.split('/')[0], title: t.title, depth: 1, state: 'done' });
 
       // Deeper levels: each node is decomposed as soon as its own answer is in.
-      const excerptOf = (path: string) => clipTokens(chunks[Number(/^c(\d+)/.exec(path)![1])]!.text, Math.floor(contextLength / 3));
+      const excerptOf = (path: string) =>
+        clipTokens(chunks[Number(/^c(\d+)/.exec(path)![1])]!.text, Math.floor(contextLength / 3));
       const expand = async (node: PlanNode, ancestors: PlanNode[]): Promise<PlanNode> => {
         if (node.depth >= opts.maxDepth || node.complexity < opts.complexityThreshold) return node;
         const p = expandPrompt(node, ancestors, excerptOf(node.path));
-        const { value: a, model } = await ask(node.path, 'expand', p, subtasksAnswerSchema(subtaskCount(node.complexity) + 2), node.complexity, node.title, node.depth, ancestors.at(-1)?.path);
+        const { value: a, model } = await ask(
+          node.path,
+          'expand',
+          p,
+          subtasksAnswerSchema(subtaskCount(node.complexity) + 2),
+          node.complexity,
+          node.title,
+          node.depth,
+          ancestors.at(-1)?.path,
+        );
         const paths = a.subtasks.map((_s, k) => `${node.path}/${k + 1}`);
-        const n = normalizeDeps(a.subtasks.map((s) => s.dependencies), paths);
+        const n = normalizeDeps(
+          a.subtasks.map((s) => s.dependencies),
+          paths,
+        );
         const c = breakCycles(n.deps, paths);
         fixes.push(...n.fixes, ...c.fixes);
-        const kids = a.subtasks.map((s, k) => toNode({ ...s, priority: node.priority }, paths[k]!, node.depth + 1, c.deps[k]!, model, p.promptId));
+        const kids = a.subtasks.map((s, k) =>
+          toNode({ ...s, priority: node.priority }, paths[k]!, node.depth + 1, c.deps[k]!, model, p.promptId),
+        );
         const children = await settleAll(kids.map((k) => expand(k, [...ancestors, node])));
         return { ...node, children };
       };
       const nodes = await settleAll(top.map((t) => expand(t, [])));
-      return { nodes, chunks, sections: splitSections(prd).length, runKey: rk, prdHash, fixes, merged: m.merged, stats, contextLength, modelHint: ref?.alias };
+      return {
+        nodes,
+        chunks,
+        sections: splitSections(prd).length,
+        runKey: rk,
+        prdHash,
+        fixes,
+        merged: m.merged,
+        stats,
+        contextLength,
+        modelHint: ref?.alias,
+      };
     } catch (e) {
       if (signal?.aborted) throw abortError(signal);
-      if (e instanceof AppError && e.code === 'NO_MODEL_AVAILABLE' && modelAnswers === 0) throw new NoModelError('NO_MODEL_AVAILABLE', e.message, { hint: e.hint, details: { ...e.details, wouldUse: ref?.alias ?? e.details?.wouldUse }, cause: e });
+      if (e instanceof AppError && e.code === 'NO_MODEL_AVAILABLE' && modelAnswers === 0)
+        throw new NoModelError('NO_MODEL_AVAILABLE', e.message, {
+          hint: e.hint,
+          details: { ...e.details, wouldUse: ref?.alias ?? e.details?.wouldUse },
+          cause: e,
+        });
       if (e instanceof AppError && e.code === 'NO_MODEL_AVAILABLE') {
         throw new AppError('NO_MODEL_AVAILABLE', `${e.message} (after ${modelAnswers} answered nodes)`, {
-          hint: `${e.hint ?? 'start the model server'}; then rerun with --resume: answered nodes are checkpointed`, cause: e,
+          hint: `${e.hint ?? 'start the model server'}; then rerun with --resume: answered nodes are checkpointed`,
+          cause: e,
         });
       }
       throw e;
@@ -199,9 +320,20 @@ export class RecursivePRDProcessor {
   }
 }
 
-function toNode(t: GeneratedTask | (GeneratedSubtask & { priority: string }), path: string, depth: number, deps: number[], model: string | undefined, promptId: string | undefined): PlanNode {
+function toNode(
+  t: GeneratedTask | (GeneratedSubtask & { priority: string }),
+  path: string,
+  depth: number,
+  deps: number[],
+  model: string | undefined,
+  promptId: string | undefined,
+): PlanNode {
   return {
-    path, depth, deps, model, promptId,
+    path,
+    depth,
+    deps,
+    model,
+    promptId,
     title: t.title.trim(),
     description: t.description.trim(),
     details: t.details.trim(),

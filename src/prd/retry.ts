@@ -2,7 +2,10 @@ import { AppError, ProviderError, isAbortError } from '../errors.js';
 import { sleep as sleepOrAbort } from '../util/sleep.js';
 
 /** Runs one node's model call; injectable so the recovery module can add diagnosis-driven strategies. */
-export type NodeRunner = <T>(fn: () => Promise<T>, info: { path: string; kind: 'chunk' | 'expand'; signal: AbortSignal }) => Promise<T>;
+export type NodeRunner = <T>(
+  fn: () => Promise<T>,
+  info: { path: string; kind: 'chunk' | 'expand'; signal: AbortSignal },
+) => Promise<T>;
 
 /** Whether a node whose call failed (after the model door's own retries and fallbacks) is worth asking again. */
 export function retryableNodeError(e: unknown): boolean {

@@ -67,20 +67,55 @@ export async function parsePrd(input: ParsePrdInput, deps: ParsePrdDeps): Promis
   const stats = new RunStats(runId);
   const prdHash = hash(input.prd);
   const summary: RunSummary = {
-    runId, runKey: '', startedAt: (deps.now?.() ?? new Date()).toISOString(), prdPath: input.prdPath, prdHash,
-    prdBytes: Buffer.byteLength(input.prd), sections: splitSections(input.prd).length, chunks: 0,
-    options: { ...input.options, mode: input.mode, dryRun: input.dryRun }, tag: input.tag, models: [], promptIds: [],
-    llmCalls: 0, promptTokens: 0, completionTokens: 0, cacheHits: 0, resumedNodes: 0, reasks: 0, fallbacks: 0, failures: 0,
-    depFixes: 0, mergedDuplicates: 0, tasks: 0, subtasks: 0, depth: 0, durationMs: 0, success: false, structural: false, dryRun: input.dryRun,
+    runId,
+    runKey: '',
+    startedAt: (deps.now?.() ?? new Date()).toISOString(),
+    prdPath: input.prdPath,
+    prdHash,
+    prdBytes: Buffer.byteLength(input.prd),
+    sections: splitSections(input.prd).length,
+    chunks: 0,
+    options: { ...input.options, mode: input.mode, dryRun: input.dryRun },
+    tag: input.tag,
+    models: [],
+    promptIds: [],
+    llmCalls: 0,
+    promptTokens: 0,
+    completionTokens: 0,
+    cacheHits: 0,
+    resumedNodes: 0,
+    reasks: 0,
+    fallbacks: 0,
+    failures: 0,
+    depFixes: 0,
+    mergedDuplicates: 0,
+    tasks: 0,
+    subtasks: 0,
+    depth: 0,
+    durationMs: 0,
+    success: false,
+    structural: false,
+    dryRun: input.dryRun,
   };
   deps.repo.startRun({ ...summary, runKey: prdHash });
   const fill = (nodes: PlanNode[]) => {
     const counts = countByDepth(nodes);
     Object.assign(summary, {
-      models: [...stats.models], promptIds: [...stats.promptIds], llmCalls: stats.calls, promptTokens: stats.promptTokens,
-      completionTokens: stats.completionTokens, cacheHits: stats.cacheHits, resumedNodes: stats.resumedNodes, reasks: stats.reasks,
-      fallbacks: stats.fallbacks, failures: stats.failures, tasks: counts[0] ?? 0, subtasks: counts[1] ?? 0, depth: depthOf(nodes),
-      durationMs: clock() - t0, finishedAt: (deps.now?.() ?? new Date()).toISOString(),
+      models: [...stats.models],
+      promptIds: [...stats.promptIds],
+      llmCalls: stats.calls,
+      promptTokens: stats.promptTokens,
+      completionTokens: stats.completionTokens,
+      cacheHits: stats.cacheHits,
+      resumedNodes: stats.resumedNodes,
+      reasks: stats.reasks,
+      fallbacks: stats.fallbacks,
+      failures: stats.failures,
+      tasks: counts[0] ?? 0,
+      subtasks: counts[1] ?? 0,
+      depth: depthOf(nodes),
+      durationMs: clock() - t0,
+      finishedAt: (deps.now?.() ?? new Date()).toISOString(),
     });
   };
 
@@ -90,18 +125,35 @@ export async function parsePrd(input: ParsePrdInput, deps: ParsePrdDeps): Promis
     let fixes: DepFix[] = [];
     let merged: ParsePrdOutput['merged'] = [];
     try {
-      const proc = new RecursivePRDProcessor({ api: deps.api, repo: deps.repo, clock, onProgress: deps.onProgress, runNode: deps.runNode });
+      const proc = new RecursivePRDProcessor({
+        api: deps.api,
+        repo: deps.repo,
+        clock,
+        onProgress: deps.onProgress,
+        runNode: deps.runNode,
+      });
       const r = await proc.run(input.prd, input.options, stats, deps.signal);
       ({ nodes, fixes, merged } = r);
-      Object.assign(summary, { runKey: r.runKey, chunks: r.chunks.length, depFixes: fixes.length, mergedDuplicates: merged.length });
+      Object.assign(summary, {
+        runKey: r.runKey,
+        chunks: r.chunks.length,
+        depFixes: fixes.length,
+        mergedDuplicates: merged.length,
+      });
     } catch (e) {
       if (!(e instanceof NoModelError)) throw e;
       const wouldUse = (e.details?.wouldUse as string | undefined) ?? input.configuredModel;
       if (input.options.requireModel) {
-        throw new AppError('NO_MODEL_AVAILABLE', `no model reachable for parse-prd${wouldUse ? ` (would have used ${wouldUse})` : ''}: ${e.message}`, {
-          hint: e.hint ?? 'start your local model server (e.g. `ollama serve`), or drop --require-model to use the structural planner',
-          cause: e,
-        });
+        throw new AppError(
+          'NO_MODEL_AVAILABLE',
+          `no model reachable for parse-prd${wouldUse ? ` (would have used ${wouldUse})` : ''}: ${e.message}`,
+          {
+            hint:
+              e.hint ??
+              'start your local model server (e.g. `ollama serve`), or drop --require-model to use the structural planner',
+            cause: e,
+          },
+        );
       }
       structural = { reason: e.message, hint: e.hint, wouldUse };
       deps.onProgress?.({ type: 'structural', reason: e.message });
@@ -123,7 +175,18 @@ export async function parsePrd(input: ParsePrdInput, deps: ParsePrdDeps): Promis
     fill(nodes);
     summary.success = true;
     deps.repo.finishRun(summary, nodeRows(nodes, tasks));
-    return { runId, tag: input.tag, tasksPath: input.tasksPath, written: !input.dryRun, tasks, summary, structural, fixes, merged, ...(stats.embedded.size ? { embedded: [...stats.embedded] } : {}) };
+    return {
+      runId,
+      tag: input.tag,
+      tasksPath: input.tasksPath,
+      written: !input.dryRun,
+      tasks,
+      summary,
+      structural,
+      fixes,
+      merged,
+      ...(stats.embedded.size ? { embedded: [...stats.embedded] } : {}),
+    };
   } catch (e) {
     fill([]);
     summary.success = false;
@@ -144,13 +207,28 @@ function nodeRows(nodes: PlanNode[], tasks: TmTask[]): NodeRow[] {
   const walk = (ns: PlanNode[], parent: PlanNode | undefined, ids: (string | undefined)[]) =>
     ns.forEach((n, i) => {
       rows.push({
-        path: n.path, parentPath: parent?.path, depth: n.depth, tmId: ids[i], title: n.title, description: n.description,
-        details: n.details, testStrategy: n.testStrategy, priority: n.priority, complexity: n.complexity, deps: n.deps,
-        source: n.source, model: n.model, promptId: n.promptId,
+        path: n.path,
+        parentPath: parent?.path,
+        depth: n.depth,
+        tmId: ids[i],
+        title: n.title,
+        description: n.description,
+        details: n.details,
+        testStrategy: n.testStrategy,
+        priority: n.priority,
+        complexity: n.complexity,
+        deps: n.deps,
+        source: n.source,
+        model: n.model,
+        promptId: n.promptId,
       });
       const childIds = n.depth === 1 && ids[i] ? n.children.map((_c, j) => `${ids[i]}.${j + 1}`) : [];
       walk(n.children, n, childIds);
     });
-  walk(nodes, undefined, tasks.map((t) => String(t.id)));
+  walk(
+    nodes,
+    undefined,
+    tasks.map((t) => String(t.id)),
+  );
   return rows;
 }

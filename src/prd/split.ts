@@ -83,7 +83,9 @@ function splitOversized(text: string, maxTokens: number): string[] {
 export function chunkPrd(text: string, budgetTokens: number): Chunk[] {
   const budget = Math.max(64, Math.floor(budgetTokens));
   if (estimateTokens(text) <= budget) {
-    const headings = splitSections(text).filter((s) => s.path.length).map((s) => s.path.join(' > '));
+    const headings = splitSections(text)
+      .filter((s) => s.path.length)
+      .map((s) => s.path.join(' > '));
     return [{ index: 0, headings, text: text.trim(), tokens: estimateTokens(text.trim()) }];
   }
   const pieces: { heading: string; text: string }[] = [];
@@ -92,7 +94,8 @@ export function chunkPrd(text: string, budgetTokens: number): Chunk[] {
     if (estimateTokens(s.text) <= budget) pieces.push({ heading, text: s.text });
     else {
       const prefix = heading ? `(continued: ${heading})\n` : '';
-      for (const p of splitOversized(s.text, budget - estimateTokens(prefix))) pieces.push({ heading, text: prefix + p });
+      for (const p of splitOversized(s.text, budget - estimateTokens(prefix)))
+        pieces.push({ heading, text: prefix + p });
     }
   }
   const chunks: Chunk[] = [];
@@ -100,7 +103,12 @@ export function chunkPrd(text: string, budgetTokens: number): Chunk[] {
   const flush = () => {
     if (!cur.texts.length) return;
     const t = cur.texts.join('\n\n');
-    chunks.push({ index: chunks.length, headings: [...new Set(cur.headings.filter(Boolean))], text: t, tokens: estimateTokens(t) });
+    chunks.push({
+      index: chunks.length,
+      headings: [...new Set(cur.headings.filter(Boolean))],
+      text: t,
+      tokens: estimateTokens(t),
+    });
     cur = { headings: [], texts: [], tokens: 0 };
   };
   for (const p of pieces) {

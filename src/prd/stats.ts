@@ -48,6 +48,11 @@ export class RunStats {
 
   /** The figures the live view shows. */
   live() {
-    return { calls: this.calls, tokens: this.promptTokens + this.completionTokens, cacheHits: this.cacheHits, resumed: this.resumedNodes };
+    return {
+      calls: this.calls,
+      tokens: this.promptTokens + this.completionTokens,
+      cacheHits: this.cacheHits,
+      resumed: this.resumedNodes,
+    };
   }
 }

@@ -3,10 +3,11 @@ import type { PlanNode } from './plan.js';
 
 /** Label written into every task the structural planner produces, so no one mistakes it for model output. */
 export const STRUCTURAL_LABEL =
-  '[structural planner] Derived from the PRD\'s headings and lists without a language model; review before relying on it.';
+  "[structural planner] Derived from the PRD's headings and lists without a language model; review before relying on it.";
 
 // Sections that describe rather than ask for work.
-const NON_WORK = /^(overview|introduction|intro|background|summary|context|purpose|problem( statement)?|vision|goals?|objectives|glossary|definitions|references|appendix|non[- ]?goals?|out of scope|open questions|table of contents|toc|revision history|changelog|stakeholders|personas|users?|target users?|success metrics|metrics|risks?( and mitigations)?|assumptions|timeline|milestones)\b/i;
+const NON_WORK =
+  /^(overview|introduction|intro|background|summary|context|purpose|problem( statement)?|vision|goals?|objectives|glossary|definitions|references|appendix|non[- ]?goals?|out of scope|open questions|table of contents|toc|revision history|changelog|stakeholders|personas|users?|target users?|success metrics|metrics|risks?( and mitigations)?|assumptions|timeline|milestones)\b/i;
 
 interface ListItem {
   text: string;
@@ -75,7 +76,11 @@ export function structuralPlan(prd: string, opts: { maxDepth: number; numTasks: 
   // A section is a leaf when no later section lies below it in the heading tree.
   const leaves = withHeadings.filter((s, i) => {
     const next = withHeadings[i + 1];
-    return !(next && next.level > s.level && next.path.slice(0, s.path.length).join('\u0000') === s.path.join('\u0000'));
+    return !(
+      next &&
+      next.level > s.level &&
+      next.path.slice(0, s.path.length).join('\u0000') === s.path.join('\u0000')
+    );
   });
   const work = leaves.filter((s) => !s.path.some((h) => NON_WORK.test(h.replace(/^[\d.\s]+/, ''))));
   let nodes: PlanNode[];
@@ -89,9 +94,12 @@ export function structuralPlan(prd: string, opts: { maxDepth: number; numTasks: 
         path,
         depth: 1,
         title,
-        description: firstSentence(body) || `Implement "${title}" as specified in the PRD section ${s.path.join(' > ')}.`,
+        description:
+          firstSentence(body) || `Implement "${title}" as specified in the PRD section ${s.path.join(' > ')}.`,
         details: `PRD section: ${s.path.join(' > ')}\n\n${clip(body, 4000)}`.trim(),
-        testStrategy: items.length ? 'Verify each item listed in the PRD section is implemented and covered by a test.' : '',
+        testStrategy: items.length
+          ? 'Verify each item listed in the PRD section is implemented and covered by a test.'
+          : '',
         priority: 'medium' as const,
         complexity: Math.min(10, 1 + items.length),
         deps: [],

@@ -30,14 +30,20 @@ export function notices(o: ParsePrdOutput): string[] {
     out.push(`note: no model reachable: ${o.structural.reason}`);
     if (o.structural.wouldUse) out.push(`note: would have used ${o.structural.wouldUse}`);
     if (o.structural.hint) out.push(`hint: ${o.structural.hint}`);
-    out.push('note: used the structural planner (deterministic, from the PRD\'s headings and lists); each task is labelled as such in its details');
+    out.push(
+      "note: used the structural planner (deterministic, from the PRD's headings and lists); each task is labelled as such in its details",
+    );
   }
   if (o.embedded?.length) {
-    out.push(`note: answered by the embedded model ${o.embedded.join(', ')} (GGUF run in-process by llama.cpp; no model server needed)`);
+    out.push(
+      `note: answered by the embedded model ${o.embedded.join(', ')} (GGUF run in-process by llama.cpp; no model server needed)`,
+    );
   }
   if (o.fixes.length) {
     const by = (r: string) => o.fixes.filter((f) => f.reason === r).length;
-    out.push(`note: fixed ${o.fixes.length} dependency references (${by('unknown')} unknown, ${by('self')} self, ${by('cycle')} cycle-breaking)`);
+    out.push(
+      `note: fixed ${o.fixes.length} dependency references (${by('unknown')} unknown, ${by('self')} self, ${by('cycle')} cycle-breaking)`,
+    );
   }
   if (o.summary.options.resume && o.summary.resumedNodes === 0 && !o.structural) {
     out.push('note: --resume found no checkpoints for this PRD and these options; planned from scratch');

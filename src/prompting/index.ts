@@ -36,9 +36,10 @@ export function promptsDir(): string {
       return defaultDir;
     }
     const up = dirname(dir);
-    if (up === dir) throw new AppError('INTERNAL', 'prompts/ directory not found next to package.json', {
-      hint: 'reinstall task-master-local; the package ships its prompts/ folder',
-    });
+    if (up === dir)
+      throw new AppError('INTERNAL', 'prompts/ directory not found next to package.json', {
+        hint: 'reinstall task-master-local; the package ships its prompts/ folder',
+      });
     dir = up;
   }
 }
@@ -62,7 +63,11 @@ function readTemplate(dir: string, name: string, version: number): string {
   if (cached !== undefined) return cached;
   if (!existsSync(path)) {
     throw new AppError('NOT_FOUND', `prompt ${name}@v${version} not found (${path})`, {
-      hint: `available versions: ${promptVersions(name, dir).map((v) => `v${v}`).join(', ') || 'none'}`,
+      hint: `available versions: ${
+        promptVersions(name, dir)
+          .map((v) => `v${v}`)
+          .join(', ') || 'none'
+      }`,
     });
   }
   const text = readFileSync(path, 'utf8');
@@ -138,6 +143,7 @@ export function fenceData(label: string, text: string): { open: string; close: s
   const body = text.replace(/^@@(\s*(?:system|user|assistant)\s*)$/gm, '@ @$1');
   let n = 0;
   let tag = label.toUpperCase();
-  while (body.includes(`<<<BEGIN ${tag}>>>`) || body.includes(`<<<END ${tag}>>>`)) tag = `${label.toUpperCase()}_${++n}`;
+  while (body.includes(`<<<BEGIN ${tag}>>>`) || body.includes(`<<<END ${tag}>>>`))
+    tag = `${label.toUpperCase()}_${++n}`;
   return { open: `<<<BEGIN ${tag}>>>`, close: `<<<END ${tag}>>>`, body };
 }

@@ -17,7 +17,10 @@ export interface BackoffOptions {
 }
 
 /** Delay before retry number `attempt` (1-based): exponential, capped, with jitter. */
-export function backoffDelay(attempt: number, opts: Pick<BackoffOptions, 'baseMs' | 'maxMs' | 'jitter' | 'random'> = {}): number {
+export function backoffDelay(
+  attempt: number,
+  opts: Pick<BackoffOptions, 'baseMs' | 'maxMs' | 'jitter' | 'random'> = {},
+): number {
   const base = opts.baseMs ?? 250;
   const max = opts.maxMs ?? 10_000;
   const jitter = Math.min(1, Math.max(0, opts.jitter ?? 0.5));

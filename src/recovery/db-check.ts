@@ -25,7 +25,10 @@ export function quickCheck(db: DB): string {
  * repair are recorded in the repaired DB as a failure and its successful `repair_db` attempt.
  * Throws a StorageError with a hint when the file cannot be repaired.
  */
-export function openOrRepairDb(h: DbHandle, makeSystem: (db: DB) => FailureRecoverySystem): { db: DB; repair?: RepairResult } {
+export function openOrRepairDb(
+  h: DbHandle,
+  makeSystem: (db: DB) => FailureRecoverySystem,
+): { db: DB; repair?: RepairResult } {
   let problem: string;
   try {
     problem = quickCheck(h.db());
@@ -38,15 +41,32 @@ export function openOrRepairDb(h: DbHandle, makeSystem: (db: DB) => FailureRecov
   const t0 = performance.now();
   const repair = repairDatabase(h.path, Date.now(), { allowReset: true });
   if (!repair.ok) {
-    throw new StorageError('STORAGE', `database ${h.path} could not be repaired: ${repair.steps.at(-1)?.detail ?? problem}`, {
-      hint: 'move it aside by hand; tasks.json is not affected',
-    });
+    throw new StorageError(
+      'STORAGE',
+      `database ${h.path} could not be repaired: ${repair.steps.at(-1)?.detail ?? problem}`,
+      {
+        hint: 'move it aside by hand; tasks.json is not affected',
+      },
+    );
   }
   const db = h.db();
   const system = makeSystem(db);
-  const f = system.reportFailure(new StorageError('STORAGE', `database ${h.path} is damaged: ${problem.slice(0, 200)}`, { details: { path: h.path } }),
-    { component: 'storage', operation: 'open' });
-  system.repo.recordAttempt(f.id, { strategy: 'repair_db', outcome: 'success', durationMs: performance.now() - t0,
-    detail: repair.steps.map((s) => `${s.name}: ${s.detail}`).join('; ') }, Date.now(), { status: 'recovered', resolution: 'repair_db: database repaired' });
+  const f = system.reportFailure(
+    new StorageError('STORAGE', `database ${h.path} is damaged: ${problem.slice(0, 200)}`, {
+      details: { path: h.path },
+    }),
+    { component: 'storage', operation: 'open' },
+  );
+  system.repo.recordAttempt(
+    f.id,
+    {
+      strategy: 'repair_db',
+      outcome: 'success',
+      durationMs: performance.now() - t0,
+      detail: repair.steps.map((s) => `${s.name}: ${s.detail}`).join('; '),
+    },
+    Date.now(),
+    { status: 'recovered', resolution: 'repair_db: database repaired' },
+  );
   return { db, repair };
 }

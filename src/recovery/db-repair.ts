@@ -32,7 +32,8 @@ function integrity(db: Database.Database): string {
  */
 export function repairDatabase(path: string, nowMs = Date.now(), opts: { allowReset?: boolean } = {}): RepairResult {
   const steps: RepairStep[] = [];
-  if (!existsSync(path)) return { ok: true, steps: [{ name: 'open', ok: true, detail: 'no database yet; nothing to repair' }] };
+  if (!existsSync(path))
+    return { ok: true, steps: [{ name: 'open', ok: true, detail: 'no database yet; nothing to repair' }] };
   let db: Database.Database;
   try {
     db = new Database(path, { timeout: 5000 });
@@ -41,7 +42,11 @@ export function repairDatabase(path: string, nowMs = Date.now(), opts: { allowRe
     steps.push({ name: 'open', ok: false, detail: (e as Error).message });
     if (!opts.allowReset) return { ok: false, steps };
     const aside = setAside(path, nowMs);
-    steps.push({ name: 'reset', ok: true, detail: `unreadable; kept as ${aside}; a fresh database is created on next use (tasks.json is not affected)` });
+    steps.push({
+      name: 'reset',
+      ok: true,
+      detail: `unreadable; kept as ${aside}; a fresh database is created on next use (tasks.json is not affected)`,
+    });
     return { ok: true, steps, movedAside: aside, reset: true };
   }
   let movedAside: string | undefined;
@@ -61,7 +66,11 @@ export function repairDatabase(path: string, nowMs = Date.now(), opts: { allowRe
         const q = `"${name.replace(/"/g, '""')}"`;
         db.prepare(`INSERT INTO ${q}(${q}) VALUES ('rebuild')`).run();
       }
-      steps.push({ name: 'fts_rebuild', ok: true, detail: fts.length ? `rebuilt ${fts.map((f) => f.name).join(', ')}` : 'no FTS tables' });
+      steps.push({
+        name: 'fts_rebuild',
+        ok: true,
+        detail: fts.length ? `rebuilt ${fts.map((f) => f.name).join(', ')}` : 'no FTS tables',
+      });
       db.pragma('wal_checkpoint(TRUNCATE)');
       steps.push({ name: 'wal_checkpoint', ok: true, detail: 'WAL checkpointed' });
       return { ok: true, steps };
@@ -79,15 +88,27 @@ export function repairDatabase(path: string, nowMs = Date.now(), opts: { allowRe
       // VACUUM reads through damaged indexes; a row-by-row salvage only needs the tables.
       const s = salvageDatabase(path, copy);
       const lost = s.tables.filter((t) => t.error);
-      steps.push({ name: 'salvage', ok: s.ok, detail: `${s.tables.filter((t) => !t.error).length} object(s) copied` +
-        (lost.length ? `; problems: ${lost.map((t) => `${t.name} (${t.rows} rows kept): ${t.error}`).join('; ')}` : '') + (s.error ? `; ${s.error}` : '') });
+      steps.push({
+        name: 'salvage',
+        ok: s.ok,
+        detail:
+          `${s.tables.filter((t) => !t.error).length} object(s) copied` +
+          (lost.length
+            ? `; problems: ${lost.map((t) => `${t.name} (${t.rows} rows kept): ${t.error}`).join('; ')}`
+            : '') +
+          (s.error ? `; ${s.error}` : ''),
+      });
       if (!s.ok) {
         rmSync(copy, { force: true });
         if (!opts.allowReset) return { ok: false, steps };
         // Nothing readable: keep the file aside (never deleted) and let the next open start fresh.
         db.close();
         movedAside = setAside(path, nowMs);
-        steps.push({ name: 'reset', ok: true, detail: `unreadable; kept as ${movedAside}; a fresh database is created on next use (tasks.json is not affected)` });
+        steps.push({
+          name: 'reset',
+          ok: true,
+          detail: `unreadable; kept as ${movedAside}; a fresh database is created on next use (tasks.json is not affected)`,
+        });
         return { ok: true, steps, movedAside, reset: true };
       }
     }

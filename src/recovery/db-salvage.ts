@@ -35,8 +35,12 @@ export function salvageDatabase(source: string, target: string): SalvageResult {
     sqliteVec.load(src);
     dst = new Database(target);
     sqliteVec.load(dst);
-    const schema = src.prepare(`SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'`).all() as SchemaRow[];
-    const virtual = schema.filter((s) => s.type === 'table' && /^create virtual table/i.test(s.sql ?? '')).map((s) => s.name);
+    const schema = src
+      .prepare(`SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'`)
+      .all() as SchemaRow[];
+    const virtual = schema
+      .filter((s) => s.type === 'table' && /^create virtual table/i.test(s.sql ?? ''))
+      .map((s) => s.name);
     const isShadow = (n: string) => virtual.some((v) => n !== v && n.startsWith(`${v}_`));
     const tableRows = schema.filter((s) => s.type === 'table' && !isShadow(s.name));
     for (const t of tableRows) dst.exec(t.sql!);
@@ -49,11 +53,19 @@ export function salvageDatabase(source: string, target: string): SalvageResult {
           tables.push({ name: t.name, rows: 0 });
           continue;
         }
-        const cols = (src.prepare(`SELECT * FROM ${q(t.name)} LIMIT 0`).columns()).map((c) => c.name);
-        const ins = dst.prepare(`INSERT INTO ${q(t.name)} (${cols.map(q).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+        const cols = src
+          .prepare(`SELECT * FROM ${q(t.name)} LIMIT 0`)
+          .columns()
+          .map((c) => c.name);
+        const ins = dst.prepare(
+          `INSERT INTO ${q(t.name)} (${cols.map(q).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`,
+        );
         dst.exec('BEGIN');
         try {
-          for (const row of src.prepare(`SELECT * FROM ${q(t.name)}`).raw().iterate() as Iterable<unknown[]>) {
+          for (const row of src
+            .prepare(`SELECT * FROM ${q(t.name)}`)
+            .raw()
+            .iterate() as Iterable<unknown[]>) {
             ins.run(...row);
             rows++;
           }
@@ -73,9 +85,12 @@ export function salvageDatabase(source: string, target: string): SalvageResult {
       }
     }
     for (const v of virtual) {
-      if (/using\s+fts5/i.test(schema.find((s) => s.name === v)?.sql ?? '')) dst.prepare(`INSERT INTO ${q(v)}(${q(v)}) VALUES ('rebuild')`).run();
+      if (/using\s+fts5/i.test(schema.find((s) => s.name === v)?.sql ?? ''))
+        dst.prepare(`INSERT INTO ${q(v)}(${q(v)}) VALUES ('rebuild')`).run();
     }
-    const check = (dst.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join('; ');
+    const check = (dst.pragma('integrity_check') as { integrity_check: string }[])
+      .map((r) => r.integrity_check)
+      .join('; ');
     return { ok: check === 'ok', tables, ...(check === 'ok' ? {} : { error: check }) };
   } catch (e) {
     return { ok: false, tables, error: (e as Error).message };

@@ -54,15 +54,26 @@ export function detectLatencyDegradation(samples: readonly CallSample[], opts: D
     const recent = calls.slice(-recentN);
     const base = calls.slice(0, -recentN);
     if (base.length < minBase) continue;
-    const b = percentile(base.map((c) => c.durationMs), 95)!;
-    const r = percentile(recent.map((c) => c.durationMs), 95)!;
+    const b = percentile(
+      base.map((c) => c.durationMs),
+      95,
+    )!;
+    const r = percentile(
+      recent.map((c) => c.durationMs),
+      95,
+    )!;
     if (b > 0 && r > b * factor) {
       out.push({
         kind: 'latency_degradation',
         model,
         provider: calls[0]!.provider,
         message: `p95 latency of ${model} rose from ${Math.round(b)} ms to ${Math.round(r)} ms`,
-        evidence: { baseline_p95_ms: round(b), recent_p95_ms: round(r), ratio: round(r / b, 2), recent_calls: recent.length },
+        evidence: {
+          baseline_p95_ms: round(b),
+          recent_p95_ms: round(r),
+          ratio: round(r / b, 2),
+          recent_calls: recent.length,
+        },
       });
     }
   }

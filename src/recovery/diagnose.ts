@@ -129,7 +129,11 @@ const RULES: Partial<Record<FailureKind, RuleFn>> = {
     recommendedStrategy: 'repair_db',
     fix: 'run `task-master-local recover --run` to check and repair it',
   }),
-  disk_full: () => ({ probableCause: 'the disk is full', recommendedStrategy: 'manual', fix: 'free disk space and rerun' }),
+  disk_full: () => ({
+    probableCause: 'the disk is full',
+    recommendedStrategy: 'manual',
+    fix: 'free disk space and rerun',
+  }),
   tasks_file: () => ({
     probableCause: 'tasks.json could not be read or written',
     recommendedStrategy: 'manual',
@@ -194,7 +198,14 @@ export async function diagnose(f: ClassifiedFailure, api?: ModelAPI, signal?: Ab
             },
             {
               role: 'user',
-              content: JSON.stringify({ kind: f.kind, type: f.type, message: f.message, code: f.code, status: f.status, context: f.context }),
+              content: JSON.stringify({
+                kind: f.kind,
+                type: f.type,
+                message: f.message,
+                code: f.code,
+                status: f.status,
+                context: f.context,
+              }),
             },
           ],
         },

@@ -27,11 +27,16 @@ export interface ExecuteResult {
 }
 
 /** Wire kind and address of the server a failure happened on (falls back to the configured one). */
-export function serverOf(f: FailureRecord, config?: ResolvedConfig): { kind: WireKind; provider: string; endpoint: string } | undefined {
+export function serverOf(
+  f: FailureRecord,
+  config?: ResolvedConfig,
+): { kind: WireKind; provider: string; endpoint: string } | undefined {
   const provider = f.context.provider ?? 'ollama';
   const servers = config?.local.servers;
-  if (provider === 'ollama') return { kind: 'ollama', provider, endpoint: f.context.endpoint ?? servers?.ollama ?? 'http://127.0.0.1:11434' };
-  const fromConfig = provider === 'lmstudio' ? servers?.lmstudio : provider === 'localai' ? servers?.localai : undefined;
+  if (provider === 'ollama')
+    return { kind: 'ollama', provider, endpoint: f.context.endpoint ?? servers?.ollama ?? 'http://127.0.0.1:11434' };
+  const fromConfig =
+    provider === 'lmstudio' ? servers?.lmstudio : provider === 'localai' ? servers?.localai : undefined;
   const endpoint = f.context.endpoint ?? fromConfig;
   if (!endpoint || !['lmstudio', 'localai', 'openai-compatible'].includes(provider)) return undefined;
   return { kind: 'openai', provider, endpoint };
@@ -46,21 +51,49 @@ function refused(endpoint: string, env: ExecuteEnv): boolean {
 
 async function serverAnswers(f: FailureRecord, env: ExecuteEnv): Promise<ExecuteResult> {
   const s = serverOf(f, env.config);
-  if (!s) return { strategy: 'retry', outcome: 'skipped', detail: `no server to probe for provider ${f.context.provider ?? '?'}` };
-  if (refused(s.endpoint, env)) return { strategy: 'retry', outcome: 'skipped', detail: `${s.endpoint} is not local; LOCAL_ONLY never contacts it` };
+  if (!s)
+    return {
+      strategy: 'retry',
+      outcome: 'skipped',
+      detail: `no server to probe for provider ${f.context.provider ?? '?'}`,
+    };
+  if (refused(s.endpoint, env))
+    return {
+      strategy: 'retry',
+      outcome: 'skipped',
+      detail: `${s.endpoint} is not local; LOCAL_ONLY never contacts it`,
+    };
   try {
     const p = await retryWithBackoff(
       async () => {
-        const r = await probeServer(s.kind, s.provider, s.endpoint, { timeoutMs: probeTimeout(env), fetch: env.fetch, signal: env.signal });
+        const r = await probeServer(s.kind, s.provider, s.endpoint, {
+          timeoutMs: probeTimeout(env),
+          fetch: env.fetch,
+          signal: env.signal,
+        });
         if (!r.ok) throw new Error(r.hint ?? r.error);
         return r;
       },
       { retries: 2, baseMs: 200, maxMs: 2000, signal: env.signal, ...env.backoff },
     );
-    if (f.context.model && !matchModel(p.models.map((m) => m.name), f.context.model)) {
-      return { strategy: 'retry', outcome: 'failure', detail: `${s.endpoint} answers, but model ${f.context.model} is not there` };
+    if (
+      f.context.model &&
+      !matchModel(
+        p.models.map((m) => m.name),
+        f.context.model,
+      )
+    ) {
+      return {
+        strategy: 'retry',
+        outcome: 'failure',
+        detail: `${s.endpoint} answers, but model ${f.context.model} is not there`,
+      };
     }
-    return { strategy: 'retry', outcome: 'success', detail: `${s.endpoint} answers again${f.context.model ? ` and has ${f.context.model}` : ''}` };
+    return {
+      strategy: 'retry',
+      outcome: 'success',
+      detail: `${s.endpoint} answers again${f.context.model ? ` and has ${f.context.model}` : ''}`,
+    };
   } catch (e) {
     return { strategy: 'retry', outcome: 'failure', detail: (e as Error).message };
   }
@@ -89,12 +122,23 @@ async function modelAnswers(f: FailureRecord, env: ExecuteEnv, strict: boolean):
 
 async function pull(f: FailureRecord, env: ExecuteEnv): Promise<ExecuteResult> {
   const present = await serverAnswers(f, env);
-  if (present.outcome === 'success') return { ...present, strategy: 'pull_model', detail: `${present.detail} (already present)` };
+  if (present.outcome === 'success')
+    return { ...present, strategy: 'pull_model', detail: `${present.detail} (already present)` };
   const s = serverOf(f, env.config);
-  if (s?.kind !== 'ollama' || !f.context.model) return { strategy: 'pull_model', outcome: 'skipped', detail: 'only Ollama models can be pulled' };
-  if (refused(s.endpoint, env)) return { strategy: 'pull_model', outcome: 'skipped', detail: `${s.endpoint} is not local; LOCAL_ONLY never contacts it` };
+  if (s?.kind !== 'ollama' || !f.context.model)
+    return { strategy: 'pull_model', outcome: 'skipped', detail: 'only Ollama models can be pulled' };
+  if (refused(s.endpoint, env))
+    return {
+      strategy: 'pull_model',
+      outcome: 'skipped',
+      detail: `${s.endpoint} is not local; LOCAL_ONLY never contacts it`,
+    };
   if (!env.allowPull) {
-    return { strategy: 'pull_model', outcome: 'skipped', detail: `pulling is off: rerun with --allow-pull or set local.allowPull (or run \`ollama pull ${f.context.model}\`)` };
+    return {
+      strategy: 'pull_model',
+      outcome: 'skipped',
+      detail: `pulling is off: rerun with --allow-pull or set local.allowPull (or run \`ollama pull ${f.context.model}\`)`,
+    };
   }
   try {
     await pullModel(s.endpoint, f.context.model, {
@@ -111,13 +155,22 @@ async function pull(f: FailureRecord, env: ExecuteEnv): Promise<ExecuteResult> {
 
 async function coldLoad(f: FailureRecord, env: ExecuteEnv): Promise<ExecuteResult> {
   const s = serverOf(f, env.config);
-  if (s?.kind !== 'ollama' || !f.context.model || refused(s.endpoint, env)) return { ...(await serverAnswers(f, env)), strategy: 'raise_timeout' };
+  if (s?.kind !== 'ollama' || !f.context.model || refused(s.endpoint, env))
+    return { ...(await serverAnswers(f, env)), strategy: 'raise_timeout' };
   const timeoutMs = env.config?.local.timeouts.requestMs ?? 600_000;
   const t0 = performance.now();
   try {
     // Loading once with the long request timeout absorbs the cold start; keep_alive holds it warm.
-    await preloadModel(s.endpoint, f.context.model, env.config?.local.keepAlive ?? '10m', { timeoutMs, fetch: env.fetch, signal: env.signal });
-    return { strategy: 'raise_timeout', outcome: 'success', detail: `loaded ${f.context.model} in ${Math.round(performance.now() - t0)} ms with a ${timeoutMs} ms timeout` };
+    await preloadModel(s.endpoint, f.context.model, env.config?.local.keepAlive ?? '10m', {
+      timeoutMs,
+      fetch: env.fetch,
+      signal: env.signal,
+    });
+    return {
+      strategy: 'raise_timeout',
+      outcome: 'success',
+      detail: `loaded ${f.context.model} in ${Math.round(performance.now() - t0)} ms with a ${timeoutMs} ms timeout`,
+    };
   } catch (e) {
     return { strategy: 'raise_timeout', outcome: 'failure', detail: (e as Error).message };
   }
@@ -128,11 +181,19 @@ function db(strategy: Strategy, env: ExecuteEnv): ExecuteResult {
   if (!path) return { strategy, outcome: 'skipped', detail: 'no database path known' };
   if (strategy === 'retry') {
     const w = canWrite(path);
-    return { strategy, outcome: w.ok ? 'success' : 'failure', detail: w.ok ? 'database accepts writes again' : w.detail };
+    return {
+      strategy,
+      outcome: w.ok ? 'success' : 'failure',
+      detail: w.ok ? 'database accepts writes again' : w.detail,
+    };
   }
   // A database nothing can be read from is set aside rather than left blocking every command.
   const r = repairDatabase(path, Date.now(), { allowReset: true });
-  return { strategy, outcome: r.ok ? 'success' : 'failure', detail: r.steps.map((s) => `${s.name}: ${s.detail}`).join('; ') };
+  return {
+    strategy,
+    outcome: r.ok ? 'success' : 'failure',
+    detail: r.steps.map((s) => `${s.name}: ${s.detail}`).join('; '),
+  };
 }
 
 /**

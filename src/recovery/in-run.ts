@@ -23,7 +23,16 @@ export interface InRunOptions extends BackoffOptions {
 }
 
 // Failures nothing in-run can fix: waiting or re-asking would only repeat them.
-const HOPELESS = new Set(['privacy_refused', 'config_invalid', 'disk_full', 'db_corrupt', 'tasks_file', 'ipv6_localhost', 'no_model_loaded', 'model_not_found']);
+const HOPELESS = new Set([
+  'privacy_refused',
+  'config_invalid',
+  'disk_full',
+  'db_corrupt',
+  'tasks_file',
+  'ipv6_localhost',
+  'no_model_loaded',
+  'model_not_found',
+]);
 
 /**
  * Runs `fn` and, when it fails, records the failure, picks the strategy its diagnosis recommends
@@ -46,13 +55,27 @@ export async function runWithRecovery<T>(
     try {
       const v = await fn({ ...state });
       if (failureId !== undefined) {
-        system.repo.recordAttempt(failureId, { strategy, outcome: 'success', durationMs: performance.now() - t0, detail: `attempt ${state.attempt + 1} succeeded` },
-          Date.now(), { status: 'recovered', resolution: `${strategy} succeeded in-run` });
+        system.repo.recordAttempt(
+          failureId,
+          {
+            strategy,
+            outcome: 'success',
+            durationMs: performance.now() - t0,
+            detail: `attempt ${state.attempt + 1} succeeded`,
+          },
+          Date.now(),
+          { status: 'recovered', resolution: `${strategy} succeeded in-run` },
+        );
       }
       return v;
     } catch (e) {
       if (failureId !== undefined) {
-        system.repo.recordAttempt(failureId, { strategy, outcome: 'failure', durationMs: performance.now() - t0, detail: (e as Error).message }, Date.now(), undefined);
+        system.repo.recordAttempt(
+          failureId,
+          { strategy, outcome: 'failure', durationMs: performance.now() - t0, detail: (e as Error).message },
+          Date.now(),
+          undefined,
+        );
       }
       const classified = classifyFailure(e, context);
       failureId = system.reportFailure(e, context).id;

@@ -29,13 +29,18 @@ export async function pullModel(
     });
   } catch (cause) {
     throw new ProviderError('PROVIDER_UNREACHABLE', `cannot reach ${endpoint} to pull ${model}`, {
-      hint: 'start Ollama with `ollama serve`', cause, details: { endpoint, model }, retryable: true,
+      hint: 'start Ollama with `ollama serve`',
+      cause,
+      details: { endpoint, model },
+      retryable: true,
     });
   }
   if (!res.ok || !res.body) {
     const text = await res.text().catch(() => '');
     throw new ProviderError('PROVIDER_ERROR', `pull of ${model} failed: HTTP ${res.status} ${text.slice(0, 200)}`, {
-      status: res.status, hint: `try \`ollama pull ${model}\` by hand`, details: { endpoint, model },
+      status: res.status,
+      hint: `try \`ollama pull ${model}\` by hand`,
+      details: { endpoint, model },
     });
   }
   const decoder = new TextDecoder();
@@ -46,7 +51,8 @@ export async function pullModel(
     const msg = JSON.parse(line) as PullProgress & { error?: string };
     if (msg.error) {
       throw new ProviderError('MODEL_NOT_FOUND', `pull of ${model} failed: ${msg.error}`, {
-        hint: 'check the model name and tag on https://ollama.com/library', details: { endpoint, model },
+        hint: 'check the model name and tag on https://ollama.com/library',
+        details: { endpoint, model },
       });
     }
     opts.onProgress?.(msg);
@@ -63,7 +69,9 @@ export async function pullModel(
   handle(buf + decoder.decode());
   if (!success) {
     throw new ProviderError('PROVIDER_ERROR', `pull of ${model} ended without success`, {
-      hint: `retry, or run \`ollama pull ${model}\``, details: { endpoint, model }, retryable: true,
+      hint: `retry, or run \`ollama pull ${model}\``,
+      details: { endpoint, model },
+      retryable: true,
     });
   }
 }

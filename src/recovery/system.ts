@@ -60,13 +60,25 @@ export class FailureRecoverySystem {
   detect(opts: DetectOptions & { sinceMs?: number } = {}): Finding[] {
     const samples = new MonitorRepo(this.deps.db).callSamples(opts.sinceMs ?? 0);
     const contextLengths: Record<string, number> = { ...opts.contextLengths };
-    for (const e of Object.values(this.deps.config?.local.registry ?? {})) if (e.contextLength) contextLengths[e.model] ??= e.contextLength;
+    for (const e of Object.values(this.deps.config?.local.registry ?? {}))
+      if (e.contextLength) contextLengths[e.model] ??= e.contextLength;
     const findings = detectAll(samples, { ...opts, contextLengths });
     for (const f of findings) {
-      const ctx: FailureContext = { component: 'monitor', operation: 'detect', provider: f.provider, model: f.model, ...f.evidence };
+      const ctx: FailureContext = {
+        component: 'monitor',
+        operation: 'detect',
+        provider: f.provider,
+        model: f.model,
+        ...f.evidence,
+      };
       // Detected kinds come from the detector, not from matching the message.
-      const c = { ...classifyFailure(new Error(f.message), ctx), kind: f.kind, type: typeOf(f.kind), severity: 'MEDIUM' as const,
-        fingerprint: fingerprint(f.kind, ctx, f.message) };
+      const c = {
+        ...classifyFailure(new Error(f.message), ctx),
+        kind: f.kind,
+        type: typeOf(f.kind),
+        severity: 'MEDIUM' as const,
+        fingerprint: fingerprint(f.kind, ctx, f.message),
+      };
       // A finding still open is the same problem seen again by a later scan, not a new occurrence.
       if (this.repo.getByFingerprint(c.fingerprint)?.status === 'open') continue;
       this.repo.record(c, this.now());
@@ -80,7 +92,15 @@ export class FailureRecoverySystem {
     if (!f) return undefined;
     const api = await this.deps.api?.().catch(() => undefined);
     const d = await diagnose(
-      { type: f.type, kind: f.kind, severity: f.severity, message: f.message, code: f.code, fingerprint: f.fingerprint, context: f.context },
+      {
+        type: f.type,
+        kind: f.kind,
+        severity: f.severity,
+        message: f.message,
+        code: f.code,
+        fingerprint: f.fingerprint,
+        context: f.context,
+      },
       api,
       signal,
     );
@@ -89,7 +109,9 @@ export class FailureRecoverySystem {
   }
 
   /** Attempts recovery of open failures (or the given ids); every attempt and outcome is recorded. */
-  async recover(opts: { ids?: number[]; allowPull?: boolean; signal?: AbortSignal; onProgress?: (e: ProgressEvent) => void } = {}): Promise<RecoverOutcome[]> {
+  async recover(
+    opts: { ids?: number[]; allowPull?: boolean; signal?: AbortSignal; onProgress?: (e: ProgressEvent) => void } = {},
+  ): Promise<RecoverOutcome[]> {
     const targets = opts.ids
       ? opts.ids.map((id) => this.repo.get(id)).filter((f): f is FailureRecord => f !== undefined)
       : this.repo.list({ status: ['open'] });
@@ -99,7 +121,10 @@ export class FailureRecoverySystem {
       const d = (await this.diagnose(target.id, opts.signal))!;
       opts.onProgress?.({ type: 'recover:start', id: target.id, kind: target.kind, strategy: d.recommendedStrategy });
       const t0 = performance.now();
-      const session = new CachedPerformanceMonitor(this.deps.db, { now: this.now }).monitoredOperation('recovery', d.recommendedStrategy);
+      const session = new CachedPerformanceMonitor(this.deps.db, { now: this.now }).monitoredOperation(
+        'recovery',
+        d.recommendedStrategy,
+      );
       const result = await executeStrategy(target, d, {
         config: this.deps.config,
         api: this.deps.api,
@@ -114,8 +139,12 @@ export class FailureRecoverySystem {
       // Recovery runs show up in `health --stats` like any other component's operations.
       session.addMetric('recovered', result.outcome === 'success' ? 1 : 0, 'bool');
       session.end(result.outcome !== 'failure', result.outcome === 'failure' ? result.detail : undefined);
-      this.repo.recordAttempt(target.id, { strategy: result.strategy, outcome: result.outcome, durationMs, detail: result.detail }, this.now(),
-        { status: 'recovered', resolution: `${result.strategy}: ${result.detail}` });
+      this.repo.recordAttempt(
+        target.id,
+        { strategy: result.strategy, outcome: result.outcome, durationMs, detail: result.detail },
+        this.now(),
+        { status: 'recovered', resolution: `${result.strategy}: ${result.detail}` },
+      );
       opts.onProgress?.({ type: 'recover:done', id: target.id, outcome: result.outcome });
       out.push({ failure: this.repo.get(target.id)!, result, durationMs });
     }
@@ -124,7 +153,10 @@ export class FailureRecoverySystem {
 
   /** Marks a group resolved by hand (the user fixed it outside the tool). */
   resolve(id: number, note = 'resolved by user'): FailureRecord | undefined {
-    this.repo.recordAttempt(id, { strategy: 'manual', outcome: 'success', durationMs: 0, detail: note }, this.now(), { status: 'resolved', resolution: note });
+    this.repo.recordAttempt(id, { strategy: 'manual', outcome: 'success', durationMs: 0, detail: note }, this.now(), {
+      status: 'resolved',
+      resolution: note,
+    });
     return this.repo.get(id);
   }
 

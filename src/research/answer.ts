@@ -68,7 +68,10 @@ const MAX_PASSAGE_CHARS = 1500;
 /** Passages as numbered blocks for a prompt, fenced so document text cannot act as instructions. */
 export function formatPassages(passages: readonly Passage[]): string {
   const body = passages
-    .map((p) => `[${p.n}] ${p.source}:${p.lines}${p.heading ? ` (${p.heading})` : ''}\n${p.text.slice(0, MAX_PASSAGE_CHARS)}`)
+    .map(
+      (p) =>
+        `[${p.n}] ${p.source}:${p.lines}${p.heading ? ` (${p.heading})` : ''}\n${p.text.slice(0, MAX_PASSAGE_CHARS)}`,
+    )
     .join('\n\n');
   const f = fenceData('passages', body);
   return `${f.open}\n${f.body}\n${f.close}`;
@@ -98,14 +101,25 @@ export async function synthesize(
         passages: formatPassages(passages),
       });
       const a = await api.generateText({
-        type: 'RESEARCH', messages: toMessages(p), promptId: p.id, component: 'research', signal: opts.signal,
+        type: 'RESEARCH',
+        messages: toMessages(p),
+        promptId: p.id,
+        component: 'research',
+        signal: opts.signal,
       });
       add(a.usage);
       const checked = checkCitations(a.value, passages.length);
-      if (checked.invalid.length) notes.push(`removed citations to passages that do not exist: ${checked.invalid.map((n) => `[${n}]`).join(' ')}`);
+      if (checked.invalid.length)
+        notes.push(
+          `removed citations to passages that do not exist: ${checked.invalid.map((n) => `[${n}]`).join(' ')}`,
+        );
       let verdict: CheckVerdict = 'none';
       if (opts.selfCheck !== false && checked.answer) {
-        const c = loadPrompt('research-check', { question, answer: checked.answer, passages: formatPassages(passages) });
+        const c = loadPrompt('research-check', {
+          question,
+          answer: checked.answer,
+          passages: formatPassages(passages),
+        });
         const v = await api.generateObject(
           { type: 'RESEARCH', messages: toMessages(c), promptId: c.id, component: 'research', signal: opts.signal },
           SelfCheckSchema,
@@ -114,7 +128,10 @@ export async function synthesize(
         verdict = v.value.verdict;
       }
       const { confidence, reason } = scoreConfidence({ retrieval, coverage: checked.coverage, check: verdict });
-      if (a.model.provider === 'llama-cpp') notes.push(`answered by the embedded model ${a.model.alias} (GGUF run in-process by llama.cpp; no model server needed)`);
+      if (a.model.provider === 'llama-cpp')
+        notes.push(
+          `answered by the embedded model ${a.model.alias} (GGUF run in-process by llama.cpp; no model server needed)`,
+        );
       return {
         answer: checked.answer,
         citations: citationsFor(checked.cited, passages),
@@ -136,7 +153,12 @@ export async function synthesize(
   }
   const text = extractiveAnswer(question, passages);
   const checked = checkCitations(text, passages.length);
-  const { confidence, reason } = scoreConfidence({ retrieval, coverage: checked.coverage, check: 'none', extractive: true });
+  const { confidence, reason } = scoreConfidence({
+    retrieval,
+    coverage: checked.coverage,
+    check: 'none',
+    extractive: true,
+  });
   return {
     answer: checked.answer,
     citations: citationsFor(checked.cited, passages),

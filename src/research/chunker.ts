@@ -82,7 +82,8 @@ function splitBlock(b: Block, maxChars: number): Block[] {
   b.lines.forEach((line, j) => {
     if (line.length > maxChars) {
       if (cur.lines.length) out.push(cur);
-      for (let k = 0; k < line.length; k += maxChars) out.push({ start: b.start + j, lines: [line.slice(k, k + maxChars)] });
+      for (let k = 0; k < line.length; k += maxChars)
+        out.push({ start: b.start + j, lines: [line.slice(k, k + maxChars)] });
       cur = { start: b.start + j + 1, lines: [] };
       size = 0;
       return;

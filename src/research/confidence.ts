@@ -26,7 +26,10 @@ const CHECK_SCORE: Record<CheckVerdict, number> = { supported: 1, partial: 0.5, 
  * content words that occur in the top passages (a question whose key terms never appear is
  * unlikely to be answered by what was found).
  */
-export function retrievalStrength(question: string, passages: readonly { text: string; similarity?: number }[]): number {
+export function retrievalStrength(
+  question: string,
+  passages: readonly { text: string; similarity?: number }[],
+): number {
   if (!passages.length) return 0;
   const best = Math.max(0, ...passages.map((p) => p.similarity ?? 0));
   const terms = contentTerms(question);

@@ -35,10 +35,15 @@ export class ResearchEmbedder {
   /** Why the offline embedder is in use, when it is. */
   fallbackReason?: string;
 
-  constructor(private readonly api: ModelAPI | undefined, private readonly opts: EmbedderOptions = {}) {
+  constructor(
+    private readonly api: ModelAPI | undefined,
+    private readonly opts: EmbedderOptions = {},
+  ) {
     this.batchSize = opts.batchSize ?? 64;
     this.offline = opts.mode === 'offline' || !api || opts.model === OFFLINE_MODEL;
-    if (this.offline) this.fallbackReason = opts.mode === 'offline' || opts.model === OFFLINE_MODEL ? 'offline embedder selected' : 'no model API';
+    if (this.offline)
+      this.fallbackReason =
+        opts.mode === 'offline' || opts.model === OFFLINE_MODEL ? 'offline embedder selected' : 'no model API';
   }
 
   /** Whether vectors now come from the offline embedder. */
@@ -48,7 +53,8 @@ export class ResearchEmbedder {
 
   /** Embeds texts in batches of `batchSize`; calls = ceil(texts / batchSize). */
   async embed(texts: readonly string[], signal?: AbortSignal): Promise<Embedded> {
-    if (!texts.length) return { vectors: [], model: this.offline ? OFFLINE_MODEL : '', dimension: 0, offline: this.offline, calls: 0 };
+    if (!texts.length)
+      return { vectors: [], model: this.offline ? OFFLINE_MODEL : '', dimension: 0, offline: this.offline, calls: 0 };
     if (!this.offline) {
       try {
         const r = await this.api!.embed([...texts], { batchSize: this.batchSize, model: this.opts.model, signal });
@@ -70,11 +76,16 @@ export class ResearchEmbedder {
 
   // A server that returns ragged or missing vectors must not corrupt the index.
   private validate(vectors: number[][], model: string, dimension: number, calls: number, n: number): Embedded {
-    const bad = vectors.length !== n || vectors.some((v) => v.length !== dimension || v.some((x) => !Number.isFinite(x)));
+    const bad =
+      vectors.length !== n || vectors.some((v) => v.length !== dimension || v.some((x) => !Number.isFinite(x)));
     if (bad || dimension <= 0) {
-      throw new ProviderError('PROVIDER_ERROR', `embedding model ${model} returned ${vectors.length} vectors of inconsistent dimension for ${n} texts`, {
-        hint: 'check the embedding model (local.embeddingModel); nothing was written to the index',
-      });
+      throw new ProviderError(
+        'PROVIDER_ERROR',
+        `embedding model ${model} returned ${vectors.length} vectors of inconsistent dimension for ${n} texts`,
+        {
+          hint: 'check the embedding model (local.embeddingModel); nothing was written to the index',
+        },
+      );
     }
     return { vectors: vectors.map((v) => normalize(Float32Array.from(v))), model, dimension, offline: false, calls };
   }

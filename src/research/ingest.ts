@@ -73,7 +73,10 @@ function walk(dir: string, rules: Rules, out: string[], skipped: Skipped[], root
   try {
     entries = readdirSync(dir, { withFileTypes: true });
   } catch (e) {
-    skipped.push({ path: toRel(root, dir), reason: `unreadable directory (${(e as NodeJS.ErrnoException).code ?? 'error'})` });
+    skipped.push({
+      path: toRel(root, dir),
+      reason: `unreadable directory (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
+    });
     return;
   }
   const here = gitignoreAt(dir);
@@ -91,12 +94,21 @@ function walk(dir: string, rules: Rules, out: string[], skipped: Skipped[], root
 }
 
 /** Expands inputs (files, directories, globs) relative to `cwd` into a sorted, de-duplicated list. */
-export function collectFiles(inputs: readonly string[], root: string, cwd = root): { files: FoundFile[]; skipped: Skipped[] } {
+export function collectFiles(
+  inputs: readonly string[],
+  root: string,
+  cwd = root,
+): { files: FoundFile[]; skipped: Skipped[] } {
   const found: string[] = [];
   const skipped: Skipped[] = [];
   for (const input of inputs) {
     if (isDynamicPattern(input)) {
-      const matches = globSync(input, { cwd, absolute: true, onlyFiles: true, ignore: ['**/node_modules/**', '**/.git/**'] });
+      const matches = globSync(input, {
+        cwd,
+        absolute: true,
+        onlyFiles: true,
+        ignore: ['**/node_modules/**', '**/.git/**'],
+      });
       const kept = matches.filter((m) => !ignored(rulesFor(root, resolve(m, '..')), m, false) && !DB_FILE.test(m));
       if (!kept.length) skipped.push({ path: input, reason: 'no files match this pattern' });
       found.push(...kept);
@@ -122,7 +134,8 @@ export function collectFiles(inputs: readonly string[], root: string, cwd = root
 export function readTextFile(abs: string): { ok: true; text: string; bytes: number } | { ok: false; reason: string } {
   try {
     const size = statSync(abs).size;
-    if (size > MAX_FILE_BYTES) return { ok: false, reason: `too large (${Math.round(size / 1048576)} MiB > ${MAX_FILE_BYTES / 1048576} MiB)` };
+    if (size > MAX_FILE_BYTES)
+      return { ok: false, reason: `too large (${Math.round(size / 1048576)} MiB > ${MAX_FILE_BYTES / 1048576} MiB)` };
     if (looksBinary(abs)) return { ok: false, reason: 'binary file' };
     const buf = readFileSync(abs);
     return { ok: true, text: buf.toString('utf8').replace(/^\uFEFF/, ''), bytes: buf.length };

@@ -57,7 +57,10 @@ export function nearestCluster(c: Centroids, v: Float32Array): number {
 /** The `n` clusters most similar to `v`, best first. */
 export function nearestClusters(c: Centroids, v: Float32Array, n: number): number[] {
   const scored = Array.from({ length: c.clusters }, (_, k) => ({ k, d: dotAt(c.data, k, v) }));
-  return scored.sort((a, b) => b.d - a.d || a.k - b.k).slice(0, n).map((x) => x.k);
+  return scored
+    .sort((a, b) => b.d - a.d || a.k - b.k)
+    .slice(0, n)
+    .map((x) => x.k);
 }
 
 /**

@@ -8,8 +8,12 @@ import { loadPrompt, toMessages } from '../prompting/index.js';
 import { NO_MODEL_CODES } from './answer.js';
 import type { LocalRAGSystem } from './rag-system.js';
 import {
-  GapsSchema, LoopStateSchema, ProposedRecommendationsSchema,
-  type Finding, type LoopState, type Recommendation,
+  GapsSchema,
+  LoopStateSchema,
+  ProposedRecommendationsSchema,
+  type Finding,
+  type LoopState,
+  type Recommendation,
 } from './schemas.js';
 import { contentTerms, sha256 } from './text.js';
 
@@ -46,7 +50,10 @@ const mean = (xs: number[]) => (xs.length ? Math.round((xs.reduce((a, b) => a + 
 
 /** Runs or resumes a loop on `rag` (called through LocalRAGSystem.autonomousResearchLoop). */
 export async function autonomousResearchLoop(
-  rag: LocalRAGSystem, topicIn: string, opts: LoopOptions, clock: () => Date,
+  rag: LocalRAGSystem,
+  topicIn: string,
+  opts: LoopOptions,
+  clock: () => Date,
 ): Promise<LoopResult> {
   const t0 = performance.now();
   const sessions = rag.deps.sessions;
@@ -57,16 +64,23 @@ export async function autonomousResearchLoop(
   let createdAt: string | undefined;
   if (opts.resume) {
     const row = sessions.get(opts.resume);
-    if (!row) throw new AppError('NOT_FOUND', `no research session ${opts.resume}`, { hint: 'list them with `research sessions`' });
+    if (!row)
+      throw new AppError('NOT_FOUND', `no research session ${opts.resume}`, {
+        hint: 'list them with `research sessions`',
+      });
     const parsed = LoopStateSchema.safeParse(JSON.parse(row.state));
-    if (!parsed.success) throw new AppError('STORAGE', `research session ${row.id} has unreadable state`, { hint: 'start a new loop instead' });
+    if (!parsed.success)
+      throw new AppError('STORAGE', `research session ${row.id} has unreadable state`, {
+        hint: 'start a new loop instead',
+      });
     ({ id, iterations_done: done, created_at: createdAt } = row);
     state = parsed.data;
     max = opts.iterations !== undefined ? done + opts.iterations : row.max_iterations;
     state.stopReason = undefined;
   } else {
     const topic = topicIn.trim();
-    if (!topic) throw new AppError('VALIDATION', 'the research topic is empty', { hint: 'research "<topic>" --loop <n>' });
+    if (!topic)
+      throw new AppError('VALIDATION', 'the research topic is empty', { hint: 'research "<topic>" --loop <n>' });
     id = `rs-${clock().toISOString().replace(/\D/g, '').slice(0, 14)}-${sha256(topic).slice(0, 6)}`;
     state = { topic, findings: [], asked: [], queue: [topic], history: [] };
     max = opts.iterations ?? 3;
@@ -77,9 +91,15 @@ export async function autonomousResearchLoop(
   const tokens = { promptTokens: 0, completionTokens: 0 };
   const save = (status: 'running' | 'done' | 'stopped') =>
     sessions.save({
-      id, topic: state.topic, status, iterations_done: done, max_iterations: max,
-      confidence: state.history.at(-1) ?? null, state: JSON.stringify(state),
-      created_at: createdAt ?? clock().toISOString(), updated_at: clock().toISOString(),
+      id,
+      topic: state.topic,
+      status,
+      iterations_done: done,
+      max_iterations: max,
+      confidence: state.history.at(-1) ?? null,
+      state: JSON.stringify(state),
+      created_at: createdAt ?? clock().toISOString(),
+      updated_at: clock().toISOString(),
     });
 
   while (done < max) {
@@ -118,31 +138,62 @@ export async function autonomousResearchLoop(
   state.recommendations = rec.recommendations;
   save('done');
   const confidence = state.history.at(-1) ?? 0;
-  rag.record('loop', state.topic, {
-    passages: new Set(state.findings.flatMap((f) => f.citations.map((c) => `${c.source}:${c.lines}`))).size, model: [...models][0] ?? null,
-    embedder: { model: embedder || 'none', offline: rag.embedder.isOffline }, confidence,
-    usage: { calls, ...tokens }, durationMs: Math.round(performance.now() - t0),
-  }, 0, id);
+  rag.record(
+    'loop',
+    state.topic,
+    {
+      passages: new Set(state.findings.flatMap((f) => f.citations.map((c) => `${c.source}:${c.lines}`))).size,
+      model: [...models][0] ?? null,
+      embedder: { model: embedder || 'none', offline: rag.embedder.isOffline },
+      confidence,
+      usage: { calls, ...tokens },
+      durationMs: Math.round(performance.now() - t0),
+    },
+    0,
+    id,
+  );
   return {
-    sessionId: id, topic: state.topic, status: 'done', iterations: done, confidence, history: state.history,
-    findings: state.findings, recommendations: state.recommendations, stopReason: state.stopReason,
-    models: [...models], embedder,
+    sessionId: id,
+    topic: state.topic,
+    status: 'done',
+    iterations: done,
+    confidence,
+    history: state.history,
+    findings: state.findings,
+    recommendations: state.recommendations,
+    stopReason: state.stopReason,
+    models: [...models],
+    embedder,
   };
 }
 
 function findingsText(findings: readonly Finding[]): string {
   return findings
-    .map((f, i) => `${i + 1}. Q: ${f.question}\n   A: ${f.answer.slice(0, 800)}\n   confidence ${f.confidence.toFixed(2)}; sources: ${[...new Set(f.citations.map((c) => c.source))].join(', ') || 'none'}`)
+    .map(
+      (f, i) =>
+        `${i + 1}. Q: ${f.question}\n   A: ${f.answer.slice(0, 800)}\n   confidence ${f.confidence.toFixed(2)}; sources: ${[...new Set(f.citations.map((c) => c.source))].join(', ') || 'none'}`,
+    )
     .join('\n');
 }
 
 // Gaps from the model when one answers; otherwise sections near the topic that no finding cited yet.
-async function findGaps(rag: LocalRAGSystem, state: LoopState, opts: LoopOptions): Promise<{ questions: string[]; calls: number }> {
+async function findGaps(
+  rag: LocalRAGSystem,
+  state: LoopState,
+  opts: LoopOptions,
+): Promise<{ questions: string[]; calls: number }> {
   const api = rag.deps.api;
   if (api) {
     try {
-      const p = loadPrompt('research-gaps', { topic: state.topic, findings: findingsText(state.findings), max_questions: 3 });
-      const a = await api.generateObject({ type: 'RESEARCH', messages: toMessages(p), promptId: p.id, component: 'research', signal: opts.signal }, GapsSchema);
+      const p = loadPrompt('research-gaps', {
+        topic: state.topic,
+        findings: findingsText(state.findings),
+        max_questions: 3,
+      });
+      const a = await api.generateObject(
+        { type: 'RESEARCH', messages: toMessages(p), promptId: p.id, component: 'research', signal: opts.signal },
+        GapsSchema,
+      );
       return { questions: a.value.questions.map((q) => q.trim()).filter(Boolean), calls: 1 };
     } catch (e) {
       if (!isAppError(e) || !NO_MODEL_CODES.has(e.code)) throw e;
@@ -158,18 +209,35 @@ async function findGaps(rag: LocalRAGSystem, state: LoopState, opts: LoopOptions
   return { questions, calls: 0 };
 }
 
-async function recommend(rag: LocalRAGSystem, state: LoopState): Promise<{ recommendations: Recommendation[]; calls: number; model?: string }> {
+async function recommend(
+  rag: LocalRAGSystem,
+  state: LoopState,
+): Promise<{ recommendations: Recommendation[]; calls: number; model?: string }> {
   const findings = state.findings;
-  const sourcesOf = (idx: number[]) => [...new Set(idx.flatMap((i) => findings[i - 1]?.citations.map((c) => c.source) ?? []))];
+  const sourcesOf = (idx: number[]) => [
+    ...new Set(idx.flatMap((i) => findings[i - 1]?.citations.map((c) => c.source) ?? [])),
+  ];
   const api = rag.deps.api;
   if (api && findings.length) {
     try {
-      const p = loadPrompt('research-recommend', { topic: state.topic, findings: findingsText(findings), max_recommendations: 5 });
-      const a = await api.generateObject({ type: 'RESEARCH', messages: toMessages(p), promptId: p.id, component: 'research' }, ProposedRecommendationsSchema);
+      const p = loadPrompt('research-recommend', {
+        topic: state.topic,
+        findings: findingsText(findings),
+        max_recommendations: 5,
+      });
+      const a = await api.generateObject(
+        { type: 'RESEARCH', messages: toMessages(p), promptId: p.id, component: 'research' },
+        ProposedRecommendationsSchema,
+      );
       const recommendations = a.value.recommendations.map((r) => {
         const idx = [...new Set(r.sources)].filter((n) => n >= 1 && n <= findings.length);
         // the model proposes; the confidence is the evidence's: mean confidence of the cited findings
-        return { action: r.action, rationale: r.rationale, confidence: mean(idx.map((i) => findings[i - 1]!.confidence)), sources: sourcesOf(idx) };
+        return {
+          action: r.action,
+          rationale: r.rationale,
+          confidence: mean(idx.map((i) => findings[i - 1]!.confidence)),
+          sources: sourcesOf(idx),
+        };
       });
       return { recommendations, calls: 1, model: a.model.alias ?? a.model.model };
     } catch (e) {

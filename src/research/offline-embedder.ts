@@ -37,7 +37,8 @@ export function offlineEmbedOne(text: string, dimension = OFFLINE_DIMENSION): Fl
     const w = (1 + Math.log(tf)) * (isStopword(word) ? 0.2 : 1);
     add(vec, `w:${word}`, w);
     const padded = `^${word}$`;
-    if (padded.length > 3) for (let i = 0; i + 3 <= padded.length; i++) add(vec, `c:${padded.slice(i, i + 3)}`, w * 0.35);
+    if (padded.length > 3)
+      for (let i = 0; i + 3 <= padded.length; i++) add(vec, `c:${padded.slice(i, i + 3)}`, w * 0.35);
   }
   let norm = 0;
   for (let i = 0; i < dimension; i++) norm += vec[i]! * vec[i]!;

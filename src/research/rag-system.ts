@@ -122,19 +122,34 @@ export class LocalRAGSystem {
   /** Adds hand-written knowledge; `source` defaults to `note:<title>`. */
   async addExternalKnowledge(k: { title: string; content: string; source?: string }): Promise<AddResult> {
     if (!k.title.trim() || !k.content.trim()) {
-      throw new ValidationError('a note needs a title and some text', { hint: 'research add --note "<title>" "<text>"' });
+      throw new ValidationError('a note needs a title and some text', {
+        hint: 'research add --note "<title>" "<text>"',
+      });
     }
     const res: AddResult = { added: [], updated: [], unchanged: [], skipped: [], chunks: 0, embedCalls: 0, notes: [] };
     const fresh: { id: number; sourceId: number; text: string }[] = [];
     const body = `# ${k.title.trim()}\n\n${k.content.trim()}\n`;
-    this.ingest(k.source ?? `note:${k.title.trim()}`, 'note', k.title.trim(), body, Buffer.byteLength(body), res, fresh);
+    this.ingest(
+      k.source ?? `note:${k.title.trim()}`,
+      'note',
+      k.title.trim(),
+      body,
+      Buffer.byteLength(body),
+      res,
+      fresh,
+    );
     await this.embedNew(fresh, res);
     return res;
   }
 
   private ingest(
-    source: string, kind: 'file' | 'note', title: string | undefined, text: string, bytes: number,
-    res: AddResult, fresh: { id: number; sourceId: number; text: string }[],
+    source: string,
+    kind: 'file' | 'note',
+    title: string | undefined,
+    text: string,
+    bytes: number,
+    res: AddResult,
+    fresh: { id: number; sourceId: number; text: string }[],
   ): void {
     const hash = sha256(text);
     const old = this.deps.repo.getSource(source);
@@ -166,11 +181,19 @@ export class LocalRAGSystem {
     res.embedder = this.info(table?.model ?? '');
   }
 
-  private async embedRows(rows: { id: number; sourceId: number; text: string }[], notes: string[], done?: number, total?: number) {
+  private async embedRows(
+    rows: { id: number; sourceId: number; text: string }[],
+    notes: string[],
+    done?: number,
+    total?: number,
+  ) {
     const e = await this.embedder.embed(rows.map((r) => r.text));
     this.embedCalls += e.calls;
     const table = this.table(e.model, e.dimension, notes);
-    this.deps.repo.insertVectors(table, rows.map((r, i) => ({ chunkId: r.id, sourceId: r.sourceId, vector: e.vectors[i]! })));
+    this.deps.repo.insertVectors(
+      table,
+      rows.map((r, i) => ({ chunkId: r.id, sourceId: r.sourceId, vector: e.vectors[i]! })),
+    );
     if (total) this.progress({ type: 'embed', done, total, model: e.model });
     return table;
   }
@@ -178,7 +201,9 @@ export class LocalRAGSystem {
   private table(model: string, dimension: number, notes: string[]): VecTable {
     const { table, droppedDimension } = this.deps.repo.ensureVecTable(model, dimension);
     if (droppedDimension !== undefined) {
-      notes.push(`embedding model ${model} changed dimension ${droppedDimension} → ${dimension}; its old vectors were dropped and chunks are re-embedded`);
+      notes.push(
+        `embedding model ${model} changed dimension ${droppedDimension} → ${dimension}; its old vectors were dropped and chunks are re-embedded`,
+      );
     }
     return table;
   }
@@ -205,7 +230,9 @@ export class LocalRAGSystem {
     notes.push(`re-embedding ${pending.length} chunks with ${table.model}`);
     const g = groupSize(this.embedder.batchSize);
     for (let i = 0; i < pending.length; i += g) {
-      const rows = pending.slice(i, i + g).map((c) => ({ id: c.id, sourceId: c.source_id, text: embedText(c.heading, c.text) }));
+      const rows = pending
+        .slice(i, i + g)
+        .map((c) => ({ id: c.id, sourceId: c.source_id, text: embedText(c.heading, c.text) }));
       await this.embedRows(rows, notes, Math.min(i + g, pending.length), pending.length);
     }
     this.partition(table, notes);
@@ -216,11 +243,17 @@ export class LocalRAGSystem {
     const k = Math.max(1, Math.min(opts.k ?? 8, 100));
     if (!this.deps.repo.hasChunks()) throw emptyKnowledgeBase();
     const match = this.ftsQuery(query);
-    if (!match) throw new ValidationError(`the query "${query}" has no words to search for`, { hint: 'use words or numbers in the query' });
+    if (!match)
+      throw new ValidationError(`the query "${query}" has no words to search for`, {
+        hint: 'use words or numbers in the query',
+      });
     let sourceIds: number[] | undefined;
     if (opts.source) {
       sourceIds = this.deps.repo.sourceIds(opts.source);
-      if (!sourceIds.length) throw new AppError('NOT_FOUND', `no source named ${opts.source}`, { hint: 'list them with `research sources`' });
+      if (!sourceIds.length)
+        throw new AppError('NOT_FOUND', `no source named ${opts.source}`, {
+          hint: 'list them with `research sources`',
+        });
     }
     const notes: string[] = [];
     const before = this.embedCalls;
@@ -242,9 +275,17 @@ export class LocalRAGSystem {
     const passages: Passage[] = rows.map((c, i) => {
       const d = dist.get(c.id);
       return {
-        n: i + 1, chunkId: c.id, source: c.source, startLine: c.start_line, endLine: c.end_line,
-        lines: `${c.start_line}-${c.end_line}`, heading: c.heading, text: c.text,
-        score: round(fused[i]!.score, 5), similarity: d === undefined ? undefined : round(1 - d, 4), bm25: bm.get(c.id),
+        n: i + 1,
+        chunkId: c.id,
+        source: c.source,
+        startLine: c.start_line,
+        endLine: c.end_line,
+        lines: `${c.start_line}-${c.end_line}`,
+        heading: c.heading,
+        text: c.text,
+        score: round(fused[i]!.score, 5),
+        similarity: d === undefined ? undefined : round(1 - d, 4),
+        bm25: bm.get(c.id),
       };
     });
     return { query, passages, embedder: this.info(e.model), embedCalls: this.embedCalls - before, notes };
@@ -267,10 +308,18 @@ export class LocalRAGSystem {
     const q = question.trim();
     if (!q) throw new ValidationError('the question is empty', { hint: 'research "<question>"' });
     const found = await this.search(q, { k: opts.k ?? 6, source: opts.source, signal: opts.signal });
-    const s = await synthesize(q, found.passages, this.deps.api, { context: opts.context, selfCheck: opts.selfCheck, signal: opts.signal });
+    const s = await synthesize(q, found.passages, this.deps.api, {
+      context: opts.context,
+      selfCheck: opts.selfCheck,
+      signal: opts.signal,
+    });
     const out: ResearchAnswer = {
-      ...s, question: q, passages: found.passages, embedder: found.embedder,
-      notes: [...found.notes, ...s.notes], durationMs: round(performance.now() - t0, 1),
+      ...s,
+      question: q,
+      passages: found.passages,
+      embedder: found.embedder,
+      notes: [...found.notes, ...s.notes],
+      durationMs: round(performance.now() - t0, 1),
     };
     if (!opts.noRecord) this.record('query', q, { ...out, passages: out.passages.length }, found.embedCalls);
     return out;
@@ -278,15 +327,26 @@ export class LocalRAGSystem {
 
   /** Records a summary row (question hash, passages, model, confidence, calls, tokens, duration). */
   record(
-    kind: 'query' | 'loop', question: string,
+    kind: 'query' | 'loop',
+    question: string,
     a: Pick<ResearchAnswer, 'model' | 'embedder' | 'confidence' | 'usage' | 'durationMs'> & { passages: number },
-    embedCalls = 0, sessionId?: string,
+    embedCalls = 0,
+    sessionId?: string,
   ): void {
     this.deps.sessions.recordRun({
-      ts: this.clock().toISOString(), kind, questionHash: sha256(question.toLowerCase()).slice(0, 16),
-      passages: a.passages, model: a.model, embedder: a.embedder.model, confidence: a.confidence,
-      calls: a.usage.calls + embedCalls, promptTokens: a.usage.promptTokens, completionTokens: a.usage.completionTokens,
-      durationMs: a.durationMs, success: a.passages > 0, sessionId,
+      ts: this.clock().toISOString(),
+      kind,
+      questionHash: sha256(question.toLowerCase()).slice(0, 16),
+      passages: a.passages,
+      model: a.model,
+      embedder: a.embedder.model,
+      confidence: a.confidence,
+      calls: a.usage.calls + embedCalls,
+      promptTokens: a.usage.promptTokens,
+      completionTokens: a.usage.completionTokens,
+      durationMs: a.durationMs,
+      success: a.passages > 0,
+      sessionId,
     });
   }
 
@@ -304,7 +364,8 @@ export class LocalRAGSystem {
   removeSource(source: string): string[] {
     this.writes++;
     const removed = this.deps.repo.removeSources(source);
-    if (!removed.length) throw new AppError('NOT_FOUND', `no source named ${source}`, { hint: 'list them with `research sources`' });
+    if (!removed.length)
+      throw new AppError('NOT_FOUND', `no source named ${source}`, { hint: 'list them with `research sources`' });
     return removed;
   }
 }

@@ -55,11 +55,27 @@ export function formatSearch(s: SearchResult): string {
 
 /** Loop summary: findings, recommendations, session id to resume. */
 export function formatLoop(r: LoopResult): string {
-  const lines = [`Research loop ${r.sessionId} on "${r.topic}": ${r.iterations} iteration(s), confidence ${r.confidence.toFixed(2)} (${r.history.map((h) => h.toFixed(2)).join(' → ')})`, `stopped: ${r.stopReason}`, '', 'Findings:'];
-  r.findings.forEach((f, i) => lines.push(`  ${i + 1}. ${f.question} (confidence ${f.confidence.toFixed(2)})`, `     ${f.answer.replace(/\s+/g, ' ').slice(0, 300)}`));
+  const lines = [
+    `Research loop ${r.sessionId} on "${r.topic}": ${r.iterations} iteration(s), confidence ${r.confidence.toFixed(2)} (${r.history.map((h) => h.toFixed(2)).join(' → ')})`,
+    `stopped: ${r.stopReason}`,
+    '',
+    'Findings:',
+  ];
+  r.findings.forEach((f, i) =>
+    lines.push(
+      `  ${i + 1}. ${f.question} (confidence ${f.confidence.toFixed(2)})`,
+      `     ${f.answer.replace(/\s+/g, ' ').slice(0, 300)}`,
+    ),
+  );
   lines.push('', 'Recommendations:');
   if (!r.recommendations.length) lines.push('  (none)');
-  r.recommendations.forEach((x, i) => lines.push(`  ${i + 1}. ${x.action} (confidence ${x.confidence.toFixed(2)})`, `     ${x.rationale}`, `     sources: ${x.sources.join(', ') || 'none'}`));
+  r.recommendations.forEach((x, i) =>
+    lines.push(
+      `  ${i + 1}. ${x.action} (confidence ${x.confidence.toFixed(2)})`,
+      `     ${x.rationale}`,
+      `     sources: ${x.sources.join(', ') || 'none'}`,
+    ),
+  );
   lines.push('', `resume with: task-master-local research --resume ${r.sessionId} --loop <n>`);
   return lines.join('\n');
 }
@@ -68,9 +84,16 @@ export function formatLoop(r: LoopResult): string {
 export function answerMarkdown(a: ResearchAnswer, date: Date): string {
   const src = a.citations.map((c) => `- [${c.n}] ${c.source}:${c.lines}`).join('\n') || '- (none)';
   return [
-    `# Research: ${a.question}`, '',
-    `*${date.toISOString().slice(0, 10)} · model: ${a.model ?? 'none (extractive)'} · confidence ${a.confidence.toFixed(2)} (${a.confidenceReason})*`, '',
-    a.answer, '', '## Sources', '', src, '',
+    `# Research: ${a.question}`,
+    '',
+    `*${date.toISOString().slice(0, 10)} · model: ${a.model ?? 'none (extractive)'} · confidence ${a.confidence.toFixed(2)} (${a.confidenceReason})*`,
+    '',
+    a.answer,
+    '',
+    '## Sources',
+    '',
+    src,
+    '',
   ].join('\n');
 }
 

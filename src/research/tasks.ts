@@ -12,10 +12,15 @@ type Task = Record<string, unknown> & { id?: unknown; subtasks?: Task[] };
 
 /** Splits `1,2.3, 4` into ids; rejects anything that is not `N` or `N.M`. */
 export function parseTaskIds(list: string): string[] {
-  const ids = list.split(',').map((s) => s.trim()).filter(Boolean);
+  const ids = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = ids.filter((id) => !/^\d+(\.\d+)?$/.test(id));
   if (!ids.length || bad.length) {
-    throw new ValidationError(`invalid task id(s): ${bad.join(', ') || list}`, { hint: 'use task ids like 3 or 3.2, comma-separated' });
+    throw new ValidationError(`invalid task id(s): ${bad.join(', ') || list}`, {
+      hint: 'use task ids like 3 or 3.2, comma-separated',
+    });
   }
   return ids;
 }
@@ -43,7 +48,8 @@ export function taskContext(paths: { tasks: string; state: string }, ids: string
     .map((id) => {
       const t = find(tasks, id)!;
       const parts = [`Task ${id}: ${String(t.title ?? '')}`];
-      for (const k of ['description', 'details', 'testStrategy'] as const) if (t[k]) parts.push(`${k}: ${String(t[k])}`);
+      for (const k of ['description', 'details', 'testStrategy'] as const)
+        if (t[k]) parts.push(`${k}: ${String(t[k])}`);
       return parts.join('\n');
     })
     .join('\n\n');

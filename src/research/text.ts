@@ -10,10 +10,11 @@ export function tokenize(text: string): string[] {
 
 // Small on purpose: only words so frequent that they slow BM25 down and carry no topic.
 const STOP = new Set(
-  ('a an and are as at be but by can do does for from has have how i if in into is it its of on or ' +
+  (
+    'a an and are as at be but by can do does for from has have how i if in into is it its of on or ' +
     'should so than that the their them then there these they this to was we were what when where ' +
-    'which who why will with would you your')
-    .split(' '),
+    'which who why will with would you your'
+  ).split(' '),
 );
 
 /** True for very common English words that carry no topic. */

@@ -29,7 +29,9 @@ export class CacheRepo {
 
   /** Looks up a key and counts the hit. */
   get(key: string): CacheEntry | undefined {
-    const row = this.db.prepare('SELECT key, model, kind, value, prompt_tokens, completion_tokens, hits FROM llm_cache WHERE key = ?').get(key) as Row | undefined;
+    const row = this.db
+      .prepare('SELECT key, model, kind, value, prompt_tokens, completion_tokens, hits FROM llm_cache WHERE key = ?')
+      .get(key) as Row | undefined;
     if (!row) return undefined;
     writeTx(this.db, () => this.db.prepare('UPDATE llm_cache SET hits = hits + 1 WHERE key = ?').run(key));
     return {
@@ -64,7 +66,10 @@ export class CacheRepo {
 
   /** Number of entries and total hits, for `health`. */
   stats(): { entries: number; hits: number } {
-    const r = this.db.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(hits), 0) AS h FROM llm_cache').get() as { n: number; h: number };
+    const r = this.db.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(hits), 0) AS h FROM llm_cache').get() as {
+      n: number;
+      h: number;
+    };
     return { entries: r.n, hits: r.h };
   }
 

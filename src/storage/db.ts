@@ -62,9 +62,7 @@ export function writeTx<T>(db: DB, fn: () => T): T {
 export function migrate(db: DB, migrations: readonly Migration[]): void {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))`);
-  const applied = new Set(
-    (db.prepare('SELECT id FROM schema_migrations').all() as { id: number }[]).map((r) => r.id),
-  );
+  const applied = new Set((db.prepare('SELECT id FROM schema_migrations').all() as { id: number }[]).map((r) => r.id));
   const pending = [...migrations].filter((m) => !applied.has(m.id)).sort((a, b) => a.id - b.id);
   for (const m of pending) {
     writeTx(db, () => {

@@ -52,9 +52,21 @@ export class MetricsRepo {
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
-            r.component, r.operation, r.provider, r.host, r.local ? 1 : 0, r.model, r.taskType ?? null,
-            r.promptId ?? null, r.promptTokens, r.completionTokens, r.durationMs, r.cached ? 1 : 0, r.ok ? 1 : 0,
-            r.errorCode ?? null, r.runId ?? null,
+            r.component,
+            r.operation,
+            r.provider,
+            r.host,
+            r.local ? 1 : 0,
+            r.model,
+            r.taskType ?? null,
+            r.promptId ?? null,
+            r.promptTokens,
+            r.completionTokens,
+            r.durationMs,
+            r.cached ? 1 : 0,
+            r.ok ? 1 : 0,
+            r.errorCode ?? null,
+            r.runId ?? null,
           ).lastInsertRowid,
       ),
     );
@@ -64,10 +76,10 @@ export class MetricsRepo {
   list(q: MetricsQuery = {}): MetricRow[] {
     const where: string[] = [];
     const args: unknown[] = [];
-    if (q.since) (where.push('ts >= ?'), args.push(q.since));
-    if (q.component) (where.push('component = ?'), args.push(q.component));
-    if (q.runId) (where.push('run_id = ?'), args.push(q.runId));
-    if (q.model) (where.push('model = ?'), args.push(q.model));
+    if (q.since) where.push('ts >= ?'), args.push(q.since);
+    if (q.component) where.push('component = ?'), args.push(q.component);
+    if (q.runId) where.push('run_id = ?'), args.push(q.runId);
+    if (q.model) where.push('model = ?'), args.push(q.model);
     const sql = `SELECT * FROM metrics ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id ${q.limit ? `LIMIT ${Math.floor(q.limit)}` : ''}`;
     return (this.db.prepare(sql).all(...args) as Row[]).map(fromRow);
   }

@@ -46,7 +46,9 @@ export class MonitorRepo {
 
   /** `PRAGMA integrity_check` joined into one string ('ok' when sound). */
   integrityCheck(): string {
-    return (this.db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join('; ');
+    return (this.db.pragma('integrity_check') as { integrity_check: string }[])
+      .map((r) => r.integrity_check)
+      .join('; ');
   }
 
   /** Model calls since a time, oldest first, for the degradation detectors. */
@@ -56,7 +58,16 @@ export class MonitorRepo {
         `SELECT ts, model, provider, host, duration_ms, ok, cached, prompt_tokens FROM metrics
          WHERE ts >= ? AND model IS NOT NULL AND operation IN ('chat','object') ORDER BY ts, id`,
       )
-      .all(iso(sinceMs)) as { ts: string; model: string; provider: string | null; host: string | null; duration_ms: number; ok: number; cached: number; prompt_tokens: number }[];
+      .all(iso(sinceMs)) as {
+      ts: string;
+      model: string;
+      provider: string | null;
+      host: string | null;
+      duration_ms: number;
+      ok: number;
+      cached: number;
+      prompt_tokens: number;
+    }[];
     return rows.map((r) => ({
       tsMs: Date.parse(r.ts),
       model: r.model,
@@ -80,7 +91,11 @@ export class MonitorRepo {
            SUM(prompt_tokens) AS prompt_tokens, SUM(completion_tokens) AS completion_tokens
          FROM metrics WHERE ts >= ? GROUP BY COALESCE(host, '(none)'), COALESCE(local, 0) ORDER BY calls DESC`,
       )
-      .all(iso(sinceMs)) as (Omit<HostCalls, 'local' | 'providers' | 'models'> & { local: number; providers: string | null; models: string | null })[];
+      .all(iso(sinceMs)) as (Omit<HostCalls, 'local' | 'providers' | 'models'> & {
+      local: number;
+      providers: string | null;
+      models: string | null;
+    })[];
     return rows.map((r) => ({
       ...r,
       local: r.local === 1,
@@ -93,7 +108,14 @@ export class MonitorRepo {
   callStats(sinceMs = 0): CallStatRow[] {
     const rows = this.db
       .prepare('SELECT component, duration_ms, cached, ok, prompt_tokens, completion_tokens FROM metrics WHERE ts >= ?')
-      .all(iso(sinceMs)) as { component: string; duration_ms: number; cached: number; ok: number; prompt_tokens: number; completion_tokens: number }[];
+      .all(iso(sinceMs)) as {
+      component: string;
+      duration_ms: number;
+      cached: number;
+      ok: number;
+      prompt_tokens: number;
+      completion_tokens: number;
+    }[];
     return rows.map((r) => ({
       component: r.component,
       durationMs: r.duration_ms,
@@ -107,32 +129,58 @@ export class MonitorRepo {
   /** Opens a monitored-operation session; returns its id. */
   startSession(component: string, operation: string, startedMs: number): number {
     return writeTx(this.db, () =>
-      Number(this.db.prepare('INSERT INTO perf_sessions (component, operation, started_ms) VALUES (?, ?, ?)').run(component, operation, startedMs).lastInsertRowid),
+      Number(
+        this.db
+          .prepare('INSERT INTO perf_sessions (component, operation, started_ms) VALUES (?, ?, ?)')
+          .run(component, operation, startedMs).lastInsertRowid,
+      ),
     );
   }
 
   /** Closes a session with its duration and outcome. */
   endSession(id: number, durationMs: number, ok: boolean, error?: string): void {
-    writeTx(this.db, () => this.db.prepare('UPDATE perf_sessions SET duration_ms = ?, ok = ?, error = ? WHERE id = ?').run(durationMs, ok ? 1 : 0, error ?? null, id));
+    writeTx(this.db, () =>
+      this.db
+        .prepare('UPDATE perf_sessions SET duration_ms = ?, ok = ?, error = ? WHERE id = ?')
+        .run(durationMs, ok ? 1 : 0, error ?? null, id),
+    );
   }
 
   /** Stores one custom metric of a session. */
-  addMetric(sessionId: number | null, component: string, name: string, value: number, unit: string, tsMs: number): void {
+  addMetric(
+    sessionId: number | null,
+    component: string,
+    name: string,
+    value: number,
+    unit: string,
+    tsMs: number,
+  ): void {
     writeTx(this.db, () =>
-      this.db.prepare('INSERT INTO perf_metrics (session_id, component, name, value, unit, ts_ms) VALUES (?, ?, ?, ?, ?, ?)').run(sessionId, component, name, value, unit, tsMs),
+      this.db
+        .prepare('INSERT INTO perf_metrics (session_id, component, name, value, unit, ts_ms) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(sessionId, component, name, value, unit, tsMs),
     );
   }
 
   /** Finished sessions since a time. */
   sessions(sinceMs = 0): SessionRow[] {
     const rows = this.db
-      .prepare('SELECT component, operation, duration_ms, ok FROM perf_sessions WHERE started_ms >= ? AND duration_ms IS NOT NULL')
+      .prepare(
+        'SELECT component, operation, duration_ms, ok FROM perf_sessions WHERE started_ms >= ? AND duration_ms IS NOT NULL',
+      )
       .all(sinceMs) as { component: string; operation: string; duration_ms: number; ok: number }[];
-    return rows.map((r) => ({ component: r.component, operation: r.operation, durationMs: r.duration_ms, ok: r.ok === 1 }));
+    return rows.map((r) => ({
+      component: r.component,
+      operation: r.operation,
+      durationMs: r.duration_ms,
+      ok: r.ok === 1,
+    }));
   }
 
   /** Custom metrics summed per component and name. */
-  metricTotals(sinceMs = 0): { component: string; name: string; unit: string; count: number; sum: number; avg: number }[] {
+  metricTotals(
+    sinceMs = 0,
+  ): { component: string; name: string; unit: string; count: number; sum: number; avg: number }[] {
     return this.db
       .prepare(
         `SELECT component, name, unit, COUNT(*) AS count, SUM(value) AS sum, AVG(value) AS avg FROM perf_metrics
@@ -144,7 +192,9 @@ export class MonitorRepo {
   /** A cached value, counting the hit or miss for the component. */
   cacheGet(key: string, component: string): string | undefined {
     return writeTx(this.db, () => {
-      const row = this.db.prepare('SELECT value FROM perf_cache WHERE key = ?').get(key) as { value: string } | undefined;
+      const row = this.db.prepare('SELECT value FROM perf_cache WHERE key = ?').get(key) as
+        | { value: string }
+        | undefined;
       if (row) this.db.prepare('UPDATE perf_cache SET hits = hits + 1 WHERE key = ?').run(key);
       this.db
         .prepare(
@@ -159,7 +209,9 @@ export class MonitorRepo {
   /** Stores a computed value. */
   cachePut(key: string, component: string, value: string, nowMs: number): void {
     writeTx(this.db, () =>
-      this.db.prepare('INSERT OR REPLACE INTO perf_cache (key, component, value, created_ms, hits) VALUES (?, ?, ?, ?, 0)').run(key, component, value, nowMs),
+      this.db
+        .prepare('INSERT OR REPLACE INTO perf_cache (key, component, value, created_ms, hits) VALUES (?, ?, ?, ?, 0)')
+        .run(key, component, value, nowMs),
     );
   }
 

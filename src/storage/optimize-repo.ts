@@ -62,7 +62,9 @@ export class OptimizeRepo {
   createRun(r: { id: string; target: string; spec: unknown; evaluator: unknown; seed: number }): void {
     writeTx(this.db, () =>
       this.db
-        .prepare(`INSERT INTO optimize_runs (id, status, target, spec, evaluator, seed) VALUES (?, 'running', ?, ?, ?, ?)`)
+        .prepare(
+          `INSERT INTO optimize_runs (id, status, target, spec, evaluator, seed) VALUES (?, 'running', ?, ?, ?, ?)`,
+        )
         .run(r.id, r.target, JSON.stringify(r.spec), JSON.stringify(r.evaluator), r.seed),
     );
   }
@@ -76,8 +78,17 @@ export class OptimizeRepo {
     writeTx(this.db, () => {
       for (const i of batch) {
         const r = i.result;
-        ins.run(runId, i.key, JSON.stringify(i.genome), gen, r.ok ? 1 : 0, r.ok ? r.fitness : null, r.ok ? null : r.error,
-          r.details ? JSON.stringify(r.details) : null, r.durationMs ?? null);
+        ins.run(
+          runId,
+          i.key,
+          JSON.stringify(i.genome),
+          gen,
+          r.ok ? 1 : 0,
+          r.ok ? r.fitness : null,
+          r.ok ? null : r.error,
+          r.details ? JSON.stringify(r.details) : null,
+          r.durationMs ?? null,
+        );
       }
     });
   }
@@ -89,20 +100,34 @@ export class OptimizeRepo {
         .prepare(`INSERT OR REPLACE INTO optimize_generations (run_id, gen, best, mean, diversity, evaluations, failures, immigrants)
                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
         .run(runId, rec.generation, rec.best, rec.mean, rec.diversity, rec.evaluations, rec.failures, rec.immigrants);
-      const ins = this.db.prepare('INSERT OR REPLACE INTO optimize_individuals (run_id, gen, idx, genome_key, genome) VALUES (?, ?, ?, ?, ?)');
+      const ins = this.db.prepare(
+        'INSERT OR REPLACE INTO optimize_individuals (run_id, gen, idx, genome_key, genome) VALUES (?, ?, ?, ?, ?)',
+      );
       rec.individuals.forEach((i, idx) => ins.run(runId, rec.generation, idx, i.key, JSON.stringify(i.genome)));
       this.db
         .prepare(`UPDATE optimize_runs SET generations_done = ?, evaluations = ?, failures = ?, best_genome = ?, best_fitness = ?,
                   updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?`)
-        .run(rec.generation + 1, rec.evaluations, rec.failures, best ? JSON.stringify(best.genome) : null, best?.fitness ?? null, runId);
+        .run(
+          rec.generation + 1,
+          rec.evaluations,
+          rec.failures,
+          best ? JSON.stringify(best.genome) : null,
+          best?.fitness ?? null,
+          runId,
+        );
     });
   }
 
   /** Marks a run finished or failed. */
-  finishRun(runId: string, r: { status: 'finished' | 'failed' | 'running'; stopReason?: string; error?: string }): void {
+  finishRun(
+    runId: string,
+    r: { status: 'finished' | 'failed' | 'running'; stopReason?: string; error?: string },
+  ): void {
     writeTx(this.db, () =>
       this.db
-        .prepare(`UPDATE optimize_runs SET status = ?, stop_reason = ?, error = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?`)
+        .prepare(
+          `UPDATE optimize_runs SET status = ?, stop_reason = ?, error = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?`,
+        )
         .run(r.status, r.stopReason ?? null, r.error ?? null, runId),
     );
   }
@@ -124,7 +149,9 @@ export class OptimizeRepo {
   /** Generation summaries of a run, in order. */
   generations(runId: string): OptimizeGenerationRow[] {
     return this.db
-      .prepare('SELECT gen, best, mean, diversity, evaluations, failures, immigrants FROM optimize_generations WHERE run_id = ? ORDER BY gen')
+      .prepare(
+        'SELECT gen, best, mean, diversity, evaluations, failures, immigrants FROM optimize_generations WHERE run_id = ? ORDER BY gen',
+      )
       .all(runId)
       .map((r) => this.parse(GenRow, r));
   }

@@ -94,7 +94,18 @@ export class PrdRepo {
           `INSERT OR REPLACE INTO prd_checkpoints (node_key, run_key, path, kind, value_json, model, prompt_id, prompt_tokens, completion_tokens, run_id)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(c.nodeKey, c.runKey, c.path, c.kind, JSON.stringify(c.value), c.model ?? null, c.promptId ?? null, c.promptTokens, c.completionTokens, c.runId);
+        .run(
+          c.nodeKey,
+          c.runKey,
+          c.path,
+          c.kind,
+          JSON.stringify(c.value),
+          c.model ?? null,
+          c.promptId ?? null,
+          c.promptTokens,
+          c.completionTokens,
+          c.runId,
+        );
     });
   }
 
@@ -119,7 +130,8 @@ export class PrdRepo {
 
   /** Number of checkpoints stored for a PRD+options key (tests and the resume message use it). */
   countCheckpoints(runKey: string): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM prd_checkpoints WHERE run_key = ?').get(runKey) as { n: number }).n;
+    return (this.db.prepare('SELECT count(*) AS n FROM prd_checkpoints WHERE run_key = ?').get(runKey) as { n: number })
+      .n;
   }
 
   /** Records a run's start (success=0 until finishRun), so killed runs still leave a row. */
@@ -130,7 +142,17 @@ export class PrdRepo {
           `INSERT INTO prd_runs (run_id, run_key, started_at, prd_path, prd_hash, prd_bytes, options_json, tag, dry_run)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(s.runId, s.runKey, s.startedAt, s.prdPath, s.prdHash, s.prdBytes, JSON.stringify(s.options), s.tag, s.dryRun ? 1 : 0);
+        .run(
+          s.runId,
+          s.runKey,
+          s.startedAt,
+          s.prdPath,
+          s.prdHash,
+          s.prdBytes,
+          JSON.stringify(s.options),
+          s.tag,
+          s.dryRun ? 1 : 0,
+        );
     });
   }
 
@@ -145,31 +167,71 @@ export class PrdRepo {
            WHERE run_id=?`,
         )
         .run(
-          s.finishedAt ?? new Date().toISOString(), s.sections, s.chunks, JSON.stringify(s.models), JSON.stringify(s.promptIds),
-          s.llmCalls, s.promptTokens, s.completionTokens, s.cacheHits, s.resumedNodes, s.reasks, s.fallbacks, s.failures,
-          s.depFixes, s.mergedDuplicates, s.tasks, s.subtasks, s.depth, s.durationMs, s.success ? 1 : 0, s.structural ? 1 : 0,
-          s.errorCode ?? null, s.errorMessage ?? null, s.runId,
+          s.finishedAt ?? new Date().toISOString(),
+          s.sections,
+          s.chunks,
+          JSON.stringify(s.models),
+          JSON.stringify(s.promptIds),
+          s.llmCalls,
+          s.promptTokens,
+          s.completionTokens,
+          s.cacheHits,
+          s.resumedNodes,
+          s.reasks,
+          s.fallbacks,
+          s.failures,
+          s.depFixes,
+          s.mergedDuplicates,
+          s.tasks,
+          s.subtasks,
+          s.depth,
+          s.durationMs,
+          s.success ? 1 : 0,
+          s.structural ? 1 : 0,
+          s.errorCode ?? null,
+          s.errorMessage ?? null,
+          s.runId,
         );
       const ins = this.db.prepare(
         `INSERT OR REPLACE INTO prd_nodes (run_id, path, parent_path, depth, tm_id, title, description, details, test_strategy, priority, complexity, deps_json, source, model, prompt_id)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
       for (const n of nodes) {
-        ins.run(s.runId, n.path, n.parentPath ?? null, n.depth, n.tmId ?? null, n.title, n.description, n.details, n.testStrategy,
-          n.priority, n.complexity, JSON.stringify(n.deps), n.source, n.model ?? null, n.promptId ?? null);
+        ins.run(
+          s.runId,
+          n.path,
+          n.parentPath ?? null,
+          n.depth,
+          n.tmId ?? null,
+          n.title,
+          n.description,
+          n.details,
+          n.testStrategy,
+          n.priority,
+          n.complexity,
+          JSON.stringify(n.deps),
+          n.source,
+          n.model ?? null,
+          n.promptId ?? null,
+        );
       }
     });
   }
 
   /** Run summaries, newest first (learning and `health` read them). */
   listRuns(limit = 20): RunSummary[] {
-    const rows = this.db.prepare('SELECT * FROM prd_runs ORDER BY started_at DESC, rowid DESC LIMIT ?').all(limit) as Record<string, unknown>[];
+    const rows = this.db
+      .prepare('SELECT * FROM prd_runs ORDER BY started_at DESC, rowid DESC LIMIT ?')
+      .all(limit) as Record<string, unknown>[];
     return rows.map(toSummary);
   }
 
   /** The plan tree stored for a run. */
   nodes(runId: string): NodeRow[] {
-    const rows = this.db.prepare('SELECT * FROM prd_nodes WHERE run_id = ? ORDER BY rowid').all(runId) as Record<string, unknown>[];
+    const rows = this.db.prepare('SELECT * FROM prd_nodes WHERE run_id = ? ORDER BY rowid').all(runId) as Record<
+      string,
+      unknown
+    >[];
     return rows.map((r) => ({
       path: String(r.path),
       parentPath: (r.parent_path as string | null) ?? undefined,
@@ -192,16 +254,37 @@ export class PrdRepo {
 function toSummary(r: Record<string, unknown>): RunSummary {
   const strs = (v: unknown) => z.array(z.string()).parse(JSON.parse(String(v)));
   return {
-    runId: String(r.run_id), runKey: String(r.run_key), startedAt: String(r.started_at),
-    finishedAt: (r.finished_at as string | null) ?? undefined, prdPath: String(r.prd_path), prdHash: String(r.prd_hash),
-    prdBytes: Number(r.prd_bytes), sections: Number(r.sections), chunks: Number(r.chunks),
-    options: JSON.parse(String(r.options_json)) as Record<string, unknown>, tag: String(r.tag),
-    models: strs(r.models_json), promptIds: strs(r.prompt_ids_json), llmCalls: Number(r.llm_calls),
-    promptTokens: Number(r.prompt_tokens), completionTokens: Number(r.completion_tokens), cacheHits: Number(r.cache_hits),
-    resumedNodes: Number(r.resumed_nodes), reasks: Number(r.reasks), fallbacks: Number(r.fallbacks), failures: Number(r.failures),
-    depFixes: Number(r.dep_fixes), mergedDuplicates: Number(r.merged_duplicates), tasks: Number(r.tasks),
-    subtasks: Number(r.subtasks), depth: Number(r.depth), durationMs: Number(r.duration_ms), success: r.success === 1,
-    structural: r.structural === 1, dryRun: r.dry_run === 1, errorCode: (r.error_code as string | null) ?? undefined,
+    runId: String(r.run_id),
+    runKey: String(r.run_key),
+    startedAt: String(r.started_at),
+    finishedAt: (r.finished_at as string | null) ?? undefined,
+    prdPath: String(r.prd_path),
+    prdHash: String(r.prd_hash),
+    prdBytes: Number(r.prd_bytes),
+    sections: Number(r.sections),
+    chunks: Number(r.chunks),
+    options: JSON.parse(String(r.options_json)) as Record<string, unknown>,
+    tag: String(r.tag),
+    models: strs(r.models_json),
+    promptIds: strs(r.prompt_ids_json),
+    llmCalls: Number(r.llm_calls),
+    promptTokens: Number(r.prompt_tokens),
+    completionTokens: Number(r.completion_tokens),
+    cacheHits: Number(r.cache_hits),
+    resumedNodes: Number(r.resumed_nodes),
+    reasks: Number(r.reasks),
+    fallbacks: Number(r.fallbacks),
+    failures: Number(r.failures),
+    depFixes: Number(r.dep_fixes),
+    mergedDuplicates: Number(r.merged_duplicates),
+    tasks: Number(r.tasks),
+    subtasks: Number(r.subtasks),
+    depth: Number(r.depth),
+    durationMs: Number(r.duration_ms),
+    success: r.success === 1,
+    structural: r.structural === 1,
+    dryRun: r.dry_run === 1,
+    errorCode: (r.error_code as string | null) ?? undefined,
     errorMessage: (r.error_message as string | null) ?? undefined,
   };
 }

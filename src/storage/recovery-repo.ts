@@ -87,8 +87,18 @@ export class RecoveryRepo {
               `INSERT INTO failures (fingerprint, type, kind, severity, message, code, context, first_seen_ms, last_seen_ms, status)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
             )
-            .run(f.fingerprint, f.type, f.kind, f.severity, f.message, f.code ?? null, JSON.stringify(f.context), nowMs, nowMs,
-              recoveredBy ? 'recovered' : 'open').lastInsertRowid,
+            .run(
+              f.fingerprint,
+              f.type,
+              f.kind,
+              f.severity,
+              f.message,
+              f.code ?? null,
+              JSON.stringify(f.context),
+              nowMs,
+              nowMs,
+              recoveredBy ? 'recovered' : 'open',
+            ).lastInsertRowid,
         );
       }
       const eventId = Number(
@@ -97,13 +107,27 @@ export class RecoveryRepo {
             `INSERT INTO failure_events (failure_id, ts_ms, component, operation, status, recovered_by, recovered_ms)
              VALUES (?, ?, ?, ?, ?, ?, ?)`,
           )
-          .run(id, nowMs, f.context.component, f.context.operation, recoveredBy ? 'recovered' : 'open', recoveredBy ?? null,
-            recoveredBy ? nowMs : null).lastInsertRowid,
+          .run(
+            id,
+            nowMs,
+            f.context.component,
+            f.context.operation,
+            recoveredBy ? 'recovered' : 'open',
+            recoveredBy ?? null,
+            recoveredBy ? nowMs : null,
+          ).lastInsertRowid,
       );
       if (recoveredBy) {
         this.db
-          .prepare(`INSERT INTO recovery_attempts (failure_id, ts_ms, strategy, outcome, duration_ms, detail) VALUES (?, ?, ?, 'success', 0, ?)`)
-          .run(id, nowMs, recoveredBy === 'fallback' ? 'fallback_model' : recoveredBy, 'recovered in-run by the model API');
+          .prepare(
+            `INSERT INTO recovery_attempts (failure_id, ts_ms, strategy, outcome, duration_ms, detail) VALUES (?, ?, ?, 'success', 0, ?)`,
+          )
+          .run(
+            id,
+            nowMs,
+            recoveredBy === 'fallback' ? 'fallback_model' : recoveredBy,
+            'recovered in-run by the model API',
+          );
       }
       return { failure: this.get(id)!, eventId };
     });
@@ -134,7 +158,9 @@ export class RecoveryRepo {
 
   /** Stores the diagnosis of a group. */
   setDiagnosis(id: number, d: Diagnosis): void {
-    writeTx(this.db, () => this.db.prepare('UPDATE failures SET diagnosis = ? WHERE id = ?').run(JSON.stringify(d), id));
+    writeTx(this.db, () =>
+      this.db.prepare('UPDATE failures SET diagnosis = ? WHERE id = ?').run(JSON.stringify(d), id),
+    );
   }
 
   /** Records one attempt; on success the group and its open occurrences become `status`. */
@@ -146,12 +172,18 @@ export class RecoveryRepo {
   ): void {
     writeTx(this.db, () => {
       this.db
-        .prepare('INSERT INTO recovery_attempts (failure_id, ts_ms, strategy, outcome, duration_ms, detail) VALUES (?, ?, ?, ?, ?, ?)')
+        .prepare(
+          'INSERT INTO recovery_attempts (failure_id, ts_ms, strategy, outcome, duration_ms, detail) VALUES (?, ?, ?, ?, ?, ?)',
+        )
         .run(failureId, nowMs, a.strategy, a.outcome, a.durationMs, a.detail ?? null);
       if (a.outcome === 'success' && onSuccess) {
-        this.db.prepare('UPDATE failures SET status = ?, resolution = ? WHERE id = ?').run(onSuccess.status, onSuccess.resolution, failureId);
         this.db
-          .prepare(`UPDATE failure_events SET status = ?, recovered_by = ?, recovered_ms = ? WHERE failure_id = ? AND status = 'open'`)
+          .prepare('UPDATE failures SET status = ?, resolution = ? WHERE id = ?')
+          .run(onSuccess.status, onSuccess.resolution, failureId);
+        this.db
+          .prepare(
+            `UPDATE failure_events SET status = ?, recovered_by = ?, recovered_ms = ? WHERE failure_id = ? AND status = 'open'`,
+          )
           .run(onSuccess.status, a.strategy, nowMs, failureId);
       }
     });
@@ -159,9 +191,15 @@ export class RecoveryRepo {
 
   /** Attempts of one group, oldest first. */
   attempts(failureId: number): RecoveryAttempt[] {
-    const rows = this.db
-      .prepare('SELECT * FROM recovery_attempts WHERE failure_id = ? ORDER BY id')
-      .all(failureId) as { id: number; failure_id: number; ts_ms: number; strategy: string; outcome: string; duration_ms: number; detail: string | null }[];
+    const rows = this.db.prepare('SELECT * FROM recovery_attempts WHERE failure_id = ? ORDER BY id').all(failureId) as {
+      id: number;
+      failure_id: number;
+      ts_ms: number;
+      strategy: string;
+      outcome: string;
+      duration_ms: number;
+      detail: string | null;
+    }[];
     return rows.map((r) => ({
       id: r.id,
       failureId: r.failure_id,
@@ -180,7 +218,19 @@ export class RecoveryRepo {
         `SELECT e.failure_id, f.type, e.ts_ms, e.status, e.recovered_ms FROM failure_events e
          JOIN failures f ON f.id = e.failure_id WHERE e.ts_ms >= ? ORDER BY e.id`,
       )
-      .all(sinceMs) as { failure_id: number; type: string; ts_ms: number; status: FailureStatus; recovered_ms: number | null }[];
-    return rows.map((r) => ({ failureId: r.failure_id, type: r.type, tsMs: r.ts_ms, status: r.status, recoveredMs: r.recovered_ms }));
+      .all(sinceMs) as {
+      failure_id: number;
+      type: string;
+      ts_ms: number;
+      status: FailureStatus;
+      recovered_ms: number | null;
+    }[];
+    return rows.map((r) => ({
+      failureId: r.failure_id,
+      type: r.type,
+      tsMs: r.ts_ms,
+      status: r.status,
+      recoveredMs: r.recovered_ms,
+    }));
   }
 }

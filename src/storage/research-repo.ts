@@ -1,4 +1,3 @@
-
 import { writeTx } from './db.js';
 import { ResearchVectorRepo } from './research-vector-repo.js';
 import { quoteFtsToken } from '../research/fts-query.js';
@@ -41,7 +40,6 @@ export interface NewChunk {
 
 /** Repository for research sources, chunks, vectors and full-text search. */
 export class ResearchRepo extends ResearchVectorRepo {
-
   getSource(source: string): SourceRow | undefined {
     return this.db.prepare('SELECT * FROM research_sources WHERE source = ?').get(source) as SourceRow | undefined;
   }
@@ -89,12 +87,16 @@ export class ResearchRepo extends ResearchVectorRepo {
         sourceId = existing.id;
         this.db.prepare('DELETE FROM research_chunks WHERE source_id = ?').run(sourceId);
         this.db
-          .prepare('UPDATE research_sources SET kind = ?, title = ?, hash = ?, bytes = ?, chunk_count = ?, updated_at = ? WHERE id = ?')
+          .prepare(
+            'UPDATE research_sources SET kind = ?, title = ?, hash = ?, bytes = ?, chunk_count = ?, updated_at = ? WHERE id = ?',
+          )
           .run(s.kind, s.title ?? null, s.hash, s.bytes, chunks.length, now, sourceId);
       } else {
         sourceId = Number(
           this.db
-            .prepare('INSERT INTO research_sources (source, kind, title, hash, bytes, chunk_count) VALUES (?, ?, ?, ?, ?, ?)')
+            .prepare(
+              'INSERT INTO research_sources (source, kind, title, hash, bytes, chunk_count) VALUES (?, ?, ?, ?, ?, ?)',
+            )
             .run(s.source, s.kind, s.title ?? null, s.hash, s.bytes, chunks.length).lastInsertRowid,
         );
       }
@@ -135,7 +137,7 @@ export class ResearchRepo extends ResearchVectorRepo {
 
   /** Highest chunk id: an O(log n) stand-in for the chunk count when only the scale matters. */
   maxChunkId(): number {
-    return ((this.db.prepare('SELECT max(id) AS m FROM research_chunks').get() as { m: number | null }).m ?? 0);
+    return (this.db.prepare('SELECT max(id) AS m FROM research_chunks').get() as { m: number | null }).m ?? 0;
   }
 
   /** BM25 ranking for an already-escaped MATCH expression (see buildFtsQuery); heading weighs 2×. */

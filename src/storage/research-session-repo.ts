@@ -69,12 +69,28 @@ export class ResearchSessionRepo {
              prompt_tokens, completion_tokens, duration_ms, success, session_id)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(r.ts, r.kind, r.questionHash, r.passages, r.model, r.embedder, r.confidence, r.calls,
-          r.promptTokens, r.completionTokens, r.durationMs, r.success ? 1 : 0, r.sessionId ?? null);
+        .run(
+          r.ts,
+          r.kind,
+          r.questionHash,
+          r.passages,
+          r.model,
+          r.embedder,
+          r.confidence,
+          r.calls,
+          r.promptTokens,
+          r.completionTokens,
+          r.durationMs,
+          r.success ? 1 : 0,
+          r.sessionId ?? null,
+        );
     });
   }
 
   runs(limit = 100): Record<string, unknown>[] {
-    return this.db.prepare('SELECT * FROM research_runs ORDER BY id DESC LIMIT ?').all(limit) as Record<string, unknown>[];
+    return this.db.prepare('SELECT * FROM research_runs ORDER BY id DESC LIMIT ?').all(limit) as Record<
+      string,
+      unknown
+    >[];
   }
 }

@@ -6,7 +6,14 @@
 import type { DB } from './db.js';
 import { writeTx } from './db.js';
 import { sha256 } from '../research/text.js';
-import { clusterCount, nearestCluster, nearestClusters, probeCount, trainCentroids, type Centroids } from '../research/ivf.js';
+import {
+  clusterCount,
+  nearestCluster,
+  nearestClusters,
+  probeCount,
+  trainCentroids,
+  type Centroids,
+} from '../research/ivf.js';
 import type { ChunkRow } from './research-repo.js';
 
 /** A vec0 table registered for one embedding model and dimension. */
@@ -24,7 +31,10 @@ export interface VecTable {
 export const IVF_MIN_ROWS = 20_000;
 
 function vecName(model: string, dimension: number): string {
-  const slug = model.toLowerCase().replace(/[^a-z0-9]+/g, '_').slice(0, 40);
+  const slug = model
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .slice(0, 40);
   return `research_vec_${slug}_${sha256(model).slice(0, 8)}_${dimension}`;
 }
 
@@ -45,8 +55,14 @@ export class ResearchVectorRepo {
   constructor(readonly db: DB) {}
 
   vecTables(): VecTable[] {
-    const rows = this.db.prepare('SELECT name, model, dimension, quantized, partitioned FROM research_vec_tables').all() as {
-      name: string; model: string; dimension: number; quantized: number; partitioned: number;
+    const rows = this.db
+      .prepare('SELECT name, model, dimension, quantized, partitioned FROM research_vec_tables')
+      .all() as {
+      name: string;
+      model: string;
+      dimension: number;
+      quantized: number;
+      partitioned: number;
     }[];
     return rows.map((r) => ({ ...r, quantized: r.quantized === 1, partitioned: r.partitioned === 1 }));
   }
@@ -72,7 +88,9 @@ export class ResearchVectorRepo {
       this.db.exec(`CREATE TRIGGER ${name}_ad AFTER DELETE ON research_chunks BEGIN
         DELETE FROM ${name} WHERE chunk_id = old.id; END`);
       this.db
-        .prepare('INSERT INTO research_vec_tables (name, model, dimension, quantized, partitioned) VALUES (?, ?, ?, ?, 1)')
+        .prepare(
+          'INSERT INTO research_vec_tables (name, model, dimension, quantized, partitioned) VALUES (?, ?, ?, ?, 1)',
+        )
         .run(name, model, dimension, quantized ? 1 : 0);
       this.ivfCache.delete(name);
       return { table: { name, model, dimension, quantized, partitioned: true }, droppedDimension };
@@ -93,7 +111,11 @@ export class ResearchVectorRepo {
 
   /** Number of chunks that have a vector in `table`. */
   embeddedCount(table: VecTable): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM research_embedded WHERE vec_table = ?').get(table.name) as { n: number }).n;
+    return (
+      this.db.prepare('SELECT count(*) AS n FROM research_embedded WHERE vec_table = ?').get(table.name) as {
+        n: number;
+      }
+    ).n;
   }
 
   /** Chunks with no vector in `table` yet (what a lazy re-embed must fill), oldest first. */
@@ -121,13 +143,16 @@ export class ResearchVectorRepo {
     );
     const ivf = table.partitioned ? this.ivf(table) : undefined;
     const mark = this.db.prepare('INSERT OR IGNORE INTO research_embedded (vec_table, chunk_id) VALUES (?, ?)');
-    const copy = this.db.prepare('INSERT OR REPLACE INTO research_vector_copies (vec_table, chunk_id, vector) VALUES (?, ?, ?)');
+    const copy = this.db.prepare(
+      'INSERT OR REPLACE INTO research_vector_copies (vec_table, chunk_id, vector) VALUES (?, ?, ?)',
+    );
     writeTx(this.db, () => {
       for (const r of rows) {
         // a chunk deleted while its batch was being embedded is skipped, not resurrected
         if (!this.db.prepare('SELECT 1 FROM research_chunks WHERE id = ?').get(r.chunkId)) continue;
         const b = blob(r.vector);
-        if (table.partitioned) ins.run(BigInt(r.chunkId), BigInt(r.sourceId), b, BigInt(ivf ? nearestCluster(ivf, r.vector) : 0));
+        if (table.partitioned)
+          ins.run(BigInt(r.chunkId), BigInt(r.sourceId), b, BigInt(ivf ? nearestCluster(ivf, r.vector) : 0));
         else ins.run(BigInt(r.chunkId), BigInt(r.sourceId), b);
         mark.run(table.name, r.chunkId);
         copy.run(table.name, r.chunkId, b);
@@ -145,7 +170,9 @@ export class ResearchVectorRepo {
     const ids = opts.sourceIds;
     if (ids && ids.length === 1) {
       return this.db
-        .prepare(`SELECT chunk_id AS id, distance FROM ${table.name} WHERE embedding MATCH ? AND k = ? AND source_id = ?`)
+        .prepare(
+          `SELECT chunk_id AS id, distance FROM ${table.name} WHERE embedding MATCH ? AND k = ? AND source_id = ?`,
+        )
         .all(q, k, BigInt(ids[0]!)) as { id: number; distance: number }[];
     }
     if (ids) {
@@ -156,11 +183,19 @@ export class ResearchVectorRepo {
            WHERE e.vec_table = ? AND c.source_id IN (SELECT value FROM json_each(?))`,
         )
         .all(table.name, JSON.stringify(ids)) as { id: number }[];
-      return this.distances(table, query, cand.map((c) => c.id)).sort((a, b) => a.distance - b.distance).slice(0, k);
+      return this.distances(
+        table,
+        query,
+        cand.map((c) => c.id),
+      )
+        .sort((a, b) => a.distance - b.distance)
+        .slice(0, k);
     }
     const ivf = table.partitioned ? this.ivf(table) : undefined;
     if (ivf) {
-      const st = this.db.prepare(`SELECT chunk_id AS id, distance FROM ${table.name} WHERE embedding MATCH ? AND k = ? AND cluster = ?`);
+      const st = this.db.prepare(
+        `SELECT chunk_id AS id, distance FROM ${table.name} WHERE embedding MATCH ? AND k = ? AND cluster = ?`,
+      );
       const hits = nearestClusters(ivf, query, probeCount(ivf.clusters)).flatMap(
         (c) => st.all(q, k, BigInt(c)) as { id: number; distance: number }[],
       );
@@ -174,8 +209,9 @@ export class ResearchVectorRepo {
   /** The table's IVF centroids, if built. */
   ivf(table: VecTable): Centroids | undefined {
     if (!this.ivfCache.has(table.name)) {
-      const r = this.db.prepare('SELECT clusters, dimension, centroids FROM research_ivf WHERE vec_table = ?').get(table.name) as
-        { clusters: number; dimension: number; centroids: Buffer } | undefined;
+      const r = this.db
+        .prepare('SELECT clusters, dimension, centroids FROM research_ivf WHERE vec_table = ?')
+        .get(table.name) as { clusters: number; dimension: number; centroids: Buffer } | undefined;
       const data = r ? new Float32Array(Uint8Array.from(r.centroids).buffer) : undefined;
       this.ivfCache.set(table.name, r && data ? { clusters: r.clusters, dimension: r.dimension, data } : null);
     }
@@ -190,19 +226,27 @@ export class ResearchVectorRepo {
   maybeBuildIvf(table: VecTable, minRows = IVF_MIN_ROWS): boolean {
     if (!table.partitioned) return false;
     const rows = this.embeddedCount(table);
-    const built = this.db.prepare('SELECT built_rows FROM research_ivf WHERE vec_table = ?').get(table.name) as { built_rows: number } | undefined;
+    const built = this.db.prepare('SELECT built_rows FROM research_ivf WHERE vec_table = ?').get(table.name) as
+      | { built_rows: number }
+      | undefined;
     if (rows < minRows || (built && rows < built.built_rows * 4)) return false;
     const step = Math.max(1, Math.floor(rows / 8000));
-    const sample = (this.db
-      .prepare('SELECT vector FROM research_vector_copies WHERE vec_table = ? AND chunk_id % ? = 0 ORDER BY chunk_id LIMIT 8000')
-      .all(table.name, step) as { vector: Buffer }[]).map((r) => toFloats(r.vector));
+    const sample = (
+      this.db
+        .prepare(
+          'SELECT vector FROM research_vector_copies WHERE vec_table = ? AND chunk_id % ? = 0 ORDER BY chunk_id LIMIT 8000',
+        )
+        .all(table.name, step) as { vector: Buffer }[]
+    ).map((r) => toFloats(r.vector));
     const c = trainCentroids(sample, clusterCount(rows));
     writeTx(this.db, () => {
       // recreating is much faster than deleting every row of a vec0 table (the trigger on
       // research_chunks names the table in its body, so it keeps working)
       this.db.exec(`DROP TABLE ${table.name}`);
       this.createVec0(table.name, table.dimension);
-      const ins = this.db.prepare(`INSERT INTO ${table.name} (chunk_id, source_id, embedding, cluster) VALUES (?, ?, ?, ?)`);
+      const ins = this.db.prepare(
+        `INSERT INTO ${table.name} (chunk_id, source_id, embedding, cluster) VALUES (?, ?, ?, ?)`,
+      );
       const page = this.db.prepare(
         `SELECT v.chunk_id AS id, v.vector, c.source_id FROM research_vector_copies v JOIN research_chunks c ON c.id = v.chunk_id
          WHERE v.vec_table = ? AND v.chunk_id > ? ORDER BY v.chunk_id LIMIT 4096`,
@@ -224,7 +268,9 @@ export class ResearchVectorRepo {
         }
       });
       this.db
-        .prepare('INSERT OR REPLACE INTO research_ivf (vec_table, clusters, dimension, centroids, built_rows) VALUES (?, ?, ?, ?, ?)')
+        .prepare(
+          'INSERT OR REPLACE INTO research_ivf (vec_table, clusters, dimension, centroids, built_rows) VALUES (?, ?, ?, ?, ?)',
+        )
         .run(table.name, c.clusters, c.dimension, blob(c.data), rows);
     });
     this.ivfCache.set(table.name, c);
@@ -254,5 +300,4 @@ export class ResearchVectorRepo {
       return { id: r.id, distance: denom > 0 ? 1 - dot / denom : 1 };
     });
   }
-
 }

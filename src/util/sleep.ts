@@ -2,7 +2,11 @@ import { AppError } from '../errors.js';
 
 /** Sleeps `ms`; rejects with AppError ABORTED (carrying the signal's reason) as soon as `signal` fires. */
 export function sleep(ms: number, signal?: AbortSignal, abortMessage = 'aborted'): Promise<void> {
-  const aborted = () => new AppError('ABORTED', abortMessage, { hint: 'the operation was interrupted; run it again to resume', cause: signal?.reason });
+  const aborted = () =>
+    new AppError('ABORTED', abortMessage, {
+      hint: 'the operation was interrupted; run it again to resume',
+      cause: signal?.reason,
+    });
   if (signal?.aborted) return Promise.reject(aborted());
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => {

@@ -79,7 +79,14 @@ describe('cli basics', () => {
       const r = spawnSync(process.execPath, ['--import', rec.register, CLI, ...argv], {
         cwd: tempProject(),
         // No server anywhere: health fails fast and must still not pull in UI or SDK code.
-        env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', CI: '1', OLLAMA_HOST: '127.0.0.1:9', LM_STUDIO_HOST: '127.0.0.1:9', LOCAL_AI_HOST: '127.0.0.1:9' },
+        env: {
+          PATH: process.env.PATH ?? '',
+          NO_COLOR: '1',
+          CI: '1',
+          OLLAMA_HOST: '127.0.0.1:9',
+          LM_STUDIO_HOST: '127.0.0.1:9',
+          LOCAL_AI_HOST: '127.0.0.1:9',
+        },
         encoding: 'utf8',
       });
       if (argv[0] !== 'health') expect(r.status).toBe(0);
@@ -88,7 +95,9 @@ describe('cli basics', () => {
       // The recorder works: the CLI entry and commander were seen.
       expect(loaded.some((u) => u.includes('/dist/commands/cli.js'))).toBe(true);
       expect(loaded.some((u) => /node_modules\/commander\//.test(u))).toBe(true);
-      const heavy = loaded.filter((u) => /node_modules\/(ink|react|react-reconciler|ollama|node-llama-cpp|@ai-sdk|openai)\//.test(u));
+      const heavy = loaded.filter((u) =>
+        /node_modules\/(ink|react|react-reconciler|ollama|node-llama-cpp|@ai-sdk|openai)\//.test(u),
+      );
       expect(heavy).toEqual([]);
     });
   }
@@ -135,7 +144,10 @@ describe('forwarding to task-master', () => {
   it('a TASK_MASTER_BIN that points nowhere is an error, not a silent fallback', async () => {
     const bin = join(mkdtempSync(join(tmpdir(), 'tml-bin-')), 'bin');
     fakeTaskMaster(bin);
-    const r = await runCli(['list'], { cwd: tempProject(), env: { PATH: bin, TASK_MASTER_BIN: '/no/such/task-master' } });
+    const r = await runCli(['list'], {
+      cwd: tempProject(),
+      env: { PATH: bin, TASK_MASTER_BIN: '/no/such/task-master' },
+    });
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('error: TASK_MASTER_BIN=/no/such/task-master is not an executable file');
     expect(r.stdout).not.toContain('ARGS');

@@ -22,7 +22,14 @@ afterAll(async () => {
   await new Promise<void>((r) => trap.close(() => r()));
 });
 
-interface Privacy { mode: string; total_calls: number; local_calls: number; external_calls: number; refused_external: number; hosts: { host: string; local: boolean; calls: number }[] }
+interface Privacy {
+  mode: string;
+  total_calls: number;
+  local_calls: number;
+  external_calls: number;
+  refused_external: number;
+  hosts: { host: string; local: boolean; calls: number }[];
+}
 
 describe('health --privacy and --stats after real commands', () => {
   it('LOCAL_ONLY: parse-prd and research make only local calls; external_calls is 0; an external role is refused without a connection', async () => {
@@ -32,7 +39,10 @@ describe('health --privacy and --stats after real commands', () => {
       'docs/wal.md': '# WAL\nSQLite write-ahead logging lets readers continue while a writer commits.\n',
       // The fallback role points at an external provider; its baseURL is our trap socket.
       '.taskmaster/config.json': JSON.stringify({
-        models: { main: { provider: 'ollama', modelId: 'llama3.2' }, fallback: { provider: 'openai', modelId: 'gpt-4o', baseURL: `http://api.example.com:${trapPort}/v1` } },
+        models: {
+          main: { provider: 'ollama', modelId: 'llama3.2' },
+          fallback: { provider: 'openai', modelId: 'gpt-4o', baseURL: `http://api.example.com:${trapPort}/v1` },
+        },
       }),
     });
     const env = { OLLAMA_HOST: fake.url, TASKMASTER_LOCAL_LLM: 'true', OPENAI_API_KEY: 'sk-test' };
@@ -57,7 +67,9 @@ describe('health --privacy and --stats after real commands', () => {
 
     const s = await runCli(['health', '--stats', '--json'], { cwd, env });
     expect(s.code).toBe(0);
-    const st = JSON.parse(s.stdout) as { components: { component: string; calls: number; p95_ms: number | null; prompt_tokens: number }[] };
+    const st = JSON.parse(s.stdout) as {
+      components: { component: string; calls: number; p95_ms: number | null; prompt_tokens: number }[];
+    };
     const names = st.components.map((c) => c.component);
     expect(names).toEqual(expect.arrayContaining(['prd', 'research']));
     const prd = st.components.find((c) => c.component === 'prd')!;

@@ -38,7 +38,12 @@ afterAll(async () => {
 
 const cfgPath = (dir: string) => join(dir, '.taskmaster', 'config.json');
 const readCfg = (dir: string) => JSON.parse(readFileSync(cfgPath(dir), 'utf8'));
-const project = (cfg?: unknown) => tempProject(cfg === undefined ? {} : { '.taskmaster/config.json': typeof cfg === 'string' ? cfg : JSON.stringify(cfg, null, 2) });
+const project = (cfg?: unknown) =>
+  tempProject(
+    cfg === undefined
+      ? {}
+      : { '.taskmaster/config.json': typeof cfg === 'string' ? cfg : JSON.stringify(cfg, null, 2) },
+  );
 
 describe('models (listing)', () => {
   it('--json lists the models of a server on a non-default OLLAMA_HOST, with defaults not saved', async () => {
@@ -53,7 +58,13 @@ describe('models (listing)', () => {
     const names = j.models.map((m: { model: string }) => m.model);
     expect(names).toEqual(['llama3.2:latest', 'qwen2.5-coder:7b', 'nomic-embed-text:latest']);
     const llama = j.models[0];
-    expect(llama).toMatchObject({ alias: 'local-llama3.2', provider: 'ollama', sizeBytes: 2_019_393_189, embedding: false, local: true });
+    expect(llama).toMatchObject({
+      alias: 'local-llama3.2',
+      provider: 'ollama',
+      sizeBytes: 2_019_393_189,
+      embedding: false,
+      local: true,
+    });
     expect(llama.capabilities).toContain('GENERAL');
     expect(j.models[1].capabilities).toContain('CODE_GENERATION');
     expect(j.models[2]).toMatchObject({ embedding: true, capabilities: [] });
@@ -81,11 +92,14 @@ describe('models (listing)', () => {
   });
 
   it('lists LM Studio models from LM_STUDIO_HOST', async () => {
-    const r = await runCli(['models', '--json'], { cwd: project(), env: { ...env, LM_STUDIO_HOST: `http://127.0.0.1:${lmstudio.port}` } });
+    const r = await runCli(['models', '--json'], {
+      cwd: project(),
+      env: { ...env, LM_STUDIO_HOST: `http://127.0.0.1:${lmstudio.port}` },
+    });
     const j = JSON.parse(r.stdout);
-    expect(j.models.filter((m: { provider: string }) => m.provider === 'lmstudio').map((m: { model: string }) => m.model)).toEqual([
-      'mistral-7b-instruct-v0.3',
-    ]);
+    expect(
+      j.models.filter((m: { provider: string }) => m.provider === 'lmstudio').map((m: { model: string }) => m.model),
+    ).toEqual(['mistral-7b-instruct-v0.3']);
   });
 });
 
@@ -120,7 +134,12 @@ describe('models (changes)', () => {
     );
     expect(r.code).toBe(0);
     const c = readCfg(dir);
-    expect(c.models.research).toMatchObject({ provider: 'ollama', modelId: 'qwen2.5-coder:7b', maxTokens: 8700, temperature: 0.1 });
+    expect(c.models.research).toMatchObject({
+      provider: 'ollama',
+      modelId: 'qwen2.5-coder:7b',
+      maxTokens: 8700,
+      temperature: 0.1,
+    });
     expect(c.models.fallback).toEqual({
       provider: 'lmstudio',
       modelId: 'mistral-7b-instruct-v0.3',
@@ -148,7 +167,9 @@ describe('models (changes)', () => {
     const bad = await runCli(['models', '--mode', 'CLOUD'], { cwd: dir, env });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("error: unknown mode 'CLOUD'");
-    expect(bad.stderr).toMatch(/hint: valid modes: LOCAL_ONLY, EXTERNAL_ONLY, HYBRID, LOCAL_PREFERRED, EXTERNAL_PREFERRED/);
+    expect(bad.stderr).toMatch(
+      /hint: valid modes: LOCAL_ONLY, EXTERNAL_ONLY, HYBRID, LOCAL_PREFERRED, EXTERNAL_PREFERRED/,
+    );
     expect(readFileSync(cfgPath(dir), 'utf8')).toBe(before);
     expect((await runCli(['models', '--mode', 'local-preferred'], { cwd: dir, env })).code).toBe(0);
     expect(readCfg(dir).local.mode).toBe('LOCAL_PREFERRED');
@@ -159,11 +180,27 @@ describe('models (changes)', () => {
   it('--add and --remove manage aliases; a bad provider is named', async () => {
     const dir = project(INIT);
     const add = await runCli(
-      ['models', '--add', 'coder', '--provider', 'ollama', '--model', 'qwen2.5-coder:7b', '--endpoint', `http://127.0.0.1:${ollama.port}`, '--capabilities', 'code_generation,analysis'],
+      [
+        'models',
+        '--add',
+        'coder',
+        '--provider',
+        'ollama',
+        '--model',
+        'qwen2.5-coder:7b',
+        '--endpoint',
+        `http://127.0.0.1:${ollama.port}`,
+        '--capabilities',
+        'code_generation,analysis',
+      ],
       { cwd: dir, env },
     );
     expect(add.code).toBe(0);
-    expect(readCfg(dir).local.registry.coder).toMatchObject({ provider: 'ollama', model: 'qwen2.5-coder:7b', capabilities: ['CODE_GENERATION', 'ANALYSIS'] });
+    expect(readCfg(dir).local.registry.coder).toMatchObject({
+      provider: 'ollama',
+      model: 'qwen2.5-coder:7b',
+      capabilities: ['CODE_GENERATION', 'ANALYSIS'],
+    });
     expect((await runCli(['models', '--set-main', 'coder'], { cwd: dir, env })).code).toBe(0);
     expect(readCfg(dir).models.main.modelId).toBe('qwen2.5-coder:7b');
     const before = readFileSync(cfgPath(dir), 'utf8');
@@ -175,7 +212,9 @@ describe('models (changes)', () => {
     expect(readFileSync(cfgPath(dir), 'utf8')).toBe(before);
     expect((await runCli(['models', '--remove', 'coder'], { cwd: dir, env })).code).toBe(0);
     expect(readCfg(dir).local.registry).toEqual({});
-    expect((await runCli(['models', '--remove', 'coder'], { cwd: dir, env })).stderr).toContain("error: no alias 'coder'");
+    expect((await runCli(['models', '--remove', 'coder'], { cwd: dir, env })).stderr).toContain(
+      "error: no alias 'coder'",
+    );
   });
 });
 
@@ -200,7 +239,11 @@ describe('models (bad config.json)', () => {
 });
 
 describe('models --export / --import', () => {
-  const SECRET = { ...INIT, global: { ...INIT.global, apiKey: 'abc-123-secret' }, proxy: { url: 'http://bob:hunter2@proxy.lan:3128', headers: { Authorization: 'Bearer tok_99999' } } };
+  const SECRET = {
+    ...INIT,
+    global: { ...INIT.global, apiKey: 'abc-123-secret' },
+    proxy: { url: 'http://bob:hunter2@proxy.lan:3128', headers: { Authorization: 'Bearer tok_99999' } },
+  };
 
   it('exports with secrets redacted, and an import round-trips without clobbering them', async () => {
     const dir = project(SECRET);
@@ -216,7 +259,9 @@ describe('models --export / --import', () => {
     expect(j.models.main.maxTokens).toBe(64000);
     expect(j.local.mode).toBe('HYBRID');
     // Change things, then import: the export's settings come back, the real secrets stay.
-    expect((await runCli(['models', '--mode', 'LOCAL_ONLY', '--set-main', 'llama3.2'], { cwd: dir, env })).code).toBe(0);
+    expect((await runCli(['models', '--mode', 'LOCAL_ONLY', '--set-main', 'llama3.2'], { cwd: dir, env })).code).toBe(
+      0,
+    );
     const imp = await runCli(['models', '--import', 'exported.json'], { cwd: dir, env });
     expect(imp.stderr).toBe('');
     expect(imp.code).toBe(0);

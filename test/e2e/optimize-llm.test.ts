@@ -20,7 +20,9 @@ beforeAll(async () => {
     const m = /Candidate configuration:\n(\{[\s\S]*?\n\})/.exec(q);
     if (!m) return undefined;
     const g = JSON.parse(m[1]!) as { workers: number; mode: string };
-    return { json: { score: (g.mode === 'fast' ? 0.5 : 0) + g.workers / 20, rationale: `${g.workers} workers, ${g.mode}` } };
+    return {
+      json: { score: (g.mode === 'fast' ? 0.5 : 0) + g.workers / 20, rationale: `${g.workers} workers, ${g.mode}` },
+    };
   });
 });
 afterAll(() => server.close());
@@ -43,7 +45,10 @@ describe('optimize with local models (CLI, fake server)', () => {
     const cwd = tempProject({ '.taskmaster/config.json': config, 'spec.yaml': spec });
     const r = await runCli(['optimize', 'spec.yaml', '--json'], { cwd, env: env() });
     expect(r.stderr).toBe('');
-    const rep = JSON.parse(r.stdout) as { best_individual: { genome: { workers: number; mode: string }; fitness: number }; generations: unknown[] };
+    const rep = JSON.parse(r.stdout) as {
+      best_individual: { genome: { workers: number; mode: string }; fitness: number };
+      generations: unknown[];
+    };
     expect(rep.best_individual.genome.mode).toBe('fast');
     expect(rep.best_individual.fitness).toBeGreaterThanOrEqual(0.8);
     expect(rep.generations.length).toBeGreaterThan(0);
@@ -51,7 +56,10 @@ describe('optimize with local models (CLI, fake server)', () => {
 
   it('--target models --apply picks the valid model and writes it to config.json', async () => {
     const cwd = tempProject({ '.taskmaster/config.json': config });
-    const r = await runCli(['optimize', '--target', 'models', '--population', '4', '--generations', '2', '--apply'], { cwd, env: env() });
+    const r = await runCli(['optimize', '--target', 'models', '--population', '4', '--generations', '2', '--apply'], {
+      cwd,
+      env: env(),
+    });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/main_model\s+= "local-good"/);
     expect(r.stdout).toContain('wrote to');

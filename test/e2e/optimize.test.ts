@@ -89,7 +89,9 @@ describe('optimize (CLI)', () => {
     const cwd = project();
     const r = await runCli(['optimize', 'spec.json', '--fitness-command', 'echo done', '--json'], { cwd });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/error: optimization run (opt-\w+): every evaluation of generation 0 failed; genome \{"batch_size":32,.*\}: fitness command printed no number/);
+    expect(r.stderr).toMatch(
+      /error: optimization run (opt-\w+): every evaluation of generation 0 failed; genome \{"batch_size":32,.*\}: fitness command printed no number/,
+    );
     const runId = /optimization run (opt-\w+)/.exec(r.stderr)![1]!;
     expect(r.stderr).toContain(`--resume ${runId}`);
     const show = await runCli(['optimize', 'show', runId, '--json'], { cwd });
@@ -103,7 +105,22 @@ describe('optimize (CLI)', () => {
     const cwd = project();
     // genomes with max_concurrent > 12 hang; the rest score normally
     const cmd = 'if [ "$GENOME_MAX_CONCURRENT" -gt 12 ]; then sleep 30; fi; ./fit.sh';
-    const r = await runCli(['optimize', 'spec.json', '--fitness-command', cmd, '--timeout', '1000', '--generations', '3', '--concurrency', '8', '--json'], { cwd });
+    const r = await runCli(
+      [
+        'optimize',
+        'spec.json',
+        '--fitness-command',
+        cmd,
+        '--timeout',
+        '1000',
+        '--generations',
+        '3',
+        '--concurrency',
+        '8',
+        '--json',
+      ],
+      { cwd },
+    );
     expect(r.code).toBe(0);
     const rep = JSON.parse(r.stdout) as Report;
     expect(rep.failures).toBeGreaterThan(0);
@@ -114,10 +131,16 @@ describe('optimize (CLI)', () => {
   it('resumes after SIGKILL and ends with the same result as an uninterrupted run', async () => {
     const cwd = project();
     const slow = 'sleep 0.03; ./fit.sh';
-    const whole = JSON.parse((await runCli(['optimize', 'spec.json', '--fitness-command', slow, '--json'], { cwd })).stdout) as Report;
+    const whole = JSON.parse(
+      (await runCli(['optimize', 'spec.json', '--fitness-command', slow, '--json'], { cwd })).stdout,
+    ) as Report;
 
     const env = { PATH: process.env.PATH ?? '', HOME: cwd, NO_COLOR: '1', CI: '1' };
-    const child = spawn(process.execPath, [CLI, 'optimize', 'spec.json', '--fitness-command', slow, '--json'], { cwd, env, stdio: 'ignore' });
+    const child = spawn(process.execPath, [CLI, 'optimize', 'spec.json', '--fitness-command', slow, '--json'], {
+      cwd,
+      env,
+      stdio: 'ignore',
+    });
     const db = join(cwd, '.taskmaster', 'local.db');
     let runId: string | undefined;
     let gens = 0;
@@ -125,7 +148,9 @@ describe('optimize (CLI)', () => {
       await new Promise((r) => setTimeout(r, 50));
       try {
         const d = new Database(db, { readonly: true });
-        const row = d.prepare("SELECT id, generations_done FROM optimize_runs WHERE id != ? ORDER BY rowid DESC LIMIT 1").get(whole.run_id) as { id: string; generations_done: number } | undefined;
+        const row = d
+          .prepare('SELECT id, generations_done FROM optimize_runs WHERE id != ? ORDER BY rowid DESC LIMIT 1')
+          .get(whole.run_id) as { id: string; generations_done: number } | undefined;
         d.close();
         runId = row?.id;
         gens = row?.generations_done ?? 0;

@@ -17,7 +17,15 @@ afterAll(async () => {
 });
 
 function env(cwd: string) {
-  return { PATH: process.env.PATH ?? '', HOME: cwd, NO_COLOR: '1', CI: '1', OLLAMA_HOST: server.url, LM_STUDIO_HOST: 'http://127.0.0.1:9', LOCAL_AI_HOST: 'http://127.0.0.1:9' };
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: cwd,
+    NO_COLOR: '1',
+    CI: '1',
+    OLLAMA_HOST: server.url,
+    LM_STUDIO_HOST: 'http://127.0.0.1:9',
+    LOCAL_AI_HOST: 'http://127.0.0.1:9',
+  };
 }
 
 function checkpoints(cwd: string): number {

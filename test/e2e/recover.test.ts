@@ -12,7 +12,14 @@ beforeAll(async () => {
 });
 afterAll(() => fake.close());
 
-interface Status { total_failures: number; active_failures: number; recovered: number; recovery_rate: number; mttr_ms: number | null; by_type: Record<string, { total: number }> }
+interface Status {
+  total_failures: number;
+  active_failures: number;
+  recovered: number;
+  recovery_rate: number;
+  mttr_ms: number | null;
+  by_type: Record<string, { total: number }>;
+}
 
 describe('recover (CLI)', () => {
   it('after a flaky run (30% of calls fail with 500) parse-prd completes and recover status shows failures and a recovery rate', async () => {
@@ -45,7 +52,10 @@ describe('recover (CLI)', () => {
     const server = await startFakeServer();
     const port = server.port;
     await server.close();
-    const cwd = tempProject({ '.taskmaster/docs/prd.txt': PRD, '.taskmaster/config.json': JSON.stringify({ models: { main: { provider: 'ollama', modelId: 'llama3.2' } } }) });
+    const cwd = tempProject({
+      '.taskmaster/docs/prd.txt': PRD,
+      '.taskmaster/config.json': JSON.stringify({ models: { main: { provider: 'ollama', modelId: 'llama3.2' } } }),
+    });
     const env = { OLLAMA_HOST: `http://127.0.0.1:${port}` };
     const p = await runCli(['parse-prd', '--require-model'], { cwd, env });
     expect(p.code).not.toBe(0);
@@ -53,13 +63,21 @@ describe('recover (CLI)', () => {
     const list = await runCli(['recover', '--run'], { cwd, env });
     expect(list.code).toBe(1);
     expect(list.stdout).toMatch(/server_unreachable: retry → failure/);
-    expect(list.stdout).toContain(`Ollama is not reachable at http://127.0.0.1:${port} — start it with \`ollama serve\``);
+    expect(list.stdout).toContain(
+      `Ollama is not reachable at http://127.0.0.1:${port} — start it with \`ollama serve\``,
+    );
     const back = await startFakeServer({ port });
     try {
       const run = await runCli(['recover', '--run', '--json'], { cwd, env });
       expect(run.code, run.stdout + run.stderr).toBe(0);
-      const j = JSON.parse(run.stdout) as { outcomes: { kind: string; outcome: string; status: string }[]; status: Status };
-      expect(j.outcomes.find((o) => o.kind === 'server_unreachable')).toMatchObject({ outcome: 'success', status: 'recovered' });
+      const j = JSON.parse(run.stdout) as {
+        outcomes: { kind: string; outcome: string; status: string }[];
+        status: Status;
+      };
+      expect(j.outcomes.find((o) => o.kind === 'server_unreachable')).toMatchObject({
+        outcome: 'success',
+        status: 'recovered',
+      });
       expect(j.status.active_failures).toBe(0);
       expect(j.status.recovery_rate).toBe(1);
     } finally {
@@ -70,7 +88,10 @@ describe('recover (CLI)', () => {
   it('a missing model is pulled only with --allow-pull, through /api/pull', async () => {
     const srv = await startFakeServer({ models: [{ name: 'llama3.2:latest' }, { name: 'qwen3:8b', pulled: false }] });
     try {
-      const cwd = tempProject({ '.taskmaster/docs/prd.txt': PRD, '.taskmaster/config.json': JSON.stringify({ models: { main: { provider: 'ollama', modelId: 'qwen3:8b' } } }) });
+      const cwd = tempProject({
+        '.taskmaster/docs/prd.txt': PRD,
+        '.taskmaster/config.json': JSON.stringify({ models: { main: { provider: 'ollama', modelId: 'qwen3:8b' } } }),
+      });
       const env = { OLLAMA_HOST: srv.url };
       const p = await runCli(['parse-prd', '--require-model', '--model', 'qwen3:8b'], { cwd, env });
       expect(p.code).not.toBe(0);
@@ -80,7 +101,11 @@ describe('recover (CLI)', () => {
       expect(srv.requests.some((q) => q.path === '/api/pull')).toBe(false);
       const yes = await runCli(['recover', '--run', '--allow-pull', '--json'], { cwd, env });
       expect(yes.code, yes.stdout + yes.stderr).toBe(0);
-      expect(srv.requests.filter((q) => q.path === '/api/pull').map((q) => (q.body as { model?: string; name?: string }).model)).toEqual(['qwen3:8b']);
+      expect(
+        srv.requests
+          .filter((q) => q.path === '/api/pull')
+          .map((q) => (q.body as { model?: string; name?: string }).model),
+      ).toEqual(['qwen3:8b']);
       const again = await runCli(['parse-prd', '--require-model', '--model', 'qwen3:8b', '--json'], { cwd, env });
       expect(again.code, again.stderr).toBe(0);
     } finally {
@@ -94,7 +119,12 @@ describe('recover (CLI)', () => {
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout) as { ok: boolean; cases: { name: string; detected: boolean; recovered: boolean }[] };
     expect(j.ok).toBe(true);
-    expect(j.cases.map((c) => c.name)).toEqual(['unreachable endpoint', 'invalid model answer', 'invalid answer via the model API', 'locked database']);
+    expect(j.cases.map((c) => c.name)).toEqual([
+      'unreachable endpoint',
+      'invalid model answer',
+      'invalid answer via the model API',
+      'locked database',
+    ]);
     const s = await runCli(['recover', 'status', '--json'], { cwd });
     expect((JSON.parse(s.stdout) as Status).total_failures).toBe(0);
   });
@@ -115,10 +145,16 @@ describe('recover (CLI)', () => {
     const cwd = tempProject();
     const path = join(cwd, '.taskmaster', 'local.db');
     const db = openDatabase(path);
-    const ins = db.prepare(`INSERT INTO metrics (component, operation, model, duration_ms) VALUES ('prd', 'object', 'm', ?)`);
-    db.transaction(() => { for (let i = 0; i < 3000; i++) ins.run(i); })();
+    const ins = db.prepare(
+      `INSERT INTO metrics (component, operation, model, duration_ms) VALUES ('prd', 'object', 'm', ?)`,
+    );
+    db.transaction(() => {
+      for (let i = 0; i < 3000; i++) ins.run(i);
+    })();
     db.pragma('wal_checkpoint(TRUNCATE)');
-    const root = (db.prepare(`SELECT rootpage FROM sqlite_master WHERE name = 'metrics_component'`).get() as { rootpage: number }).rootpage;
+    const root = (
+      db.prepare(`SELECT rootpage FROM sqlite_master WHERE name = 'metrics_component'`).get() as { rootpage: number }
+    ).rootpage;
     const pageSize = db.pragma('page_size', { simple: true }) as number;
     db.close();
     const fd = openSync(path, 'r+');

@@ -5,11 +5,25 @@ import { runCli, tempProject } from '../support/cli.js';
 import { startFakeServer, type FakeServer } from '../support/fake-llm-server.js';
 
 const DOCS = {
-  'docs/cache.md': '# Session cache\n\nThe session cache keeps entries for ten minutes before they expire.\n\n## Eviction\n\nLeast recently used entries are evicted beyond 5000 items.\n',
+  'docs/cache.md':
+    '# Session cache\n\nThe session cache keeps entries for ten minutes before they expire.\n\n## Eviction\n\nLeast recently used entries are evicted beyond 5000 items.\n',
   'docs/deploy.md': '# Deployment\n\nWe deploy with docker compose. Rollbacks use the image tag xylophonic-rollback.\n',
   'docs/testing.md': '# Testing\n\nUnit tests run with vitest against a temporary SQLite file.\n',
   '.taskmaster/tasks/tasks.json': JSON.stringify({
-    master: { tasks: [{ id: 1, title: 'Tune the zanzibar cache', description: 'Pick an expiry.', details: 'Old notes.', status: 'pending', dependencies: [], priority: 'high', subtasks: [] }] },
+    master: {
+      tasks: [
+        {
+          id: 1,
+          title: 'Tune the zanzibar cache',
+          description: 'Pick an expiry.',
+          details: 'Old notes.',
+          status: 'pending',
+          dependencies: [],
+          priority: 'high',
+          subtasks: [],
+        },
+      ],
+    },
   }),
 };
 const QUESTION = 'How long does the session cache keep entries?';
@@ -41,7 +55,9 @@ describe('research CLI without any model', () => {
     expect(out.model).toBeNull();
     expect(out.notes.join(' ')).toMatch(/no model reachable/);
     const saved = readdirSync(join(cwd, '.taskmaster/docs/research'));
-    expect(saved).toEqual([expect.stringMatching(/^\d{4}-\d{2}-\d{2}_how-long-does-the-session-cache-keep-entries\.md$/)]);
+    expect(saved).toEqual([
+      expect.stringMatching(/^\d{4}-\d{2}-\d{2}_how-long-does-the-session-cache-keep-entries\.md$/),
+    ]);
     expect(out.saved_file).toContain(saved[0]);
     expect(readFileSync(join(cwd, '.taskmaster/docs/research', saved[0]!), 'utf8')).toContain('docs/cache.md');
   });
@@ -87,11 +103,17 @@ describe('research CLI against the fake server', () => {
       const n = /\[(\d+)\] docs\/cache\.md/.exec(text)?.[1];
       return { content: `Entries live for ten minutes [${n}].` };
     });
-    expect((await runCli(['research', 'add', 'docs'], { cwd, env })).stdout).toMatch(/embedder: nomic-embed-text:latest\n/);
+    expect((await runCli(['research', 'add', 'docs'], { cwd, env })).stdout).toMatch(
+      /embedder: nomic-embed-text:latest\n/,
+    );
     const r = await runCli(['research', QUESTION, '--json', '--id', '1', '--save-to', '1'], { cwd, env });
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(out).toMatchObject({ answer: expect.stringMatching(/ten minutes \[\d\]/), model: expect.stringMatching(/llama3\.2/), uncited_sentences: [] });
+    expect(out).toMatchObject({
+      answer: expect.stringMatching(/ten minutes \[\d\]/),
+      model: expect.stringMatching(/llama3\.2/),
+      uncited_sentences: [],
+    });
     expect(out.citations.map((c: { source: string }) => c.source)).toEqual(['docs/cache.md']);
     expect(out.confidence_reason).toMatch(/100% of sentences cited, self-check/);
     const answerCall = server.requests.filter((q) => q.path === '/api/chat')[0]!;
@@ -110,16 +132,32 @@ describe('research CLI against the fake server', () => {
     server.reset();
     server.script((ctx) =>
       JSON.stringify(ctx.schema ?? {}).includes('recommendations')
-        ? { json: { recommendations: [{ action: 'Keep the expiry at ten minutes', rationale: 'Documented in finding 1.', sources: [1] }] } }
-        : undefined);
+        ? {
+            json: {
+              recommendations: [
+                { action: 'Keep the expiry at ten minutes', rationale: 'Documented in finding 1.', sources: [1] },
+              ],
+            },
+          }
+        : undefined,
+    );
     await runCli(['research', 'add', 'docs'], { cwd, env });
     const r = await runCli(['research', 'session cache', '--loop', '2', '--json'], { cwd, env });
     expect(r.code, r.stderr).toBe(0);
     const loop = JSON.parse(r.stdout);
-    expect(loop.recommendations).toEqual([{ action: 'Keep the expiry at ten minutes', rationale: 'Documented in finding 1.', confidence: loop.findings[0].confidence, sources: expect.any(Array) }]);
+    expect(loop.recommendations).toEqual([
+      {
+        action: 'Keep the expiry at ten minutes',
+        rationale: 'Documented in finding 1.',
+        confidence: loop.findings[0].confidence,
+        sources: expect.any(Array),
+      },
+    ]);
     const sessions = await runCli(['research', 'sessions'], { cwd, env });
     expect(sessions.stdout).toContain(loop.sessionId);
-    const resumed = JSON.parse((await runCli(['research', '--resume', loop.sessionId, '--loop', '1', '--json'], { cwd, env })).stdout);
+    const resumed = JSON.parse(
+      (await runCli(['research', '--resume', loop.sessionId, '--loop', '1', '--json'], { cwd, env })).stdout,
+    );
     expect(resumed.sessionId).toBe(loop.sessionId);
     expect(resumed.findings.length).toBeGreaterThanOrEqual(loop.findings.length);
     expect(existsSync(join(cwd, '.taskmaster/local.db'))).toBe(true);

@@ -6,14 +6,21 @@ import { REPO_ROOT, runCli, tempProject } from '../support/cli.js';
 import { startFakeServer, type FakeServer } from '../support/fake-llm-server.js';
 
 /** The real task-master (task-master-ai 0.43.1), installed by `npm test` into .test-deps/ (1.4 GB, so not a dependency). */
-const BIN = process.env.TASK_MASTER_BIN || join(REPO_ROOT, '.test-deps', 'task-master', 'node_modules', '.bin', 'task-master');
+const BIN =
+  process.env.TASK_MASTER_BIN || join(REPO_ROOT, '.test-deps', 'task-master', 'node_modules', '.bin', 'task-master');
 const HAVE = existsSync(BIN);
 const PRD = readFileSync(join(REPO_ROOT, '.taskmaster', 'docs', 'prd.txt'), 'utf8');
 
 /** Runs task-master offline in `cwd`: no auto-update, HOME inside the temp dir. */
 function tm(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((res, rej) => {
-    const env = { PATH: process.env.PATH ?? '', HOME: cwd, TASKMASTER_SKIP_AUTO_UPDATE: '1', NO_COLOR: '1', FORCE_COLOR: '0' };
+    const env = {
+      PATH: process.env.PATH ?? '',
+      HOME: cwd,
+      TASKMASTER_SKIP_AUTO_UPDATE: '1',
+      NO_COLOR: '1',
+      FORCE_COLOR: '0',
+    };
     const child = spawn(BIN, args, { cwd, env });
     let stdout = '';
     let stderr = '';
@@ -45,7 +52,9 @@ function firstJson(text: string): unknown {
 describe('task-master interop', () => {
   it('task-master is installed', () => {
     // A missing task-master fails the suite, never skips it silently.
-    expect(HAVE, `task-master not found at ${BIN}; run \`node scripts/test-extras.mjs\` (npm test runs it first)`).toBe(true);
+    expect(HAVE, `task-master not found at ${BIN}; run \`node scripts/test-extras.mjs\` (npm test runs it first)`).toBe(
+      true,
+    );
   });
 
   let server: FakeServer;
@@ -58,9 +67,16 @@ describe('task-master interop', () => {
 
   it('the real task-master lists, shows, nexts and set-status our output, and a later --tag run keeps its edits', async () => {
     const cwd = tempProject({ '.taskmaster/docs/prd.txt': PRD });
-    const ours = await runCli(['parse-prd', '--json', '--expand-threshold', '1'], { cwd, env: { OLLAMA_HOST: server.url } });
+    const ours = await runCli(['parse-prd', '--json', '--expand-threshold', '1'], {
+      cwd,
+      env: { OLLAMA_HOST: server.url },
+    });
     expect(ours.code, ours.stderr).toBe(0);
-    const tasks = JSON.parse(ours.stdout).tasks as Array<{ id: number; title: string; subtasks: Array<{ id: number; title: string }> }>;
+    const tasks = JSON.parse(ours.stdout).tasks as Array<{
+      id: number;
+      title: string;
+      subtasks: Array<{ id: number; title: string }>;
+    }>;
     const parent = tasks.find((t) => t.subtasks.length > 0);
     expect(parent, 'at least one task with subtasks').toBeDefined();
 
@@ -87,7 +103,10 @@ describe('task-master interop', () => {
     const edited = afterSet.master.tasks.find((t: { id: unknown }) => String(t.id) === String(parent!.id));
     expect(edited.status).toBe('in-progress');
 
-    const other = await runCli(['parse-prd', '--tag', 'other', '--max-depth', '1'], { cwd, env: { OLLAMA_HOST: server.url } });
+    const other = await runCli(['parse-prd', '--tag', 'other', '--max-depth', '1'], {
+      cwd,
+      env: { OLLAMA_HOST: server.url },
+    });
     expect(other.code, other.stderr).toBe(0);
     const final = JSON.parse(readFileSync(path, 'utf8'));
     expect(final.master).toEqual(afterSet.master);

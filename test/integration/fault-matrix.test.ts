@@ -48,10 +48,13 @@ afterAll(() => {
 function tempRoot(): string {
   const root = mkdtempSync(join(tmpdir(), 'tml-faults-'));
   mkdirSync(join(root, '.taskmaster'), { recursive: true });
-  writeFileSync(join(root, '.taskmaster', 'config.json'), JSON.stringify({
-    models: { main: { provider: 'ollama', modelId: 'llama3.2' } },
-    local: { retries: 2, timeouts: { requestMs: 1500, idleMs: 700, probeMs: 1000 } },
-  }));
+  writeFileSync(
+    join(root, '.taskmaster', 'config.json'),
+    JSON.stringify({
+      models: { main: { provider: 'ollama', modelId: 'llama3.2' } },
+      local: { retries: 2, timeouts: { requestMs: 1500, idleMs: 700, probeMs: 1000 } },
+    }),
+  );
   return root;
 }
 
@@ -68,7 +71,14 @@ function checkAftermath(caseName: string, root: string, dbPath: string, error: u
       expect(f.kind, `${f.message}`).not.toBe('unknown');
       expect(diagnoseByRules({ ...f, status: undefined }), f.kind).toBeDefined();
     }
-    outcomes.push(`${caseName}: ${error === undefined ? 'completed' : `failed (${(error as Error).message.slice(0, 60)})`}; failures ${sys.list().map((f) => `${f.kind}/${f.status}`).join(',') || '-'}`);
+    outcomes.push(
+      `${caseName}: ${error === undefined ? 'completed' : `failed (${(error as Error).message.slice(0, 60)})`}; failures ${
+        sys
+          .list()
+          .map((f) => `${f.kind}/${f.status}`)
+          .join(',') || '-'
+      }`,
+    );
     if (error !== undefined) {
       expect(isAppError(error), String(error)).toBe(true);
       expect((error as { hint?: string }).hint, (error as Error).message).toBeTruthy();
@@ -80,7 +90,8 @@ function checkAftermath(caseName: string, root: string, dbPath: string, error: u
   const tasksPath = join(root, '.taskmaster', 'tasks', 'tasks.json');
   if (existsSync(tasksPath)) {
     const file = readTasksFile(tasksPath);
-    for (const t of file.master?.tasks ?? []) expect(t).toMatchObject({ id: expect.any(Number), title: expect.any(String), status: 'pending' });
+    for (const t of file.master?.tasks ?? [])
+      expect(t).toMatchObject({ id: expect.any(Number), title: expect.any(String), status: 'pending' });
     expect(() => JSON.parse(readFileSync(tasksPath, 'utf8'))).not.toThrow();
   }
 }
@@ -90,10 +101,16 @@ async function recoverAfter(root: string, env: Record<string, string>) {
   fake.reset(); // the fault was transient: the server is healthy again
   const project = openProject({ cwd: root, env, backoffMs: 1 });
   try {
-    const sys = new FailureRecoverySystem({ db: project.db(), config: project.config, api: async () => project.api(), backoff: { baseMs: 1 } });
+    const sys = new FailureRecoverySystem({
+      db: project.db(),
+      config: project.config,
+      api: async () => project.api(),
+      backoff: { baseMs: 1 },
+    });
     const outcomes = await sys.recover();
     expect(outcomes.length).toBeGreaterThan(0);
-    for (const o of outcomes) expect(o.result, `${o.failure.kind}: ${o.result.detail}`).toMatchObject({ outcome: 'success' });
+    for (const o of outcomes)
+      expect(o.result, `${o.failure.kind}: ${o.result.detail}`).toMatchObject({ outcome: 'success' });
     expect(sys.status().active_failures).toBe(0);
   } finally {
     project.close();
@@ -111,8 +128,23 @@ describe('fault matrix: every fault × parse-prd and research', () => {
       let error: unknown;
       try {
         const out = await parsePrd(
-          { prd: PRD, prdPath: join(root, 'prd.md'), tasksPath: project.paths.tasks, tag: 'master', mode: 'create', dryRun: false,
-            options: { numTasks: 0, maxDepth: 1, concurrency: 2, requireModel: true, noCache: true, resume: false, complexityThreshold: 11 } },
+          {
+            prd: PRD,
+            prdPath: join(root, 'prd.md'),
+            tasksPath: project.paths.tasks,
+            tag: 'master',
+            mode: 'create',
+            dryRun: false,
+            options: {
+              numTasks: 0,
+              maxDepth: 1,
+              concurrency: 2,
+              requireModel: true,
+              noCache: true,
+              resume: false,
+              complexityThreshold: 11,
+            },
+          },
           { api: project.api(), repo: new PrdRepo(project.db()) },
         );
         expect(out.written).toBe(true);
@@ -135,7 +167,10 @@ describe('fault matrix: every fault × parse-prd and research', () => {
       try {
         const rag = openResearch(project);
         fake.fault({ ...fault, times: 2 });
-        await rag.addExternalKnowledge({ title: 'WAL', content: 'SQLite write-ahead logging lets readers continue while a writer commits.' });
+        await rag.addExternalKnowledge({
+          title: 'WAL',
+          content: 'SQLite write-ahead logging lets readers continue while a writer commits.',
+        });
         const a = await rag.researchQuery('What does write-ahead logging allow?', { k: 3 });
         expect(a.passages.length).toBeGreaterThan(0);
       } catch (e) {
@@ -159,14 +194,31 @@ describe('30% of model calls fail with 500', () => {
       const project = openProject({ cwd: root, env, backoffMs: 1 });
       try {
         const out = await parsePrd(
-          { prd: PRD, prdPath: join(root, 'prd.md'), tasksPath: project.paths.tasks, tag: 'master', mode: 'create', dryRun: false,
-            options: { numTasks: 0, maxDepth: 2, concurrency: 2, requireModel: true, noCache: true, resume: false, complexityThreshold: 1 } },
+          {
+            prd: PRD,
+            prdPath: join(root, 'prd.md'),
+            tasksPath: project.paths.tasks,
+            tag: 'master',
+            mode: 'create',
+            dryRun: false,
+            options: {
+              numTasks: 0,
+              maxDepth: 2,
+              concurrency: 2,
+              requireModel: true,
+              noCache: true,
+              resume: false,
+              complexityThreshold: 1,
+            },
+          },
           { api: project.api(), repo: new PrdRepo(project.db()) },
         );
         expect(out.written).toBe(true);
         const status = new FailureRecoverySystem({ db: project.db() }).status();
         const served = fake.requests.filter((q) => q.path === '/api/chat').length;
-        outcomes.push(`30% 500s seed ${seed}: ${out.summary.llmCalls} answered calls, ${served} chat requests, ${status.total_failures} failures, recovery rate ${status.recovery_rate}`);
+        outcomes.push(
+          `30% 500s seed ${seed}: ${out.summary.llmCalls} answered calls, ${served} chat requests, ${status.total_failures} failures, recovery rate ${status.recovery_rate}`,
+        );
         expect(status.active_failures).toBe(0);
       } finally {
         project.close();

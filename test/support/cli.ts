@@ -20,7 +20,7 @@ export interface CliResult {
  */
 export function runCli(
   args: string[],
-  opts: { cwd: string; env?: Record<string, string | undefined>; input?: string; timeoutMs?: number } ,
+  opts: { cwd: string; env?: Record<string, string | undefined>; input?: string; timeoutMs?: number },
 ): Promise<CliResult> {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',

@@ -27,12 +27,28 @@ export { embedText } from './fake/rng.js';
 /** Models a fresh server has unless `models` is given. */
 export const DEFAULT_FAKE_MODELS: FakeModel[] = [
   { name: 'llama3.2:latest', contextLength: 8192, family: 'llama', sizeBytes: 2_019_393_189 },
-  { name: 'nomic-embed-text:latest', contextLength: 2048, family: 'nomic-bert', embedding: true, sizeBytes: 274_302_450 },
+  {
+    name: 'nomic-embed-text:latest',
+    contextLength: 2048,
+    family: 'nomic-bert',
+    embedding: true,
+    sizeBytes: 274_302_450,
+  },
 ];
 
 const MODEL_CALL = /^(\/api\/(chat|generate|embed|embeddings)|\/v1\/(chat\/completions|embeddings|messages))$/;
 const CHAT_CALL = /^(\/api\/(chat|generate)|\/v1\/(chat\/completions|messages))$/;
-const CONTENT_KINDS = new Set(['malformed', 'truncated', 'schema-break', 'fenced', 'prose', 'think', 'mid-stream-error', 'no-done', 'stall']);
+const CONTENT_KINDS = new Set([
+  'malformed',
+  'truncated',
+  'schema-break',
+  'fenced',
+  'prose',
+  'think',
+  'mid-stream-error',
+  'no-done',
+  'stall',
+]);
 const BUSY = 'server busy, please try again.  maximum pending requests exceeded';
 
 /** Go's encoding/json wording for a body that is not JSON (what Ollama returns in a 400). */
@@ -68,10 +84,12 @@ export async function startFakeServer(opts: FakeServerOptions = {}): Promise<Fak
   const sockets = new Set<Socket>();
 
   function takeFault(path: string, model: string | undefined): Fault | undefined {
-    const i = faults.findIndex((f) =>
-      (f.path ? f.path.test(path) : MODEL_CALL.test(path)) &&
-      (!f.model || (model !== undefined && sameModel(f.model, model))) &&
-      (!CONTENT_KINDS.has(f.kind) || CHAT_CALL.test(path)));
+    const i = faults.findIndex(
+      (f) =>
+        (f.path ? f.path.test(path) : MODEL_CALL.test(path)) &&
+        (!f.model || (model !== undefined && sameModel(f.model, model))) &&
+        (!CONTENT_KINDS.has(f.kind) || CHAT_CALL.test(path)),
+    );
     if (i < 0) return undefined;
     const f = faults[i]!;
     if (--f.left <= 0) faults.splice(i, 1);
@@ -99,15 +117,24 @@ export async function startFakeServer(opts: FakeServerOptions = {}): Promise<Fak
     const ctx: RouteCtx = { req, res, method, path, raw, body, parseError, core };
     const api = isAnthropic(ctx) ? 'anthropic' : path.startsWith('/v1/') ? 'openai' : 'ollama';
     const sendError = (status: number, message: string, shape?: string) =>
-      api === 'anthropic' ? anthropicError(ctx, status, message, shape)
-        : api === 'openai' ? openaiError(ctx, status, message, shape) : ollamaError(ctx, status, message, shape);
+      api === 'anthropic'
+        ? anthropicError(ctx, status, message, shape)
+        : api === 'openai'
+          ? openaiError(ctx, status, message, shape)
+          : ollamaError(ctx, status, message, shape);
     const model = typeof body?.model === 'string' ? body.model : typeof body?.name === 'string' ? body.name : undefined;
 
     const fault = takeFault(path, model);
-    if (!fault && flaky && (flaky.path ? flaky.path.test(path) : MODEL_CALL.test(path)) && flaky.rng() < flaky.probability) {
+    if (
+      !fault &&
+      flaky &&
+      (flaky.path ? flaky.path.test(path) : MODEL_CALL.test(path)) &&
+      flaky.rng() < flaky.probability
+    ) {
       return sendError(flaky.status, defaultMessage(flaky.status, model));
     }
-    if (fault?.kind === 'status') return sendError(fault.status, fault.message ?? defaultMessage(fault.status, model), fault.shape);
+    if (fault?.kind === 'status')
+      return sendError(fault.status, fault.message ?? defaultMessage(fault.status, model), fault.shape);
     if (fault?.kind === 'hang') return; // never answered; close() destroys the socket
     if (fault?.kind === 'drop') return void req.socket.destroy();
     if (fault?.kind === 'latency' && !(await sleep(fault.ms, res))) return;
@@ -149,7 +176,8 @@ export async function startFakeServer(opts: FakeServerOptions = {}): Promise<Fak
     setModels: (models) => void (core.models = structuredClone(models)),
     models: () => structuredClone(core.models),
     fault: (f) => void faults.push({ ...f, left: f.times ?? 1 }),
-    failRate: (o) => void (flaky = { probability: o.probability, rng: makeRng(o.seed ?? 1), status: o.status ?? 500, path: o.path }),
+    failRate: (o) =>
+      void (flaky = { probability: o.probability, rng: makeRng(o.seed ?? 1), status: o.status ?? 500, path: o.path }),
     counts: () => ({ ...counts }),
     reset: () => {
       requests.length = 0;

@@ -139,7 +139,15 @@ export function makeTinyGguf(opts: TinyGgufOptions = {}): Buffer {
   const str = (k: string, x: string) => kv.push([k, GT.STRING, (s) => s.str(x)]);
   const bool = (k: string, x: boolean) => kv.push([k, GT.BOOL, (s) => s.push(Buffer.from([x ? 1 : 0]))]);
   const arr = <T>(k: string, et: number, xs: T[], w: (s: Sink, x: T) => void) =>
-    kv.push([k, GT.ARRAY, (s) => { s.u32(et); s.u64(xs.length); for (const x of xs) w(s, x); }]);
+    kv.push([
+      k,
+      GT.ARRAY,
+      (s) => {
+        s.u32(et);
+        s.u64(xs.length);
+        for (const x of xs) w(s, x);
+      },
+    ]);
 
   str('general.architecture', arch);
   str('general.name', opts.name ?? 'tiny-random-llama');
@@ -158,7 +166,12 @@ export function makeTinyGguf(opts: TinyGgufOptions = {}): Buffer {
   str('tokenizer.ggml.model', 'llama');
   str('tokenizer.ggml.pre', 'default');
   arr('tokenizer.ggml.tokens', GT.STRING, v.tokens, (s, x) => s.str(x));
-  arr('tokenizer.ggml.scores', GT.FLOAT32, v.tokens.map(() => 0), (s, x) => s.f32(x));
+  arr(
+    'tokenizer.ggml.scores',
+    GT.FLOAT32,
+    v.tokens.map(() => 0),
+    (s, x) => s.f32(x),
+  );
   arr('tokenizer.ggml.token_type', GT.INT32, v.types, (s, x) => s.i32(x));
   u32('tokenizer.ggml.bos_token_id', v.bos);
   u32('tokenizer.ggml.eos_token_id', v.eos);
@@ -184,7 +197,13 @@ export function makeTinyGguf(opts: TinyGgufOptions = {}): Buffer {
     const d = new Float32Array(n);
     for (let i = 0; i < n; i++) d[i] = init(i);
     const half = opts.f16 && dims.length > 1;
-    tensors.push({ name, dims, bytes: half ? toF16(d) : Buffer.from(d.buffer), type: half ? GGML_F16 : GGML_F32, offset: 0 });
+    tensors.push({
+      name,
+      dims,
+      bytes: half ? toF16(d) : Buffer.from(d.buffer),
+      type: half ? GGML_F16 : GGML_F32,
+      offset: 0,
+    });
   };
   const normal = (std: number) => () => randn() * std;
   const ones = () => 1;

@@ -13,7 +13,15 @@ import { listOllamaStore, OLLAMA_PREFIX, resolveOllamaModel, type StoreOptions }
  */
 
 /** Architectures of embedding-only models (no chat). */
-const EMBEDDING_ARCHS = new Set(['bert', 'nomic-bert', 'nomic-bert-moe', 'jina-bert-v2', 'jina-bert-v3', 't5encoder', 'modern-bert']);
+const EMBEDDING_ARCHS = new Set([
+  'bert',
+  'nomic-bert',
+  'nomic-bert-moe',
+  'jina-bert-v2',
+  'jina-bert-v3',
+  't5encoder',
+  'modern-bert',
+]);
 /** GGUF files that are not runnable models on their own (vision projectors, adapters). */
 const NOT_A_MODEL = new Set(['clip', 'mllama_vision']);
 const MAX_DEPTH = 3;
@@ -70,12 +78,16 @@ function ggufFiles(dir: string, depth: number, out: string[]): void {
     const p = join(dir, e.name);
     if (e.isDirectory() && depth < MAX_DEPTH) ggufFiles(p, depth + 1, out);
     // Only the first shard of a split model is loadable by path.
-    else if (e.isFile() && /\.gguf$/i.test(e.name) && Number(/-(\d+)-of-\d+\.gguf$/i.exec(e.name)?.[1] ?? 1) === 1) out.push(p);
+    else if (e.isFile() && /\.gguf$/i.test(e.name) && Number(/-(\d+)-of-\d+\.gguf$/i.exec(e.name)?.[1] ?? 1) === 1)
+      out.push(p);
   }
 }
 
 /** GGUF models in the configured directories and Ollama's store, plus files that were skipped and why. */
-export function discoverEmbeddedModels(opts: DiscoverOptions = {}): { models: DiscoveredModel[]; skipped: SkippedModel[] } {
+export function discoverEmbeddedModels(opts: DiscoverOptions = {}): {
+  models: DiscoveredModel[];
+  skipped: SkippedModel[];
+} {
   const env = opts.env ?? process.env;
   const home = opts.home ?? env.HOME ?? homedir();
   const models: DiscoveredModel[] = [];
@@ -106,18 +118,29 @@ export const EMBEDDED_ENDPOINT = 'in-process (llama.cpp)';
  * Embedded models as one pseudo-server for the catalog: present when modelDirs are configured or
  * any GGUF was found (so projects without embedded models see no change), never probed over HTTP.
  */
-export function embeddedServerStatus(local: { modelDirs: string[] }, cwd: string, env: NodeJS.ProcessEnv = process.env) {
+export function embeddedServerStatus(
+  local: { modelDirs: string[] },
+  cwd: string,
+  env: NodeJS.ProcessEnv = process.env,
+) {
   const { models, skipped } = discoverEmbeddedModels({ modelDirs: local.modelDirs, cwd, env });
   if (models.length === 0 && local.modelDirs.length === 0 && skipped.length === 0) return [];
   const problems = skipped.map((s) => `${s.path}: ${s.error}`);
-  return [{
-    kind: 'llama-cpp' as const,
-    endpoint: EMBEDDED_ENDPOINT,
-    local: true,
-    ok: true,
-    models,
-    ...(problems.length ? { error: `skipped ${problems.length} file(s): ${problems.join('; ')}`, hint: 'remove or re-download those files' } : {}),
-  }];
+  return [
+    {
+      kind: 'llama-cpp' as const,
+      endpoint: EMBEDDED_ENDPOINT,
+      local: true,
+      ok: true,
+      models,
+      ...(problems.length
+        ? {
+            error: `skipped ${problems.length} file(s): ${problems.join('; ')}`,
+            hint: 'remove or re-download those files',
+          }
+        : {}),
+    },
+  ];
 }
 
 /** GGUF header of a llama-cpp model reference (path or ollama:<name>); throws one-line ProviderErrors. */
@@ -127,7 +150,9 @@ export function inspectModelRef(model: string, opts: StoreOptions = {}): GgufInf
 
 /** Whether the config names embedded models or model directories (health loads its embedded checks only then). */
 export function hasEmbeddedModels(config: Pick<ResolvedConfig, 'local' | 'roles'>): boolean {
-  return config.local.modelDirs.length > 0 ||
+  return (
+    config.local.modelDirs.length > 0 ||
     Object.values(config.local.registry).some((e) => e.provider === 'llama-cpp') ||
-    Object.values(config.roles).some((r) => r?.provider === 'llama-cpp');
+    Object.values(config.roles).some((r) => r?.provider === 'llama-cpp')
+  );
 }

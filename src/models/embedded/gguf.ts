@@ -46,9 +46,25 @@ const TRUNCATED_HINT = 'the file is incomplete (interrupted download or copy?); 
 // [elements per block, bytes per block] for ggml types whose layout is certain; others are only
 // checked against their start offset.
 const GGML_TYPE_SIZE: Record<number, [number, number]> = {
-  0: [1, 4], 1: [1, 2], 2: [32, 18], 3: [32, 20], 6: [32, 22], 7: [32, 24], 8: [32, 34],
-  10: [256, 84], 11: [256, 110], 12: [256, 144], 13: [256, 176], 14: [256, 210], 15: [256, 292],
-  24: [1, 1], 25: [1, 2], 26: [1, 4], 27: [1, 8], 28: [1, 8], 30: [1, 2],
+  0: [1, 4],
+  1: [1, 2],
+  2: [32, 18],
+  3: [32, 20],
+  6: [32, 22],
+  7: [32, 24],
+  8: [32, 34],
+  10: [256, 84],
+  11: [256, 110],
+  12: [256, 144],
+  13: [256, 176],
+  14: [256, 210],
+  15: [256, 292],
+  24: [1, 1],
+  25: [1, 2],
+  26: [1, 4],
+  27: [1, 8],
+  28: [1, 8],
+  30: [1, 2],
 };
 const SCALAR_SIZE: Record<number, number> = { 0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8 };
 
@@ -59,7 +75,10 @@ class FileReader {
   private buf = Buffer.alloc(0);
   private bufStart = 0;
   pos = 0;
-  constructor(private readonly fd: number, readonly size: number) {}
+  constructor(
+    private readonly fd: number,
+    readonly size: number,
+  ) {}
 
   bytes(n: number): Buffer {
     if (this.pos + n > this.size) throw new Truncated();
@@ -93,18 +112,30 @@ class FileReader {
   scalar(type: number): string | number | bigint | boolean {
     const b = this.bytes(SCALAR_SIZE[type] ?? 0);
     switch (type) {
-      case 0: return b.readUInt8(0);
-      case 1: return b.readInt8(0);
-      case 2: return b.readUInt16LE(0);
-      case 3: return b.readInt16LE(0);
-      case 4: return b.readUInt32LE(0);
-      case 5: return b.readInt32LE(0);
-      case 6: return b.readFloatLE(0);
-      case 7: return b.readUInt8(0) !== 0;
-      case 10: return b.readBigUInt64LE(0);
-      case 11: return b.readBigInt64LE(0);
-      case 12: return b.readDoubleLE(0);
-      default: throw new Truncated();
+      case 0:
+        return b.readUInt8(0);
+      case 1:
+        return b.readInt8(0);
+      case 2:
+        return b.readUInt16LE(0);
+      case 3:
+        return b.readInt16LE(0);
+      case 4:
+        return b.readUInt32LE(0);
+      case 5:
+        return b.readInt32LE(0);
+      case 6:
+        return b.readFloatLE(0);
+      case 7:
+        return b.readUInt8(0) !== 0;
+      case 10:
+        return b.readBigUInt64LE(0);
+      case 11:
+        return b.readBigInt64LE(0);
+      case 12:
+        return b.readDoubleLE(0);
+      default:
+        throw new Truncated();
     }
   }
   value(type: number): GgufValue {
@@ -133,8 +164,12 @@ export function readGgufInfo(path: string): GgufInfo {
     fd = openSync(path, 'r');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw ggufError('not-found', path, `model file ${path} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}`,
-      'check the path in local.registry, or list available files with `task-master-local models`');
+    throw ggufError(
+      'not-found',
+      path,
+      `model file ${path} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}`,
+      'check the path in local.registry, or list available files with `task-master-local models`',
+    );
   }
   try {
     const size = fstatSync(fd).size;
@@ -143,7 +178,12 @@ export function readGgufInfo(path: string): GgufInfo {
       return parse(r, path);
     } catch (e) {
       if (e instanceof Truncated) {
-        throw ggufError('truncated', path, `${path} is a truncated GGUF file (${size} bytes, header or tensor data cut off)`, TRUNCATED_HINT);
+        throw ggufError(
+          'truncated',
+          path,
+          `${path} is a truncated GGUF file (${size} bytes, header or tensor data cut off)`,
+          TRUNCATED_HINT,
+        );
       }
       throw e;
     }
@@ -155,13 +195,21 @@ export function readGgufInfo(path: string): GgufInfo {
 function parse(r: FileReader, path: string): GgufInfo {
   const head = r.size >= 4 ? r.bytes(4).toString('latin1') : '';
   if (head !== 'GGUF') {
-    throw ggufError('not-gguf', path, `${path} is not a GGUF model file (no GGUF magic at the start)`,
-      'the embedded provider runs .gguf files (e.g. from Hugging Face, or an Ollama blob); convert other formats with llama.cpp');
+    throw ggufError(
+      'not-gguf',
+      path,
+      `${path} is not a GGUF model file (no GGUF magic at the start)`,
+      'the embedded provider runs .gguf files (e.g. from Hugging Face, or an Ollama blob); convert other formats with llama.cpp',
+    );
   }
   const version = r.u32();
   if (version < 2 || version > 3) {
-    throw ggufError('unsupported-version', path, `${path} is GGUF version ${version}; llama.cpp reads versions 2 and 3`,
-      'get a newer conversion of this model');
+    throw ggufError(
+      'unsupported-version',
+      path,
+      `${path} is GGUF version ${version}; llama.cpp reads versions 2 and 3`,
+      'get a newer conversion of this model',
+    );
   }
   const tensorCount = r.u64();
   const kvCount = r.u64();

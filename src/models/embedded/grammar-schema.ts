@@ -47,13 +47,16 @@ function convert(s: unknown): Json {
     return m ? withDescription({ $ref: `#/$defs/${m[1]}` }, s) : anyJson();
   }
   if ('const' in s) return withDescription({ const: s.const }, s);
-  if (Array.isArray(s.enum)) return withDescription({ enum: s.enum.filter((v) => v === null || typeof v !== 'object') }, s);
+  if (Array.isArray(s.enum))
+    return withDescription({ enum: s.enum.filter((v) => v === null || typeof v !== 'object') }, s);
   const union = (s.anyOf ?? s.oneOf) as unknown[] | undefined;
   if (Array.isArray(union)) return withDescription({ oneOf: union.map(convert) }, s);
-  if (Array.isArray(s.allOf) && s.allOf.length === 1) return convert({ ...s, allOf: undefined, ...(s.allOf[0] as Json) });
+  if (Array.isArray(s.allOf) && s.allOf.length === 1)
+    return convert({ ...s, allOf: undefined, ...(s.allOf[0] as Json) });
   if (Array.isArray(s.type)) {
     const types = s.type.filter((t): t is string => typeof t === 'string');
-    if (types.every((t) => PRIMITIVES.has(t) && t !== 'integer' && t !== 'string')) return withDescription({ type: types }, s);
+    if (types.every((t) => PRIMITIVES.has(t) && t !== 'integer' && t !== 'string'))
+      return withDescription({ type: types }, s);
     return withDescription({ oneOf: types.map((t) => convert({ ...s, type: t })) }, s);
   }
   switch (s.type) {
@@ -76,7 +79,10 @@ function convert(s: unknown): Json {
     default: {
       if (s.type === undefined && !isObj(s.properties)) return anyJson();
       const props = isObj(s.properties) ? s.properties : {};
-      const out: Json = { type: 'object', properties: Object.fromEntries(Object.entries(props).map(([k, v]) => [k, convert(v)])) };
+      const out: Json = {
+        type: 'object',
+        properties: Object.fromEntries(Object.entries(props).map(([k, v]) => [k, convert(v)])),
+      };
       if (Array.isArray(s.required)) out.required = s.required.filter((k) => typeof k === 'string' && k in props);
       // Extra keys would be stripped by zod anyway; forbidding them keeps the model on task.
       out.additionalProperties = isObj(s.additionalProperties) ? convert(s.additionalProperties) : false;

@@ -21,30 +21,59 @@ export interface EmbeddedHealthCheck {
   ms?: number;
 }
 
-const PROBE_SCHEMA = { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'], additionalProperties: false };
+const PROBE_SCHEMA = {
+  type: 'object',
+  properties: { ok: { type: 'boolean' } },
+  required: ['ok'],
+  additionalProperties: false,
+};
 
 /** Configured embedded models: model reference → label (alias or role). */
 function configured(config: ResolvedConfig): Map<string, string> {
   const out = new Map<string, string>();
-  for (const [alias, e] of Object.entries(config.local.registry)) if (e.provider === 'llama-cpp') out.set(e.model, alias);
-  for (const [role, r] of Object.entries(config.roles)) if (r?.provider === 'llama-cpp' && !out.has(r.modelId)) out.set(r.modelId, `role ${role}`);
+  for (const [alias, e] of Object.entries(config.local.registry))
+    if (e.provider === 'llama-cpp') out.set(e.model, alias);
+  for (const [role, r] of Object.entries(config.roles))
+    if (r?.provider === 'llama-cpp' && !out.has(r.modelId)) out.set(r.modelId, `role ${role}`);
   return out;
 }
 
-async function loadAndAsk(model: string, label: string, config: ResolvedConfig, env: NodeJS.ProcessEnv): Promise<EmbeddedHealthCheck> {
+async function loadAndAsk(
+  model: string,
+  label: string,
+  config: ResolvedConfig,
+  env: NodeJS.ProcessEnv,
+): Promise<EmbeddedHealthCheck> {
   const name = `embedded ${label}`;
   const t0 = performance.now();
   const p = new LlamaCppProvider({ endpoint: model, threads: config.local.threads, env });
   const h = await p.health();
-  if (!h.ok) return { name, status: 'fail', detail: h.error ?? 'could not load', ...(h.hint ? { hint: h.hint } : {}), ms: Math.round(performance.now() - t0) };
+  if (!h.ok)
+    return {
+      name,
+      status: 'fail',
+      detail: h.error ?? 'could not load',
+      ...(h.hint ? { hint: h.hint } : {}),
+      ms: Math.round(performance.now() - t0),
+    };
   const info = p.inspect(model);
   if (info.poolingType !== undefined) {
     const [v] = await p.embed(model, ['health check']);
-    return { name, status: 'pass', detail: `${model}: embedding model, ${v?.length ?? 0} dimensions (${h.version})`, ms: Math.round(performance.now() - t0) };
+    return {
+      name,
+      status: 'pass',
+      detail: `${model}: embedding model, ${v?.length ?? 0} dimensions (${h.version})`,
+      ms: Math.round(performance.now() - t0),
+    };
   }
   try {
     let text = '';
-    for await (const c of p.chat({ model, messages: [{ role: 'user', content: 'Reply with {"ok": true}.' }], jsonSchema: PROBE_SCHEMA, maxTokens: 32 })) {
+    for await (const c of p.chat({
+      model,
+      messages: [{ role: 'user', content: 'Reply with {"ok": true}.' }],
+      jsonSchema: PROBE_SCHEMA,
+      maxTokens: 32,
+    })) {
       if (c.type === 'delta') text += c.text;
     }
     const ok = typeof (JSON.parse(text) as { ok?: unknown }).ok === 'boolean';
@@ -56,17 +85,31 @@ async function loadAndAsk(model: string, label: string, config: ResolvedConfig, 
     };
   } catch (e) {
     if (!isAppError(e)) throw e;
-    return { name, status: 'fail', detail: e.message, ...(e.hint ? { hint: e.hint } : {}), ms: Math.round(performance.now() - t0) };
+    return {
+      name,
+      status: 'fail',
+      detail: e.message,
+      ...(e.hint ? { hint: e.hint } : {}),
+      ms: Math.round(performance.now() - t0),
+    };
   }
 }
 
 /** One line per configured embedded model (loaded and asked) and per GGUF found or skipped in modelDirs. */
-export async function embeddedHealthChecks(config: ResolvedConfig, env: NodeJS.ProcessEnv = process.env): Promise<EmbeddedHealthCheck[]> {
+export async function embeddedHealthChecks(
+  config: ResolvedConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<EmbeddedHealthCheck[]> {
   const checks: EmbeddedHealthCheck[] = [];
   const wanted = configured(config);
   for (const [model, label] of wanted) checks.push(await loadAndAsk(model, label, config, env));
   if (config.local.modelDirs.length) {
-    const { models, skipped } = discoverEmbeddedModels({ modelDirs: config.local.modelDirs, cwd: config.projectRoot, env, includeOllama: false });
+    const { models, skipped } = discoverEmbeddedModels({
+      modelDirs: config.local.modelDirs,
+      cwd: config.projectRoot,
+      env,
+      includeOllama: false,
+    });
     const found = models.filter((m) => !wanted.has(m.model));
     checks.push({
       name: 'embedded files',
@@ -74,9 +117,14 @@ export async function embeddedHealthChecks(config: ResolvedConfig, env: NodeJS.P
       detail: models.length
         ? `${models.length} GGUF model(s) in ${config.local.modelDirs.join(', ')}${found.length ? `: ${found.map((m) => `${m.model} (${m.family}, context ${m.contextLength ?? '?'})`).join('; ')}` : ''}`
         : `no GGUF files in ${config.local.modelDirs.join(', ')}`,
-      ...(models.length ? {} : { hint: 'put .gguf files there, or add one with `task-master-local models --add <alias> --provider llama-cpp --model <file>`' }),
+      ...(models.length
+        ? {}
+        : {
+            hint: 'put .gguf files there, or add one with `task-master-local models --add <alias> --provider llama-cpp --model <file>`',
+          }),
     });
-    for (const s of skipped) checks.push({ name: 'embedded file', status: 'warn', detail: s.error, hint: 'remove or re-download that file' });
+    for (const s of skipped)
+      checks.push({ name: 'embedded file', status: 'warn', detail: s.error, hint: 'remove or re-download that file' });
   }
   return checks;
 }

@@ -14,7 +14,10 @@ export class SequencePool {
   private readonly free: LlamaSequence[] = [];
   private created = 0;
   private readonly waiters: Array<(s: LlamaSequence) => void> = [];
-  constructor(readonly context: LlamaContext, private readonly size: number) {}
+  constructor(
+    readonly context: LlamaContext,
+    private readonly size: number,
+  ) {}
 
   /** A sequence for exclusive use; waits while all are busy. */
   acquire(signal?: AbortSignal): Promise<LlamaSequence> {
@@ -63,12 +66,13 @@ export class LoadedModel {
   pool(contextSize: number, sequences: number): Promise<SequencePool> {
     let p = this.contexts.get(contextSize);
     if (!p) {
-      p = this.model
-        .createContext({ contextSize, sequences, threads: this.threads })
-        .then((ctx) => new SequencePool(ctx, sequences), (e: unknown) => {
+      p = this.model.createContext({ contextSize, sequences, threads: this.threads }).then(
+        (ctx) => new SequencePool(ctx, sequences),
+        (e: unknown) => {
           this.contexts.delete(contextSize);
           throw contextError(this.info.path, contextSize, e);
-        });
+        },
+      );
       this.contexts.set(contextSize, p);
     }
     return p;
@@ -95,10 +99,14 @@ export class LoadedModel {
 }
 
 function contextError(path: string, size: number, e: unknown): ProviderError {
-  return new ProviderError('PROVIDER_ERROR', `could not create a ${size}-token context for ${path}: ${(e as Error).message}`, {
-    hint: 'lower contextLength for this model in local.registry, or free some memory',
-    cause: e,
-    retryable: false,
-    details: { provider: 'llama-cpp', path, problem: 'context' },
-  });
+  return new ProviderError(
+    'PROVIDER_ERROR',
+    `could not create a ${size}-token context for ${path}: ${(e as Error).message}`,
+    {
+      hint: 'lower contextLength for this model in local.registry, or free some memory',
+      cause: e,
+      retryable: false,
+      details: { provider: 'llama-cpp', path, problem: 'context' },
+    },
+  );
 }

@@ -79,7 +79,8 @@ export function resolveOllamaModel(ref: string, opts: StoreOptions = {}): string
     throw notFound(ref, `manifest ${manifest} is not valid JSON`);
   }
   const layer = layers.find((l) => l.mediaType === MODEL_MEDIA_TYPE);
-  if (!layer?.digest || !/^sha256:[0-9a-f]{64}$/.test(layer.digest)) throw notFound(ref, 'the manifest lists no model layer');
+  if (!layer?.digest || !/^sha256:[0-9a-f]{64}$/.test(layer.digest))
+    throw notFound(ref, 'the manifest lists no model layer');
   const blob = join(dir, 'blobs', layer.digest.replace(':', '-'));
   if (!existsSync(blob)) throw notFound(ref, `blob ${blob} is missing`);
   return blob;
@@ -96,7 +97,9 @@ export interface StoredOllamaModel {
 
 function dirs(p: string): string[] {
   try {
-    return readdirSync(p, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+    return readdirSync(p, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name);
   } catch {
     return [];
   }

@@ -76,9 +76,19 @@ const gib = (n: number) => `${(n / 1024 ** 3).toFixed(1)} GiB`;
 export function checkMemory(info: GgufInfo, contextSize: number, available = availableMemory()): void {
   const need = estimateModelMemory(info, contextSize);
   if (need <= available) return;
-  throw new ProviderError('PROVIDER_ERROR', `model ${info.path} needs about ${gib(need)} of memory but only ${gib(available)} is free`, {
-    hint: 'close other programs, use a smaller quantization (e.g. Q4_K_M), or lower local.registry.<alias>.contextLength',
-    retryable: false,
-    details: { provider: 'llama-cpp', path: info.path, problem: 'insufficient-memory', needBytes: need, availableBytes: available },
-  });
+  throw new ProviderError(
+    'PROVIDER_ERROR',
+    `model ${info.path} needs about ${gib(need)} of memory but only ${gib(available)} is free`,
+    {
+      hint: 'close other programs, use a smaller quantization (e.g. Q4_K_M), or lower local.registry.<alias>.contextLength',
+      retryable: false,
+      details: {
+        provider: 'llama-cpp',
+        path: info.path,
+        problem: 'insufficient-memory',
+        needBytes: need,
+        availableBytes: available,
+      },
+    },
+  );
 }

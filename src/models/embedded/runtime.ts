@@ -21,7 +21,11 @@ export const INSTALL_HINT =
 /** The slice of node-llama-cpp's API used by the embedded provider. */
 export interface LlamaModule {
   getLlama(opts: Record<string, unknown>): Promise<Llama>;
-  LlamaChatSession: new (opts: { contextSequence: LlamaSequence; systemPrompt?: string; autoDisposeSequence?: boolean }) => LlamaSession;
+  LlamaChatSession: new (opts: {
+    contextSequence: LlamaSequence;
+    systemPrompt?: string;
+    autoDisposeSequence?: boolean;
+  }) => LlamaSession;
   LlamaLogLevel: Record<string, string>;
   GgufArchitectureType: Record<string, string>;
 }
@@ -68,22 +72,23 @@ export type LlamaHistoryItem =
 /** A chat session bound to one sequence. */
 export interface LlamaSession {
   setChatHistory(history: LlamaHistoryItem[]): void;
-  promptWithMeta(
-    text: string,
-    opts: Record<string, unknown>,
-  ): Promise<{ responseText: string; stopReason: string }>;
+  promptWithMeta(text: string, opts: Record<string, unknown>): Promise<{ responseText: string; stopReason: string }>;
   dispose(opts?: { disposeSequence?: boolean }): void;
 }
 
 let modulePromise: Promise<LlamaModule> | undefined;
 
 function missing(cause: unknown, where: string): ProviderError {
-  return new ProviderError('PROVIDER_UNREACHABLE', `the embedded provider needs node-llama-cpp, which is not installed${where} (npm install node-llama-cpp@${NODE_LLAMA_CPP_VERSION})`, {
-    hint: INSTALL_HINT,
-    cause,
-    retryable: false,
-    details: { provider: 'llama-cpp', problem: 'module-missing' },
-  });
+  return new ProviderError(
+    'PROVIDER_UNREACHABLE',
+    `the embedded provider needs node-llama-cpp, which is not installed${where} (npm install node-llama-cpp@${NODE_LLAMA_CPP_VERSION})`,
+    {
+      hint: INSTALL_HINT,
+      cause,
+      retryable: false,
+      details: { provider: 'llama-cpp', problem: 'module-missing' },
+    },
+  );
 }
 
 /**
@@ -95,7 +100,10 @@ export function loadLlamaModule(env: NodeJS.ProcessEnv = process.env): Promise<L
   modulePromise ??= (async () => {
     const dir = env.TML_LLAMA_CPP_PATH;
     if (dir) {
-      const entry = [join(dir, 'node_modules', 'node-llama-cpp', 'dist', 'index.js'), join(dir, 'dist', 'index.js')].find(existsSync);
+      const entry = [
+        join(dir, 'node_modules', 'node-llama-cpp', 'dist', 'index.js'),
+        join(dir, 'dist', 'index.js'),
+      ].find(existsSync);
       if (!entry) throw missing(undefined, ` in TML_LLAMA_CPP_PATH=${dir}`);
       return (await import(pathToFileURL(entry).href)) as LlamaModule;
     }
@@ -139,12 +147,16 @@ export function getRuntime(env: NodeJS.ProcessEnv = process.env): Promise<Llama>
         },
       });
     } catch (e) {
-      throw new ProviderError('PROVIDER_UNREACHABLE', `node-llama-cpp found no usable llama.cpp binary: ${(e as Error).message}`, {
-        hint: INSTALL_HINT,
-        cause: e,
-        retryable: false,
-        details: { provider: 'llama-cpp', problem: 'binary-missing' },
-      });
+      throw new ProviderError(
+        'PROVIDER_UNREACHABLE',
+        `node-llama-cpp found no usable llama.cpp binary: ${(e as Error).message}`,
+        {
+          hint: INSTALL_HINT,
+          cause: e,
+          retryable: false,
+          details: { provider: 'llama-cpp', problem: 'binary-missing' },
+        },
+      );
     }
   })();
   llamaPromise.catch(() => (llamaPromise = undefined));

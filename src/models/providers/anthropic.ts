@@ -32,7 +32,9 @@ export class AnthropicProvider implements ModelProvider {
     try {
       new URL(this.endpoint);
     } catch {
-      throw new ConfigError('CONFIG_INVALID', `invalid Anthropic endpoint "${opts.endpoint}"`, { hint: 'use https://api.anthropic.com' });
+      throw new ConfigError('CONFIG_INVALID', `invalid Anthropic endpoint "${opts.endpoint}"`, {
+        hint: 'use https://api.anthropic.com',
+      });
     }
     this.baseFetch = opts.fetch ?? fetch;
   }
@@ -46,8 +48,13 @@ export class AnthropicProvider implements ModelProvider {
     if (guard.reason) out = guard.error();
     else if (isAppError(e)) out = e;
     else if (isAbortError(e)) out = new ProviderError('ABORTED', 'the model call was cancelled');
-    else out = networkError(e, 'anthropic', this.endpoint)
-      ?? new ProviderError('PROVIDER_ERROR', `Anthropic call failed: ${(e as Error)?.message ?? String(e)}`, { retryable: true, cause: e });
+    else
+      out =
+        networkError(e, 'anthropic', this.endpoint) ??
+        new ProviderError('PROVIDER_ERROR', `Anthropic call failed: ${(e as Error)?.message ?? String(e)}`, {
+          retryable: true,
+          cause: e,
+        });
     return redact(out, this.opts.apiKey);
   }
 
@@ -56,23 +63,41 @@ export class AnthropicProvider implements ModelProvider {
     let res: Response | undefined;
     try {
       guard.check();
-      const system = req.messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n\n');
+      const system = req.messages
+        .filter((m) => m.role === 'system')
+        .map((m) => m.content)
+        .join('\n\n');
       const body: Record<string, unknown> = {
-        model: req.model, max_tokens: req.maxTokens ?? 4096, stream: true,
+        model: req.model,
+        max_tokens: req.maxTokens ?? 4096,
+        stream: true,
         messages: req.messages.filter((m) => m.role !== 'system').map((m) => ({ role: m.role, content: m.content })),
       };
       if (system) body.system = system;
       if (req.temperature !== undefined) body.temperature = req.temperature;
       const wrapped = !!req.jsonSchema && req.jsonSchema.type !== 'object';
       if (req.jsonSchema) {
-        const schema = wrapped ? { type: 'object', properties: { value: req.jsonSchema }, required: ['value'] } : req.jsonSchema;
-        body.tools = [{ name: TOOL, description: 'Give the answer as JSON matching this schema.', input_schema: schema }];
+        const schema = wrapped
+          ? { type: 'object', properties: { value: req.jsonSchema }, required: ['value'] }
+          : req.jsonSchema;
+        body.tools = [
+          { name: TOOL, description: 'Give the answer as JSON matching this schema.', input_schema: schema },
+        ];
         body.tool_choice = { type: 'tool', name: TOOL };
       }
       res = await guard.wrapFetch(this.baseFetch)(`${this.endpoint}/v1/messages`, {
-        method: 'POST', headers: { ...this.headers(), 'content-type': 'application/json' }, body: JSON.stringify(body),
+        method: 'POST',
+        headers: { ...this.headers(), 'content-type': 'application/json' },
+        body: JSON.stringify(body),
       });
-      if (!res.ok || !res.body) throw httpError('anthropic', this.endpoint, res.status, errorBodyMessage(await res.text()) || res.statusText, req.model);
+      if (!res.ok || !res.body)
+        throw httpError(
+          'anthropic',
+          this.endpoint,
+          res.status,
+          errorBodyMessage(await res.text()) || res.statusText,
+          req.model,
+        );
       let promptTokens = 0;
       let completionTokens = 0;
       let stop: string | undefined;
@@ -101,7 +126,11 @@ export class AnthropicProvider implements ModelProvider {
       }
       if (!done) throw truncatedStream('anthropic', this.endpoint);
       if (wrapped) yield { type: 'delta', text: unwrap(held) };
-      yield { type: 'done', usage: { promptTokens, completionTokens }, finishReason: stop === 'max_tokens' ? 'length' : 'stop' };
+      yield {
+        type: 'done',
+        usage: { promptTokens, completionTokens },
+        finishReason: stop === 'max_tokens' ? 'length' : 'stop',
+      };
     } catch (e) {
       throw this.mapError(e, guard);
     } finally {
@@ -119,9 +148,19 @@ export class AnthropicProvider implements ModelProvider {
   async listModels(signal?: AbortSignal): Promise<DiscoveredModel[]> {
     const guard = new CallGuard(signal, this.opts.requestTimeoutMs, this.opts.idleTimeoutMs);
     try {
-      const res = (await fetchJson(guard.wrapFetch(this.baseFetch), `${this.endpoint}/v1/models`, { headers: this.headers() },
-        (status, message) => httpError('anthropic', this.endpoint, status, message))) as { data?: Array<{ id: string }> };
-      return (res.data ?? []).map((m) => ({ provider: 'anthropic', endpoint: this.endpoint, model: m.id, capabilities: ['completion'], embedding: false }));
+      const res = (await fetchJson(
+        guard.wrapFetch(this.baseFetch),
+        `${this.endpoint}/v1/models`,
+        { headers: this.headers() },
+        (status, message) => httpError('anthropic', this.endpoint, status, message),
+      )) as { data?: Array<{ id: string }> };
+      return (res.data ?? []).map((m) => ({
+        provider: 'anthropic',
+        endpoint: this.endpoint,
+        model: m.id,
+        capabilities: ['completion'],
+        embedding: false,
+      }));
     } catch (e) {
       throw this.mapError(e, guard);
     } finally {
@@ -136,7 +175,13 @@ export class AnthropicProvider implements ModelProvider {
       return { ok: true, endpoint: this.endpoint, latencyMs: Math.round(performance.now() - started) };
     } catch (e) {
       const err = e as AppError;
-      return { ok: false, endpoint: this.endpoint, latencyMs: Math.round(performance.now() - started), error: err.message, hint: err.hint };
+      return {
+        ok: false,
+        endpoint: this.endpoint,
+        latencyMs: Math.round(performance.now() - started),
+        error: err.message,
+        hint: err.hint,
+      };
     }
   }
 }

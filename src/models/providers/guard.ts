@@ -56,7 +56,10 @@ export class CallGuard {
     return new ProviderError(
       'TIMEOUT',
       idle ? `the model server sent nothing for ${ms} ms` : `the model call took longer than ${ms} ms`,
-      { retryable: true, hint: 'the server may be overloaded or still loading the model; raise local.timeouts in .taskmaster/config.json if this model is slow' },
+      {
+        retryable: true,
+        hint: 'the server may be overloaded or still loading the model; raise local.timeouts in .taskmaster/config.json if this model is slow',
+      },
     );
   }
 
@@ -68,12 +71,14 @@ export class CallGuard {
       this.touch();
       if (!res.body) return res;
       const touch = () => this.touch();
-      const body = res.body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({
-        transform(chunk, c) {
-          touch();
-          c.enqueue(chunk);
-        },
-      }));
+      const body = res.body.pipeThrough(
+        new TransformStream<Uint8Array, Uint8Array>({
+          transform(chunk, c) {
+            touch();
+            c.enqueue(chunk);
+          },
+        }),
+      );
       return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
     };
   }

@@ -51,9 +51,17 @@ export function createProvider(kind: ProviderKind, opts: ProviderOptions): Model
       return new OpenAICompatibleProvider(kind, opts);
     case 'openai':
     case 'perplexity':
-      return new OpenAICompatibleProvider(kind, { ...opts, endpoint: opts.endpoint || EXTERNAL_ENDPOINTS[kind], apiKey: externalKey(kind, opts) });
+      return new OpenAICompatibleProvider(kind, {
+        ...opts,
+        endpoint: opts.endpoint || EXTERNAL_ENDPOINTS[kind],
+        apiKey: externalKey(kind, opts),
+      });
     case 'anthropic':
-      return new AnthropicProvider({ ...opts, endpoint: opts.endpoint || EXTERNAL_ENDPOINTS.anthropic, apiKey: externalKey(kind, opts) });
+      return new AnthropicProvider({
+        ...opts,
+        endpoint: opts.endpoint || EXTERNAL_ENDPOINTS.anthropic,
+        apiKey: externalKey(kind, opts),
+      });
     case 'llama-cpp':
       // endpoint: a GGUF path or ollama:<name>; the module and node-llama-cpp load on first call.
       return lazyLlamaCppProvider({ endpoint: opts.endpoint, ...(opts.threads ? { threads: opts.threads } : {}) });

@@ -100,11 +100,19 @@ export class LlamaCppProvider implements ModelProvider {
       const m = await loadLlamaModule(this.env);
       const known = new Set(Object.values(m.GgufArchitectureType));
       if (!info.architecture || !known.has(info.architecture)) {
-        throw ggufError('unknown-architecture', info.path, `${info.path} uses architecture '${info.architecture ?? '(none)'}', which this llama.cpp build does not know`,
-          'use a model of a supported architecture (llama, qwen2, gemma, phi3, mistral, …) or update node-llama-cpp');
+        throw ggufError(
+          'unknown-architecture',
+          info.path,
+          `${info.path} uses architecture '${info.architecture ?? '(none)'}', which this llama.cpp build does not know`,
+          'use a model of a supported architecture (llama, qwen2, gemma, phi3, mistral, …) or update node-llama-cpp',
+        );
       }
       // node-llama-cpp gives each sequence its own KV cache of the full context size.
-      checkMemory(info, this.contextSize(info, contextSize) * this.sequences, (this.opts.availableMemory ?? availableMemory)());
+      checkMemory(
+        info,
+        this.contextSize(info, contextSize) * this.sequences,
+        (this.opts.availableMemory ?? availableMemory)(),
+      );
       const llama = await getRuntime(this.env);
       nativeLog.length = 0;
       try {
@@ -128,7 +136,8 @@ export class LlamaCppProvider implements ModelProvider {
   async listModels(): Promise<DiscoveredModel[]> {
     const ref = this.endpoint;
     if (ref && !ref.startsWith(OLLAMA_PREFIX) && statSync(resolve(ref), { throwIfNoEntry: false })?.isDirectory()) {
-      return discoverEmbeddedModels({ modelDirs: [ref], includeOllama: false, env: this.env, home: this.opts.home }).models;
+      return discoverEmbeddedModels({ modelDirs: [ref], includeOllama: false, env: this.env, home: this.opts.home })
+        .models;
     }
     if (!ref) return discoverEmbeddedModels({ env: this.env, home: this.opts.home }).models;
     return [describeGguf(this.inspect(ref), ref.startsWith(OLLAMA_PREFIX) ? ref : resolve(ref))];
@@ -141,12 +150,17 @@ export class LlamaCppProvider implements ModelProvider {
     const pool = await lm.pool(contextSize, this.sequences);
     const seq = await pool.acquire(signal);
     const m = await loadLlamaModule(this.env);
-    const system = req.messages.filter((x) => x.role === 'system').map((x) => x.content).join('\n\n');
+    const system = req.messages
+      .filter((x) => x.role === 'system')
+      .map((x) => x.content)
+      .join('\n\n');
     const rest = req.messages.filter((x) => x.role !== 'system');
     const lastUser = rest.map((x) => x.role).lastIndexOf('user');
     const history: LlamaHistoryItem[] = [{ type: 'system', text: system || DEFAULT_SYSTEM }];
     for (const msg of rest.slice(0, Math.max(0, lastUser))) {
-      history.push(msg.role === 'user' ? { type: 'user', text: msg.content } : { type: 'model', response: [msg.content] });
+      history.push(
+        msg.role === 'user' ? { type: 'user', text: msg.content } : { type: 'model', response: [msg.content] },
+      );
     }
     const stop = new AbortController();
     const onAbort = () => stop.abort(signal?.reason);
@@ -160,7 +174,11 @@ export class LlamaCppProvider implements ModelProvider {
     try {
       // A reused sequence starts empty so answers depend only on this request (and its seed).
       await seq.clearHistory();
-      session = new m.LlamaChatSession({ contextSequence: seq, systemPrompt: system || DEFAULT_SYSTEM, autoDisposeSequence: false });
+      session = new m.LlamaChatSession({
+        contextSequence: seq,
+        systemPrompt: system || DEFAULT_SYSTEM,
+        autoDisposeSequence: false,
+      });
       session.setChatHistory(history);
       const grammar = req.jsonSchema ? await this.grammar(lm, req.jsonSchema) : undefined;
       started = true;
@@ -178,7 +196,10 @@ export class LlamaCppProvider implements ModelProvider {
             wake?.();
           },
         })
-        .then((r) => (outcome = { ok: true, stopReason: r.stopReason }), (error: unknown) => (outcome = { ok: false, error }))
+        .then(
+          (r) => (outcome = { ok: true, stopReason: r.stopReason }),
+          (error: unknown) => (outcome = { ok: false, error }),
+        )
         .finally(() => wake?.());
       for (;;) {
         if (chunks.length) {
@@ -196,7 +217,10 @@ export class LlamaCppProvider implements ModelProvider {
       if (done.stopReason === 'abort') throw generationError(signal?.reason, lm.info.path, signal);
       yield {
         type: 'done',
-        usage: { promptTokens: seq.tokenMeter.usedInputTokens - before.in, completionTokens: seq.tokenMeter.usedOutputTokens - before.out },
+        usage: {
+          promptTokens: seq.tokenMeter.usedInputTokens - before.in,
+          completionTokens: seq.tokenMeter.usedOutputTokens - before.out,
+        },
         finishReason: done.stopReason === 'maxTokens' ? 'length' : 'stop',
       };
     } finally {
@@ -243,10 +267,21 @@ export class LlamaCppProvider implements ModelProvider {
     const t0 = performance.now();
     try {
       const lm = await this.load(this.endpoint);
-      return { ok: true, endpoint: this.endpoint, version: `llama.cpp ${lm.llama.llamaCppRelease.release}`, latencyMs: Math.round(performance.now() - t0) };
+      return {
+        ok: true,
+        endpoint: this.endpoint,
+        version: `llama.cpp ${lm.llama.llamaCppRelease.release}`,
+        latencyMs: Math.round(performance.now() - t0),
+      };
     } catch (e) {
       if (!isAppError(e)) throw e;
-      return { ok: false, endpoint: this.endpoint, latencyMs: Math.round(performance.now() - t0), error: e.message, hint: e.hint };
+      return {
+        ok: false,
+        endpoint: this.endpoint,
+        latencyMs: Math.round(performance.now() - t0),
+        error: e.message,
+        hint: e.hint,
+      };
     }
   }
 
@@ -267,12 +302,16 @@ export class LlamaCppProvider implements ModelProvider {
 function generationError(e: unknown, path: string, signal?: AbortSignal): Error {
   if (signal?.aborted) return e instanceof Error ? e : new AppError('ABORTED', 'the embedded model call was aborted');
   if (isAppError(e)) return e;
-  return new ProviderError('PROVIDER_ERROR', `llama.cpp failed while generating with ${path}: ${(e as Error)?.message ?? String(e)}`, {
-    hint: 'a larger contextLength helps when the prompt does not fit; otherwise try another model',
-    cause: e,
-    retryable: false,
-    details: { provider: 'llama-cpp', path, problem: 'generation' },
-  });
+  return new ProviderError(
+    'PROVIDER_ERROR',
+    `llama.cpp failed while generating with ${path}: ${(e as Error)?.message ?? String(e)}`,
+    {
+      hint: 'a larger contextLength helps when the prompt does not fit; otherwise try another model',
+      cause: e,
+      retryable: false,
+      details: { provider: 'llama-cpp', path, problem: 'generation' },
+    },
+  );
 }
 
 /** Factory used by createProvider('llama-cpp', …) through a lazy import. */

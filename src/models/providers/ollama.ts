@@ -45,7 +45,9 @@ export class OllamaProvider implements ModelProvider {
     try {
       new URL(this.endpoint);
     } catch {
-      throw new ConfigError('CONFIG_INVALID', `invalid Ollama endpoint "${opts.endpoint}"`, { hint: 'use a URL such as http://127.0.0.1:11434' });
+      throw new ConfigError('CONFIG_INVALID', `invalid Ollama endpoint "${opts.endpoint}"`, {
+        hint: 'use a URL such as http://127.0.0.1:11434',
+      });
     }
     this.baseFetch = opts.fetch ?? fetch;
   }
@@ -61,18 +63,26 @@ export class OllamaProvider implements ModelProvider {
     const net = networkError(e, 'ollama', this.endpoint);
     if (net) return net;
     const err = e as { name?: string; message?: string; error?: string; status_code?: number };
-    if (err?.name === 'ResponseError') return httpError('ollama', this.endpoint, err.status_code, err.error ?? err.message ?? '', model);
+    if (err?.name === 'ResponseError')
+      return httpError('ollama', this.endpoint, err.status_code, err.error ?? err.message ?? '', model);
     const msg = err?.message ?? String(e);
     if (/did not receive done/i.test(msg)) return truncatedStream('ollama', this.endpoint);
     // The client throws a plain Error for an {"error": …} line inside a 200 stream.
     const mapped = httpError('ollama', this.endpoint, undefined, msg, model);
     if (mapped.code !== 'PROVIDER_ERROR' || !mapped.retryable) return mapped;
     return new ProviderError('PROVIDER_ERROR', `Ollama at ${this.endpoint} failed while answering: ${msg}`, {
-      retryable: true, cause: e, hint: 'the model runner failed; it will be retried', details: { endpoint: this.endpoint, model },
+      retryable: true,
+      cause: e,
+      hint: 'the model runner failed; it will be retried',
+      details: { endpoint: this.endpoint, model },
     });
   }
 
-  private async call<T>(signal: AbortSignal | undefined, model: string | undefined, fn: (f: typeof fetch) => Promise<T>): Promise<T> {
+  private async call<T>(
+    signal: AbortSignal | undefined,
+    model: string | undefined,
+    fn: (f: typeof fetch) => Promise<T>,
+  ): Promise<T> {
     const guard = this.guard(signal);
     try {
       guard.check();
@@ -85,13 +95,14 @@ export class OllamaProvider implements ModelProvider {
   }
 
   private getJson(f: typeof fetch, path: string, json?: unknown, model?: string): Promise<unknown> {
-    return fetchJson(f, `${this.endpoint}${path}`, json === undefined ? {} : { json },
-      (status, message) => httpError('ollama', this.endpoint, status, message, model));
+    return fetchJson(f, `${this.endpoint}${path}`, json === undefined ? {} : { json }, (status, message) =>
+      httpError('ollama', this.endpoint, status, message, model),
+    );
   }
 
   async *chat(req: ChatRequest, signal?: AbortSignal): AsyncIterable<ChatChunk> {
     const guard = this.guard(signal);
-    let stream: { abort(): void } & AsyncIterable<import('ollama').ChatResponse> | undefined;
+    let stream: ({ abort(): void } & AsyncIterable<import('ollama').ChatResponse>) | undefined;
     let finished = false;
     try {
       guard.check();
@@ -116,7 +127,11 @@ export class OllamaProvider implements ModelProvider {
         if (text) yield { type: 'delta', text };
         if (part.done) {
           finished = true;
-          yield { type: 'done', usage: { promptTokens: part.prompt_eval_count ?? 0, completionTokens: part.eval_count ?? 0 }, finishReason: part.done_reason };
+          yield {
+            type: 'done',
+            usage: { promptTokens: part.prompt_eval_count ?? 0, completionTokens: part.eval_count ?? 0 },
+            finishReason: part.done_reason,
+          };
         }
       }
       if (!finished) throw truncatedStream('ollama', this.endpoint);
@@ -133,9 +148,17 @@ export class OllamaProvider implements ModelProvider {
     return this.call(signal, model, async (f) => {
       const { Ollama } = await import('ollama/browser');
       const client = new Ollama({ host: this.endpoint, fetch: quietFetch(f) });
-      const res = await client.embed({ model, input: texts, ...(this.opts.keepAlive ? { keep_alive: this.opts.keepAlive } : {}) });
+      const res = await client.embed({
+        model,
+        input: texts,
+        ...(this.opts.keepAlive ? { keep_alive: this.opts.keepAlive } : {}),
+      });
       if (!Array.isArray(res.embeddings) || res.embeddings.length !== texts.length) {
-        throw new ProviderError('PROVIDER_ERROR', `Ollama returned ${res.embeddings?.length ?? 0} embeddings for ${texts.length} inputs`, { retryable: true });
+        throw new ProviderError(
+          'PROVIDER_ERROR',
+          `Ollama returned ${res.embeddings?.length ?? 0} embeddings for ${texts.length} inputs`,
+          { retryable: true },
+        );
       }
       return res.embeddings;
     });
@@ -145,7 +168,9 @@ export class OllamaProvider implements ModelProvider {
   contextLength(model: string, signal?: AbortSignal): Promise<number | undefined> {
     let p = this.contextCache.get(model);
     if (!p) {
-      p = this.call(signal, model, async (f) => contextLengthOf(((await this.getJson(f, '/api/show', { model }, model)) as ShowInfo).model_info));
+      p = this.call(signal, model, async (f) =>
+        contextLengthOf(((await this.getJson(f, '/api/show', { model }, model)) as ShowInfo).model_info),
+      );
       p.catch(() => this.contextCache.delete(model));
       this.contextCache.set(model, p);
     }
@@ -168,9 +193,16 @@ export class OllamaProvider implements ModelProvider {
         const family = show.details?.family ?? t.details?.family;
         const caps = show.capabilities ?? t.capabilities ?? inferCapabilities(t.name, family);
         return {
-          provider: 'ollama', endpoint: this.endpoint, model: t.name, sizeBytes: t.size, contextLength: ctx, family,
-          parameterSize: t.details?.parameter_size, quantization: t.details?.quantization_level,
-          capabilities: caps, embedding: caps.includes('embedding') && !caps.includes('completion'),
+          provider: 'ollama',
+          endpoint: this.endpoint,
+          model: t.name,
+          sizeBytes: t.size,
+          contextLength: ctx,
+          family,
+          parameterSize: t.details?.parameter_size,
+          quantization: t.details?.quantization_level,
+          capabilities: caps,
+          embedding: caps.includes('embedding') && !caps.includes('completion'),
         } satisfies DiscoveredModel;
       });
     });
@@ -180,10 +212,21 @@ export class OllamaProvider implements ModelProvider {
     const started = performance.now();
     try {
       const v = (await this.call(signal, undefined, (f) => this.getJson(f, '/api/version'))) as { version?: string };
-      return { ok: true, endpoint: this.endpoint, version: v.version, latencyMs: Math.round(performance.now() - started) };
+      return {
+        ok: true,
+        endpoint: this.endpoint,
+        version: v.version,
+        latencyMs: Math.round(performance.now() - started),
+      };
     } catch (e) {
       const err = e as AppError;
-      return { ok: false, endpoint: this.endpoint, latencyMs: Math.round(performance.now() - started), error: err.message, hint: err.hint };
+      return {
+        ok: false,
+        endpoint: this.endpoint,
+        latencyMs: Math.round(performance.now() - started),
+        error: err.message,
+        hint: err.hint,
+      };
     }
   }
 }

@@ -7,7 +7,10 @@ import type { ProviderOptions } from './index.js';
 import { readSse } from './sse.js';
 
 /** Kinds served by this class: local OpenAI-style servers plus OpenAI and Perplexity. */
-export type OpenAIStyleKind = Extract<ProviderKind, 'lmstudio' | 'localai' | 'openai-compatible' | 'openai' | 'perplexity'>;
+export type OpenAIStyleKind = Extract<
+  ProviderKind,
+  'lmstudio' | 'localai' | 'openai-compatible' | 'openai' | 'perplexity'
+>;
 
 // Perplexity has no model-listing endpoint; these are the ids its API documents.
 const PERPLEXITY_MODELS = ['sonar', 'sonar-pro', 'sonar-reasoning', 'sonar-reasoning-pro', 'sonar-deep-research'];
@@ -27,12 +30,17 @@ export class OpenAICompatibleProvider implements ModelProvider {
   readonly endpoint: string;
   private readonly baseFetch: typeof fetch;
 
-  constructor(readonly kind: OpenAIStyleKind, private readonly opts: ProviderOptions) {
+  constructor(
+    readonly kind: OpenAIStyleKind,
+    private readonly opts: ProviderOptions,
+  ) {
     this.endpoint = opts.endpoint.replace(/\/+$/, '');
     try {
       new URL(this.endpoint);
     } catch {
-      throw new ConfigError('CONFIG_INVALID', `invalid ${SERVER_NAME[kind]} endpoint "${opts.endpoint}"`, { hint: 'use a URL such as http://127.0.0.1:1234/v1' });
+      throw new ConfigError('CONFIG_INVALID', `invalid ${SERVER_NAME[kind]} endpoint "${opts.endpoint}"`, {
+        hint: 'use a URL such as http://127.0.0.1:1234/v1',
+      });
     }
     this.baseFetch = opts.fetch ?? fetch;
   }
@@ -46,12 +54,22 @@ export class OpenAICompatibleProvider implements ModelProvider {
     if (guard.reason) out = guard.error();
     else if (isAppError(e)) out = e;
     else if (isAbortError(e)) out = new ProviderError('ABORTED', 'the model call was cancelled');
-    else out = networkError(e, this.kind, this.endpoint)
-      ?? new ProviderError('PROVIDER_ERROR', `${SERVER_NAME[this.kind]} call failed: ${(e as Error)?.message ?? String(e)}`, { retryable: true, cause: e });
+    else
+      out =
+        networkError(e, this.kind, this.endpoint) ??
+        new ProviderError(
+          'PROVIDER_ERROR',
+          `${SERVER_NAME[this.kind]} call failed: ${(e as Error)?.message ?? String(e)}`,
+          { retryable: true, cause: e },
+        );
     return redact(out, this.opts.apiKey);
   }
 
-  private async call<T>(signal: AbortSignal | undefined, model: string | undefined, fn: (f: typeof fetch, g: CallGuard) => Promise<T>): Promise<T> {
+  private async call<T>(
+    signal: AbortSignal | undefined,
+    model: string | undefined,
+    fn: (f: typeof fetch, g: CallGuard) => Promise<T>,
+  ): Promise<T> {
     const guard = new CallGuard(signal, this.opts.requestTimeoutMs, this.opts.idleTimeoutMs);
     try {
       guard.check();
@@ -64,8 +82,12 @@ export class OpenAICompatibleProvider implements ModelProvider {
   }
 
   private json(f: typeof fetch, path: string, json: unknown, model?: string): Promise<unknown> {
-    return fetchJson(f, `${this.endpoint}${path}`, { headers: this.headers(), ...(json === undefined ? {} : { json }) },
-      (status, message) => httpError(this.kind, this.endpoint, status, message, model));
+    return fetchJson(
+      f,
+      `${this.endpoint}${path}`,
+      { headers: this.headers(), ...(json === undefined ? {} : { json }) },
+      (status, message) => httpError(this.kind, this.endpoint, status, message, model),
+    );
   }
 
   async *chat(req: ChatRequest, signal?: AbortSignal): AsyncIterable<ChatChunk> {
@@ -74,17 +96,32 @@ export class OpenAICompatibleProvider implements ModelProvider {
     try {
       guard.check();
       const body: Record<string, unknown> = {
-        model: req.model, messages: req.messages, stream: true, stream_options: { include_usage: true },
+        model: req.model,
+        messages: req.messages,
+        stream: true,
+        stream_options: { include_usage: true },
       };
       if (req.temperature !== undefined) body.temperature = req.temperature;
       if (req.maxTokens !== undefined) body.max_tokens = req.maxTokens;
       if (req.seed !== undefined) body.seed = req.seed;
-      if (req.jsonSchema) body.response_format = { type: 'json_schema', json_schema: { name: 'answer', strict: true, schema: req.jsonSchema } };
+      if (req.jsonSchema)
+        body.response_format = {
+          type: 'json_schema',
+          json_schema: { name: 'answer', strict: true, schema: req.jsonSchema },
+        };
       res = await guard.wrapFetch(this.baseFetch)(`${this.endpoint}/chat/completions`, {
-        method: 'POST', headers: { ...this.headers(), 'content-type': 'application/json', accept: 'text/event-stream' }, body: JSON.stringify(body),
+        method: 'POST',
+        headers: { ...this.headers(), 'content-type': 'application/json', accept: 'text/event-stream' },
+        body: JSON.stringify(body),
       });
       if (!res.ok || !res.body) {
-        throw httpError(this.kind, this.endpoint, res.status, errorBodyMessage(await res.text()) || res.statusText, req.model);
+        throw httpError(
+          this.kind,
+          this.endpoint,
+          res.status,
+          errorBodyMessage(await res.text()) || res.statusText,
+          req.model,
+        );
       }
       let finish: string | undefined;
       let usage = { promptTokens: 0, completionTokens: 0 };
@@ -98,15 +135,27 @@ export class OpenAICompatibleProvider implements ModelProvider {
         try {
           chunk = JSON.parse(ev.data) as StreamChunk;
         } catch {
-          throw new ProviderError('PROVIDER_ERROR', `${SERVER_NAME[this.kind]} sent a stream event that is not JSON`, { retryable: true });
+          throw new ProviderError('PROVIDER_ERROR', `${SERVER_NAME[this.kind]} sent a stream event that is not JSON`, {
+            retryable: true,
+          });
         }
         if (chunk.error !== undefined) {
-          throw httpError(this.kind, this.endpoint, undefined, errorBodyMessage(JSON.stringify({ error: chunk.error })), req.model);
+          throw httpError(
+            this.kind,
+            this.endpoint,
+            undefined,
+            errorBodyMessage(JSON.stringify({ error: chunk.error })),
+            req.model,
+          );
         }
         const choice = chunk.choices?.[0];
         if (choice?.delta?.content) yield { type: 'delta', text: choice.delta.content };
         if (choice?.finish_reason) finish = choice.finish_reason;
-        if (chunk.usage) usage = { promptTokens: chunk.usage.prompt_tokens ?? 0, completionTokens: chunk.usage.completion_tokens ?? 0 };
+        if (chunk.usage)
+          usage = {
+            promptTokens: chunk.usage.prompt_tokens ?? 0,
+            completionTokens: chunk.usage.completion_tokens ?? 0,
+          };
       }
       // Some servers omit [DONE]; a finish_reason still proves the answer is complete.
       if (!done && !finish) throw truncatedStream(this.kind, this.endpoint);
@@ -123,13 +172,21 @@ export class OpenAICompatibleProvider implements ModelProvider {
   async embed(model: string, texts: string[], signal?: AbortSignal): Promise<number[][]> {
     if (texts.length === 0) return [];
     if (this.kind === 'perplexity') {
-      throw new ProviderError('PROVIDER_ERROR', 'Perplexity does not offer embeddings', { hint: 'set an embedding model on a local server (e.g. `ollama pull nomic-embed-text`)' });
+      throw new ProviderError('PROVIDER_ERROR', 'Perplexity does not offer embeddings', {
+        hint: 'set an embedding model on a local server (e.g. `ollama pull nomic-embed-text`)',
+      });
     }
     return this.call(signal, model, async (f) => {
-      const res = (await this.json(f, '/embeddings', { model, input: texts }, model)) as { data?: Array<{ embedding: number[]; index?: number }> };
+      const res = (await this.json(f, '/embeddings', { model, input: texts }, model)) as {
+        data?: Array<{ embedding: number[]; index?: number }>;
+      };
       const data = [...(res.data ?? [])].sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
       if (data.length !== texts.length) {
-        throw new ProviderError('PROVIDER_ERROR', `${SERVER_NAME[this.kind]} returned ${data.length} embeddings for ${texts.length} inputs`, { retryable: true });
+        throw new ProviderError(
+          'PROVIDER_ERROR',
+          `${SERVER_NAME[this.kind]} returned ${data.length} embeddings for ${texts.length} inputs`,
+          { retryable: true },
+        );
       }
       return data.map((d) => d.embedding);
     });
@@ -146,7 +203,13 @@ export class OpenAICompatibleProvider implements ModelProvider {
   }
 
   private discovered(model: string, embedding: boolean): DiscoveredModel {
-    return { provider: this.kind, endpoint: this.endpoint, model, capabilities: embedding ? ['embedding'] : ['completion'], embedding };
+    return {
+      provider: this.kind,
+      endpoint: this.endpoint,
+      model,
+      capabilities: embedding ? ['embedding'] : ['completion'],
+      embedding,
+    };
   }
 
   /** LM Studio's native /api/v0/models tells type and max context; older builds lack it, so failures are ignored. */
@@ -155,7 +218,9 @@ export class OpenAICompatibleProvider implements ModelProvider {
     try {
       const res = await f(`${origin}/api/v0/models`, { headers: this.headers() });
       if (!res.ok) return;
-      const v0 = (await res.json()) as { data?: Array<{ id: string; type?: string; max_context_length?: number; arch?: string; quantization?: string }> };
+      const v0 = (await res.json()) as {
+        data?: Array<{ id: string; type?: string; max_context_length?: number; arch?: string; quantization?: string }>;
+      };
       for (const m of models) {
         const d = v0.data?.find((x) => x.id === m.model);
         if (!d) continue;
@@ -182,7 +247,13 @@ export class OpenAICompatibleProvider implements ModelProvider {
       return { ok: true, endpoint: this.endpoint, latencyMs: Math.round(performance.now() - started) };
     } catch (e) {
       const err = e as AppError;
-      return { ok: false, endpoint: this.endpoint, latencyMs: Math.round(performance.now() - started), error: err.message, hint: err.hint };
+      return {
+        ok: false,
+        endpoint: this.endpoint,
+        latencyMs: Math.round(performance.now() - started),
+        error: err.message,
+        hint: err.hint,
+      };
     }
   }
 }

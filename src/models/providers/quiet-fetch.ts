@@ -14,7 +14,11 @@ export function quietFetch(base: typeof fetch): typeof fetch {
       return jsonResponse(res, JSON.stringify({ error: text || `HTTP ${res.status} ${res.statusText}`.trim() }));
     }
     if (res.ok && res.body && type.includes('ndjson')) {
-      return new Response(res.body.pipeThrough(ndjsonSanitizer()), { status: res.status, statusText: res.statusText, headers: res.headers });
+      return new Response(res.body.pipeThrough(ndjsonSanitizer()), {
+        status: res.status,
+        statusText: res.statusText,
+        headers: res.headers,
+      });
     }
     return res;
   };

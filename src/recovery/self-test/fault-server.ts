@@ -14,7 +14,11 @@ export interface FaultServer {
 }
 
 /** Starts the self-test server on a free loopback port. */
-export async function startFaultServer(opts: { model: string; invalidFirst: number; port?: number }): Promise<FaultServer> {
+export async function startFaultServer(opts: {
+  model: string;
+  invalidFirst: number;
+  port?: number;
+}): Promise<FaultServer> {
   const state = { chats: 0 };
   const server: Server = createServer((req, res) => {
     let body = '';
@@ -25,18 +29,35 @@ export async function startFaultServer(opts: { model: string; invalidFirst: numb
         res.end(JSON.stringify(v));
       };
       if (req.url === '/api/version') return json(200, { version: 'self-test' });
-      if (req.url === '/api/tags') return json(200, { models: [{ name: opts.model, model: opts.model, details: { family: 'llama' } }] });
-      if (req.url === '/api/show') return json(200, { model_info: { 'llama.context_length': 4096 }, capabilities: ['completion'], details: { family: 'llama' } });
+      if (req.url === '/api/tags')
+        return json(200, { models: [{ name: opts.model, model: opts.model, details: { family: 'llama' } }] });
+      if (req.url === '/api/show')
+        return json(200, {
+          model_info: { 'llama.context_length': 4096 },
+          capabilities: ['completion'],
+          details: { family: 'llama' },
+        });
       if (req.url === '/api/chat' && req.method === 'POST') {
         state.chats++;
-        const content = state.chats <= opts.invalidFirst ? '{"healthy": tru' : JSON.stringify({ healthy: true, word: 'ready' });
+        const content =
+          state.chats <= opts.invalidFirst ? '{"healthy": tru' : JSON.stringify({ healthy: true, word: 'ready' });
         const base = { model: opts.model, created_at: new Date(0).toISOString() };
         const streamed = (JSON.parse(body || '{}') as { stream?: boolean }).stream !== false;
-        if (!streamed) return json(200, { ...base, message: { role: 'assistant', content }, done: true, done_reason: 'stop' });
+        if (!streamed)
+          return json(200, { ...base, message: { role: 'assistant', content }, done: true, done_reason: 'stop' });
         // Ollama streams NDJSON by default: content first, then the final chunk with the counts.
         res.writeHead(200, { 'content-type': 'application/x-ndjson' });
         res.write(JSON.stringify({ ...base, message: { role: 'assistant', content }, done: false }) + '\n');
-        return res.end(JSON.stringify({ ...base, message: { role: 'assistant', content: '' }, done: true, done_reason: 'stop', prompt_eval_count: 20, eval_count: 10 }) + '\n');
+        return res.end(
+          JSON.stringify({
+            ...base,
+            message: { role: 'assistant', content: '' },
+            done: true,
+            done_reason: 'stop',
+            prompt_eval_count: 20,
+            eval_count: 10,
+          }) + '\n',
+        );
       }
       json(404, { error: `no route ${req.url}` });
     });

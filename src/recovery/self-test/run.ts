@@ -62,9 +62,16 @@ export async function runSelfTest(opts: { backoffMs?: number } = {}): Promise<Se
       const server = await startFaultServer({ model: MODEL, invalidFirst: 0, port });
       try {
         const [out] = f ? await system.recover({ ids: [f.id] }) : [];
-        cases.push({ name: 'unreachable endpoint', detected: f?.kind === 'server_unreachable', kind: f?.kind,
-          diagnosis: system.repo.get(f?.id ?? -1)?.diagnosis?.fix, recovered: out?.failure.status === 'recovered', strategy: out?.result.strategy,
-          detail: out?.result.detail ?? 'no failure was raised', ms: Math.round(performance.now() - t0) });
+        cases.push({
+          name: 'unreachable endpoint',
+          detected: f?.kind === 'server_unreachable',
+          kind: f?.kind,
+          diagnosis: system.repo.get(f?.id ?? -1)?.diagnosis?.fix,
+          recovered: out?.failure.status === 'recovered',
+          strategy: out?.result.strategy,
+          detail: out?.result.detail ?? 'no failure was raised',
+          ms: Math.round(performance.now() - t0),
+        });
       } finally {
         await server.close();
       }
@@ -73,15 +80,39 @@ export async function runSelfTest(opts: { backoffMs?: number } = {}): Promise<Se
     {
       const t0 = performance.now();
       const server = await startFaultServer({ model: MODEL, invalidFirst: 1 });
-      const ctx = { component: 'self-test', operation: 'object', provider: 'ollama', endpoint: server.url, model: MODEL };
+      const ctx = {
+        component: 'self-test',
+        operation: 'object',
+        provider: 'ollama',
+        endpoint: server.url,
+        model: MODEL,
+      };
       try {
-        const v = await runWithRecovery(system, () => structuredRoundTrip('ollama', server.url, MODEL, { timeoutMs: 5000 }), ctx, backoff);
+        const v = await runWithRecovery(
+          system,
+          () => structuredRoundTrip('ollama', server.url, MODEL, { timeoutMs: 5000 }),
+          ctx,
+          backoff,
+        );
         const f = system.list().find((x) => x.context.endpoint === server.url);
-        cases.push({ name: 'invalid model answer', detected: !!f && (f.kind === 'invalid_output' || f.kind === 'truncated_output'), kind: f?.kind,
-          diagnosis: f?.diagnosis?.fix, recovered: f?.status === 'recovered' && v.healthy === true, strategy: f && lastAttempt(f.id)?.strategy,
-          detail: `${server.chats} chat call(s); final answer valid`, ms: Math.round(performance.now() - t0) });
+        cases.push({
+          name: 'invalid model answer',
+          detected: !!f && (f.kind === 'invalid_output' || f.kind === 'truncated_output'),
+          kind: f?.kind,
+          diagnosis: f?.diagnosis?.fix,
+          recovered: f?.status === 'recovered' && v.healthy === true,
+          strategy: f && lastAttempt(f.id)?.strategy,
+          detail: `${server.chats} chat call(s); final answer valid`,
+          ms: Math.round(performance.now() - t0),
+        });
       } catch (e) {
-        cases.push({ name: 'invalid model answer', detected: system.list().length > 1, recovered: false, detail: (e as Error).message, ms: Math.round(performance.now() - t0) });
+        cases.push({
+          name: 'invalid model answer',
+          detected: system.list().length > 1,
+          recovered: false,
+          detail: (e as Error).message,
+          ms: Math.round(performance.now() - t0),
+        });
       } finally {
         await server.close();
       }
@@ -92,21 +123,51 @@ export async function runSelfTest(opts: { backoffMs?: number } = {}): Promise<Se
       const server = await startFaultServer({ model: MODEL, invalidFirst: 1 });
       const root = join(dir, 'project');
       mkdirSync(join(root, '.taskmaster'), { recursive: true });
-      writeFileSync(join(root, '.taskmaster', 'config.json'), JSON.stringify({
-        models: { main: { provider: 'ollama', modelId: MODEL } }, local: { mode: 'LOCAL_ONLY', discover: ['ollama'], retries: 1 } }));
+      writeFileSync(
+        join(root, '.taskmaster', 'config.json'),
+        JSON.stringify({
+          models: { main: { provider: 'ollama', modelId: MODEL } },
+          local: { mode: 'LOCAL_ONLY', discover: ['ollama'], retries: 1 },
+        }),
+      );
       const { openProject } = await import('../../context.js');
       // The project's DB is the self-test's own, so the door's failure hook writes where we look.
-      const project = openProject({ cwd: root, env: { OLLAMA_HOST: server.url, TASKMASTER_LOCAL_DB: join(dir, 'recovery.db') }, backoffMs: opts.backoffMs ?? 50 });
+      const project = openProject({
+        cwd: root,
+        env: { OLLAMA_HOST: server.url, TASKMASTER_LOCAL_DB: join(dir, 'recovery.db') },
+        backoffMs: opts.backoffMs ?? 50,
+      });
       try {
-        const a = await project.api().generateObject({ type: 'GENERAL', component: 'self-test', noCache: true, strictModel: true, model: MODEL,
-          messages: [{ role: 'user', content: 'Self-test: answer with healthy=true and word="ready".' }] }, RoundTripSchema);
+        const a = await project.api().generateObject(
+          {
+            type: 'GENERAL',
+            component: 'self-test',
+            noCache: true,
+            strictModel: true,
+            model: MODEL,
+            messages: [{ role: 'user', content: 'Self-test: answer with healthy=true and word="ready".' }],
+          },
+          RoundTripSchema,
+        );
         const g = system.list().find((x) => x.context.endpoint === server.url);
-        cases.push({ name: 'invalid answer via the model API', detected: !!g && (g.kind === 'invalid_output' || g.kind === 'truncated_output'), kind: g?.kind,
-          diagnosis: g && diagnoseByRules({ ...g, status: undefined })?.probableCause, recovered: g?.status === 'recovered' && a.value.healthy === true,
+        cases.push({
+          name: 'invalid answer via the model API',
+          detected: !!g && (g.kind === 'invalid_output' || g.kind === 'truncated_output'),
+          kind: g?.kind,
+          diagnosis: g && diagnoseByRules({ ...g, status: undefined })?.probableCause,
+          recovered: g?.status === 'recovered' && a.value.healthy === true,
           strategy: g && lastAttempt(g.id)?.strategy,
-          detail: `${server.chats} chat call(s) through ${a.model.alias}; ${a.attempts.length} attempt(s)`, ms: Math.round(performance.now() - t0) });
+          detail: `${server.chats} chat call(s) through ${a.model.alias}; ${a.attempts.length} attempt(s)`,
+          ms: Math.round(performance.now() - t0),
+        });
       } catch (e) {
-        cases.push({ name: 'invalid answer via the model API', detected: false, recovered: false, detail: (e as Error).message, ms: Math.round(performance.now() - t0) });
+        cases.push({
+          name: 'invalid answer via the model API',
+          detected: false,
+          recovered: false,
+          detail: (e as Error).message,
+          ms: Math.round(performance.now() - t0),
+        });
       } finally {
         project.close();
         await server.close();
@@ -123,19 +184,37 @@ export async function runSelfTest(opts: { backoffMs?: number } = {}): Promise<Se
       writer.pragma('busy_timeout = 0');
       let tries = 0;
       try {
-        await runWithRecovery(system, async () => {
-          tries++;
-          // The lock holder finishes while the writer backs off, as another process would.
-          if (tries === 2 && holder.inTransaction) holder.exec('COMMIT');
-          writer.prepare('INSERT INTO t (v) VALUES (1)').run();
-        }, { component: 'self-test', operation: 'write', db: 'locked.db' }, backoff);
+        await runWithRecovery(
+          system,
+          async () => {
+            tries++;
+            // The lock holder finishes while the writer backs off, as another process would.
+            if (tries === 2 && holder.inTransaction) holder.exec('COMMIT');
+            writer.prepare('INSERT INTO t (v) VALUES (1)').run();
+          },
+          { component: 'self-test', operation: 'write', db: 'locked.db' },
+          backoff,
+        );
         const f = system.list().find((x) => x.kind === 'db_busy');
         const rows = (writer.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n;
-        cases.push({ name: 'locked database', detected: !!f, kind: f?.kind, diagnosis: f?.diagnosis?.fix ?? f?.message,
-          recovered: f?.status === 'recovered' && rows === 1, strategy: f && lastAttempt(f.id)?.strategy, detail: `${tries} attempt(s); row written`,
-          ms: Math.round(performance.now() - t0) });
+        cases.push({
+          name: 'locked database',
+          detected: !!f,
+          kind: f?.kind,
+          diagnosis: f?.diagnosis?.fix ?? f?.message,
+          recovered: f?.status === 'recovered' && rows === 1,
+          strategy: f && lastAttempt(f.id)?.strategy,
+          detail: `${tries} attempt(s); row written`,
+          ms: Math.round(performance.now() - t0),
+        });
       } catch (e) {
-        cases.push({ name: 'locked database', detected: false, recovered: false, detail: (e as Error).message, ms: Math.round(performance.now() - t0) });
+        cases.push({
+          name: 'locked database',
+          detected: false,
+          recovered: false,
+          detail: (e as Error).message,
+          ms: Math.round(performance.now() - t0),
+        });
       } finally {
         if (holder.inTransaction) holder.exec('ROLLBACK');
         writer.close();

@@ -37,8 +37,14 @@ afterAll(async () => {
 function open(local: Record<string, unknown>, env: Record<string, string> = {}, extra: Record<string, unknown> = {}) {
   forgetDiscovery();
   const dir = tempProject({ 'models/tiny.gguf': TINY });
-  const registry = { 'local-tiny': { provider: 'llama-cpp', model: join(dir, 'models/tiny.gguf') }, ...(local.registry as object) };
-  writeFileSync(join(dir, '.taskmaster/config.json'), JSON.stringify({ ...extra, local: { discover: ['ollama'], retries: 0, ...local, registry } }));
+  const registry = {
+    'local-tiny': { provider: 'llama-cpp', model: join(dir, 'models/tiny.gguf') },
+    ...(local.registry as object),
+  };
+  writeFileSync(
+    join(dir, '.taskmaster/config.json'),
+    JSON.stringify({ ...extra, local: { discover: ['ollama'], retries: 0, ...local, registry } }),
+  );
   project = openProject({
     cwd: dir,
     env: { HOME: dir, OLLAMA_HOST: 'http://127.0.0.1:9', ...env },
@@ -53,17 +59,26 @@ const ask = (content: string) => [{ role: 'user' as const, content }];
 describe('UnifiedModelAPI with the embedded provider (no server)', () => {
   it('generates text, recorded as a local call on host "embedded"', async () => {
     const p = open({});
-    const a = await p.api().generateText({ type: 'GENERAL', messages: ask('say something'), maxTokens: 40, component: 'test' });
+    const a = await p
+      .api()
+      .generateText({ type: 'GENERAL', messages: ask('say something'), maxTokens: 40, component: 'test' });
     expect(a.value.length).toBeGreaterThan(0);
     expect(a.model).toMatchObject({ alias: 'local-tiny', provider: 'llama-cpp', local: true });
     expect(a.usage.completionTokens).toBeGreaterThan(0);
-    expect(new MetricsRepo(p.db()).list()).toEqual([expect.objectContaining({ provider: 'llama-cpp', host: 'embedded', local: true, ok: true, operation: 'chat' })]);
+    expect(new MetricsRepo(p.db()).list()).toEqual([
+      expect.objectContaining({ provider: 'llama-cpp', host: 'embedded', local: true, ok: true, operation: 'chat' }),
+    ]);
   });
 
   it("answers parse-prd's own task schema, validated by the door, and caches it", async () => {
     const p = open({});
     const schema = tasksAnswerSchema(5);
-    const task = { type: 'PLANNING' as const, messages: ask('Make tasks: a todo app with login'), model: 'local-tiny', strictModel: true };
+    const task = {
+      type: 'PLANNING' as const,
+      messages: ask('Make tasks: a todo app with login'),
+      model: 'local-tiny',
+      strictModel: true,
+    };
     const a = await p.api().generateObject(task, schema);
     expect(schema.safeParse(a.value).success).toBe(true);
     expect(a.value.tasks.length).toBeGreaterThan(0);
@@ -90,7 +105,9 @@ describe('UnifiedModelAPI with the embedded provider (no server)', () => {
       { OLLAMA_HOST: server.url },
       { models: { main: { provider: 'ollama', modelId: 'llama3.2' } } },
     );
-    const a = await p.api().generateObject({ type: 'GENERAL', messages: ask('classify: buy milk'), model: 'broken' }, tasksAnswerSchema(2));
+    const a = await p
+      .api()
+      .generateObject({ type: 'GENERAL', messages: ask('classify: buy milk'), model: 'broken' }, tasksAnswerSchema(2));
     expect(a.model.alias).toBe('local-tiny');
     const failed = a.attempts.filter((x) => !x.ok);
     expect(failed.map((f) => f.provider)).toEqual(['llama-cpp', 'ollama']);

@@ -41,7 +41,16 @@ const TaskSchema = z.object({
 });
 
 function request(over: Partial<ChatRequest> = {}): ChatRequest {
-  return { model: tiny, messages: [{ role: 'system', content: 'You output JSON.' }, { role: 'user', content: 'Create a task: buy milk' }], maxTokens: 200, seed: 1, ...over };
+  return {
+    model: tiny,
+    messages: [
+      { role: 'system', content: 'You output JSON.' },
+      { role: 'user', content: 'Create a task: buy milk' },
+    ],
+    maxTokens: 200,
+    seed: 1,
+    ...over,
+  };
 }
 
 describe('LlamaCppProvider with a real tiny GGUF', () => {
@@ -77,7 +86,9 @@ describe('LlamaCppProvider with a real tiny GGUF', () => {
     const a = await collect(p.chat(request({ messages, seed: 7, temperature: 0.8, maxTokens: 30 })));
     const b = await collect(p.chat(request({ messages, seed: 7, temperature: 0.8, maxTokens: 30 })));
     expect(a.text).toBe(b.text);
-    const single = await collect(p.chat(request({ messages: [messages[2]!], seed: 7, temperature: 0.8, maxTokens: 30 })));
+    const single = await collect(
+      p.chat(request({ messages: [messages[2]!], seed: 7, temperature: 0.8, maxTokens: 30 })),
+    );
     expect(a.done!.usage.promptTokens).toBeGreaterThan(single.done!.usage.promptTokens);
   });
 
@@ -97,7 +108,14 @@ describe('LlamaCppProvider with a real tiny GGUF', () => {
 
   it('reports finish reason "length" at the token limit', async () => {
     const p = new LlamaCppProvider({ endpoint: tiny });
-    const r = await collect(p.chat(request({ maxTokens: 3, jsonSchema: { type: 'object', properties: { s: { type: 'string' } }, required: ['s'] } })));
+    const r = await collect(
+      p.chat(
+        request({
+          maxTokens: 3,
+          jsonSchema: { type: 'object', properties: { s: { type: 'string' } }, required: ['s'] },
+        }),
+      ),
+    );
     expect(r.done?.finishReason).toBe('length');
     expect(r.done?.usage.completionTokens).toBe(3);
   });
@@ -106,7 +124,9 @@ describe('LlamaCppProvider with a real tiny GGUF', () => {
     const p = new LlamaCppProvider({ endpoint: tiny });
     const early = new AbortController();
     early.abort(new DOMException('stop', 'AbortError'));
-    await expect(collect(p.chat(request({ maxTokens: 500 }), early.signal))).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(collect(p.chat(request({ maxTokens: 500 }), early.signal))).rejects.toMatchObject({
+      name: 'AbortError',
+    });
     const mid = new AbortController();
     let seen = 0;
     const run = async () => {
@@ -140,7 +160,14 @@ describe('LlamaCppProvider with a real tiny GGUF', () => {
   it('lists the file with size and context length from its metadata, and health loads it', async () => {
     const p = new LlamaCppProvider({ endpoint: tiny });
     const [m] = await p.listModels();
-    expect(m).toMatchObject({ provider: 'llama-cpp', model: tiny, contextLength: 4096, family: 'llama', embedding: false, path: tiny });
+    expect(m).toMatchObject({
+      provider: 'llama-cpp',
+      model: tiny,
+      contextLength: 4096,
+      family: 'llama',
+      embedding: false,
+      path: tiny,
+    });
     expect(m!.sizeBytes).toBe(471456);
     const h = await p.health();
     expect(h).toMatchObject({ ok: true, endpoint: tiny });
@@ -169,7 +196,13 @@ describe('LlamaCppProvider bad input: one clear line each', () => {
     try {
       await collect(p.chat(request({ model })));
     } catch (e) {
-      return e as { code: string; message: string; hint?: string; details?: Record<string, unknown>; retryable?: boolean };
+      return e as {
+        code: string;
+        message: string;
+        hint?: string;
+        details?: Record<string, unknown>;
+        retryable?: boolean;
+      };
     }
     throw new Error('expected a failure');
   };

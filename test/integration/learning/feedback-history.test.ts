@@ -18,13 +18,31 @@ describe('feedback from tasks.json', () => {
   it('counts done/cancelled/deferred/removed tasks and subtasks edited by hand; quality drops with discarded tasks', () => {
     const root = tmp();
     const tasksPath = join(root, '.taskmaster/tasks/tasks.json');
-    const task = (id: number, status: string, subtasks: number) => ({ id, title: `t${id}`, status, subtasks: Array.from({ length: subtasks }, (_, i) => ({ id: i + 1 })) });
-    writeFileSync(tasksPath, JSON.stringify({ master: { tasks: [task(1, 'done', 3), task(2, 'cancelled', 2), task(3, 'deferred', 0), task(5, 'pending', 1)] } }));
+    const task = (id: number, status: string, subtasks: number) => ({
+      id,
+      title: `t${id}`,
+      status,
+      subtasks: Array.from({ length: subtasks }, (_, i) => ({ id: i + 1 })),
+    });
+    writeFileSync(
+      tasksPath,
+      JSON.stringify({
+        master: { tasks: [task(1, 'done', 3), task(2, 'cancelled', 2), task(3, 'deferred', 0), task(5, 'pending', 1)] },
+      }),
+    );
     const { repo } = memRepo();
     const e = prdExp([stat('m', 4, 0)]);
     e.written = { tasksPath, tag: 'master', subtasks: { 1: 2, 2: 2, 3: 1, 4: 2 } };
     e.id = repo.insert(e, []);
-    expect(readFeedback(e)).toMatchObject({ tasks: 4, done: 1, cancelled: 1, deferred: 1, removed: 1, subtasksAdded: 1, subtasksRemoved: 1 });
+    expect(readFeedback(e)).toMatchObject({
+      tasks: 4,
+      done: 1,
+      cancelled: 1,
+      deferred: 1,
+      removed: 1,
+      subtasksAdded: 1,
+      subtasksRemoved: 1,
+    });
     expect(refreshFeedback(repo, [e])).toBe(1);
     const [stored] = repo.list();
     expect(stored!.feedback!.done).toBe(1);
@@ -36,23 +54,59 @@ describe('feedback from tasks.json', () => {
 });
 
 describe('apply + history', () => {
-  const ref = (model: string): ModelRef => ({ alias: model, provider: 'ollama', model, endpoint: 'http://127.0.0.1:11434', capabilities: [], local: true });
+  const ref = (model: string): ModelRef => ({
+    alias: model,
+    provider: 'ollama',
+    model,
+    endpoint: 'http://127.0.0.1:11434',
+    capabilities: [],
+    local: true,
+  });
 
   it('backs up config.json, applies role and setting changes keeping other keys, records experiments, and measures the effect on later runs', async () => {
     const root = tmp();
     const configPath = join(root, '.taskmaster/config.json');
-    const raw = { models: { main: { provider: 'ollama', modelId: 'slow:latest', maxTokens: 2048 } }, global: { keep: 1 }, local: { concurrency: 8 } };
+    const raw = {
+      models: { main: { provider: 'ollama', modelId: 'slow:latest', maxTokens: 2048 } },
+      global: { keep: 1 },
+      local: { concurrency: 8 },
+    };
     writeFileSync(configPath, JSON.stringify(raw));
     const { repo } = memRepo();
     const t0 = new Date(Date.now() - 60_000).toISOString();
     for (let i = 0; i < 3; i++) repo.insert(prdExp([stat('slow:latest', 2, 4)], { ts: t0 }), []);
     const proposals: Proposal[] = [
-      { change: { kind: 'role-model', role: 'main', from: 'slow:latest', to: 'fast:latest' }, evidence: '…', expected_effect: '…', confidence: 0.95, origin: 'statistics' },
-      { change: { kind: 'setting', key: 'concurrency', from: 8, to: 2 }, evidence: '…', expected_effect: '…', confidence: 0.92, origin: 'statistics' },
-      { change: { kind: 'advice', key: 'depth', from: 2, to: 3 }, evidence: '…', expected_effect: '…', confidence: 0.9, origin: 'statistics' },
+      {
+        change: { kind: 'role-model', role: 'main', from: 'slow:latest', to: 'fast:latest' },
+        evidence: '…',
+        expected_effect: '…',
+        confidence: 0.95,
+        origin: 'statistics',
+      },
+      {
+        change: { kind: 'setting', key: 'concurrency', from: 8, to: 2 },
+        evidence: '…',
+        expected_effect: '…',
+        confidence: 0.92,
+        origin: 'statistics',
+      },
+      {
+        change: { kind: 'advice', key: 'depth', from: 2, to: 3 },
+        evidence: '…',
+        expected_effect: '…',
+        confidence: 0.9,
+        origin: 'statistics',
+      },
     ];
     const setId = repo.saveProposals(configSnapshot(raw), proposals);
-    const deps = { repo, configPath, backupDir: join(root, '.taskmaster/backups'), raw, trustedHosts: [], resolveModel: async (id: string) => ref(id) };
+    const deps = {
+      repo,
+      configPath,
+      backupDir: join(root, '.taskmaster/backups'),
+      raw,
+      trustedHosts: [],
+      resolveModel: async (id: string) => ref(id),
+    };
     const res = await applyProposals({ id: setId, config: configSnapshot(raw), proposals }, deps);
     expect(res.applied).toHaveLength(2);
     expect(res.advice).toHaveLength(1);
@@ -75,7 +129,9 @@ describe('apply + history', () => {
 
     // The same set against a config changed since: refused with the diff, nothing written.
     const before = readFileSync(configPath, 'utf8');
-    await expect(applyProposals({ id: setId, config: configSnapshot(raw), proposals }, { ...deps, raw: cfg })).rejects.toThrow(/changed since .*models\.main: .*slow:latest.*fast:latest.*local\.concurrency: 8 → 2/);
+    await expect(
+      applyProposals({ id: setId, config: configSnapshot(raw), proposals }, { ...deps, raw: cfg }),
+    ).rejects.toThrow(/changed since .*models\.main: .*slow:latest.*fast:latest.*local\.concurrency: 8 → 2/);
     expect(readFileSync(configPath, 'utf8')).toBe(before);
   });
 
@@ -84,10 +140,28 @@ describe('apply + history', () => {
     const configPath = join(root, '.taskmaster/config.json');
     writeFileSync(configPath, '{}');
     const { repo } = memRepo();
-    const p: Proposal = { change: { kind: 'role-model', role: 'main', to: 'ghost' }, evidence: '', expected_effect: '', confidence: 0.99, origin: 'statistics' };
-    await expect(applyProposals({ config: configSnapshot({}), proposals: [p] }, {
-      repo, configPath, backupDir: join(root, 'b'), raw: {}, trustedHosts: [], resolveModel: async () => { throw new Error('unknown model ghost'); },
-    })).rejects.toThrow(/unknown model ghost/);
+    const p: Proposal = {
+      change: { kind: 'role-model', role: 'main', to: 'ghost' },
+      evidence: '',
+      expected_effect: '',
+      confidence: 0.99,
+      origin: 'statistics',
+    };
+    await expect(
+      applyProposals(
+        { config: configSnapshot({}), proposals: [p] },
+        {
+          repo,
+          configPath,
+          backupDir: join(root, 'b'),
+          raw: {},
+          trustedHosts: [],
+          resolveModel: async () => {
+            throw new Error('unknown model ghost');
+          },
+        },
+      ),
+    ).rejects.toThrow(/unknown model ghost/);
     expect(readFileSync(configPath, 'utf8')).toBe('{}');
     expect(repo.experiments()).toEqual([]);
   });

@@ -10,7 +10,12 @@ import { prdExp, stat } from '../../unit/learning/helpers.js';
 
 let server: FakeServer;
 beforeAll(async () => {
-  server = await startFakeServer({ models: [{ name: 'alpha:latest', contextLength: 8192 }, { name: 'beta:latest', contextLength: 8192 }] });
+  server = await startFakeServer({
+    models: [
+      { name: 'alpha:latest', contextLength: 8192 },
+      { name: 'beta:latest', contextLength: 8192 },
+    ],
+  });
 });
 afterAll(async () => {
   await server.close();
@@ -19,8 +24,15 @@ afterAll(async () => {
 function project(url: string) {
   const root = mkdtempSync(join(tmpdir(), 'tml-learn-meta-'));
   mkdirSync(join(root, '.taskmaster'), { recursive: true });
-  writeFileSync(join(root, '.taskmaster/config.json'), JSON.stringify({ models: { main: { provider: 'ollama', modelId: 'alpha:latest' } } }));
-  return openProject({ cwd: root, env: { OLLAMA_HOST: url, LM_STUDIO_HOST: 'http://127.0.0.1:9', LOCAL_AI_HOST: 'http://127.0.0.1:9' }, backoffMs: 1 });
+  writeFileSync(
+    join(root, '.taskmaster/config.json'),
+    JSON.stringify({ models: { main: { provider: 'ollama', modelId: 'alpha:latest' } } }),
+  );
+  return openProject({
+    cwd: root,
+    env: { OLLAMA_HOST: url, LM_STUDIO_HOST: 'http://127.0.0.1:9', LOCAL_AI_HOST: 'http://127.0.0.1:9' },
+    backoffMs: 1,
+  });
 }
 
 describe('meta-analysis by the local model', () => {
@@ -33,7 +45,11 @@ describe('meta-analysis by the local model', () => {
     server.script((ctx) => {
       if (!ctx.messages[0]?.content.startsWith('You review statistics')) return undefined;
       seen.push(ctx.messages.at(-1)!.content);
-      const base = { evidence: 'beta:latest 2/2 valid vs alpha:latest 1/3', expected_effect: 'fewer re-asks', confidence: 0.95 };
+      const base = {
+        evidence: 'beta:latest 2/2 valid vs alpha:latest 1/3',
+        expected_effect: 'fewer re-asks',
+        confidence: 0.95,
+      };
       return {
         json: {
           proposals: [
@@ -50,7 +66,11 @@ describe('meta-analysis by the local model', () => {
       expect(r.meta).toBe('used');
       expect(seen[0]).toContain('"model":"beta:latest"'); // the model saw aggregated statistics
       expect(r.proposals).toEqual([
-        expect.objectContaining({ change: { kind: 'role-model', role: 'main', from: 'alpha:latest', to: 'beta:latest' }, origin: 'meta-analysis', confidence: 0.8 }),
+        expect.objectContaining({
+          change: { kind: 'role-model', role: 'main', from: 'alpha:latest', to: 'beta:latest' },
+          origin: 'meta-analysis',
+          confidence: 0.8,
+        }),
       ]);
       const notes = r.notes.join('\n');
       expect(notes).toMatch(/dropped role-model main=ghost:7b: no recorded calls/);
@@ -69,7 +89,13 @@ describe('meta-analysis by the local model', () => {
     const r = await MetaLearningEngine.forProject(p).improve();
     expect(r.meta).toBe('skipped');
     expect(r.notes.join('\n')).toMatch(/meta-analysis skipped: /);
-    expect(r.proposals.map((x) => x.change)).toContainEqual({ kind: 'role-model', role: 'main', from: 'alpha:latest', to: 'beta:latest', provider: 'ollama' });
+    expect(r.proposals.map((x) => x.change)).toContainEqual({
+      kind: 'role-model',
+      role: 'main',
+      from: 'alpha:latest',
+      to: 'beta:latest',
+      provider: 'ollama',
+    });
     p.close();
   }, 30_000);
 });
@@ -78,12 +104,21 @@ describe('roles left to defaults', () => {
   it('judges the model the catalog really uses for an unconfigured main role', async () => {
     const root = mkdtempSync(join(tmpdir(), 'tml-learn-default-'));
     mkdirSync(join(root, '.taskmaster'), { recursive: true });
-    const p = openProject({ cwd: root, env: { OLLAMA_HOST: server.url, LM_STUDIO_HOST: 'http://127.0.0.1:9', LOCAL_AI_HOST: 'http://127.0.0.1:9' } });
+    const p = openProject({
+      cwd: root,
+      env: { OLLAMA_HOST: server.url, LM_STUDIO_HOST: 'http://127.0.0.1:9', LOCAL_AI_HOST: 'http://127.0.0.1:9' },
+    });
     const repo = new LearningRepo(p.db());
     // alpha is the first discovered chat model, so it is the default main model.
     for (let i = 0; i < 3; i++) repo.insert(prdExp([stat('alpha:latest', 1, 5), stat('beta:latest', 4, 0)]), []);
     const r = await MetaLearningEngine.forProject(p).improve({ meta: false });
-    expect(r.proposals.map((x) => x.change)).toContainEqual({ kind: 'role-model', role: 'main', from: 'alpha:latest', to: 'beta:latest', provider: 'ollama' });
+    expect(r.proposals.map((x) => x.change)).toContainEqual({
+      kind: 'role-model',
+      role: 'main',
+      from: 'alpha:latest',
+      to: 'beta:latest',
+      provider: 'ollama',
+    });
     p.close();
   }, 30_000);
 });

@@ -31,10 +31,17 @@ afterAll(async () => {
 function tempRoot(local: Record<string, unknown> = {}) {
   const root = mkdtempSync(join(tmpdir(), 'tml-learn-int-'));
   mkdirSync(join(root, '.taskmaster'), { recursive: true });
-  writeFileSync(join(root, '.taskmaster/config.json'), JSON.stringify({ models: { main: { provider: 'ollama', modelId: 'alpha:latest' } }, local }));
+  writeFileSync(
+    join(root, '.taskmaster/config.json'),
+    JSON.stringify({ models: { main: { provider: 'ollama', modelId: 'alpha:latest' } }, local }),
+  );
   return root;
 }
-const env = () => ({ OLLAMA_HOST: server.url, LM_STUDIO_HOST: 'http://127.0.0.1:9', LOCAL_AI_HOST: 'http://127.0.0.1:9' });
+const env = () => ({
+  OLLAMA_HOST: server.url,
+  LM_STUDIO_HOST: 'http://127.0.0.1:9',
+  LOCAL_AI_HOST: 'http://127.0.0.1:9',
+});
 
 describe('recording runs and learned routing (fake server, real SQLite file)', () => {
   it('records a parse-prd run with per-model stats from the ledger and model + offline context vectors; learned routing then leads with the model that answers validly', async () => {
@@ -42,8 +49,24 @@ describe('recording runs and learned routing (fake server, real SQLite file)', (
     const runId = 'run-1';
     const p = openProject({ cwd: root, env: env(), runId, backoffMs: 1 });
     const out = await parsePrd(
-      { runId, prd: PRD, prdPath: 'prd.txt', tasksPath: p.paths.tasks, tag: 'master', mode: 'create', dryRun: false,
-        options: { numTasks: 0, maxDepth: 1, concurrency: 2, requireModel: true, noCache: true, resume: false, complexityThreshold: 5 } },
+      {
+        runId,
+        prd: PRD,
+        prdPath: 'prd.txt',
+        tasksPath: p.paths.tasks,
+        tag: 'master',
+        mode: 'create',
+        dryRun: false,
+        options: {
+          numTasks: 0,
+          maxDepth: 1,
+          concurrency: 2,
+          requireModel: true,
+          noCache: true,
+          resume: false,
+          complexityThreshold: 5,
+        },
+      },
       { api: p.api(), repo: new PrdRepo(p.db()) },
     );
     const engine = MetaLearningEngine.forProject(p);
@@ -58,15 +81,31 @@ describe('recording runs and learned routing (fake server, real SQLite file)', (
     expect(alpha.invalid).toBeGreaterThanOrEqual(2); // first answer and the re-ask
     expect(beta.ok).toBeGreaterThan(0);
     // every alpha failure was re-asked once and then handed to beta: per model, not per run
-    expect(alpha.recovered).toMatchObject({ fallback: alpha.invalid, reask: 0, unrecovered: 0, codes: { MODEL_OUTPUT_INVALID: alpha.invalid } });
+    expect(alpha.recovered).toMatchObject({
+      fallback: alpha.invalid,
+      reask: 0,
+      unrecovered: 0,
+      codes: { MODEL_OUTPUT_INVALID: alpha.invalid },
+    });
     expect(beta.recovered).toBeUndefined();
     expect(e!.outcome).toMatchObject({ success: true, schemaValid: false });
     expect(e!.written!.subtasks).toEqual(Object.fromEntries(out.tasks.map((t) => [String(t.id), 0])));
-    expect(repo.vecTables().map((t) => t.embedder).sort()).toEqual([OFFLINE_MODEL, 'ollama/nomic-embed-text:latest'].sort());
+    expect(
+      repo
+        .vecTables()
+        .map((t) => t.embedder)
+        .sort(),
+    ).toEqual([OFFLINE_MODEL, 'ollama/nomic-embed-text:latest'].sort());
     p.close();
 
     // A project with learned routing on: the ranker reads the ledger and puts beta first.
-    writeFileSync(join(root, '.taskmaster/config.json'), JSON.stringify({ models: { main: { provider: 'ollama', modelId: 'alpha:latest' } }, local: { learnedRouting: true } }));
+    writeFileSync(
+      join(root, '.taskmaster/config.json'),
+      JSON.stringify({
+        models: { main: { provider: 'ollama', modelId: 'alpha:latest' } },
+        local: { learnedRouting: true },
+      }),
+    );
     const q = openProject({ cwd: root, env: env() });
     const leaders: string[] = [];
     for (let i = 0; i < 5; i++) leaders.push((await q.api().plan({ type: 'PLANNING' })).candidates[0]!.alias);
@@ -80,7 +119,10 @@ describe('recording runs and learned routing (fake server, real SQLite file)', (
     q.close();
 
     // Without the setting, the configured main role leads as before.
-    writeFileSync(join(root, '.taskmaster/config.json'), JSON.stringify({ models: { main: { provider: 'ollama', modelId: 'alpha:latest' } } }));
+    writeFileSync(
+      join(root, '.taskmaster/config.json'),
+      JSON.stringify({ models: { main: { provider: 'ollama', modelId: 'alpha:latest' } } }),
+    );
     const plain = openProject({ cwd: root, env: env() });
     expect((await plain.api().plan({ type: 'PLANNING' })).candidates[0]!.model).toBe('alpha:latest');
     plain.close();

@@ -14,7 +14,12 @@ afterEach(async () => {
 describe('UnifiedModelAPI against the fake Ollama', () => {
   it('answers a structured request with a validated object and writes one metrics row', async () => {
     r = await rig({ open: { runId: 'run-1' } });
-    const a = await r.project.api().generateObject({ type: 'PLANNING', messages: ask('plan the garden'), promptId: 'plan@v1', component: 'test' }, Plan);
+    const a = await r.project
+      .api()
+      .generateObject(
+        { type: 'PLANNING', messages: ask('plan the garden'), promptId: 'plan@v1', component: 'test' },
+        Plan,
+      );
     expect(Plan.parse(a.value)).toEqual(a.value);
     expect(a.model.model).toBe('llama3.2:latest');
     expect(a.cached).toBe(false);
@@ -23,7 +28,21 @@ describe('UnifiedModelAPI against the fake Ollama', () => {
     expect(body.format.type).toBe('object');
     expect(body.options.num_ctx).toBe(8192); // discovered context length, capped
     const rows = new MetricsRepo(r.project.db()).list();
-    expect(rows).toEqual([expect.objectContaining({ component: 'test', operation: 'object', provider: 'ollama', host: '127.0.0.1', local: true, model: 'llama3.2:latest', taskType: 'PLANNING', promptId: 'plan@v1', cached: false, ok: true, runId: 'run-1' })]);
+    expect(rows).toEqual([
+      expect.objectContaining({
+        component: 'test',
+        operation: 'object',
+        provider: 'ollama',
+        host: '127.0.0.1',
+        local: true,
+        model: 'llama3.2:latest',
+        taskType: 'PLANNING',
+        promptId: 'plan@v1',
+        cached: false,
+        ok: true,
+        runId: 'run-1',
+      }),
+    ]);
     expect(rows[0]!.promptTokens).toBeGreaterThan(0);
     expect(r.calls).toHaveLength(1);
     expect(r.routes[0]).toMatchObject({ task: 'PLANNING', chosen: 'local-llama3.2' });
@@ -43,17 +62,31 @@ describe('UnifiedModelAPI against the fake Ollama', () => {
     r.server.fault({ kind: 'schema-break' });
     const a = await r.project.api().generateObject({ type: 'PLANNING', messages: ask('plan the garden') }, Plan);
     expect(Plan.safeParse(a.value).success).toBe(true);
-    expect(a.attempts.map((x) => [x.kind, x.ok, x.errorCode])).toEqual([['first', false, 'MODEL_OUTPUT_INVALID'], ['reask', true, undefined]]);
+    expect(a.attempts.map((x) => [x.kind, x.ok, x.errorCode])).toEqual([
+      ['first', false, 'MODEL_OUTPUT_INVALID'],
+      ['reask', true, undefined],
+    ]);
     const second = chatRequests(r.server)[1]!.body as { messages: { role: string; content: string }[] };
     expect(second.messages.at(-2)!.role).toBe('assistant');
     expect(second.messages.at(-1)!.content).toContain('did not match the required JSON schema');
     expect(r.failures).toEqual([expect.objectContaining({ recoveredBy: 'reask', model: 'llama3.2:latest' })]);
     const rows = new MetricsRepo(r.project.db()).list();
-    expect(rows.map((x) => [x.ok, x.errorCode ?? null])).toEqual([[false, 'MODEL_OUTPUT_INVALID'], [true, null]]);
+    expect(rows.map((x) => [x.ok, x.errorCode ?? null])).toEqual([
+      [false, 'MODEL_OUTPUT_INVALID'],
+      [true, null],
+    ]);
   });
 
   it('falls back to the next model when an answer and its re-ask both break the schema', async () => {
-    r = await rig({ server: { models: TWO_CHAT_MODELS }, config: { models: { main: { provider: 'ollama', modelId: 'llama3.2' }, fallback: { provider: 'ollama', modelId: 'qwen2.5:7b' } } } });
+    r = await rig({
+      server: { models: TWO_CHAT_MODELS },
+      config: {
+        models: {
+          main: { provider: 'ollama', modelId: 'llama3.2' },
+          fallback: { provider: 'ollama', modelId: 'qwen2.5:7b' },
+        },
+      },
+    });
     r.server.fault({ kind: 'schema-break', times: 2, model: 'llama3.2' });
     const a = await r.project.api().generateObject({ type: 'PLANNING', messages: ask('plan') }, Plan);
     expect(a.model.model).toBe('qwen2.5:7b');
@@ -62,11 +95,25 @@ describe('UnifiedModelAPI against the fake Ollama', () => {
   });
 
   it('retries a 500 with backoff, then falls back when retries are spent', async () => {
-    r = await rig({ server: { models: TWO_CHAT_MODELS }, local: { retries: 2 }, config: { models: { main: { provider: 'ollama', modelId: 'llama3.2:latest' }, fallback: { provider: 'ollama', modelId: 'qwen2.5:7b' } } } });
+    r = await rig({
+      server: { models: TWO_CHAT_MODELS },
+      local: { retries: 2 },
+      config: {
+        models: {
+          main: { provider: 'ollama', modelId: 'llama3.2:latest' },
+          fallback: { provider: 'ollama', modelId: 'qwen2.5:7b' },
+        },
+      },
+    });
     r.server.fault({ kind: 'status', status: 500, times: 3, model: 'llama3.2' });
     const a = await r.project.api().generateText({ type: 'GENERAL', messages: ask('hello') });
     expect(a.model.model).toBe('qwen2.5:7b');
-    expect(a.attempts.map((x) => [x.kind, x.ok])).toEqual([['first', false], ['retry', false], ['retry', false], ['fallback', true]]);
+    expect(a.attempts.map((x) => [x.kind, x.ok])).toEqual([
+      ['first', false],
+      ['retry', false],
+      ['retry', false],
+      ['fallback', true],
+    ]);
     expect(r.failures).toHaveLength(3);
     expect(new MetricsRepo(r.project.db()).list().map((x) => x.ok)).toEqual([false, false, false, true]);
   });
@@ -80,7 +127,16 @@ describe('UnifiedModelAPI against the fake Ollama', () => {
   });
 
   it('falls back after a hang hits the request timeout', async () => {
-    r = await rig({ server: { models: TWO_CHAT_MODELS }, local: { timeouts: { requestMs: 400, idleMs: 400, probeMs: 1500 } }, config: { models: { main: { provider: 'ollama', modelId: 'llama3.2' }, fallback: { provider: 'ollama', modelId: 'qwen2.5:7b' } } } });
+    r = await rig({
+      server: { models: TWO_CHAT_MODELS },
+      local: { timeouts: { requestMs: 400, idleMs: 400, probeMs: 1500 } },
+      config: {
+        models: {
+          main: { provider: 'ollama', modelId: 'llama3.2' },
+          fallback: { provider: 'ollama', modelId: 'qwen2.5:7b' },
+        },
+      },
+    });
     r.server.fault({ kind: 'hang', model: 'llama3.2' });
     const a = await r.project.api().generateText({ type: 'GENERAL', messages: ask('hello') });
     expect(a.model.model).toBe('qwen2.5:7b');
@@ -88,10 +144,16 @@ describe('UnifiedModelAPI against the fake Ollama', () => {
   });
 
   it('a stream that goes silent fails on the idle timeout and falls back', async () => {
-    r = await rig({ server: { models: TWO_CHAT_MODELS }, local: { timeouts: { requestMs: 60_000, idleMs: 300, probeMs: 1500 } } });
+    r = await rig({
+      server: { models: TWO_CHAT_MODELS },
+      local: { timeouts: { requestMs: 60_000, idleMs: 300, probeMs: 1500 } },
+    });
     r.server.fault({ kind: 'stall', model: 'llama3.2' });
     const a = await r.project.api().generateText({ type: 'GENERAL', messages: ask('hello') });
-    expect(a.attempts.map((x) => [x.model, x.errorCode])).toEqual([['llama3.2:latest', 'TIMEOUT'], ['qwen2.5:7b', undefined]]);
+    expect(a.attempts.map((x) => [x.model, x.errorCode])).toEqual([
+      ['llama3.2:latest', 'TIMEOUT'],
+      ['qwen2.5:7b', undefined],
+    ]);
   });
 
   it('mid-stream errors and streams without a final chunk are retried on the same model', async () => {
@@ -99,7 +161,11 @@ describe('UnifiedModelAPI against the fake Ollama', () => {
     r.server.fault({ kind: 'mid-stream-error' });
     r.server.fault({ kind: 'no-done' });
     const a = await r.project.api().generateText({ type: 'GENERAL', messages: ask('hello') });
-    expect(a.attempts.map((x) => [x.kind, x.ok])).toEqual([['first', false], ['retry', false], ['retry', true]]);
+    expect(a.attempts.map((x) => [x.kind, x.ok])).toEqual([
+      ['first', false],
+      ['retry', false],
+      ['retry', true],
+    ]);
     expect(r.failures.map((f) => f.recoveredBy)).toEqual(['retry', 'retry']);
   });
 
@@ -115,11 +181,26 @@ describe('UnifiedModelAPI against the fake Ollama', () => {
   it('treats a truncated answer as invalid', async () => {
     r = await rig();
     r.server.fault({ kind: 'truncated', times: 2 });
-    await expect(r.project.api().generateObject({ type: 'PLANNING', messages: ask('plan') }, Plan)).rejects.toMatchObject({ code: 'MODEL_OUTPUT_INVALID' });
+    await expect(
+      r.project.api().generateObject({ type: 'PLANNING', messages: ask('plan') }, Plan),
+    ).rejects.toMatchObject({ code: 'MODEL_OUTPUT_INVALID' });
   });
 
   it('hooks that throw never break a call', async () => {
-    r = await rig({ open: { hooks: [{ onCall: () => { throw new Error('observer bug'); }, onRoute: () => { throw new Error('x'); } }] } });
+    r = await rig({
+      open: {
+        hooks: [
+          {
+            onCall: () => {
+              throw new Error('observer bug');
+            },
+            onRoute: () => {
+              throw new Error('x');
+            },
+          },
+        ],
+      },
+    });
     const a = await r.project.api().generateText({ type: 'GENERAL', messages: ask('hi') });
     expect(a.value.length).toBeGreaterThan(0);
   });

@@ -30,10 +30,18 @@ describe('ModelCatalog', () => {
   it('maps task-master roles (ollama baseURL with /api, plain ids) onto discovered models', async () => {
     r = await rig({
       server: { models: TWO_CHAT_MODELS },
-      config: { models: { main: { provider: 'ollama', modelId: 'qwen2.5:7b', maxTokens: 4000, temperature: 0.1 }, research: { provider: 'google', modelId: 'gemini' } } },
+      config: {
+        models: {
+          main: { provider: 'ollama', modelId: 'qwen2.5:7b', maxTokens: 4000, temperature: 0.1 },
+          research: { provider: 'google', modelId: 'gemini' },
+        },
+      },
     });
     const roles = await r.project.catalog().effectiveRoles();
-    expect(roles.main).toMatchObject({ source: 'configured', ref: { alias: 'local-qwen2.5-7b', maxTokens: 4000, temperature: 0.1 } });
+    expect(roles.main).toMatchObject({
+      source: 'configured',
+      ref: { alias: 'local-qwen2.5-7b', maxTokens: 4000, temperature: 0.1 },
+    });
     expect(roles.research.skipped).toContain("provider 'google' is not supported");
     expect(roles.research).toMatchObject({ source: 'default', ref: { alias: 'local-qwen2.5-7b' } });
     const a = await r.project.api().generateText({ type: 'GENERAL', messages: [{ role: 'user', content: 'hi' }] });
@@ -43,7 +51,9 @@ describe('ModelCatalog', () => {
   });
 
   it('resolves aliases and plain ids, and lists close matches for unknown ones', async () => {
-    r = await rig({ local: { registry: { 'local-fast': { provider: 'ollama', model: 'llama3.2:latest', tier: 'SMALL' } } } });
+    r = await rig({
+      local: { registry: { 'local-fast': { provider: 'ollama', model: 'llama3.2:latest', tier: 'SMALL' } } },
+    });
     const c = r.project.catalog();
     expect((await c.resolve('llama3.2')).model).toBe('llama3.2:latest');
     expect((await c.resolve('LLAMA3.2:latest')).model).toBe('llama3.2:latest');
@@ -51,7 +61,10 @@ describe('ModelCatalog', () => {
     // the registry entry and the discovered model are one ref, not two
     expect((await c.refs()).filter((x) => x.model === 'llama3.2:latest')).toHaveLength(1);
     const e = await c.resolve('llama3.3').catch((x: unknown) => x);
-    expect(e).toMatchObject({ code: 'MODEL_NOT_FOUND', details: { closeMatches: expect.arrayContaining(['llama3.2:latest']) } });
+    expect(e).toMatchObject({
+      code: 'MODEL_NOT_FOUND',
+      details: { closeMatches: expect.arrayContaining(['llama3.2:latest']) },
+    });
     expect((e as Error).message).toContain('did you mean');
   });
 
@@ -67,7 +80,11 @@ describe('ModelCatalog', () => {
   it('never probes a remote server in LOCAL_ONLY and says why', async () => {
     r = await rig({ env: { OLLAMA_HOST: 'http://203.0.113.7:11434', TASKMASTER_LOCAL_LLM: '1' } });
     const [s] = await r.project.catalog().servers();
-    expect(s).toMatchObject({ ok: false, local: false, skipped: expect.stringContaining('env TASKMASTER_LOCAL_LLM=true') });
+    expect(s).toMatchObject({
+      ok: false,
+      local: false,
+      skipped: expect.stringContaining('env TASKMASTER_LOCAL_LLM=true'),
+    });
   });
 
   it('reports an unreachable server with a hint', async () => {
@@ -77,7 +94,10 @@ describe('ModelCatalog', () => {
   });
 
   it('api.resolve names the model a task would use without calling it', async () => {
-    r = await rig({ server: { models: TWO_CHAT_MODELS }, config: { models: { research: { provider: 'ollama', modelId: 'qwen2.5:7b' } } } });
+    r = await rig({
+      server: { models: TWO_CHAT_MODELS },
+      config: { models: { research: { provider: 'ollama', modelId: 'qwen2.5:7b' } } },
+    });
     expect((await r.project.api().resolve({ type: 'RESEARCH' }))?.model).toBe('qwen2.5:7b');
     expect((await r.project.api().resolve({ type: 'GENERAL' }))?.model).toBe('llama3.2:latest');
     expect(chatRequests(r.server)).toHaveLength(0);
@@ -86,8 +106,14 @@ describe('ModelCatalog', () => {
 
 describe('no model reachable', () => {
   it('says which model would have been used and where, with a start hint', async () => {
-    r = await rig({ env: { OLLAMA_HOST: 'http://127.0.0.1:9' }, config: { models: { main: { provider: 'ollama', modelId: 'llama3.2' } } } });
-    const e = await r.project.api().generateText({ type: 'GENERAL', messages: [{ role: 'user', content: 'x' }] }).catch((x: unknown) => x);
+    r = await rig({
+      env: { OLLAMA_HOST: 'http://127.0.0.1:9' },
+      config: { models: { main: { provider: 'ollama', modelId: 'llama3.2' } } },
+    });
+    const e = await r.project
+      .api()
+      .generateText({ type: 'GENERAL', messages: [{ role: 'user', content: 'x' }] })
+      .catch((x: unknown) => x);
     expect(e).toMatchObject({ code: 'NO_MODEL_AVAILABLE', hint: expect.stringContaining('ollama serve') });
     expect((e as Error).message).toContain('would have used llama3.2 on ollama at http://127.0.0.1:9');
     expect(new MetricsRepo(r.project.db()).list()[0]).toMatchObject({ ok: false, errorCode: 'PROVIDER_UNREACHABLE' });
@@ -95,13 +121,22 @@ describe('no model reachable', () => {
 
   it('with nothing configured or discovered, the hint says how to start a server', async () => {
     r = await rig({ env: { OLLAMA_HOST: 'http://127.0.0.1:9' } });
-    const e = await r.project.api().generateObject({ type: 'PLANNING', messages: [{ role: 'user', content: 'x' }] }, z.object({ a: z.string() })).catch((x: unknown) => x);
+    const e = await r.project
+      .api()
+      .generateObject({ type: 'PLANNING', messages: [{ role: 'user', content: 'x' }] }, z.object({ a: z.string() }))
+      .catch((x: unknown) => x);
     expect(e).toMatchObject({ code: 'NO_MODEL_AVAILABLE', hint: expect.stringMatching(/ollama serve.*ollama pull/) });
   });
 
   it('a configured model that is not pulled gets an `ollama pull` hint', async () => {
-    r = await rig({ server: { models: [{ name: 'nomic-embed-text:latest', embedding: true }] }, config: { models: { main: { provider: 'ollama', modelId: 'mistral' } } } });
-    const e = await r.project.api().generateText({ type: 'GENERAL', messages: [{ role: 'user', content: 'x' }] }).catch((x: unknown) => x);
+    r = await rig({
+      server: { models: [{ name: 'nomic-embed-text:latest', embedding: true }] },
+      config: { models: { main: { provider: 'ollama', modelId: 'mistral' } } },
+    });
+    const e = await r.project
+      .api()
+      .generateText({ type: 'GENERAL', messages: [{ role: 'user', content: 'x' }] })
+      .catch((x: unknown) => x);
     expect(e).toMatchObject({ code: 'NO_MODEL_AVAILABLE', hint: 'pull it with `ollama pull mistral`' });
   });
 });
@@ -122,7 +157,16 @@ describe('embed', () => {
   });
 
   it('uses local.embeddingModel when set', async () => {
-    r = await rig({ server: { models: [{ name: 'llama3.2:latest' }, { name: 'nomic-embed-text:latest', embedding: true }, { name: 'mxbai-embed-large:latest', embedding: true }] }, local: { embeddingModel: 'mxbai-embed-large' } });
+    r = await rig({
+      server: {
+        models: [
+          { name: 'llama3.2:latest' },
+          { name: 'nomic-embed-text:latest', embedding: true },
+          { name: 'mxbai-embed-large:latest', embedding: true },
+        ],
+      },
+      local: { embeddingModel: 'mxbai-embed-large' },
+    });
     const out = await r.project.api().embed(['a']);
     expect(out.model.model).toBe('mxbai-embed-large:latest');
   });

@@ -25,8 +25,16 @@ const Small = z.object({ priority: z.enum(['low', 'medium', 'high']), done: z.bo
 
 describe('the door with no server but a GGUF in local.modelDirs', () => {
   it('routes to the embedded model in LOCAL_ONLY and validates its answer', async () => {
-    r = await rig({ env: { OLLAMA_HOST: 'http://127.0.0.1:9', HOME: models }, local: { modelDirs: [models], mode: 'LOCAL_ONLY' } });
-    const a = await r.project.api().generateObject({ type: 'GENERAL', messages: [{ role: 'user', content: 'classify: buy milk' }], maxTokens: 64 }, Small);
+    r = await rig({
+      env: { OLLAMA_HOST: 'http://127.0.0.1:9', HOME: models },
+      local: { modelDirs: [models], mode: 'LOCAL_ONLY' },
+    });
+    const a = await r.project
+      .api()
+      .generateObject(
+        { type: 'GENERAL', messages: [{ role: 'user', content: 'classify: buy milk' }], maxTokens: 64 },
+        Small,
+      );
     expect(Small.safeParse(a.value).success).toBe(true);
     expect(a.model).toMatchObject({ provider: 'llama-cpp', local: true });
     const rows = new MetricsRepo(r.project.db()).list();

@@ -10,15 +10,29 @@ afterEach(async () => {
 });
 
 /** An "external" OpenAI-style ref served by the fake server's /v1 (local forced false: test seam). */
-const external = (url: string): ModelRef => ({ alias: 'ext-llama', provider: 'openai', model: 'llama3.2:latest', endpoint: `${url}/v1`, capabilities: ['GENERAL'], local: false });
+const external = (url: string): ModelRef => ({
+  alias: 'ext-llama',
+  provider: 'openai',
+  model: 'llama3.2:latest',
+  endpoint: `${url}/v1`,
+  capabilities: ['GENERAL'],
+  local: false,
+});
 
 async function servedBy(mode: string): Promise<{ paths: string[]; local: boolean[] }> {
   r = await rig({ local: { mode } });
   const { openProject } = await import('../../../src/context.js');
-  const p = openProject({ cwd: r.dir, env: { OLLAMA_HOST: r.server.url, OPENAI_API_KEY: 'sk-test' }, extraRefs: [external(r.server.url)] });
+  const p = openProject({
+    cwd: r.dir,
+    env: { OLLAMA_HOST: r.server.url, OPENAI_API_KEY: 'sk-test' },
+    extraRefs: [external(r.server.url)],
+  });
   try {
     await p.api().generateText({ type: 'GENERAL', messages: [{ role: 'user', content: `hi ${mode}` }] });
-    return { paths: r.server.requests.filter((q) => /chat/.test(q.path)).map((q) => q.path), local: new MetricsRepo(p.db()).list().map((m) => m.local) };
+    return {
+      paths: r.server.requests.filter((q) => /chat/.test(q.path)).map((q) => q.path),
+      local: new MetricsRepo(p.db()).list().map((m) => m.local),
+    };
   } finally {
     p.close();
   }
@@ -34,9 +48,15 @@ describe('deployment modes with a real call', () => {
   it('EXTERNAL_ONLY never calls the local model, even when the external one fails', async () => {
     r = await rig({ local: { mode: 'EXTERNAL_ONLY' } });
     const { openProject } = await import('../../../src/context.js');
-    const p = openProject({ cwd: r.dir, env: { OLLAMA_HOST: r.server.url, OPENAI_API_KEY: 'sk-test' }, extraRefs: [external(r.server.url)] });
+    const p = openProject({
+      cwd: r.dir,
+      env: { OLLAMA_HOST: r.server.url, OPENAI_API_KEY: 'sk-test' },
+      extraRefs: [external(r.server.url)],
+    });
     r.server.fault({ kind: 'status', status: 400, path: /\/v1\/chat/ });
-    await expect(p.api().generateText({ type: 'GENERAL', messages: [{ role: 'user', content: 'x' }] })).rejects.toMatchObject({ code: 'PROVIDER_ERROR' });
+    await expect(
+      p.api().generateText({ type: 'GENERAL', messages: [{ role: 'user', content: 'x' }] }),
+    ).rejects.toMatchObject({ code: 'PROVIDER_ERROR' });
     expect(r.server.requests.filter((q) => q.path === '/api/chat')).toHaveLength(0);
     p.close();
   });
@@ -46,7 +66,11 @@ describe('progress', () => {
   it('reports each attempt and the text received so far', async () => {
     r = await rig();
     const events: { type: string }[] = [];
-    await r.project.api().generateText({ type: 'GENERAL', messages: [{ role: 'user', content: 'tell me about gardens' }], onProgress: (e) => events.push(e) });
+    await r.project.api().generateText({
+      type: 'GENERAL',
+      messages: [{ role: 'user', content: 'tell me about gardens' }],
+      onProgress: (e) => events.push(e),
+    });
     expect(events[0]).toMatchObject({ type: 'model-call', model: 'local-llama3.2', attempt: 'first' });
     expect(events.filter((e) => e.type === 'model-tokens').length).toBeGreaterThan(0);
   });

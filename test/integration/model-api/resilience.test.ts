@@ -57,7 +57,9 @@ describe('cache', () => {
   it('an invalid answer is never cached', async () => {
     r = await rig();
     r.server.enqueue({ content: '   ' });
-    await expect(r.project.api().generateText({ type: 'GENERAL', messages: ask('q'), strictModel: true, model: 'llama3.2' })).rejects.toMatchObject({ code: 'MODEL_OUTPUT_INVALID' });
+    await expect(
+      r.project.api().generateText({ type: 'GENERAL', messages: ask('q'), strictModel: true, model: 'llama3.2' }),
+    ).rejects.toMatchObject({ code: 'MODEL_OUTPUT_INVALID' });
     const again = await r.project.api().generateText({ type: 'GENERAL', messages: ask('q') });
     expect(again.cached).toBe(false);
   });
@@ -66,13 +68,24 @@ describe('cache', () => {
 describe('circuit breaker', () => {
   it('opens after consecutive failures, so later calls make no request', async () => {
     r = await rig();
-    const api = new UnifiedModelAPI({ config: r.project.config, db: r.project.db(), breaker: { threshold: 2, cooldownMs: 60_000 }, backoffMs: 1 });
+    const api = new UnifiedModelAPI({
+      config: r.project.config,
+      db: r.project.db(),
+      breaker: { threshold: 2, cooldownMs: 60_000 },
+      backoffMs: 1,
+    });
     r.server.fault({ kind: 'status', status: 500, times: 100 });
-    for (const q of ['a', 'b']) await expect(api.generateText({ type: 'GENERAL', messages: ask(q) })).rejects.toMatchObject({ code: 'PROVIDER_ERROR' });
+    for (const q of ['a', 'b'])
+      await expect(api.generateText({ type: 'GENERAL', messages: ask(q) })).rejects.toMatchObject({
+        code: 'PROVIDER_ERROR',
+      });
     const before = chatRequests(r.server).length;
     const e = await api.generateText({ type: 'GENERAL', messages: ask('c') }).catch((x: unknown) => x);
     expect(chatRequests(r.server).length).toBe(before);
-    expect(e).toMatchObject({ code: 'NO_MODEL_AVAILABLE', details: { attempts: [expect.objectContaining({ errorCode: 'CIRCUIT_OPEN' })] } });
+    expect(e).toMatchObject({
+      code: 'NO_MODEL_AVAILABLE',
+      details: { attempts: [expect.objectContaining({ errorCode: 'CIRCUIT_OPEN' })] },
+    });
   });
 });
 
@@ -86,11 +99,14 @@ describe('concurrency and cancellation', () => {
     const proxy = createHttpServer((req, res) => {
       const isChat = req.url === '/api/chat';
       if (isChat) peak = Math.max(peak, ++inFlight);
-      const up = request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (ur) => {
-        res.writeHead(ur.statusCode ?? 500, ur.headers);
-        ur.pipe(res);
-        ur.on('end', () => isChat && inFlight--);
-      });
+      const up = request(
+        { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
+        (ur) => {
+          res.writeHead(ur.statusCode ?? 500, ur.headers);
+          ur.pipe(res);
+          ur.on('end', () => isChat && inFlight--);
+        },
+      );
       req.pipe(up);
     });
     await new Promise<void>((res) => proxy.listen(0, '127.0.0.1', res));
@@ -98,7 +114,9 @@ describe('concurrency and cancellation', () => {
     const port = (proxy.address() as { port: number }).port;
     const p = openProject({ cwd: r.dir, env: { OLLAMA_HOST: `http://127.0.0.1:${port}` } });
     cleanups.push(() => p.close());
-    const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => p.api().generateText({ type: 'GENERAL', messages: ask(`q${i}`) })));
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => p.api().generateText({ type: 'GENERAL', messages: ask(`q${i}`) })),
+    );
     expect(answers).toHaveLength(6);
     expect(peak).toBe(2);
   });
@@ -137,10 +155,23 @@ describe('privacy guard', () => {
     r = await rig({
       env: { TASKMASTER_LOCAL_LLM: 'true', OPENAI_API_KEY: 'sk-test' },
       // Test seam: a ref whose host is forced non-local, pointing at a socket that must stay silent.
-      open: { extraRefs: [{ alias: 'ext-gpt', provider: 'openai', model: 'gpt-4o', endpoint: `http://127.0.0.1:${port}/v1`, capabilities: ['GENERAL'], local: false }] },
+      open: {
+        extraRefs: [
+          {
+            alias: 'ext-gpt',
+            provider: 'openai',
+            model: 'gpt-4o',
+            endpoint: `http://127.0.0.1:${port}/v1`,
+            capabilities: ['GENERAL'],
+            local: false,
+          },
+        ],
+      },
     });
     const api = r.project.api();
-    const e = await api.generateText({ type: 'GENERAL', messages: ask('secret'), model: 'ext-gpt' }).catch((x: unknown) => x);
+    const e = await api
+      .generateText({ type: 'GENERAL', messages: ask('secret'), model: 'ext-gpt' })
+      .catch((x: unknown) => x);
     expect(e).toMatchObject({ code: 'PRIVACY_REFUSED' });
     expect((e as Error).message).toContain('env TASKMASTER_LOCAL_LLM=true');
     await expect(api.embed(['secret'], { model: 'ext-gpt' })).rejects.toMatchObject({ code: 'PRIVACY_REFUSED' });

@@ -16,13 +16,15 @@ export interface Rig {
   done(): Promise<void>;
 }
 
-export async function rig(o: {
-  server?: FakeServerOptions;
-  config?: Record<string, unknown>;
-  local?: Record<string, unknown>;
-  env?: Record<string, string>;
-  open?: Partial<OpenProjectOptions>;
-} = {}): Promise<Rig> {
+export async function rig(
+  o: {
+    server?: FakeServerOptions;
+    config?: Record<string, unknown>;
+    local?: Record<string, unknown>;
+    env?: Record<string, string>;
+    open?: Partial<OpenProjectOptions>;
+  } = {},
+): Promise<Rig> {
   forgetDiscovery();
   const server = await startFakeServer(o.server ?? {});
   const config = { ...(o.config ?? {}), local: { discover: ['ollama'], retries: 0, ...(o.local ?? {}) } };
@@ -38,7 +40,12 @@ export async function rig(o: {
     ...(o.open ?? {}),
   });
   return {
-    server, project, dir, calls, failures, routes,
+    server,
+    project,
+    dir,
+    calls,
+    failures,
+    routes,
     async done() {
       project.close();
       await server.close();

@@ -2,7 +2,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { commandEvaluator, genomeEnvName, lastNumber, runFitnessCommand } from '../../../src/optimize/command-evaluator.js';
+import {
+  commandEvaluator,
+  genomeEnvName,
+  lastNumber,
+  runFitnessCommand,
+} from '../../../src/optimize/command-evaluator.js';
 
 const cwd = mkdtempSync(join(tmpdir(), 'tml-fit-'));
 
@@ -11,7 +16,10 @@ describe('command fitness', () => {
     writeFileSync(join(cwd, 'echo.sh'), 'cat > stdin.json; echo "step 1"; echo "score: $((GENOME_BATCH_SIZE * 2))"\n');
     const r = await runFitnessCommand({ batch_size: 21, 'cache-enabled': true }, { command: 'sh echo.sh', cwd });
     expect(r).toMatchObject({ ok: true, fitness: 42 });
-    expect(JSON.parse(readFileSync(join(cwd, 'stdin.json'), 'utf8'))).toEqual({ batch_size: 21, 'cache-enabled': true });
+    expect(JSON.parse(readFileSync(join(cwd, 'stdin.json'), 'utf8'))).toEqual({
+      batch_size: 21,
+      'cache-enabled': true,
+    });
     expect(genomeEnvName('cache-enabled')).toBe('GENOME_CACHE_ENABLED');
     expect(lastNumber('a 1\nb -2.5e3\n')).toBe(-2500);
     expect(lastNumber('none')).toBeUndefined();

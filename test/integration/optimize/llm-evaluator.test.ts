@@ -41,14 +41,24 @@ describe('LocalLLMFitnessEvaluator against the fake server', () => {
       });
     const first = await mk().evaluate({ batch_size: 80, cache_enabled: true });
     expect(first).toMatchObject({ ok: true, fitness: 0.8, details: { rationale: 'batch 80', cached: false } });
-    const body = chats(r.server)[0]!.body as { messages: { content: string }[]; format: { properties: Record<string, unknown> } };
+    const body = chats(r.server)[0]!.body as {
+      messages: { content: string }[];
+      format: { properties: Record<string, unknown> };
+    };
     expect(Object.keys(body.format.properties).sort()).toEqual(['rationale', 'score']);
     expect(body.messages.at(-1)!.content).toContain('Optimization goal: fast batch processing');
     expect(body.messages.at(-1)!.content).toContain('- memory use');
     expect(body.messages.at(-1)!.content).toContain('- batch_size: int from 1 to 100');
 
     const run = () =>
-      runOptimization({ db: r!.project.db(), spec, rawSpec: RAW, target: 'llm', evaluatorDescription: { type: 'llm' }, evaluator: mk().evaluator() });
+      runOptimization({
+        db: r!.project.db(),
+        spec,
+        rawSpec: RAW,
+        target: 'llm',
+        evaluatorDescription: { type: 'llm' },
+        evaluator: mk().evaluator(),
+      });
     const a = await run();
     expect(a.best_individual!.genome.cache_enabled).toBe(true);
     expect(a.best_individual!.fitness).toBeGreaterThan(0.5);
@@ -63,7 +73,11 @@ describe('LocalLLMFitnessEvaluator against the fake server', () => {
     r = await optRig();
     r.server.script(() => ({ json: { score: 7, rationale: 'too good' } }));
     const spec = validateSpec(RAW);
-    const e = new LocalLLMFitnessEvaluator(r.project.api(), { evaluationCriteria: 'x', optimizationGoal: 'y', ranges: spec.ranges });
+    const e = new LocalLLMFitnessEvaluator(r.project.api(), {
+      evaluationCriteria: 'x',
+      optimizationGoal: 'y',
+      ranges: spec.ranges,
+    });
     const res = await e.evaluate({ batch_size: 5, cache_enabled: true });
     expect(res.ok).toBe(false);
     expect(!res.ok && res.error).toMatch(/^judge failed: /);
@@ -73,8 +87,19 @@ describe('LocalLLMFitnessEvaluator against the fake server', () => {
     r = await optRig();
     await r.server.close();
     const spec = validateSpec(RAW);
-    const e = new LocalLLMFitnessEvaluator(r.project.api(), { evaluationCriteria: 'x', optimizationGoal: 'y', ranges: spec.ranges });
-    const run = runOptimization({ db: r.project.db(), spec, rawSpec: RAW, target: 'llm', evaluatorDescription: { type: 'llm' }, evaluator: e.evaluator() });
+    const e = new LocalLLMFitnessEvaluator(r.project.api(), {
+      evaluationCriteria: 'x',
+      optimizationGoal: 'y',
+      ranges: spec.ranges,
+    });
+    const run = runOptimization({
+      db: r.project.db(),
+      spec,
+      rawSpec: RAW,
+      target: 'llm',
+      evaluatorDescription: { type: 'llm' },
+      evaluator: e.evaluator(),
+    });
     await expect(run).rejects.toMatchObject({ message: expect.stringMatching(/^optimization run opt-\w+: /) });
     const runs = new OptimizeRepo(r.project.db()).listRuns();
     expect(runs[0]!.status).toBe('failed');

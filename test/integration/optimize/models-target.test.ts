@@ -29,7 +29,17 @@ function server(ctx: ScriptContext) {
 async function runModels(p: Project, overrides: { population?: number; generations?: number } = {}) {
   const job = await jobForModels(p, { cwd: p.config.projectRoot, seed: 5, ...overrides });
   const evaluator = await evaluatorFor(job, p, () => {});
-  return { job, report: await runOptimization({ db: p.db(), spec: job.spec, rawSpec: job.raw, target: job.target, evaluatorDescription: job.desc, evaluator }) };
+  return {
+    job,
+    report: await runOptimization({
+      db: p.db(),
+      spec: job.spec,
+      rawSpec: job.raw,
+      target: job.target,
+      evaluatorDescription: job.desc,
+      evaluator,
+    }),
+  };
 }
 
 describe('--target models against the fake server', () => {
@@ -45,7 +55,9 @@ describe('--target models against the fake server', () => {
     expect(best.fitness).toBeGreaterThan(0);
     expect(best.fitness).toBeLessThanOrEqual(1);
     // genomes that use the breaking model anywhere score lower than the best
-    const bodies = chats(r.server).map((c) => c.body as { model: string; options: { num_ctx: number; temperature: number } });
+    const bodies = chats(r.server).map(
+      (c) => c.body as { model: string; options: { num_ctx: number; temperature: number } },
+    );
     expect(bodies.some((b) => b.model === 'breaks:latest')).toBe(true);
     // each genome's num_ctx reached the server
     expect(new Set(bodies.map((b) => b.options.num_ctx)).size).toBeGreaterThan(1);
@@ -74,16 +86,33 @@ describe('--target models against the fake server', () => {
   });
 
   it('--apply writes roles, temperature, num_ctx and concurrency into config.json in task-master shape', async () => {
-    r = await optRig({ models: MODELS, config: { models: { main: { provider: 'ollama', modelId: 'breaks', maxTokens: 1234 } }, global: { logLevel: 'info' } } });
+    r = await optRig({
+      models: MODELS,
+      config: {
+        models: { main: { provider: 'ollama', modelId: 'breaks', maxTokens: 1234 } },
+        global: { logLevel: 'info' },
+      },
+    });
     const models = await r.project.catalog().chatModels();
-    const genome = { main_model: 'local-good', research_model: 'local-breaks', temperature: 0.35, num_ctx: 16384, concurrency: 3 };
+    const genome = {
+      main_model: 'local-good',
+      research_model: 'local-breaks',
+      temperature: 0.35,
+      num_ctx: 16384,
+      concurrency: 3,
+    };
     applyModelsGenome(r.project.config, genome, models);
     const c = r.config() as {
       models: Record<string, { provider: string; modelId: string; temperature: number; maxTokens: number }>;
       local: { concurrency: number; registry: Record<string, { model: string; contextLength: number }> };
       global: unknown;
     };
-    expect(c.models.main).toMatchObject({ provider: 'ollama', modelId: 'good:latest', temperature: 0.35, maxTokens: 1234 });
+    expect(c.models.main).toMatchObject({
+      provider: 'ollama',
+      modelId: 'good:latest',
+      temperature: 0.35,
+      maxTokens: 1234,
+    });
     expect(c.models.research).toMatchObject({ provider: 'ollama', modelId: 'breaks:latest', temperature: 0.35 });
     expect(c.local.concurrency).toBe(3);
     expect(c.local.registry['local-good']).toMatchObject({ model: 'good:latest', contextLength: 16384 });

@@ -16,7 +16,9 @@ export interface OptRig {
 export async function optRig(o: { models?: FakeModel[]; config?: Record<string, unknown> } = {}): Promise<OptRig> {
   forgetDiscovery();
   const server = await startFakeServer(o.models ? { models: o.models } : {});
-  const dir = tempProject({ '.taskmaster/config.json': JSON.stringify({ ...(o.config ?? {}), local: { discover: ['ollama'], retries: 0 } }) });
+  const dir = tempProject({
+    '.taskmaster/config.json': JSON.stringify({ ...(o.config ?? {}), local: { discover: ['ollama'], retries: 0 } }),
+  });
   const project = openProject({ cwd: dir, env: { OLLAMA_HOST: server.url }, backoffMs: 1 });
   return {
     server,

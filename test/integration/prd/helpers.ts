@@ -17,12 +17,30 @@ export function project(url = 'http://127.0.0.1:9') {
   const db: DB = openDatabase(paths.db);
   const api = new UnifiedModelAPI({ config, db, env, backoffMs: 1 });
   const repo = new PrdRepo(db);
-  return { root, paths, db, api, repo, close: (): void => { db.close(); } } as { root: string; paths: typeof paths; db: DB; api: UnifiedModelAPI; repo: PrdRepo; close: () => void };
+  return {
+    root,
+    paths,
+    db,
+    api,
+    repo,
+    close: (): void => {
+      db.close();
+    },
+  } as { root: string; paths: typeof paths; db: DB; api: UnifiedModelAPI; repo: PrdRepo; close: () => void };
 }
 
 /** Default options for tests. */
 export function opts(o: Partial<PrdOptions> = {}): PrdOptions {
-  return { numTasks: 0, maxDepth: 2, concurrency: 4, requireModel: false, noCache: false, resume: false, complexityThreshold: 5, ...o };
+  return {
+    numTasks: 0,
+    maxDepth: 2,
+    concurrency: 4,
+    requireModel: false,
+    noCache: false,
+    resume: false,
+    complexityThreshold: 5,
+    ...o,
+  };
 }
 
 /** A realistic small PRD. */

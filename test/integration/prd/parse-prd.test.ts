@@ -16,7 +16,13 @@ afterAll(async () => {
 
 // Threshold 1: every task is decomposed, so depth 2 does not hinge on the fake server's random complexities.
 const input = (p: ReturnType<typeof project>, o = opts({ complexityThreshold: 1 })) => ({
-  prd: PRD, prdPath: 'prd.txt', tasksPath: p.paths.tasks, tag: 'master', mode: 'create' as const, dryRun: false, options: o,
+  prd: PRD,
+  prdPath: 'prd.txt',
+  tasksPath: p.paths.tasks,
+  tag: 'master',
+  mode: 'create' as const,
+  dryRun: false,
+  options: o,
 });
 
 describe('parsePrd against the fake server', () => {
@@ -45,8 +51,15 @@ describe('parsePrd against the fake server', () => {
     expect(out.summary.llmCalls).toBeGreaterThan(1);
     expect(events.some((e) => e.type === 'node' && e.state === 'done' && e.depth === 1)).toBe(true);
     const runs = p.repo.listRuns();
-    expect(runs[0]).toMatchObject({ success: true, structural: false, tasks: tasks.length, promptIds: expect.arrayContaining(['parse-prd@v1', 'expand-task@v1']) });
-    expect(p.repo.nodes(out.runId).some((n) => /^\d+\.1$/.test(n.tmId ?? '') && n.promptId === 'expand-task@v1')).toBe(true);
+    expect(runs[0]).toMatchObject({
+      success: true,
+      structural: false,
+      tasks: tasks.length,
+      promptIds: expect.arrayContaining(['parse-prd@v1', 'expand-task@v1']),
+    });
+    expect(p.repo.nodes(out.runId).some((n) => /^\d+\.1$/.test(n.tmId ?? '') && n.promptId === 'expand-task@v1')).toBe(
+      true,
+    );
 
     const before = server.counts()['/api/chat'] ?? 0;
     const again = await parsePrd({ ...input(p), mode: 'force' }, { api: p.api, repo: p.repo });
@@ -60,7 +73,10 @@ describe('parsePrd against the fake server', () => {
     const p = project(server.url);
     const first = await parsePrd(input(p, opts({ noCache: true })), { api: p.api, repo: p.repo });
     const before = server.counts()['/api/chat'] ?? 0;
-    const resumed = await parsePrd({ ...input(p, opts({ noCache: true, resume: true })), mode: 'force' }, { api: p.api, repo: p.repo });
+    const resumed = await parsePrd(
+      { ...input(p, opts({ noCache: true, resume: true })), mode: 'force' },
+      { api: p.api, repo: p.repo },
+    );
     expect((server.counts()['/api/chat'] ?? 0) - before).toBe(0);
     expect(resumed.summary.resumedNodes).toBeGreaterThan(0);
     expect(resumed.tasks).toEqual(first.tasks);
@@ -75,7 +91,9 @@ describe('parsePrd against the fake server', () => {
     expect(out.tasks[0]!.subtasks).toHaveLength(3);
     expect(out.tasks.every((t) => t.details.includes('[structural planner]'))).toBe(true);
     expect(p.repo.listRuns()[0]).toMatchObject({ structural: true, success: true });
-    await expect(parsePrd({ ...input(p, opts({ requireModel: true })), mode: 'force' }, { api: p.api, repo: p.repo })).rejects.toMatchObject({ code: 'NO_MODEL_AVAILABLE' });
+    await expect(
+      parsePrd({ ...input(p, opts({ requireModel: true })), mode: 'force' }, { api: p.api, repo: p.repo }),
+    ).rejects.toMatchObject({ code: 'NO_MODEL_AVAILABLE' });
     expect(p.repo.listRuns()[0]).toMatchObject({ success: false, errorCode: 'NO_MODEL_AVAILABLE' });
     p.close();
   });
@@ -84,7 +102,10 @@ describe('parsePrd against the fake server', () => {
     const p = project(server.url);
     server.reset();
     server.failRate({ probability: 0.3, seed: 5, status: 500 });
-    const out = await parsePrd(input(p, opts({ noCache: true, complexityThreshold: 1, maxDepth: 3 })), { api: p.api, repo: p.repo });
+    const out = await parsePrd(input(p, opts({ noCache: true, complexityThreshold: 1, maxDepth: 3 })), {
+      api: p.api,
+      repo: p.repo,
+    });
     server.reset();
     expect(out.summary.success).toBe(true);
     expect(out.summary.failures).toBeGreaterThan(0);
@@ -92,7 +113,9 @@ describe('parsePrd against the fake server', () => {
 
     const q = project(server.url);
     server.fault({ kind: 'status', status: 500, times: 1000, path: /\/api\/chat$/ });
-    await expect(parsePrd(input(q, opts({ noCache: true })), { api: q.api, repo: q.repo })).rejects.toBeInstanceOf(AppError);
+    await expect(parsePrd(input(q, opts({ noCache: true })), { api: q.api, repo: q.repo })).rejects.toBeInstanceOf(
+      AppError,
+    );
     server.reset();
     expect(q.repo.listRuns()[0]).toMatchObject({ success: false });
     expect(existsSync(q.paths.tasks)).toBe(false);

@@ -30,9 +30,19 @@ describe('OllamaProvider', () => {
   });
 
   it('sends the JSON Schema as format, with num_ctx, temperature, seed and num_predict in options', async () => {
-    const schema = z.object({ tasks: z.array(z.object({ title: z.string(), priority: z.enum(['high', 'low']) })).min(1) });
+    const schema = z.object({
+      tasks: z.array(z.object({ title: z.string(), priority: z.enum(['high', 'low']) })).min(1),
+    });
     const jsonSchema = z.toJSONSchema(schema) as Record<string, unknown>;
-    const r = await collect(ollama, { model: 'llama3.2', messages: msgs('split the PRD'), jsonSchema, contextLength: 8192, temperature: 0, seed: 7, maxTokens: 512 });
+    const r = await collect(ollama, {
+      model: 'llama3.2',
+      messages: msgs('split the PRD'),
+      jsonSchema,
+      contextLength: 8192,
+      temperature: 0,
+      seed: 7,
+      maxTokens: 512,
+    });
     expect(schema.safeParse(JSON.parse(r.text)).success).toBe(true);
     const body = lastBody('/api/chat');
     expect(body.format).toEqual(jsonSchema);
@@ -51,7 +61,13 @@ describe('OllamaProvider', () => {
       ['llama3.2:latest', 8192, false],
       ['nomic-embed-text:latest', 2048, true],
     ]);
-    expect(models[0]).toMatchObject({ provider: 'ollama', endpoint: fake.url, family: 'llama', quantization: 'Q4_K_M', capabilities: ['completion', 'tools'] });
+    expect(models[0]).toMatchObject({
+      provider: 'ollama',
+      endpoint: fake.url,
+      family: 'llama',
+      quantization: 'Q4_K_M',
+      capabilities: ['completion', 'tools'],
+    });
   });
 
   it('embeds a batch in one /api/embed call', async () => {
@@ -75,7 +91,9 @@ describe('OllamaProvider', () => {
 describe('OllamaProvider error mapping', () => {
   it('unreachable server → PROVIDER_UNREACHABLE with the URL', async () => {
     const url = `http://127.0.0.1:${await closedPort()}`;
-    const e = await failure(collect(createProvider('ollama', { endpoint: url }), { model: 'llama3.2', messages: msgs('hi') }));
+    const e = await failure(
+      collect(createProvider('ollama', { endpoint: url }), { model: 'llama3.2', messages: msgs('hi') }),
+    );
     expect(e).toBeInstanceOf(ProviderError);
     expect(e).toMatchObject({ code: 'PROVIDER_UNREACHABLE', retryable: false, hint: 'start it with `ollama serve`' });
     expect(e.message).toContain(url);
@@ -90,8 +108,16 @@ describe('OllamaProvider error mapping', () => {
 
   it('503 busy and 500 are retryable; out-of-memory is not and says what to do', async () => {
     fake.fault({ kind: 'status', status: 503 });
-    expect(await failure(collect(ollama, { model: 'llama3.2', messages: msgs('hi') }))).toMatchObject({ code: 'PROVIDER_ERROR', status: 503, retryable: true });
-    fake.fault({ kind: 'status', status: 500, message: 'model requires more system memory (12.0 GiB) than is available (7.5 GiB)' });
+    expect(await failure(collect(ollama, { model: 'llama3.2', messages: msgs('hi') }))).toMatchObject({
+      code: 'PROVIDER_ERROR',
+      status: 503,
+      retryable: true,
+    });
+    fake.fault({
+      kind: 'status',
+      status: 500,
+      message: 'model requires more system memory (12.0 GiB) than is available (7.5 GiB)',
+    });
     const oom = await failure(collect(ollama, { model: 'llama3.2', messages: msgs('hi') }));
     expect(oom).toMatchObject({ code: 'PROVIDER_ERROR', retryable: false });
     expect(oom.message).toContain('requires more system memory');
@@ -108,7 +134,10 @@ describe('OllamaProvider error mapping', () => {
     expect(cut).toMatchObject({ code: 'PROVIDER_ERROR', retryable: true });
     expect(cut.message).toMatch(/^truncated stream/);
     fake.fault({ kind: 'drop' });
-    expect(await failure(collect(ollama, { model: 'llama3.2', messages: msgs('hi') }))).toMatchObject({ code: 'PROVIDER_ERROR', retryable: true });
+    expect(await failure(collect(ollama, { model: 'llama3.2', messages: msgs('hi') }))).toMatchObject({
+      code: 'PROVIDER_ERROR',
+      retryable: true,
+    });
   });
 
   it('honours the AbortSignal, the request timeout and the idle timeout', async () => {
@@ -127,16 +156,24 @@ describe('OllamaProvider error mapping', () => {
     fake.fault({ kind: 'stall' });
     const idle = createProvider('ollama', { endpoint: fake.url, idleTimeoutMs: 250 });
     const seen: string[] = [];
-    const e = await failure((async () => {
-      for await (const c of idle.chat({ model: 'llama3.2', messages: msgs('hi') })) if (c.type === 'delta') seen.push(c.text);
-    })());
+    const e = await failure(
+      (async () => {
+        for await (const c of idle.chat({ model: 'llama3.2', messages: msgs('hi') }))
+          if (c.type === 'delta') seen.push(c.text);
+      })(),
+    );
     expect(e).toMatchObject({ code: 'TIMEOUT', retryable: true });
     expect(e.message).toMatch(/sent nothing for 250 ms/);
     expect(seen.length).toBeLessThanOrEqual(2); // the stall fault goes silent after two pieces
   });
 
   it('keeps the client quiet: non-JSON error bodies and corrupt stream lines raise errors, not console output', async () => {
-    const spies = [vi.spyOn(console, 'log'), vi.spyOn(console, 'warn'), vi.spyOn(console, 'error'), vi.spyOn(process.stdout, 'write')];
+    const spies = [
+      vi.spyOn(console, 'log'),
+      vi.spyOn(console, 'warn'),
+      vi.spyOn(console, 'error'),
+      vi.spyOn(process.stdout, 'write'),
+    ];
     try {
       fake.fault({ kind: 'status', status: 502, message: '<html>Bad Gateway</html>', shape: 'text' });
       const proxy = await failure(collect(ollama, { model: 'llama3.2', messages: msgs('hi') }));

@@ -16,36 +16,60 @@ afterEach(async () => {
 });
 
 const msgs = (content: string) => [{ role: 'user' as const, content }];
-const lastBody = (s: FakeServer, path: string) => s.requests.filter((r) => r.path === path).at(-1)?.body as Record<string, any>;
+const lastBody = (s: FakeServer, path: string) =>
+  s.requests.filter((r) => r.path === path).at(-1)?.body as Record<string, any>;
 
 describe('OpenAICompatibleProvider (LM Studio flavor)', () => {
-  const lmModels = [{ name: 'qwen2.5-7b-instruct', contextLength: 32768 }, { name: 'gemma-3-4b' }, { name: 'text-embedding-nomic-embed-text-v1.5', embedding: true }];
+  const lmModels = [
+    { name: 'qwen2.5-7b-instruct', contextLength: 32768 },
+    { name: 'gemma-3-4b' },
+    { name: 'text-embedding-nomic-embed-text-v1.5', embedding: true },
+  ];
 
   it('streams text with usage from the include_usage chunk', async () => {
     const s = await server({ flavor: 'lmstudio', models: lmModels });
     const p = createProvider('lmstudio', { endpoint: `${s.url}/v1` });
-    const r = await collect(p, { model: 'gemma-3-4b', messages: msgs('write release notes'), temperature: 0.2, maxTokens: 300, seed: 3 });
+    const r = await collect(p, {
+      model: 'gemma-3-4b',
+      messages: msgs('write release notes'),
+      temperature: 0.2,
+      maxTokens: 300,
+      seed: 3,
+    });
     expect(r.deltas).toBeGreaterThan(1);
     expect(r.done).toMatchObject({ finishReason: 'stop' });
     expect(r.done!.usage.promptTokens).toBeGreaterThan(0);
-    expect(lastBody(s, '/v1/chat/completions')).toMatchObject({ stream: true, stream_options: { include_usage: true }, temperature: 0.2, max_tokens: 300, seed: 3 });
+    expect(lastBody(s, '/v1/chat/completions')).toMatchObject({
+      stream: true,
+      stream_options: { include_usage: true },
+      temperature: 0.2,
+      max_tokens: 300,
+      seed: 3,
+    });
   });
 
   it('asks for structured output with json_schema (strict), never json_object', async () => {
     const s = await server({ flavor: 'lmstudio', models: lmModels });
     const p = createProvider('lmstudio', { endpoint: `${s.url}/v1` });
-    const schema = z.object({ subtasks: z.array(z.object({ title: z.string(), estimate: z.number().int().min(1).max(5) })).min(2) });
+    const schema = z.object({
+      subtasks: z.array(z.object({ title: z.string(), estimate: z.number().int().min(1).max(5) })).min(2),
+    });
     const jsonSchema = z.toJSONSchema(schema) as Record<string, unknown>;
     const r = await collect(p, { model: 'qwen2.5-7b-instruct', messages: msgs('expand task 3'), jsonSchema });
     expect(schema.safeParse(JSON.parse(r.text)).success).toBe(true);
-    expect(lastBody(s, '/v1/chat/completions').response_format).toEqual({ type: 'json_schema', json_schema: { name: 'answer', strict: true, schema: jsonSchema } });
+    expect(lastBody(s, '/v1/chat/completions').response_format).toEqual({
+      type: 'json_schema',
+      json_schema: { name: 'answer', strict: true, schema: jsonSchema },
+    });
   });
 
   it('lists models with type and context length from /api/v0/models', async () => {
     const s = await server({ flavor: 'lmstudio', models: lmModels });
     const models = await createProvider('lmstudio', { endpoint: `${s.url}/v1` }).listModels();
     expect(models.map((m) => [m.model, m.embedding, m.contextLength])).toEqual([
-      ['qwen2.5-7b-instruct', false, 32768], ['gemma-3-4b', false, 4096], ['text-embedding-nomic-embed-text-v1.5', true, 4096],
+      ['qwen2.5-7b-instruct', false, 32768],
+      ['gemma-3-4b', false, 4096],
+      ['text-embedding-nomic-embed-text-v1.5', true, 4096],
     ]);
   });
 
@@ -53,7 +77,10 @@ describe('OpenAICompatibleProvider (LM Studio flavor)', () => {
     const s = await server({ flavor: 'lmstudio', models: [] });
     const p = createProvider('lmstudio', { endpoint: `${s.url}/v1` });
     const e = await failure(collect(p, { model: 'qwen2.5-7b-instruct', messages: msgs('hi') }));
-    expect(e).toMatchObject({ code: 'MODEL_NOT_FOUND', hint: 'load one with `lms load qwen2.5-7b-instruct` (or in LM Studio\'s Developer tab)' });
+    expect(e).toMatchObject({
+      code: 'MODEL_NOT_FOUND',
+      hint: "load one with `lms load qwen2.5-7b-instruct` (or in LM Studio's Developer tab)",
+    });
     s.setModels(lmModels);
     s.fault({ kind: 'status', status: 400, message: 'Context length exceeded', shape: 'string' });
     const str = await failure(collect(p, { model: 'gemma-3-4b', messages: msgs('hi') }));
@@ -92,13 +119,18 @@ describe('OpenAICompatibleProvider (Ollama /v1 and LocalAI flavors)', () => {
     const s = await server();
     const p = createProvider('openai-compatible', { endpoint: `${s.url}/v1` });
     s.fault({ kind: 'mid-stream-error' });
-    expect(await failure(collect(p, { model: 'llama3.2', messages: msgs('hi') }))).toMatchObject({ code: 'PROVIDER_ERROR' });
+    expect(await failure(collect(p, { model: 'llama3.2', messages: msgs('hi') }))).toMatchObject({
+      code: 'PROVIDER_ERROR',
+    });
     s.fault({ kind: 'no-done' });
     const cut = await failure(collect(p, { model: 'llama3.2', messages: msgs('hi') }));
     expect(cut).toMatchObject({ code: 'PROVIDER_ERROR', retryable: true });
     expect(cut.message).toMatch(/^truncated stream/);
     s.fault({ kind: 'status', status: 503 });
-    expect(await failure(collect(p, { model: 'llama3.2', messages: msgs('hi') }))).toMatchObject({ status: 503, retryable: true });
+    expect(await failure(collect(p, { model: 'llama3.2', messages: msgs('hi') }))).toMatchObject({
+      status: 503,
+      retryable: true,
+    });
   });
 
   it('honours abort, request timeout and idle timeout', async () => {
@@ -110,10 +142,20 @@ describe('OpenAICompatibleProvider (Ollama /v1 and LocalAI flavors)', () => {
     setTimeout(() => ctl.abort(), 30);
     expect(await pending).toMatchObject({ code: 'ABORTED' });
     s.fault({ kind: 'hang' });
-    const t = await failure(collect(createProvider('lmstudio', { endpoint: `${s.url}/v1`, requestTimeoutMs: 80 }), { model: 'llama3.2', messages: msgs('hi') }));
+    const t = await failure(
+      collect(createProvider('lmstudio', { endpoint: `${s.url}/v1`, requestTimeoutMs: 80 }), {
+        model: 'llama3.2',
+        messages: msgs('hi'),
+      }),
+    );
     expect(t).toMatchObject({ code: 'TIMEOUT', retryable: true });
     s.fault({ kind: 'stall' });
-    const idle = await failure(collect(createProvider('lmstudio', { endpoint: `${s.url}/v1`, idleTimeoutMs: 250 }), { model: 'llama3.2', messages: msgs('hi') }));
+    const idle = await failure(
+      collect(createProvider('lmstudio', { endpoint: `${s.url}/v1`, idleTimeoutMs: 250 }), {
+        model: 'llama3.2',
+        messages: msgs('hi'),
+      }),
+    );
     expect(idle).toMatchObject({ code: 'TIMEOUT' });
     expect(idle.message).toMatch(/sent nothing/);
   });
@@ -123,7 +165,10 @@ describe('OpenAICompatibleProvider (Ollama /v1 and LocalAI flavors)', () => {
     expect(await createProvider('lmstudio', { endpoint: `${s.url}/v1` }).health()).toMatchObject({ ok: true });
     const port = await closedPort();
     const h = await createProvider('lmstudio', { endpoint: `http://127.0.0.1:${port}/v1` }).health();
-    expect(h).toMatchObject({ ok: false, hint: 'start LM Studio and its local server (Developer tab), or run `lms server start`' });
+    expect(h).toMatchObject({
+      ok: false,
+      hint: 'start LM Studio and its local server (Developer tab), or run `lms server start`',
+    });
     expect(h.error).toContain(`LM Studio is not reachable at http://127.0.0.1:${port}/v1`);
   });
 });
@@ -155,8 +200,10 @@ describe('OpenAI and Perplexity (external, keys from env or options only)', () =
       expect((await p.listModels()).map((m) => m.model)).toContain('sonar-pro');
       expect(await failure(p.embed('sonar', ['x']))).toMatchObject({ code: 'PROVIDER_ERROR' });
     } finally {
-      if (saved.o === undefined) delete process.env.OPENAI_API_KEY; else process.env.OPENAI_API_KEY = saved.o;
-      if (saved.p === undefined) delete process.env.PERPLEXITY_API_KEY; else process.env.PERPLEXITY_API_KEY = saved.p;
+      if (saved.o === undefined) delete process.env.OPENAI_API_KEY;
+      else process.env.OPENAI_API_KEY = saved.o;
+      if (saved.p === undefined) delete process.env.PERPLEXITY_API_KEY;
+      else process.env.PERPLEXITY_API_KEY = saved.p;
     }
   });
 });

@@ -24,10 +24,15 @@ describe('pullModel against the fake Ollama', () => {
     expect(tags.models.map((m) => m.name)).toContain('qwen3:8b');
   });
   it('an unknown model fails with the error from inside the 200 stream', async () => {
-    await expect(pullModel(fake.url, 'no-such-model:1b')).rejects.toThrow(/pull of no-such-model:1b failed: .*file does not exist/);
+    await expect(pullModel(fake.url, 'no-such-model:1b')).rejects.toThrow(
+      /pull of no-such-model:1b failed: .*file does not exist/,
+    );
   });
   it('an unreachable server is a PROVIDER_UNREACHABLE error with the start hint', async () => {
-    await expect(pullModel('http://127.0.0.1:1', 'x')).rejects.toMatchObject({ code: 'PROVIDER_UNREACHABLE', hint: expect.stringContaining('ollama serve') });
+    await expect(pullModel('http://127.0.0.1:1', 'x')).rejects.toMatchObject({
+      code: 'PROVIDER_UNREACHABLE',
+      hint: expect.stringContaining('ollama serve'),
+    });
   });
 });
 
@@ -36,12 +41,19 @@ describe('on-demand strategies', () => {
     const config = loadConfig({ cwd: tempProject(), env: { OLLAMA_HOST: fake.url } });
     const db = memDb();
     const sys = new FailureRecoverySystem({ db, config });
-    const f = sys.reportFailure(Object.assign(new Error('timed out waiting for the model'), { code: 'TIMEOUT' }),
-      { component: 'prd', operation: 'object', provider: 'ollama', endpoint: fake.url, model: 'llama3.2:latest' });
+    const f = sys.reportFailure(Object.assign(new Error('timed out waiting for the model'), { code: 'TIMEOUT' }), {
+      component: 'prd',
+      operation: 'object',
+      provider: 'ollama',
+      endpoint: fake.url,
+      model: 'llama3.2:latest',
+    });
     const [out] = await sys.recover();
     expect(out!.result).toMatchObject({ strategy: 'raise_timeout', outcome: 'success' });
     expect(sys.repo.get(f.id)!.status).toBe('recovered');
-    expect(fake.requests.some((q) => q.path === '/api/generate' && (q.body as { keep_alive?: string }).keep_alive === '10m')).toBe(true);
+    expect(
+      fake.requests.some((q) => q.path === '/api/generate' && (q.body as { keep_alive?: string }).keep_alive === '10m'),
+    ).toBe(true);
     // The run was a monitored operation of the 'recovery' component.
     const rec = new CachedPerformanceMonitor(db).getCombinedStats().components.find((c) => c.component === 'recovery');
     expect(rec).toMatchObject({ operations: 1, operation_failures: 0 });
@@ -50,7 +62,12 @@ describe('on-demand strategies', () => {
   it('an unknown failure without a model keeps the "unknown" diagnosis and is retried against its server', async () => {
     const config = loadConfig({ cwd: tempProject(), env: { OLLAMA_HOST: fake.url } });
     const sys = new FailureRecoverySystem({ db: memDb(), config });
-    sys.reportFailure(new Error('something nobody has seen'), { component: 'x', operation: 'y', provider: 'ollama', endpoint: fake.url });
+    sys.reportFailure(new Error('something nobody has seen'), {
+      component: 'x',
+      operation: 'y',
+      provider: 'ollama',
+      endpoint: fake.url,
+    });
     const [out] = await sys.recover();
     expect(out!.failure.diagnosis).toMatchObject({ source: 'unknown', probableCause: 'unknown' });
     expect(out!.result).toMatchObject({ strategy: 'retry', outcome: 'success' });

@@ -16,7 +16,11 @@ const DOCS: Record<string, string> = {
 let server: FakeServer;
 let root: string;
 let projects: Project[] = [];
-const env = (url: string) => ({ OLLAMA_HOST: url, LM_STUDIO_HOST: 'http://127.0.0.1:9', LOCAL_AI_HOST: 'http://127.0.0.1:9' });
+const env = (url: string) => ({
+  OLLAMA_HOST: url,
+  LM_STUDIO_HOST: 'http://127.0.0.1:9',
+  LOCAL_AI_HOST: 'http://127.0.0.1:9',
+});
 function open(url = server.url) {
   const p = openProject({ cwd: root, env: env(url), backoffMs: 1 });
   projects.push(p);
@@ -48,12 +52,20 @@ afterEach(() => {
 function citingModel() {
   server.script((ctx) => {
     if (JSON.stringify(ctx.schema ?? {}).includes('recommendations')) {
-      return { json: { recommendations: [{ action: 'Keep the ten-minute cache expiry', rationale: 'Finding 1 documents it.', sources: [1, 7] }] } };
+      return {
+        json: {
+          recommendations: [
+            { action: 'Keep the ten-minute cache expiry', rationale: 'Finding 1 documents it.', sources: [1, 7] },
+          ],
+        },
+      };
     }
     if (ctx.schema) return undefined; // self-check and gaps: schema instances built from prompt words
     const user = ctx.messages.map((m) => m.content).join('\n');
     const n = /\[(\d+)\] docs\/cache\.md/.exec(user)?.[1];
-    return { content: `The session cache keeps entries for ten minutes [${n}]. It is also blue [9]. Nothing else is known.` };
+    return {
+      content: `The session cache keeps entries for ten minutes [${n}]. It is also blue [9]. Nothing else is known.`,
+    };
   });
 }
 
@@ -115,7 +127,9 @@ describe('research against the fake server', () => {
     expect(s.embedder).toMatchObject({ model: 'nomic-embed-text:latest', offline: false });
     expect(s.notes.join(' ')).toContain(`re-embedding ${added.chunks} chunks with nomic-embed-text:latest`);
     // one call for the query, then ceil(chunks / 2) for the lazy re-embed
-    expect(server.requests.filter((q) => q.path === '/api/embed').length - before).toBe(1 + Math.ceil(added.chunks / 2));
+    expect(server.requests.filter((q) => q.path === '/api/embed').length - before).toBe(
+      1 + Math.ceil(added.chunks / 2),
+    );
     const tables = projects[1]!.db().prepare('SELECT model FROM research_vec_tables ORDER BY model').all();
     expect(tables).toEqual([{ model: 'nomic-embed-text:latest' }, { model: 'offline-hash-384' }]);
     const again = await openResearch(open()).search('session cache');
@@ -142,10 +156,14 @@ describe('research against the fake server', () => {
     expect(r.iterations).toBeLessThanOrEqual(3);
     expect(r.stopReason).toMatch(/iterations|improving|no open questions/);
     // finding 1 exists, finding 7 does not: the recommendation keeps only real evidence
-    expect(r.recommendations).toEqual([{
-      action: 'Keep the ten-minute cache expiry', rationale: 'Finding 1 documents it.',
-      confidence: r.findings[0]!.confidence, sources: ['docs/cache.md'],
-    }]);
+    expect(r.recommendations).toEqual([
+      {
+        action: 'Keep the ten-minute cache expiry',
+        rationale: 'Finding 1 documents it.',
+        confidence: r.findings[0]!.confidence,
+        sources: ['docs/cache.md'],
+      },
+    ]);
     expect(r.history.length).toBe(r.iterations);
     const row = new ResearchSessionRepo(projects[0]!.db()).get(r.sessionId)!;
     expect(row.status).toBe('done');

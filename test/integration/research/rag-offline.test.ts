@@ -8,8 +8,10 @@ import { ResearchSessionRepo } from '../../../src/storage/research-session-repo.
 import { LocalRAGSystem } from '../../../src/research/rag-system.js';
 
 const DOCS: Record<string, string> = {
-  'docs/cache.md': '# Session cache\n\nThe session cache keeps entries for ten minutes before they expire.\n\n## Eviction\n\nLeast recently used entries are evicted when the cache holds more than 5000 items.\n',
-  'docs/deploy.md': '# Deployment\n\nWe deploy with docker compose on a single host.\n\nRollbacks use the previous image tag, named xylophonic-rollback.\n',
+  'docs/cache.md':
+    '# Session cache\n\nThe session cache keeps entries for ten minutes before they expire.\n\n## Eviction\n\nLeast recently used entries are evicted when the cache holds more than 5000 items.\n',
+  'docs/deploy.md':
+    '# Deployment\n\nWe deploy with docker compose on a single host.\n\nRollbacks use the previous image tag, named xylophonic-rollback.\n',
   'docs/testing.md': '# Testing\n\nUnit tests run with vitest. Integration tests use a temporary SQLite file.\n',
   'src/util.ts': 'export function add(a: number, b: number) {\n  return a + b;\n}\n',
   'ignored/secret.md': '# Secret\n\nthis must not be indexed\n',
@@ -31,7 +33,11 @@ beforeEach(() => {
   for (const [p, c] of Object.entries(DOCS)) write(p, c);
   db = openDatabase(join(root, '.taskmaster', 'local.db'));
   rag = new LocalRAGSystem({
-    repo: new ResearchRepo(db), sessions: new ResearchSessionRepo(db), root, clock: now, embedder: { batchSize: 2 },
+    repo: new ResearchRepo(db),
+    sessions: new ResearchSessionRepo(db),
+    root,
+    clock: now,
+    embedder: { batchSize: 2 },
   });
 });
 afterEach(() => {
@@ -44,10 +50,12 @@ describe('LocalRAGSystem without a model', () => {
     write('docs/logo.png', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0x0d, 0xff, 0x00]));
     const r = await rag.addSources(['.', 'missing-dir']);
     expect(r.added).toEqual(['docs/cache.md', 'docs/deploy.md', 'docs/testing.md', 'src/util.ts']);
-    expect(r.skipped).toEqual(expect.arrayContaining([
-      { path: 'docs/logo.png', reason: 'binary file' },
-      { path: 'missing-dir', reason: 'no such file or directory' },
-    ]));
+    expect(r.skipped).toEqual(
+      expect.arrayContaining([
+        { path: 'docs/logo.png', reason: 'binary file' },
+        { path: 'missing-dir', reason: 'no such file or directory' },
+      ]),
+    );
     expect(r.embedder).toMatchObject({ model: 'offline-hash-384', offline: true });
     expect(r.embedCalls).toBe(Math.ceil(r.chunks / 2));
     const again = await rag.addSources(['.']);
@@ -81,7 +89,10 @@ describe('LocalRAGSystem without a model', () => {
   });
 
   it('an empty knowledge base gets a hint', async () => {
-    await expect(rag.search('anything')).rejects.toMatchObject({ code: 'NOT_FOUND', hint: expect.stringContaining('research add <dir>') });
+    await expect(rag.search('anything')).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      hint: expect.stringContaining('research add <dir>'),
+    });
   });
 
   it('answers extractively with a citation to the document that answers, and records a summary row', async () => {

@@ -7,7 +7,12 @@ import { TaskMasterLocalSystem } from '../../../src/index.js';
 
 let server: FakeServer;
 beforeAll(async () => {
-  server = await startFakeServer({ models: [{ name: 'llama3.2:latest', contextLength: 8192 }, { name: 'nomic-embed-text:latest', embedding: true }] });
+  server = await startFakeServer({
+    models: [
+      { name: 'llama3.2:latest', contextLength: 8192 },
+      { name: 'nomic-embed-text:latest', embedding: true },
+    ],
+  });
   forgetDiscovery();
 });
 afterAll(async () => {
@@ -22,7 +27,12 @@ describe('TaskMasterLocalSystem (the library facade, wired to a real project)', 
       '.taskmaster/docs/prd.txt': PRD,
       'docs/sync.md': '# Sync design\n\nConflict resolution uses last-writer-wins per field with vector clocks.\n',
     });
-    const env = { OLLAMA_HOST: server.url, LM_STUDIO_HOST: 'http://127.0.0.1:9', LOCAL_AI_HOST: 'http://127.0.0.1:9', TASKMASTER_LOCAL_LLM: 'true' };
+    const env = {
+      OLLAMA_HOST: server.url,
+      LM_STUDIO_HOST: 'http://127.0.0.1:9',
+      LOCAL_AI_HOST: 'http://127.0.0.1:9',
+      TASKMASTER_LOCAL_LLM: 'true',
+    };
     const sys = await TaskMasterLocalSystem.initialize({ cwd, env });
     try {
       const status = await sys.status();
@@ -41,7 +51,9 @@ describe('TaskMasterLocalSystem (the library facade, wired to a real project)', 
       server.script((ctx) => {
         if (ctx.schema) return undefined;
         const n = /\[(\d+)\] docs\/sync\.md/.exec(ctx.messages.map((m) => m.content).join('\n'))?.[1];
-        return n ? { content: `Conflicts are resolved last-writer-wins per field with vector clocks [${n}].` } : undefined;
+        return n
+          ? { content: `Conflicts are resolved last-writer-wins per field with vector clocks [${n}].` }
+          : undefined;
       });
       const answer = await sys.researchTopic('How are sync conflicts resolved?');
       expect('citations' in answer && answer.citations.length).toBeGreaterThan(0);

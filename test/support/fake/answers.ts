@@ -66,7 +66,9 @@ function shape(p: Planned, fault: FaultKind, value: unknown, words: string[]): v
       p.content = `Here you go: {${w}: "${w}", oops`;
       break;
     case 'truncated':
-      p.content = Array.from(p.content).slice(0, Math.max(1, Math.floor(Array.from(p.content).length / 2))).join('');
+      p.content = Array.from(p.content)
+        .slice(0, Math.max(1, Math.floor(Array.from(p.content).length / 2)))
+        .join('');
       p.finishReason = 'length';
       break;
     case 'schema-break':
@@ -82,7 +84,10 @@ function shape(p: Planned, fault: FaultKind, value: unknown, words: string[]): v
       p.content = `<think>\nThe user asks about ${words.slice(0, 3).join(' ')}; I should answer in JSON {like this}.\n</think>\n${p.content}`;
       break;
     case 'mid-stream-error':
-      p.midStreamError = { afterPieces: 2, message: fault.message ?? 'an error was encountered while running the model' };
+      p.midStreamError = {
+        afterPieces: 2,
+        message: fault.message ?? 'an error was encountered while running the model',
+      };
       break;
     case 'stall':
       p.stallAfter = 2;

@@ -27,12 +27,22 @@ export function isAnthropic(ctx: Pick<RouteCtx, 'req' | 'path'>): boolean {
 /** Minimal Anthropic Messages API: GET /v1/models and POST /v1/messages (JSON or SSE). */
 export async function anthropicRoute(ctx: RouteCtx): Promise<boolean> {
   if (!isAnthropic(ctx)) return false;
-  if (!ctx.req.headers['x-api-key']) return anthropicError(ctx, 401, 'x-api-key header is required'), true;
-  if (!ctx.req.headers['anthropic-version']) return anthropicError(ctx, 400, 'anthropic-version: header is required'), true;
+  if (!ctx.req.headers['x-api-key']) return (anthropicError(ctx, 401, 'x-api-key header is required'), true);
+  if (!ctx.req.headers['anthropic-version'])
+    return (anthropicError(ctx, 400, 'anthropic-version: header is required'), true);
   if (ctx.method === 'GET') {
-    const data = ctx.core.models.filter((m) => m.pulled !== false && !m.embedding)
+    const data = ctx.core.models
+      .filter((m) => m.pulled !== false && !m.embedding)
       .map((m) => ({ type: 'model', id: m.name, display_name: m.name, created_at: '2025-01-01T00:00:00Z' }));
-    return sendJson(ctx.res, 200, { data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null }), true;
+    return (
+      sendJson(ctx.res, 200, {
+        data,
+        has_more: false,
+        first_id: data[0]?.id ?? null,
+        last_id: data.at(-1)?.id ?? null,
+      }),
+      true
+    );
   }
   if (ctx.method !== 'POST') return false;
   await messages(ctx);
@@ -52,12 +62,26 @@ async function messages(ctx: RouteCtx): Promise<void> {
   if (choice?.type === 'tool' && !tool) return anthropicError(ctx, 400, `tool_choice: tool ${choice.name} not found`);
   const msgs = [
     ...(body.system ? [{ role: 'system', content: contentText(body.system) }] : []),
-    ...((body.messages as Array<Record<string, unknown>> | undefined) ?? []).map((m) => ({ role: String(m.role), content: contentText(m.content) })),
+    ...((body.messages as Array<Record<string, unknown>> | undefined) ?? []).map((m) => ({
+      role: String(m.role),
+      content: contentText(m.content),
+    })),
   ];
-  const outcome = planAnswer(ctx.core, {
-    api: 'anthropic', path: ctx.path, model: name, messages: msgs, schema: tool?.input_schema, body, jsonMode: false,
-    raw: ctx.raw, servedModel: model.name,
-  }, ctx.contentFault);
+  const outcome = planAnswer(
+    ctx.core,
+    {
+      api: 'anthropic',
+      path: ctx.path,
+      model: name,
+      messages: msgs,
+      schema: tool?.input_schema,
+      body,
+      jsonMode: false,
+      raw: ctx.raw,
+      servedModel: model.name,
+    },
+    ctx.contentFault,
+  );
   if (outcome.type === 'error') return anthropicError(ctx, outcome.status, outcome.message);
   if (!(await sleep(outcome.delayMs, ctx.res))) return;
   const p = outcome.planned;
@@ -69,15 +93,42 @@ async function messages(ctx: RouteCtx): Promise<void> {
     if (tool) {
       try {
         block = { type: 'tool_use', id: 'toolu_fake', name: tool.name, input: JSON.parse(p.content) };
-      } catch { /* a broken answer stays a text block */ }
+      } catch {
+        /* a broken answer stays a text block */
+      }
     }
-    return sendJson(ctx.res, 200, { id, type: 'message', role: 'assistant', model: p.model, content: [block], stop_reason: stop, stop_sequence: null, usage });
+    return sendJson(ctx.res, 200, {
+      id,
+      type: 'message',
+      role: 'assistant',
+      model: p.model,
+      content: [block],
+      stop_reason: stop,
+      stop_sequence: null,
+      usage,
+    });
   }
   ctx.res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   const send = (event: string, data: Record<string, unknown>, split = false) =>
     writeFrame(ctx.res, `event: ${event}\ndata: ${JSON.stringify({ type: event, ...data })}\n\n`, split);
-  await send('message_start', { message: { id, type: 'message', role: 'assistant', content: [], model: p.model, stop_reason: null, stop_sequence: null, usage: { input_tokens: usage.input_tokens, output_tokens: 1 } } });
-  await send('content_block_start', { index: 0, content_block: tool ? { type: 'tool_use', id: 'toolu_fake', name: tool.name, input: {} } : { type: 'text', text: '' } });
+  await send('message_start', {
+    message: {
+      id,
+      type: 'message',
+      role: 'assistant',
+      content: [],
+      model: p.model,
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { input_tokens: usage.input_tokens, output_tokens: 1 },
+    },
+  });
+  await send('content_block_start', {
+    index: 0,
+    content_block: tool
+      ? { type: 'tool_use', id: 'toolu_fake', name: tool.name, input: {} }
+      : { type: 'text', text: '' },
+  });
   await send('ping', {});
   const parts = pieces(p.content);
   for (let i = 0; i < parts.length; i++) {
@@ -92,7 +143,10 @@ async function messages(ctx: RouteCtx): Promise<void> {
   }
   if (p.noDone) return void ctx.res.end();
   await send('content_block_stop', { index: 0 });
-  await send('message_delta', { delta: { stop_reason: stop, stop_sequence: null }, usage: { output_tokens: usage.output_tokens } });
+  await send('message_delta', {
+    delta: { stop_reason: stop, stop_sequence: null },
+    usage: { output_tokens: usage.output_tokens },
+  });
   await send('message_stop', {});
   ctx.res.end();
 }

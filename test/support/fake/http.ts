@@ -11,7 +11,10 @@ export async function readBody(req: IncomingMessage): Promise<string> {
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   if (res.destroyed) return;
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -26,8 +29,14 @@ export function sendText(res: ServerResponse, status: number, text: string): voi
 export function sleep(ms: number, res?: ServerResponse): Promise<boolean> {
   if (ms <= 0) return Promise.resolve(!res?.destroyed);
   return new Promise((resolve) => {
-    const t = setTimeout(() => { res?.off('close', onClose); resolve(true); }, ms);
-    const onClose = () => { clearTimeout(t); resolve(false); };
+    const t = setTimeout(() => {
+      res?.off('close', onClose);
+      resolve(true);
+    }, ms);
+    const onClose = () => {
+      clearTimeout(t);
+      resolve(false);
+    };
     res?.once('close', onClose);
   });
 }

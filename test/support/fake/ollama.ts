@@ -22,15 +22,23 @@ function capabilities(m: FakeModel): string[] {
 
 function details(m: FakeModel) {
   return {
-    parent_model: '', format: 'gguf', family: family(m), families: [family(m)],
-    parameter_size: m.embedding ? '137M' : '3.2B', quantization_level: 'Q4_K_M',
+    parent_model: '',
+    format: 'gguf',
+    family: family(m),
+    families: [family(m)],
+    parameter_size: m.embedding ? '137M' : '3.2B',
+    quantization_level: 'Q4_K_M',
   };
 }
 
 function tagEntry(m: FakeModel) {
   return {
-    name: m.name, model: m.name, modified_at: '2025-01-01T00:00:00Z', size: m.sizeBytes ?? 2_019_393_189,
-    digest: `sha256:${Buffer.from(m.name).toString('hex').padEnd(64, '0').slice(0, 64)}`, details: details(m),
+    name: m.name,
+    model: m.name,
+    modified_at: '2025-01-01T00:00:00Z',
+    size: m.sizeBytes ?? 2_019_393_189,
+    digest: `sha256:${Buffer.from(m.name).toString('hex').padEnd(64, '0').slice(0, 64)}`,
+    details: details(m),
   };
 }
 
@@ -51,25 +59,36 @@ const DURATION = /^-?(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
 export async function ollamaRoute(ctx: RouteCtx): Promise<boolean> {
   const { method, path, core } = ctx;
   const get = method === 'GET' || method === 'HEAD';
-  if (get && path === '/') return sendText(ctx.res, 200, 'Ollama is running'), true;
-  if (get && path === '/api/version') return sendJson(ctx.res, 200, { version: core.version }), true;
+  if (get && path === '/') return (sendText(ctx.res, 200, 'Ollama is running'), true);
+  if (get && path === '/api/version') return (sendJson(ctx.res, 200, { version: core.version }), true);
   if (get && path === '/api/tags') {
-    return sendJson(ctx.res, 200, { models: core.models.filter((m) => m.pulled !== false).map(tagEntry) }), true;
+    return (sendJson(ctx.res, 200, { models: core.models.filter((m) => m.pulled !== false).map(tagEntry) }), true);
   }
   if (get && path === '/api/ps') {
-    const models = core.models.filter((m) => core.loaded.has(m.name)).map((m) => ({
-      ...tagEntry(m), expires_at: new Date(core.loaded.get(m.name)! + 300_000).toISOString(),
-      size_vram: m.sizeBytes ?? 2_019_393_189, context_length: m.contextLength ?? 4096,
-    }));
-    return sendJson(ctx.res, 200, { models }), true;
+    const models = core.models
+      .filter((m) => core.loaded.has(m.name))
+      .map((m) => ({
+        ...tagEntry(m),
+        expires_at: new Date(core.loaded.get(m.name)! + 300_000).toISOString(),
+        size_vram: m.sizeBytes ?? 2_019_393_189,
+        context_length: m.contextLength ?? 4096,
+      }));
+    return (sendJson(ctx.res, 200, { models }), true);
   }
   if (method !== 'POST') return false;
   switch (path) {
-    case '/api/show': return show(ctx), true;
-    case '/api/chat': case '/api/generate': return chat(ctx), true;
-    case '/api/embed': case '/api/embeddings': return embed(ctx), true;
-    case '/api/pull': return pull(ctx), true;
-    default: return false;
+    case '/api/show':
+      return (show(ctx), true);
+    case '/api/chat':
+    case '/api/generate':
+      return (chat(ctx), true);
+    case '/api/embed':
+    case '/api/embeddings':
+      return (embed(ctx), true);
+    case '/api/pull':
+      return (pull(ctx), true);
+    default:
+      return false;
   }
 }
 
@@ -79,12 +98,18 @@ function show(ctx: RouteCtx): void {
   const m = found.model;
   const f = family(m);
   sendJson(ctx.res, 200, {
-    modelfile: `FROM ${m.name}`, parameters: '', template: '{{ .Prompt }}', details: details(m),
+    modelfile: `FROM ${m.name}`,
+    parameters: '',
+    template: '{{ .Prompt }}',
+    details: details(m),
     model_info: {
-      'general.architecture': f, 'general.parameter_count': m.embedding ? 137_000_000 : 3_200_000_000,
-      [`${f}.context_length`]: m.contextLength ?? 4096, [`${f}.embedding_length`]: core(ctx).embeddingDim,
+      'general.architecture': f,
+      'general.parameter_count': m.embedding ? 137_000_000 : 3_200_000_000,
+      [`${f}.context_length`]: m.contextLength ?? 4096,
+      [`${f}.embedding_length`]: core(ctx).embeddingDim,
     },
-    capabilities: capabilities(m), modified_at: '2025-01-01T00:00:00Z',
+    capabilities: capabilities(m),
+    modified_at: '2025-01-01T00:00:00Z',
   });
 }
 
@@ -103,12 +128,26 @@ async function chat(ctx: RouteCtx): Promise<void> {
   const ka = body.keep_alive;
   if (typeof ka === 'string' && !DURATION.test(ka)) return ollamaError(ctx, 400, `time: invalid duration "${ka}"`);
   const format = body.format;
-  if (format !== undefined && format !== 'json' && (typeof format !== 'object' || format === null || Array.isArray(format))) {
-    return ollamaError(ctx, 500, `invalid format: ${JSON.stringify(format)}; expected "json" or a valid JSON Schema object`);
+  if (
+    format !== undefined &&
+    format !== 'json' &&
+    (typeof format !== 'object' || format === null || Array.isArray(format))
+  ) {
+    return ollamaError(
+      ctx,
+      500,
+      `invalid format: ${JSON.stringify(format)}; expected "json" or a valid JSON Schema object`,
+    );
   }
   const messages = isChat
-    ? ((body.messages as Array<Record<string, unknown>> | undefined) ?? []).map((m) => ({ role: String(m.role), content: contentText(m.content) }))
-    : [...(body.system ? [{ role: 'system', content: String(body.system) }] : []), ...(body.prompt ? [{ role: 'user', content: String(body.prompt) }] : [])];
+    ? ((body.messages as Array<Record<string, unknown>> | undefined) ?? []).map((m) => ({
+        role: String(m.role),
+        content: contentText(m.content),
+      }))
+    : [
+        ...(body.system ? [{ role: 'system', content: String(body.system) }] : []),
+        ...(body.prompt ? [{ role: 'user', content: String(body.prompt) }] : []),
+      ];
   const stream = body.stream !== false;
   core(ctx).loaded.set(found.model.name, Date.now());
   if (messages.length === 0) {
@@ -116,10 +155,21 @@ async function chat(ctx: RouteCtx): Promise<void> {
     return sendJson(ctx.res, 200, { ...frameBase(ctx, found.model.name, ''), done: true, done_reason: reason });
   }
   const schema = typeof format === 'object' ? (format as Record<string, unknown>) : undefined;
-  const outcome = planAnswer(core(ctx), {
-    api: 'ollama', path: ctx.path, model: found.name, messages, schema, body, jsonMode: format === 'json',
-    raw: ctx.raw, servedModel: found.model.name,
-  }, ctx.contentFault);
+  const outcome = planAnswer(
+    core(ctx),
+    {
+      api: 'ollama',
+      path: ctx.path,
+      model: found.name,
+      messages,
+      schema,
+      body,
+      jsonMode: format === 'json',
+      raw: ctx.raw,
+      servedModel: found.model.name,
+    },
+    ctx.contentFault,
+  );
   if (outcome.type === 'error') return ollamaError(ctx, outcome.status, outcome.message);
   if (!(await sleep(outcome.delayMs, ctx.res))) return;
   const p = outcome.planned;
@@ -131,7 +181,14 @@ async function chat(ctx: RouteCtx): Promise<void> {
   for (let i = 0; i < parts.length; i++) {
     if (p.midStreamError && i === p.midStreamError.afterPieces) break;
     if (p.stallAfter === i) return untilClosed(ctx.res);
-    if (!(await writeFrame(ctx.res, JSON.stringify({ ...frameBase(ctx, p.model, parts[i]!), done: false }) + '\n', i === 0))) return;
+    if (
+      !(await writeFrame(
+        ctx.res,
+        JSON.stringify({ ...frameBase(ctx, p.model, parts[i]!), done: false }) + '\n',
+        i === 0,
+      ))
+    )
+      return;
   }
   if (p.midStreamError) {
     await writeFrame(ctx.res, JSON.stringify({ error: p.midStreamError.message }) + '\n');
@@ -151,8 +208,14 @@ function frameBase(ctx: RouteCtx, model: string, text: string) {
 function final(p: Planned) {
   const evalCount = Math.max(1, countTokens(p.content));
   return {
-    done: true, done_reason: p.finishReason, total_duration: (5 + evalCount * 20) * MS, load_duration: 1 * MS,
-    prompt_eval_count: p.promptTokens, prompt_eval_duration: 4 * MS, eval_count: evalCount, eval_duration: evalCount * 20 * MS,
+    done: true,
+    done_reason: p.finishReason,
+    total_duration: (5 + evalCount * 20) * MS,
+    load_duration: 1 * MS,
+    prompt_eval_count: p.promptTokens,
+    prompt_eval_duration: 4 * MS,
+    eval_count: evalCount,
+    eval_duration: evalCount * 20 * MS,
   };
 }
 
@@ -168,8 +231,11 @@ function embed(ctx: RouteCtx): void {
   const input = body.input;
   const texts = Array.isArray(input) ? input.map(String) : [String(input ?? '')];
   sendJson(ctx.res, 200, {
-    model: found.model.name, embeddings: texts.map((t) => embedText(t, dim)),
-    total_duration: 10 * MS, load_duration: 1 * MS, prompt_eval_count: texts.reduce((s, t) => s + countTokens(t), 0),
+    model: found.model.name,
+    embeddings: texts.map((t) => embedText(t, dim)),
+    total_duration: 10 * MS,
+    load_duration: 1 * MS,
+    prompt_eval_count: texts.reduce((s, t) => s + countTokens(t), 0),
   });
 }
 
@@ -184,7 +250,8 @@ async function pull(ctx: RouteCtx): Promise<void> {
   } else {
     const total = model.sizeBytes ?? 2_019_393_189;
     const digest = `sha256:${Buffer.from(model.name).toString('hex').padEnd(64, '0').slice(0, 64)}`;
-    for (const part of [0, 0.5, 1]) lines.push({ status: `pulling ${digest.slice(7, 19)}`, digest, total, completed: Math.round(total * part) });
+    for (const part of [0, 0.5, 1])
+      lines.push({ status: `pulling ${digest.slice(7, 19)}`, digest, total, completed: Math.round(total * part) });
     lines.push({ status: 'verifying sha256 digest' }, { status: 'writing manifest' }, { status: 'success' });
     model.pulled = true;
   }

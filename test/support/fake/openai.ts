@@ -10,23 +10,30 @@ const NO_MODELS = "No models loaded. Please load a model in the developer page o
  * OpenAI-style error. `shape` 'string' gives LM Studio's `{"error":"msg"}`, 'text' a plain body;
  * the default object shape follows the flavor (LocalAI puts the status number in `code`).
  */
-export function openaiError(ctx: RouteCtx, status: number, message: string, shape?: string, extra: Record<string, unknown> = {}): void {
+export function openaiError(
+  ctx: RouteCtx,
+  status: number,
+  message: string,
+  shape?: string,
+  extra: Record<string, unknown> = {},
+): void {
   if (shape === 'text') return sendText(ctx.res, status, message);
   if (shape === 'string') return sendJson(ctx.res, status, { error: message });
-  const error = ctx.core.flavor === 'localai'
-    ? { code: status, message, type: errorType(status === 404 ? 400 : status), ...extra }
-    : { message, type: errorType(status), param: null, code: null, ...extra };
+  const error =
+    ctx.core.flavor === 'localai'
+      ? { code: status, message, type: errorType(status === 404 ? 400 : status), ...extra }
+      : { message, type: errorType(status), param: null, code: null, ...extra };
   sendJson(ctx.res, status, { error });
 }
 
 /** Handles /v1/models, /v1/chat/completions, /v1/embeddings and LM Studio's /api/v0/models. */
 export async function openaiRoute(ctx: RouteCtx): Promise<boolean> {
   const { method, path } = ctx;
-  if (method === 'GET' && path === '/v1/models') return listModels(ctx), true;
-  if (method === 'GET' && path === '/api/v0/models' && ctx.core.flavor === 'lmstudio') return v0Models(ctx), true;
+  if (method === 'GET' && path === '/v1/models') return (listModels(ctx), true);
+  if (method === 'GET' && path === '/api/v0/models' && ctx.core.flavor === 'lmstudio') return (v0Models(ctx), true);
   if (method !== 'POST') return false;
-  if (path === '/v1/chat/completions') return chat(ctx), true;
-  if (path === '/v1/embeddings') return embeddings(ctx), true;
+  if (path === '/v1/chat/completions') return (chat(ctx), true);
+  if (path === '/v1/embeddings') return (embeddings(ctx), true);
   return false;
 }
 
@@ -38,9 +45,17 @@ function listModels(ctx: RouteCtx): void {
   const models = present(ctx);
   const flavor = ctx.core.flavor;
   const data = models.map((m) =>
-    flavor === 'lmstudio' ? { id: m.name, object: 'model', owned_by: 'organization_owner' }
-      : flavor === 'localai' ? { id: m.name, object: 'model' }
-        : { id: m.name, object: 'model', created: 1735689600, owned_by: m.name.includes('/') ? m.name.split('/')[0] : 'library' });
+    flavor === 'lmstudio'
+      ? { id: m.name, object: 'model', owned_by: 'organization_owner' }
+      : flavor === 'localai'
+        ? { id: m.name, object: 'model' }
+        : {
+            id: m.name,
+            object: 'model',
+            created: 1735689600,
+            owned_by: m.name.includes('/') ? m.name.split('/')[0] : 'library',
+          },
+  );
   // Ollama serialises an empty Go slice as null here.
   sendJson(ctx.res, 200, { object: 'list', data: data.length === 0 && flavor === 'ollama' ? null : data });
 }
@@ -49,8 +64,15 @@ function v0Models(ctx: RouteCtx): void {
   sendJson(ctx.res, 200, {
     object: 'list',
     data: present(ctx).map((m) => ({
-      id: m.name, object: 'model', type: m.embedding ? 'embeddings' : 'llm', publisher: 'fake', arch: m.family ?? 'llama',
-      compatibility_type: 'gguf', quantization: 'Q4_K_M', state: 'loaded', max_context_length: m.contextLength ?? 4096,
+      id: m.name,
+      object: 'model',
+      type: m.embedding ? 'embeddings' : 'llm',
+      publisher: 'fake',
+      arch: m.family ?? 'llama',
+      compatibility_type: 'gguf',
+      quantization: 'Q4_K_M',
+      state: 'loaded',
+      max_context_length: m.contextLength ?? 4096,
     })),
   });
 }
@@ -70,8 +92,13 @@ function resolveModel(ctx: RouteCtx, wantEmbedding: boolean): FakeModel | undefi
   // LM Studio ignores the model field when exactly one model is loaded.
   if (flavor === 'lmstudio' && candidates.length === 1) return candidates[0];
   if (flavor === 'lmstudio') {
-    return void openaiError(ctx, 400, `Invalid model identifier "${name}". Please specify a valid downloaded model (e.g., ${candidates[0]!.name}).`,
-      undefined, { param: 'model', code: 'model_not_found' });
+    return void openaiError(
+      ctx,
+      400,
+      `Invalid model identifier "${name}". Please specify a valid downloaded model (e.g., ${candidates[0]!.name}).`,
+      undefined,
+      { param: 'model', code: 'model_not_found' },
+    );
   }
   // LocalAI skips the existence check for Hugging Face style names.
   if (flavor === 'localai' && name.includes('/')) return { name };
@@ -92,14 +119,27 @@ async function chat(ctx: RouteCtx): Promise<void> {
   if (rf?.type === 'json_schema' && (!rf.json_schema || typeof rf.json_schema.schema !== 'object')) {
     return openaiError(ctx, 400, "'response_format.json_schema.schema' is required");
   }
-  const messages = ((body.messages as Array<Record<string, unknown>> | undefined) ?? [])
-    .map((m) => ({ role: String(m.role), content: contentText(m.content) }));
+  const messages = ((body.messages as Array<Record<string, unknown>> | undefined) ?? []).map((m) => ({
+    role: String(m.role),
+    content: contentText(m.content),
+  }));
   if (messages.length === 0) return openaiError(ctx, 400, "'messages' must contain at least one message");
   ctx.core.loaded.set(model.name, Date.now());
-  const outcome = planAnswer(ctx.core, {
-    api: 'openai', path: ctx.path, model: String(body.model), messages, schema: rf?.json_schema?.schema, body,
-    jsonMode: rf?.type === 'json_object', raw: ctx.raw, servedModel: model.name,
-  }, ctx.contentFault);
+  const outcome = planAnswer(
+    ctx.core,
+    {
+      api: 'openai',
+      path: ctx.path,
+      model: String(body.model),
+      messages,
+      schema: rf?.json_schema?.schema,
+      body,
+      jsonMode: rf?.type === 'json_object',
+      raw: ctx.raw,
+      servedModel: model.name,
+    },
+    ctx.contentFault,
+  );
   if (outcome.type === 'error') return openaiError(ctx, outcome.status, outcome.message);
   if (!(await sleep(outcome.delayMs, ctx.res))) return;
   const p = outcome.planned;
@@ -110,14 +150,19 @@ async function chat(ctx: RouteCtx): Promise<void> {
   const base = { id, created, model: p.model, system_fingerprint: 'fp_ollama' };
   if (body.stream !== true) {
     return sendJson(ctx.res, 200, {
-      ...base, object: 'chat.completion',
-      choices: [{ index: 0, message: { role: 'assistant', content: p.content }, finish_reason: p.finishReason }], usage: fullUsage,
+      ...base,
+      object: 'chat.completion',
+      choices: [{ index: 0, message: { role: 'assistant', content: p.content }, finish_reason: p.finishReason }],
+      usage: fullUsage,
     });
   }
   ctx.res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   const send = (obj: unknown, split = false) => writeFrame(ctx.res, `data: ${JSON.stringify(obj)}\n\n`, split);
-  const chunk = (delta: Record<string, unknown>, finish: string | null) =>
-    ({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] });
+  const chunk = (delta: Record<string, unknown>, finish: string | null) => ({
+    ...base,
+    object: 'chat.completion.chunk',
+    choices: [{ index: 0, delta, finish_reason: finish }],
+  });
   const parts = pieces(p.content);
   for (let i = 0; i < parts.length; i++) {
     if (p.midStreamError && i === p.midStreamError.afterPieces) break;
@@ -148,5 +193,10 @@ function embeddings(ctx: RouteCtx): void {
   const data = texts.map((t, index) => ({ object: 'embedding', embedding: embedText(t, dim), index }));
   if (ctx.core.shuffleEmbeddings) data.reverse();
   const tokens = texts.reduce((s, t) => s + countTokens(t), 0);
-  sendJson(ctx.res, 200, { object: 'list', data, model: model.name, usage: { prompt_tokens: tokens, total_tokens: tokens } });
+  sendJson(ctx.res, 200, {
+    object: 'list',
+    data,
+    model: model.name,
+    usage: { prompt_tokens: tokens, total_tokens: tokens },
+  });
 }

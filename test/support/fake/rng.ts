@@ -52,7 +52,7 @@ export function sentence(rng: Rng, pool: string[]): string {
  * (lowercased) word, so texts that share words point in similar directions.
  */
 export function embedText(text: string, dim: number): number[] {
-  const words = (text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []);
+  const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
   const v = new Array<number>(dim).fill(0);
   const list = words.length > 0 ? words : [''];
   for (const w of list) {

@@ -23,7 +23,10 @@ export function schemaInstance(schema: JsonSchema, rng: Rng, words: string[]): u
 
 function resolveRef(ref: string, root: JsonSchema): JsonSchema {
   if (ref === '#') return root;
-  const parts = ref.replace(/^#\//, '').split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parts = ref
+    .replace(/^#\//, '')
+    .split('/')
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   let cur: unknown = root;
   for (const p of parts) cur = (cur as Record<string, unknown> | undefined)?.[p];
   if (!cur || typeof cur !== 'object') throw new Error(`fake server: unresolvable $ref ${ref}`);
@@ -55,7 +58,9 @@ function build(schema: JsonSchema | boolean, ctx: Ctx): unknown {
   }
   if (Array.isArray(schema.allOf)) {
     const merged = (schema.allOf as JsonSchema[]).reduce<JsonSchema>(
-      (acc, s) => mergeSchemas(acc, s), withoutKeys(schema, ['allOf']));
+      (acc, s) => mergeSchemas(acc, s),
+      withoutKeys(schema, ['allOf']),
+    );
     return build(merged, next);
   }
   let type = schema.type;
@@ -66,14 +71,22 @@ function build(schema: JsonSchema | boolean, ctx: Ctx): unknown {
     else type = 'string';
   }
   switch (type) {
-    case 'null': return null;
-    case 'boolean': return ctx.rng() < 0.5;
-    case 'integer': return integer(schema, ctx.rng);
-    case 'number': return number(schema, ctx.rng);
-    case 'string': return str(schema, ctx);
-    case 'array': return array(schema, next);
-    case 'object': return object(schema, next);
-    default: throw new Error(`fake server: unsupported schema type ${String(type)}`);
+    case 'null':
+      return null;
+    case 'boolean':
+      return ctx.rng() < 0.5;
+    case 'integer':
+      return integer(schema, ctx.rng);
+    case 'number':
+      return number(schema, ctx.rng);
+    case 'string':
+      return str(schema, ctx);
+    case 'array':
+      return array(schema, next);
+    case 'object':
+      return object(schema, next);
+    default:
+      throw new Error(`fake server: unsupported schema type ${String(type)}`);
   }
 }
 
@@ -138,13 +151,21 @@ function str(schema: JsonSchema, ctx: Ctx): string {
   const max = typeof schema.maxLength === 'number' ? schema.maxLength : Infinity;
   const w = () => pick(ctx.words, ctx.rng).toLowerCase();
   switch (schema.format) {
-    case 'email': return `${w()}@example.com`;
-    case 'uri': case 'url': return `https://example.com/${w()}`;
-    case 'uuid': return uuid(ctx.rng);
-    case 'date-time': return new Date(Date.UTC(2025, 0, randInt(ctx.rng, 1, 28), 12)).toISOString();
-    case 'date': return `2025-01-${String(randInt(ctx.rng, 10, 28))}`;
-    case 'time': return '12:00:00';
-    default: break;
+    case 'email':
+      return `${w()}@example.com`;
+    case 'uri':
+    case 'url':
+      return `https://example.com/${w()}`;
+    case 'uuid':
+      return uuid(ctx.rng);
+    case 'date-time':
+      return new Date(Date.UTC(2025, 0, randInt(ctx.rng, 1, 28), 12)).toISOString();
+    case 'date':
+      return `2025-01-${String(randInt(ctx.rng, 10, 28))}`;
+    case 'time':
+      return '12:00:00';
+    default:
+      break;
   }
   const target = Math.max(min, Math.min(max, randInt(ctx.rng, 2, 5) * 6));
   let out = pick(ctx.words, ctx.rng);
@@ -169,7 +190,10 @@ function array(schema: JsonSchema, ctx: Ctx): unknown[] {
   let lo = Math.max(min, 2);
   let hi = Math.max(lo, 3);
   // Deep (recursive) schemas get the minimum so the instance stays small and finite.
-  if (max < lo || ctx.depth > 4) { lo = min; hi = Math.max(min, Math.min(hi, max)); }
+  if (max < lo || ctx.depth > 4) {
+    lo = min;
+    hi = Math.max(min, Math.min(hi, max));
+  }
   if (ctx.depth > 4) hi = lo;
   hi = Math.min(hi, max);
   const n = randInt(ctx.rng, lo, hi);

@@ -34,7 +34,12 @@ export interface ScriptContext {
 }
 
 export type FaultKind =
-  | { kind: 'status'; status: number; message?: string; /** error body shape; default per API */ shape?: 'string' | 'object' | 'text' }
+  | {
+      kind: 'status';
+      status: number;
+      message?: string /** error body shape; default per API */;
+      shape?: 'string' | 'object' | 'text';
+    }
   | { kind: 'hang' }
   | { kind: 'latency'; ms: number }
   | { kind: 'malformed' }

@@ -67,22 +67,33 @@ describe('ModelConfigFactory.create*', () => {
       contextLength: 8192,
       tier: 'LARGE',
     });
-    expect(r).toMatchObject({ capabilities: ['RESEARCH'], endpoint: 'http://10.0.0.5:11434', contextLength: 8192, tier: 'LARGE', local: true });
+    expect(r).toMatchObject({
+      capabilities: ['RESEARCH'],
+      endpoint: 'http://10.0.0.5:11434',
+      contextLength: 8192,
+      tier: 'LARGE',
+      local: true,
+    });
   });
 
   it('marks a public host as not local unless trusted', () => {
     expect(ModelConfigFactory.createOllamaConfig('m', { endpoint: 'http://gpu.example.com:11434' }).local).toBe(false);
     expect(
-      ModelConfigFactory.createOllamaConfig('m', { endpoint: 'http://gpu.example.com:11434', trustedHosts: ['gpu.example.com'] }).local,
+      ModelConfigFactory.createOllamaConfig('m', {
+        endpoint: 'http://gpu.example.com:11434',
+        trustedHosts: ['gpu.example.com'],
+      }).local,
     ).toBe(true);
   });
 
   it('gives OpenAI-style servers a /v1 endpoint', () => {
     expect(ModelConfigFactory.createLMStudioConfig('qwen').endpoint).toBe('http://127.0.0.1:1234/v1');
-    expect(ModelConfigFactory.createLocalAIConfig('m', { endpoint: 'http://127.0.0.1:9090' }).endpoint).toBe('http://127.0.0.1:9090/v1');
-    expect(ModelConfigFactory.createOpenAICompatibleConfig('m', { endpoint: 'http://127.0.0.1:8000/v1/' }).endpoint).toBe(
-      'http://127.0.0.1:8000/v1',
+    expect(ModelConfigFactory.createLocalAIConfig('m', { endpoint: 'http://127.0.0.1:9090' }).endpoint).toBe(
+      'http://127.0.0.1:9090/v1',
     );
+    expect(
+      ModelConfigFactory.createOpenAICompatibleConfig('m', { endpoint: 'http://127.0.0.1:8000/v1/' }).endpoint,
+    ).toBe('http://127.0.0.1:8000/v1');
     expect(() => ModelConfigFactory.createOpenAICompatibleConfig('m', { endpoint: '' })).toThrow(ValidationError);
     expect(() => ModelConfigFactory.createOllamaConfig('m', { endpoint: 'not a url' })).toThrow(/not a valid URL/);
     expect(() => ModelConfigFactory.createOllamaConfig('m', { endpoint: 'ftp://x/' })).toThrow(/http or https/);
@@ -95,7 +106,10 @@ describe('ModelConfigFactory.create*', () => {
     expect(() => ModelConfigFactory.createLlamaCppConfig('/models/x.bin')).toThrow(/gguf/);
     const e = ModelConfigFactory.createExternalConfig('anthropic', 'claude-sonnet-4');
     expect(e).toMatchObject({ alias: 'anthropic-claude-sonnet-4', local: false, tier: 'LARGE' });
-    expect(ModelConfigFactory.createExternalConfig('perplexity', 'sonar').capabilities).toEqual(['GENERAL', 'RESEARCH']);
+    expect(ModelConfigFactory.createExternalConfig('perplexity', 'sonar').capabilities).toEqual([
+      'GENERAL',
+      'RESEARCH',
+    ]);
     expect(() => ModelConfigFactory.createExternalConfig('ollama', 'x')).toThrow(/not an external provider/);
   });
 

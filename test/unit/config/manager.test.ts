@@ -70,14 +70,18 @@ describe('setRole', () => {
   it('refuses an embedding model and writes nothing', () => {
     write(INIT);
     const before = readFileSync(path, 'utf8');
-    expect(() => mgr.setRole('main', ModelConfigFactory.createOllamaConfig('nomic-embed-text'))).toThrow(/embedding model/);
+    expect(() => mgr.setRole('main', ModelConfigFactory.createOllamaConfig('nomic-embed-text'))).toThrow(
+      /embedding model/,
+    );
     expect(readFileSync(path, 'utf8')).toBe(before);
   });
 
   it('writes nothing when the file on disk is invalid', () => {
     write({ models: { research: { provider: 'ollama' } } });
     const before = readFileSync(path, 'utf8');
-    expect(() => mgr.setRole('main', ModelConfigFactory.createOllamaConfig('llama3.2'))).toThrow(/models\.research\.modelId/);
+    expect(() => mgr.setRole('main', ModelConfigFactory.createOllamaConfig('llama3.2'))).toThrow(
+      /models\.research\.modelId/,
+    );
     expect(readFileSync(path, 'utf8')).toBe(before);
   });
 });
@@ -127,8 +131,12 @@ describe('aliases', () => {
     write(INIT);
     const before = readFileSync(path, 'utf8');
     expect(() => mgr.addAlias('a', { provider: 'olama', model: 'm' })).toThrow(/unknown provider 'olama'/);
-    expect(() => mgr.addAlias('a', { provider: 'ollama', model: 'm', capabilities: ['poetry'] })).toThrow(/unknown capability 'poetry'/);
-    expect(() => mgr.addAlias('a', { provider: 'ollama', model: 'm', endpoint: 'localhost:11434' })).toThrow(/http or https|valid URL/);
+    expect(() => mgr.addAlias('a', { provider: 'ollama', model: 'm', capabilities: ['poetry'] })).toThrow(
+      /unknown capability 'poetry'/,
+    );
+    expect(() => mgr.addAlias('a', { provider: 'ollama', model: 'm', endpoint: 'localhost:11434' })).toThrow(
+      /http or https|valid URL/,
+    );
     expect(() => mgr.addAlias('bad alias', { provider: 'ollama', model: 'm' })).toThrow(/invalid alias/);
     expect(readFileSync(path, 'utf8')).toBe(before);
   });
@@ -144,7 +152,8 @@ describe('export and import', () => {
   it('redacts keys, auth values and URL passwords, but keeps maxTokens', () => {
     write(SECRETS);
     const out = mgr.exportConfig();
-    for (const s of ['abc123', 'hunter2', 'zzz', 's3cr3t', 'sk-proj-ABCDEFGHIJKL', '"pw"']) expect(out).not.toContain(s);
+    for (const s of ['abc123', 'hunter2', 'zzz', 's3cr3t', 'sk-proj-ABCDEFGHIJKL', '"pw"'])
+      expect(out).not.toContain(s);
     const j = JSON.parse(out);
     expect(j.global.apiKey).toBe('[REDACTED]');
     expect(j.custom.headers.Authorization).toBe('[REDACTED]');
@@ -182,7 +191,9 @@ describe('export and import', () => {
     expect(() => mgr.importConfig('{"local":{"registry":{"a":{"provider":"gpt","model":"m"}}}}')).toThrow(
       /local\.registry\.a\.provider: unknown provider 'gpt'/,
     );
-    expect(() => mgr.importConfig('{"models":{"main":{"provider":"ollama","modelId":""}}}')).toThrow(/models\.main\.modelId/);
+    expect(() => mgr.importConfig('{"models":{"main":{"provider":"ollama","modelId":""}}}')).toThrow(
+      /models\.main\.modelId/,
+    );
     expect(readFileSync(path, 'utf8')).toBe(before);
   });
 });
@@ -191,12 +202,22 @@ describe('apply', () => {
   it('writes roles, mode and aliases in one go', () => {
     write(INIT);
     const ref = ModelConfigFactory.createOllamaConfig('llama3.2:latest');
-    const r = mgr.apply({ roles: { main: ref, fallback: ref }, mode: 'local_preferred', addAlias: { alias: 'x', provider: 'lmstudio', model: 'm' } });
+    const r = mgr.apply({
+      roles: { main: ref, fallback: ref },
+      mode: 'local_preferred',
+      addAlias: { alias: 'x', provider: 'lmstudio', model: 'm' },
+    });
     expect(Object.keys(r.roles)).toEqual(['main', 'fallback']);
     const c = read();
     expect(c.models.main.modelId).toBe('llama3.2:latest');
     expect(c.models.main.maxTokens).toBe(64000);
-    expect(c.models.fallback).toEqual({ provider: 'ollama', modelId: 'llama3.2:latest', maxTokens: 8192, temperature: 0.2, baseURL: 'http://127.0.0.1:11434/api' });
+    expect(c.models.fallback).toEqual({
+      provider: 'ollama',
+      modelId: 'llama3.2:latest',
+      maxTokens: 8192,
+      temperature: 0.2,
+      baseURL: 'http://127.0.0.1:11434/api',
+    });
     expect(c.models.research).toEqual(INIT.models.research);
     expect(c.local).toMatchObject({ mode: 'LOCAL_PREFERRED', registry: { x: { provider: 'lmstudio', model: 'm' } } });
   });
@@ -207,7 +228,9 @@ describe('apply', () => {
     const ref = ModelConfigFactory.createOllamaConfig('llama3.2:latest');
     expect(() => mgr.apply({ roles: { main: ref }, mode: 'SOMETIMES' })).toThrow(/unknown mode/);
     expect(() => mgr.apply({ roles: { main: ref }, removeAlias: 'ghost' })).toThrow(/no alias 'ghost'/);
-    expect(() => mgr.apply({ mode: 'HYBRID', addAlias: { alias: 'y', provider: 'nope', model: 'm' } })).toThrow(/unknown provider/);
+    expect(() => mgr.apply({ mode: 'HYBRID', addAlias: { alias: 'y', provider: 'nope', model: 'm' } })).toThrow(
+      /unknown provider/,
+    );
     expect(readFileSync(path, 'utf8')).toBe(before);
   });
 });

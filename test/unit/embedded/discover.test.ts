@@ -32,21 +32,41 @@ describe('discoverEmbeddedModels', () => {
         layers: [{ mediaType: 'application/vnd.ollama.image.model', digest: `sha256:${digest}` }],
       }),
     });
-    const { models, skipped } = discoverEmbeddedModels({ modelDirs: ['models'], cwd: root, env: { OLLAMA_MODELS: join(root, 'ollama') } });
+    const { models, skipped } = discoverEmbeddedModels({
+      modelDirs: ['models'],
+      cwd: root,
+      env: { OLLAMA_MODELS: join(root, 'ollama') },
+    });
     expect(models.map((m) => m.model)).toEqual([
       join(root, 'models/a.gguf'),
       join(root, 'models/pub/repo/b-q4.GGUF'),
       join(root, 'models/split-00001-of-00002.gguf'),
       'ollama:tiny:latest',
     ]);
-    expect(models[1]).toMatchObject({ provider: 'llama-cpp', contextLength: 2048, family: 'llama', sizeBytes: expect.any(Number), embedding: false, capabilities: ['completion'] });
-    expect(models[3]).toMatchObject({ endpoint: 'ollama:tiny:latest', path: join(root, `ollama/blobs/sha256-${digest}`) });
-    expect(skipped).toEqual([{ path: join(root, 'models/broken.gguf'), error: expect.stringContaining('is not a GGUF model file') }]);
+    expect(models[1]).toMatchObject({
+      provider: 'llama-cpp',
+      contextLength: 2048,
+      family: 'llama',
+      sizeBytes: expect.any(Number),
+      embedding: false,
+      capabilities: ['completion'],
+    });
+    expect(models[3]).toMatchObject({
+      endpoint: 'ollama:tiny:latest',
+      path: join(root, `ollama/blobs/sha256-${digest}`),
+    });
+    expect(skipped).toEqual([
+      { path: join(root, 'models/broken.gguf'), error: expect.stringContaining('is not a GGUF model file') },
+    ]);
   });
 
   it('expands ~ and returns nothing for missing directories', () => {
     const home = tree({ 'gguf/x.gguf': makeTinyGguf() });
-    const r = discoverEmbeddedModels({ modelDirs: ['~/gguf', '/does/not/exist'], home, env: { OLLAMA_MODELS: join(home, 'none') } });
+    const r = discoverEmbeddedModels({
+      modelDirs: ['~/gguf', '/does/not/exist'],
+      home,
+      env: { OLLAMA_MODELS: join(home, 'none') },
+    });
     expect(r.models.map((m) => m.model)).toEqual([join(home, 'gguf/x.gguf')]);
     expect(discoverEmbeddedModels({ includeOllama: false }).models).toEqual([]);
   });

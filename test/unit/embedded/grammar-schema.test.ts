@@ -6,7 +6,9 @@ const js = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: '
 
 describe('toGrammarSchema', () => {
   it('turns a small integer range into an enum the grammar enforces, and keeps wide ones as integer', () => {
-    const out = toGrammarSchema(js(z.object({ p: z.number().int().min(1).max(5), n: z.number().int(), x: z.number().int().gt(0).lt(4) })));
+    const out = toGrammarSchema(
+      js(z.object({ p: z.number().int().min(1).max(5), n: z.number().int(), x: z.number().int().gt(0).lt(4) })),
+    );
     const props = out.properties as Record<string, unknown>;
     expect(props.p).toEqual({ enum: [1, 2, 3, 4, 5] });
     expect(props.n).toEqual({ type: 'integer' });
@@ -14,7 +16,9 @@ describe('toGrammarSchema', () => {
   });
 
   it('keeps string lengths and supported formats, drops patterns, forbids extra keys', () => {
-    const out = toGrammarSchema(js(z.object({ t: z.string().min(2).max(9), e: z.email(), d: z.iso.date(), o: z.string().optional() })));
+    const out = toGrammarSchema(
+      js(z.object({ t: z.string().min(2).max(9), e: z.email(), d: z.iso.date(), o: z.string().optional() })),
+    );
     expect(out.additionalProperties).toBe(false);
     expect(out.required).toEqual(['t', 'e', 'd']);
     const props = out.properties as Record<string, unknown>;
@@ -24,13 +28,17 @@ describe('toGrammarSchema', () => {
   });
 
   it('maps unions, nullables, enums, arrays and records', () => {
-    const out = toGrammarSchema(js(z.object({
-      u: z.union([z.string(), z.number()]),
-      n: z.string().nullable(),
-      e: z.enum(['a', 'b']),
-      a: z.array(z.boolean()).min(1).max(3),
-      r: z.record(z.string(), z.number()),
-    })));
+    const out = toGrammarSchema(
+      js(
+        z.object({
+          u: z.union([z.string(), z.number()]),
+          n: z.string().nullable(),
+          e: z.enum(['a', 'b']),
+          a: z.array(z.boolean()).min(1).max(3),
+          r: z.record(z.string(), z.number()),
+        }),
+      ),
+    );
     const props = out.properties as Record<string, Record<string, unknown>>;
     expect(props.u).toEqual({ oneOf: [{ type: 'string' }, { type: 'number' }] });
     expect(props.n).toEqual({ oneOf: [{ type: 'string' }, { type: 'null' }] });

@@ -11,7 +11,9 @@ describe("createProvider('llama-cpp')", () => {
     const p = createProvider('llama-cpp', { endpoint: file });
     expect(p.kind).toBe('llama-cpp');
     expect(p.endpoint).toBe(file);
-    expect(await p.listModels()).toEqual([expect.objectContaining({ provider: 'llama-cpp', model: file, contextLength: 1024, family: 'llama' })]);
+    expect(await p.listModels()).toEqual([
+      expect.objectContaining({ provider: 'llama-cpp', model: file, contextLength: 1024, family: 'llama' }),
+    ]);
     expect(await p.contextLength?.(file)).toBe(1024);
     await expect(p.contextLength?.(join(tmpdir(), 'nope.gguf'))).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
   });

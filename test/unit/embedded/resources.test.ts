@@ -1,22 +1,72 @@
 import { describe, expect, it } from 'vitest';
 import type { GgufInfo } from '../../../src/models/embedded/gguf.js';
-import { checkMemory, estimateModelMemory, physicalCores, pickThreads, SINGLE_THREAD_BELOW_BYTES } from '../../../src/models/embedded/resources.js';
+import {
+  checkMemory,
+  estimateModelMemory,
+  physicalCores,
+  pickThreads,
+  SINGLE_THREAD_BELOW_BYTES,
+} from '../../../src/models/embedded/resources.js';
 
 const cpu = (pairs: Array<[number, number]>) =>
   pairs.map(([p, c], i) => `processor\t: ${i}\nphysical id\t: ${p}\ncore id\t\t: ${c}\n`).join('\n');
 
 const info = (over: Partial<GgufInfo> = {}): GgufInfo => ({
-  path: '/m.gguf', version: 3, sizeBytes: 4 * 1024 ** 3, architecture: 'llama', contextLength: 8192, embeddingLength: 4096,
-  blockCount: 32, hasChatTemplate: true, tensorCount: 1,
-  metadata: { 'llama.attention.head_count': 32, 'llama.attention.head_count_kv': 8 }, ...over,
+  path: '/m.gguf',
+  version: 3,
+  sizeBytes: 4 * 1024 ** 3,
+  architecture: 'llama',
+  contextLength: 8192,
+  embeddingLength: 4096,
+  blockCount: 32,
+  hasChatTemplate: true,
+  tensorCount: 1,
+  metadata: { 'llama.attention.head_count': 32, 'llama.attention.head_count_kv': 8 },
+  ...over,
 });
 
 describe('threads', () => {
   it('counts physical cores, not hyperthreads, capped by the CPUs we may use', () => {
-    expect(physicalCores(cpu([[0, 0], [0, 1]]), 2)).toBe(2);
-    expect(physicalCores(cpu([[0, 0], [0, 0], [0, 1], [0, 1]]), 4)).toBe(2);
-    expect(physicalCores(cpu([[0, 0], [1, 0]]), 2)).toBe(2);
-    expect(physicalCores(cpu([[0, 0], [0, 1], [0, 2], [0, 3]]), 2)).toBe(2);
+    expect(
+      physicalCores(
+        cpu([
+          [0, 0],
+          [0, 1],
+        ]),
+        2,
+      ),
+    ).toBe(2);
+    expect(
+      physicalCores(
+        cpu([
+          [0, 0],
+          [0, 0],
+          [0, 1],
+          [0, 1],
+        ]),
+        4,
+      ),
+    ).toBe(2);
+    expect(
+      physicalCores(
+        cpu([
+          [0, 0],
+          [1, 0],
+        ]),
+        2,
+      ),
+    ).toBe(2);
+    expect(
+      physicalCores(
+        cpu([
+          [0, 0],
+          [0, 1],
+          [0, 2],
+          [0, 3],
+        ]),
+        2,
+      ),
+    ).toBe(2);
     expect(physicalCores('', 8)).toBe(4);
     expect(physicalCores('', 1)).toBe(1);
   });

@@ -16,7 +16,10 @@ describe('Beta posteriors', () => {
     expect(probGreater(good, bad)).toBeGreaterThan(0.99);
     expect(probGreater(bad, good)).toBeLessThan(0.01);
     expect(probGreater(posterior(5, 10), posterior(5, 10))).toBeCloseTo(0.5, 6);
-    expect(probGreater(posterior(2, 3), posterior(1, 3)) + probGreater(posterior(1, 3), posterior(2, 3))).toBeCloseTo(1, 6);
+    expect(probGreater(posterior(2, 3), posterior(1, 3)) + probGreater(posterior(1, 3), posterior(2, 3))).toBeCloseTo(
+      1,
+      6,
+    );
     expect(normalCdf(1.96)).toBeCloseTo(0.975, 3);
   });
 

@@ -12,11 +12,19 @@ describe('analyse (proposals from recorded data)', () => {
     for (let i = 0; i < 4; i++) repo.insert(prdExp([stat(weak, 3, 5), stat(strong, 4, 0)]), []);
     const a = analyse(configWith(weak), repo, repo.list());
     expect(a.proposals).toHaveLength(1);
-    expect(a.proposals[0]!.change).toEqual({ kind: 'role-model', role: 'main', from: weak, to: strong, provider: 'ollama' });
+    expect(a.proposals[0]!.change).toEqual({
+      kind: 'role-model',
+      role: 'main',
+      from: weak,
+      to: strong,
+      provider: 'ollama',
+    });
     expect(a.proposals[0]!.confidence).toBeGreaterThanOrEqual(MIN_CONFIDENCE);
     expect(a.proposals[0]!.evidence).toContain('20 schema failures');
     // The better model already holds the role: nothing to change.
-    expect(analyse(configWith(strong), repo, repo.list()).proposals.filter((p) => p.change.kind === 'role-model')).toEqual([]);
+    expect(
+      analyse(configWith(strong), repo, repo.list()).proposals.filter((p) => p.change.kind === 'role-model'),
+    ).toEqual([]);
   });
 
   it('contradictory or thin evidence gives a note with low confidence and no change', () => {
@@ -49,10 +57,17 @@ describe('analyse (proposals from recorded data)', () => {
   it('proposes a longer request timeout when the ledger shows repeated timeouts', () => {
     const { db, repo } = memRepo();
     const m = name('slow');
-    const ins = db.prepare(`INSERT INTO metrics (component, operation, provider, model, duration_ms, ok, error_code, cached) VALUES ('prd', 'object', 'ollama', ?, 1, ?, ?, 0)`);
+    const ins = db.prepare(
+      `INSERT INTO metrics (component, operation, provider, model, duration_ms, ok, error_code, cached) VALUES ('prd', 'object', 'ollama', ?, 1, ?, ?, 0)`,
+    );
     for (let i = 0; i < 6; i++) ins.run(m, 0, 'TIMEOUT');
     for (let i = 0; i < 10; i++) ins.run(m, 1, null);
     const a = analyse(configWith(m), repo, []);
-    expect(a.proposals.map((p) => p.change)).toContainEqual({ kind: 'setting', key: 'timeouts.requestMs', from: 600_000, to: 1_200_000 });
+    expect(a.proposals.map((p) => p.change)).toContainEqual({
+      kind: 'setting',
+      key: 'timeouts.requestMs',
+      from: 600_000,
+      to: 1_200_000,
+    });
   });
 });

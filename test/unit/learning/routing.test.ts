@@ -4,10 +4,19 @@ import { learnedRanker } from '../../../src/learning/routing.js';
 import type { ModelRef } from '../../../src/models/types.js';
 import { memRepo } from './helpers.js';
 
-const ref = (model: string): ModelRef => ({ alias: `local-${model}`, provider: 'ollama', model, endpoint: 'http://127.0.0.1:1', capabilities: [], local: true });
+const ref = (model: string): ModelRef => ({
+  alias: `local-${model}`,
+  provider: 'ollama',
+  model,
+  endpoint: 'http://127.0.0.1:1',
+  capabilities: [],
+  local: true,
+});
 
 function ledger(db: ReturnType<typeof memRepo>['db'], model: string, ok: number, bad: number) {
-  const ins = db.prepare(`INSERT INTO metrics (component, operation, provider, model, task_type, duration_ms, ok, error_code, cached) VALUES ('prd', 'object', 'ollama', ?, 'PLANNING', 1, ?, ?, 0)`);
+  const ins = db.prepare(
+    `INSERT INTO metrics (component, operation, provider, model, task_type, duration_ms, ok, error_code, cached) VALUES ('prd', 'object', 'ollama', ?, 'PLANNING', 1, ?, ?, 0)`,
+  );
   for (let i = 0; i < ok; i++) ins.run(model, 1, null);
   for (let i = 0; i < bad; i++) ins.run(model, 0, 'MODEL_OUTPUT_INVALID');
 }

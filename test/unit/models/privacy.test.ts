@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { assertAllowed, isRefLocal, modeAllows } from '../../../src/models/privacy.js';
 import type { ModelRef } from '../../../src/models/types.js';
 
-const ref = (o: Partial<ModelRef>): ModelRef => ({ alias: 'a', provider: 'ollama', model: 'm', capabilities: [], local: true, endpoint: 'http://127.0.0.1:11434', ...o });
+const ref = (o: Partial<ModelRef>): ModelRef => ({
+  alias: 'a',
+  provider: 'ollama',
+  model: 'm',
+  capabilities: [],
+  local: true,
+  endpoint: 'http://127.0.0.1:11434',
+  ...o,
+});
 
 describe('privacy guard', () => {
   it('refuses a non-local ref in LOCAL_ONLY naming the setting', () => {
@@ -23,7 +31,9 @@ describe('privacy guard', () => {
   it('does not trust a local:true flag on a remote endpoint', () => {
     const r = ref({ endpoint: 'http://203.0.113.9:11434', local: true });
     expect(isRefLocal(r)).toBe(false);
-    expect(() => assertAllowed(r, { mode: 'LOCAL_ONLY' })).toThrow(expect.objectContaining({ code: 'PRIVACY_REFUSED' }));
+    expect(() => assertAllowed(r, { mode: 'LOCAL_ONLY' })).toThrow(
+      expect.objectContaining({ code: 'PRIVACY_REFUSED' }),
+    );
   });
 
   it('trusted hosts count as local; the embedded provider always does', () => {
@@ -34,8 +44,14 @@ describe('privacy guard', () => {
   it('modeAllows mirrors the modes', () => {
     const local = ref({});
     const remote = ref({ provider: 'anthropic', endpoint: undefined, local: false });
-    expect([modeAllows(local, { mode: 'LOCAL_ONLY' }), modeAllows(remote, { mode: 'LOCAL_ONLY' })]).toEqual([true, false]);
-    expect([modeAllows(local, { mode: 'EXTERNAL_ONLY' }), modeAllows(remote, { mode: 'EXTERNAL_ONLY' })]).toEqual([false, true]);
+    expect([modeAllows(local, { mode: 'LOCAL_ONLY' }), modeAllows(remote, { mode: 'LOCAL_ONLY' })]).toEqual([
+      true,
+      false,
+    ]);
+    expect([modeAllows(local, { mode: 'EXTERNAL_ONLY' }), modeAllows(remote, { mode: 'EXTERNAL_ONLY' })]).toEqual([
+      false,
+      true,
+    ]);
     expect([modeAllows(local, { mode: 'HYBRID' }), modeAllows(remote, { mode: 'HYBRID' })]).toEqual([true, true]);
   });
 });

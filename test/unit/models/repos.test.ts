@@ -24,11 +24,47 @@ describe('MetricsRepo', () => {
   it('round-trips a call record and filters', () => {
     const db = openDatabase(':memory:');
     const m = new MetricsRepo(db);
-    m.record({ component: 'prd', operation: 'object', provider: 'ollama', host: '127.0.0.1', local: true, model: 'llama3.2:latest', taskType: 'PLANNING', promptId: 'parse-prd@v1', promptTokens: 10, completionTokens: 20, durationMs: 5.5, cached: false, ok: true, runId: 'r1' });
-    m.record({ component: 'research', operation: 'embed', provider: 'ollama', host: '127.0.0.1', local: true, model: 'nomic', promptTokens: 1, completionTokens: 0, durationMs: 1, cached: true, ok: false, errorCode: 'TIMEOUT' });
+    m.record({
+      component: 'prd',
+      operation: 'object',
+      provider: 'ollama',
+      host: '127.0.0.1',
+      local: true,
+      model: 'llama3.2:latest',
+      taskType: 'PLANNING',
+      promptId: 'parse-prd@v1',
+      promptTokens: 10,
+      completionTokens: 20,
+      durationMs: 5.5,
+      cached: false,
+      ok: true,
+      runId: 'r1',
+    });
+    m.record({
+      component: 'research',
+      operation: 'embed',
+      provider: 'ollama',
+      host: '127.0.0.1',
+      local: true,
+      model: 'nomic',
+      promptTokens: 1,
+      completionTokens: 0,
+      durationMs: 1,
+      cached: true,
+      ok: false,
+      errorCode: 'TIMEOUT',
+    });
     const all = m.list();
     expect(all).toHaveLength(2);
-    expect(all[0]).toMatchObject({ component: 'prd', local: true, taskType: 'PLANNING', promptId: 'parse-prd@v1', cached: false, ok: true, runId: 'r1' });
+    expect(all[0]).toMatchObject({
+      component: 'prd',
+      local: true,
+      taskType: 'PLANNING',
+      promptId: 'parse-prd@v1',
+      cached: false,
+      ok: true,
+      runId: 'r1',
+    });
     expect(all[1]).toMatchObject({ cached: true, ok: false, errorCode: 'TIMEOUT' });
     expect(m.list({ runId: 'r1' })).toHaveLength(1);
     expect(m.list({ component: 'research' })[0]!.model).toBe('nomic');

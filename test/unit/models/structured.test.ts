@@ -8,7 +8,12 @@ const Task = z.object({ title: z.string().min(1), priority: z.enum(['high', 'med
 describe('parseStructured', () => {
   it('accepts plain, fenced, think-prefixed and prose-wrapped JSON', () => {
     const v = { title: 'x', priority: 'high' };
-    for (const raw of [JSON.stringify(v), '```json\n' + JSON.stringify(v) + '\n```', `<think>hmm {"a":1}</think>${JSON.stringify(v)}`, `Sure! Here it is: ${JSON.stringify(v)} Hope it helps.`]) {
+    for (const raw of [
+      JSON.stringify(v),
+      '```json\n' + JSON.stringify(v) + '\n```',
+      `<think>hmm {"a":1}</think>${JSON.stringify(v)}`,
+      `Sure! Here it is: ${JSON.stringify(v)} Hope it helps.`,
+    ]) {
       const r = parseStructured(raw, Task);
       expect(r).toMatchObject({ ok: true, value: v });
     }
@@ -49,12 +54,20 @@ describe('helpers', () => {
   });
 
   it('reaskMessage is a user message carrying the error', () => {
-    expect(reaskMessage('title: too short')).toMatchObject({ role: 'user', content: expect.stringContaining('title: too short') });
+    expect(reaskMessage('title: too short')).toMatchObject({
+      role: 'user',
+      content: expect.stringContaining('title: too short'),
+    });
   });
 });
 
 describe('cacheKey', () => {
-  const parts = { provider: 'ollama' as const, model: 'm', kind: 'object' as const, messages: [{ role: 'user' as const, content: 'hi' }] };
+  const parts = {
+    provider: 'ollama' as const,
+    model: 'm',
+    kind: 'object' as const,
+    messages: [{ role: 'user' as const, content: 'hi' }],
+  };
   it('is stable under schema key order and sensitive to every part', () => {
     const k = cacheKey({ ...parts, schema: { a: 1, b: { c: 2, d: 3 } } });
     expect(cacheKey({ ...parts, schema: { b: { d: 3, c: 2 }, a: 1 } })).toBe(k);

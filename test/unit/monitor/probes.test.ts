@@ -22,22 +22,48 @@ describe('health targets', () => {
   const env = { OLLAMA_HOST: 'http://127.0.0.1:11434' };
   it('no roles: Ollama expected, LM Studio and LocalAI optional', () => {
     const cfg = loadConfig({ cwd: tempProject(), env });
-    expect(serverTargets(cfg).map((s) => [s.provider, s.expected])).toEqual([['ollama', true], ['lmstudio', false], ['localai', false]]);
+    expect(serverTargets(cfg).map((s) => [s.provider, s.expected])).toEqual([
+      ['ollama', true],
+      ['lmstudio', false],
+      ['localai', false],
+    ]);
   });
   it('roles: registry aliases resolve, task-master baseURL loses /api, external roles are marked', () => {
-    const cwd = tempProject({ '.taskmaster/config.json': JSON.stringify({
-      models: { main: { provider: 'ollama', modelId: 'local-coder' }, research: { provider: 'ollama', modelId: 'llama3.2', baseURL: 'http://10.0.0.5:11434/api' }, fallback: { provider: 'anthropic', modelId: 'claude' } },
-      local: { registry: { 'local-coder': { provider: 'lmstudio', model: 'qwen2.5-coder', endpoint: 'http://127.0.0.1:1234/v1' } } },
-    }) });
+    const cwd = tempProject({
+      '.taskmaster/config.json': JSON.stringify({
+        models: {
+          main: { provider: 'ollama', modelId: 'local-coder' },
+          research: { provider: 'ollama', modelId: 'llama3.2', baseURL: 'http://10.0.0.5:11434/api' },
+          fallback: { provider: 'anthropic', modelId: 'claude' },
+        },
+        local: {
+          registry: {
+            'local-coder': { provider: 'lmstudio', model: 'qwen2.5-coder', endpoint: 'http://127.0.0.1:1234/v1' },
+          },
+        },
+      }),
+    });
     const cfg = loadConfig({ cwd, env });
     expect(roleTargets(cfg)).toEqual([
-      { role: 'main', provider: 'lmstudio', model: 'qwen2.5-coder', endpoint: 'http://127.0.0.1:1234/v1', external: false },
+      {
+        role: 'main',
+        provider: 'lmstudio',
+        model: 'qwen2.5-coder',
+        endpoint: 'http://127.0.0.1:1234/v1',
+        external: false,
+      },
       { role: 'research', provider: 'ollama', model: 'llama3.2', endpoint: 'http://10.0.0.5:11434', external: false },
       { role: 'fallback', provider: 'anthropic', model: 'claude', endpoint: undefined, external: true },
     ]);
     const servers = serverTargets(cfg);
-    expect(servers.find((s) => s.endpoint === 'http://127.0.0.1:1234/v1')).toMatchObject({ kind: 'openai', expected: true });
-    expect(servers.find((s) => s.endpoint === 'http://10.0.0.5:11434')).toMatchObject({ kind: 'ollama', expected: true });
+    expect(servers.find((s) => s.endpoint === 'http://127.0.0.1:1234/v1')).toMatchObject({
+      kind: 'openai',
+      expected: true,
+    });
+    expect(servers.find((s) => s.endpoint === 'http://10.0.0.5:11434')).toMatchObject({
+      kind: 'ollama',
+      expected: true,
+    });
     // Roles exist, none on the default Ollama: it is optional now.
     expect(servers.find((s) => s.endpoint === 'http://127.0.0.1:11434')).toMatchObject({ expected: false });
   });

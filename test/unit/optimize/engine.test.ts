@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { EvolutionaryOptimizer, type ResumeState } from '../../../src/optimize/engine.js';
 import { genomeKey } from '../../../src/optimize/genome.js';
-import type { Evaluator, FitnessResult, GenerationRecord, Genome, ParameterRanges } from '../../../src/optimize/types.js';
+import type {
+  Evaluator,
+  FitnessResult,
+  GenerationRecord,
+  Genome,
+  ParameterRanges,
+} from '../../../src/optimize/types.js';
 // @ts-expect-error plain JS module shared with the bench and fit.sh
 import { fitness as exampleFitness } from '../../../examples/optimize/fitness.mjs';
 
@@ -63,7 +69,11 @@ describe('EvolutionaryOptimizer', () => {
       all.push(...gs);
       return gs.map((g) => ({ ok: true, fitness: (g.f as number) - Math.abs(g.i as number) }));
     };
-    await new EvolutionaryOptimizer(ranges, { populationSize: 10, maxGenerations: 15, mutationRate: 0.9 }, evaluator).run();
+    await new EvolutionaryOptimizer(
+      ranges,
+      { populationSize: 10, maxGenerations: 15, mutationRate: 0.9 },
+      evaluator,
+    ).run();
     expect(all.length).toBeGreaterThan(20);
     for (const g of all) {
       expect(Number.isInteger(g.i) && (g.i as number) >= -3 && (g.i as number) <= 3).toBe(true);
@@ -81,7 +91,11 @@ describe('EvolutionaryOptimizer', () => {
   });
 
   it('minimizes when maximize is false', async () => {
-    const r = await new EvolutionaryOptimizer(RANGES, { ...CONFIG, maximize: false, maxGenerations: 15 }, recording().evaluator).run();
+    const r = await new EvolutionaryOptimizer(
+      RANGES,
+      { ...CONFIG, maximize: false, maxGenerations: 15 },
+      recording().evaluator,
+    ).run();
     expect(r.best!.fitness).toBeLessThan(1);
   });
 
@@ -133,9 +147,14 @@ describe('EvolutionaryOptimizer', () => {
     const ranges: ParameterRanges = { x: { type: 'float', min: 0, max: 1000 } };
     const recs: GenerationRecord[] = [];
     const evaluator: Evaluator = async (gs) => gs.map((g) => ({ ok: true, fitness: -Math.abs((g.x as number) - 500) }));
-    await new EvolutionaryOptimizer(ranges, { populationSize: 10, maxGenerations: 25, mutationSigma: 0.001 }, evaluator, {
-      hooks: { onGeneration: (g) => void recs.push(g) },
-    }).run();
+    await new EvolutionaryOptimizer(
+      ranges,
+      { populationSize: 10, maxGenerations: 25, mutationSigma: 0.001 },
+      evaluator,
+      {
+        hooks: { onGeneration: (g) => void recs.push(g) },
+      },
+    ).run();
     const i = recs.findIndex((r) => r.immigrants > 0);
     expect(i).toBeGreaterThan(0);
     // the immigrants widen the population again

@@ -14,13 +14,16 @@ const RAW = {
   seed: 11,
 };
 const f = (g: Genome) => 100 - ((g.x as number) - 7) ** 2 - (g.flag ? 0 : 5);
-const evaluator: Evaluator = async (gs) => gs.map((g) => ((g.x as number) === -20 ? { ok: false, error: 'crashed at -20' } : { ok: true, fitness: f(g) }));
+const evaluator: Evaluator = async (gs) =>
+  gs.map((g) => ((g.x as number) === -20 ? { ok: false, error: 'crashed at -20' } : { ok: true, fitness: f(g) }));
 
 describe('optimize() library entry', () => {
   it('validates the template like a spec and finds the optimum', async () => {
     const r = await optimize({ x: 3, flag: false }, RAW.ranges as never, { fitness: f, config: { seed: 1 } });
     expect(r.best).toEqual({ genome: { x: 7, flag: true }, fitness: 100 });
-    await expect(optimize({ y: 1 }, RAW.ranges as never, { fitness: f })).rejects.toThrow('genome.y: has no range in ranges');
+    await expect(optimize({ y: 1 }, RAW.ranges as never, { fitness: f })).rejects.toThrow(
+      'genome.y: has no range in ranges',
+    );
   });
 
   it('turns a throwing or non-finite fitness into failed evaluations', async () => {
@@ -40,10 +43,23 @@ describe('OptimizeRepo + runOptimization (in-memory SQLite)', () => {
   it('stores runs, generations and evaluations, and a resumed run reproduces the stored result', async () => {
     const db = openDatabase(':memory:');
     const spec = validateSpec(RAW);
-    const a = await runOptimization({ db, spec, rawSpec: RAW, target: 'command', evaluatorDescription: { type: 'test' }, evaluator });
+    const a = await runOptimization({
+      db,
+      spec,
+      rawSpec: RAW,
+      target: 'command',
+      evaluatorDescription: { type: 'test' },
+      evaluator,
+    });
     const repo = new OptimizeRepo(db);
     const run = repo.getRun(a.run_id)!;
-    expect(run).toMatchObject({ status: 'finished', target: 'command', seed: 11, generations_done: 10, evaluations: a.evaluations });
+    expect(run).toMatchObject({
+      status: 'finished',
+      target: 'command',
+      seed: 11,
+      generations_done: 10,
+      evaluations: a.evaluations,
+    });
     expect(repo.generations(a.run_id)).toHaveLength(10);
     expect(JSON.parse(run.spec)).toEqual({ raw: RAW });
 
@@ -57,7 +73,15 @@ describe('OptimizeRepo + runOptimization (in-memory SQLite)', () => {
       calls.push(gs.length);
       return evaluator(gs);
     };
-    const b = await runOptimization({ db, spec, rawSpec: RAW, target: 'command', evaluatorDescription: { type: 'test' }, evaluator: counting, resumeId: a.run_id });
+    const b = await runOptimization({
+      db,
+      spec,
+      rawSpec: RAW,
+      target: 'command',
+      evaluatorDescription: { type: 'test' },
+      evaluator: counting,
+      resumeId: a.run_id,
+    });
     expect(b.resumed_at).toBe(3);
     expect(b.best_individual).toEqual(a.best_individual);
     expect(b.generations).toEqual(a.generations);
@@ -76,7 +100,16 @@ describe('OptimizeRepo + runOptimization (in-memory SQLite)', () => {
       gs.slice(0, 3).forEach((g, i) => onEach?.(i, { ok: true, fitness: f(g) }));
       throw new Error('killed');
     };
-    await expect(runOptimization({ db, spec, rawSpec: RAW, target: 'command', evaluatorDescription: { type: 'test' }, evaluator: crashing })).rejects.toThrow('killed');
+    await expect(
+      runOptimization({
+        db,
+        spec,
+        rawSpec: RAW,
+        target: 'command',
+        evaluatorDescription: { type: 'test' },
+        evaluator: crashing,
+      }),
+    ).rejects.toThrow('killed');
     const repo = new OptimizeRepo(db);
     const id = repo.listRuns()[0]!.id;
     expect(repo.getRun(id)).toMatchObject({ status: 'failed', error: 'killed', generations_done: 0 });
@@ -88,9 +121,24 @@ describe('OptimizeRepo + runOptimization (in-memory SQLite)', () => {
       asked.push(...gs.map((g) => JSON.stringify(g)));
       return evaluator(gs, onEach);
     };
-    const r = await runOptimization({ db, spec, rawSpec: RAW, target: 'command', evaluatorDescription: { type: 'test' }, evaluator: counting, resumeId: id });
+    const r = await runOptimization({
+      db,
+      spec,
+      rawSpec: RAW,
+      target: 'command',
+      evaluatorDescription: { type: 'test' },
+      evaluator: counting,
+      resumeId: id,
+    });
     expect(r.status).toBe('finished');
-    const fresh = await runOptimization({ db, spec, rawSpec: RAW, target: 'command', evaluatorDescription: { type: 'test' }, evaluator });
+    const fresh = await runOptimization({
+      db,
+      spec,
+      rawSpec: RAW,
+      target: 'command',
+      evaluatorDescription: { type: 'test' },
+      evaluator,
+    });
     expect(r.best_individual).toEqual(fresh.best_individual);
     expect(r.evaluations).toBe(fresh.evaluations);
     expect(asked.length).toBe(fresh.evaluations - 3);
@@ -101,7 +149,15 @@ describe('OptimizeRepo + runOptimization (in-memory SQLite)', () => {
     const db = openDatabase(':memory:');
     const spec = validateSpec(RAW);
     await expect(
-      runOptimization({ db, spec, rawSpec: RAW, target: 'command', evaluatorDescription: { type: 'test' }, evaluator, resumeId: 'opt-nope' }),
+      runOptimization({
+        db,
+        spec,
+        rawSpec: RAW,
+        target: 'command',
+        evaluatorDescription: { type: 'test' },
+        evaluator,
+        resumeId: 'opt-nope',
+      }),
     ).rejects.toThrow('no optimization run opt-nope');
     db.close();
   });

@@ -57,12 +57,17 @@ describe('optimize spec', () => {
     expect(error({ ...base(), population_size: 1 }).message).toBe('population_size: must be at least 2');
     expect(error({ ...base(), population_size: 4, elitism: 4 }).message).toMatch(/^elitism: must be smaller/);
     expect(error({ ...base(), genome: { batch_size: 500 } }).message).toMatch(/^genome\.batch_size: 500 is outside/);
-    expect(error({ ...base(), genome: { cache_enabled: 'yes' } }).message).toMatch(/^genome\.cache_enabled: must be true or false/);
+    expect(error({ ...base(), genome: { cache_enabled: 'yes' } }).message).toMatch(
+      /^genome\.cache_enabled: must be true or false/,
+    );
   });
 
   it('reads YAML and JSON files and prefixes errors with the path', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tml-spec-'));
-    writeFileSync(join(dir, 's.yaml'), 'ranges:\n  a: {type: float, min: 0, max: 1}\nseed: 3\noptimization_goal: fast\nevaluation_criteria: [latency]\n');
+    writeFileSync(
+      join(dir, 's.yaml'),
+      'ranges:\n  a: {type: float, min: 0, max: 1}\nseed: 3\noptimization_goal: fast\nevaluation_criteria: [latency]\n',
+    );
     const y = loadSpec(join(dir, 's.yaml'));
     expect(y.evolution.seed).toBe(3);
     expect(y.evaluator).toEqual({ type: 'llm', evaluation_criteria: ['latency'], optimization_goal: 'fast' });

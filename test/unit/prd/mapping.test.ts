@@ -4,13 +4,31 @@ import type { PlanNode } from '../../../src/prd/plan.js';
 import { structuralPlan, STRUCTURAL_LABEL } from '../../../src/prd/structural.js';
 
 const n = (path: string, depth: number, title: string, children: PlanNode[] = [], deps: number[] = []): PlanNode => ({
-  path, depth, title, description: depth === 3 ? '' : `${title} description`, details: `${title} details`, testStrategy: 'test it',
-  priority: 'high', complexity: 5, deps, children, source: 'model',
+  path,
+  depth,
+  title,
+  description: depth === 3 ? '' : `${title} description`,
+  details: `${title} details`,
+  testStrategy: 'test it',
+  priority: 'high',
+  complexity: 5,
+  deps,
+  children,
+  source: 'model',
 });
 
 describe('mapping to task-master', () => {
   const plan = [
-    n('c0/t1', 1, 'Schema', [n('c0/t1/1', 2, 'Tables'), n('c0/t1/2', 2, 'Migrations', [n('c0/t1/2/1', 3, 'Write up'), n('c0/t1/2/2', 3, 'Write down', [n('x', 4, 'Deep')])], [0])]),
+    n('c0/t1', 1, 'Schema', [
+      n('c0/t1/1', 2, 'Tables'),
+      n(
+        'c0/t1/2',
+        2,
+        'Migrations',
+        [n('c0/t1/2/1', 3, 'Write up'), n('c0/t1/2/2', 3, 'Write down', [n('x', 4, 'Deep')])],
+        [0],
+      ),
+    ]),
     n('c0/t2', 1, 'API', [], [0]),
   ];
 
@@ -45,14 +63,22 @@ describe('structural planner', () => {
     expect(p[0]!.description).toBe('Browse products by category.');
     expect(p[0]!.children.map((c) => c.title)).toEqual(['list products', 'product page']);
     expect(p[0]!.children[0]!.children.map((c) => c.title)).toEqual(['paginate']);
-    expect(structuralPlan(prd, { maxDepth: 1, numTasks: 2 }).map((x) => [x.title, x.children.length])).toEqual([['Catalog', 0], ['Cart', 0]]);
+    expect(structuralPlan(prd, { maxDepth: 1, numTasks: 2 }).map((x) => [x.title, x.children.length])).toEqual([
+      ['Catalog', 0],
+      ['Cart', 0],
+    ]);
     const tm = toTaskMaster(p, { firstId: 1, label: STRUCTURAL_LABEL });
     expect(tm.every((t) => t.details.includes('[structural planner]'))).toBe(true);
     expect(structuralPlan(prd, { maxDepth: 3, numTasks: 0 })).toEqual(p);
   });
 
   it('uses list items when there are no headings, and one task for plain prose', () => {
-    expect(structuralPlan('- build login\n- build logout', { maxDepth: 2, numTasks: 0 }).map((x) => x.title)).toEqual(['build login', 'build logout']);
-    expect(structuralPlan('Make a tiny calculator app that adds numbers.', { maxDepth: 2, numTasks: 0 })).toHaveLength(1);
+    expect(structuralPlan('- build login\n- build logout', { maxDepth: 2, numTasks: 0 }).map((x) => x.title)).toEqual([
+      'build login',
+      'build logout',
+    ]);
+    expect(structuralPlan('Make a tiny calculator app that adds numbers.', { maxDepth: 2, numTasks: 0 })).toHaveLength(
+      1,
+    );
   });
 });

@@ -4,8 +4,18 @@ import { breakCycles, mergeDuplicates, normalizeDeps, sameWork, type PlanNode } 
 import { mapPriority } from '../../../src/prd/schema.js';
 
 const node = (path: string, title: string, deps: number[] = [], extra: Partial<PlanNode> = {}): PlanNode => ({
-  path, depth: 1, title, description: `${title} desc`, details: 'd', testStrategy: '', priority: 'medium',
-  complexity: 3, deps, children: [], source: 'model', ...extra,
+  path,
+  depth: 1,
+  title,
+  description: `${title} desc`,
+  details: 'd',
+  testStrategy: '',
+  priority: 'medium',
+  complexity: 3,
+  deps,
+  children: [],
+  source: 'model',
+  ...extra,
 });
 
 describe('splitting', () => {
@@ -23,7 +33,13 @@ describe('splitting', () => {
     expect(chunks.length).toBeGreaterThan(3);
     for (const c of chunks) expect(c.tokens).toBeLessThanOrEqual(600);
     expect(chunks.flatMap((c) => c.headings)).toEqual(Array.from({ length: 12 }, (_, i) => `Feature ${i}`));
-    expect(chunks.map((c) => c.text).join('\n\n').replace(/\s+/g, ' ').trim()).toBe(big.replace(/\s+/g, ' ').trim());
+    expect(
+      chunks
+        .map((c) => c.text)
+        .join('\n\n')
+        .replace(/\s+/g, ' ')
+        .trim(),
+    ).toBe(big.replace(/\s+/g, ' ').trim());
   });
 
   it('cuts one oversized section at paragraphs with its heading repeated', () => {
@@ -38,9 +54,21 @@ describe('splitting', () => {
 
 describe('dependencies', () => {
   it('drops unknown and self references and converts positions to indexes', () => {
-    const r = normalizeDeps([[2, 2, 9], [1, 2], [0, -1, 1]], ['a', 'b', 'c']);
+    const r = normalizeDeps(
+      [
+        [2, 2, 9],
+        [1, 2],
+        [0, -1, 1],
+      ],
+      ['a', 'b', 'c'],
+    );
     expect(r.deps).toEqual([[1], [0], [0]]);
-    expect(r.fixes.map((f) => `${f.at}:${f.dep}:${f.reason}`)).toEqual(['a:9:unknown', 'b:2:self', 'c:0:unknown', 'c:-1:unknown']);
+    expect(r.fixes.map((f) => `${f.at}:${f.dep}:${f.reason}`)).toEqual([
+      'a:9:unknown',
+      'b:2:self',
+      'c:0:unknown',
+      'c:-1:unknown',
+    ]);
   });
 
   it('breaks cycles deterministically and leaves a DAG', () => {
@@ -81,6 +109,11 @@ describe('priorities', () => {
   it('maps free-form priorities into task-master set', () => {
     expect(['High', 'critical', 'P0', 'urgent'].map((p) => mapPriority(p))).toEqual(['high', 'high', 'high', 'high']);
     expect(['low', 'minor', 'nice-to-have', 'P3'].map((p) => mapPriority(p))).toEqual(['low', 'low', 'low', 'low']);
-    expect(['medium', 'normal', '???', ''].map((p) => mapPriority(p))).toEqual(['medium', 'medium', 'medium', 'medium']);
+    expect(['medium', 'normal', '???', ''].map((p) => mapPriority(p))).toEqual([
+      'medium',
+      'medium',
+      'medium',
+      'medium',
+    ]);
   });
 });

@@ -6,7 +6,9 @@ const info = (signal = new AbortController().signal) => ({ path: 'c0', kind: 'ch
 
 describe('node retry', () => {
   it('classifies what is worth another try', () => {
-    expect(retryableNodeError(new ProviderError('PROVIDER_ERROR', 'busy', { status: 503, retryable: true }))).toBe(true);
+    expect(retryableNodeError(new ProviderError('PROVIDER_ERROR', 'busy', { status: 503, retryable: true }))).toBe(
+      true,
+    );
     expect(retryableNodeError(new ProviderError('PROVIDER_ERROR', 'bad', { status: 400 }))).toBe(false);
     expect(retryableNodeError(new AppError('TIMEOUT', 'slow'))).toBe(true);
     expect(retryableNodeError(new AppError('MODEL_OUTPUT_INVALID', 'x'))).toBe(false);
@@ -18,14 +20,29 @@ describe('node retry', () => {
     const retried: string[] = [];
     const run = retryingRunner(3, 1, (p) => retried.push(p));
     let n = 0;
-    await expect(run(async () => (++n < 3 ? Promise.reject(new ProviderError('PROVIDER_ERROR', '500', { retryable: true })) : 'ok'), info())).resolves.toBe('ok');
+    await expect(
+      run(
+        async () => (++n < 3 ? Promise.reject(new ProviderError('PROVIDER_ERROR', '500', { retryable: true })) : 'ok'),
+        info(),
+      ),
+    ).resolves.toBe('ok');
     expect(n).toBe(3);
     expect(retried).toEqual(['c0', 'c0']);
     n = 0;
-    await expect(run(async () => { n++; throw new ProviderError('PROVIDER_ERROR', '500', { retryable: true }); }, info())).rejects.toThrow('500');
+    await expect(
+      run(async () => {
+        n++;
+        throw new ProviderError('PROVIDER_ERROR', '500', { retryable: true });
+      }, info()),
+    ).rejects.toThrow('500');
     expect(n).toBe(3);
     n = 0;
-    await expect(run(async () => { n++; throw new AppError('MODEL_OUTPUT_INVALID', 'bad'); }, info())).rejects.toThrow('bad');
+    await expect(
+      run(async () => {
+        n++;
+        throw new AppError('MODEL_OUTPUT_INVALID', 'bad');
+      }, info()),
+    ).rejects.toThrow('bad');
     expect(n).toBe(1);
   });
 

@@ -11,7 +11,15 @@ describe('parse-prd live tree', () => {
     reduce(s, { type: 'node', path: 'c0', title: 'PRD', depth: 0, state: 'done', origin: 'model' });
     reduce(s, { type: 'node', path: 'c0/t1', parent: 'c0', title: 'Set up database', depth: 1, state: 'done' });
     reduce(s, { type: 'node', path: 'c0/t2', parent: 'c0', title: 'Build API', depth: 1, state: 'running' });
-    reduce(s, { type: 'node', path: 'c0/t1', parent: 'c0', title: 'Set up database', depth: 1, state: 'done', origin: 'checkpoint' });
+    reduce(s, {
+      type: 'node',
+      path: 'c0/t1',
+      parent: 'c0',
+      title: 'Set up database',
+      depth: 1,
+      state: 'done',
+      origin: 'checkpoint',
+    });
     reduce(s, { type: 'stats', calls: 3, tokens: 12345, cacheHits: 1, resumed: 1 });
     const { lastFrame } = render(React.createElement(ParsePrdTree, { s, elapsedMs: 2500 }));
     const lines = lastFrame()!.split('\n');
@@ -23,7 +31,8 @@ describe('parse-prd live tree', () => {
 
   it('keeps only the newest lines on screen and says how many are hidden', () => {
     const s = initialState();
-    for (let i = 0; i < 40; i++) reduce(s, { type: 'node', path: `c0/t${i}`, title: `task ${i}`, depth: 1, state: 'done' });
+    for (let i = 0; i < 40; i++)
+      reduce(s, { type: 'node', path: `c0/t${i}`, title: `task ${i}`, depth: 1, state: 'done' });
     reduce(s, { type: 'structural', reason: 'no model' });
     const frame = render(React.createElement(ParsePrdTree, { s, elapsedMs: 0 })).lastFrame()!;
     expect(frame).toContain('… 10 more above');

@@ -15,7 +15,11 @@ function dirWith(files: Record<string, string>): string {
 
 describe('prompting', () => {
   it('loads the latest version and records name@vN', () => {
-    const dir = dirWith({ 'greet/v1.md': 'old {{who}}', 'greet/v2.md': 'hello {{ who }}', 'greet/v10.md': 'v10 {{who}}' });
+    const dir = dirWith({
+      'greet/v1.md': 'old {{who}}',
+      'greet/v2.md': 'hello {{ who }}',
+      'greet/v10.md': 'v10 {{who}}',
+    });
     expect(promptVersions('greet', dir)).toEqual([1, 2, 10]);
     expect(loadPrompt('greet', { who: 'x' }, { dir })).toMatchObject({ id: 'greet@v10', text: 'v10 x' });
     expect(loadPrompt('greet', { who: 'x' }, { dir, version: 2 })).toMatchObject({ id: 'greet@v2', text: 'hello x' });

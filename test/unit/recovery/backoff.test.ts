@@ -12,17 +12,38 @@ describe('backoff', () => {
   it('retries until success and reports each delay', async () => {
     const delays: number[] = [];
     let n = 0;
-    const v = await retryWithBackoff(async () => { if (++n < 3) throw new Error('x'); return 'ok'; },
-      { retries: 5, baseMs: 10, jitter: 0, sleep: async (ms) => void delays.push(ms) });
+    const v = await retryWithBackoff(
+      async () => {
+        if (++n < 3) throw new Error('x');
+        return 'ok';
+      },
+      { retries: 5, baseMs: 10, jitter: 0, sleep: async (ms) => void delays.push(ms) },
+    );
     expect(v).toBe('ok');
     expect(delays).toEqual([10, 20]);
   });
   it('rethrows after the last retry and respects shouldRetry', async () => {
     let n = 0;
-    await expect(retryWithBackoff(async () => { n++; throw new Error('boom'); }, { retries: 2, sleep: async () => {} })).rejects.toThrow('boom');
+    await expect(
+      retryWithBackoff(
+        async () => {
+          n++;
+          throw new Error('boom');
+        },
+        { retries: 2, sleep: async () => {} },
+      ),
+    ).rejects.toThrow('boom');
     expect(n).toBe(3);
     n = 0;
-    await expect(retryWithBackoff(async () => { n++; throw new Error('fatal'); }, { retries: 5, shouldRetry: () => false, sleep: async () => {} })).rejects.toThrow('fatal');
+    await expect(
+      retryWithBackoff(
+        async () => {
+          n++;
+          throw new Error('fatal');
+        },
+        { retries: 5, shouldRetry: () => false, sleep: async () => {} },
+      ),
+    ).rejects.toThrow('fatal');
     expect(n).toBe(1);
   });
 });

@@ -14,9 +14,13 @@ function sampleDb(): { path: string; indexRoot: number } {
     CREATE TRIGGER notes_ai AFTER INSERT ON notes BEGIN INSERT INTO notes_fts(rowid, body) VALUES (new.id, new.body); END;
     CREATE TABLE plain_fts_src (x TEXT); CREATE VIRTUAL TABLE own_fts USING fts5(x);`);
   const ins = db.prepare('INSERT INTO notes (body) VALUES (?)');
-  db.transaction(() => { for (let i = 0; i < 2000; i++) ins.run(`note ${i} about sqlite ${'x'.repeat(40)}`); })();
+  db.transaction(() => {
+    for (let i = 0; i < 2000; i++) ins.run(`note ${i} about sqlite ${'x'.repeat(40)}`);
+  })();
   db.prepare('INSERT INTO own_fts (x) VALUES (?)').run('write ahead logging');
-  const indexRoot = (db.prepare(`SELECT rootpage FROM sqlite_master WHERE name = 'notes_body'`).get() as { rootpage: number }).rootpage;
+  const indexRoot = (
+    db.prepare(`SELECT rootpage FROM sqlite_master WHERE name = 'notes_body'`).get() as { rootpage: number }
+  ).rootpage;
   db.close();
   return { path, indexRoot };
 }
@@ -44,11 +48,17 @@ describe('repairDatabase', () => {
     expect(db.pragma('integrity_check')).toEqual([{ integrity_check: 'ok' }]);
     expect((db.prepare('SELECT count(*) AS n FROM notes').get() as { n: number }).n).toBe(2000);
     // The FTS index was rebuilt from the salvaged rows, and own-content FTS was copied.
-    expect((db.prepare(`SELECT count(*) AS n FROM notes_fts WHERE notes_fts MATCH 'sqlite'`).get() as { n: number }).n).toBe(2000);
-    expect((db.prepare(`SELECT x FROM own_fts WHERE own_fts MATCH 'logging'`).get() as { x: string }).x).toBe('write ahead logging');
+    expect(
+      (db.prepare(`SELECT count(*) AS n FROM notes_fts WHERE notes_fts MATCH 'sqlite'`).get() as { n: number }).n,
+    ).toBe(2000);
+    expect((db.prepare(`SELECT x FROM own_fts WHERE own_fts MATCH 'logging'`).get() as { x: string }).x).toBe(
+      'write ahead logging',
+    );
     // The trigger came back too.
     db.prepare('INSERT INTO notes (body) VALUES (?)').run('fresh words');
-    expect((db.prepare(`SELECT count(*) AS n FROM notes_fts WHERE notes_fts MATCH 'fresh'`).get() as { n: number }).n).toBe(1);
+    expect(
+      (db.prepare(`SELECT count(*) AS n FROM notes_fts WHERE notes_fts MATCH 'fresh'`).get() as { n: number }).n,
+    ).toBe(1);
     db.close();
   });
 

@@ -4,7 +4,13 @@ import { FailureRecoverySystem } from '../../../src/recovery/system.js';
 import { recoveryStatus } from '../../../src/recovery/stats.js';
 import { insertMetric, memDb } from './helpers.js';
 
-const ctx = { component: 'prd', operation: 'object', provider: 'ollama', endpoint: 'http://127.0.0.1:9', model: 'llama3.2' };
+const ctx = {
+  component: 'prd',
+  operation: 'object',
+  provider: 'ollama',
+  endpoint: 'http://127.0.0.1:9',
+  model: 'llama3.2',
+};
 
 describe('FailureRecoverySystem store and status', () => {
   it('groups repeats by fingerprint and counts occurrences', () => {
@@ -17,18 +23,32 @@ describe('FailureRecoverySystem store and status', () => {
     expect(b.count).toBe(2);
     expect(b.firstSeenMs).toBe(1_000);
     expect(b.lastSeenMs).toBe(2_000);
-    expect(sys.status()).toMatchObject({ total_failures: 2, active_failures: 2, recovered: 0, recovery_rate: 0, mttr_ms: null });
+    expect(sys.status()).toMatchObject({
+      total_failures: 2,
+      active_failures: 2,
+      recovered: 0,
+      recovery_rate: 0,
+      mttr_ms: null,
+    });
   });
 
   it('in-run recoveries count as recovered with an attempt row; a later plain failure reopens the group', () => {
     let t = 0;
     const sys = new FailureRecoverySystem({ db: memDb(), now: () => t });
-    const f = sys.reportFailure(new ProviderError('PROVIDER_ERROR', 'x', { status: 500 }), ctx, { recoveredBy: 'retry' });
+    const f = sys.reportFailure(new ProviderError('PROVIDER_ERROR', 'x', { status: 500 }), ctx, {
+      recoveredBy: 'retry',
+    });
     expect(f.status).toBe('recovered');
     expect(sys.repo.attempts(f.id)).toMatchObject([{ strategy: 'retry', outcome: 'success' }]);
     t = 10;
     expect(sys.reportFailure(new ProviderError('PROVIDER_ERROR', 'x', { status: 500 }), ctx).status).toBe('open');
-    expect(sys.status()).toMatchObject({ total_failures: 2, active_failures: 1, recovered: 1, recovery_rate: 0.5, mttr_ms: 0 });
+    expect(sys.status()).toMatchObject({
+      total_failures: 2,
+      active_failures: 1,
+      recovered: 1,
+      recovery_rate: 0.5,
+      mttr_ms: 0,
+    });
   });
 
   it('status math: MTTR from occurrence to recovery, by_type counts', () => {
@@ -39,8 +59,15 @@ describe('FailureRecoverySystem store and status', () => {
       { failureId: 3, type: 'MODEL_FAILURE', tsMs: 0, status: 'resolved', recoveredMs: 1000 },
     ]);
     expect(s).toEqual({
-      total_failures: 4, active_failures: 1, recovered: 3, recovery_rate: 0.75, mttr_ms: 466.7,
-      by_type: { SYSTEM_ERROR: { total: 2, active: 0, recovered: 2 }, MODEL_FAILURE: { total: 2, active: 1, recovered: 1 } },
+      total_failures: 4,
+      active_failures: 1,
+      recovered: 3,
+      recovery_rate: 0.75,
+      mttr_ms: 466.7,
+      by_type: {
+        SYSTEM_ERROR: { total: 2, active: 0, recovered: 2 },
+        MODEL_FAILURE: { total: 2, active: 1, recovered: 1 },
+      },
     });
     expect(recoveryStatus([])).toMatchObject({ total_failures: 0, recovery_rate: 1, mttr_ms: null });
   });
@@ -48,7 +75,13 @@ describe('FailureRecoverySystem store and status', () => {
   it('hooks() records door failures and never throws even when the DB is closed', () => {
     const db = memDb();
     const sys = new FailureRecoverySystem({ db });
-    sys.hooks().onFailure!({ error: new ProviderError('PROVIDER_ERROR', 'bad', { status: 502 }), component: 'research', operation: 'embed', provider: 'ollama', recoveredBy: 'fallback' });
+    sys.hooks().onFailure!({
+      error: new ProviderError('PROVIDER_ERROR', 'bad', { status: 502 }),
+      component: 'research',
+      operation: 'embed',
+      provider: 'ollama',
+      recoveredBy: 'fallback',
+    });
     expect(sys.list()).toHaveLength(1);
     expect(sys.repo.attempts(sys.list()[0]!.id)[0]!.strategy).toBe('fallback_model');
     db.close();
@@ -57,8 +90,10 @@ describe('FailureRecoverySystem store and status', () => {
 
   it('detect() turns metric anomalies into failures once while they stay open', () => {
     const db = memDb();
-    for (let i = 0; i < 20; i++) insertMetric(db, { ts: `2026-01-01T00:00:${String(i).padStart(2, '0')}.000Z`, durationMs: 100 });
-    for (let i = 0; i < 10; i++) insertMetric(db, { ts: `2026-01-01T00:01:${String(i).padStart(2, '0')}.000Z`, durationMs: 900 });
+    for (let i = 0; i < 20; i++)
+      insertMetric(db, { ts: `2026-01-01T00:00:${String(i).padStart(2, '0')}.000Z`, durationMs: 100 });
+    for (let i = 0; i < 10; i++)
+      insertMetric(db, { ts: `2026-01-01T00:01:${String(i).padStart(2, '0')}.000Z`, durationMs: 900 });
     const sys = new FailureRecoverySystem({ db });
     expect(sys.detect().map((f) => f.kind)).toEqual(['latency_degradation']);
     sys.detect();

@@ -7,10 +7,20 @@ import { appendToTaskDetails, parseTaskIds, taskContext } from '../../../src/res
 import type { ResearchAnswer } from '../../../src/research/rag-system.js';
 
 const answer: ResearchAnswer = {
-  question: 'Why is the cache 10 min?', answer: 'Because of load [1].', citations: [{ n: 1, source: 'docs/a.md', lines: '3-9', text: 't' }],
-  uncited: [], invalidCitations: [], confidence: 0.7, confidenceReason: 'retrieval 0.80, 100% of sentences cited, self-check: supported',
-  model: 'llama3.2', extractive: false, notes: [], usage: { calls: 2, promptTokens: 1, completionTokens: 1 },
-  passages: [], embedder: { model: 'offline-hash-384', offline: true, reason: 'no model API' }, durationMs: 1,
+  question: 'Why is the cache 10 min?',
+  answer: 'Because of load [1].',
+  citations: [{ n: 1, source: 'docs/a.md', lines: '3-9', text: 't' }],
+  uncited: [],
+  invalidCitations: [],
+  confidence: 0.7,
+  confidenceReason: 'retrieval 0.80, 100% of sentences cited, self-check: supported',
+  model: 'llama3.2',
+  extractive: false,
+  notes: [],
+  usage: { calls: 2, promptTokens: 1, completionTokens: 1 },
+  passages: [],
+  embedder: { model: 'offline-hash-384', offline: true, reason: 'no model API' },
+  durationMs: 1,
 };
 
 describe('saveResearchFile', () => {
@@ -19,18 +29,33 @@ describe('saveResearchFile', () => {
     const date = new Date('2026-03-04T23:59:00Z');
     const p1 = saveResearchFile(dir, answer, date);
     const p2 = saveResearchFile(dir, answer, date);
-    expect(readdirSync(dir).sort()).toEqual(['2026-03-04_why-is-the-cache-10-min-2.md', '2026-03-04_why-is-the-cache-10-min.md']);
+    expect(readdirSync(dir).sort()).toEqual([
+      '2026-03-04_why-is-the-cache-10-min-2.md',
+      '2026-03-04_why-is-the-cache-10-min.md',
+    ]);
     expect(p1).not.toBe(p2);
     const md = readFileSync(p1, 'utf8');
     expect(md).toContain('# Research: Why is the cache 10 min?');
     expect(md).toContain('- [1] docs/a.md:3-9');
-    expect(formatAnswer(answer)).toMatch(/Confidence: 0\.70 \(retrieval 0\.80.*\)\nModel: llama3\.2 · embedder: offline-hash-384 \(offline embedder: no model API\)/);
+    expect(formatAnswer(answer)).toMatch(
+      /Confidence: 0\.70 \(retrieval 0\.80.*\)\nModel: llama3\.2 · embedder: offline-hash-384 \(offline embedder: no model API\)/,
+    );
   });
 });
 
 describe('task context and --save-to', () => {
   const tasks = {
-    master: { tasks: [{ id: 2, title: 'Parser', description: 'd', details: '', subtasks: [{ id: 1, title: 'Schema', details: 'old' }] }] },
+    master: {
+      tasks: [
+        {
+          id: 2,
+          title: 'Parser',
+          description: 'd',
+          details: '',
+          subtasks: [{ id: 1, title: 'Schema', details: 'old' }],
+        },
+      ],
+    },
     other: { tasks: [{ id: 2, title: 'Untouched' }] },
   };
   const setup = () => {

@@ -11,7 +11,17 @@ const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * 
 
 describe('chunkText', () => {
   it('starts a chunk at each heading and records line ranges', () => {
-    const doc = ['# Intro', '', 'Hello world.', '', '## Cache', '', 'The cache expires after ten minutes.', '', 'More cache text.'].join('\n');
+    const doc = [
+      '# Intro',
+      '',
+      'Hello world.',
+      '',
+      '## Cache',
+      '',
+      'The cache expires after ten minutes.',
+      '',
+      'More cache text.',
+    ].join('\n');
     const chunks = chunkText(doc, { overlapChars: 0 });
     expect(chunks.map((c) => c.heading)).toEqual(['Intro', 'Cache']);
     expect(chunks[1]).toMatchObject({ startLine: 5, endLine: 9 });
@@ -59,7 +69,10 @@ describe('buildFtsQuery', () => {
 
 describe('reciprocalRankFusion', () => {
   it('ranks items found by both lists above items found by one', () => {
-    const fused = reciprocalRankFusion([[1, 2, 3], [3, 4, 1]]);
+    const fused = reciprocalRankFusion([
+      [1, 2, 3],
+      [3, 4, 1],
+    ]);
     expect(fused.map((f) => f.id).slice(0, 2)).toEqual([1, 3]);
     expect(fused.find((f) => f.id === 4)!.ranks).toEqual([undefined, 2]);
     expect(fused[0]!.score).toBeCloseTo(1 / 61 + 1 / 63);
@@ -68,7 +81,10 @@ describe('reciprocalRankFusion', () => {
 
 describe('checkCitations', () => {
   it('keeps valid citations, strips invalid ones and lists uncited sentences', () => {
-    const r = checkCitations('Caches expire in ten minutes [1]. Keys are hashed [2, 9]. The moon is cheese. Done [7].', 2);
+    const r = checkCitations(
+      'Caches expire in ten minutes [1]. Keys are hashed [2, 9]. The moon is cheese. Done [7].',
+      2,
+    );
     expect(r.cited).toEqual([1, 2]);
     expect(r.invalid).toEqual([9, 7]);
     expect(r.answer).toBe('Caches expire in ten minutes [1]. Keys are hashed [2]. The moon is cheese. Done.');
@@ -88,7 +104,9 @@ describe('confidence', () => {
     expect(low.confidence).toBeLessThan(high.confidence);
     expect(high.confidence).toBeLessThanOrEqual(1);
     expect(high.reason).toMatch(/retrieval 0\.90, 100% of sentences cited, self-check: supported/);
-    expect(scoreConfidence({ retrieval: 0.5, coverage: 1, check: 'none', extractive: true }).reason).toMatch(/extractive/);
+    expect(scoreConfidence({ retrieval: 0.5, coverage: 1, check: 'none', extractive: true }).reason).toMatch(
+      /extractive/,
+    );
   });
   it('retrieval strength rewards passages containing the question terms', () => {
     const q = 'how long does the session cache live';
@@ -116,6 +134,10 @@ describe('text helpers', () => {
   it('slugifies titles and splits sentences keeping citations', () => {
     expect(slugify('How does the Cache work? (v2)')).toBe('how-does-the-cache-work-v2');
     expect(slugify('???')).toBe('research');
-    expect(splitSentences('One fact [1]. Two facts [1, 2]. Three?')).toEqual(['One fact [1].', 'Two facts [1, 2].', 'Three?']);
+    expect(splitSentences('One fact [1]. Two facts [1, 2]. Three?')).toEqual([
+      'One fact [1].',
+      'Two facts [1, 2].',
+      'Three?',
+    ]);
   });
 });

@@ -10,18 +10,35 @@ const fixture = readFileSync('/work/shared/reference/task-master-fixtures/tasks.
 function dir() {
   return mkdtempSync(join(tmpdir(), 'tml-tm-'));
 }
-const task = (id: number) => ({ id, title: `t${id}`, description: 'd', status: 'pending', priority: 'medium', dependencies: [], subtasks: [] });
+const task = (id: number) => ({
+  id,
+  title: `t${id}`,
+  description: 'd',
+  status: 'pending',
+  priority: 'medium',
+  dependencies: [],
+  subtasks: [],
+});
 
 describe('tasks.json', () => {
   it('writes a new tag and leaves other tags byte-for-byte equal in value', () => {
     const d = dir();
     const p = join(d, 'tasks.json');
     writeFileSync(p, fixture);
-    writeTag(p, { tag: 'feature', mode: 'create', build: (first) => [task(first), task(first + 1)], now: () => new Date('2026-01-01T00:00:00Z') });
+    writeTag(p, {
+      tag: 'feature',
+      mode: 'create',
+      build: (first) => [task(first), task(first + 1)],
+      now: () => new Date('2026-01-01T00:00:00Z'),
+    });
     const f = JSON.parse(readFileSync(p, 'utf8'));
     expect(f.master).toEqual(JSON.parse(fixture).master);
     expect(f.feature.tasks.map((t: { id: number }) => t.id)).toEqual([1, 2]);
-    expect(f.feature.metadata).toEqual({ created: '2026-01-01T00:00:00.000Z', updated: '2026-01-01T00:00:00.000Z', description: 'Tasks for feature context' });
+    expect(f.feature.metadata).toEqual({
+      created: '2026-01-01T00:00:00.000Z',
+      updated: '2026-01-01T00:00:00.000Z',
+      description: 'Tasks for feature context',
+    });
     expect(existsSync(`${p}.lock`)).toBe(false);
   });
 
@@ -36,7 +53,10 @@ describe('tasks.json', () => {
   it('appends after the highest id (string ids too) and force replaces', () => {
     const d = dir();
     const p = join(d, 'tasks.json');
-    writeFileSync(p, JSON.stringify({ master: { tasks: [task(1), { ...task(7), id: '7' }], metadata: { created: 'c', custom: 1 } } }));
+    writeFileSync(
+      p,
+      JSON.stringify({ master: { tasks: [task(1), { ...task(7), id: '7' }], metadata: { created: 'c', custom: 1 } } }),
+    );
     const r = writeTag(p, { tag: 'master', mode: 'append', build: (first) => [task(first)] });
     expect(r.firstId).toBe(8);
     let f = JSON.parse(readFileSync(p, 'utf8'));
@@ -101,7 +121,8 @@ describe('state.json', () => {
 import { jsonErrorOffset } from '../../../src/taskmaster/json-position.js';
 describe('json error offset', () => {
   it('accepts valid JSON and points at the first error', () => {
-    for (const ok of [fixture, '[]', '{"a":[1,-2.5e3,true,false,null,"x\\u00e9\\n"]}', ' "s" ']) expect(jsonErrorOffset(ok)).toBe(-1);
+    for (const ok of [fixture, '[]', '{"a":[1,-2.5e3,true,false,null,"x\\u00e9\\n"]}', ' "s" '])
+      expect(jsonErrorOffset(ok)).toBe(-1);
     expect(jsonErrorOffset('[1,]')).toBe(3);
     expect(jsonErrorOffset('{"a":1,}')).toBe(7);
     expect(jsonErrorOffset('{"a" 1}')).toBe(5);
