@@ -21,7 +21,7 @@ export {
 export { loadConfig, writeConfig, projectPaths, findProjectRoot, type ConfigOverrides } from './config/load.js';
 export type { ResolvedConfig, LocalSection, RoleConfig, ModelEntry, Role, TaskMasterConfig } from './config/schema.js';
 export { parseOllamaHost, isLocalHost, isLocalUrl } from './config/hosts.js';
-export { ModelConfigurationManager, roleConfigFor, redactSecrets } from './config/manager.js';
+export { ModelConfigurationManager, roleConfigFor, redactSecrets } from './models/config-manager.js';
 export { ModelConfigFactory } from './models/config-factory.js';
 
 // The model door.

@@ -1,12 +1,6 @@
-import type { OptimizeProgress } from '../../src/optimize/run.js';
+import type { ProgressReporter } from './progress-reporter.js';
 
-/** Turns run progress into a display: an ink view on a TTY, a cli-progress bar on stderr otherwise, or nothing. */
-export interface ProgressReporter {
-  update(e: OptimizeProgress): void;
-  /** One evaluation ended. */
-  tick(): void;
-  stop(): Promise<void>;
-}
+export type { ProgressReporter } from './progress-reporter.js';
 
 const NONE: ProgressReporter = { update() {}, tick() {}, async stop() {} };
 

@@ -1,7 +1,7 @@
 import { Box, Text, render } from 'ink';
 import { renderChart } from '../../src/optimize/chart.js';
 import type { OptimizeProgress as Progress } from '../../src/optimize/run.js';
-import type { ProgressReporter } from './OptimizeBars.js';
+import type { ProgressReporter } from './progress-reporter.js';
 
 /** What the live view shows. */
 export interface OptimizeViewState {

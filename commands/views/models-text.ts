@@ -1,4 +1,4 @@
-import type { ModelsOverview, RoleView } from '../../src/config/models-overview.js';
+import type { ModelsOverview, RoleView } from '../../src/models/overview.js';
 
 function size(bytes?: number): string {
   if (bytes === undefined) return '-';

@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { parseJsonWithPosition } from '../util/json.js';
 import { atomicWriteFile } from '../util/fs.js';
-import { DEPLOYMENT_MODES, type DeploymentMode } from '../models/types.js';
+import { DEPLOYMENT_MODES, type DeploymentMode } from './vocabulary.js';
 import { parseOllamaHost, parseOpenAIHost } from './hosts.js';
 import {
   LocalSectionSchema,

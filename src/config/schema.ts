@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEPLOYMENT_MODES, PROVIDER_KINDS, TASK_TYPES } from '../models/types.js';
+import { DEPLOYMENT_MODES, PROVIDER_KINDS, TASK_TYPES } from './vocabulary.js';
 
 /** One task-master role, exactly as task-master writes it (unknown keys kept). */
 export const RoleConfigSchema = z.looseObject({

@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../errors.js';
 import { writeConfig } from '../config/load.js';
-import { ModelConfigurationManager } from '../config/manager.js';
+import { ModelConfigurationManager } from '../models/config-manager.js';
 import type { ModelRef } from '../models/types.js';
 import type { Experiment, LearningRepo } from '../storage/learning-repo.js';
 import { quality } from './feedback.js';

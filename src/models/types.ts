@@ -1,46 +1,9 @@
 import type { ZodType } from 'zod';
 
-/** What a model call is for; routing picks models by it. */
-export const TaskType = {
-  GENERAL: 'GENERAL',
-  RESEARCH: 'RESEARCH',
-  CODE_GENERATION: 'CODE_GENERATION',
-  ANALYSIS: 'ANALYSIS',
-  PLANNING: 'PLANNING',
-  OPTIMIZATION: 'OPTIMIZATION',
-} as const;
-export type TaskType = (typeof TaskType)[keyof typeof TaskType];
-export const TASK_TYPES = Object.values(TaskType) as TaskType[];
-
-/** Where model calls may go. LOCAL_ONLY refuses every non-local host before a socket opens. */
-export const DeploymentMode = {
-  LOCAL_ONLY: 'LOCAL_ONLY',
-  EXTERNAL_ONLY: 'EXTERNAL_ONLY',
-  HYBRID: 'HYBRID',
-  LOCAL_PREFERRED: 'LOCAL_PREFERRED',
-  EXTERNAL_PREFERRED: 'EXTERNAL_PREFERRED',
-} as const;
-export type DeploymentMode = (typeof DeploymentMode)[keyof typeof DeploymentMode];
-export const DEPLOYMENT_MODES = Object.values(DeploymentMode) as DeploymentMode[];
-
-/** Rough size/quality class of a model; routing sends complex work to higher tiers. */
-export const ModelTier = { SMALL: 'SMALL', MEDIUM: 'MEDIUM', LARGE: 'LARGE' } as const;
-export type ModelTier = (typeof ModelTier)[keyof typeof ModelTier];
-
-/** Kinds of model server / runtime. localai, lmstudio and openai-compatible share one wire protocol. */
-export const ProviderKind = {
-  OLLAMA: 'ollama',
-  LMSTUDIO: 'lmstudio',
-  LOCALAI: 'localai',
-  OPENAI_COMPATIBLE: 'openai-compatible',
-  LLAMA_CPP: 'llama-cpp',
-  ANTHROPIC: 'anthropic',
-  OPENAI: 'openai',
-  PERPLEXITY: 'perplexity',
-} as const;
-export type ProviderKind = (typeof ProviderKind)[keyof typeof ProviderKind];
-export const PROVIDER_KINDS = Object.values(ProviderKind) as ProviderKind[];
-export const EXTERNAL_PROVIDER_KINDS: readonly ProviderKind[] = ['anthropic', 'openai', 'perplexity'];
+export * from '../config/vocabulary.js';
+export type { CallRecord } from '../storage/metrics-repo.js';
+import type { CallRecord } from '../storage/metrics-repo.js';
+import type { ModelTier, ProviderKind, TaskType } from '../config/vocabulary.js';
 
 /** A model the tool can call: a registry entry, a task-master role, or a discovered model. */
 export interface ModelRef {
@@ -195,25 +158,6 @@ export interface ModelAPI {
   embed(texts: string[], opts?: EmbedOptions): Promise<EmbedResult>;
   /** Which model would serve this task first (no call made); undefined when none is eligible. */
   resolve(task: Pick<TaskRequest, 'type' | 'complexity' | 'model'>): Promise<ModelRef | undefined>;
-}
-
-/** One row of the call ledger: metrics, privacy report and learning all read it. */
-export interface CallRecord {
-  component: string;
-  operation: 'chat' | 'object' | 'embed' | 'list' | 'health';
-  provider: ProviderKind;
-  host: string;
-  local: boolean;
-  model: string;
-  taskType?: TaskType;
-  promptId?: string;
-  promptTokens: number;
-  completionTokens: number;
-  durationMs: number;
-  cached: boolean;
-  ok: boolean;
-  errorCode?: string;
-  runId?: string;
 }
 
 /** A failure seen by the model door, for the recovery module to classify and store. */

@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
 import { writeConfig } from '../config/load.js';
-import { buildAliasEntry, roleConfigFor } from '../config/manager.js';
+import { buildAliasEntry, roleConfigFor } from '../models/config-manager.js';
 import type { ResolvedConfig, RoleConfig } from '../config/schema.js';
 import type { ModelAPI, ModelRef } from '../models/types.js';
 import { loadPrompt, toMessages } from '../prompting/index.js';

@@ -1,6 +1,25 @@
-import type { CallRecord, ProviderKind, TaskType } from '../models/types.js';
+import type { ProviderKind, TaskType } from '../config/vocabulary.js';
 import type { DB } from './db.js';
 import { writeTx } from './db.js';
+
+/** One row of the call ledger: metrics, privacy report and learning all read it. */
+export interface CallRecord {
+  component: string;
+  operation: 'chat' | 'object' | 'embed' | 'list' | 'health';
+  provider: ProviderKind;
+  host: string;
+  local: boolean;
+  model: string;
+  taskType?: TaskType;
+  promptId?: string;
+  promptTokens: number;
+  completionTokens: number;
+  durationMs: number;
+  cached: boolean;
+  ok: boolean;
+  errorCode?: string;
+  runId?: string;
+}
 
 /** A metrics row as read back. */
 export interface MetricRow extends CallRecord {

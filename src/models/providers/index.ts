@@ -5,16 +5,8 @@ import { AnthropicProvider } from './anthropic.js';
 import { OllamaProvider } from './ollama.js';
 import { OpenAICompatibleProvider } from './openai-compatible.js';
 
-/** How to reach one model server. Timeouts: requestTimeoutMs overall, idleTimeoutMs between streamed chunks. */
-export interface ProviderOptions {
-  endpoint: string;
-  apiKey?: string;
-  fetch?: typeof fetch;
-  keepAlive?: string;
-  requestTimeoutMs?: number;
-  idleTimeoutMs?: number;
-  threads?: number;
-}
+export type { ProviderOptions } from './options.js';
+import type { ProviderOptions } from './options.js';
 
 /** Default endpoints of the external services. */
 export const EXTERNAL_ENDPOINTS = {

@@ -3,7 +3,7 @@ import type { ChatChunk, ChatRequest, DiscoveredModel, ModelProvider, ProviderHe
 import { CallGuard } from './guard.js';
 import { httpError, networkError, truncatedStream } from './errors.js';
 import { fetchJson, mapLimit } from './http-json.js';
-import type { ProviderOptions } from './index.js';
+import type { ProviderOptions } from './options.js';
 import { quietFetch } from './quiet-fetch.js';
 
 interface ShowInfo {

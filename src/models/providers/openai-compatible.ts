@@ -3,7 +3,7 @@ import type { ChatChunk, ChatRequest, DiscoveredModel, ModelProvider, ProviderHe
 import { CallGuard } from './guard.js';
 import { errorBodyMessage, httpError, networkError, redact, SERVER_NAME, truncatedStream } from './errors.js';
 import { fetchJson } from './http-json.js';
-import type { ProviderOptions } from './index.js';
+import type { ProviderOptions } from './options.js';
 import { readSse } from './sse.js';
 
 /** Kinds served by this class: local OpenAI-style servers plus OpenAI and Perplexity. */

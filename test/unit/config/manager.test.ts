@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ModelConfigurationManager, parseMode, roleConfigFor } from '../../../src/config/manager.js';
+import { ModelConfigurationManager, parseMode, roleConfigFor } from '../../../src/models/config-manager.js';
 import { ModelConfigFactory } from '../../../src/models/config-factory.js';
 
 // What `task-master init -y` writes (reference/task-master-fixtures/config.init.json), trimmed.

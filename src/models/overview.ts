@@ -1,8 +1,8 @@
-import type { EffectiveRoles, ModelCatalog, ServerStatus } from '../models/catalog.js';
-import type { ModelRef, ProviderKind } from '../models/types.js';
+import type { EffectiveRoles, ModelCatalog, ServerStatus } from './catalog.js';
+import type { ModelRef, ProviderKind } from './types.js';
 import { ValidationError } from '../errors.js';
-import type { ConfigChanges } from './manager.js';
-import { ROLES, type ModelEntry, type ResolvedConfig, type Role } from './schema.js';
+import type { ConfigChanges } from './config-manager.js';
+import { ROLES, type ModelEntry, type ResolvedConfig, type Role } from '../config/schema.js';
 
 /** What `models` reads from the catalog; the real ModelCatalog fits. */
 export type CatalogView = Pick<ModelCatalog, 'servers' | 'refs' | 'effectiveRoles' | 'resolve'>;

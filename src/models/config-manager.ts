@@ -1,5 +1,5 @@
 import { ConfigError, ValidationError } from '../errors.js';
-import { ModelConfigFactory } from '../models/config-factory.js';
+import { ModelConfigFactory } from './config-factory.js';
 import {
   DEPLOYMENT_MODES,
   PROVIDER_KINDS,
@@ -8,15 +8,15 @@ import {
   type ModelRef,
   type ProviderKind,
   type TaskType,
-} from '../models/types.js';
+} from './types.js';
 import { parseJsonWithPosition } from '../util/json.js';
-import { toTaskMasterOllamaURL } from './hosts.js';
-import { readConfigFile, validateConfig, writeConfig } from './load.js';
-import { ROLES, type ModelEntry, type Role, type RoleConfig } from './schema.js';
-import { inspectModelRef, isEmbeddingModel } from '../models/embedded/discover.js';
-import { isRedacted, redactSecrets } from './redact.js';
+import { toTaskMasterOllamaURL } from '../config/hosts.js';
+import { readConfigFile, validateConfig, writeConfig } from '../config/load.js';
+import { ROLES, type ModelEntry, type Role, type RoleConfig } from '../config/schema.js';
+import { inspectModelRef, isEmbeddingModel } from './embedded/discover.js';
+import { isRedacted, redactSecrets } from '../config/redact.js';
 
-export { REDACTED, isRedacted, redactSecrets } from './redact.js';
+export { REDACTED, isRedacted, redactSecrets } from '../config/redact.js';
 
 /** task-master's own defaults for a role that had no maxTokens/temperature before. */
 export const ROLE_DEFAULTS = { maxTokens: 8192, temperature: 0.2 } as const;
