@@ -12,7 +12,7 @@ const LAYERS = [
   ['storage', '^src/(storage|taskmaster)/'],
   ['models', '^src/models/'],
   ['prompting', '^src/prompting/'],
-  ['capabilities', '^src/(prd|research|optimize|learning|recovery|monitor|finetune|tasks)/'],
+  ['capabilities', '^src/(prd|research|optimize|learning|diagnostics|recovery|monitor|finetune|tasks)/'],
   ['application', '^src/(application/|index\\.ts$)'],
   ['commands', '^(commands|bin)/'],
 ];
@@ -35,6 +35,20 @@ const upward = LAYERS.map(([name, path], i) => ({
 module.exports = {
   forbidden: [
     ...upward,
+    {
+      name: 'diagnostics-below-health-and-recovery',
+      comment: 'diagnostics is the shared vocabulary of monitor and recovery: it imports neither',
+      severity: 'error',
+      from: { path: '^src/diagnostics/' },
+      to: { path: '^src/(monitor|recovery)/' },
+    },
+    {
+      name: 'monitor-below-recovery',
+      comment: 'recovery uses monitor (probes, the performance monitor); monitor never imports recovery',
+      severity: 'error',
+      from: { path: '^src/monitor/' },
+      to: { path: '^src/recovery/' },
+    },
     {
       name: 'no-circular',
       comment: 'modules that import each other in a circle (type-only imports included)',

@@ -46,7 +46,7 @@ async function run(raw: Record<string, unknown>): Promise<void> {
     return;
   }
   if (o.full) {
-    const { runValidation } = await import('../src/monitor/validation.js');
+    const { runValidation } = await import('../src/application/validation.js');
     const v = await runValidation({ cwd, env: process.env, ...(o.timeout ? { callTimeoutMs: o.timeout } : {}) });
     if (o.json) printJson(v);
     else {

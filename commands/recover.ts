@@ -5,7 +5,7 @@ import { openOrRepairDb } from '../src/recovery/db-check.js';
 import type { RepairResult } from '../src/recovery/db-repair.js';
 import type { DB } from '../src/storage/db.js';
 import { openProject } from '../src/context.js';
-import { diagnoseByRules } from '../src/recovery/diagnose.js';
+import { diagnoseByRules } from '../src/diagnostics/diagnose.js';
 import { FailureRecoverySystem } from '../src/recovery/system.js';
 import type { FailureRecord } from '../src/recovery/types.js';
 import { interactive, io, printJson } from './shared/output.js';
@@ -110,7 +110,7 @@ async function run(action: string | undefined, raw: Record<string, unknown>): Pr
       for (const st of repair.steps) io.out(`  ${st.ok ? 'ok  ' : 'FAIL'}  ${st.name}: ${st.detail}`);
     const system = makeSystem(db);
     if (o.resolve) {
-      if (!system.repo.get(o.resolve))
+      if (!system.get(o.resolve))
         throw new ValidationError(`no failure #${o.resolve}`, { hint: 'list them with `task-master-local recover`' });
       const f = system.resolve(o.resolve)!;
       return void (o.json ? printJson(f) : io.out(line(f)));

@@ -41,6 +41,12 @@ export * from './research/index.js';
 export * from './optimize/index.js';
 export * from './recovery/index.js';
 export * from './monitor/index.js';
+export {
+  runValidation,
+  type ValidationCheck,
+  type ValidationReport,
+  type ValidationOptions,
+} from './application/validation.js';
 export * from './learning/index.js';
 export { LearningRepo } from './storage/learning-repo.js';
 export { readTasksFile, writeTag, type TasksFile } from './taskmaster/tasks-file.js';

@@ -7,7 +7,7 @@ import { recordPrdRunSafely, writtenTasks } from './learning/record-run.js';
 import type { EffectiveRoles, ServerStatus } from './models/catalog.js';
 import type { ModelHooks } from './models/types.js';
 import { runHealth, type HealthReport } from './monitor/health.js';
-import { runValidation, type ValidationReport } from './monitor/validation.js';
+import { runValidation, type ValidationReport } from './application/validation.js';
 import { optimize, type OptimizeOptions } from './optimize/index.js';
 import type { OptimizationResult, ParameterRanges, Genome } from './optimize/types.js';
 import { readPrd } from './prd/input.js';

@@ -4,9 +4,9 @@ import { findProjectRoot, loadConfig, projectPaths, type ConfigOverrides } from 
 import type { ResolvedConfig } from '../config/schema.js';
 import { isAppError } from '../errors.js';
 import { openDatabase, schemaStatus } from '../storage/db.js';
-import { detectAll, type Finding } from '../recovery/detect.js';
-import { diagnoseByRules } from '../recovery/diagnose.js';
-import type { ClassifiedFailure } from '../recovery/types.js';
+import { detectAll, type Finding } from '../diagnostics/detect.js';
+import { diagnoseByRules } from '../diagnostics/diagnose.js';
+import type { ClassifiedFailure } from '../diagnostics/types.js';
 import { MonitorRepo } from '../storage/monitor-repo.js';
 import { hasEmbeddedModels } from '../models/embedded/discover.js';
 import { roleTargets, serverTargets, type RoleTarget } from './health-targets.js';

@@ -7,7 +7,5 @@ export {
   type MonitoredSession,
 } from './performance-monitor.js';
 export { runHealth, type HealthCheck, type HealthReport, type HealthOptions } from './health.js';
-export { runValidation, type ValidationCheck, type ValidationReport, type ValidationOptions } from './validation.js';
 export { privacyReport, type PrivacyReport } from './privacy.js';
 export { usageReport, type UsageReport } from './usage.js';
-export { percentile, mean } from './math.js';

@@ -1,6 +1,6 @@
 import type { DB } from '../storage/db.js';
 import { MonitorRepo, type CallStatRow, type SessionRow } from '../storage/monitor-repo.js';
-import { mean, percentile, round } from './math.js';
+import { mean, percentile, round } from '../diagnostics/math.js';
 
 /** A monitored operation in progress: add metrics, then end it (or let `run` do both). */
 export interface MonitoredSession {

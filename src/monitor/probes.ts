@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { classifyFailure } from '../recovery/classify.js';
-import { diagnoseByRules, unreachableHint } from '../recovery/diagnose.js';
+import { classifyFailure } from '../diagnostics/classify.js';
+import { diagnoseByRules, unreachableHint } from '../diagnostics/diagnose.js';
 
 // Plain fetch on purpose: `health` must not load the provider SDKs, and probes stay cheap.
 

@@ -5,7 +5,8 @@ import { matchModel, preloadModel, probeServer, RoundTripSchema, type WireKind }
 import { retryWithBackoff, type BackoffOptions } from './backoff.js';
 import { canWrite, repairDatabase } from './db-repair.js';
 import { pullModel } from './pull.js';
-import type { Diagnosis, FailureRecord, Strategy } from './types.js';
+import type { Diagnosis, Strategy } from '../diagnostics/types.js';
+import type { FailureRecord } from './types.js';
 
 /** What executing one strategy needs from the outside world. */
 export interface ExecuteEnv {

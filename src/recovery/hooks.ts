@@ -1,7 +1,7 @@
 import type { ModelHooks } from '../models/types.js';
 import type { DB } from '../storage/db.js';
 import { RecoveryRepo } from '../storage/recovery-repo.js';
-import { classifyFailure } from './classify.js';
+import { classifyFailure } from '../diagnostics/classify.js';
 
 /**
  * The failure hook every project gets (wired in src/context.ts): each failure the model door sees,

@@ -1,8 +1,8 @@
 import { backoffDelay, sleep as realSleep, type BackoffOptions } from './backoff.js';
-import { classifyFailure } from './classify.js';
-import { diagnoseByRules } from './diagnose.js';
+import { classifyFailure } from '../diagnostics/classify.js';
+import { diagnoseByRules } from '../diagnostics/diagnose.js';
 import type { FailureRecoverySystem } from './system.js';
-import type { FailureContext, Strategy } from './types.js';
+import type { FailureContext, Strategy } from '../diagnostics/types.js';
 
 /** What each attempt is told: which try it is, and what the strategies changed. */
 export interface AttemptState {

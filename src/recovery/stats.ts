@@ -1,4 +1,4 @@
-import { mean, round } from '../monitor/math.js';
+import { mean, round } from '../diagnostics/math.js';
 import type { FailureEventRow } from '../storage/recovery-repo.js';
 import type { RecoveryStatus } from './types.js';
 

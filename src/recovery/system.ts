@@ -5,13 +5,15 @@ import { CachedPerformanceMonitor } from '../monitor/performance-monitor.js';
 import { MonitorRepo } from '../storage/monitor-repo.js';
 import { RecoveryRepo } from '../storage/recovery-repo.js';
 import type { BackoffOptions } from './backoff.js';
-import { classifyFailure, fingerprint } from './classify.js';
-import { detectAll, type DetectOptions, type Finding } from './detect.js';
-import { diagnose } from './diagnose.js';
+import { classifyFailure, fingerprint } from '../diagnostics/classify.js';
+import { detectAll, type DetectOptions, type Finding } from '../diagnostics/detect.js';
+import { diagnose } from '../diagnostics/diagnose.js';
 import { recoveryHooks } from './hooks.js';
 import { executeStrategy, type ExecuteResult } from './execute.js';
+import { toAttempt, toFailureRecord } from './records.js';
 import { recoveryStatus } from './stats.js';
-import type { FailureContext, FailureRecord, FailureStatus, FailureType, RecoveryStatus } from './types.js';
+import type { FailureContext, FailureType } from '../diagnostics/types.js';
+import type { FailureRecord, FailureStatus, RecoveryAttempt, RecoveryStatus } from './types.js';
 
 /** What the recovery system is built from; everything is injected so tests use real files and servers. */
 export interface RecoveryDeps {
@@ -44,7 +46,7 @@ export class FailureRecoverySystem {
   /** Classifies and stores one failure (grouped by fingerprint); returns its group. */
   reportFailure(error: unknown, context: FailureContext, opts: { recoveredBy?: string } = {}): FailureRecord {
     const f = classifyFailure(error, context);
-    return this.repo.record(f, this.now(), opts.recoveredBy).failure;
+    return toFailureRecord(this.repo.record(f, this.now(), opts.recoveredBy).failure);
   }
 
   /** Alias of reportFailure, named as in the original task-master-local design. */
@@ -88,7 +90,7 @@ export class FailureRecoverySystem {
 
   /** Diagnoses a stored failure (rules, else the local model, else "unknown") and stores the diagnosis. */
   async diagnose(id: number, signal?: AbortSignal) {
-    const f = this.repo.get(id);
+    const f = this.get(id);
     if (!f) return undefined;
     const api = await this.deps.api?.().catch(() => undefined);
     const d = await diagnose(
@@ -113,8 +115,8 @@ export class FailureRecoverySystem {
     opts: { ids?: number[]; allowPull?: boolean; signal?: AbortSignal; onProgress?: (e: ProgressEvent) => void } = {},
   ): Promise<RecoverOutcome[]> {
     const targets = opts.ids
-      ? opts.ids.map((id) => this.repo.get(id)).filter((f): f is FailureRecord => f !== undefined)
-      : this.repo.list({ status: ['open'] });
+      ? opts.ids.map((id) => this.get(id)).filter((f): f is FailureRecord => f !== undefined)
+      : this.list(['open']);
     const out: RecoverOutcome[] = [];
     for (const target of targets) {
       if (opts.signal?.aborted) break;
@@ -146,7 +148,7 @@ export class FailureRecoverySystem {
         { status: 'recovered', resolution: `${result.strategy}: ${result.detail}` },
       );
       opts.onProgress?.({ type: 'recover:done', id: target.id, outcome: result.outcome });
-      out.push({ failure: this.repo.get(target.id)!, result, durationMs });
+      out.push({ failure: this.get(target.id)!, result, durationMs });
     }
     return out;
   }
@@ -157,7 +159,7 @@ export class FailureRecoverySystem {
       status: 'resolved',
       resolution: note,
     });
-    return this.repo.get(id);
+    return this.get(id);
   }
 
   /** `{total_failures, active_failures, recovered, recovery_rate, mttr_ms, by_type}`. */
@@ -167,7 +169,18 @@ export class FailureRecoverySystem {
 
   /** Failure groups, newest first. */
   list(status?: FailureStatus[]): FailureRecord[] {
-    return this.repo.list({ status });
+    return this.repo.list({ status }).map(toFailureRecord);
+  }
+
+  /** One failure group by id. */
+  get(id: number): FailureRecord | undefined {
+    const row = this.repo.get(id);
+    return row && toFailureRecord(row);
+  }
+
+  /** The recovery attempts of a group, oldest first. */
+  attempts(id: number): RecoveryAttempt[] {
+    return this.repo.attempts(id).map(toAttempt);
   }
 }
 

@@ -1,5 +1,16 @@
 import { writeTx, type DB } from './db.js';
-import type { CallSample } from '../recovery/detect.js';
+
+/** One model call as the degradation detectors read it (a row of the metrics table). */
+export interface CallSampleRow {
+  tsMs: number;
+  model: string;
+  provider?: string;
+  host?: string;
+  durationMs: number;
+  ok: boolean;
+  cached: boolean;
+  promptTokens: number;
+}
 
 /** Calls to one host, for the privacy report. */
 export interface HostCalls {
@@ -52,7 +63,7 @@ export class MonitorRepo {
   }
 
   /** Model calls since a time, oldest first, for the degradation detectors. */
-  callSamples(sinceMs = 0): CallSample[] {
+  callSamples(sinceMs = 0): CallSampleRow[] {
     const rows = this.db
       .prepare(
         `SELECT ts, model, provider, host, duration_ms, ok, cached, prompt_tokens FROM metrics

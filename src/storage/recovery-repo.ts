@@ -1,13 +1,47 @@
 import { z } from 'zod';
 import { writeTx, type DB } from './db.js';
-import type {
-  ClassifiedFailure,
-  Diagnosis,
-  FailureRecord,
-  FailureStatus,
-  RecoveryAttempt,
-  Strategy,
-} from '../recovery/types.js';
+/** Status of a failure group or occurrence, as stored. */
+export type FailureRowStatus = 'open' | 'recovered' | 'resolved';
+
+/** A classified failure to store (the recovery module classifies; storage only keeps the fields). */
+export interface FailureInput {
+  type: string;
+  kind: string;
+  severity: string;
+  message: string;
+  code?: string;
+  fingerprint: string;
+  context: { component: string; operation: string; [k: string]: unknown };
+}
+
+/** A stored failure group (one fingerprint), with its JSON fields parsed. */
+export interface FailureGroupRow {
+  id: number;
+  fingerprint: string;
+  type: string;
+  kind: string;
+  severity: string;
+  message: string;
+  code?: string;
+  context: { component: string; operation: string; [k: string]: unknown };
+  firstSeenMs: number;
+  lastSeenMs: number;
+  count: number;
+  status: FailureRowStatus;
+  diagnosis?: unknown;
+  resolution?: string;
+}
+
+/** One stored recovery attempt. */
+export interface AttemptRow {
+  id: number;
+  failureId: number;
+  tsMs: number;
+  strategy: string;
+  outcome: 'success' | 'failure' | 'skipped';
+  durationMs: number;
+  detail?: string;
+}
 
 const FailureRow = z.object({
   id: z.number(),
@@ -26,22 +60,22 @@ const FailureRow = z.object({
   resolution: z.string().nullable(),
 });
 
-function toRecord(row: unknown): FailureRecord {
+function toRecord(row: unknown): FailureGroupRow {
   const r = FailureRow.parse(row);
   return {
     id: r.id,
     fingerprint: r.fingerprint,
-    type: r.type as FailureRecord['type'],
-    kind: r.kind as FailureRecord['kind'],
-    severity: r.severity as FailureRecord['severity'],
+    type: r.type,
+    kind: r.kind,
+    severity: r.severity,
     message: r.message,
     code: r.code ?? undefined,
-    context: JSON.parse(r.context) as FailureRecord['context'],
+    context: JSON.parse(r.context) as FailureGroupRow['context'],
     firstSeenMs: r.first_seen_ms,
     lastSeenMs: r.last_seen_ms,
     count: r.count,
     status: r.status,
-    diagnosis: r.diagnosis ? (JSON.parse(r.diagnosis) as Diagnosis) : undefined,
+    diagnosis: r.diagnosis ? (JSON.parse(r.diagnosis) as unknown) : undefined,
     resolution: r.resolution ?? undefined,
   };
 }
@@ -51,7 +85,7 @@ export interface FailureEventRow {
   failureId: number;
   type: string;
   tsMs: number;
-  status: FailureStatus;
+  status: FailureRowStatus;
   recoveredMs: number | null;
 }
 
@@ -63,10 +97,10 @@ export class RecoveryRepo {
    * Records one occurrence: inserts the group or bumps it (and reopens it when it had recovered).
    * `recoveredBy` marks an occurrence the model door already recovered in-run.
    */
-  record(f: ClassifiedFailure, nowMs: number, recoveredBy?: string): { failure: FailureRecord; eventId: number } {
+  record(f: FailureInput, nowMs: number, recoveredBy?: string): { failure: FailureGroupRow; eventId: number } {
     return writeTx(this.db, () => {
       const existing = this.db.prepare('SELECT id, status FROM failures WHERE fingerprint = ?').get(f.fingerprint) as
-        | { id: number; status: FailureStatus }
+        | { id: number; status: FailureRowStatus }
         | undefined;
       let id: number;
       if (existing) {
@@ -134,19 +168,19 @@ export class RecoveryRepo {
   }
 
   /** A failure group by id. */
-  get(id: number): FailureRecord | undefined {
+  get(id: number): FailureGroupRow | undefined {
     const row = this.db.prepare('SELECT * FROM failures WHERE id = ?').get(id);
     return row ? toRecord(row) : undefined;
   }
 
   /** A failure group by fingerprint. */
-  getByFingerprint(fp: string): FailureRecord | undefined {
+  getByFingerprint(fp: string): FailureGroupRow | undefined {
     const row = this.db.prepare('SELECT * FROM failures WHERE fingerprint = ?').get(fp);
     return row ? toRecord(row) : undefined;
   }
 
   /** Failure groups, newest first, optionally by status. */
-  list(opts: { status?: FailureStatus[]; limit?: number } = {}): FailureRecord[] {
+  list(opts: { status?: FailureRowStatus[]; limit?: number } = {}): FailureGroupRow[] {
     const statuses = opts.status ?? ['open', 'recovered', 'resolved'];
     const rows = this.db
       .prepare(
@@ -157,7 +191,7 @@ export class RecoveryRepo {
   }
 
   /** Stores the diagnosis of a group. */
-  setDiagnosis(id: number, d: Diagnosis): void {
+  setDiagnosis(id: number, d: unknown): void {
     writeTx(this.db, () =>
       this.db.prepare('UPDATE failures SET diagnosis = ? WHERE id = ?').run(JSON.stringify(d), id),
     );
@@ -166,9 +200,9 @@ export class RecoveryRepo {
   /** Records one attempt; on success the group and its open occurrences become `status`. */
   recordAttempt(
     failureId: number,
-    a: { strategy: Strategy | 'reask'; outcome: RecoveryAttempt['outcome']; durationMs: number; detail?: string },
+    a: { strategy: string; outcome: AttemptRow['outcome']; durationMs: number; detail?: string },
     nowMs: number,
-    onSuccess: { status: Exclude<FailureStatus, 'open'>; resolution: string } | undefined,
+    onSuccess: { status: Exclude<FailureRowStatus, 'open'>; resolution: string } | undefined,
   ): void {
     writeTx(this.db, () => {
       this.db
@@ -190,7 +224,7 @@ export class RecoveryRepo {
   }
 
   /** Attempts of one group, oldest first. */
-  attempts(failureId: number): RecoveryAttempt[] {
+  attempts(failureId: number): AttemptRow[] {
     const rows = this.db.prepare('SELECT * FROM recovery_attempts WHERE failure_id = ? ORDER BY id').all(failureId) as {
       id: number;
       failure_id: number;
@@ -204,8 +238,8 @@ export class RecoveryRepo {
       id: r.id,
       failureId: r.failure_id,
       tsMs: r.ts_ms,
-      strategy: r.strategy as RecoveryAttempt['strategy'],
-      outcome: r.outcome as RecoveryAttempt['outcome'],
+      strategy: r.strategy,
+      outcome: r.outcome as AttemptRow['outcome'],
       durationMs: r.duration_ms,
       detail: r.detail ?? undefined,
     }));
@@ -222,7 +256,7 @@ export class RecoveryRepo {
       failure_id: number;
       type: string;
       ts_ms: number;
-      status: FailureStatus;
+      status: FailureRowStatus;
       recovered_ms: number | null;
     }[];
     return rows.map((r) => ({

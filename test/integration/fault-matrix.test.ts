@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openProject } from '../../src/context.js';
 import { isAppError } from '../../src/errors.js';
 import { parsePrd } from '../../src/prd/run.js';
-import { diagnoseByRules } from '../../src/recovery/diagnose.js';
+import { diagnoseByRules } from '../../src/diagnostics/diagnose.js';
 import { FailureRecoverySystem } from '../../src/recovery/system.js';
 import { openResearch } from '../../src/research/index.js';
 import { PrdRepo } from '../../src/storage/prd-repo.js';

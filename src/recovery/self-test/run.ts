@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fetchJson, RoundTripSchema, structuredRoundTrip } from '../../monitor/probes.js';
 import { openDatabase } from '../../storage/db.js';
-import { diagnoseByRules } from '../diagnose.js';
+import { diagnoseByRules } from '../../diagnostics/diagnose.js';
 import { runWithRecovery } from '../in-run.js';
 import { FailureRecoverySystem } from '../system.js';
 import type { RecoveryStatus } from '../types.js';
@@ -44,7 +44,7 @@ export async function runSelfTest(opts: { backoffMs?: number } = {}): Promise<Se
   const system = new FailureRecoverySystem({ db, backoff: { baseMs: opts.backoffMs ?? 50, maxMs: 500 } });
   const backoff = { baseMs: opts.backoffMs ?? 50, maxMs: 500, retries: 3 };
   const cases: SelfTestCase[] = [];
-  const lastAttempt = (id: number) => system.repo.attempts(id).at(-1);
+  const lastAttempt = (id: number) => system.attempts(id).at(-1);
   try {
     // 1. Unreachable endpoint: the failure is recorded, the server comes up, `recover` sees it back.
     {
@@ -58,7 +58,7 @@ export async function runSelfTest(opts: { backoffMs?: number } = {}): Promise<Se
       } catch (e) {
         id = system.reportFailure(e, ctx).id;
       }
-      const f = id === undefined ? undefined : system.repo.get(id);
+      const f = id === undefined ? undefined : system.get(id);
       const server = await startFaultServer({ model: MODEL, invalidFirst: 0, port });
       try {
         const [out] = f ? await system.recover({ ids: [f.id] }) : [];
@@ -66,7 +66,7 @@ export async function runSelfTest(opts: { backoffMs?: number } = {}): Promise<Se
           name: 'unreachable endpoint',
           detected: f?.kind === 'server_unreachable',
           kind: f?.kind,
-          diagnosis: system.repo.get(f?.id ?? -1)?.diagnosis?.fix,
+          diagnosis: system.get(f?.id ?? -1)?.diagnosis?.fix,
           recovered: out?.failure.status === 'recovered',
           strategy: out?.result.strategy,
           detail: out?.result.detail ?? 'no failure was raised',

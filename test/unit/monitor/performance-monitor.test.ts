@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { percentile } from '../../../src/monitor/math.js';
+import { percentile } from '../../../src/diagnostics/math.js';
 import { CachedPerformanceMonitor, combineStats } from '../../../src/monitor/performance-monitor.js';
 import { privacyReport } from '../../../src/monitor/privacy.js';
 import { insertMetric, memDb } from '../recovery/helpers.js';

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { AppError, isAppError } from '../errors.js';
-import { runHealth } from './health.js';
-import { RoundTripSchema } from './probes.js';
+import { runHealth } from '../monitor/health.js';
+import { RoundTripSchema } from '../monitor/probes.js';
 
 /** One end-to-end check of the validation suite. */
 export interface ValidationCheck {

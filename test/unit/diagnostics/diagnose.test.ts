@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { AppError } from '../../../src/errors.js';
 import type { ModelAPI } from '../../../src/models/types.js';
-import { classifyFailure } from '../../../src/recovery/classify.js';
-import { diagnose, diagnoseByRules, unreachableHint } from '../../../src/recovery/diagnose.js';
+import { classifyFailure } from '../../../src/diagnostics/classify.js';
+import { diagnose, diagnoseByRules, unreachableHint } from '../../../src/diagnostics/diagnose.js';
 
 const ctx = {
   component: 'prd',

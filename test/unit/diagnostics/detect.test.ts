@@ -4,7 +4,7 @@ import {
   detectLatencyDegradation,
   detectRisingFailureRate,
   type CallSample,
-} from '../../../src/recovery/detect.js';
+} from '../../../src/diagnostics/detect.js';
 
 const call = (i: number, over: Partial<CallSample> = {}): CallSample => ({
   tsMs: 1000 + i,

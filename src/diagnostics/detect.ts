@@ -1,4 +1,4 @@
-import { percentile, round } from '../monitor/math.js';
+import { percentile, round } from './math.js';
 
 /** One model call as the detectors see it (a row of the metrics table). */
 export interface CallSample {

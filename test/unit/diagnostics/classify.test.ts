@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError, ProviderError, StorageError } from '../../../src/errors.js';
-import { classifyFailure, errorFacts, normaliseMessage } from '../../../src/recovery/classify.js';
+import { classifyFailure, errorFacts, normaliseMessage } from '../../../src/diagnostics/classify.js';
 
 const ctx = {
   component: 'prd',
