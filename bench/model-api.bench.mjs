@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// Model door figures against the fake server (needs `npm run build`): what routing, guard, limiter,
+// Model API figures against the fake server (needs `npm run build`): what routing, guard, limiter,
 // metrics and cache cost per call, and what a cache hit costs. Prints medians; asserts nothing.
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openProject } from '../dist/src/context.js';
+import { openProject } from '../dist/src/application/project.js';
 import { forgetDiscovery } from '../dist/src/models/catalog.js';
 import { createProvider } from '../dist/src/models/providers/index.js';
 import { startFakeServer } from '../dist/test/support/fake-llm-server.js';
@@ -32,11 +32,11 @@ try {
       void _;
     raw.push(performance.now() - t);
   }
-  const door = [];
+  const viaApi = [];
   for (let i = 0; i < N; i++) {
     const t = performance.now();
     await api.generateText({ type: 'GENERAL', messages: msgs(i) });
-    door.push(performance.now() - t);
+    viaApi.push(performance.now() - t);
   }
   const hits = [];
   for (let i = 0; i < N; i++) {
@@ -47,7 +47,7 @@ try {
   console.log(`calls per series: ${N}`);
   console.log(`provider.chat direct (median):        ${ms(median(raw))}`);
   console.log(
-    `api.generateText, cache miss (median): ${ms(median(door))}  → door overhead ≈ ${ms(median(door) - median(raw))}`,
+    `api.generateText, cache miss (median): ${ms(median(viaApi))}  → model API overhead ≈ ${ms(median(viaApi) - median(raw))}`,
   );
   console.log(`api.generateText, cache hit (median):  ${ms(median(hits))}  (zero requests to the server)`);
   project.close();

@@ -10,7 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { openProject } = await import(join(root, 'dist/src/context.js'));
+const { openProject } = await import(join(root, 'dist/src/application/project.js'));
 const { parsePrd } = await import(join(root, 'dist/src/prd/run.js'));
 const { PrdRepo } = await import(join(root, 'dist/src/storage/prd-repo.js'));
 

@@ -2,10 +2,10 @@ import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { openProject, type Project } from '../src/context.js';
+import { openProject, type Project } from '../src/application/project.js';
 import { ValidationError } from '../src/errors.js';
 import { applyProposals, configSnapshot, history } from '../src/learning/apply.js';
-import { MetaLearningEngine } from '../src/learning/engine.js';
+import { learningEngine } from '../src/application/learning.js';
 import { prdContext } from '../src/learning/features.js';
 import {
   historyLines,
@@ -76,7 +76,7 @@ async function improve(o: { json?: boolean; apply?: boolean; meta?: boolean; set
       if (!set) {
         if (!repo.count())
           return o.json ? printJson({ experiences: 0, applied: [], message: NO_DATA }) : say(`improve: ${NO_DATA}`);
-        const r = await MetaLearningEngine.forProject(p).improve({ meta: o.meta !== false });
+        const r = await learningEngine(p).improve({ meta: o.meta !== false });
         set = {
           id: repo.saveProposals(configSnapshot(raw), r.proposals),
           config: configSnapshot(raw),
@@ -106,7 +106,7 @@ async function improve(o: { json?: boolean; apply?: boolean; meta?: boolean; set
     }
     if (!repo.count())
       return o.json ? printJson({ experiences: 0, proposals: [], notes: [NO_DATA] }) : say(`improve: ${NO_DATA}`);
-    const r = await MetaLearningEngine.forProject(p).improve({ meta: o.meta !== false });
+    const r = await learningEngine(p).improve({ meta: o.meta !== false });
     const setId = repo.saveProposals(configSnapshot(raw), r.proposals);
     if (o.json) return printJson({ set: setId, ...r });
     say(...improveLines(r, setId));
@@ -119,7 +119,7 @@ async function record(o: Record<string, unknown>): Promise<void> {
   const context = json('context', o.context as string | undefined, ContextSchema);
   const action = json('action', o.action as string | undefined, ActionSchema);
   await withProject(async (p) => {
-    const r = await MetaLearningEngine.forProject(p).record({
+    const r = await learningEngine(p).record({
       taskType: type,
       source: 'manual',
       context,
@@ -150,7 +150,7 @@ async function recommend(o: Record<string, unknown>): Promise<void> {
         ? printJson({ neighbours: 0, recommendations: [], message: NO_DATA })
         : say(`improve recommend: ${NO_DATA}`);
     }
-    const r = await MetaLearningEngine.forProject(p).getRecommendations(type, context, { k: k.data });
+    const r = await learningEngine(p).getRecommendations(type, context, { k: k.data });
     if (o.json) return printJson({ context, ...r });
     say(...recommendationLines(type, r.neighbours, r.recommendations));
   });

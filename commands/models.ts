@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ValidationError } from '../src/errors.js';
-import { openProject } from '../src/context.js';
+import { openProject } from '../src/application/project.js';
 import { ModelConfigurationManager, type ConfigChanges } from '../src/models/config-manager.js';
 import { buildModelsOverview, resolveRoleIds } from '../src/models/overview.js';
 import { atomicWriteFile } from '../src/util/fs.js';

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { openProject } from '../src/context.js';
+import { openProject } from '../src/application/project.js';
+import { evaluatorResources } from '../src/application/optimize-run.js';
 import { ValidationError } from '../src/errors.js';
 import { formatReport, formatRunDetail, formatRunList } from '../src/optimize/format.js';
 import {
@@ -101,8 +102,8 @@ async function action(first: string | undefined, second: string | undefined, raw
         },
       );
     }
-    if (o.resume) job = jobFromRun(project, o.resume);
-    else if (o.target === 'models') job = await jobForModels(project, overrides);
+    if (o.resume) job = jobFromRun(db, o.resume);
+    else if (o.target === 'models') job = await jobForModels(project.catalog(), overrides);
     else if (first) job = jobFromSpecFile(first, overrides);
     else
       throw new ValidationError('optimize needs a spec file', {
@@ -116,7 +117,7 @@ async function action(first: string | undefined, second: string | undefined, raw
     const progress = await progressReporter(interactive(o.json) ? 'tty' : o.json ? 'none' : 'bar');
     let report;
     try {
-      const evaluator = await evaluatorFor(job, project, () => progress.tick());
+      const evaluator = await evaluatorFor(job, evaluatorResources(project), () => progress.tick());
       report = await runOptimization({
         db,
         spec: job.spec,
@@ -132,7 +133,7 @@ async function action(first: string | undefined, second: string | undefined, raw
     }
     let applied: Record<string, unknown> | undefined;
     if (o.apply && report.best_individual)
-      applied = applyModelsGenome(project.config, report.best_individual.genome, await chatModelsOf(project));
+      applied = applyModelsGenome(project.config, report.best_individual.genome, await chatModelsOf(project.catalog()));
     if (o.json) printJson(applied ? { ...report, applied } : report);
     else {
       io.out(formatReport(report));

@@ -1,23 +1,18 @@
 import type { Command } from 'commander';
-import { randomUUID } from 'node:crypto';
-import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
+import { openProject } from '../src/application/project.js';
+import { parsePrdUseCase } from '../src/application/parse-prd.js';
 import { ValidationError } from '../src/errors.js';
-import { openProject } from '../src/context.js';
-import { readPrd } from '../src/prd/input.js';
-import type { PrdEvent } from '../src/prd/processor.js';
-import { recordPrdRunSafely, writtenTasks } from '../src/learning/record-run.js';
-import { parsePrd, type ParsePrdOutput } from '../src/prd/run.js';
 import { notices, summaryLine, taskLines } from '../src/prd/summary.js';
-import { PrdRepo } from '../src/storage/prd-repo.js';
-import { currentTag } from '../src/taskmaster/state.js';
+import { intFlag, MODE_HELP, modeFlag, parseFlags } from './shared/flags.js';
+import { withInterrupt } from './shared/interrupt.js';
 import { interactive, io, printJson } from './shared/output.js';
+import { parsePrdBar } from './views/ParsePrdBar.js';
 
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const Options = z.object({
   file: z.string().min(1).optional(),
   input: z.string().min(1).optional(),
-  numTasks: int(0, 200).default(0),
+  numTasks: intFlag(0, 200).default(0),
   force: z.boolean().default(false),
   append: z.boolean().default(false),
   tag: z
@@ -25,10 +20,11 @@ const Options = z.object({
     .regex(/^[\w.-]+$/, 'letters, digits, dot, dash and underscore only')
     .optional(),
   output: z.string().min(1).optional(),
-  maxDepth: int(1, 6).default(2),
-  concurrency: int(1, 64).optional(),
-  expandThreshold: int(1, 10).default(5),
+  maxDepth: intFlag(1, 6).default(2),
+  concurrency: intFlag(1, 64).optional(),
+  expandThreshold: intFlag(1, 10).default(5),
   model: z.string().min(1).optional(),
+  mode: modeFlag,
   resume: z.boolean().default(false),
   requireModel: z.boolean().default(false),
   dryRun: z.boolean().default(false),
@@ -36,71 +32,48 @@ const Options = z.object({
   json: z.boolean().default(false),
 });
 
-function parseOptions(raw: unknown) {
-  const r = Options.safeParse(raw);
-  if (!r.success) {
-    const i = r.error.issues[0]!;
-    const flag = String(i.path[0] ?? '?').replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
-    throw new ValidationError(`--${flag}: ${i.message}`, { hint: 'see `task-master-local parse-prd --help`' });
-  }
-  if (r.data.force && r.data.append)
+async function run(file: string | undefined, raw: Record<string, unknown>): Promise<void> {
+  const o = parseFlags(Options, { ...raw, file }, { command: 'parse-prd', positional: ['file'] });
+  if (o.force && o.append)
     throw new ValidationError('--force and --append cannot be combined', {
       hint: '--force replaces the tag, --append adds after it; pick one',
     });
-  return r.data;
-}
-
-async function run(file: string | undefined, raw: Record<string, unknown>): Promise<void> {
-  const o = parseOptions({ ...raw, file });
   const cwd = process.cwd();
-  const runId = randomUUID();
+  // --concurrency and --mode hold for the whole project (the endpoint limiters, the privacy guard).
   const project = openProject({
     cwd,
     env: process.env,
-    runId,
-    flags: { noCache: !o.cache, ...(o.concurrency ? { concurrency: o.concurrency } : {}) },
+    flags: { ...(o.concurrency ? { concurrency: o.concurrency } : {}), ...(o.mode ? { mode: o.mode } : {}) },
   });
-  const abs = (p: string) => (isAbsolute(p) ? p : resolve(cwd, p));
-  const prdPath = (o.file ?? o.input) ? abs((o.file ?? o.input)!) : project.paths.defaultPrd;
-  const { text } = readPrd(prdPath);
-  const tag = o.tag ?? currentTag(project.paths.state);
-  const tasksPath = o.output ? abs(o.output) : project.paths.tasks;
-  const main = project.config.roles.main;
-
-  const ctl = new AbortController();
-  const onSigint = () => ctl.abort();
-  process.once('SIGINT', onSigint);
   const live = interactive(o.json);
   const view = live
     ? await (await import('./views/ParsePrdView.js')).startParsePrdView()
     : o.json
       ? undefined
-      : await progressBar();
-  let done: ParsePrdOutput | undefined;
+      : await parsePrdBar();
   try {
-    const out = (done = await parsePrd(
-      {
-        runId,
-        prd: text,
-        prdPath,
-        tasksPath,
-        tag,
-        dryRun: o.dryRun,
-        mode: o.force ? 'force' : o.append ? 'append' : 'create',
-        configuredModel: main ? `${main.provider}/${main.modelId}` : undefined,
-        options: {
+    const out = await withInterrupt((signal) =>
+      parsePrdUseCase(
+        project,
+        {
+          cwd,
+          ...((o.file ?? o.input) ? { prdPath: (o.file ?? o.input)! } : {}),
+          ...(o.output ? { tasksPath: o.output } : {}),
+          ...(o.tag ? { tag: o.tag } : {}),
+          writeMode: o.force ? 'force' : o.append ? 'append' : 'create',
+          dryRun: o.dryRun,
           numTasks: o.numTasks,
           maxDepth: o.maxDepth,
-          concurrency: o.concurrency ?? project.config.local.concurrency,
-          model: o.model,
-          requireModel: o.requireModel,
-          noCache: !o.cache,
-          resume: o.resume,
           complexityThreshold: o.expandThreshold,
+          ...(o.model ? { model: o.model } : {}),
+          requireModel: o.requireModel,
+          // Without --no-cache the project's local.cache decides (the library does the same).
+          ...(o.cache ? {} : { noCache: true }),
+          resume: o.resume,
         },
-      },
-      { api: project.api(), repo: new PrdRepo(project.db()), signal: ctl.signal, onProgress: view?.onProgress },
-    ));
+        { signal, onProgress: view?.onProgress, onNote: (n) => io.err(`note: ${n}`) },
+      ),
+    );
     await view?.stop();
     if (o.json) {
       printJson(out);
@@ -112,59 +85,8 @@ async function run(file: string | undefined, raw: Record<string, unknown>): Prom
     io.out(summaryLine(out));
   } finally {
     await view?.stop();
-    process.removeListener('SIGINT', onSigint);
-    // Every run (failed ones too) becomes an experience for `improve`.
-    const note = ctl.signal.aborted
-      ? undefined
-      : await recordPrdRunSafely(
-          project,
-          runId,
-          text,
-          done?.written ? writtenTasks(done.tasksPath, done.tag, done.tasks) : undefined,
-        );
-    if (note) io.err(`note: ${note}`);
     project.close();
   }
-}
-
-/** cli-progress on stderr for pipes and CI: nodes answered / nodes known (the total grows). */
-async function progressBar() {
-  const { default: cliProgress } = await import('cli-progress');
-  const bar = new cliProgress.SingleBar(
-    {
-      stream: process.stderr,
-      noTTYOutput: true,
-      notTTYSchedule: 1000,
-      format: 'parse-prd [{bar}] {value}/{total} nodes · {calls} calls · {tokens} tokens',
-      hideCursor: false,
-    },
-    cliProgress.Presets.legacy,
-  );
-  const seen = new Set<string>();
-  const done = new Set<string>();
-  let started = false;
-  let stopped = false;
-  const stats = { calls: 0, tokens: 0 };
-  return {
-    onProgress(e: PrdEvent) {
-      if (e.type === 'stats') Object.assign(stats, { calls: e.calls, tokens: e.tokens });
-      if (e.type !== 'node') return;
-      seen.add(e.path);
-      if (e.state === 'done') done.add(e.path);
-      // Start at the first answer: a run that falls back to the structural planner shows no empty bar.
-      if (!started && !stopped && done.size > 0) {
-        bar.start(seen.size, done.size, stats);
-        started = true;
-      }
-      if (!started || stopped) return;
-      bar.setTotal(seen.size);
-      bar.update(done.size, stats);
-    },
-    async stop() {
-      if (started && !stopped) bar.stop();
-      stopped = true;
-    },
-  };
 }
 
 /** Registers `parse-prd` with task-master's flags plus ours. */
@@ -183,6 +105,7 @@ export function register(program: Command): void {
     .option('--concurrency <n>', 'parallel model requests')
     .option('--expand-threshold <n>', 'decompose tasks of at least this complexity (1-10)', '5')
     .option('--model <id>', 'model alias or id to use first')
+    .option('--mode <mode>', MODE_HELP)
     .option('--resume', 'reuse the answers of an interrupted run of the same PRD and options (works with --no-cache)')
     .option('--require-model', 'fail instead of using the structural planner when no model is reachable')
     .option('--dry-run', 'plan and print, write nothing to tasks.json')

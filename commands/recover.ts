@@ -4,7 +4,7 @@ import { ValidationError } from '../src/errors.js';
 import { openOrRepairDb } from '../src/recovery/db-check.js';
 import type { RepairResult } from '../src/recovery/db-repair.js';
 import type { DB } from '../src/storage/db.js';
-import { openProject } from '../src/context.js';
+import { openProject } from '../src/application/project.js';
 import { diagnoseByRules } from '../src/diagnostics/diagnose.js';
 import { FailureRecoverySystem } from '../src/recovery/system.js';
 import type { FailureRecord } from '../src/recovery/types.js';
@@ -72,7 +72,7 @@ async function run(action: string | undefined, raw: Record<string, unknown>): Pr
   const o = r.data;
   if (o.selfTest) {
     const { runSelfTest } = await import('../src/recovery/self-test/run.js');
-    const st = await runSelfTest();
+    const st = await runSelfTest({ openProject });
     if (o.json) printJson(st);
     else {
       for (const c of st.cases) {

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { ValidationError } from '../src/errors.js';
-import { openProject, type Project } from '../src/context.js';
-import { openResearch } from '../src/research/index.js';
+import { openProject, type Project } from '../src/application/project.js';
+import { openResearch } from '../src/application/open-research.js';
 import {
   answerJson,
   answerMarkdown,
@@ -14,7 +14,7 @@ import {
 import { appendToTaskDetails, parseTaskIds, taskContext } from '../src/research/tasks.js';
 import { io, printJson } from './shared/output.js';
 import { researchProgress } from './views/ResearchProgress.js';
-import { recordResearchRunSafely } from '../src/learning/record-run.js';
+import { recordResearchRunSafely } from '../src/application/learning.js';
 
 const int = z.coerce.number().int();
 const Common = z.object({ json: z.boolean().optional(), offline: z.boolean().optional() });
@@ -81,12 +81,12 @@ async function ask(words: string[], raw: Record<string, unknown>): Promise<void>
       context: extra || undefined,
       selfCheck: o.selfCheck,
     });
-    await recordResearchRunSafely(
-      project,
-      a,
-      { k: o.limit ?? 6, selfCheck: !!o.selfCheck, offline: !!o.offline },
-      (note) => io.err(`note: ${note}`),
-    );
+    const note = await recordResearchRunSafely(project, a, {
+      k: o.limit ?? 6,
+      selfCheck: !!o.selfCheck,
+      offline: !!o.offline,
+    });
+    if (note) io.err(`note: ${note}`);
     const now = new Date();
     const savedFile = o.saveFile ? saveResearchFile(project.paths.research, a, now) : undefined;
     if (o.saveTo) appendToTaskDetails(project.paths, o.saveTo, answerMarkdown(a, now).replace(/^# /, '## '));

@@ -24,12 +24,11 @@ export { parseOllamaHost, isLocalHost, isLocalUrl } from './config/hosts.js';
 export { ModelConfigurationManager, roleConfigFor, redactSecrets } from './models/config-manager.js';
 export { ModelConfigFactory } from './models/config-factory.js';
 
-// The model door.
+// The model API.
 export { UnifiedModelAPI, type UnifiedModelAPIOptions } from './models/unified-model-api.js';
 export { ModelCatalog, forgetDiscovery } from './models/catalog.js';
 export { composeHooks } from './models/outcome.js';
 export { createProvider, type ProviderOptions } from './models/providers/index.js';
-export { openProject, type Project, type OpenProjectOptions } from './context.js';
 
 // Storage.
 export { openDatabase, writeTx, type DB } from './storage/db.js';
@@ -41,16 +40,25 @@ export * from './research/index.js';
 export * from './optimize/index.js';
 export * from './recovery/index.js';
 export * from './monitor/index.js';
+export * from './learning/index.js';
+export { LearningRepo } from './storage/learning-repo.js';
+export { readTasksFile, writeTag, type TasksFile } from './taskmaster/tasks-file.js';
+
+// The application layer: the composition root, one use case per job, and the facade over them.
+export { openProject, type Project, type OpenProjectOptions } from './application/project.js';
+export type { RunControls } from './application/run-controls.js';
+export { parsePrdUseCase, type ParsePrdOptions, type ParsePrdResult } from './application/parse-prd.js';
+export { openResearch, type OpenResearchOptions } from './application/open-research.js';
+export { learningEngine } from './application/learning.js';
 export {
   runValidation,
   type ValidationCheck,
   type ValidationReport,
   type ValidationOptions,
 } from './application/validation.js';
-export * from './learning/index.js';
-export { LearningRepo } from './storage/learning-repo.js';
-export { readTasksFile, writeTag, type TasksFile } from './taskmaster/tasks-file.js';
-export * from './learning/index.js';
-
-// Everything wired together.
-export { TaskMasterLocalSystem, type SystemOptions, type SystemStatus, type RequirementsOptions } from './system.js';
+export {
+  TaskMasterLocalSystem,
+  type SystemOptions,
+  type SystemStatus,
+  type RequirementsOptions,
+} from './application/system.js';

@@ -5,6 +5,7 @@ import { loadConfig } from '../config/load.js';
 import { AppError, isAppError } from '../errors.js';
 import { runHealth } from '../monitor/health.js';
 import { RoundTripSchema } from '../monitor/probes.js';
+import { openProject } from './project.js';
 
 /** One end-to-end check of the validation suite. */
 export interface ValidationCheck {
@@ -64,7 +65,6 @@ export async function runValidation(o: ValidationOptions): Promise<ValidationRep
   writeFileSync(join(dir, '.taskmaster', 'config.json'), JSON.stringify(config.raw, null, 2));
   // The copy must use its own DB even when TASKMASTER_LOCAL_DB points at the user's.
   const tmpEnv = { ...env, TASKMASTER_LOCAL_DB: join(dir, '.taskmaster', 'local.db') };
-  const { openProject } = await import('../context.js');
   const project = openProject({ cwd: dir, env: tmpEnv });
 
   const check = async (name: string, fn: () => Promise<string>) => {
@@ -132,7 +132,7 @@ export async function runValidation(o: ValidationOptions): Promise<ValidationRep
       return `${out.tasks.length} task(s) written to a temp tasks.json`;
     });
     await check('research', async () => {
-      const { openResearch } = await load(() => import('../research/index.js'), 'research');
+      const { openResearch } = await load(() => import('./open-research.js'), 'research');
       const rag = openResearch(project);
       await rag.addExternalKnowledge({
         title: 'Validation note',
@@ -159,7 +159,7 @@ export async function runValidation(o: ValidationOptions): Promise<ValidationRep
     });
     await check('recovery self-test', async () => {
       const { runSelfTest } = await load(() => import('../recovery/self-test/run.js'), 'recovery');
-      const st = await runSelfTest();
+      const st = await runSelfTest({ openProject });
       if (!st.ok)
         throw new Error(
           st.cases

@@ -218,7 +218,7 @@ export async function diagnose(f: ClassifiedFailure, api?: ModelAPI, signal?: Ab
         source: 'model',
       };
     } catch {
-      // The model is an optional helper here; its own failure is recorded by the model door.
+      // The model is an optional helper here; its own failure is recorded by the model API.
     }
   }
   return { probableCause: 'unknown', evidence: [f.message], recommendedStrategy: 'retry', source: 'unknown' };

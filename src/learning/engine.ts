@@ -4,9 +4,8 @@
  * then an optional meta-analysis by the local model).
  */
 import type { ResolvedConfig } from '../config/schema.js';
-import type { Project } from '../context.js';
 import type { ModelAPI } from '../models/types.js';
-import { LearningRepo } from '../storage/learning-repo.js';
+import type { LearningRepo } from '../storage/learning-repo.js';
 import { PrdRepo } from '../storage/prd-repo.js';
 import { refreshFeedback } from './feedback.js';
 import { metaAnalysis } from './meta-analysis.js';
@@ -55,23 +54,6 @@ export class MetaLearningEngine {
 
   constructor(private readonly o: EngineOptions) {
     if (o.api) this.embed = apiEmbedder(o.api);
-  }
-
-  /** Builds an engine on a project's database, config and model API. */
-  static forProject(p: Project, opts: { useModel?: boolean } = {}): MetaLearningEngine {
-    const roles = async (): Promise<CurrentRoles> => {
-      const r = await p.catalog().effectiveRoles();
-      return {
-        ...(r.main.ref ? { main: r.main.ref.model } : {}),
-        ...(r.research.ref ? { research: r.research.ref.model } : {}),
-      };
-    };
-    return new MetaLearningEngine({
-      repo: new LearningRepo(p.db()),
-      config: p.config,
-      roles,
-      ...(opts.useModel === false ? {} : { api: p.api() }),
-    });
   }
 
   /** Stores one experience (`improve record`, or a library user); returns its id. */

@@ -151,7 +151,7 @@ export interface EmbedResult {
   calls: number;
 }
 
-/** The public face of the model door; capability modules depend on this interface only. */
+/** The public face of the model API; capability modules depend on this interface only. */
 export interface ModelAPI {
   generateObject<T>(task: TaskRequest, schema: ZodType<T>): Promise<Answer<T>>;
   generateText(task: TaskRequest): Promise<Answer<string>>;
@@ -160,7 +160,7 @@ export interface ModelAPI {
   resolve(task: Pick<TaskRequest, 'type' | 'complexity' | 'model'>): Promise<ModelRef | undefined>;
 }
 
-/** A failure seen by the model door, for the recovery module to classify and store. */
+/** A failure seen by the model API, for the recovery module to classify and store. */
 export interface FailureEvent {
   error: unknown;
   component: string;
@@ -169,7 +169,7 @@ export interface FailureEvent {
   endpoint?: string;
   model?: string;
   taskType?: TaskType;
-  /** Whether the door recovered (retry, re-ask or fallback succeeded) and how. */
+  /** Whether the model API recovered (retry, re-ask or fallback succeeded) and how. */
   recoveredBy?: 'retry' | 'reask' | 'fallback';
 }
 

@@ -51,7 +51,7 @@ export interface UnifiedModelAPIOptions {
 type Kind = 'text' | 'object';
 
 /**
- * The only door to any model: routes by task type, complexity and mode, guards privacy, caches
+ * The only way to reach any model: routes by task type, complexity and mode, guards privacy, caches
  * validated answers, retries, falls back, trips circuit breakers and records every call.
  *
  * Cache policy: only validated answers are stored, keyed by sha256 of (provider, model, kind,

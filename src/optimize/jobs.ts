@@ -1,6 +1,9 @@
 import { dirname, resolve } from 'node:path';
 import { AppError, ValidationError } from '../errors.js';
-import type { Project } from '../context.js';
+import type { ResolvedConfig } from '../config/schema.js';
+import type { ModelCatalog } from '../models/catalog.js';
+import type { ModelAPI } from '../models/types.js';
+import type { DB } from '../storage/db.js';
 import { buildEvaluator } from './evaluators.js';
 import { genomeApiFactory, modelsEvaluator, modelsSpec } from './models-target.js';
 import { storedRun, type EvaluatorDescription } from './run.js';
@@ -67,9 +70,18 @@ export function jobFromSpecFile(path: string, o: JobOverrides): Job {
   return { raw, spec, desc, target: desc.type };
 }
 
+/** What an evaluator may need: the model API (built on first use), the catalog, config, database and env. */
+export interface EvaluatorResources {
+  api: () => ModelAPI;
+  catalog: ModelCatalog;
+  config: ResolvedConfig;
+  db: DB;
+  env: NodeJS.ProcessEnv;
+}
+
 /** A job continuing a stored run. */
-export function jobFromRun(project: Project, runId: string): Job {
-  const s = storedRun(project.db(), runId);
+export function jobFromRun(db: DB, runId: string): Job {
+  const s = storedRun(db, runId);
   return {
     raw: (JSON.parse(s.run.spec) as { raw: Record<string, unknown> }).raw,
     spec: s.spec,
@@ -80,8 +92,8 @@ export function jobFromRun(project: Project, runId: string): Job {
 }
 
 /** Chat models the models target may choose among; none is a clear error. */
-export async function chatModelsOf(project: Project) {
-  const models = await project.catalog().chatModels();
+export async function chatModelsOf(catalog: ModelCatalog) {
+  const models = await catalog.chatModels();
   if (models.length === 0) {
     throw new AppError('NO_MODEL_AVAILABLE', 'no chat model found on the configured servers', {
       hint: 'start Ollama / LM Studio / LocalAI (or set OLLAMA_HOST), then run `task-master-local models` to check',
@@ -91,27 +103,27 @@ export async function chatModelsOf(project: Project) {
 }
 
 /** A job tuning this tool's own model settings among the discovered chat models. */
-export async function jobForModels(project: Project, o: JobOverrides): Promise<Job> {
-  const models = await chatModelsOf(project);
-  const roles = await project.catalog().effectiveRoles();
+export async function jobForModels(catalog: ModelCatalog, o: JobOverrides): Promise<Job> {
+  const models = await chatModelsOf(catalog);
+  const roles = await catalog.effectiveRoles();
   const current = { main: roles.main?.ref?.alias, research: roles.research?.ref?.alias };
   const raw = override(modelsSpec(models, current), o);
   return { raw, spec: validateSpec(raw), desc: { type: 'models', reference_ms: 2000 }, target: 'models' };
 }
 
-/** The evaluator of a job, wired to the project's model door where it needs one. */
+/** The evaluator of a job, wired to the model API where it needs one. */
 export async function evaluatorFor(
   job: Job,
-  project: Project,
+  res: EvaluatorResources,
   onResult: (r: FitnessResult, g: Genome) => void,
 ): Promise<Evaluator> {
   return buildEvaluator(job.desc, job.spec, {
     onResult,
-    api: () => project.api(),
+    api: res.api,
     models: async () =>
       modelsEvaluator({
-        models: await chatModelsOf(project),
-        apiFor: await genomeApiFactory(project.config, project.db(), process.env),
+        models: await chatModelsOf(res.catalog),
+        apiFor: await genomeApiFactory(res.config, res.db, res.env),
         referenceMs: Number(job.desc.reference_ms ?? 2000),
         onResult,
       }),

@@ -85,7 +85,7 @@ export function modelsSpec(
 /** Options of the models evaluator. */
 export interface ModelsEvaluatorOptions {
   models: readonly ModelRef[];
-  /** A model door that applies this genome's num_ctx and concurrency to `ref`. */
+  /** A model API that applies this genome's num_ctx and concurrency to `ref`. */
   apiFor: (genome: Genome, ref: ModelRef) => ModelAPI;
   /** Wall time of the whole workload at which speed scores 0.5 (default 2000 ms). */
   referenceMs?: number;
@@ -226,7 +226,7 @@ export function applyModelsGenome(
   return written;
 }
 
-/** Builds, per genome and model, a model door whose config carries the genome's num_ctx and concurrency. */
+/** Builds, per genome and model, a model API whose config carries the genome's num_ctx and concurrency. */
 export async function genomeApiFactory(
   config: ResolvedConfig,
   db: import('../storage/db.js').DB | undefined,

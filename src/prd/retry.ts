@@ -7,7 +7,7 @@ export type NodeRunner = <T>(
   info: { path: string; kind: 'chunk' | 'expand'; signal: AbortSignal },
 ) => Promise<T>;
 
-/** Whether a node whose call failed (after the model door's own retries and fallbacks) is worth asking again. */
+/** Whether a node whose call failed (after the model API's own retries and fallbacks) is worth asking again. */
 export function retryableNodeError(e: unknown): boolean {
   if (isAbortError(e)) return false;
   if (e instanceof ProviderError) return e.retryable;
@@ -18,7 +18,7 @@ export function retryableNodeError(e: unknown): boolean {
 const sleep = (ms: number, signal: AbortSignal): Promise<void> => sleepOrAbort(ms, signal).catch(() => undefined);
 
 /**
- * The default node runner: a transient failure that survived the door's retries (a busy or flaky
+ * The default node runner: a transient failure that survived the model API's retries (a busy or flaky
  * server) gets up to `tries - 1` more attempts with exponential backoff, so one unlucky node does
  * not fail a run of dozens. Validation failures, missing models and aborts are not retried here.
  */

@@ -13,7 +13,7 @@ export const GeneratedTaskSchema = z.object({
 });
 export type GeneratedTask = z.infer<typeof GeneratedTaskSchema>;
 
-// Schemas are memoised: the same object each time lets the model door reuse its JSON Schema conversion.
+// Schemas are memoised: the same object each time lets the model API reuse its JSON Schema conversion.
 const taskSchemas = new Map<number, ReturnType<typeof buildTasksSchema>>();
 function buildTasksSchema(max: number) {
   const arr = z.array(GeneratedTaskSchema).min(1);

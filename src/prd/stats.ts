@@ -17,7 +17,7 @@ export class RunStats {
 
   constructor(readonly runId: string) {}
 
-  /** Counts one answer from the model door (cached answers cost no call and no tokens). */
+  /** Counts one answer from the model API (cached answers cost no call and no tokens). */
   answered(a: Answer<unknown>, promptId: string): void {
     this.models.add(a.model.alias);
     if (a.model.provider === 'llama-cpp') this.embedded.add(a.model.alias);

@@ -4,7 +4,7 @@ import { RecoveryRepo } from '../storage/recovery-repo.js';
 import { classifyFailure } from '../diagnostics/classify.js';
 
 /**
- * The failure hook every project gets (wired in src/context.ts): each failure the model door sees,
+ * The failure hook every project gets (wired in src/context.ts): each failure the model API sees,
  * recovered or not, is classified and stored. Kept light (no probes, no SDKs) because every
  * command loads it; the DB is fetched only when a failure actually happens.
  */

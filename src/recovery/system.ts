@@ -53,7 +53,7 @@ export class FailureRecoverySystem {
   report_failure = (error: unknown, context: FailureContext, opts: { recoveredBy?: string } = {}): FailureRecord =>
     this.reportFailure(error, context, opts);
 
-  /** Hooks for UnifiedModelAPI: every failure the door sees is recorded (a hook never throws). */
+  /** Hooks for UnifiedModelAPI: every failure the model API sees is recorded (a hook never throws). */
   hooks(): ModelHooks {
     return recoveryHooks(() => this.deps.db, this.now);
   }

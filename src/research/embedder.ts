@@ -28,7 +28,7 @@ export interface EmbedderOptions {
 // Errors that mean "no embedding model here", as opposed to a broken one that must be reported.
 const FALLBACK_CODES = new Set(['NO_MODEL_AVAILABLE', 'PROVIDER_UNREACHABLE', 'MODEL_NOT_FOUND']);
 
-/** The research module's embedding door. */
+/** How the research module embeds: the model API's embedding model, or the offline embedder. */
 export class ResearchEmbedder {
   readonly batchSize: number;
   private offline: boolean;

@@ -95,7 +95,7 @@ export class RecoveryRepo {
 
   /**
    * Records one occurrence: inserts the group or bumps it (and reopens it when it had recovered).
-   * `recoveredBy` marks an occurrence the model door already recovered in-run.
+   * `recoveredBy` marks an occurrence the model API already recovered in-run.
    */
   record(f: FailureInput, nowMs: number, recoveredBy?: string): { failure: FailureGroupRow; eventId: number } {
     return writeTx(this.db, () => {
@@ -105,7 +105,7 @@ export class RecoveryRepo {
       let id: number;
       if (existing) {
         id = existing.id;
-        // An occurrence the door already recovered does not reopen the group; any other one does.
+        // An occurrence the model API already recovered does not reopen the group; any other one does.
         this.db
           .prepare(
             `UPDATE failures SET last_seen_ms = ?, count = count + 1, message = ?, context = ?, severity = ?,

@@ -3,12 +3,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openProject } from '../../src/context.js';
+import { openProject } from '../../src/application/project.js';
 import { isAppError } from '../../src/errors.js';
 import { parsePrd } from '../../src/prd/run.js';
 import { diagnoseByRules } from '../../src/diagnostics/diagnose.js';
 import { FailureRecoverySystem } from '../../src/recovery/system.js';
-import { openResearch } from '../../src/research/index.js';
+import { openResearch } from '../../src/application/open-research.js';
 import { PrdRepo } from '../../src/storage/prd-repo.js';
 import { readTasksFile } from '../../src/taskmaster/tasks-file.js';
 import { startFakeServer, type FakeServer, type FaultKind } from '../support/fake-llm-server.js';
@@ -67,7 +67,7 @@ function checkAftermath(caseName: string, root: string, dbPath: string, error: u
     expect(db.pragma('integrity_check')).toEqual([{ integrity_check: 'ok' }]);
     const sys = new FailureRecoverySystem({ db });
     for (const f of sys.list()) {
-      // Every failure the door saw was classified into a kind a rule knows how to explain.
+      // Every failure the model API saw was classified into a kind a rule knows how to explain.
       expect(f.kind, `${f.message}`).not.toBe('unknown');
       expect(diagnoseByRules({ ...f, status: undefined }), f.kind).toBeDefined();
     }

@@ -7,6 +7,7 @@ import { openDatabase } from '../../storage/db.js';
 import { diagnoseByRules } from '../../diagnostics/diagnose.js';
 import { runWithRecovery } from '../in-run.js';
 import { FailureRecoverySystem } from '../system.js';
+import type { ModelAPI } from '../../models/types.js';
 import type { RecoveryStatus } from '../types.js';
 import { closedPort, startFaultServer } from './fault-server.js';
 
@@ -32,13 +33,28 @@ export interface SelfTestResult {
 const MODEL = 'self-test-model';
 
 /**
+ * Opens a project as the application does (config, database, the model API with its recovery
+ * hooks). Injected, so this module does not reach up into the application layer.
+ */
+export type SelfTestProjectOpener = (o: { cwd: string; env: NodeJS.ProcessEnv; backoffMs?: number }) => {
+  api(): ModelAPI;
+  close(): void;
+};
+
+/** Options of runSelfTest. */
+export interface SelfTestOptions {
+  openProject: SelfTestProjectOpener;
+  backoffMs?: number;
+}
+
+/**
  * Injects faults into real code paths — an unreachable endpoint (a closed loopback port), a forced
  * invalid model answer (a loopback server it owns; once through runWithRecovery, once through the
  * UnifiedModelAPI and its failure hook), and a locked SQLite file (a second connection holding the
  * write lock) — and checks each is detected, diagnosed and recovered.
  * Uses its own temp directory, so the project's failure history is not touched.
  */
-export async function runSelfTest(opts: { backoffMs?: number } = {}): Promise<SelfTestResult> {
+export async function runSelfTest(opts: SelfTestOptions): Promise<SelfTestResult> {
   const dir = mkdtempSync(join(tmpdir(), 'tml-selftest-'));
   const db = openDatabase(join(dir, 'recovery.db'));
   const system = new FailureRecoverySystem({ db, backoff: { baseMs: opts.backoffMs ?? 50, maxMs: 500 } });
@@ -117,7 +133,7 @@ export async function runSelfTest(opts: { backoffMs?: number } = {}): Promise<Se
         await server.close();
       }
     }
-    // 3. The same fault through the model door (UnifiedModelAPI): its re-ask recovers, its failure hook records.
+    // 3. The same fault through the model API (UnifiedModelAPI): its re-ask recovers, its failure hook records.
     {
       const t0 = performance.now();
       const server = await startFaultServer({ model: MODEL, invalidFirst: 1 });
@@ -130,9 +146,8 @@ export async function runSelfTest(opts: { backoffMs?: number } = {}): Promise<Se
           local: { mode: 'LOCAL_ONLY', discover: ['ollama'], retries: 1 },
         }),
       );
-      const { openProject } = await import('../../context.js');
-      // The project's DB is the self-test's own, so the door's failure hook writes where we look.
-      const project = openProject({
+      // The project's DB is the self-test's own, so the model API's failure hook writes where we look.
+      const project = opts.openProject({
         cwd: root,
         env: { OLLAMA_HOST: server.url, TASKMASTER_LOCAL_DB: join(dir, 'recovery.db') },
         backoffMs: opts.backoffMs ?? 50,

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { openProject, type Project } from '../../../src/context.js';
+import { openProject, type Project } from '../../../src/application/project.js';
 import { forgetDiscovery } from '../../../src/models/catalog.js';
 import { LlamaCppProvider } from '../../../src/models/providers/llama-cpp.js';
 import type { CallRecord, FailureEvent } from '../../../src/models/types.js';
@@ -70,7 +70,7 @@ describe('UnifiedModelAPI with the embedded provider (no server)', () => {
     ]);
   });
 
-  it("answers parse-prd's own task schema, validated by the door, and caches it", async () => {
+  it("answers parse-prd's own task schema, validated by the model API, and caches it", async () => {
     const p = open({});
     const schema = tasksAnswerSchema(5);
     const task = {
@@ -88,7 +88,7 @@ describe('UnifiedModelAPI with the embedded provider (no server)', () => {
     expect(again.value).toEqual(a.value);
   });
 
-  it('embeds through the door with the GGUF as embedding model', async () => {
+  it('embeds through the model API with the GGUF as embedding model', async () => {
     const p = open({ embeddingModel: 'local-tiny' });
     const r = await p.api().embed(['alpha beta', 'gamma', 'alpha beta'], { batchSize: 2 });
     expect(r.dimension).toBe(64);

@@ -3,8 +3,8 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFakeServer, type FakeServer } from '../../support/fake-llm-server.js';
-import { openProject } from '../../../src/context.js';
-import { MetaLearningEngine } from '../../../src/learning/engine.js';
+import { openProject } from '../../../src/application/project.js';
+import { learningEngine } from '../../../src/application/learning.js';
 import { LearningRepo } from '../../../src/storage/learning-repo.js';
 import { prdExp, stat } from '../../unit/learning/helpers.js';
 
@@ -62,7 +62,7 @@ describe('meta-analysis by the local model', () => {
       };
     });
     try {
-      const r = await MetaLearningEngine.forProject(p).improve();
+      const r = await learningEngine(p).improve();
       expect(r.meta).toBe('used');
       expect(seen[0]).toContain('"model":"beta:latest"'); // the model saw aggregated statistics
       expect(r.proposals).toEqual([
@@ -86,7 +86,7 @@ describe('meta-analysis by the local model', () => {
     const p = project('http://127.0.0.1:9');
     const repo = new LearningRepo(p.db());
     for (let i = 0; i < 3; i++) repo.insert(prdExp([stat('alpha:latest', 1, 5), stat('beta:latest', 4, 0)]), []);
-    const r = await MetaLearningEngine.forProject(p).improve();
+    const r = await learningEngine(p).improve();
     expect(r.meta).toBe('skipped');
     expect(r.notes.join('\n')).toMatch(/meta-analysis skipped: /);
     expect(r.proposals.map((x) => x.change)).toContainEqual({
@@ -111,7 +111,7 @@ describe('roles left to defaults', () => {
     const repo = new LearningRepo(p.db());
     // alpha is the first discovered chat model, so it is the default main model.
     for (let i = 0; i < 3; i++) repo.insert(prdExp([stat('alpha:latest', 1, 5), stat('beta:latest', 4, 0)]), []);
-    const r = await MetaLearningEngine.forProject(p).improve({ meta: false });
+    const r = await learningEngine(p).improve({ meta: false });
     expect(r.proposals.map((x) => x.change)).toContainEqual({
       kind: 'role-model',
       role: 'main',

@@ -3,8 +3,8 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFakeServer, type FakeServer } from '../../support/fake-llm-server.js';
-import { openProject } from '../../../src/context.js';
-import { MetaLearningEngine } from '../../../src/learning/engine.js';
+import { openProject } from '../../../src/application/project.js';
+import { learningEngine } from '../../../src/application/learning.js';
 import { writtenTasks } from '../../../src/learning/record-run.js';
 import { parsePrd } from '../../../src/prd/run.js';
 import { LearningRepo } from '../../../src/storage/learning-repo.js';
@@ -69,7 +69,7 @@ describe('recording runs and learned routing (fake server, real SQLite file)', (
       },
       { api: p.api(), repo: new PrdRepo(p.db()) },
     );
-    const engine = MetaLearningEngine.forProject(p);
+    const engine = learningEngine(p);
     const r = await engine.recordPrdRun(runId, PRD, writtenTasks(out.tasksPath, out.tag, out.tasks), p.attempts);
     expect(r.id).toBeGreaterThan(0);
     expect(await engine.recordPrdRun(runId, PRD)).toEqual({}); // once per run

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { openProject } from '../../../src/context.js';
+import { openProject } from '../../../src/application/project.js';
 import { MetricsRepo } from '../../../src/storage/metrics-repo.js';
 import { chatRequests, rig, TWO_CHAT_MODELS, type Rig } from './setup.js';
 

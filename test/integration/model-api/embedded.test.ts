@@ -12,7 +12,7 @@ let models: string;
 let r: Rig | undefined;
 beforeAll(() => {
   ensureLlamaCppForTests();
-  models = mkdtempSync(join(tmpdir(), 'tml-door-gguf-'));
+  models = mkdtempSync(join(tmpdir(), 'tml-model-api-gguf-'));
   writeTinyGguf(join(models, 'tiny-chat.gguf'));
 });
 afterAll(async () => {
@@ -23,7 +23,7 @@ afterAll(async () => {
 
 const Small = z.object({ priority: z.enum(['low', 'medium', 'high']), done: z.boolean() });
 
-describe('the door with no server but a GGUF in local.modelDirs', () => {
+describe('the model API with no server but a GGUF in local.modelDirs', () => {
   it('routes to the embedded model in LOCAL_ONLY and validates its answer', async () => {
     r = await rig({
       env: { OLLAMA_HOST: 'http://127.0.0.1:9', HOME: models },

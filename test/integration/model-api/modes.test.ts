@@ -21,7 +21,7 @@ const external = (url: string): ModelRef => ({
 
 async function servedBy(mode: string): Promise<{ paths: string[]; local: boolean[] }> {
   r = await rig({ local: { mode } });
-  const { openProject } = await import('../../../src/context.js');
+  const { openProject } = await import('../../../src/application/project.js');
   const p = openProject({
     cwd: r.dir,
     env: { OLLAMA_HOST: r.server.url, OPENAI_API_KEY: 'sk-test' },
@@ -47,7 +47,7 @@ describe('deployment modes with a real call', () => {
   });
   it('EXTERNAL_ONLY never calls the local model, even when the external one fails', async () => {
     r = await rig({ local: { mode: 'EXTERNAL_ONLY' } });
-    const { openProject } = await import('../../../src/context.js');
+    const { openProject } = await import('../../../src/application/project.js');
     const p = openProject({
       cwd: r.dir,
       env: { OLLAMA_HOST: r.server.url, OPENAI_API_KEY: 'sk-test' },

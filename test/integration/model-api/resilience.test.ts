@@ -3,7 +3,7 @@ import { createServer as createNetServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MetricsRepo } from '../../../src/storage/metrics-repo.js';
 import { UnifiedModelAPI } from '../../../src/models/unified-model-api.js';
-import { openProject } from '../../../src/context.js';
+import { openProject } from '../../../src/application/project.js';
 import { chatRequests, rig, type Rig } from './setup.js';
 
 const ask = (content: string) => [{ role: 'user' as const, content }];

@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { openProject, type OpenProjectOptions, type Project } from '../../../src/context.js';
+import { openProject, type OpenProjectOptions, type Project } from '../../../src/application/project.js';
 import { forgetDiscovery } from '../../../src/models/catalog.js';
 import { tempProject } from '../../support/cli.js';
 import { startFakeServer, type FakeServer, type FakeServerOptions } from '../../support/fake-llm-server.js';

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Project } from '../../../src/context.js';
+import type { Project } from '../../../src/application/project.js';
+import { evaluatorResources } from '../../../src/application/optimize-run.js';
 import { evaluatorFor, jobForModels } from '../../../src/optimize/jobs.js';
 import { VALIDATION_WORKLOAD, applyModelsGenome } from '../../../src/optimize/models-target.js';
 import { runOptimization } from '../../../src/optimize/run.js';
@@ -27,8 +28,8 @@ function server(ctx: ScriptContext) {
 }
 
 async function runModels(p: Project, overrides: { population?: number; generations?: number } = {}) {
-  const job = await jobForModels(p, { cwd: p.config.projectRoot, seed: 5, ...overrides });
-  const evaluator = await evaluatorFor(job, p, () => {});
+  const job = await jobForModels(p.catalog(), { cwd: p.config.projectRoot, seed: 5, ...overrides });
+  const evaluator = await evaluatorFor(job, evaluatorResources(p), () => {});
   return {
     job,
     report: await runOptimization({
@@ -70,8 +71,8 @@ describe('--target models against the fake server', () => {
       const item = VALIDATION_WORKLOAD.find((i) => ctx.messages.at(-1)!.content.includes(i.question));
       return item ? { json: item.expected, ...(ctx.model.startsWith('slow') ? { delayMs: 400 } : {}) } : undefined;
     });
-    const job = await jobForModels(r.project, { cwd: r.dir });
-    const evaluate = await evaluatorFor(job, r.project, () => {});
+    const job = await jobForModels(r.project.catalog(), { cwd: r.dir });
+    const evaluate = await evaluatorFor(job, evaluatorResources(r.project), () => {});
     const results = await evaluate([
       { main_model: 'local-good', research_model: 'local-good', temperature: 0.2, num_ctx: 4096, concurrency: 1 },
       { main_model: 'local-slow', research_model: 'local-slow', temperature: 0.2, num_ctx: 4096, concurrency: 1 },

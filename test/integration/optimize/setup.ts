@@ -1,5 +1,5 @@
 import { readFileSync, rmSync } from 'node:fs';
-import { openProject, type Project } from '../../../src/context.js';
+import { openProject, type Project } from '../../../src/application/project.js';
 import { forgetDiscovery } from '../../../src/models/catalog.js';
 import { tempProject } from '../../support/cli.js';
 import { startFakeServer, type FakeModel, type FakeServer } from '../../support/fake-llm-server.js';

@@ -7,7 +7,7 @@ import { openDatabase, type DB } from '../../../src/storage/db.js';
 import { PrdRepo } from '../../../src/storage/prd-repo.js';
 import type { PrdOptions } from '../../../src/prd/processor.js';
 
-/** A temp project with a real SQLite file and the real model door pointed at `url` (or nowhere). */
+/** A temp project with a real SQLite file and the real model API pointed at `url` (or nowhere). */
 export function project(url = 'http://127.0.0.1:9') {
   const root = mkdtempSync(join(tmpdir(), 'tml-prd-int-'));
   mkdirSync(join(root, '.taskmaster'), { recursive: true });

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { openProject } from '../../../src/application/project.js';
 import { runSelfTest } from '../../../src/recovery/self-test/run.js';
 
 describe('recover self-test (library)', () => {
-  it('detects, diagnoses and recovers an unreachable endpoint, an invalid answer (helper and model door) and a locked DB', async () => {
-    const r = await runSelfTest({ backoffMs: 5 });
+  it('detects, diagnoses and recovers an unreachable endpoint, an invalid answer (helper and model API) and a locked DB', async () => {
+    const r = await runSelfTest({ backoffMs: 5, openProject });
     for (const c of r.cases) expect(c, c.name).toMatchObject({ detected: true, recovered: true });
     expect(r.cases.map((c) => [c.name, c.kind, c.strategy])).toEqual([
       ['unreachable endpoint', 'server_unreachable', 'retry'],

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeServer, type FakeServer } from '../../support/fake-llm-server.js';
-import { openProject, type Project } from '../../../src/context.js';
-import { openResearch } from '../../../src/research/index.js';
+import { openProject, type Project } from '../../../src/application/project.js';
+import { openResearch } from '../../../src/application/open-research.js';
 import { ResearchSessionRepo } from '../../../src/storage/research-session-repo.js';
 
 const DOCS: Record<string, string> = {

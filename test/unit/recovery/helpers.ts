@@ -8,7 +8,7 @@ export function memDb(): DB {
   return openDatabase(':memory:', { migrations: [m001core, m050recovery, m051monitor] });
 }
 
-/** Inserts one metrics row as the model door would. */
+/** Inserts one metrics row as the model API would. */
 export function insertMetric(
   db: DB,
   m: {

@@ -72,7 +72,7 @@ describe('FailureRecoverySystem store and status', () => {
     expect(recoveryStatus([])).toMatchObject({ total_failures: 0, recovery_rate: 1, mttr_ms: null });
   });
 
-  it('hooks() records door failures and never throws even when the DB is closed', () => {
+  it('hooks() records model API failures and never throws even when the DB is closed', () => {
     const db = memDb();
     const sys = new FailureRecoverySystem({ db });
     sys.hooks().onFailure!({

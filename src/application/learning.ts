@@ -1,0 +1,64 @@
+/**
+ * Learning wired to a project: the engine on its database, config and model API, and the one call
+ * a use case makes when a run ends (record it as an experience). Learning is a side effect and must
+ * never cost the user a result, so every failure becomes a note.
+ */
+import { MetaLearningEngine, withOutcomes } from '../learning/engine.js';
+import type { CurrentRoles } from '../learning/proposals.js';
+import { researchExperience, type ResearchRunFacts } from '../learning/record-run.js';
+import type { WrittenTasks } from '../learning/types.js';
+import { LearningRepo } from '../storage/learning-repo.js';
+import type { Project } from './project.js';
+
+/** A MetaLearningEngine on a project's database, config and (unless `useModel` is false) model API. */
+export function learningEngine(p: Project, opts: { useModel?: boolean } = {}): MetaLearningEngine {
+  const roles = async (): Promise<CurrentRoles> => {
+    const r = await p.catalog().effectiveRoles();
+    return {
+      ...(r.main.ref ? { main: r.main.ref.model } : {}),
+      ...(r.research.ref ? { research: r.research.ref.model } : {}),
+    };
+  };
+  return new MetaLearningEngine({
+    repo: new LearningRepo(p.db()),
+    config: p.config,
+    roles,
+    ...(opts.useModel === false ? {} : { api: p.api() }),
+  });
+}
+
+/** Records a parse-prd run (finished or failed; interrupted runs are skipped); returns a note when something went wrong. */
+export async function recordPrdRunSafely(
+  project: Project,
+  runId: string,
+  prdText: string,
+  written?: WrittenTasks,
+): Promise<string | undefined> {
+  try {
+    const r = await learningEngine(project).recordPrdRun(runId, prdText, written, project.attempts);
+    project.attempts.reset();
+    return r.note;
+  } catch (e) {
+    return `experience not recorded: ${(e as Error).message}`;
+  }
+}
+
+/** Records one research question (its calls are found by the project's run id); returns a note when something went wrong. */
+export async function recordResearchRunSafely(
+  project: Project,
+  f: ResearchRunFacts,
+  o: { k: number; selfCheck: boolean; offline?: boolean },
+): Promise<string | undefined> {
+  try {
+    const repo = new LearningRepo(project.db());
+    const stats = withOutcomes(project.runId ? repo.runModelStats(project.runId) : [], project.attempts);
+    project.attempts.reset();
+    // --offline promises no model calls: the context is then embedded offline only.
+    const r = await learningEngine(project, { useModel: !o.offline }).record(
+      researchExperience(f, { ...o, ...(project.runId ? { runId: project.runId } : {}) }, stats),
+    );
+    return r.note;
+  } catch (e) {
+    return `experience not recorded: ${(e as Error).message}`;
+  }
+}

@@ -1,0 +1,120 @@
+import type { ConfigOverrides } from '../config/load.js';
+import { openProject, type Project } from './project.js';
+import type { ImproveResult } from '../learning/engine.js';
+import type { EffectiveRoles, ServerStatus } from '../models/catalog.js';
+import type { ModelHooks } from '../models/types.js';
+import { runHealth, type HealthReport } from '../monitor/health.js';
+import { optimize, type OptimizeOptions } from '../optimize/index.js';
+import type { OptimizationResult, ParameterRanges, Genome } from '../optimize/types.js';
+import type { PrdEvent } from '../prd/processor.js';
+import type { LoopOptions, LoopResult } from '../research/loop.js';
+import { learningEngine } from './learning.js';
+import { openResearch } from './open-research.js';
+import { parsePrdUseCase, type ParsePrdOptions, type ParsePrdResult } from './parse-prd.js';
+import type { RunControls } from './run-controls.js';
+import { runValidation, type ValidationReport } from './validation.js';
+import type { QueryOptions, ResearchAnswer } from '../research/rag-system.js';
+
+/** Options of TaskMasterLocalSystem.initialize. */
+export interface SystemOptions {
+  /** Project directory (the nearest ancestor with .taskmaster/ is used). */
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  flags?: ConfigOverrides;
+  hooks?: ModelHooks[];
+}
+
+/** What initialize() found: mode, servers and the effective roles. */
+export interface SystemStatus {
+  mode: string;
+  modeSource: string;
+  servers: ServerStatus[];
+  roles: EffectiveRoles;
+}
+
+/** Options of processProjectRequirements: the parse-prd use case's options plus its run controls. */
+export interface RequirementsOptions extends ParsePrdOptions, RunControls<PrdEvent> {}
+
+/**
+ * Everything wired together: one project (config, SQLite file, model API with recovery hooks) and
+ * each job on top of it, through the same use cases the CLI's commands call.
+ */
+export class TaskMasterLocalSystem {
+  private constructor(
+    readonly project: Project,
+    private readonly env: NodeJS.ProcessEnv,
+  ) {}
+
+  /** Opens the project and discovers the models on every configured server. */
+  static async initialize(opts: SystemOptions): Promise<TaskMasterLocalSystem> {
+    const project = openProject({
+      cwd: opts.cwd,
+      env: opts.env ?? process.env,
+      ...(opts.flags ? { flags: opts.flags } : {}),
+      ...(opts.hooks ? { hooks: opts.hooks } : {}),
+    });
+    return new TaskMasterLocalSystem(project, opts.env ?? process.env);
+  }
+
+  /** Deployment mode, reachable servers and the roles that calls will use. */
+  async status(signal?: AbortSignal): Promise<SystemStatus> {
+    const catalog = this.project.catalog();
+    const servers = await catalog.servers(signal);
+    return {
+      mode: this.project.config.local.mode,
+      modeSource: this.project.config.sources.mode ?? 'default',
+      servers,
+      roles: await catalog.effectiveRoles(signal),
+    };
+  }
+
+  /** parse-prd: decomposes a PRD into task-master's tasks.json and records the run as an experience. */
+  async processProjectRequirements(o: RequirementsOptions = {}): Promise<ParsePrdResult> {
+    const { onProgress, signal, onNote, ...options } = o;
+    return parsePrdUseCase(this.project, options, {
+      ...(onProgress ? { onProgress } : {}),
+      ...(signal ? { signal } : {}),
+      ...(onNote ? { onNote } : {}),
+    });
+  }
+
+  /** Adds files or directories to the local knowledge base. */
+  async addKnowledge(paths: string[]) {
+    return openResearch(this.project).addSources(paths, { cwd: this.project.paths.root });
+  }
+
+  /** research: one cited answer with a confidence, or an autonomous loop with recommendations when `loop` is set. */
+  async researchTopic(
+    question: string,
+    opts: QueryOptions & { loop?: LoopOptions } = {},
+  ): Promise<ResearchAnswer | LoopResult> {
+    const rag = openResearch(this.project);
+    if (opts.loop) return rag.autonomousResearchLoop(question, opts.loop);
+    return rag.researchQuery(question, opts);
+  }
+
+  /** optimize: evolves a genome within the ranges against the given fitness. */
+  async optimizeConfiguration(
+    genome: Genome,
+    ranges: ParameterRanges,
+    opts: OptimizeOptions,
+  ): Promise<OptimizationResult> {
+    return optimize(genome, ranges, opts);
+  }
+
+  /** improve: analyses recorded experiences, failures and metrics into proposals (not applied). */
+  async autonomousImprovementCycle(opts: { meta?: boolean; signal?: AbortSignal } = {}): Promise<ImproveResult> {
+    return learningEngine(this.project).improve(opts);
+  }
+
+  /** health (or, with `full`, the validation suite across every module). */
+  async healthCheck(opts: { full?: boolean } = {}): Promise<HealthReport | ValidationReport> {
+    const base = { cwd: this.project.paths.root, env: this.env };
+    return opts.full ? runValidation(base) : runHealth(base);
+  }
+
+  /** Closes the SQLite file. */
+  close(): void {
+    this.project.close();
+  }
+}
