@@ -4,8 +4,27 @@
  * Anthropic Messages API, as /work/shared/reference/local-llm-servers.md describes. It answers
  * structured-output requests with a valid instance of the requested JSON Schema built from prompt
  * words (deterministic per request body), takes scripted replies, and injects faults.
- * No vitest imports: bench scripts load it from dist/. Run standalone:
- *   node dist/test/support/fake-llm-server.js --port 11999 [--flavor lmstudio]
+ *
+ * Options (FakeServerOptions, fake/types.ts):
+ * - flavor: 'ollama' (default) | 'lmstudio' | 'localai' | 'llamacpp' | 'vllm': routes, error bodies,
+ *   usage fields and capacity endpoints of that server (fake/flavors.ts; llama.cpp /props /slots
+ *   /health /metrics, vLLM /metrics /health /version, LM Studio /api/v0/models, Ollama /api/ps).
+ * - compute: { prefillTokensPerSec, decodeTokensPerSec, slots, promptTimeMs, cache, cacheBlock }:
+ *   uncached prompt tokens cost 1/prefill s, generated tokens 1/decode s each and stream as they
+ *   are generated; `slots` requests run at once, the rest queue FIFO; each slot keeps its last
+ *   prompt + answer as KV cache and a request takes the free slot with the longest shared token
+ *   prefix (fake/compute.ts, tokenizer and ChatML template in fake/tokens.ts). promptTimeMs = a
+ *   fixed prompt time (token-rate mode). Counters: tokens(), slots(), clearCache().
+ * - answers: { stringWords, arrayItems } (by property name, '*' = any): answers of real length.
+ * - loadMs, preload, loadingExpiry: cold model loads (fake/loading.ts).
+ * - latencyMs, models, embeddingDim, version, port, shuffleEmbeddings.
+ * Faults (fault()): status, hang (no headers ever), drop, latency, malformed, truncated,
+ * schema-break, fenced, prose, think, mid-stream-error, no-done, stall {afterPieces} (0 = headers
+ * only), slow-load {ms}, die {afterPieces}; failRate(); lieCapacity() for capacity endpoints.
+ * Ollama model creation: HEAD/POST /api/blobs/:digest, POST /api/create (fake/create.ts; `created`).
+ * Several servers: startFakeServers(n, opts) (fake/cluster.ts); kill() simulates an endpoint dying.
+ * No vitest imports: bench scripts load it from dist/. Run standalone (fake/cli.ts for all flags):
+ *   node dist/test/support/fake-llm-server.js --port 11999 [--flavor llamacpp] [--slots 2 --decode 80]
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -13,7 +32,12 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { sameModel } from './fake/answers.js';
 import { anthropicError, anthropicRoute, isAnthropic } from './fake/anthropic.js';
+import { parseFakeArgs } from './fake/cli.js';
+import { type FakeCluster, makeCluster } from './fake/cluster.js';
+import { ComputeHub } from './fake/compute.js';
+import { flavorNotFound, flavorRoute } from './fake/flavors.js';
 import { readBody, sendJson, sendText, sleep } from './fake/http.js';
+import { newLoadState } from './fake/loading.js';
 import { ollamaError, ollamaRoute } from './fake/ollama.js';
 import { openaiError, openaiRoute } from './fake/openai.js';
 import { makeRng, type Rng } from './fake/rng.js';
@@ -23,6 +47,8 @@ import type { Fault, FakeModel, FakeServer, FakeServerOptions, RecordedRequest }
 export type * from './fake/types.js';
 export { schemaInstance } from './fake/schema-instance.js';
 export { embedText } from './fake/rng.js';
+export { tokenize, renderChat } from './fake/tokens.js';
+export type { FakeCluster } from './fake/cluster.js';
 
 /** Models a fresh server has unless `models` is given. */
 export const DEFAULT_FAKE_MODELS: FakeModel[] = [
@@ -48,6 +74,7 @@ const CONTENT_KINDS = new Set([
   'mid-stream-error',
   'no-done',
   'stall',
+  'slow-load',
 ]);
 const BUSY = 'server busy, please try again.  maximum pending requests exceeded';
 
@@ -68,14 +95,25 @@ function defaultMessage(status: number, model: string | undefined): string {
 
 /** Starts a fake server on 127.0.0.1 (port 0 = any free port). */
 export async function startFakeServer(opts: FakeServerOptions = {}): Promise<FakeServer> {
+  const flavor = opts.flavor ?? 'ollama';
+  const models = structuredClone(opts.models ?? DEFAULT_FAKE_MODELS);
+  const preload = (opts.preload ?? []).map((n) => models.find((m) => sameModel(m.name, n))?.name ?? n);
   const core: Core = {
-    flavor: opts.flavor ?? 'ollama',
+    flavor,
     embeddingDim: opts.embeddingDim ?? 384,
-    version: opts.version ?? '0.12.6',
+    version: opts.version ?? (flavor === 'vllm' ? '0.11.0' : '0.12.6'),
     shuffleEmbeddings: opts.shuffleEmbeddings ?? false,
-    models: structuredClone(opts.models ?? DEFAULT_FAKE_MODELS),
-    loaded: new Map(),
+    models,
+    ...newLoadState(preload),
     queue: [],
+    answers: opts.answers,
+    hub: new ComputeHub(opts.compute, (opts.compute?.cache ?? (flavor === 'vllm' ? 'global' : 'slot')) === 'global'),
+    startedAt: Date.now(),
+    loadMs: opts.loadMs ?? 0,
+    loadingExpiry: opts.loadingExpiry ?? 'session',
+    blobs: new Map(),
+    created: [],
+    die: () => void shutdown(),
   };
   const requests: RecordedRequest[] = [];
   const counts: Record<string, number> = {};
@@ -100,7 +138,8 @@ export async function startFakeServer(opts: FakeServerOptions = {}): Promise<Fak
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
     const method = req.method ?? 'GET';
-    const raw = await readBody(req);
+    const rawBuffer = await readBody(req);
+    const raw = rawBuffer.toString('utf8');
     let body: Record<string, unknown> | undefined;
     let parseError: string | undefined;
     if (raw.trim()) {
@@ -114,8 +153,9 @@ export async function startFakeServer(opts: FakeServerOptions = {}): Promise<Fak
     }
     requests.push({ method, path, body: body ?? (raw || undefined), headers: req.headers, time: Date.now() });
     counts[path] = (counts[path] ?? 0) + 1;
-    const ctx: RouteCtx = { req, res, method, path, raw, body, parseError, core };
-    const api = isAnthropic(ctx) ? 'anthropic' : path.startsWith('/v1/') ? 'openai' : 'ollama';
+    const ctx: RouteCtx = { req, res, method, path, raw, rawBuffer, body, parseError, core };
+    const openaiOnly = core.flavor === 'llamacpp' || core.flavor === 'vllm';
+    const api = isAnthropic(ctx) ? 'anthropic' : path.startsWith('/v1/') || openaiOnly ? 'openai' : 'ollama';
     const sendError = (status: number, message: string, shape?: string) =>
       api === 'anthropic'
         ? anthropicError(ctx, status, message, shape)
@@ -137,16 +177,19 @@ export async function startFakeServer(opts: FakeServerOptions = {}): Promise<Fak
       return sendError(fault.status, fault.message ?? defaultMessage(fault.status, model), fault.shape);
     if (fault?.kind === 'hang') return; // never answered; close() destroys the socket
     if (fault?.kind === 'drop') return void req.socket.destroy();
+    if (fault?.kind === 'die' && fault.afterPieces === undefined) return void shutdown();
     if (fault?.kind === 'latency' && !(await sleep(fault.ms, res))) return;
     if (opts.latencyMs && MODEL_CALL.test(path) && !(await sleep(opts.latencyMs, res))) return;
-    if (fault && CONTENT_KINDS.has(fault.kind)) ctx.contentFault = fault;
+    if (fault && (CONTENT_KINDS.has(fault.kind) || fault.kind === 'die')) ctx.contentFault = fault;
 
+    if (flavorRoute(ctx)) return;
     if (await anthropicRoute(ctx)) return;
     if (await openaiRoute(ctx)) return;
     if (core.flavor === 'lmstudio' && path.startsWith('/api/')) {
       return sendJson(res, 200, { error: `Unexpected endpoint or method. (${method} ${path})` });
     }
-    if (core.flavor !== 'lmstudio' && (await ollamaRoute(ctx))) return;
+    if ((core.flavor === 'ollama' || core.flavor === 'localai') && (await ollamaRoute(ctx))) return;
+    if (flavorNotFound(ctx)) return;
     sendText(res, 404, '404 page not found');
   }
 
@@ -160,6 +203,20 @@ export async function startFakeServer(opts: FakeServerOptions = {}): Promise<Fak
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
+  let closing: Promise<void> | undefined;
+  /** Stops listening and destroys every connection (hung ones included); pending waits end with them. */
+  function shutdown(): Promise<void> {
+    closing ??= new Promise<void>((resolve) => {
+      for (const t of core.timers) clearTimeout(t);
+      core.timers.clear();
+      server.close(() => resolve());
+      for (const s of sockets) s.destroy();
+      server.closeAllConnections();
+      core.hub.shutdown();
+    });
+    return closing;
+  }
+
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
@@ -171,28 +228,42 @@ export async function startFakeServer(opts: FakeServerOptions = {}): Promise<Fak
     port,
     flavor: core.flavor,
     requests,
+    created: core.created,
     enqueue: (...replies) => void core.queue.push(...replies),
     script: (fn) => void (core.script = fn),
-    setModels: (models) => void (core.models = structuredClone(models)),
+    setModels: (list) => void (core.models = structuredClone(list)),
     models: () => structuredClone(core.models),
     fault: (f) => void faults.push({ ...f, left: f.times ?? 1 }),
     failRate: (o) =>
       void (flaky = { probability: o.probability, rng: makeRng(o.seed ?? 1), status: o.status ?? 500, path: o.path }),
     counts: () => ({ ...counts }),
+    tokens: () => core.hub.stats(),
+    slots: (model) => core.hub.slots(model && (core.models.find((m) => sameModel(m.name, model))?.name ?? model)),
+    inFlight: () => ({ running: core.hub.running(), waiting: core.hub.waiting() }),
+    clearCache: () => core.hub.clearCache(),
+    lieCapacity: (report) => void (core.lie = report),
+    blobs: () => [...core.blobs.keys()],
     reset: () => {
       requests.length = 0;
       for (const k of Object.keys(counts)) delete counts[k];
       core.queue.length = 0;
       core.script = undefined;
+      core.lie = undefined;
+      core.hub.resetStats();
       faults = [];
       flaky = undefined;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    kill: shutdown,
+    close: shutdown,
   };
+}
+
+/** Starts `n` fake servers (a pool of endpoints); per-index options when `opts` is a function. */
+export function startFakeServers(
+  n: number,
+  opts: FakeServerOptions | ((i: number) => FakeServerOptions) = {},
+): Promise<FakeCluster> {
+  return makeCluster(startFakeServer, n, opts);
 }
 
 function isMain(): boolean {
@@ -204,16 +275,16 @@ function isMain(): boolean {
 }
 
 if (isMain()) {
-  const arg = (name: string) => {
-    const i = process.argv.indexOf(`--${name}`);
-    return i >= 0 ? process.argv[i + 1] : undefined;
-  };
-  const flavor = arg('flavor') as FakeServerOptions['flavor'];
-  const latency = arg('latency');
-  startFakeServer({ port: Number(arg('port') ?? 0), flavor, latencyMs: latency ? Number(latency) : undefined })
-    .then((s) => process.stdout.write(`${s.url}\n`))
-    .catch((e: unknown) => {
-      process.stderr.write(`fake server: ${(e as Error).message}\n`);
-      process.exitCode = 1;
-    });
+  try {
+    const { count, options } = parseFakeArgs(process.argv.slice(2));
+    startFakeServers(count, options)
+      .then((c) => process.stdout.write(`${c.urls.join('\n')}\n`))
+      .catch((e: unknown) => {
+        process.stderr.write(`fake server: ${(e as Error).message}\n`);
+        process.exitCode = 1;
+      });
+  } catch (e) {
+    process.stderr.write(`fake server: ${(e as Error).message}\n`);
+    process.exitCode = 2;
+  }
 }

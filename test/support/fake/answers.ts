@@ -1,6 +1,6 @@
-import { countTokens, hash32, makeRng, promptWords, sentence } from './rng.js';
+import { hash32, makeRng, promptWords, sentence } from './rng.js';
 import { schemaInstance } from './schema-instance.js';
-import type { FakeModel, FakeReply, FaultKind, Planned, ScriptContext } from './types.js';
+import type { AnswerShape, FakeModel, FakeReply, FaultKind, Planned, ScriptContext } from './types.js';
 
 /** Result of planning a chat answer: an HTTP error, or an answer to frame. */
 export type Outcome =
@@ -18,10 +18,11 @@ export function findModel(models: FakeModel[], name: string): FakeModel | undefi
   return models.find((m) => m.pulled !== false && sameModel(m.name, name));
 }
 
-/** State the planner needs: queued replies and the script. */
+/** State the planner needs: queued replies, the script and the answer sizes. */
 export interface AnswerState {
   queue: FakeReply[];
   script?: (ctx: ScriptContext) => FakeReply | undefined;
+  answers?: AnswerShape;
 }
 
 /**
@@ -46,13 +47,12 @@ export function planAnswer(
   let content: string;
   if (reply?.content !== undefined) content = reply.content;
   else if (reply && 'json' in reply) content = JSON.stringify((value = reply.json));
-  else if (ctx.schema) content = JSON.stringify((value = schemaInstance(ctx.schema, rng, words)));
+  else if (ctx.schema) content = JSON.stringify((value = schemaInstance(ctx.schema, rng, words, state.answers)));
   else if (ctx.jsonMode) content = JSON.stringify((value = { answer: sentence(rng, words) }));
   else content = sentence(rng, words);
   const planned: Planned = {
     content,
     finishReason: 'stop',
-    promptTokens: countTokens(text) + 4 * ctx.messages.length,
     model: ctx.servedModel,
   };
   if (fault) shape(planned, fault, value, words);
@@ -90,7 +90,10 @@ function shape(p: Planned, fault: FaultKind, value: unknown, words: string[]): v
       };
       break;
     case 'stall':
-      p.stallAfter = 2;
+      p.stallAfter = fault.afterPieces ?? 2;
+      break;
+    case 'die':
+      p.dieAfter = fault.afterPieces ?? 0;
       break;
     case 'no-done':
       p.noDone = true;

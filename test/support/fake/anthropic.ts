@@ -1,7 +1,8 @@
 import { planAnswer, findModel } from './answers.js';
-import { sendJson, sendText, sleep, writeFrame, pieces, untilClosed } from './http.js';
-import { countTokens } from './rng.js';
+import { sendJson, sendText, writeFrame } from './http.js';
+import { ensureLoaded } from './loading.js';
 import { contentText, type RouteCtx } from './route.js';
+import { holdHeaders, streamDeltas, whenReady } from './stream.js';
 
 function anthropicType(status: number): string {
   if (status === 400) return 'invalid_request_error';
@@ -83,70 +84,88 @@ async function messages(ctx: RouteCtx): Promise<void> {
     ctx.contentFault,
   );
   if (outcome.type === 'error') return anthropicError(ctx, outcome.status, outcome.message);
-  if (!(await sleep(outcome.delayMs, ctx.res))) return;
   const p = outcome.planned;
-  const usage = { input_tokens: p.promptTokens, output_tokens: Math.max(1, countTokens(p.content)) };
+  const fault = ctx.contentFault;
+  const run = ctx.core.hub.start({
+    path: ctx.path,
+    model: model.name,
+    messages: msgs,
+    content: p.content,
+    res: ctx.res,
+    delayMs: outcome.delayMs,
+    load: () => ensureLoaded(ctx.core, model, ctx.res, { forceMs: fault?.kind === 'slow-load' ? fault.ms : undefined }),
+  });
+  const usage = () => {
+    const u = run.usage();
+    return {
+      input_tokens: u.evaluatedTokens,
+      output_tokens: u.generatedTokens,
+      ...(u.cachedTokens > 0 ? { cache_read_input_tokens: u.cachedTokens } : {}),
+    };
+  };
   const stop = p.finishReason === 'length' ? 'max_tokens' : tool ? 'tool_use' : 'end_turn';
   const id = `msg_fake${ctx.raw.length}`;
-  if (body.stream !== true) {
-    let block: Record<string, unknown> = { type: 'text', text: p.content };
-    if (tool) {
-      try {
-        block = { type: 'tool_use', id: 'toolu_fake', name: tool.name, input: JSON.parse(p.content) };
-      } catch {
-        /* a broken answer stays a text block */
+  await whenReady(run, async () => {
+    if (body.stream !== true) {
+      if (p.stallAfter !== undefined) return holdHeaders(ctx.res, 'application/json');
+      if (!(await run.drain())) return;
+      let block: Record<string, unknown> = { type: 'text', text: p.content };
+      if (tool) {
+        try {
+          block = { type: 'tool_use', id: 'toolu_fake', name: tool.name, input: JSON.parse(p.content) };
+        } catch {
+          /* a broken answer stays a text block */
+        }
       }
+      return sendJson(ctx.res, 200, {
+        id,
+        type: 'message',
+        role: 'assistant',
+        model: p.model,
+        content: [block],
+        stop_reason: stop,
+        stop_sequence: null,
+        usage: usage(),
+      });
     }
-    return sendJson(ctx.res, 200, {
-      id,
-      type: 'message',
-      role: 'assistant',
-      model: p.model,
-      content: [block],
-      stop_reason: stop,
-      stop_sequence: null,
-      usage,
+    ctx.res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    const send = (event: string, data: Record<string, unknown>, split = false) =>
+      writeFrame(ctx.res, `event: ${event}\ndata: ${JSON.stringify({ type: event, ...data })}\n\n`, split);
+    await send('message_start', {
+      message: {
+        id,
+        type: 'message',
+        role: 'assistant',
+        content: [],
+        model: p.model,
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { ...usage(), output_tokens: 1 },
+      },
     });
-  }
-  ctx.res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-  const send = (event: string, data: Record<string, unknown>, split = false) =>
-    writeFrame(ctx.res, `event: ${event}\ndata: ${JSON.stringify({ type: event, ...data })}\n\n`, split);
-  await send('message_start', {
-    message: {
-      id,
-      type: 'message',
-      role: 'assistant',
-      content: [],
-      model: p.model,
-      stop_reason: null,
-      stop_sequence: null,
-      usage: { input_tokens: usage.input_tokens, output_tokens: 1 },
-    },
+    await send('content_block_start', {
+      index: 0,
+      content_block: tool
+        ? { type: 'tool_use', id: 'toolu_fake', name: tool.name, input: {} }
+        : { type: 'text', text: '' },
+    });
+    await send('ping', {});
+    const end = await streamDeltas(ctx.core, ctx.res, run, p, (text, i) => {
+      const delta = tool ? { type: 'input_json_delta', partial_json: text } : { type: 'text_delta', text };
+      return send('content_block_delta', { index: 0, delta }, i === 0);
+    });
+    if (end === 'gone') return;
+    if (end === 'error') {
+      await send('error', { error: { type: 'overloaded_error', message: p.midStreamError!.message } });
+      return void ctx.res.end();
+    }
+    if (p.noDone) return void ctx.res.end();
+    await send('content_block_stop', { index: 0 });
+    await send('message_delta', {
+      delta: { stop_reason: stop, stop_sequence: null },
+      usage: { output_tokens: usage().output_tokens },
+    });
+    await send('message_stop', {});
+    ctx.res.end();
   });
-  await send('content_block_start', {
-    index: 0,
-    content_block: tool
-      ? { type: 'tool_use', id: 'toolu_fake', name: tool.name, input: {} }
-      : { type: 'text', text: '' },
-  });
-  await send('ping', {});
-  const parts = pieces(p.content);
-  for (let i = 0; i < parts.length; i++) {
-    if (p.midStreamError && i === p.midStreamError.afterPieces) break;
-    if (p.stallAfter === i) return untilClosed(ctx.res);
-    const delta = tool ? { type: 'input_json_delta', partial_json: parts[i] } : { type: 'text_delta', text: parts[i] };
-    if (!(await send('content_block_delta', { index: 0, delta }, i === 0))) return;
-  }
-  if (p.midStreamError) {
-    await send('error', { error: { type: 'overloaded_error', message: p.midStreamError.message } });
-    return void ctx.res.end();
-  }
-  if (p.noDone) return void ctx.res.end();
-  await send('content_block_stop', { index: 0 });
-  await send('message_delta', {
-    delta: { stop_reason: stop, stop_sequence: null },
-    usage: { output_tokens: usage.output_tokens },
-  });
-  await send('message_stop', {});
-  ctx.res.end();
 }

@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-/** Reads the whole request body as text. */
-export async function readBody(req: IncomingMessage): Promise<string> {
+/** Reads the whole request body (bytes: blobs are binary). */
+export async function readBody(req: IncomingMessage): Promise<Buffer> {
   const parts: Buffer[] = [];
   for await (const c of req) parts.push(c as Buffer);
-  return Buffer.concat(parts).toString('utf8');
+  return Buffer.concat(parts);
 }
 
 /** Sends one JSON response. */

@@ -1,7 +1,12 @@
 import { planAnswer, findModel, sameModel } from './answers.js';
-import { sendJson, sendText, sleep, writeFrame, pieces, untilClosed } from './http.js';
-import { embedText, countTokens } from './rng.js';
+import type { RunUsage } from './compute.js';
+import { blobRoute, createModel } from './create.js';
+import { sendJson, sendText, writeFrame } from './http.js';
+import { ensureLoaded, unload } from './loading.js';
+import { embedText } from './rng.js';
 import { contentText, type Core, type RouteCtx } from './route.js';
+import { holdHeaders, streamDeltas, whenReady } from './stream.js';
+import { tokenCount } from './tokens.js';
 import type { FakeModel, Planned } from './types.js';
 
 const MS = 1_000_000; // durations on the wire are nanoseconds
@@ -38,8 +43,31 @@ function tagEntry(m: FakeModel) {
     modified_at: '2025-01-01T00:00:00Z',
     size: m.sizeBytes ?? 2_019_393_189,
     digest: `sha256:${Buffer.from(m.name).toString('hex').padEnd(64, '0').slice(0, 64)}`,
-    details: details(m),
+    details: { ...details(m), parent_model: m.parent ?? '' },
   };
+}
+
+const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+/** GET /api/ps: loaded models, and models still loading (Ollama lists them during the load). */
+function ps(ctx: RouteCtx) {
+  const { core } = ctx;
+  const models = core.models
+    .filter((m) => core.loaded.has(m.name) || core.loading.has(m.name))
+    .map((m) => {
+      const loading = core.loading.has(m.name);
+      const expires =
+        loading && core.loadingExpiry === 'zero'
+          ? ZERO_TIME
+          : new Date((loading ? Date.now() : core.loaded.get(m.name)!) + 300_000).toISOString();
+      return {
+        ...tagEntry(m),
+        expires_at: expires,
+        size_vram: m.sizeBytes ?? 2_019_393_189,
+        context_length: m.contextLength ?? 4096,
+      };
+    });
+  return { models };
 }
 
 /** Validates model + body common to chat/generate/embed/show; sends the error and returns undefined on failure. */
@@ -64,29 +92,22 @@ export async function ollamaRoute(ctx: RouteCtx): Promise<boolean> {
   if (get && path === '/api/tags') {
     return (sendJson(ctx.res, 200, { models: core.models.filter((m) => m.pulled !== false).map(tagEntry) }), true);
   }
-  if (get && path === '/api/ps') {
-    const models = core.models
-      .filter((m) => core.loaded.has(m.name))
-      .map((m) => ({
-        ...tagEntry(m),
-        expires_at: new Date(core.loaded.get(m.name)! + 300_000).toISOString(),
-        size_vram: m.sizeBytes ?? 2_019_393_189,
-        context_length: m.contextLength ?? 4096,
-      }));
-    return (sendJson(ctx.res, 200, { models }), true);
-  }
+  if (get && path === '/api/ps') return (sendJson(ctx.res, 200, ps(ctx)), true);
+  if (await blobRoute(ctx)) return true;
   if (method !== 'POST') return false;
   switch (path) {
     case '/api/show':
-      return (show(ctx), true);
+      return (await show(ctx), true);
     case '/api/chat':
     case '/api/generate':
-      return (chat(ctx), true);
+      return (await chat(ctx), true);
     case '/api/embed':
     case '/api/embeddings':
-      return (embed(ctx), true);
+      return (await embed(ctx), true);
     case '/api/pull':
-      return (pull(ctx), true);
+      return (await pull(ctx), true);
+    case '/api/create':
+      return (await createModel(ctx), true);
     default:
       return false;
   }
@@ -97,11 +118,12 @@ function show(ctx: RouteCtx): void {
   if (!found) return;
   const m = found.model;
   const f = family(m);
+  const adapters = (m.adapters ?? []).map((d) => `\nADAPTER ${d}`).join('');
   sendJson(ctx.res, 200, {
-    modelfile: `FROM ${m.name}`,
+    modelfile: `FROM ${m.parent ?? m.name}${adapters}`,
     parameters: '',
     template: '{{ .Prompt }}',
-    details: details(m),
+    details: { ...details(m), parent_model: m.parent ?? '' },
     model_info: {
       'general.architecture': f,
       'general.parameter_count': m.embedding ? 137_000_000 : 3_200_000_000,
@@ -149,9 +171,16 @@ async function chat(ctx: RouteCtx): Promise<void> {
         ...(body.prompt ? [{ role: 'user', content: String(body.prompt) }] : []),
       ];
   const stream = body.stream !== false;
-  core(ctx).loaded.set(found.model.name, Date.now());
+  const fault = ctx.contentFault;
+  const loadOpts = {
+    numCtx: (body.options as { num_ctx?: unknown } | undefined)?.num_ctx ?? null,
+    forceMs: fault?.kind === 'slow-load' ? fault.ms : undefined,
+  };
+  const unloadAfter = ka === 0 || ka === '0';
   if (messages.length === 0) {
-    const reason = ka === 0 || ka === '0' ? 'unload' : 'load';
+    if (unloadAfter) unload(ctx.core, found.model.name);
+    else if ((await ensureLoaded(ctx.core, found.model, ctx.res, loadOpts)) === false) return;
+    const reason = unloadAfter ? 'unload' : 'load';
     return sendJson(ctx.res, 200, { ...frameBase(ctx, found.model.name, ''), done: true, done_reason: reason });
   }
   const schema = typeof format === 'object' ? (format as Record<string, unknown>) : undefined;
@@ -168,34 +197,38 @@ async function chat(ctx: RouteCtx): Promise<void> {
       raw: ctx.raw,
       servedModel: found.model.name,
     },
-    ctx.contentFault,
+    fault,
   );
   if (outcome.type === 'error') return ollamaError(ctx, outcome.status, outcome.message);
-  if (!(await sleep(outcome.delayMs, ctx.res))) return;
   const p = outcome.planned;
-  if (!stream) {
-    return sendJson(ctx.res, 200, { ...frameBase(ctx, p.model, p.content), ...final(p) });
-  }
-  ctx.res.writeHead(200, { 'content-type': 'application/x-ndjson' });
-  const parts = pieces(p.content);
-  for (let i = 0; i < parts.length; i++) {
-    if (p.midStreamError && i === p.midStreamError.afterPieces) break;
-    if (p.stallAfter === i) return untilClosed(ctx.res);
-    if (
-      !(await writeFrame(
-        ctx.res,
-        JSON.stringify({ ...frameBase(ctx, p.model, parts[i]!), done: false }) + '\n',
-        i === 0,
-      ))
-    )
-      return;
-  }
-  if (p.midStreamError) {
-    await writeFrame(ctx.res, JSON.stringify({ error: p.midStreamError.message }) + '\n');
-  } else if (!p.noDone) {
-    await writeFrame(ctx.res, JSON.stringify({ ...frameBase(ctx, p.model, ''), ...final(p) }) + '\n');
-  }
-  ctx.res.end();
+  const run = ctx.core.hub.start({
+    path: ctx.path,
+    model: found.model.name,
+    messages,
+    content: p.content,
+    res: ctx.res,
+    delayMs: outcome.delayMs,
+    load: () => ensureLoaded(ctx.core, found.model, ctx.res, loadOpts),
+  });
+  await whenReady(run, async () => {
+    if (!stream) {
+      if (p.stallAfter !== undefined) return holdHeaders(ctx.res, 'application/json; charset=utf-8');
+      if (!(await run.drain())) return;
+      return sendJson(ctx.res, 200, { ...frameBase(ctx, p.model, p.content), ...final(p, run.usage()) });
+    }
+    ctx.res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+    const end = await streamDeltas(ctx.core, ctx.res, run, p, (text, i) =>
+      writeFrame(ctx.res, `${JSON.stringify({ ...frameBase(ctx, p.model, text), done: false })}\n`, i === 0),
+    );
+    if (end === 'gone') return;
+    if (end === 'error') {
+      await writeFrame(ctx.res, `${JSON.stringify({ error: p.midStreamError!.message })}\n`);
+    } else if (!p.noDone) {
+      await writeFrame(ctx.res, `${JSON.stringify({ ...frameBase(ctx, p.model, ''), ...final(p, run.usage()) })}\n`);
+    }
+    ctx.res.end();
+  });
+  if (unloadAfter) unload(ctx.core, found.model.name);
 }
 
 function frameBase(ctx: RouteCtx, model: string, text: string) {
@@ -205,25 +238,29 @@ function frameBase(ctx: RouteCtx, model: string, text: string) {
     : { model, created_at, response: text };
 }
 
-function final(p: Planned) {
-  const evalCount = Math.max(1, countTokens(p.content));
+/** The done chunk's metrics: prompt_eval_count counts the prompt tokens evaluated (not those cached). */
+function final(p: Planned, u: RunUsage) {
+  // Without a compute model the durations are nominal (4 ms prompt, 20 ms per token).
+  const promptNs = u.prefillMs > 0 ? Math.round(u.prefillMs * MS) : 4 * MS;
+  const evalNs = u.decodeMs > 0 ? Math.round(u.decodeMs * MS) : u.generatedTokens * 20 * MS;
+  const loadNs = u.loadMs > 0 ? Math.round(u.loadMs * MS) : 1 * MS;
   return {
     done: true,
     done_reason: p.finishReason,
-    total_duration: (5 + evalCount * 20) * MS,
-    load_duration: 1 * MS,
-    prompt_eval_count: p.promptTokens,
-    prompt_eval_duration: 4 * MS,
-    eval_count: evalCount,
-    eval_duration: evalCount * 20 * MS,
+    total_duration: Math.round(u.queuedMs * MS) + loadNs + promptNs + evalNs,
+    load_duration: loadNs,
+    prompt_eval_count: u.evaluatedTokens,
+    prompt_eval_duration: promptNs,
+    eval_count: u.generatedTokens,
+    eval_duration: evalNs,
   };
 }
 
-function embed(ctx: RouteCtx): void {
+async function embed(ctx: RouteCtx): Promise<void> {
   const found = requireModel(ctx);
   if (!found) return;
   const body = ctx.body!;
-  core(ctx).loaded.set(found.model.name, Date.now());
+  if ((await ensureLoaded(ctx.core, found.model, ctx.res)) === false) return;
   const dim = typeof body.dimensions === 'number' ? body.dimensions : core(ctx).embeddingDim;
   if (ctx.path === '/api/embeddings') {
     return sendJson(ctx.res, 200, { embedding: embedText(String(body.prompt ?? ''), dim) });
@@ -235,7 +272,7 @@ function embed(ctx: RouteCtx): void {
     embeddings: texts.map((t) => embedText(t, dim)),
     total_duration: 10 * MS,
     load_duration: 1 * MS,
-    prompt_eval_count: texts.reduce((s, t) => s + countTokens(t), 0),
+    prompt_eval_count: texts.reduce((s, t) => s + tokenCount(t), 0),
   });
 }
 

@@ -1,16 +1,26 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AnswerState } from './answers.js';
-import type { FakeModel, FaultKind, Flavor } from './types.js';
+import type { ComputeHub } from './compute.js';
+import type { LoadState } from './loading.js';
+import type { CapacityReport, CreatedModel, FakeModel, FaultKind, Flavor } from './types.js';
 
 /** Server state shared by the route handlers. */
-export interface Core extends AnswerState {
+export interface Core extends AnswerState, LoadState {
   flavor: Flavor;
   embeddingDim: number;
   version: string;
   shuffleEmbeddings: boolean;
   models: FakeModel[];
-  /** Model name → time it was last used (for /api/ps). */
-  loaded: Map<string, number>;
+  hub: ComputeHub;
+  startedAt: number;
+  loadMs: number;
+  loadingExpiry: 'session' | 'zero';
+  lie?: CapacityReport;
+  /** Blobs pushed with POST /api/blobs/:digest. */
+  blobs: Map<string, Buffer>;
+  created: CreatedModel[];
+  /** Kills the whole server (the 'die' fault). */
+  die: () => void;
 }
 
 /** Everything a route handler gets for one request. */
@@ -20,6 +30,8 @@ export interface RouteCtx {
   method: string;
   path: string;
   raw: string;
+  /** The body's bytes (blobs are binary). */
+  rawBuffer: Buffer;
   /** Parsed JSON body; undefined when empty or not JSON (see parseError). */
   body: Record<string, unknown> | undefined;
   parseError?: string;

@@ -1,4 +1,5 @@
 import { type Rng, randInt } from './rng.js';
+import type { AnswerShape } from './types.js';
 
 /** A JSON Schema (the subset LLM servers accept) as plain data. */
 export type JsonSchema = Record<string, unknown>;
@@ -8,6 +9,9 @@ interface Ctx {
   words: string[];
   root: JsonSchema;
   depth: number;
+  shape?: AnswerShape;
+  /** Name of the property being built (array items inherit their array's name). */
+  key?: string;
 }
 
 /**
@@ -15,10 +19,17 @@ interface Ctx {
  * Supports type (incl. type arrays and nullable), enum/const, anyOf/oneOf (first non-null
  * branch), allOf (merged), $ref into $defs/definitions, string length and common formats,
  * number/integer bounds and multipleOf, array item counts (default 2–3) and uniqueness,
- * objects with all declared properties. `pattern` is not honoured.
+ * objects with all declared properties. `pattern` is not honoured. `shape` asks for answers of real
+ * length: N words per string and N items per array, by property name ('*' for any), within the
+ * schema's bounds.
  */
-export function schemaInstance(schema: JsonSchema, rng: Rng, words: string[]): unknown {
-  return build(schema, { rng, words, root: schema, depth: 0 });
+export function schemaInstance(schema: JsonSchema, rng: Rng, words: string[], shape?: AnswerShape): unknown {
+  return build(schema, { rng, words, root: schema, depth: 0, shape });
+}
+
+function sized(spec: number | Record<string, number> | undefined, key: string | undefined): number | undefined {
+  if (spec === undefined || typeof spec === 'number') return spec;
+  return (key !== undefined ? spec[key] : undefined) ?? spec['*'];
 }
 
 function resolveRef(ref: string, root: JsonSchema): JsonSchema {
@@ -167,9 +178,15 @@ function str(schema: JsonSchema, ctx: Ctx): string {
     default:
       break;
   }
-  const target = Math.max(min, Math.min(max, randInt(ctx.rng, 2, 5) * 6));
+  const wordCount = sized(ctx.shape?.stringWords, ctx.key);
   let out = pick(ctx.words, ctx.rng);
-  while (out.length < target) out += ` ${pick(ctx.words, ctx.rng)}`;
+  if (wordCount !== undefined) {
+    for (let i = 1; i < wordCount; i++) out += ` ${pick(ctx.words, ctx.rng)}`;
+    out = `${out.charAt(0).toUpperCase()}${out.slice(1)}${wordCount > 3 ? '.' : ''}`;
+  } else {
+    const target = Math.max(min, Math.min(max, randInt(ctx.rng, 2, 5) * 6));
+    while (out.length < target) out += ` ${pick(ctx.words, ctx.rng)}`;
+  }
   // Length limits count code points, as JSON Schema does.
   const chars = Array.from(out);
   if (chars.length > max) out = chars.slice(0, max).join('').trimEnd();
@@ -196,7 +213,8 @@ function array(schema: JsonSchema, ctx: Ctx): unknown[] {
   }
   if (ctx.depth > 4) hi = lo;
   hi = Math.min(hi, max);
-  const n = randInt(ctx.rng, lo, hi);
+  const wanted = sized(ctx.shape?.arrayItems, ctx.key);
+  const n = wanted !== undefined ? Math.max(min, Math.min(max, wanted)) : randInt(ctx.rng, lo, hi);
   const items = (schema.items ?? {}) as JsonSchema;
   const out: unknown[] = [];
   const seen = new Set<string>();
@@ -215,7 +233,7 @@ function array(schema: JsonSchema, ctx: Ctx): unknown[] {
 function object(schema: JsonSchema, ctx: Ctx): Record<string, unknown> {
   const props = (schema.properties ?? {}) as Record<string, JsonSchema>;
   const out: Record<string, unknown> = {};
-  for (const [k, s] of Object.entries(props)) out[k] = build(s, ctx);
+  for (const [k, s] of Object.entries(props)) out[k] = build(s, { ...ctx, key: k });
   for (const k of (schema.required as string[] | undefined) ?? []) {
     if (!(k in out)) out[k] = pick(ctx.words, ctx.rng);
   }
