@@ -3,7 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 
 const { startFakeServer } = await import(workerData.serverModule);
-const { latency, tasks, fan } = workerData;
+const { latency, tasks, fan, options } = workerData;
 const item = (title, i) => ({
   title: `${title} ${i + 1}`,
   description: `Deliver ${title} ${i + 1}.`,
@@ -13,7 +13,8 @@ const item = (title, i) => ({
   complexity: 8,
   dependencies: i > 0 ? [i] : [],
 });
-const server = await startFakeServer({ latencyMs: latency });
+// `options` (FakeServerOptions, e.g. { compute: {...} }) lets a bench run the same answers on a compute-model server.
+const server = await startFakeServer({ latencyMs: latency, ...options });
 server.script((c) => {
   const isTop = JSON.stringify(c.schema ?? {}).includes('"tasks"');
   return isTop
@@ -22,6 +23,7 @@ server.script((c) => {
 });
 parentPort.on('message', async (m) => {
   if (m === 'counts') parentPort.postMessage({ counts: server.counts() });
+  if (m === 'tokens') parentPort.postMessage({ tokens: server.tokens() });
   if (m === 'close') {
     await server.close();
     parentPort.postMessage({ closed: true });

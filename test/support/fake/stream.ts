@@ -24,8 +24,9 @@ export async function streamDeltas(
     await untilClosed(res);
     return 'gone';
   }
-  let i = 0;
-  for await (const delta of run.deltas()) {
+  // Faults are checked before the next token is pulled: a stalled server generates nothing more.
+  const tokens = run.deltas();
+  for (let i = 0; ; i++) {
     if (p.midStreamError && i === p.midStreamError.afterPieces) return 'error';
     if (p.stallAfter === i) {
       await untilClosed(res);
@@ -36,8 +37,9 @@ export async function streamDeltas(
       core.die();
       return 'gone';
     }
-    if (!(await send(delta, i))) return 'gone';
-    i++;
+    const next = await tokens.next();
+    if (next.done) break;
+    if (!(await send(next.value, i))) return 'gone';
   }
   if (res.destroyed) return 'gone';
   if (p.dieAfter !== undefined) {
