@@ -37,6 +37,7 @@ import { type FakeCluster, makeCluster } from './fake/cluster.js';
 import { ComputeHub } from './fake/compute.js';
 import { flavorNotFound, flavorRoute } from './fake/flavors.js';
 import { readBody, sendJson, sendText, sleep } from './fake/http.js';
+import { llamaCompletion } from './fake/llama-native.js';
 import { newLoadState } from './fake/loading.js';
 import { ollamaError, ollamaRoute } from './fake/ollama.js';
 import { openaiError, openaiRoute } from './fake/openai.js';
@@ -62,8 +63,9 @@ export const DEFAULT_FAKE_MODELS: FakeModel[] = [
   },
 ];
 
-const MODEL_CALL = /^(\/api\/(chat|generate|embed|embeddings)|\/v1\/(chat\/completions|embeddings|messages))$/;
-const CHAT_CALL = /^(\/api\/(chat|generate)|\/v1\/(chat\/completions|messages))$/;
+const MODEL_CALL =
+  /^(\/api\/(chat|generate|embed|embeddings)|\/v1\/(chat\/completions|embeddings|messages)|\/completions?)$/;
+const CHAT_CALL = /^(\/api\/(chat|generate)|\/v1\/(chat\/completions|messages)|\/completions?)$/;
 const CONTENT_KINDS = new Set([
   'malformed',
   'truncated',
@@ -183,6 +185,7 @@ export async function startFakeServer(opts: FakeServerOptions = {}): Promise<Fak
     if (fault && (CONTENT_KINDS.has(fault.kind) || fault.kind === 'die')) ctx.contentFault = fault;
 
     if (flavorRoute(ctx)) return;
+    if (await llamaCompletion(ctx)) return;
     if (await anthropicRoute(ctx)) return;
     if (await openaiRoute(ctx)) return;
     if (core.flavor === 'lmstudio' && path.startsWith('/api/')) {

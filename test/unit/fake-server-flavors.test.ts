@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { startFakeServer, type FakeServer, type FakeServerOptions } from '../support/fake-llm-server.js';
+import { startFakeServer, tokenize, type FakeServer, type FakeServerOptions } from '../support/fake-llm-server.js';
 
 let fake: FakeServer | undefined;
 afterEach(async () => {
@@ -79,6 +79,36 @@ describe('fake server as llama.cpp llama-server', () => {
     expect(await bad.json()).toEqual({
       error: { code: 400, message: 'Failed to parse grammar', type: 'invalid_request_error' },
     });
+  });
+
+  it('native /completion: raw prompt, tokens_evaluated, tokens_cached (slot content) and timings.cache_n', async () => {
+    const s = await start({ flavor: 'llamacpp', compute: { slots: 1 } });
+    const prompt = 'Summarise the billing requirements in one line.';
+    const complete = async (extra: Record<string, unknown> = {}) =>
+      (await (
+        await fetch(`${s.url}/completion`, {
+          method: 'POST',
+          body: JSON.stringify({ prompt, n_predict: 64, ...extra }),
+        })
+      ).json()) as Record<string, any>;
+    const first = await complete();
+    const n = tokenize(prompt).length;
+    expect(first).toMatchObject({ stop: true, id_slot: 0, tokens_evaluated: n, timings: { cache_n: 0, prompt_n: n } });
+    expect(first.tokens_cached).toBe(n + first.tokens_predicted);
+    expect((await complete()).timings).toMatchObject({ cache_n: n - 1, prompt_n: 1 });
+    expect((await complete({ cache_prompt: false })).timings).toMatchObject({ cache_n: 0, prompt_n: n });
+    const events = (
+      await (
+        await fetch(`${s.url}/completion`, { method: 'POST', body: JSON.stringify({ prompt, stream: true }) })
+      ).text()
+    )
+      .split('\n\n')
+      .filter(Boolean)
+      .map((e) => JSON.parse(e.replace(/^data: /, '')));
+    expect(events.slice(0, -1).every((e) => e.stop === false)).toBe(true);
+    expect(events.at(-1)).toMatchObject({ stop: true, timings: { cache_n: n - 1 } });
+    const chatUsage = ((await (await chat(s, { model: 'm' })).json()) as { usage: Record<string, unknown> }).usage;
+    expect(chatUsage.prompt_tokens_details).toEqual({ cached_tokens: 0 });
   });
 
   it('answers 503 "Loading model" while its model loads at start', async () => {

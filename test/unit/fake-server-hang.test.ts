@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -161,5 +162,25 @@ describe('fake server command line', () => {
     expect(() => parseFakeArgs(['--flavor', 'tgi'])).toThrow(/flavor must be one of/);
     expect(() => parseFakeArgs(['--speed', '3'])).toThrow(/unknown flag --speed/);
     expect(() => parseFakeArgs(['--decode', 'fast'])).toThrow(/non-negative number/);
+  });
+
+  it('runs standalone with several servers of one kind', async () => {
+    const cli = join(REPO_ROOT, 'dist/test/support/fake-llm-server.js');
+    const child = spawn(process.execPath, [cli, '--servers', '2', '--flavor', 'llamacpp', '--slots', '3']);
+    try {
+      const urls = await new Promise<string[]>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const lines = out.split('\n').filter(Boolean);
+          if (lines.length === 2) resolve(lines);
+        });
+        child.on('exit', (code) => reject(new Error(`exited ${code}`)));
+      });
+      for (const u of urls)
+        expect(((await (await fetch(`${u}/props`)).json()) as { total_slots: number }).total_slots).toBe(3);
+    } finally {
+      child.kill();
+    }
   });
 });

@@ -27,6 +27,10 @@ export interface RunInput {
   path: string;
   model: string;
   messages: Array<{ role: string; content: string }>;
+  /** A raw prompt (llama.cpp's /completion) instead of messages rendered through the chat template. */
+  prompt?: string;
+  /** false = evaluate the whole prompt (llama.cpp's cache_prompt: false). */
+  reuseCache?: boolean;
   content: string;
   res: ServerResponse;
   /** Extra wait before the answer (a scripted reply's delayMs). */
@@ -145,7 +149,7 @@ export class ComputeHub {
   /** No compute model: answer after the scripted delay, in small pieces, counting tokens only. */
   private freeRun(input: RunInput): Run {
     const engine = this.engine(input.model);
-    const promptTokens = tokenCount(renderChat(input.messages));
+    const promptTokens = tokenCount(input.prompt ?? renderChat(input.messages));
     const usage: RunUsage = {
       slot: null,
       promptTokens,
@@ -184,7 +188,7 @@ export class ComputeHub {
 
   private computeRun(input: RunInput, o: ComputeOptions): Run {
     const engine = this.engine(input.model);
-    const rendered = renderChat(input.messages);
+    const rendered = input.prompt ?? renderChat(input.messages);
     const prompt = tokenize(rendered);
     const answer = tokenize(input.content);
     const msPerToken = o.decodeTokensPerSec ? 1000 / o.decodeTokensPerSec : 0;
@@ -240,7 +244,7 @@ export class ComputeHub {
         engine.running++;
         usage.queuedMs = now() - queuedAt;
         usage.slot = s.id;
-        const shared = this.sharedPrefix(engine, s, prompt);
+        const shared = input.reuseCache === false ? 0 : this.sharedPrefix(engine, s, prompt);
         const block = o.cacheBlock ?? (this.globalCache ? 16 : 1);
         usage.cachedTokens = Math.max(0, Math.min(Math.floor(shared / block) * block, prompt.length - 1));
         usage.evaluatedTokens = prompt.length - usage.cachedTokens;

@@ -42,7 +42,8 @@ export function openaiUsage(flavor: Flavor, u: RunUsage): Record<string, unknown
     completion_tokens: u.generatedTokens,
     total_tokens: prompt + u.generatedTokens,
   };
-  if (flavor === 'vllm') usage.prompt_tokens_details = { cached_tokens: u.cachedTokens };
+  // vLLM (with --enable-prompt-tokens-details) and current llama-server both report the cached prefix here.
+  if (flavor === 'vllm' || flavor === 'llamacpp') usage.prompt_tokens_details = { cached_tokens: u.cachedTokens };
   return usage;
 }
 
