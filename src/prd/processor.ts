@@ -4,7 +4,8 @@ import type { PrdRepo } from '../storage/prd-repo.js';
 import { hash, nodeKey, runKey } from './keys.js';
 import { limiter } from './limit.js';
 import { breakCycles, mergeDuplicates, normalizeDeps, type DepFix, type PlanNode } from './plan.js';
-import { chunkPrompt, expandPrompt, maxTasks, subtaskCount, tasksForChunk, type BuiltPrompt } from './prompts.js';
+import { maxTasks, subtaskCount, tasksForChunk, type BuiltPrompt } from './prompts.js';
+import { DEFAULT_PROMPT_VERSION, chunkRequest, expandRequest, type PromptVersion } from './prompt-set.js';
 import {
   mapPriority,
   subtasksAnswerSchema,
@@ -12,7 +13,7 @@ import {
   type GeneratedSubtask,
   type GeneratedTask,
 } from './schema.js';
-import { chunkPrd, estimateTokens, prdBudget, splitSections, type Chunk } from './split.js';
+import { chunkPrd, prdBudget, splitSections, type Chunk } from './split.js';
 import type { RunStats } from './stats.js';
 import { retryingRunner, type NodeRunner } from './retry.js';
 
@@ -33,6 +34,8 @@ export interface PrdOptions {
   complexityThreshold: number;
   /** Context window when the model does not report one. */
   defaultContextLength?: number;
+  /** Which prompt version to ask with (default: the newest); older ones stay for side-by-side runs. */
+  promptVersion?: PromptVersion;
 }
 
 /** Live progress of a run; commands turn these into views. */
@@ -102,6 +105,7 @@ export class RecursivePRDProcessor {
     const chunks = chunkPrd(prd, prdBudget(contextLength));
     const totalTokens = chunks.reduce((s, c) => s + c.tokens, 0);
     const useCheckpoints = opts.resume || !opts.noCache;
+    const version = opts.promptVersion ?? DEFAULT_PROMPT_VERSION;
     emit({
       type: 'start',
       chunks: chunks.length,
@@ -213,7 +217,7 @@ export class RecursivePRDProcessor {
           return ask(
             `c${c.index}`,
             'chunk',
-            chunkPrompt(c, chunks.length, want),
+            chunkRequest(version, c, chunks.length, want),
             tasksAnswerSchema(want ? maxTasks(want) : undefined),
             6,
             title,
@@ -224,8 +228,10 @@ export class RecursivePRDProcessor {
       const fixes: DepFix[] = [];
       const flat: PlanNode[] = [];
       const chunkPromptIds = chunks.map(
-        (c) => chunkPrompt(c, chunks.length, tasksForChunk(opts.numTasks, c, totalTokens)).promptId,
+        (c) => chunkRequest(version, c, chunks.length, tasksForChunk(opts.numTasks, c, totalTokens)).promptId,
       );
+      // Each chunk's own task list, before merging: an expansion prompt lists the siblings before its task.
+      const chunkTasks: PlanNode[][] = [];
       answers.forEach(({ value: a, model }, ci) => {
         const paths = a.tasks.map((_t, j) => `c${ci}/t${j + 1}`);
         const n = normalizeDeps(
@@ -234,18 +240,18 @@ export class RecursivePRDProcessor {
         );
         fixes.push(...n.fixes);
         const offset = flat.length;
-        a.tasks.forEach((t, j) =>
-          flat.push(
-            toNode(
-              t,
-              paths[j]!,
-              1,
-              n.deps[j]!.map((d) => d + offset),
-              model,
-              chunkPromptIds[ci],
-            ),
+        const own = a.tasks.map((t, j) =>
+          toNode(
+            t,
+            paths[j]!,
+            1,
+            n.deps[j]!.map((d) => d + offset),
+            model,
+            chunkPromptIds[ci],
           ),
         );
+        chunkTasks.push(own);
+        flat.push(...own);
       });
       const m = mergeDuplicates(flat);
       const bc = breakCycles(
@@ -258,11 +264,10 @@ export class RecursivePRDProcessor {
         emit({ type: 'node', path: t.path, parent: t.path.split('/')[0], title: t.title, depth: 1, state: 'done' });
 
       // Deeper levels: each node is decomposed as soon as its own answer is in.
-      const excerptOf = (path: string) =>
-        clipTokens(chunks[Number(/^c(\d+)/.exec(path)![1])]!.text, Math.floor(contextLength / 3));
-      const expand = async (node: PlanNode, ancestors: PlanNode[]): Promise<PlanNode> => {
+      const chunkOf = (path: string) => chunks[Number(/^c(\d+)/.exec(path)![1])]!;
+      const expand = async (node: PlanNode, levels: PlanNode[][]): Promise<PlanNode> => {
         if (node.depth >= opts.maxDepth || node.complexity < opts.complexityThreshold) return node;
-        const p = expandPrompt(node, ancestors, excerptOf(node.path));
+        const p = expandRequest(version, node, levels, chunkOf(node.path), contextLength);
         const { value: a, model } = await ask(
           node.path,
           'expand',
@@ -271,7 +276,7 @@ export class RecursivePRDProcessor {
           node.complexity,
           node.title,
           node.depth,
-          ancestors.at(-1)?.path,
+          levels.at(-2)?.at(-1)?.path,
         );
         const paths = a.subtasks.map((_s, k) => `${node.path}/${k + 1}`);
         const n = normalizeDeps(
@@ -283,10 +288,17 @@ export class RecursivePRDProcessor {
         const kids = a.subtasks.map((s, k) =>
           toNode({ ...s, priority: node.priority }, paths[k]!, node.depth + 1, c.deps[k]!, model, p.promptId),
         );
-        const children = await settleAll(kids.map((k) => expand(k, [...ancestors, node])));
+        const children = await settleAll(kids.map((k, i) => expand(k, [...levels, kids.slice(0, i + 1)])));
         return { ...node, children };
       };
-      const nodes = await settleAll(top.map((t) => expand(t, [])));
+      const nodes = await settleAll(
+        top.map((t) => {
+          const j = Number(/\/t(\d+)$/.exec(t.path)![1]);
+          const own = chunkTasks[Number(/^c(\d+)/.exec(t.path)![1])]!;
+          // The merged node (priority, complexity) is expanded in the words of its own chunk's list.
+          return expand(t, [[...own.slice(0, j - 1), t]]);
+        }),
+      );
       return {
         nodes,
         chunks,
@@ -343,10 +355,6 @@ function toNode(
     children: [],
     source: 'model',
   };
-}
-
-function clipTokens(text: string, tokens: number): string {
-  return estimateTokens(text) <= tokens ? text : `${text.slice(0, tokens * 4)}\n[…]`;
 }
 
 function abortError(signal: AbortSignal): AppError {

@@ -1,4 +1,4 @@
-import { fenceData, loadPrompt, toMessages } from '../prompting/index.js';
+import { fenceData, loadPrompt } from '../prompting/index.js';
 import type { ChatMessage } from '../models/types.js';
 import type { Chunk } from './split.js';
 import type { PlanNode } from './plan.js';
@@ -9,29 +9,42 @@ export interface BuiltPrompt {
   messages: ChatMessage[];
 }
 
+/** Data every planning call of one PRD part starts with, fenced once (the fence depends on this text alone). */
+export interface PlanningContext {
+  /** Fence label: 'prd' for a PRD part, e.g. 'project' for a project's task list. */
+  label: string;
+  text: string;
+}
+
+/**
+ * The shared head of every planning call (parse, expand, and the task commands' analyze-complexity and
+ * update): one system text with no variables, then the user message opening with the fenced context.
+ * Everything that differs between calls comes after this block, so a local server that keeps its KV
+ * cache (llama.cpp `cache_prompt`, Ollama's runner, vLLM prefix caching) reads the block once per run.
+ * The fence is derived from the context text alone, never from what follows it.
+ */
+export function planningMessages(context: PlanningContext, rest: string): ChatMessage[] {
+  return [
+    { role: 'system', content: planningSystem() },
+    { role: 'user', content: `${leadingUserBlock(context)}${rest}` },
+  ];
+}
+
+/** The start of the user message shared by all calls on one context (ends with a blank line). */
+export function leadingUserBlock(context: PlanningContext): string {
+  const f = fenceData(context.label, context.text);
+  return `${f.open}\n${f.body}\n${f.close}\n\n`;
+}
+
+/** The planning system text (prompts/planning-system); identical for every planning call. */
+export function planningSystem(): string {
+  return loadPrompt('planning-system').text.trim();
+}
+
 /** How many tasks to ask of one chunk: the requested total shared by chunk size, at least 1. */
 export function tasksForChunk(numTasks: number, chunk: Chunk, totalTokens: number): number | undefined {
   if (numTasks <= 0) return undefined;
   return Math.max(1, Math.round((numTasks * chunk.tokens) / Math.max(1, totalTokens)));
-}
-
-/**
- * The top-level request for one PRD chunk. A pure function of its inputs (no dates, no run ids):
- * the same PRD and options always produce the same messages, so the cache hits and a resumed
- * run asks the same questions.
- */
-export function chunkPrompt(chunk: Chunk, chunkCount: number, want: number | undefined): BuiltPrompt {
-  const f = fenceData('prd', chunk.text);
-  const countRule = want
-    ? `about ${want} top-level tasks (never more than ${maxTasks(want)}).`
-    : 'as many top-level tasks as the PRD part needs (usually 3 to 12), no more.';
-  const scope =
-    chunkCount === 1
-      ? 'Here is the whole PRD.'
-      : `Here is part ${chunk.index + 1} of ${chunkCount} of a PRD, covering: ${chunk.headings.join('; ') || 'untitled text'}. ` +
-        'Other parts are planned separately; plan only the requirements in this part.';
-  const p = loadPrompt('parse-prd', { open: f.open, close: f.close, prd: f.body, countRule, scope });
-  return { promptId: p.id, messages: toMessages(p) };
 }
 
 /** Upper bound on tasks accepted from one chunk answer when a count was requested. */
@@ -44,25 +57,74 @@ export function subtaskCount(complexity: number): number {
   return Math.min(6, Math.max(2, Math.ceil(complexity / 2) + 1));
 }
 
-/** The decomposition request for one node, with its ancestors and the PRD text it came from. */
-export function expandPrompt(node: PlanNode, ancestors: PlanNode[], prdExcerpt: string): BuiltPrompt {
-  const lines = [
-    ...ancestors.map((a, i) => `${'  '.repeat(i)}Parent (level ${a.depth}): ${a.title} — ${a.description}`),
-    `Task: ${node.title}`,
-    `Description: ${node.description}`,
-    `Details: ${node.details}`,
-    node.testStrategy ? `Test strategy: ${node.testStrategy}` : '',
-    '',
-    'PRD excerpt this task comes from:',
-    prdExcerpt,
-  ].filter((l, i, a) => l !== '' || a[i - 1] !== '');
-  const f = fenceData('task', lines.join('\n'));
-  const p = loadPrompt('expand-task', {
-    open: f.open,
-    close: f.close,
-    context: f.body,
-    count: subtaskCount(node.complexity),
-    level: node.depth,
+/**
+ * The top-level request for one PRD chunk. A pure function of its inputs (no dates, no run ids): the
+ * same PRD and options always produce the same messages, so the cache hits and a resumed run asks
+ * the same questions.
+ */
+export function chunkPrompt(chunk: Chunk, chunkCount: number, want: number | undefined): BuiltPrompt {
+  const countRule = want
+    ? `about ${want} top-level tasks (never more than ${maxTasks(want)}).`
+    : 'as many top-level tasks as it needs (usually 3 to 12), no more.';
+  const scope =
+    chunkCount === 1
+      ? ''
+      : `This is part ${chunk.index + 1} of ${chunkCount} of a PRD, covering: ${chunk.headings.join('; ') || 'untitled text'}. ` +
+        'The other parts are planned separately: plan only this part.\n';
+  const p = loadPrompt('parse-prd', { scope, countRule }, { version: 2 });
+  return { promptId: p.id, messages: planningMessages({ label: 'prd', text: chunk.text }, p.text.trim()) };
+}
+
+/**
+ * The decomposition request for one node. After the shared block (system text, fenced PRD part) comes
+ * the plan above the node, each level listing its items up to the one on the node's path (titles
+ * only), then the node itself with its description, details and test strategy, then the instruction.
+ * So sibling requests agree byte for byte up to the node's own title, and the prompt depends only on
+ * the PRD part, the node and the items before it: it can be sent while later siblings are still
+ * being generated.
+ *
+ * @param levels for each level from the top, the items up to and including the one on the node's
+ *   path; the last level ends with the node itself.
+ */
+export function expandPrompt(node: PlanNode, levels: PlanNode[][], prdPart: string): BuiltPrompt {
+  const lines: string[] = [];
+  levels.forEach((items, depth) => {
+    const pad = '   '.repeat(depth);
+    for (const it of items) lines.push(`${pad}${itemNumber(it.path)}${depth === 0 ? '.' : ''} ${oneLine(it.title)}`);
   });
-  return { promptId: p.id, messages: toMessages(p) };
+  const pad = '   '.repeat(levels.length);
+  lines.push(`${pad}Description: ${oneLine(node.description)}`);
+  lines.push(`${pad}Details: ${oneLine(node.details)}`);
+  if (node.testStrategy.trim()) lines.push(`${pad}Test strategy: ${oneLine(node.testStrategy)}`);
+  const plan = defang(lines.join('\n'));
+  const p = loadPrompt(
+    'expand-task',
+    {
+      open: '<<<BEGIN PLAN>>>',
+      close: '<<<END PLAN>>>',
+      plan,
+      item: `${node.depth === 1 ? 'task' : node.depth === 2 ? 'subtask' : 'step'} ${itemNumber(node.path)}`,
+      count: subtaskCount(node.complexity),
+    },
+    { version: 2 },
+  );
+  return { promptId: p.id, messages: planningMessages({ label: 'prd', text: prdPart }, p.text.trim()) };
+}
+
+/** `c0/t3/2/1` → `3.2.1`: the number a reader sees (positions within the PRD part's own answer). */
+export function itemNumber(path: string): string {
+  return path.replace(/^c\d+\/t/, '').replaceAll('/', '.');
+}
+
+/** Model-written text on one line, so the plan layout (and its shared prefix) cannot be broken by it. */
+function oneLine(s: string): string {
+  return s.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+/**
+ * Plan text comes from the model, so no fixed fence label is safe by construction: neutralise anything
+ * that looks like a fence instead (the PLAN fence stays fixed, so it never depends on the task text).
+ */
+function defang(s: string): string {
+  return s.replace(/<<<(\s*(?:BEGIN|END))/gi, '<< <$1');
 }

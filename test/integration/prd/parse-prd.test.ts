@@ -55,9 +55,9 @@ describe('parsePrd against the fake server', () => {
       success: true,
       structural: false,
       tasks: tasks.length,
-      promptIds: expect.arrayContaining(['parse-prd@v1', 'expand-task@v1']),
+      promptIds: expect.arrayContaining(['parse-prd@v2', 'expand-task@v2']),
     });
-    expect(p.repo.nodes(out.runId).some((n) => /^\d+\.1$/.test(n.tmId ?? '') && n.promptId === 'expand-task@v1')).toBe(
+    expect(p.repo.nodes(out.runId).some((n) => /^\d+\.1$/.test(n.tmId ?? '') && n.promptId === 'expand-task@v2')).toBe(
       true,
     );
 
