@@ -105,7 +105,8 @@ export class Executor {
       async (provider, signal) => {
         const contextLength = await this.contextLength(ref, provider);
         progress(st, { type: 'model-call', model: ref.alias, attempt: kind });
-        const onText = (chars: number) => progress(st, { type: 'model-tokens', model: ref.alias, chars });
+        const onText = (chars: number, delta: string) =>
+          progress(st, { type: 'model-tokens', model: ref.alias, chars, delta });
         const collected = await collect(
           provider.chat({ ...req, ...(contextLength ? { contextLength } : {}) }, signal),
           signal,
@@ -294,7 +295,7 @@ async function collect(
   stream: AsyncIterable<{ type: string; text?: string; usage?: Usage; finishReason?: string }>,
   signal: AbortSignal,
   idleMs: number,
-  onText: (chars: number) => void,
+  onText: (chars: number, delta: string) => void,
 ): Promise<Collected> {
   let text = '';
   let usage: Usage = { promptTokens: 0, completionTokens: 0 };
@@ -326,7 +327,7 @@ async function collect(
     const c = next.value;
     if (c.type === 'delta' && c.text) {
       text += c.text;
-      onText(text.length);
+      onText(text.length, c.text);
     } else if (c.type === 'done') {
       if (c.usage) usage = c.usage;
       finishReason = c.finishReason;

@@ -1,18 +1,17 @@
 import { AppError, isAbortError } from '../errors.js';
-import { TaskType, type Answer, type ModelAPI } from '../models/types.js';
+import { TaskType, type ModelAPI } from '../models/types.js';
 import type { PrdRepo } from '../storage/prd-repo.js';
-import { hash, nodeKey, runKey } from './keys.js';
+import { Decomposer, settleAll, toNode } from './decompose.js';
+import { KeptTitles } from './dedupe.js';
+import { hash, runKey } from './keys.js';
+import { Keep } from './keep.js';
 import { limiter } from './limit.js';
+import { NodeCaller } from './node-call.js';
+import { listCall } from './pipeline.js';
 import { breakCycles, mergeDuplicates, normalizeDeps, type DepFix, type PlanNode } from './plan.js';
-import { maxTasks, subtaskCount, tasksForChunk, type BuiltPrompt } from './prompts.js';
-import { DEFAULT_PROMPT_VERSION, chunkRequest, expandRequest, type PromptVersion } from './prompt-set.js';
-import {
-  mapPriority,
-  subtasksAnswerSchema,
-  tasksAnswerSchema,
-  type GeneratedSubtask,
-  type GeneratedTask,
-} from './schema.js';
+import { maxTasks, tasksForChunk } from './prompts.js';
+import { DEFAULT_PROMPT_VERSION, chunkRequest, type PromptVersion } from './prompt-set.js';
+import { GeneratedTaskSchema, tasksAnswerSchema } from './schema.js';
 import { chunkPrd, prdBudget, splitSections, type Chunk } from './split.js';
 import type { RunStats } from './stats.js';
 import { retryingRunner, type NodeRunner } from './retry.js';
@@ -84,9 +83,13 @@ export class NoModelError extends AppError {}
 
 /**
  * Recursive PRD decomposition: chunk the PRD to the model's context, ask for top-level tasks per
- * chunk, merge duplicates and fix dependencies, then decompose complex tasks level by level up to
- * maxDepth, siblings in parallel within the concurrency limit. Every answer is checkpointed as it
- * arrives; a rerun with the same PRD and options reuses them and ends with the same plan.
+ * chunk, merge duplicates and fix dependencies, and decompose complex tasks level by level up to
+ * maxDepth. Pipelined: a task's decomposition is asked as soon as the task is complete in the streamed
+ * answer, while its siblings are still being generated (see listCall). Chunks are asked one after the
+ * other, each as soon as the previous chunk's answer is in, so a one-slot server reads each PRD part
+ * once for its top-level call and all of its expansions (they share that leading block). Every kept
+ * answer is checkpointed as it arrives; a rerun with the same PRD and options reuses them and ends
+ * with the same plan.
  */
 export class RecursivePRDProcessor {
   private readonly clock: () => number;
@@ -114,145 +117,85 @@ export class RecursivePRDProcessor {
       resumable: useCheckpoints ? repo.countCheckpoints(rk) : 0,
     });
 
-    // One controller for the whole run: the first hard failure (or Ctrl-C) stops every sibling.
+    // One controller for the whole run: the first hard failure of kept work (or Ctrl-C) stops everything.
     const ctl = new AbortController();
     const onAbort = () => ctl.abort(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
-    const gate = limiter(Math.max(1, opts.concurrency));
-    const runNode = this.deps.runNode ?? retryingRunner();
-    let modelAnswers = 0;
-
-    const ask = async <T>(
-      path: string,
-      kind: 'chunk' | 'expand',
-      p: BuiltPrompt,
-      schema: import('zod').ZodType<T>,
-      complexity: number,
-      title: string,
-      depth: number,
-      parent?: string,
-    ): Promise<{ value: T; model?: string }> => {
-      const key = nodeKey(rk, path, p.promptId, JSON.stringify(p.messages));
-      if (useCheckpoints) {
-        const cp = repo.getCheckpoint(key);
-        const ok = cp && schema.safeParse(cp.value);
-        if (cp && ok?.success) {
-          modelAnswers++;
-          stats.resumed(cp.model, p.promptId);
-          emit({ type: 'node', path, parent, title, depth, state: 'done', origin: 'checkpoint', model: cp.model });
-          emit({ type: 'stats', ...stats.live() });
-          return { value: ok.data, model: cp.model };
-        }
-      }
-      return gate(async () => {
-        if (ctl.signal.aborted) throw abortError(ctl.signal);
-        emit({ type: 'node', path, parent, title, depth, state: 'running' });
-        let ans: Answer<T>;
-        try {
-          ans = await runNode(
-            async () => {
-              try {
-                return await api.generateObject(
-                  {
-                    type: TaskType.PLANNING,
-                    complexity,
-                    messages: p.messages,
-                    model: opts.model,
-                    strictModel: opts.requireModel && !!opts.model,
-                    promptId: p.promptId,
-                    noCache: opts.noCache,
-                    signal: ctl.signal,
-                    component: 'prd',
-                  },
-                  schema,
-                );
-              } catch (e) {
-                if (!isAbortError(e)) stats.failed();
-                throw e;
-              }
-            },
-            { path, kind, signal: ctl.signal },
-          );
-        } catch (e) {
-          emit({ type: 'node', path, parent, title, depth, state: 'failed' });
-          if (!ctl.signal.aborted) ctl.abort(e);
-          throw e;
-        }
-        modelAnswers++;
-        stats.answered(ans, p.promptId);
-        repo.saveCheckpoint({
-          nodeKey: key,
-          runKey: rk,
-          path,
-          kind,
-          value: ans.value,
-          model: ans.model.alias,
-          promptId: p.promptId,
-          promptTokens: ans.usage.promptTokens,
-          completionTokens: ans.usage.completionTokens,
-          runId: stats.runId,
-        });
-        emit({
-          type: 'node',
-          path,
-          parent,
-          title,
-          depth,
-          state: 'done',
-          origin: ans.cached ? 'cache' : 'model',
-          model: ans.model.alias,
-          tokens: ans.cached ? 0 : ans.usage.promptTokens + ans.usage.completionTokens,
-        });
-        emit({ type: 'stats', ...stats.live() });
-        return { value: ans.value, model: ans.model.alias };
-      });
-    };
-
+    const caller = new NodeCaller({
+      api,
+      repo,
+      runKey: rk,
+      stats,
+      emit,
+      gate: limiter(Math.max(1, opts.concurrency)),
+      runNode: this.deps.runNode ?? retryingRunner(),
+      run: ctl,
+      model: opts.model,
+      strictModel: opts.requireModel && !!opts.model,
+      noCache: opts.noCache,
+      useCheckpoints,
+    });
+    const decomposer = new Decomposer(caller, { ...opts, version, contextLength, stats });
+    const kept = new KeptTitles();
+    const answers: { nodes: PlanNode[]; deps: number[][]; follow: Promise<unknown>[] }[] = [];
+    const pending: Promise<unknown>[] = [];
+    const fixes: DepFix[] = [];
     try {
-      // Level 1: one call per chunk, in parallel.
-      const answers = await settleAll(
-        chunks.map((c) => {
+      try {
+        for (const c of chunks) {
           const want = tasksForChunk(opts.numTasks, c, totalTokens);
-          const title = chunks.length === 1 ? 'PRD' : (c.headings[0] ?? `part ${c.index + 1}`);
-          return ask(
-            `c${c.index}`,
-            'chunk',
-            chunkRequest(version, c, chunks.length, want),
-            tasksAnswerSchema(want ? maxTasks(want) : undefined),
-            6,
-            title,
-            0,
+          const prompt = chunkRequest(version, c, chunks.length, want);
+          const r = await listCall(
+            caller,
+            {
+              spec: {
+                path: `c${c.index}`,
+                kind: 'chunk',
+                prompt,
+                schema: tasksAnswerSchema(want ? maxTasks(want) : undefined),
+                complexity: 6,
+                title: chunks.length === 1 ? 'PRD' : (c.headings[0] ?? `part ${c.index + 1}`),
+                depth: 0,
+                keep: Keep.yes(),
+                signal: ctl.signal,
+              },
+              key: 'tasks',
+              element: GeneratedTaskSchema,
+              max: want ? maxTasks(want) : Number.POSITIVE_INFINITY,
+              items: (a) => a.tasks,
+              toNode: (j, t, model) => toNode(t, `c${c.index}/t${j + 1}`, 1, [], model, prompt.promptId),
+              // A task that merging will drop (same work as a kept task before it) is not decomposed.
+              follow: (j, nodes) =>
+                kept.isDup(nodes, j) ? undefined : decomposer.request(nodes[j]!, [nodes.slice(0, j + 1)], c),
+              run: (j, nodes, p, keep, sig) => decomposer.expand(nodes[j]!, [nodes.slice(0, j + 1)], c, p, keep, sig),
+            },
+            ctl.signal,
           );
-        }),
-      );
-      const fixes: DepFix[] = [];
+          const follow = r.follow.map((f) => f ?? Promise.resolve(undefined));
+          pending.push(...follow);
+          stats.discarded += r.discarded;
+          const n = normalizeDeps(
+            r.value.tasks.map((t) => t.dependencies),
+            r.nodes.map((x) => x.path),
+          );
+          fixes.push(...n.fixes);
+          answers.push({ nodes: r.nodes, deps: n.deps, follow });
+          kept.addAll(r.nodes.map((x) => x.title));
+        }
+      } catch (e) {
+        if (!ctl.signal.aborted) ctl.abort(e);
+        await Promise.allSettled(pending); // no call outlives the run
+        throw e;
+      }
       const flat: PlanNode[] = [];
-      const chunkPromptIds = chunks.map(
-        (c) => chunkRequest(version, c, chunks.length, tasksForChunk(opts.numTasks, c, totalTokens)).promptId,
-      );
-      // Each chunk's own task list, before merging: an expansion prompt lists the siblings before its task.
-      const chunkTasks: PlanNode[][] = [];
-      answers.forEach(({ value: a, model }, ci) => {
-        const paths = a.tasks.map((_t, j) => `c${ci}/t${j + 1}`);
-        const n = normalizeDeps(
-          a.tasks.map((t) => t.dependencies),
-          paths,
-        );
-        fixes.push(...n.fixes);
+      const subtree = new Map<string, Promise<unknown>>();
+      for (const a of answers) {
         const offset = flat.length;
-        const own = a.tasks.map((t, j) =>
-          toNode(
-            t,
-            paths[j]!,
-            1,
-            n.deps[j]!.map((d) => d + offset),
-            model,
-            chunkPromptIds[ci],
-          ),
-        );
-        chunkTasks.push(own);
-        flat.push(...own);
-      });
+        a.nodes.forEach((x, j) => {
+          flat.push({ ...x, deps: a.deps[j]!.map((d) => d + offset) });
+          subtree.set(x.path, a.follow[j]!);
+        });
+      }
       const m = mergeDuplicates(flat);
       const bc = breakCycles(
         m.nodes.map((x) => x.deps),
@@ -262,43 +205,12 @@ export class RecursivePRDProcessor {
       const top = m.nodes.map((x, i) => ({ ...x, deps: bc.deps[i]! }));
       for (const t of top)
         emit({ type: 'node', path: t.path, parent: t.path.split('/')[0], title: t.title, depth: 1, state: 'done' });
-
-      // Deeper levels: each node is decomposed as soon as its own answer is in.
-      const chunkOf = (path: string) => chunks[Number(/^c(\d+)/.exec(path)![1])]!;
-      const expand = async (node: PlanNode, levels: PlanNode[][]): Promise<PlanNode> => {
-        if (node.depth >= opts.maxDepth || node.complexity < opts.complexityThreshold) return node;
-        const p = expandRequest(version, node, levels, chunkOf(node.path), contextLength);
-        const { value: a, model } = await ask(
-          node.path,
-          'expand',
-          p,
-          subtasksAnswerSchema(subtaskCount(node.complexity) + 2),
-          node.complexity,
-          node.title,
-          node.depth,
-          levels.at(-2)?.at(-1)?.path,
-        );
-        const paths = a.subtasks.map((_s, k) => `${node.path}/${k + 1}`);
-        const n = normalizeDeps(
-          a.subtasks.map((s) => s.dependencies),
-          paths,
-        );
-        const c = breakCycles(n.deps, paths);
-        fixes.push(...n.fixes, ...c.fixes);
-        const kids = a.subtasks.map((s, k) =>
-          toNode({ ...s, priority: node.priority }, paths[k]!, node.depth + 1, c.deps[k]!, model, p.promptId),
-        );
-        const children = await settleAll(kids.map((k, i) => expand(k, [...levels, kids.slice(0, i + 1)])));
-        return { ...node, children };
-      };
-      const nodes = await settleAll(
-        top.map((t) => {
-          const j = Number(/\/t(\d+)$/.exec(t.path)![1]);
-          const own = chunkTasks[Number(/^c(\d+)/.exec(t.path)![1])]!;
-          // The merged node (priority, complexity) is expanded in the words of its own chunk's list.
-          return expand(t, [[...own.slice(0, j - 1), t]]);
-        }),
-      );
+      const expanded = await settleAll(top.map((t) => subtree.get(t.path)!));
+      const nodes = top.map((t, i) => {
+        const x = expanded[i] as Awaited<ReturnType<Decomposer['expand']>> | undefined;
+        if (x) fixes.push(...x.fixes);
+        return x ? { ...t, children: x.children } : t;
+      });
       return {
         nodes,
         chunks,
@@ -313,14 +225,14 @@ export class RecursivePRDProcessor {
       };
     } catch (e) {
       if (signal?.aborted) throw abortError(signal);
-      if (e instanceof AppError && e.code === 'NO_MODEL_AVAILABLE' && modelAnswers === 0)
+      if (e instanceof AppError && e.code === 'NO_MODEL_AVAILABLE' && caller.answered === 0)
         throw new NoModelError('NO_MODEL_AVAILABLE', e.message, {
           hint: e.hint,
           details: { ...e.details, wouldUse: ref?.alias ?? e.details?.wouldUse },
           cause: e,
         });
       if (e instanceof AppError && e.code === 'NO_MODEL_AVAILABLE') {
-        throw new AppError('NO_MODEL_AVAILABLE', `${e.message} (after ${modelAnswers} answered nodes)`, {
+        throw new AppError('NO_MODEL_AVAILABLE', `${e.message} (after ${caller.answered} answered nodes)`, {
           hint: `${e.hint ?? 'start the model server'}; then rerun with --resume: answered nodes are checkpointed`,
           cause: e,
         });
@@ -332,47 +244,10 @@ export class RecursivePRDProcessor {
   }
 }
 
-function toNode(
-  t: GeneratedTask | (GeneratedSubtask & { priority: string }),
-  path: string,
-  depth: number,
-  deps: number[],
-  model: string | undefined,
-  promptId: string | undefined,
-): PlanNode {
-  return {
-    path,
-    depth,
-    deps,
-    model,
-    promptId,
-    title: t.title.trim(),
-    description: t.description.trim(),
-    details: t.details.trim(),
-    testStrategy: t.testStrategy.trim(),
-    priority: mapPriority(t.priority),
-    complexity: t.complexity,
-    children: [],
-    source: 'model',
-  };
-}
-
 function abortError(signal: AbortSignal): AppError {
   const r = signal.reason as unknown;
   if (r instanceof AppError) return r;
   return new AppError('ABORTED', 'parse-prd was interrupted; nothing was written', {
     hint: 'answered nodes are checkpointed: rerun with --resume to continue',
   });
-}
-
-/** Like Promise.all, but waits for every sibling to settle before rejecting, so no call outlives the run. */
-async function settleAll<T>(ps: Promise<T>[]): Promise<T[]> {
-  const r = await Promise.allSettled(ps);
-  const bad = r.find((x): x is PromiseRejectedResult => x.status === 'rejected');
-  if (bad) {
-    // Prefer the root cause over the aborts it caused in siblings.
-    const root = r.find((x): x is PromiseRejectedResult => x.status === 'rejected' && !isAbortError(x.reason));
-    throw (root ?? bad).reason;
-  }
-  return r.map((x) => (x as PromiseFulfilledResult<T>).value);
 }

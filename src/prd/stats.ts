@@ -10,6 +10,8 @@ export class RunStats {
   reasks = 0;
   fallbacks = 0;
   failures = 0;
+  /** Expansions started from a streamed answer and dropped because the final answer differed. */
+  discarded = 0;
   readonly models = new Set<string>();
   readonly promptIds = new Set<string>();
   /** Aliases of embedded (in-process llama.cpp) models that answered: the run says so. */
