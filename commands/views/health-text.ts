@@ -23,7 +23,19 @@ export function renderPrivacy(r: PrivacyReport): string {
 export function renderStats(s: CombinedStats & { mode: string }): string {
   if (s.components.length === 0) return 'no calls or operations recorded yet';
   const rows = [
-    ['component', 'calls', 'failed', 'avg ms', 'p95 ms', 'cache hit', 'tokens in', 'tokens out', 'ops', 'op avg ms'],
+    [
+      'component',
+      'calls',
+      'failed',
+      'avg ms',
+      'p95 ms',
+      'cache hit',
+      'tokens in',
+      'kv cached',
+      'tokens out',
+      'ops',
+      'op avg ms',
+    ],
   ];
   for (const c of s.components) {
     rows.push([
@@ -34,6 +46,7 @@ export function renderStats(s: CombinedStats & { mode: string }): string {
       num(c.p95_ms),
       pct(c.cache_hit_rate),
       String(c.prompt_tokens),
+      String(c.cached_prompt_tokens ?? 0),
       String(c.completion_tokens),
       String(c.operations),
       num(c.operation_avg_ms),
@@ -43,6 +56,6 @@ export function renderStats(s: CombinedStats & { mode: string }): string {
   const table = rows.map((r) => r.map((v, i) => (i === 0 ? v.padEnd(w[i]!) : v.padStart(w[i]!))).join('  '));
   return [
     ...table,
-    `total: ${s.totals.calls} call(s), cache hit rate ${pct(s.totals.cache_hit_rate)}, tokens ${s.totals.prompt_tokens} in / ${s.totals.completion_tokens} out`,
+    `total: ${s.totals.calls} call(s), cache hit rate ${pct(s.totals.cache_hit_rate)}, tokens ${s.totals.prompt_tokens} in (${s.totals.cached_prompt_tokens ?? 0} from the server's KV cache) / ${s.totals.completion_tokens} out`,
   ].join('\n');
 }

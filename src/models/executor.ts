@@ -240,6 +240,8 @@ export class Executor {
     st.lastUsage = usage;
     st.usage.promptTokens += usage.promptTokens;
     st.usage.completionTokens += usage.completionTokens;
+    if (usage.cachedPromptTokens !== undefined)
+      st.usage.cachedPromptTokens = (st.usage.cachedPromptTokens ?? 0) + usage.cachedPromptTokens;
     this.o.record({
       component: st.task.component ?? 'model',
       operation,
@@ -250,6 +252,7 @@ export class Executor {
       ...(st.task.type ? { taskType: st.task.type } : {}),
       ...(st.task.promptId ? { promptId: st.task.promptId } : {}),
       promptTokens: usage.promptTokens,
+      ...(usage.cachedPromptTokens !== undefined ? { cachedPromptTokens: usage.cachedPromptTokens } : {}),
       completionTokens: usage.completionTokens,
       durationMs,
       cached: false,

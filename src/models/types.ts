@@ -44,6 +44,8 @@ export interface ChatRequest {
 export interface Usage {
   promptTokens: number;
   completionTokens: number;
+  /** Of promptTokens, those the server served from its KV cache; absent when the server does not say. */
+  cachedPromptTokens?: number;
 }
 
 /** One piece of a streamed answer: text deltas, then one final chunk with usage and finish reason. */

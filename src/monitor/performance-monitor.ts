@@ -19,6 +19,8 @@ export interface ComponentStats {
   /** Share of model calls answered from the LLM cache, plus cachedCall hits. */
   cache_hit_rate: number | null;
   prompt_tokens: number;
+  /** Of prompt_tokens, those the model server took from its KV cache (a shared prefix it did not recompute). */
+  cached_prompt_tokens: number;
   completion_tokens: number;
   operations: number;
   operation_avg_ms: number | null;
@@ -30,7 +32,13 @@ export interface ComponentStats {
 /** getCombinedStats(): one row per component, plus totals. */
 export interface CombinedStats {
   components: ComponentStats[];
-  totals: { calls: number; prompt_tokens: number; completion_tokens: number; cache_hit_rate: number | null };
+  totals: {
+    calls: number;
+    prompt_tokens: number;
+    cached_prompt_tokens: number;
+    completion_tokens: number;
+    cache_hit_rate: number | null;
+  };
 }
 
 const r1 = (n: number | undefined) => (n === undefined ? null : round(n, 1));
@@ -64,6 +72,7 @@ export function combineStats(
       p95_ms: r1(percentile(live, 95)),
       cache_hit_rate: lookups ? round(hits / lookups, 4) : null,
       prompt_tokens: cs.reduce((a, c) => a + c.promptTokens, 0),
+      cached_prompt_tokens: cs.reduce((a, c) => a + (c.cachedPromptTokens ?? 0), 0),
       completion_tokens: cs.reduce((a, c) => a + c.completionTokens, 0),
       operations: ss.length,
       operation_avg_ms: r1(mean(ss.map((s) => s.durationMs))),
@@ -86,6 +95,7 @@ export function combineStats(
     totals: {
       calls: calls.length,
       prompt_tokens: calls.reduce((a, c) => a + c.promptTokens, 0),
+      cached_prompt_tokens: calls.reduce((a, c) => a + (c.cachedPromptTokens ?? 0), 0),
       completion_tokens: calls.reduce((a, c) => a + c.completionTokens, 0),
       cache_hit_rate: lookups ? round(hits / lookups, 4) : null,
     },

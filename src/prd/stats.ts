@@ -4,6 +4,8 @@ import type { Answer } from '../models/types.js';
 export class RunStats {
   calls = 0;
   promptTokens = 0;
+  /** Of promptTokens, those the server reported serving from its KV cache. */
+  cachedPromptTokens = 0;
   completionTokens = 0;
   cacheHits = 0;
   resumedNodes = 0;
@@ -30,6 +32,7 @@ export class RunStats {
     }
     this.calls += Math.max(1, a.attempts.length);
     this.promptTokens += a.usage.promptTokens;
+    this.cachedPromptTokens += a.usage.cachedPromptTokens ?? 0;
     this.completionTokens += a.usage.completionTokens;
     this.reasks += a.attempts.filter((x) => x.kind === 'reask').length;
     this.fallbacks += a.attempts.filter((x) => x.kind === 'fallback').length;

@@ -4,6 +4,17 @@ function fmtMs(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
+const n = (x: number) => x.toLocaleString('en-US');
+
+/**
+ * Tokens the run sent and received: prompt tokens (of which the server took how many from its KV
+ * cache, when it says) and generated tokens. Cache hits of our own answer cache cost none.
+ */
+function tokensPart(s: ParsePrdOutput['summary']): string {
+  const cached = s.cachedPromptTokens ? ` (${n(s.cachedPromptTokens)} cached)` : '';
+  return `${n(s.promptTokens)} prompt tokens${cached} + ${n(s.completionTokens)} generated`;
+}
+
 /** The one summary line every run prints (tasks, subtasks, depth, calls, tokens, cache hits, wall time, models). */
 export function summaryLine(o: ParsePrdOutput): string {
   const s = o.summary;
@@ -13,7 +24,7 @@ export function summaryLine(o: ParsePrdOutput): string {
     `${s.subtasks} subtasks`,
     `depth ${s.depth}`,
     `${s.llmCalls} LLM calls`,
-    `${(s.promptTokens + s.completionTokens).toLocaleString('en-US')} tokens`,
+    tokensPart(s),
     `${s.cacheHits} cache hits`,
     ...(s.resumedNodes ? [`${s.resumedNodes} resumed`] : []),
     fmtMs(s.durationMs),

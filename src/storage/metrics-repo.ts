@@ -13,6 +13,8 @@ export interface CallRecord {
   taskType?: TaskType;
   promptId?: string;
   promptTokens: number;
+  /** Of promptTokens, those the server served from its KV cache (0 when it does not say). */
+  cachedPromptTokens?: number;
   completionTokens: number;
   durationMs: number;
   cached: boolean;
@@ -39,6 +41,7 @@ interface Row {
   task_type: string | null;
   prompt_id: string | null;
   prompt_tokens: number;
+  cached_prompt_tokens: number;
   completion_tokens: number;
   duration_ms: number;
   cached: number;
@@ -67,8 +70,8 @@ export class MetricsRepo {
         this.db
           .prepare(
             `INSERT INTO metrics (component, operation, provider, host, local, model, task_type, prompt_id,
-              prompt_tokens, completion_tokens, duration_ms, cached, ok, error_code, run_id)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+              prompt_tokens, completion_tokens, duration_ms, cached, ok, error_code, run_id, cached_prompt_tokens)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
             r.component,
@@ -86,6 +89,7 @@ export class MetricsRepo {
             r.ok ? 1 : 0,
             r.errorCode ?? null,
             r.runId ?? null,
+            r.cachedPromptTokens ?? 0,
           ).lastInsertRowid,
       ),
     );
@@ -115,6 +119,7 @@ function fromRow(r: Row): MetricRow {
     local: r.local === 1,
     model: r.model ?? '',
     promptTokens: r.prompt_tokens,
+    cachedPromptTokens: r.cached_prompt_tokens,
     completionTokens: r.completion_tokens,
     durationMs: r.duration_ms,
     cached: r.cached === 1,

@@ -33,6 +33,8 @@ export interface CallStatRow {
   cached: boolean;
   ok: boolean;
   promptTokens: number;
+  /** Of promptTokens, those the server served from its KV cache. */
+  cachedPromptTokens: number;
   completionTokens: number;
 }
 
@@ -118,13 +120,16 @@ export class MonitorRepo {
   /** Per-call figures since a time. */
   callStats(sinceMs = 0): CallStatRow[] {
     const rows = this.db
-      .prepare('SELECT component, duration_ms, cached, ok, prompt_tokens, completion_tokens FROM metrics WHERE ts >= ?')
+      .prepare(
+        'SELECT component, duration_ms, cached, ok, prompt_tokens, cached_prompt_tokens, completion_tokens FROM metrics WHERE ts >= ?',
+      )
       .all(iso(sinceMs)) as {
       component: string;
       duration_ms: number;
       cached: number;
       ok: number;
       prompt_tokens: number;
+      cached_prompt_tokens: number;
       completion_tokens: number;
     }[];
     return rows.map((r) => ({
@@ -133,6 +138,7 @@ export class MonitorRepo {
       cached: r.cached === 1,
       ok: r.ok === 1,
       promptTokens: r.prompt_tokens,
+      cachedPromptTokens: r.cached_prompt_tokens,
       completionTokens: r.completion_tokens,
     }));
   }

@@ -32,12 +32,16 @@ export interface RunSummary {
   promptIds: string[];
   llmCalls: number;
   promptTokens: number;
+  /** Of promptTokens, those the server took from its KV cache (when it reports them). */
+  cachedPromptTokens?: number;
   completionTokens: number;
   cacheHits: number;
   resumedNodes: number;
   reasks: number;
   fallbacks: number;
   failures: number;
+  /** Expansions started from a streamed answer and dropped because the final answer differed. */
+  discarded?: number;
   depFixes: number;
   mergedDuplicates: number;
   tasks: number;
@@ -163,7 +167,8 @@ export class PrdRepo {
         .prepare(
           `UPDATE prd_runs SET finished_at=?, sections=?, chunks=?, models_json=?, prompt_ids_json=?, llm_calls=?, prompt_tokens=?,
              completion_tokens=?, cache_hits=?, resumed_nodes=?, reasks=?, fallbacks=?, failures=?, dep_fixes=?, merged_duplicates=?,
-             tasks=?, subtasks=?, depth=?, duration_ms=?, success=?, structural=?, error_code=?, error_message=?
+             tasks=?, subtasks=?, depth=?, duration_ms=?, success=?, structural=?, error_code=?, error_message=?,
+             cached_prompt_tokens=?, discarded=?
            WHERE run_id=?`,
         )
         .run(
@@ -190,6 +195,8 @@ export class PrdRepo {
           s.structural ? 1 : 0,
           s.errorCode ?? null,
           s.errorMessage ?? null,
+          s.cachedPromptTokens ?? 0,
+          s.discarded ?? 0,
           s.runId,
         );
       const ins = this.db.prepare(
@@ -269,12 +276,14 @@ function toSummary(r: Record<string, unknown>): RunSummary {
     promptIds: strs(r.prompt_ids_json),
     llmCalls: Number(r.llm_calls),
     promptTokens: Number(r.prompt_tokens),
+    cachedPromptTokens: Number(r.cached_prompt_tokens ?? 0),
     completionTokens: Number(r.completion_tokens),
     cacheHits: Number(r.cache_hits),
     resumedNodes: Number(r.resumed_nodes),
     reasks: Number(r.reasks),
     fallbacks: Number(r.fallbacks),
     failures: Number(r.failures),
+    discarded: Number(r.discarded ?? 0),
     depFixes: Number(r.dep_fixes),
     mergedDuplicates: Number(r.merged_duplicates),
     tasks: Number(r.tasks),

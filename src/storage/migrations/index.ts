@@ -1,6 +1,8 @@
 import type { Migration } from './types.js';
 import { m001core } from './001-core.js';
+import { m002metricsCachedTokens } from './002-metrics-cached-tokens.js';
 import { m020prd } from './020-prd.js';
+import { m021prdTokenEconomy } from './021-prd-token-economy.js';
 import { m050recovery } from './050-recovery.js';
 import { m051monitor } from './051-monitor.js';
 import { m030research } from './030-research.js';
@@ -17,7 +19,9 @@ export type { Migration } from './types.js';
 /** Every module appends its own migration here (ids per HACKING.md); order in this list does not matter. */
 export const MIGRATIONS: readonly Migration[] = [
   m001core,
+  m002metricsCachedTokens,
   m020prd,
+  m021prdTokenEconomy,
   m050recovery,
   m051monitor,
   m030research,

@@ -3,6 +3,7 @@ import { percentile } from '../../../src/diagnostics/math.js';
 import { CachedPerformanceMonitor, combineStats } from '../../../src/monitor/performance-monitor.js';
 import { privacyReport } from '../../../src/monitor/privacy.js';
 import { insertMetric, memDb } from '../recovery/helpers.js';
+import { MetricsRepo } from '../../../src/storage/metrics-repo.js';
 
 describe('math', () => {
   it('nearest-rank percentile', () => {
@@ -76,8 +77,51 @@ describe('CachedPerformanceMonitor', () => {
   it('combineStats with nothing recorded', () => {
     expect(combineStats([], [], [], [])).toEqual({
       components: [],
-      totals: { calls: 0, prompt_tokens: 0, completion_tokens: 0, cache_hit_rate: null },
+      totals: { calls: 0, prompt_tokens: 0, cached_prompt_tokens: 0, completion_tokens: 0, cache_hit_rate: null },
     });
+  });
+
+  it('reports the prompt tokens the model server took from its KV cache, per component and in total', () => {
+    const db = memDb();
+    const repo = new MetricsRepo(db);
+    const call = { operation: 'object', provider: 'ollama', host: '127.0.0.1', local: true, model: 'm' } as const;
+    repo.record({
+      ...call,
+      component: 'prd',
+      promptTokens: 900,
+      cachedPromptTokens: 0,
+      completionTokens: 300,
+      durationMs: 5,
+      cached: false,
+      ok: true,
+    });
+    repo.record({
+      ...call,
+      component: 'prd',
+      promptTokens: 1000,
+      cachedPromptTokens: 850,
+      completionTokens: 200,
+      durationMs: 5,
+      cached: false,
+      ok: true,
+    });
+    repo.record({
+      ...call,
+      component: 'research',
+      promptTokens: 50,
+      completionTokens: 5,
+      durationMs: 5,
+      cached: false,
+      ok: true,
+    });
+    const st = new CachedPerformanceMonitor(db).getCombinedStats();
+    expect(st.components.find((c) => c.component === 'prd')).toMatchObject({
+      prompt_tokens: 1900,
+      cached_prompt_tokens: 850,
+    });
+    expect(st.components.find((c) => c.component === 'research')).toMatchObject({ cached_prompt_tokens: 0 });
+    expect(st.totals).toMatchObject({ prompt_tokens: 1950, cached_prompt_tokens: 850 });
+    expect(repo.list({ component: 'prd' }).map((r) => r.cachedPromptTokens)).toEqual([0, 850]);
   });
 });
 

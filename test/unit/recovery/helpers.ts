@@ -1,11 +1,12 @@
 import { openDatabase, type DB } from '../../../src/storage/db.js';
 import { m001core } from '../../../src/storage/migrations/001-core.js';
+import { m002metricsCachedTokens } from '../../../src/storage/migrations/002-metrics-cached-tokens.js';
 import { m050recovery } from '../../../src/storage/migrations/050-recovery.js';
 import { m051monitor } from '../../../src/storage/migrations/051-monitor.js';
 
 /** In-memory DB with only the migrations these modules need. */
 export function memDb(): DB {
-  return openDatabase(':memory:', { migrations: [m001core, m050recovery, m051monitor] });
+  return openDatabase(':memory:', { migrations: [m001core, m002metricsCachedTokens, m050recovery, m051monitor] });
 }
 
 /** Inserts one metrics row as the model API would. */
