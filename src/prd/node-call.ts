@@ -5,7 +5,7 @@ import type { PrdRepo } from '../storage/prd-repo.js';
 import type { Keep } from './keep.js';
 import { nodeKey } from './keys.js';
 import type { limiter } from './limit.js';
-import type { PrdEvent } from './processor.js';
+import type { PrdEvent } from './events.js';
 import type { BuiltPrompt } from './prompts.js';
 import type { NodeRunner } from './retry.js';
 import type { RunStats } from './stats.js';

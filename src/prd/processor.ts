@@ -1,7 +1,8 @@
-import { AppError, isAbortError } from '../errors.js';
+import { AppError } from '../errors.js';
 import { TaskType, type ModelAPI } from '../models/types.js';
 import type { PrdRepo } from '../storage/prd-repo.js';
 import { Decomposer, settleAll, toNode } from './decompose.js';
+import type { PrdEvent } from './events.js';
 import { KeptTitles } from './dedupe.js';
 import { hash, runKey } from './keys.js';
 import { Keep } from './keep.js';
@@ -37,23 +38,7 @@ export interface PrdOptions {
   promptVersion?: PromptVersion;
 }
 
-/** Live progress of a run; commands turn these into views. */
-export type PrdEvent =
-  | { type: 'start'; chunks: number; model?: string; contextLength: number; resumable: number }
-  | {
-      type: 'node';
-      path: string;
-      parent?: string;
-      title: string;
-      depth: number;
-      state: 'running' | 'done' | 'failed';
-      origin?: 'model' | 'cache' | 'checkpoint';
-      children?: number;
-      model?: string;
-      tokens?: number;
-    }
-  | { type: 'stats'; calls: number; tokens: number; cacheHits: number; resumed: number }
-  | { type: 'structural'; reason: string };
+export type { PrdEvent } from './events.js';
 
 export interface ProcessorDeps {
   api: ModelAPI;
