@@ -42,7 +42,7 @@ export interface ListResult<A, N, R> {
   nodes: N[];
   /** Per item: the follow-up's result, or undefined when the item has none. */
   follow: (Promise<R> | undefined)[];
-  /** Follow-ups started from the stream and dropped because the final answer differs. */
+  /** Follow-ups started from the stream and dropped because the answer they came from changed. */
   discarded: number;
 }
 
@@ -61,10 +61,12 @@ export async function listCall<A, Item, N, R>(
   runSignal: AbortSignal,
 ): Promise<ListResult<A, N, R>> {
   const specs: Speculation<R>[] = [];
+  let discarded = 0;
   let attemptNodes: N[] = [];
   let stream: ElementStream | undefined;
   const drop = (s: Speculation<R>) => {
     specs.splice(specs.indexOf(s), 1);
+    discarded++;
     s.keep.settle(false);
     s.ctl.abort(new AppError('ABORTED', 'speculative expansion cancelled: its parent answer changed'));
   };
@@ -131,9 +133,8 @@ export async function listCall<A, Item, N, R>(
       follow.push(fresh.result);
     }
   });
-  const unused = specs.filter((s) => !adopted.has(s));
-  for (const s of unused) drop(s);
-  return { value: answer.value, model: answer.model, nodes, follow, discarded: unused.length };
+  for (const s of specs.filter((x) => !adopted.has(x))) drop(s);
+  return { value: answer.value, model: answer.model, nodes, follow, discarded };
 }
 
 function requestKey(p: BuiltPrompt): string {
