@@ -8,6 +8,9 @@ import {
   type FakeServerOptions,
 } from '../support/fake-llm-server.js';
 
+import { makeRng } from '../support/fake/rng.js';
+import { TOKEN_PATTERN, tokenCount } from '../support/fake/tokens.js';
+
 let fake: FakeServer | undefined;
 afterEach(async () => {
   await fake?.close();
@@ -45,6 +48,40 @@ describe('fake server tokenizer', () => {
     expect(toks.slice(0, 4)).toEqual(['Impl', 'emen', 'tati', 'on']);
     expect(toks).toContain(' <|im_start|>');
     expect(tokenize('a  ')).toEqual(['a', '  ']);
+  });
+
+  it('scans exactly as its defining pattern does, on random texts with markers, Unicode and odd spaces', () => {
+    const parts = [
+      'a',
+      'B',
+      '7',
+      ' ',
+      '  ',
+      '\n',
+      '\t',
+      '<|im_start|>',
+      '<|',
+      '|>',
+      '<|x|',
+      'é',
+      '日本',
+      '😀',
+      '\u00a0',
+      '-',
+      '{',
+      'über',
+      'words',
+      '\u2028',
+      '<|_|>',
+    ];
+    const rng = makeRng(7);
+    for (let t = 0; t < 1000; t++) {
+      let text = '';
+      for (let i = Math.floor(rng() * 30); i > 0; i--) text += parts[Math.floor(rng() * parts.length)];
+      const reference = text.match(TOKEN_PATTERN) ?? [];
+      expect(tokenize(text), JSON.stringify(text)).toEqual(reference);
+      expect(tokenCount(text)).toBe(reference.length);
+    }
   });
 
   it('renders a shared leading block of messages to a shared token prefix', () => {
