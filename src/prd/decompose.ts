@@ -22,6 +22,7 @@ export interface Expanded {
 }
 
 export interface DecomposeOptions {
+  pipelined?: boolean;
   maxDepth: number;
   complexityThreshold: number;
   version: PromptVersion;
@@ -71,6 +72,7 @@ export class Decomposer {
           signal,
         },
         key: 'subtasks',
+        pipelined: this.o.pipelined,
         element: GeneratedSubtaskSchema,
         max,
         items: (a) => a.subtasks,

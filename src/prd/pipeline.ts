@@ -23,6 +23,8 @@ export interface ListCall<A, Item, N, R> {
    * Must depend on nothing else, so a request made from the stream equals the one the final answer makes.
    */
   follow: (i: number, nodes: N[]) => BuiltPrompt | undefined;
+  /** false = wait for the whole answer before starting follow-ups (benchmarks compare both). */
+  pipelined?: boolean;
   /** Runs the follow-up of item i (its own keep and signal). */
   run: (i: number, nodes: N[], prompt: BuiltPrompt, keep: Keep, signal: AbortSignal) => Promise<R>;
 }
@@ -100,13 +102,16 @@ export async function listCall<A, Item, N, R>(
   try {
     answer = await caller.ask({
       ...c.spec,
-      stream: {
-        onAttempt: () => {
-          attemptNodes = [];
-          stream = new ElementStream(c.key, onElement, c.max);
-        },
-        onText: (delta) => stream?.write(delta),
-      },
+      stream:
+        c.pipelined === false
+          ? undefined
+          : {
+              onAttempt: () => {
+                attemptNodes = [];
+                stream = new ElementStream(c.key, onElement, c.max);
+              },
+              onText: (delta) => stream?.write(delta),
+            },
     });
   } catch (e) {
     for (const s of [...specs]) drop(s);

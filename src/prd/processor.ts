@@ -34,6 +34,8 @@ export interface PrdOptions {
   complexityThreshold: number;
   /** Context window when the model does not report one. */
   defaultContextLength?: number;
+  /** false = expand a task only once its parent's whole answer is in (default: as soon as it streams in). */
+  pipelined?: boolean;
   /** Which prompt version to ask with (default: the newest); older ones stay for side-by-side runs. */
   promptVersion?: PromptVersion;
 }
@@ -145,6 +147,7 @@ export class RecursivePRDProcessor {
                 signal: ctl.signal,
               },
               key: 'tasks',
+              pipelined: opts.pipelined,
               element: GeneratedTaskSchema,
               max: want ? maxTasks(want) : Number.POSITIVE_INFINITY,
               items: (a) => a.tasks,
