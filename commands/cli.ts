@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { ValidationError } from '../src/errors.js';
 import { readFileSync } from 'node:fs';
 import { COMMANDS } from './registry.js';
 import { handleError } from './shared/output.js';
@@ -24,9 +25,10 @@ export async function run(argv: string[]): Promise<void> {
     .description('task-master on local LLMs (Ollama, LM Studio, LocalAI, OpenAI-compatible servers)')
     .version(version(), '-V, --version')
     .option('--debug', 'print stack traces for unexpected errors')
-    .showHelpAfterError('(run with --help for usage)')
     .enablePositionalOptions()
-    .exitOverride();
+    .exitOverride()
+    // commander's own usage errors go through our handler: one `error:` line plus a `hint:`.
+    .configureOutput({ outputError: () => {} });
   program.addHelpText(
     'after',
     '\nOther commands (list, next, show, set-status, expand, …) are forwarded to an installed task-master.',
@@ -50,10 +52,28 @@ export async function run(argv: string[]): Promise<void> {
     await program.parseAsync(argv);
   } catch (e) {
     if (e instanceof CommanderError) {
-      // help and version exit with 0; usage errors were already printed by commander
-      process.exitCode = e.exitCode === 0 ? 0 : 2;
+      // help and version exit with 0; usage errors become one error line with a hint
+      process.exitCode = e.exitCode === 0 ? 0 : handleError(usageError(e, entry?.name), { json, debug });
       return;
     }
     process.exitCode = handleError(e, { json, debug });
   }
+}
+
+/** A commander usage error as ours: its "(Did you mean …?)" line moves into the hint. */
+function usageError(e: CommanderError, command: string | undefined): ValidationError {
+  const [first = e.message, ...rest] = e.message
+    .replace(/^error:\s*/i, '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const suggestion = rest
+    .join(' ')
+    .replace(/^\((.*)\)$/, '$1')
+    .replace(/^Did/, 'did');
+  const help = `see \`task-master-local ${command ? `${command} ` : ''}--help\``;
+  return new ValidationError(first, {
+    hint: suggestion ? `${suggestion.replace(/\?$/, '?')} ${help}` : help,
+    details: { commander: e.code },
+  });
 }

@@ -22,7 +22,27 @@ export type ErrorCode =
   | 'TASKS_FILE'
   | 'CONFLICT'
   | 'FORWARD'
+  | 'FILE_ACCESS'
+  | 'DISK_FULL'
+  | 'READ_ONLY'
+  | 'IO_ERROR'
+  | 'RESOURCE_LIMIT'
+  | 'LOCKED'
   | 'INTERNAL';
+
+/**
+ * The exit codes every command uses, and the README's "Exit codes" table: 1 is any failure
+ * without a more precise code (including bugs), never bad input or a missing server.
+ */
+export const EXIT = {
+  OK: 0,
+  FAILURE: 1,
+  BAD_INPUT: 2,
+  PRIVACY_REFUSED: 3,
+  NO_MODEL: 4,
+  DISK: 5,
+  INTERRUPTED: 130,
+} as const;
 
 export interface AppErrorOptions {
   hint?: string;
@@ -45,9 +65,9 @@ export class AppError extends Error {
     this.details = opts.details;
   }
 
-  /** Exit code the CLI uses for this error (2 = bad input/usage, 1 = everything else). */
+  /** Exit code the CLI uses for this error (see EXIT). */
   get exitCode(): number {
-    return EXIT_CODES[this.code] ?? 1;
+    return EXIT_CODES[this.code] ?? EXIT.FAILURE;
   }
 
   toJSON(): Record<string, unknown> {
@@ -56,17 +76,24 @@ export class AppError extends Error {
 }
 
 const EXIT_CODES: Partial<Record<ErrorCode, number>> = {
-  USAGE: 2,
-  CONFIG_INVALID: 2,
-  CONFIG_PARSE: 2,
-  VALIDATION: 2,
-  NOT_FOUND: 2,
-  CONFLICT: 2,
-  PRIVACY_REFUSED: 3,
-  PROVIDER_UNREACHABLE: 4,
-  MODEL_NOT_FOUND: 4,
-  NO_MODEL_AVAILABLE: 4,
-  ABORTED: 130,
+  USAGE: EXIT.BAD_INPUT,
+  CONFIG_INVALID: EXIT.BAD_INPUT,
+  CONFIG_PARSE: EXIT.BAD_INPUT,
+  VALIDATION: EXIT.BAD_INPUT,
+  NOT_FOUND: EXIT.BAD_INPUT,
+  CONFLICT: EXIT.BAD_INPUT,
+  TASKS_FILE: EXIT.BAD_INPUT,
+  FILE_ACCESS: EXIT.BAD_INPUT,
+  PRIVACY_REFUSED: EXIT.PRIVACY_REFUSED,
+  PROVIDER_UNREACHABLE: EXIT.NO_MODEL,
+  MODEL_NOT_FOUND: EXIT.NO_MODEL,
+  NO_MODEL_AVAILABLE: EXIT.NO_MODEL,
+  TIMEOUT: EXIT.NO_MODEL,
+  CIRCUIT_OPEN: EXIT.NO_MODEL,
+  DISK_FULL: EXIT.DISK,
+  READ_ONLY: EXIT.DISK,
+  IO_ERROR: EXIT.DISK,
+  ABORTED: EXIT.INTERRUPTED,
 };
 
 /** config.json or flags are wrong. */

@@ -1,10 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { parseJsonWithPosition } from '../util/json.js';
-import { atomicWriteFile } from '../util/fs.js';
-import { DEPLOYMENT_MODES, type DeploymentMode } from './vocabulary.js';
-import { parseOllamaHost, parseOpenAIHost } from './hosts.js';
+import { atomicWriteFile, readTextFileIfExists } from '../util/fs.js';
+import { DEPLOYMENT_MODES, PROVIDER_KINDS, type DeploymentMode, validProvidersText } from './vocabulary.js';
+import { InvalidHostError, parseOllamaHost, parseOpenAIHost } from './hosts.js';
+import { redactText } from './redact.js';
 import {
   LocalSectionSchema,
   ROLES,
@@ -57,8 +58,8 @@ export interface LoadOptions {
 
 /** Reads and validates config.json; a syntax error names line and column, a bad field names the field. */
 export function readConfigFile(path: string): { raw: Record<string, unknown>; exists: boolean } {
-  if (!existsSync(path)) return { raw: {}, exists: false };
-  const text = readFileSync(path, 'utf8');
+  const text = readTextFileIfExists(path);
+  if (text === undefined) return { raw: {}, exists: false };
   if (!text.trim()) return { raw: {}, exists: true };
   const parsed = parseJsonWithPosition(text, path);
   if (!parsed.ok) {
@@ -80,7 +81,12 @@ export function validateConfig(raw: unknown, path = 'config.json') {
   if (!r.success) {
     const issue = r.error.issues[0]!;
     const field = issue.path.map(String).join('.') || '(root)';
-    throw new ConfigError('CONFIG_INVALID', `${path}: ${field}: ${issue.message}`, {
+    // zod's enum message lists the options but not the value that failed: name it.
+    const got = valueAt(raw, issue.path);
+    const what = field.endsWith('provider') ? 'provider' : field.endsWith('mode') ? 'mode' : 'value';
+    const message =
+      issue.code === 'invalid_value' && typeof got === 'string' ? `unknown ${what} '${got}'` : issue.message;
+    throw new ConfigError('CONFIG_INVALID', `${path}: ${field}: ${message}`, {
       hint: fieldHint(field),
       details: { issues: r.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })) },
     });
@@ -88,11 +94,31 @@ export function validateConfig(raw: unknown, path = 'config.json') {
   return r.data;
 }
 
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let v = raw;
+  for (const k of path) v = v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined;
+  return v;
+}
+
 function fieldHint(field: string): string {
   if (field.endsWith('mode')) return `valid modes: ${DEPLOYMENT_MODES.join(', ')}`;
-  if (field.includes('provider'))
-    return 'valid providers: ollama, lmstudio, localai, openai-compatible, llama-cpp, anthropic, openai, perplexity';
+  if (field.startsWith('local.registry') && field.endsWith('provider'))
+    return `valid providers: ${PROVIDER_KINDS.join(', ')}`;
+  if (field.includes('provider')) return `valid providers: ${validProvidersText()}`;
   return 'fix that field in .taskmaster/config.json, or remove it to use the default';
+}
+
+/** An invalid server variable is a configuration error naming it, never a host "that is not local". */
+function hostFromEnv(name: string, value: string, parse: () => string): string {
+  try {
+    return parse();
+  } catch (e) {
+    if (!(e instanceof InvalidHostError)) throw e;
+    throw new ConfigError('CONFIG_INVALID', `${name}=${redactText(value)} is invalid: ${e.message}`, {
+      hint: `set ${name} to host:port or http://host:port (e.g. 127.0.0.1:11434), or unset it`,
+      details: { variable: name },
+    });
+  }
 }
 
 /** defaults < file < env < flags. */
@@ -114,15 +140,17 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
     sources.mode = 'env TASKMASTER_LOCAL_LLM=true';
   }
   if (env.OLLAMA_HOST !== undefined && env.OLLAMA_HOST !== '') {
-    local.servers.ollama = parseOllamaHost(env.OLLAMA_HOST);
+    local.servers.ollama = hostFromEnv('OLLAMA_HOST', env.OLLAMA_HOST, () => parseOllamaHost(env.OLLAMA_HOST));
     sources['servers.ollama'] = 'env OLLAMA_HOST';
   }
   if (env.LM_STUDIO_HOST) {
-    local.servers.lmstudio = parseOpenAIHost(env.LM_STUDIO_HOST, 1234);
+    const v = env.LM_STUDIO_HOST;
+    local.servers.lmstudio = hostFromEnv('LM_STUDIO_HOST', v, () => parseOpenAIHost(v, 1234));
     sources['servers.lmstudio'] = 'env LM_STUDIO_HOST';
   }
   if (env.LOCAL_AI_HOST) {
-    local.servers.localai = parseOpenAIHost(env.LOCAL_AI_HOST, 8080);
+    const v = env.LOCAL_AI_HOST;
+    local.servers.localai = hostFromEnv('LOCAL_AI_HOST', v, () => parseOpenAIHost(v, 8080));
     sources['servers.localai'] = 'env LOCAL_AI_HOST';
   }
   let dbPath = paths.db;

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ValidationError } from '../errors.js';
+import { readTextFile } from '../util/fs.js';
 import {
   DEFAULT_EVOLUTION,
   type EvolutionConfig,
@@ -173,6 +173,46 @@ export function validateSpec(raw: unknown): OptimizeSpec {
   };
 }
 
+/**
+ * Sizes above which a run takes hours (or allocates gigabytes before its first evaluation): a
+ * population of 100,000,000 spent 40 minutes building generation 0 with no output. `--force`
+ * lifts them for whoever means it.
+ */
+export const RUN_LIMITS = { population: 1_000, generations: 1_000, evaluations: 20_000 } as const;
+
+/** Refuses a new run whose size is above RUN_LIMITS unless forced; every error names the setting. */
+export function checkRunSize(spec: OptimizeSpec, opts: { force?: boolean; source?: string } = {}): void {
+  if (opts.force) return;
+  const { populationSize: pop, maxGenerations: gens } = spec.evolution;
+  const at = opts.source ? `${opts.source}: ` : '';
+  const hint = (what: string) => `lower ${what}, or pass --force to run it anyway`;
+  const n = (v: number) => v.toLocaleString('en-US');
+  if (pop > RUN_LIMITS.population)
+    throw new ValidationError(
+      `${at}population_size ${n(pop)} is above the limit of ${n(RUN_LIMITS.population)} (a run that size takes hours)`,
+      {
+        hint: hint('population_size (--population)'),
+        details: { field: 'population_size', limit: RUN_LIMITS.population },
+      },
+    );
+  if (gens > RUN_LIMITS.generations)
+    throw new ValidationError(
+      `${at}max_generations ${n(gens)} is above the limit of ${n(RUN_LIMITS.generations)} (a run that long takes hours)`,
+      {
+        hint: hint('max_generations (--generations)'),
+        details: { field: 'max_generations', limit: RUN_LIMITS.generations },
+      },
+    );
+  if (pop * gens > RUN_LIMITS.evaluations)
+    throw new ValidationError(
+      `${at}population_size × max_generations = ${n(pop * gens)} evaluations, above the limit of ${n(RUN_LIMITS.evaluations)} (hours of fitness runs)`,
+      {
+        hint: hint('the population or the generations'),
+        details: { field: 'population_size', limit: RUN_LIMITS.evaluations },
+      },
+    );
+}
+
 /** Reads a JSON or YAML spec file (by extension; YAML also parses JSON) and validates it. */
 export function loadSpec(path: string): OptimizeSpec {
   return validateSpecAt(path, readSpecFile(path));
@@ -191,17 +231,7 @@ export function validateSpecAt(path: string, raw: unknown): OptimizeSpec {
 
 /** Parses a spec file without validating it (callers may apply flag overrides first). */
 export function readSpecFile(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new ValidationError(
-      `cannot read spec ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-      {
-        hint: 'pass the path of a spec.json or spec.yaml file',
-      },
-    );
-  }
+  const text = readTextFile(path);
   let raw: unknown;
   try {
     raw = extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);

@@ -1,5 +1,7 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { ValidationError } from '../errors.js';
+import { readFileBytes } from '../util/fs.js';
+import { fsError } from '../util/os-errors.js';
 
 /** Largest PRD accepted; larger files are almost certainly not a PRD (logs, dumps). */
 export const MAX_PRD_BYTES = 2 * 1024 * 1024;
@@ -9,12 +11,15 @@ export const MAX_PRD_BYTES = 2 * 1024 * 1024;
  * (NUL bytes), not valid UTF-8, or larger than MAX_PRD_BYTES. Each error says what to do.
  */
 export function readPrd(path: string): { text: string; bytes: number } {
-  if (!existsSync(path)) {
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw fsError(e, path, 'read');
     throw new ValidationError(`PRD file not found: ${path}`, {
       hint: 'pass the PRD path as an argument, or write it to .taskmaster/docs/prd.txt',
     });
   }
-  const st = statSync(path);
   if (!st.isFile()) throw new ValidationError(`${path} is not a file`, { hint: 'pass the path of a text PRD file' });
   if (st.size > MAX_PRD_BYTES) {
     throw new ValidationError(
@@ -24,7 +29,7 @@ export function readPrd(path: string): { text: string; bytes: number } {
       },
     );
   }
-  const buf = readFileSync(path);
+  const buf = readFileBytes(path);
   if (buf.includes(0)) {
     throw new ValidationError(`${path} looks binary (it contains NUL bytes)`, {
       hint: 'a PRD must be plain text or markdown; export it from your editor as .txt or .md',

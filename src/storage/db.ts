@@ -2,7 +2,8 @@ import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { StorageError } from '../errors.js';
+import { AppError, StorageError } from '../errors.js';
+import { fsError, sqliteError } from '../util/os-errors.js';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
 
 export type DB = Database.Database;
@@ -24,6 +25,8 @@ export function openDatabase(path: string, opts: OpenOptions = {}): DB {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     db = new Database(path, { timeout: 5000, readonly: opts.readonly ?? false });
   } catch (cause) {
+    const mapped = environmentError(cause, path);
+    if (mapped) throw mapped;
     throw new StorageError('STORAGE', `cannot open database ${path}: ${(cause as Error).message}`, {
       hint: 'check that the directory is writable, or set TASKMASTER_LOCAL_DB to another path',
       cause,
@@ -41,7 +44,9 @@ export function openDatabase(path: string, opts: OpenOptions = {}): DB {
     if (!opts.readonly) migrate(db, opts.migrations ?? MIGRATIONS);
   } catch (cause) {
     db.close();
-    if (cause instanceof StorageError) throw cause;
+    if (cause instanceof AppError) throw cause;
+    const mapped = environmentError(cause, path);
+    if (mapped) throw mapped;
     throw new StorageError('STORAGE', `database ${path} is not usable: ${(cause as Error).message}`, {
       hint: 'run `task-master-local recover --run` to check and repair it, or move the file aside',
       cause,
@@ -50,26 +55,54 @@ export function openDatabase(path: string, opts: OpenOptions = {}): DB {
   return db;
 }
 
-/** Runs fn inside BEGIN IMMEDIATE: a read-then-write transaction can never die of BUSY_SNAPSHOT. */
+/**
+ * Runs fn inside BEGIN IMMEDIATE: a read-then-write transaction can never die of BUSY_SNAPSHOT.
+ * A full disk or a read-only file becomes an AppError naming the database file.
+ */
 export function writeTx<T>(db: DB, fn: () => T): T {
-  return db.transaction(fn).immediate();
+  try {
+    return db.transaction(fn).immediate();
+  } catch (e) {
+    throw environmentError(e, db.name) ?? e;
+  }
+}
+
+/** An OS or SQLite error caused by the environment (full, read-only, no permission) → AppError naming the file. */
+function environmentError(e: unknown, path: string): AppError | undefined {
+  if (e instanceof AppError) return undefined;
+  const viaSqlite = sqliteError(e, path);
+  if (viaSqlite instanceof AppError && viaSqlite.code !== 'STORAGE' && viaSqlite.code !== 'LOCKED') return viaSqlite;
+  const viaFs = fsError(e, path);
+  return viaFs instanceof AppError && viaFs.code !== 'NOT_FOUND' ? viaFs : undefined;
 }
 
 /**
  * Applies every migration whose id is not yet recorded. Ids are unique numbers; each module owns
- * its own migration files, so they are applied by id, not by a single high-water mark.
+ * its own migration files, so they are applied by id, not by a single high-water mark. Which ones
+ * are pending is decided inside the same BEGIN IMMEDIATE transaction that applies them: of several
+ * processes opening a fresh project at once, one applies everything while the others wait on the
+ * write lock (busy_timeout) and then find nothing left to do. A database that is already current
+ * takes no write lock at all.
  */
 export function migrate(db: DB, migrations: readonly Migration[]): void {
-  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))`);
-  const applied = new Set((db.prepare('SELECT id FROM schema_migrations').all() as { id: number }[]).map((r) => r.id));
-  const pending = [...migrations].filter((m) => !applied.has(m.id)).sort((a, b) => a.id - b.id);
-  for (const m of pending) {
-    writeTx(db, () => {
+  const sorted = [...migrations].sort((a, b) => a.id - b.id);
+  if (pendingMigrations(db, sorted).length === 0) return;
+  writeTx(db, () => {
+    db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))`);
+    const record = db.prepare('INSERT INTO schema_migrations (id, name) VALUES (?, ?)');
+    for (const m of pendingMigrations(db, sorted)) {
       db.exec(m.sql);
-      db.prepare('INSERT INTO schema_migrations (id, name) VALUES (?, ?)').run(m.id, m.name);
-    });
-  }
+      record.run(m.id, m.name);
+    }
+  });
+}
+
+function pendingMigrations(db: DB, migrations: readonly Migration[]): Migration[] {
+  const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
+  if (!table) return [...migrations];
+  const applied = new Set((db.prepare('SELECT id FROM schema_migrations').all() as { id: number }[]).map((r) => r.id));
+  return migrations.filter((m) => !applied.has(m.id));
 }
 
 /** Current schema state, for `health`. */

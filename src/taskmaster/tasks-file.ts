@@ -1,6 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { StorageError, ValidationError } from '../errors.js';
-import { atomicWriteFile } from '../util/fs.js';
+import { atomicWriteFile, readTextFileIfExists } from '../util/fs.js';
 import { parseJsonWithPosition } from '../util/json.js';
 import { jsonErrorOffset, lineColumn } from './json-position.js';
 import { withFileLock, type LockOptions } from './lock.js';
@@ -18,9 +17,8 @@ export type TasksFile = Record<string, TagData>;
  * `{tasks:[…]}` which task-master reads as tag `master`. A syntax error names line and column.
  */
 export function readTasksFile(path: string): TasksFile {
-  if (!existsSync(path)) return {};
-  const text = readFileSync(path, 'utf8');
-  if (!text.trim()) return {};
+  const text = readTextFileIfExists(path);
+  if (text === undefined || !text.trim()) return {};
   const parsed = parseJsonWithPosition(text, path);
   if (!parsed.ok) {
     let error = parsed.error;

@@ -1,11 +1,16 @@
-import { mkdirSync, renameSync, writeFileSync, rmSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { fsError } from './os-errors.js';
 
-/** Writes to a temp file beside the target, fsyncs, then renames: readers see old or new, never half. */
+/**
+ * Writes to a temp file beside the target, fsyncs, then renames: readers see old or new, never
+ * half. Any failure (a full disk, a directory where the file should be, no permission) removes
+ * the temp file and throws an AppError naming the target, not the temp file.
+ */
 export function atomicWriteFile(path: string, content: string | Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.tmp.${process.pid}.${Date.now()}`;
   try {
+    mkdirSync(dirname(path), { recursive: true });
     writeFileSync(tmp, content);
     const fd = openSync(tmp, 'r');
     try {
@@ -15,7 +20,39 @@ export function atomicWriteFile(path: string, content: string | Uint8Array): voi
     }
     renameSync(tmp, path);
   } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      /* the temp file could not even be created (e.g. the directory is missing): nothing to remove */
+    }
+    throw fsError(e, path, 'write');
+  }
+}
+
+/** Reads a file as UTF-8; an OS error (a directory, no permission, a symlink loop) names the path. */
+export function readTextFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw fsError(e, path, 'read');
+  }
+}
+
+/** Reads a file as bytes; an OS error names the path. */
+export function readFileBytes(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw fsError(e, path, 'read');
+  }
+}
+
+/** Like readTextFile, but a file that does not exist gives undefined (a symlink loop is still an error). */
+export function readTextFileIfExists(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw fsError(e, path, 'read');
   }
 }
