@@ -11,12 +11,35 @@ export function isRedacted(v: unknown): boolean {
   return typeof v === 'string' && v.includes(REDACTED);
 }
 
+// scheme://userinfo@ anywhere in a text: the whole userinfo may be a token (https://TOKEN@host),
+// so it goes; a user:password keeps the user name, which helps to recognise the URL.
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@'"<>]*)@/gi;
+// ?api_key=…, &access_token=…, ?password=…, &sig=… inside URLs or query strings: a parameter whose
+// name holds key/token/secret/passw/pwd/credential, or is exactly sig/signature/auth.
+const SECRET_PARAM =
+  /([?&;](?:[^=&#\s'"<>]*(?:key|token|secret|passw|pwd|credential)[^=&#\s'"<>]*|sig|signature|auth)=)[^&#\s'"<>]*/gi;
+
+/**
+ * The one redaction of free text (messages, endpoints, rows): credentials inside URLs
+ * (`http://user:pw@host` → `http://user:[REDACTED]@host`, `https://TOKEN@host` → `https://[REDACTED]@host`)
+ * and secret query parameters (`?api_key=…`, `&token=…`) anywhere in the string.
+ */
+export function redactText(s: string): string {
+  if (!s.includes('@') && !s.includes('=')) return s;
+  return s
+    .replace(URL_USERINFO, (_m, scheme: string, info: string) => {
+      if (info === '' || info === REDACTED) return `${scheme}${info}@`;
+      const colon = info.indexOf(':');
+      if (colon < 0) return `${scheme}${REDACTED}@`;
+      const pw = info.slice(colon + 1);
+      return pw === REDACTED ? `${scheme}${info}@` : `${scheme}${info.slice(0, colon)}:${REDACTED}@`;
+    })
+    .replace(SECRET_PARAM, (_m, head: string) => `${head}${REDACTED}`);
+}
+
 function redactString(s: string): string {
   if (SECRET_VALUE.test(s.trim())) return REDACTED;
-  // Passwords in URLs (http://user:pass@host) and secret query parameters (?api_key=…).
-  return s
-    .replace(/^([a-z][a-z0-9+.-]*:\/\/[^/:@\s]*:)[^@/\s]+@/i, `$1${REDACTED}@`)
-    .replace(/([?&][^=&#]*(?:key|token|secret|password)[^=&#]*=)[^&#]*/gi, `$1${REDACTED}`);
+  return redactText(s);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { TASK_TYPES, type ModelAPI, type ProgressEvent, type TaskRequest, type TaskType } from '../models/types.js';
 import { isLocalUrl } from '../config/hosts.js';
+import { isRedacted, redactText } from '../config/redact.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { matchModel, preloadModel, probeServer, RoundTripSchema, type WireKind } from '../monitor/probes.js';
 import { retryWithBackoff, type BackoffOptions } from './backoff.js';
@@ -34,11 +35,19 @@ export function serverOf(
 ): { kind: WireKind; provider: string; endpoint: string } | undefined {
   const provider = f.context.provider ?? 'ollama';
   const servers = config?.local.servers;
+  // Failures are stored with credentials redacted; the configured address still has them.
+  const recorded = f.context.endpoint;
+  const stored = (fromConfig: string | undefined) =>
+    recorded && isRedacted(recorded) && fromConfig && redactText(fromConfig) === recorded ? fromConfig : recorded;
   if (provider === 'ollama')
-    return { kind: 'ollama', provider, endpoint: f.context.endpoint ?? servers?.ollama ?? 'http://127.0.0.1:11434' };
+    return {
+      kind: 'ollama',
+      provider,
+      endpoint: stored(servers?.ollama) ?? servers?.ollama ?? 'http://127.0.0.1:11434',
+    };
   const fromConfig =
     provider === 'lmstudio' ? servers?.lmstudio : provider === 'localai' ? servers?.localai : undefined;
-  const endpoint = f.context.endpoint ?? fromConfig;
+  const endpoint = stored(fromConfig) ?? fromConfig;
   if (!endpoint || !['lmstudio', 'localai', 'openai-compatible'].includes(provider)) return undefined;
   return { kind: 'openai', provider, endpoint };
 }

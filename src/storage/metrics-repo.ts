@@ -1,3 +1,4 @@
+import { redactText } from '../config/redact.js';
 import type { ProviderKind, TaskType } from '../config/vocabulary.js';
 import type { DB } from './db.js';
 import { writeTx } from './db.js';
@@ -77,9 +78,10 @@ export class MetricsRepo {
             r.component,
             r.operation,
             r.provider,
-            r.host,
+            // the ledger never keeps credentials, whatever URL the host or model came from
+            redactText(r.host),
             r.local ? 1 : 0,
-            r.model,
+            redactText(r.model),
             r.taskType ?? null,
             r.promptId ?? null,
             r.promptTokens,

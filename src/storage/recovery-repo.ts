@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { redactText } from '../config/redact.js';
 import { writeTx, type DB } from './db.js';
 /** Status of a failure group or occurrence, as stored. */
 export type FailureRowStatus = 'open' | 'recovered' | 'resolved';
@@ -113,7 +114,15 @@ export class RecoveryRepo {
                resolution = CASE WHEN ? = 1 THEN resolution ELSE NULL END
              WHERE id = ?`,
           )
-          .run(nowMs, f.message, JSON.stringify(f.context), f.severity, recoveredBy ? 1 : 0, recoveredBy ? 1 : 0, id);
+          .run(
+            nowMs,
+            redactText(f.message),
+            redactText(JSON.stringify(f.context)),
+            f.severity,
+            recoveredBy ? 1 : 0,
+            recoveredBy ? 1 : 0,
+            id,
+          );
       } else {
         id = Number(
           this.db
@@ -126,9 +135,9 @@ export class RecoveryRepo {
               f.type,
               f.kind,
               f.severity,
-              f.message,
+              redactText(f.message),
               f.code ?? null,
-              JSON.stringify(f.context),
+              redactText(JSON.stringify(f.context)),
               nowMs,
               nowMs,
               recoveredBy ? 'recovered' : 'open',

@@ -1,3 +1,4 @@
+import { splitUrlCredentials } from '../../config/hosts.js';
 import { ConfigError } from '../../errors.js';
 import type { ModelProvider, ProviderKind } from '../types.js';
 import { lazyLlamaCppProvider } from '../embedded/lazy-provider.js';
@@ -33,7 +34,8 @@ function externalKey(kind: keyof typeof API_KEY_ENV, opts: ProviderOptions): str
 }
 
 /** Builds the provider for one server kind. Throws ConfigError for a bad endpoint or a missing key. */
-export function createProvider(kind: ProviderKind, opts: ProviderOptions): ModelProvider {
+export function createProvider(kind: ProviderKind, options: ProviderOptions): ModelProvider {
+  const opts = withUrlCredentials(options);
   switch (kind) {
     case 'ollama':
       return new OllamaProvider(opts);
@@ -62,4 +64,22 @@ export function createProvider(kind: ProviderKind, opts: ProviderOptions): Model
         hint: 'use one of: ollama, lmstudio, localai, openai-compatible, llama-cpp, anthropic, openai, perplexity',
       });
   }
+}
+
+/**
+ * `http://user:password@host` in an endpoint: fetch refuses URLs with credentials, so the
+ * provider gets the URL without them (which is also what its messages print) and a fetch that
+ * sends them as an Authorization header, unless the request sets one itself.
+ */
+function withUrlCredentials(opts: ProviderOptions): ProviderOptions {
+  if (!opts.endpoint?.includes('@')) return opts;
+  const { url, authorization } = splitUrlCredentials(opts.endpoint);
+  if (!authorization) return opts;
+  const base = opts.fetch ?? fetch;
+  const authed: typeof fetch = (input, init) => {
+    const headers = new Headers(init?.headers);
+    if (!headers.has('authorization')) headers.set('authorization', authorization);
+    return base(input, { ...init, headers });
+  };
+  return { ...opts, endpoint: url, fetch: authed };
 }
