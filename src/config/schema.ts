@@ -1,9 +1,13 @@
 import { z } from 'zod';
-import { DEPLOYMENT_MODES, PROVIDER_KINDS, TASK_TYPES } from './vocabulary.js';
+import { DEPLOYMENT_MODES, PROVIDER_KINDS, TASK_TYPES, isKnownProvider } from './vocabulary.js';
 
 /** One task-master role, exactly as task-master writes it (unknown keys kept). */
 export const RoleConfigSchema = z.looseObject({
-  provider: z.string().min(1),
+  // An unknown name is an error, never silently replaced by a default model.
+  provider: z
+    .string()
+    .min(1)
+    .refine(isKnownProvider, { error: (iss) => `unknown provider '${String(iss.input)}'` }),
   modelId: z.string().min(1),
   maxTokens: z.number().int().positive().optional(),
   temperature: z.number().min(0).max(2).optional(),

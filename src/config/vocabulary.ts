@@ -43,3 +43,44 @@ export const ProviderKind = {
 export type ProviderKind = (typeof ProviderKind)[keyof typeof ProviderKind];
 export const PROVIDER_KINDS = Object.values(ProviderKind) as ProviderKind[];
 export const EXTERNAL_PROVIDER_KINDS: readonly ProviderKind[] = ['anthropic', 'openai', 'perplexity'];
+
+/**
+ * Providers task-master itself knows (the list of its model setup, 0.43): a role naming one of these
+ * that is not ours is task-master's business (kept, and reported as unusable here); any other name
+ * is a mistake in config.json.
+ */
+export const TASK_MASTER_PROVIDERS: readonly string[] = [
+  'anthropic',
+  'openai',
+  'google',
+  'zai',
+  'zai-coding',
+  'perplexity',
+  'xai',
+  'groq',
+  'mistral',
+  'azure',
+  'openrouter',
+  'bedrock',
+  'ollama',
+  'vertex',
+  'lmstudio',
+  'openai-compatible',
+  'claude-code',
+  'mcp',
+  'gemini-cli',
+  'grok-cli',
+  'codex-cli',
+];
+
+/** Whether a role's provider name is one we run or one task-master runs (case-insensitive). */
+export function isKnownProvider(name: string): boolean {
+  const n = name.toLowerCase();
+  return (PROVIDER_KINDS as readonly string[]).includes(n) || TASK_MASTER_PROVIDERS.includes(n);
+}
+
+/** The valid provider names, for messages: ours first, then task-master's others. */
+export function validProvidersText(): string {
+  const others = TASK_MASTER_PROVIDERS.filter((p) => !(PROVIDER_KINDS as readonly string[]).includes(p));
+  return `${PROVIDER_KINDS.join(', ')} (task-master's own, not run here: ${others.join(', ')})`;
+}
