@@ -30,6 +30,7 @@ const Options = z.object({
   population: Int(2).optional(),
   generations: Int(1).optional(),
   json: z.boolean().default(false),
+  force: z.boolean().default(false),
   db: z.string().optional(),
 });
 type Options = z.infer<typeof Options>;
@@ -84,6 +85,7 @@ async function action(first: string | undefined, second: string | undefined, raw
       ...(o.fitnessCommand ? { fitnessCommand: o.fitnessCommand } : {}),
       ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}),
       timeoutMs: o.timeout,
+      force: o.force,
     };
     let job: Job;
     if (
@@ -170,6 +172,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'random seed (overrides the spec)')
     .option('--population <n>', 'population size (overrides the spec)')
     .option('--generations <n>', 'maximum generations (overrides the spec)')
+    .option('--force', 'run even above the size limits (population 1,000, generations 1,000, 20,000 evaluations)')
     .option('--db <path>', 'SQLite file to use')
     .option('--json', 'print {run_id, best_individual, generations, evaluations} as JSON')
     .action(action);

@@ -7,7 +7,7 @@ import type { DB } from '../storage/db.js';
 import { buildEvaluator } from './evaluators.js';
 import { genomeApiFactory, modelsEvaluator, modelsSpec } from './models-target.js';
 import { storedRun, type EvaluatorDescription } from './run.js';
-import { readSpecFile, validateSpec, validateSpecAt, type OptimizeSpec } from './spec.js';
+import { checkRunSize, readSpecFile, validateSpec, validateSpecAt, type OptimizeSpec } from './spec.js';
 import type { Evaluator, FitnessResult, Genome } from './types.js';
 
 /** Flag overrides of a spec. */
@@ -20,6 +20,8 @@ export interface JobOverrides {
   concurrency?: number;
   /** Directory a --fitness-command runs in (where the user typed it). */
   cwd: string;
+  /** Run even above the size limits (RUN_LIMITS). */
+  force?: boolean;
 }
 
 /** A run ready to start: the raw spec to store, the validated spec, and the evaluator to build. */
@@ -45,6 +47,7 @@ export function jobFromSpecFile(path: string, o: JobOverrides): Job {
   if (typeof read !== 'object' || read === null || Array.isArray(read)) validateSpecAt(path, read);
   const raw = override(read as Record<string, unknown>, o);
   const spec = validateSpecAt(path, raw);
+  checkRunSize(spec, { force: o.force, source: path });
   let desc: EvaluatorDescription;
   if (o.fitnessCommand) {
     desc = {
@@ -108,7 +111,9 @@ export async function jobForModels(catalog: ModelCatalog, o: JobOverrides): Prom
   const roles = await catalog.effectiveRoles();
   const current = { main: roles.main?.ref?.alias, research: roles.research?.ref?.alias };
   const raw = override(modelsSpec(models, current), o);
-  return { raw, spec: validateSpec(raw), desc: { type: 'models', reference_ms: 2000 }, target: 'models' };
+  const spec = validateSpec(raw);
+  checkRunSize(spec, { force: o.force });
+  return { raw, spec, desc: { type: 'models', reference_ms: 2000 }, target: 'models' };
 }
 
 /** The evaluator of a job, wired to the model API where it needs one. */

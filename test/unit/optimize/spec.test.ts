@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../src/errors.js';
-import { loadSpec, validateSpec } from '../../../src/optimize/spec.js';
+import { checkRunSize, loadSpec, RUN_LIMITS, validateSpec } from '../../../src/optimize/spec.js';
 
 const base = () => ({
   genome: { batch_size: 32, cache_enabled: true },
@@ -75,5 +75,32 @@ describe('optimize spec', () => {
     expect(() => loadSpec(join(dir, 's.json'))).toThrow(`${join(dir, 's.json')}: ranges.a: inverted range`);
     writeFileSync(join(dir, 'bad.json'), '{"ranges": ');
     expect(() => loadSpec(join(dir, 'bad.json'))).toThrow(ValidationError);
+  });
+});
+
+describe('run size limits', () => {
+  const spec = (population_size: number, max_generations: number) =>
+    validateSpec({ ...base(), population_size, max_generations });
+
+  it('refuses sizes that would run for hours, naming the setting, the limit and --force', () => {
+    expect(() => checkRunSize(spec(100_000_000, 30))).toThrow(
+      'population_size 100,000,000 is above the limit of 1,000 (a run that size takes hours)',
+    );
+    expect(() => checkRunSize(spec(20, 100_000))).toThrow(/max_generations 100,000 is above the limit of 1,000/);
+    expect(() => checkRunSize(spec(500, 100), { source: 'spec.json' })).toThrow(
+      /^spec\.json: population_size × max_generations = 50,000 evaluations, above the limit of 20,000/,
+    );
+    try {
+      checkRunSize(spec(RUN_LIMITS.population + 1, 1));
+    } catch (e) {
+      expect((e as ValidationError).hint).toMatch(/--force/);
+      expect((e as ValidationError).exitCode).toBe(2);
+    }
+  });
+
+  it('allows the limits themselves, and anything with force', () => {
+    expect(() => checkRunSize(spec(RUN_LIMITS.population, 20))).not.toThrow();
+    expect(() => checkRunSize(spec(100, 200))).not.toThrow();
+    expect(() => checkRunSize(spec(100_000_000, 100_000), { force: true })).not.toThrow();
   });
 });
