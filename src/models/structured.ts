@@ -1,5 +1,5 @@
 import { z, type ZodType } from 'zod';
-import { extractJson, stripThink } from './text.js';
+import { extractJson, stripChatTokens, stripThink } from './text.js';
 import type { ChatMessage } from './types.js';
 
 /** Result of turning a model's raw text into a validated value. */
@@ -27,7 +27,8 @@ export function formatIssues(error: z.ZodError, max = 8): string {
  * happens to parse, because the model was cut off mid-thought.
  */
 export function parseStructured<T>(raw: string, schema: ZodType<T>, finishReason?: string): ParseOutcome<T> {
-  const text = stripThink(raw).trim();
+  // chat-template tokens leak into titles and details otherwise; they never belong to an answer
+  const text = stripChatTokens(stripThink(raw)).trim();
   if (finishReason === 'length') {
     return { ok: false, error: 'the answer was cut off at the token limit (finish reason "length")', text };
   }

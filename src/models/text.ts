@@ -22,6 +22,38 @@ export function stripThink(text: string): string {
   return out.trim();
 }
 
+// Chat-template control tokens a model (or a server with a mismatched template) lets through.
+const NL = String.raw`(?:\r?\n|\\n)?`; // a real newline, or the \n escape when inside a JSON string
+const CHAT_TOKENS: RegExp[] = [
+  // ChatML (Qwen, many fine-tunes): <|im_start|>assistant\n … <|im_end|>
+  new RegExp(String.raw`<\|im_start\|>(?:system|user|assistant|tool)?${NL}`, 'gi'),
+  // Llama 3: <|start_header_id|>assistant<|end_header_id|>\n\n
+  new RegExp(String.raw`<\|start_header_id\|>[a-z_]*<\|end_header_id\|>${NL}${NL}`, 'gi'),
+  // Gemma: <start_of_turn>model\n … <end_of_turn>
+  new RegExp(`<start_of_turn>(?:user|model)?${NL}|<end_of_turn>`, 'gi'),
+  // Llama 2 / Mistral: [INST] … [/INST], <<SYS>> … <</SYS>>
+  /\[\/?INST\]|<<\/?SYS>>/g,
+  // any other <|name|> special token: <|eot_id|>, <|endoftext|>, <|end|>, <|assistant|>, <|channel|>, …
+  /<\|[a-z][a-z0-9_.-]{0,40}\|>/gi,
+  // DeepSeek's full-width bars: <｜begin▁of▁sentence｜>, <｜Assistant｜>
+  /<｜[^｜<>\n]{1,40}｜>/g,
+  // sentence markers <s> </s> at the edge of the text or of a JSON string (not HTML strikethrough inside prose)
+  /(?<=^|")\s*<s>\s*|\s*<\/s>\s*(?="|$)/g,
+];
+
+/**
+ * Removes chat-template control tokens (`<|im_start|>assistant`, `<|im_end|>`, `<|eot_id|>`,
+ * `<|start_header_id|>…<|end_header_id|>`, `[INST]`, `<<SYS>>`, `<s>`, `</s>`, Gemma's turns,
+ * DeepSeek's `<｜…｜>`) from what a model wrote, so they never reach a title, an answer or a file.
+ * Works on raw text and on JSON text alike (the tokens contain no quotes).
+ */
+export function stripChatTokens(text: string): string {
+  if (!/[<[]/.test(text)) return text;
+  let out = text;
+  for (const re of CHAT_TOKENS) out = out.replace(re, '');
+  return out;
+}
+
 const WHOLE_FENCE = /^```[\w+-]*[^\S\n]*\n([\s\S]*?)\n?```$/;
 const OPEN_FENCE = /^```[\w+-]*[^\S\n]*\n/;
 

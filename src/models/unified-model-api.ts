@@ -14,7 +14,7 @@ import { assertAllowed, modeAllows, type PrivacyContext } from './privacy.js';
 import { ProviderPool, defaultProviderFactory, type ProviderFactory } from './provider-pool.js';
 import { route, type RankCandidates, type RouteResult } from './routing.js';
 import { parseStructured, reaskMessage, toJsonSchema } from './structured.js';
-import { stripThink } from './text.js';
+import { stripChatTokens, stripThink } from './text.js';
 import type {
   Answer,
   CallRecord,
@@ -112,12 +112,12 @@ export class UnifiedModelAPI implements ModelAPI {
       'text',
       undefined,
       (c) => {
-        const text = stripThink(c.text).trim();
+        const text = stripChatTokens(stripThink(c.text)).trim();
         return text
           ? { ok: true, value: text, text }
           : { ok: false, error: 'the model returned an empty answer', text };
       },
-      (v) => (typeof v === 'string' ? { ok: true, value: v } : { ok: false }),
+      (v) => (typeof v === 'string' ? { ok: true, value: stripChatTokens(v) } : { ok: false }),
     );
   }
 
