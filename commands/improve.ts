@@ -21,7 +21,7 @@ import { io, printJson } from './shared/output.js';
 
 const say = (...lines: string[]) => lines.forEach((l) => io.out(l));
 const NO_DATA =
-  'no experiences recorded yet: run `task-master-local parse-prd` or `research ask` a few times (each run is recorded), or add one with `improve record`';
+  'no experiences recorded yet: run `task-master-local parse-prd` or `task-master-local research "<question>"` a few times (each run is recorded), or add one with `improve record`';
 
 function json<T>(flag: string, text: string | undefined, schema: z.ZodType<T>): T {
   let v: unknown = {};
