@@ -135,7 +135,9 @@ function isErrno(e: unknown): e is Errno {
  */
 export function fsError(e: unknown, path?: string, action?: string): unknown {
   if (e instanceof AppError || !isErrno(e)) return e;
-  const kind = FS_KINDS[e.code!];
+  // mkdir -p through a file: node says EEXIST, the user needs to hear what ENOTDIR says
+  const code = e.code === 'EEXIST' && e.syscall === 'mkdir' ? 'ENOTDIR' : e.code!;
+  const kind = FS_KINDS[code];
   const where = path ?? e.dest ?? e.path ?? 'a file';
   const act = action ?? ACTION_BY_SYSCALL[e.syscall ?? ''] ?? 'use';
   if (!kind) {

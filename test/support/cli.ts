@@ -20,7 +20,17 @@ export interface CliResult {
  */
 export function runCli(
   args: string[],
-  opts: { cwd: string; env?: Record<string, string | undefined>; input?: string; timeoutMs?: number },
+  opts: {
+    cwd: string;
+    env?: Record<string, string | undefined>;
+    input?: string;
+    timeoutMs?: number;
+    /** Run as another user (root only), e.g. to meet a permission error root would not see. */
+    uid?: number;
+    gid?: number;
+    /** Called with the child as soon as it is spawned (to signal it mid-run). */
+    onSpawn?: (child: import('node:child_process').ChildProcess) => void;
+  },
 ): Promise<CliResult> {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
@@ -37,7 +47,12 @@ export function runCli(
     else env[k] = v;
   }
   return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd, env });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: opts.cwd,
+      env,
+      ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.gid ?? opts.uid } : {}),
+    });
+    opts.onSpawn?.(child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

@@ -70,7 +70,7 @@ describe('OS errors become AppErrors naming the path', () => {
     expect(() => readTextFileIfExists(join(d, 'a'))).toThrow(/symbolic links/);
     expect(readTextFileIfExists(join(d, 'missing'))).toBeUndefined();
     writeFileSync(join(d, 'f'), 'x');
-    expect(() => atomicWriteFile(join(d, 'f', 'g.json'), '{}')).toThrow(/f\/g\.json: .*directory/);
+    expect(() => atomicWriteFile(join(d, 'f', 'g.json'), '{}')).toThrow(/f\/g\.json: a part of the path is a file/);
     expect(() => atomicWriteFile(d, '{}')).toThrow(/it is a directory/);
     expect(readFileSync(join(d, 'f'), 'utf8')).toBe('x');
   });

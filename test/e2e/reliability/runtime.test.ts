@@ -1,0 +1,94 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'vitest';
+import { runCli, tempProject } from '../../support/cli.js';
+import { type FakeServer, startFakeServer } from '../../support/fake-llm-server.js';
+import { expectOneError, expectUnchanged, snapshot } from './helpers.js';
+
+/**
+ * What happens to a run, not to its input: the server goes away in the middle of it (exit 4),
+ * the user presses Ctrl-C (exit 130), the privacy mode refuses a model (exit 3). One line, a
+ * hint, tasks.json untouched.
+ */
+
+const PRD = '# Notes app\n\n## Accounts\nUsers sign up with email.\n\n## Notes\nUsers write notes.\n';
+const TASKS = `${JSON.stringify({ master: { tasks: [{ id: 1, title: 'Keep me', status: 'done', dependencies: [] }] } }, null, 2)}\n`;
+const CONFIG = JSON.stringify({
+  local: { retries: 1, timeouts: { requestMs: 10_000, idleMs: 5_000, probeMs: 5_000 } },
+});
+
+function project(): string {
+  return tempProject({
+    '.taskmaster/docs/prd.txt': PRD,
+    '.taskmaster/config.json': CONFIG,
+    '.taskmaster/tasks/tasks.json': TASKS,
+  });
+}
+
+/** Resolves once the server has received its first model call. */
+function firstChat(server: FakeServer): Promise<void> {
+  return new Promise((res) => {
+    const t = setInterval(() => {
+      if (server.requests.some((r) => /\/api\/chat|\/v1\/chat/.test(r.path))) {
+        clearInterval(t);
+        res();
+      }
+    }, 10);
+  });
+}
+
+describe.concurrent('runs cut short', () => {
+  it('the server goes away mid-run: exit 4, one line, tasks.json unchanged', async () => {
+    const server = await startFakeServer({ latencyMs: 400 });
+    const cwd = project();
+    const before = snapshot(cwd);
+    const run = runCli(['parse-prd', '--append', '--require-model', '--no-cache'], {
+      cwd,
+      env: { OLLAMA_HOST: server.url },
+      timeoutMs: 90_000,
+    });
+    await firstChat(server);
+    await server.close(); // in-flight answers die with it; new connections are refused
+    const r = await run;
+    expectOneError(r, 4, /not reachable|connection .* was reset|no model/i);
+    expectUnchanged(before, snapshot(cwd));
+  });
+
+  it('Ctrl-C mid-run: exit 130 and a line saying what was kept', async () => {
+    const server = await startFakeServer({ latencyMs: 2_000 });
+    try {
+      const cwd = project();
+      const before = snapshot(cwd);
+      let child: { kill: (s: NodeJS.Signals) => boolean } | undefined;
+      const run = runCli(['parse-prd', '--append', '--no-cache'], {
+        cwd,
+        env: { OLLAMA_HOST: server.url },
+        onSpawn: (c) => (child = c),
+        timeoutMs: 90_000,
+      });
+      await firstChat(server);
+      child!.kill('SIGINT');
+      const r = await run;
+      expectOneError(r, 130, /interrupted/, /--resume/);
+      expectUnchanged(before, snapshot(cwd));
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('the privacy mode refuses the only model: exit 3, naming the setting', async () => {
+    const cwd = project();
+    // An OpenAI-compatible server on a public address: LOCAL_ONLY refuses it before any socket opens.
+    writeFileSync(
+      join(cwd, '.taskmaster/config.json'),
+      JSON.stringify({
+        models: { main: { provider: 'openai-compatible', modelId: 'm', baseURL: 'http://93.184.216.34:8080/v1' } },
+        local: { mode: 'LOCAL_ONLY' },
+      }),
+    );
+    const before = snapshot(cwd);
+    const r = await runCli(['parse-prd', '--append', '--require-model', '--model', 'm'], { cwd });
+    expectOneError(r, 3, /LOCAL_ONLY|not local|refused/i);
+    expectUnchanged(before, snapshot(cwd));
+  });
+});
