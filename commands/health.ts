@@ -51,7 +51,7 @@ async function run(raw: Record<string, unknown>): Promise<void> {
     if (o.json) printJson(v);
     else {
       io.out(
-        `validation suite: ${v.overall} — ${v.passed}/${v.run} passed (success rate ${Math.round(v.success_rate * 100)}%), ${v.skipped} skipped, ${v.total_ms} ms`,
+        `validation suite: ${v.overall} — ${v.passed}/${v.run} passed (success rate ${Math.round(v.success_rate * 100)}%), ${v.total_ms} ms`,
       );
       renderChecks(v.checks.map((c) => ({ name: c.name, status: c.status, detail: c.detail, hint: c.hint, ms: c.ms })));
     }

@@ -5,10 +5,10 @@ import { openOrRepairDb } from '../src/recovery/db-check.js';
 import type { RepairResult } from '../src/recovery/db-repair.js';
 import type { DB } from '../src/storage/db.js';
 import { openProject } from '../src/application/project.js';
-import { diagnoseByRules } from '../src/diagnostics/diagnose.js';
 import { FailureRecoverySystem } from '../src/recovery/system.js';
-import type { FailureRecord } from '../src/recovery/types.js';
+import { withInterrupt } from './shared/interrupt.js';
 import { interactive, io, printJson } from './shared/output.js';
+import { failureLine, outcomeLine, runLine, selfTestLines, statusLines } from './views/recover-text.js';
 
 const Options = z
   .object({
@@ -21,19 +21,6 @@ const Options = z
     resolve: z.coerce.number().int().positive().optional(),
   })
   .strict();
-
-function line(f: FailureRecord): string {
-  const when = new Date(f.lastSeenMs).toISOString().replace('T', ' ').slice(0, 19);
-  const where = [f.context.component, f.context.model, f.context.endpoint].filter(Boolean).join(' ');
-  const head = `#${f.id}  ${f.status.padEnd(9)} ${f.type}/${f.kind}  ${f.severity}  x${f.count}  ${when}  ${where}\n     ${f.message}`;
-  // Rules are cheap and need no model, so even failures never run through --run show their fix.
-  const d = f.diagnosis ?? diagnoseByRules({ ...f, status: undefined });
-  return (
-    head +
-    (d ? `\n     cause: ${d.probableCause}${d.fix ? `\n     fix: ${d.fix}` : ''}` : '') +
-    (f.resolution ? `\n     resolution: ${f.resolution}` : '')
-  );
-}
 
 async function pullBar() {
   // cli-progress only loads when a pull actually happens.
@@ -71,17 +58,10 @@ async function run(action: string | undefined, raw: Record<string, unknown>): Pr
   }
   const o = r.data;
   if (o.selfTest) {
-    const { runSelfTest } = await import('../src/recovery/self-test/run.js');
-    const st = await runSelfTest({ openProject });
+    const { runSelfTest } = await import('../src/application/self-test.js');
+    const st = await runSelfTest();
     if (o.json) printJson(st);
-    else {
-      for (const c of st.cases) {
-        io.out(
-          `  ${c.detected && c.recovered ? 'ok  ' : 'FAIL'}  ${c.name}: ${c.detected ? `detected as ${c.kind}` : 'NOT detected'}, ${c.recovered ? `recovered by ${c.strategy}` : 'NOT recovered'} (${c.ms} ms) — ${c.detail}`,
-        );
-      }
-      io.out(st.ok ? 'self-test passed' : 'self-test FAILED');
-    }
+    else for (const l of selfTestLines(st)) io.out(l);
     if (!st.ok) process.exitCode = 1;
     return;
   }
@@ -113,26 +93,27 @@ async function run(action: string | undefined, raw: Record<string, unknown>): Pr
       if (!system.get(o.resolve))
         throw new ValidationError(`no failure #${o.resolve}`, { hint: 'list them with `task-master-local recover`' });
       const f = system.resolve(o.resolve)!;
-      return void (o.json ? printJson(f) : io.out(line(f)));
+      return void (o.json ? printJson(f) : io.out(failureLine(f)));
     }
     if (o.action === 'status') {
       const s = system.status();
       if (o.json) return void printJson(s);
-      io.out(
-        `failures: ${s.total_failures} total, ${s.active_failures} active, ${s.recovered} recovered; recovery rate ${Math.round(s.recovery_rate * 100)}%; MTTR ${s.mttr_ms === null ? '-' : `${Math.round(s.mttr_ms)} ms`}`,
-      );
-      for (const [t, v] of Object.entries(s.by_type))
-        io.out(`  ${t}: ${v.total} total, ${v.active} active, ${v.recovered} recovered`);
+      for (const l of statusLines(s)) io.out(l);
       return;
     }
     if (o.run) {
       const findings = system.detect();
       const bar = interactive(o.json) ? await pullBar() : undefined;
-      const outcomes = await system.recover({
-        ...(o.id ? { ids: o.id } : {}),
-        ...(o.allowPull ? { allowPull: true } : {}),
-        ...(bar ? { onProgress: bar.onProgress } : {}),
-      });
+      const { runResumer } = await import('../src/application/resume-runs.js');
+      const outcomes = await withInterrupt((signal) =>
+        system.recover({
+          signal,
+          resume: runResumer(project),
+          ...(o.id ? { ids: o.id } : {}),
+          ...(o.allowPull ? { allowPull: true } : {}),
+          ...(bar ? { onProgress: bar.onProgress } : {}),
+        }),
+      );
       bar?.stop();
       if (o.json)
         printJson({
@@ -143,6 +124,7 @@ async function run(action: string | undefined, raw: Record<string, unknown>): Pr
             id: x.failure.id,
             kind: x.failure.kind,
             status: x.failure.status,
+            ...(x.run ? { run: x.run } : {}),
             diagnosis: x.failure.diagnosis,
             duration_ms: Math.round(x.durationMs),
           })),
@@ -151,18 +133,18 @@ async function run(action: string | undefined, raw: Record<string, unknown>): Pr
       else {
         for (const f of findings) io.out(`detected: ${f.message}`);
         if (outcomes.length === 0) io.out('no open failures');
-        for (const x of outcomes)
-          io.out(
-            `#${x.failure.id} ${x.failure.kind}: ${x.result.strategy} → ${x.result.outcome} — ${x.result.detail}${x.result.outcome !== 'success' && x.failure.diagnosis?.fix ? `\n     fix: ${x.failure.diagnosis.fix}` : ''}`,
-          );
+        for (const x of outcomes) io.out(outcomeLine(x));
       }
-      if (outcomes.some((x) => x.result.outcome !== 'success')) process.exitCode = 1;
+      // Exit 0 once nothing is left open: recovered, or its cause cleared.
+      if (outcomes.some((x) => x.failure.status === 'open')) process.exitCode = 1;
       return;
     }
     const list = system.list();
+    const runs = system.interruptedRuns();
     if (o.json) return void printJson(list);
-    if (list.length === 0) return void io.out('no failures recorded');
-    for (const f of list) io.out(line(f));
+    if (list.length === 0) io.out('no failures recorded');
+    for (const f of list) io.out(failureLine(f));
+    for (const r of runs) io.out(runLine(r));
   } finally {
     project.close();
   }
@@ -173,15 +155,21 @@ export function register(program: Command): void {
   program
     .command('recover')
     .description('list failures, recover them (--run), show recovery status, or run the fault-injection self-test')
-    .argument('[action]', "'status' for {total_failures, active_failures, recovered, recovery_rate, mttr_ms, by_type}")
+    .argument(
+      '[action]',
+      "'status' for {total_failures, active_failures, recovered, cause_cleared, recovery_rate, mttr_ms, …}",
+    )
     .option('--json', 'machine-readable output')
-    .option('--run', 'detect problems in the metrics, then diagnose and recover every open failure')
+    .option(
+      '--run',
+      'resume interrupted runs once their cause is gone, and check the cause of every other open failure',
+    )
     .option('--allow-pull', 'let --run pull missing Ollama models (or set local.allowPull)')
     .option('--id <n...>', 'only these failure ids (with --run)')
     .option('--resolve <n>', 'mark a failure resolved by hand')
     .option(
       '--self-test',
-      'inject faults (unreachable endpoint, invalid answer, locked DB) and check each is recovered',
+      'inject faults into real runs (busy server, invalid answer, missing model, interrupted parse-prd, server down) and check how each ends',
     )
     .action(run);
 }

@@ -50,6 +50,8 @@ export type { RunControls } from './application/run-controls.js';
 export { parsePrdUseCase, type ParsePrdOptions, type ParsePrdResult } from './application/parse-prd.js';
 export { openResearch, type OpenResearchOptions } from './application/open-research.js';
 export { learningEngine } from './application/learning.js';
+export { runSelfTest, type SelfTestResult, type SelfTestCase } from './application/self-test.js';
+export { runResumer } from './application/resume-runs.js';
 export {
   runValidation,
   type ValidationCheck,

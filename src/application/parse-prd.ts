@@ -10,6 +10,7 @@ import { writtenTasks } from '../learning/record-run.js';
 import { readPrd } from '../prd/input.js';
 import type { PrdEvent, PrdOptions } from '../prd/processor.js';
 import { parsePrd, type ParsePrdOutput } from '../prd/run.js';
+import { trackRun } from '../recovery/runs.js';
 import { PrdRepo } from '../storage/prd-repo.js';
 import { currentTag } from '../taskmaster/state.js';
 import type { WriteMode } from '../taskmaster/tasks-file.js';
@@ -58,35 +59,63 @@ export async function parsePrdUseCase(
   const scoped = project.forRun(runId);
   const { local, roles } = project.config;
   const main = roles.main;
+  const tasksPath = o.tasksPath ? abs(o.tasksPath) : project.paths.tasks;
+  const tag = o.tag ?? currentTag(project.paths.state);
+  // The operation (recover --run resumes an interrupted run with it; a later success of the same one ends the interruption).
+  const identity = {
+    prd: text,
+    prdPath,
+    tasksPath,
+    tag,
+    writeMode: o.writeMode ?? 'create',
+    dryRun: o.dryRun ?? false,
+    numTasks: o.numTasks ?? 0,
+    maxDepth: o.maxDepth ?? 2,
+    complexityThreshold: o.complexityThreshold ?? 5,
+    ...(o.model ? { model: o.model } : {}),
+  };
+  const options = {
+    numTasks: identity.numTasks,
+    maxDepth: identity.maxDepth,
+    concurrency: o.concurrency ?? local.concurrency,
+    requireModel: o.requireModel ?? false,
+    noCache: o.noCache ?? !local.cache,
+    resume: o.resume ?? false,
+    complexityThreshold: identity.complexityThreshold,
+    ...(o.model ? { model: o.model } : {}),
+  };
   let out: ParsePrdOutput | undefined;
   try {
-    out = await parsePrd(
-      {
-        runId,
-        prd: text,
-        prdPath,
-        tasksPath: o.tasksPath ? abs(o.tasksPath) : project.paths.tasks,
-        tag: o.tag ?? currentTag(project.paths.state),
-        mode: o.writeMode ?? 'create',
-        dryRun: o.dryRun ?? false,
-        ...(main ? { configuredModel: `${main.provider}/${main.modelId}` } : {}),
-        options: {
-          numTasks: o.numTasks ?? 0,
-          maxDepth: o.maxDepth ?? 2,
-          concurrency: o.concurrency ?? local.concurrency,
-          requireModel: o.requireModel ?? false,
-          noCache: o.noCache ?? !local.cache,
-          resume: o.resume ?? false,
-          complexityThreshold: o.complexityThreshold ?? 5,
-          ...(o.model ? { model: o.model } : {}),
+    const job = {
+      job: 'parse-prd',
+      identity,
+      input: { ...identity, ...(o.concurrency ? { concurrency: o.concurrency } : {}), noCache: options.noCache },
+      runId,
+      resumed: options.resume,
+      // A finished run answered every node it asked for; a structural plan answered none.
+      answered: ['prd'],
+      verified: (r: ParsePrdOutput) => !r.structural,
+    };
+    out = await trackRun(project.db(), job, () =>
+      parsePrd(
+        {
+          runId,
+          prd: text,
+          prdPath,
+          tasksPath,
+          tag,
+          mode: identity.writeMode,
+          dryRun: identity.dryRun,
+          ...(main ? { configuredModel: `${main.provider}/${main.modelId}` } : {}),
+          options,
         },
-      },
-      {
-        api: scoped.api(),
-        repo: new PrdRepo(project.db()),
-        ...(run.onProgress ? { onProgress: run.onProgress } : {}),
-        ...(run.signal ? { signal: run.signal } : {}),
-      },
+        {
+          api: scoped.api(),
+          repo: new PrdRepo(project.db()),
+          ...(run.onProgress ? { onProgress: run.onProgress } : {}),
+          ...(run.signal ? { signal: run.signal } : {}),
+        },
+      ),
     );
     return out;
   } finally {

@@ -22,6 +22,8 @@ export interface SeenFailure {
   error: unknown;
   ref: ModelRef;
   operation: string;
+  /** When it failed (epoch ms), so recovery can time the recovery from here. */
+  atMs: number;
 }
 
 /** What one request shares across its attempts. */
@@ -234,7 +236,7 @@ export class Executor {
     if (error) {
       attempt.error = (error as Error).message;
       attempt.errorCode = code;
-      st.failures.push({ error, ref, operation });
+      st.failures.push({ error, ref, operation, atMs: Date.now() });
     }
     st.attempts.push(attempt);
     st.lastUsage = usage;

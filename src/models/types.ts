@@ -173,6 +173,10 @@ export interface FailureEvent {
   taskType?: TaskType;
   /** Whether the model API recovered (retry, re-ask or fallback succeeded) and how. */
   recoveredBy?: 'retry' | 'reask' | 'fallback';
+  /** When the attempt failed (epoch ms); the hook runs once the request's outcome is known. */
+  atMs?: number;
+  /** The run the request belonged to (the model API's runId option). */
+  runId?: string;
 }
 
 /** Observers the composition root plugs into UnifiedModelAPI (recovery, learning, monitor). */

@@ -387,6 +387,8 @@ export class UnifiedModelAPI implements ModelAPI {
         ...(f.ref.endpoint ? { endpoint: f.ref.endpoint } : {}),
         model: f.ref.model,
         taskType: st.task.type,
+        atMs: f.atMs,
+        ...(this.o.runId ? { runId: this.o.runId } : {}),
         ...(recoveredBy ? { recoveredBy } : {}),
       });
     }

@@ -16,7 +16,7 @@ export interface ComponentStats {
   failed_calls: number;
   avg_ms: number | null;
   p95_ms: number | null;
-  /** Share of model calls answered from the LLM cache, plus cachedCall hits. */
+  /** Share of model calls answered from the LLM response cache. */
   cache_hit_rate: number | null;
   prompt_tokens: number;
   /** Of prompt_tokens, those the model server took from its KV cache (a shared prefix it did not recompute). */
@@ -43,26 +43,22 @@ export interface CombinedStats {
 
 const r1 = (n: number | undefined) => (n === undefined ? null : round(n, 1));
 
-/** Pure aggregation of call rows, sessions, custom metrics and cache counters per component. */
+/** Pure aggregation of call rows, sessions and custom metrics per component. */
 export function combineStats(
   calls: readonly CallStatRow[],
   sessions: readonly SessionRow[],
   metrics: readonly { component: string; name: string; unit: string; count: number; sum: number; avg: number }[],
-  counters: readonly { component: string; hits: number; misses: number }[],
 ): CombinedStats {
   const names = new Set([
     ...calls.map((c) => c.component),
     ...sessions.map((s) => s.component),
     ...metrics.map((m) => m.component),
-    ...counters.map((c) => c.component),
   ]);
   const components: ComponentStats[] = [...names].sort().map((component) => {
     const cs = calls.filter((c) => c.component === component);
     const live = cs.filter((c) => !c.cached).map((c) => c.durationMs);
     const ss = sessions.filter((s) => s.component === component);
-    const cc = counters.find((c) => c.component === component) ?? { hits: 0, misses: 0 };
-    const lookups = cs.length + cc.hits + cc.misses;
-    const hits = cs.filter((c) => c.cached).length + cc.hits;
+    const hits = cs.filter((c) => c.cached).length;
     return {
       component,
       calls: cs.length,
@@ -70,7 +66,7 @@ export function combineStats(
       // Latency of calls that reached a model; cached answers would hide a slow server.
       avg_ms: r1(mean(live)),
       p95_ms: r1(percentile(live, 95)),
-      cache_hit_rate: lookups ? round(hits / lookups, 4) : null,
+      cache_hit_rate: cs.length ? round(hits / cs.length, 4) : null,
       prompt_tokens: cs.reduce((a, c) => a + c.promptTokens, 0),
       cached_prompt_tokens: cs.reduce((a, c) => a + (c.cachedPromptTokens ?? 0), 0),
       completion_tokens: cs.reduce((a, c) => a + c.completionTokens, 0),
@@ -88,8 +84,7 @@ export function combineStats(
         .map(({ component: _c, ...m }) => ({ ...m, sum: round(m.sum, 3), avg: round(m.avg, 3) })),
     };
   });
-  const lookups = calls.length + counters.reduce((a, c) => a + c.hits + c.misses, 0);
-  const hits = calls.filter((c) => c.cached).length + counters.reduce((a, c) => a + c.hits, 0);
+  const hits = calls.filter((c) => c.cached).length;
   return {
     components,
     totals: {
@@ -97,14 +92,15 @@ export function combineStats(
       prompt_tokens: calls.reduce((a, c) => a + c.promptTokens, 0),
       cached_prompt_tokens: calls.reduce((a, c) => a + (c.cachedPromptTokens ?? 0), 0),
       completion_tokens: calls.reduce((a, c) => a + c.completionTokens, 0),
-      cache_hit_rate: lookups ? round(hits / lookups, 4) : null,
+      cache_hit_rate: calls.length ? round(hits / calls.length, 4) : null,
     },
   };
 }
 
 /**
- * CachedPerformanceMonitor: timed operation sessions with custom metrics, a keyed result cache,
- * and combined per-component statistics. Everything is stored in the project's SQLite file.
+ * CachedPerformanceMonitor: timed operation sessions with custom metrics, and combined
+ * per-component statistics (model calls from the call ledger, with the LLM response cache's hit
+ * rate). Everything is stored in the project's SQLite file.
  */
 export class CachedPerformanceMonitor {
   private readonly repo: MonitorRepo;
@@ -151,24 +147,8 @@ export class CachedPerformanceMonitor {
     }
   }
 
-  /** Returns the cached JSON value for `key`, else computes it with fn, stores it, and returns it. */
-  async cachedCall<T>(fn: () => Promise<T> | T, key: string, component: string): Promise<T> {
-    const full = `${component}:${key}`;
-    const hit = this.repo.cacheGet(full, component);
-    if (hit !== undefined) return JSON.parse(hit) as T;
-    const value = await fn();
-    // undefined is not JSON; leave it uncached rather than turn it into null on the next hit.
-    if (value !== undefined) this.repo.cachePut(full, component, JSON.stringify(value), this.now());
-    return value;
-  }
-
   /** Per-component calls, avg/p95 time, cache hit rate, tokens, operations and custom metrics. */
   getCombinedStats(sinceMs = 0): CombinedStats {
-    return combineStats(
-      this.repo.callStats(sinceMs),
-      this.repo.sessions(sinceMs),
-      this.repo.metricTotals(sinceMs),
-      this.repo.cacheCounters(),
-    );
+    return combineStats(this.repo.callStats(sinceMs), this.repo.sessions(sinceMs), this.repo.metricTotals(sinceMs));
   }
 }

@@ -38,7 +38,7 @@ export function openOrRepairDb(
     if (!isAppError(e) || e.code !== 'STORAGE') throw e;
     problem = (e as Error).message;
   }
-  const t0 = performance.now();
+  const failedMs = Date.now();
   const repair = repairDatabase(h.path, Date.now(), { allowReset: true });
   if (!repair.ok) {
     throw new StorageError(
@@ -50,23 +50,20 @@ export function openOrRepairDb(
     );
   }
   const db = h.db();
-  const system = makeSystem(db);
-  const f = system.reportFailure(
+  // The operation that failed was opening a sound database: it is recovered once that works again.
+  const after = quickCheck(db);
+  const detail = repair.steps.map((s) => `${s.name}: ${s.detail}`).join('; ');
+  makeSystem(db).reportFailure(
     new StorageError('STORAGE', `database ${h.path} is damaged: ${problem.slice(0, 200)}`, {
       details: { path: h.path },
     }),
     { component: 'storage', operation: 'open' },
-  );
-  system.repo.recordAttempt(
-    f.id,
     {
-      strategy: 'repair_db',
-      outcome: 'success',
-      durationMs: performance.now() - t0,
-      detail: repair.steps.map((s) => `${s.name}: ${s.detail}`).join('; '),
+      atMs: failedMs,
+      ...(after === 'ok'
+        ? { recovered: { by: 'repair_db' as const, atMs: Date.now(), detail: `repaired and reopened: ${detail}` } }
+        : {}),
     },
-    Date.now(),
-    { status: 'recovered', resolution: 'repair_db: database repaired' },
   );
   return { db, repair };
 }

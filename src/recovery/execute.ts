@@ -2,8 +2,14 @@ import { TASK_TYPES, type ModelAPI, type ProgressEvent, type TaskRequest, type T
 import { isLocalUrl } from '../config/hosts.js';
 import { isRedacted, redactText } from '../config/redact.js';
 import type { ResolvedConfig } from '../config/schema.js';
-import { matchModel, preloadModel, probeServer, RoundTripSchema, type WireKind } from '../monitor/probes.js';
-import { retryWithBackoff, type BackoffOptions } from './backoff.js';
+import {
+  embedDimension,
+  matchModel,
+  preloadModel,
+  probeServer,
+  RoundTripSchema,
+  type WireKind,
+} from '../monitor/probes.js';
 import { canWrite, repairDatabase } from './db-repair.js';
 import { pullModel } from './pull.js';
 import type { Diagnosis, Strategy } from '../diagnostics/types.js';
@@ -16,12 +22,15 @@ export interface ExecuteEnv {
   allowPull: boolean;
   dbPath?: string;
   fetch?: typeof fetch;
-  backoff?: BackoffOptions;
   onProgress?: (e: ProgressEvent) => void;
   signal?: AbortSignal;
 }
 
-/** Outcome of one strategy run. */
+/**
+ * Outcome of one strategy: success = the cause is gone (checked, or fixed by a pull or a repair);
+ * failure = the cause is still there; skipped = nothing could be checked. Never "the operation that
+ * failed succeeded": only a replay says that (see trackRun).
+ */
 export interface ExecuteResult {
   strategy: Strategy;
   outcome: 'success' | 'failure' | 'skipped';
@@ -73,40 +82,27 @@ async function serverAnswers(f: FailureRecord, env: ExecuteEnv): Promise<Execute
       outcome: 'skipped',
       detail: `${s.endpoint} is not local; LOCAL_ONLY never contacts it`,
     };
-  try {
-    const p = await retryWithBackoff(
-      async () => {
-        const r = await probeServer(s.kind, s.provider, s.endpoint, {
-          timeoutMs: probeTimeout(env),
-          fetch: env.fetch,
-          signal: env.signal,
-        });
-        if (!r.ok) throw new Error(r.hint ?? r.error);
-        return r;
-      },
-      { retries: 2, baseMs: 200, maxMs: 2000, signal: env.signal, ...env.backoff },
-    );
-    if (
-      f.context.model &&
-      !matchModel(
-        p.models.map((m) => m.name),
-        f.context.model,
-      )
-    ) {
-      return {
-        strategy: 'retry',
-        outcome: 'failure',
-        detail: `${s.endpoint} answers, but model ${f.context.model} is not there`,
-      };
-    }
-    return {
-      strategy: 'retry',
-      outcome: 'success',
-      detail: `${s.endpoint} answers again${f.context.model ? ` and has ${f.context.model}` : ''}`,
-    };
-  } catch (e) {
-    return { strategy: 'retry', outcome: 'failure', detail: (e as Error).message };
-  }
+  const p = await probeServer(s.kind, s.provider, s.endpoint, {
+    timeoutMs: probeTimeout(env),
+    fetch: env.fetch,
+    signal: env.signal,
+  });
+  if (!p.ok)
+    return { strategy: 'retry', outcome: 'failure', detail: p.hint ?? p.error ?? `${s.endpoint} does not answer` };
+  const model = f.context.model;
+  if (
+    model &&
+    !matchModel(
+      p.models.map((m) => m.name),
+      model,
+    )
+  )
+    return { strategy: 'retry', outcome: 'failure', detail: `${s.endpoint} answers, but model ${model} is not there` };
+  return {
+    strategy: 'retry',
+    outcome: 'success',
+    detail: `${s.endpoint} answers again${model ? ` and has ${model}` : ''}`,
+  };
 }
 
 async function modelAnswers(f: FailureRecord, env: ExecuteEnv, strict: boolean): Promise<ExecuteResult> {
@@ -144,10 +140,11 @@ async function pull(f: FailureRecord, env: ExecuteEnv): Promise<ExecuteResult> {
       detail: `${s.endpoint} is not local; LOCAL_ONLY never contacts it`,
     };
   if (!env.allowPull) {
+    // The probe above found the model still missing: the cause is there, whatever we may do about it.
     return {
       strategy: 'pull_model',
-      outcome: 'skipped',
-      detail: `pulling is off: rerun with --allow-pull or set local.allowPull (or run \`ollama pull ${f.context.model}\`)`,
+      outcome: present.outcome === 'failure' ? 'failure' : 'skipped',
+      detail: `${present.detail}; pulling is off: rerun with --allow-pull or set local.allowPull (or run \`ollama pull ${f.context.model}\`)`,
     };
   }
   try {
@@ -169,13 +166,12 @@ async function coldLoad(f: FailureRecord, env: ExecuteEnv): Promise<ExecuteResul
     return { ...(await serverAnswers(f, env)), strategy: 'raise_timeout' };
   const timeoutMs = env.config?.local.timeouts.requestMs ?? 600_000;
   const t0 = performance.now();
+  const o = { timeoutMs, fetch: env.fetch, signal: env.signal };
   try {
     // Loading once with the long request timeout absorbs the cold start; keep_alive holds it warm.
-    await preloadModel(s.endpoint, f.context.model, env.config?.local.keepAlive ?? '10m', {
-      timeoutMs,
-      fetch: env.fetch,
-      signal: env.signal,
-    });
+    // An embedding model cannot generate: one embedding loads it.
+    if (f.context.operation === 'embed') await embedDimension('ollama', s.endpoint, f.context.model, o);
+    else await preloadModel(s.endpoint, f.context.model, env.config?.local.keepAlive ?? '10m', o);
     return {
       strategy: 'raise_timeout',
       outcome: 'success',
@@ -207,9 +203,10 @@ function db(strategy: Strategy, env: ExecuteEnv): ExecuteResult {
 }
 
 /**
- * Runs the strategy the diagnosis recommends for a stored failure and says whether the problem is
- * gone. On-demand recovery cannot replay the original call, so each strategy verifies the condition
- * that caused the failure (server answers, model present, model loads, DB sound, a model answers).
+ * Runs the strategy the diagnosis recommends for a stored failure and says whether its cause is
+ * gone: the server answers, the model is present (pulled if allowed), the model loads, the DB is
+ * sound (repaired if needed), a model answers a small structured question. A success clears the
+ * cause; it does not replay the operation that failed (resuming its run does, see recover-run.ts).
  */
 export async function executeStrategy(f: FailureRecord, d: Diagnosis, env: ExecuteEnv): Promise<ExecuteResult> {
   const isDb = f.kind === 'db_busy' || f.kind === 'db_corrupt' || f.kind === 'disk_full';

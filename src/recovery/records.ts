@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { FAILURE_KINDS, FAILURE_TYPES, SeverityLevel, STRATEGIES } from '../diagnostics/types.js';
+import type { InterruptedRunRow } from '../storage/interrupted-runs-repo.js';
 import type { AttemptRow, FailureGroupRow } from '../storage/recovery-repo.js';
-import type { FailureRecord, RecoveryAttempt } from './types.js';
+import type { FailureRecord, InterruptedRun, RecoveryAttempt } from './types.js';
 
 const DiagnosisSchema = z.object({
   probableCause: z.string(),
@@ -31,5 +32,12 @@ export function toFailureRecord(row: FailureGroupRow): FailureRecord {
 
 /** A stored attempt as the recovery module's type. */
 export function toAttempt(row: AttemptRow): RecoveryAttempt {
-  return { ...row, strategy: oneOf([...STRATEGIES, 'reask'] as const, row.strategy, 'retry') };
+  return { ...row, strategy: oneOf(ATTEMPT_STRATEGIES, row.strategy, 'retry') };
+}
+
+const ATTEMPT_STRATEGIES = [...STRATEGIES, 'reask', 'fallback', 'resume', 'rerun'] as const;
+
+/** A stored interrupted run as the recovery module's type (its identity hash stays in storage). */
+export function toInterruptedRun({ identity: _i, ...row }: InterruptedRunRow): InterruptedRun {
+  return row;
 }

@@ -1,19 +1,25 @@
 import type { ResolvedConfig } from '../config/schema.js';
-import type { ModelAPI, ModelHooks, ProgressEvent } from '../models/types.js';
-import type { DB } from '../storage/db.js';
-import { CachedPerformanceMonitor } from '../monitor/performance-monitor.js';
-import { MonitorRepo } from '../storage/monitor-repo.js';
-import { RecoveryRepo } from '../storage/recovery-repo.js';
-import type { BackoffOptions } from './backoff.js';
 import { classifyFailure, fingerprint } from '../diagnostics/classify.js';
 import { detectAll, type DetectOptions, type Finding } from '../diagnostics/detect.js';
 import { diagnose } from '../diagnostics/diagnose.js';
+import type { Diagnosis, FailureContext, FailureType } from '../diagnostics/types.js';
+import type { ModelAPI, ModelHooks, ProgressEvent } from '../models/types.js';
+import type { DB } from '../storage/db.js';
+import { InterruptedRunsRepo } from '../storage/interrupted-runs-repo.js';
+import { MonitorRepo } from '../storage/monitor-repo.js';
+import { RecoveryRepo } from '../storage/recovery-repo.js';
 import { recoveryHooks } from './hooks.js';
-import { executeStrategy, type ExecuteResult } from './execute.js';
-import { toAttempt, toFailureRecord } from './records.js';
+import { toAttempt, toFailureRecord, toInterruptedRun } from './records.js';
+import { recoverAll, type RecoverOutcome, type RunResumer } from './recover-run.js';
 import { recoveryStatus } from './stats.js';
-import type { FailureContext, FailureType } from '../diagnostics/types.js';
-import type { FailureRecord, FailureStatus, RecoveryAttempt, RecoveryStatus } from './types.js';
+import type {
+  FailureRecord,
+  FailureStatus,
+  InterruptedRun,
+  RecoveredBy,
+  RecoveryAttempt,
+  RecoveryStatus,
+} from './types.js';
 
 /** What the recovery system is built from; everything is injected so tests use real files and servers. */
 export interface RecoveryDeps {
@@ -23,34 +29,36 @@ export interface RecoveryDeps {
   api?: () => Promise<ModelAPI | undefined>;
   now?: () => number;
   fetch?: typeof fetch;
-  backoff?: BackoffOptions;
 }
 
-/** The result of recovering one failure group. */
-export interface RecoverOutcome {
-  failure: FailureRecord;
-  result: ExecuteResult;
-  durationMs: number;
+/** Options of reportFailure: when it happened, in which run, and whether the same operation then succeeded. */
+export interface ReportOptions {
+  atMs?: number;
+  runId?: string;
+  recovered?: { by: RecoveredBy; atMs: number; detail: string };
 }
 
 /** FailureRecoverySystem: capture, detect, diagnose and recover failures; every step stored in SQLite. */
 export class FailureRecoverySystem {
   readonly repo: RecoveryRepo;
+  readonly runs: InterruptedRunsRepo;
   private readonly now: () => number;
 
   constructor(private readonly deps: RecoveryDeps) {
     this.repo = new RecoveryRepo(deps.db);
+    this.runs = new InterruptedRunsRepo(deps.db);
     this.now = deps.now ?? Date.now;
   }
 
   /** Classifies and stores one failure (grouped by fingerprint); returns its group. */
-  reportFailure(error: unknown, context: FailureContext, opts: { recoveredBy?: string } = {}): FailureRecord {
+  reportFailure(error: unknown, context: FailureContext, opts: ReportOptions = {}): FailureRecord {
     const f = classifyFailure(error, context);
-    return toFailureRecord(this.repo.record(f, this.now(), opts.recoveredBy).failure);
+    const occ = { atMs: opts.atMs ?? this.now(), ...opts };
+    return toFailureRecord(this.repo.record(f, occ).failure);
   }
 
   /** Alias of reportFailure, named as in the original task-master-local design. */
-  report_failure = (error: unknown, context: FailureContext, opts: { recoveredBy?: string } = {}): FailureRecord =>
+  report_failure = (error: unknown, context: FailureContext, opts: ReportOptions = {}): FailureRecord =>
     this.reportFailure(error, context, opts);
 
   /** Hooks for UnifiedModelAPI: every failure the model API sees is recorded (a hook never throws). */
@@ -58,13 +66,17 @@ export class FailureRecoverySystem {
     return recoveryHooks(() => this.deps.db, this.now);
   }
 
-  /** Finds problems no call raised (latency, failure rate, truncation) in the metrics and records them. */
+  /**
+   * Finds problems no call raised (latency, failure rate, truncation) in the metrics and records
+   * them. A finding recorded by an earlier scan that this scan no longer sees has its cause cleared.
+   */
   detect(opts: DetectOptions & { sinceMs?: number } = {}): Finding[] {
     const samples = new MonitorRepo(this.deps.db).callSamples(opts.sinceMs ?? 0);
     const contextLengths: Record<string, number> = { ...opts.contextLengths };
     for (const e of Object.values(this.deps.config?.local.registry ?? {}))
       if (e.contextLength) contextLengths[e.model] ??= e.contextLength;
     const findings = detectAll(samples, { ...opts, contextLengths });
+    const seen = new Set<string>();
     for (const f of findings) {
       const ctx: FailureContext = {
         component: 'monitor',
@@ -81,95 +93,74 @@ export class FailureRecoverySystem {
         severity: 'MEDIUM' as const,
         fingerprint: fingerprint(f.kind, ctx, f.message),
       };
+      seen.add(c.fingerprint);
       // A finding still open is the same problem seen again by a later scan, not a new occurrence.
       if (this.repo.getByFingerprint(c.fingerprint)?.status === 'open') continue;
-      this.repo.record(c, this.now());
+      this.repo.record(c, { atMs: this.now() });
     }
+    for (const g of this.list(['open']))
+      if (g.context.operation === 'detect' && !seen.has(g.fingerprint))
+        this.repo.recordAttempt(
+          g.id,
+          {
+            tsMs: this.now(),
+            strategy: 'retry',
+            outcome: 'success',
+            verdict: 'cause_cleared',
+            durationMs: 0,
+            detail: 'the detectors no longer find it in the latest calls',
+          },
+          { from: ['open'], resolution: 'cause cleared: no longer detected' },
+        );
     return findings;
   }
 
   /** Diagnoses a stored failure (rules, else the local model, else "unknown") and stores the diagnosis. */
-  async diagnose(id: number, signal?: AbortSignal) {
+  async diagnose(id: number, signal?: AbortSignal): Promise<Diagnosis | undefined> {
     const f = this.get(id);
     if (!f) return undefined;
     const api = await this.deps.api?.().catch(() => undefined);
-    const d = await diagnose(
-      {
-        type: f.type,
-        kind: f.kind,
-        severity: f.severity,
-        message: f.message,
-        code: f.code,
-        fingerprint: f.fingerprint,
-        context: f.context,
-      },
-      api,
-      signal,
-    );
+    const { id: _i, firstSeenMs: _f, lastSeenMs: _l, count: _c, status: _s, diagnosis: _d, resolution: _r, ...c } = f;
+    const d = await diagnose(c, api, signal);
     this.repo.setDiagnosis(id, d);
     return d;
   }
 
-  /** Attempts recovery of open failures (or the given ids); every attempt and outcome is recorded. */
-  async recover(
-    opts: { ids?: number[]; allowPull?: boolean; signal?: AbortSignal; onProgress?: (e: ProgressEvent) => void } = {},
+  /**
+   * `recover --run`: resumes interrupted runs (with `resume`) once the causes of their failures
+   * are gone, then checks the cause of every other open failure. Only a resumed run recovers;
+   * a check that passes clears the cause. Every attempt is recorded.
+   */
+  recover(
+    opts: {
+      ids?: number[];
+      allowPull?: boolean;
+      resume?: RunResumer;
+      signal?: AbortSignal;
+      onProgress?: (e: ProgressEvent) => void;
+    } = {},
   ): Promise<RecoverOutcome[]> {
-    const targets = opts.ids
-      ? opts.ids.map((id) => this.get(id)).filter((f): f is FailureRecord => f !== undefined)
-      : this.list(['open']);
-    const out: RecoverOutcome[] = [];
-    for (const target of targets) {
-      if (opts.signal?.aborted) break;
-      const d = (await this.diagnose(target.id, opts.signal))!;
-      opts.onProgress?.({ type: 'recover:start', id: target.id, kind: target.kind, strategy: d.recommendedStrategy });
-      const t0 = performance.now();
-      const session = new CachedPerformanceMonitor(this.deps.db, { now: this.now }).monitoredOperation(
-        'recovery',
-        d.recommendedStrategy,
-      );
-      const result = await executeStrategy(target, d, {
-        config: this.deps.config,
-        api: this.deps.api,
-        allowPull: opts.allowPull ?? this.deps.config?.local.allowPull ?? false,
-        dbPath: this.deps.config?.dbPath,
-        fetch: this.deps.fetch,
-        backoff: this.deps.backoff,
-        signal: opts.signal,
-        onProgress: opts.onProgress,
-      });
-      const durationMs = performance.now() - t0;
-      // Recovery runs show up in `health --stats` like any other component's operations.
-      session.addMetric('recovered', result.outcome === 'success' ? 1 : 0, 'bool');
-      session.end(result.outcome !== 'failure', result.outcome === 'failure' ? result.detail : undefined);
-      this.repo.recordAttempt(
-        target.id,
-        { strategy: result.strategy, outcome: result.outcome, durationMs, detail: result.detail },
-        this.now(),
-        { status: 'recovered', resolution: `${result.strategy}: ${result.detail}` },
-      );
-      opts.onProgress?.({ type: 'recover:done', id: target.id, outcome: result.outcome });
-      out.push({ failure: this.get(target.id)!, result, durationMs });
-    }
-    return out;
+    return recoverAll(this, { ...this.deps, now: this.now }, opts);
   }
 
   /** Marks a group resolved by hand (the user fixed it outside the tool). */
   resolve(id: number, note = 'resolved by user'): FailureRecord | undefined {
-    this.repo.recordAttempt(id, { strategy: 'manual', outcome: 'success', durationMs: 0, detail: note }, this.now(), {
-      status: 'resolved',
-      resolution: note,
-    });
+    this.repo.recordAttempt(
+      id,
+      { tsMs: this.now(), strategy: 'manual', outcome: 'success', verdict: 'resolved', durationMs: 0, detail: note },
+      { from: ['open', 'cause_cleared'], resolution: note },
+    );
     return this.get(id);
   }
 
-  /** `{total_failures, active_failures, recovered, recovery_rate, mttr_ms, by_type}`. */
+  /** `{total_failures, active_failures, recovered, cause_cleared, resolved, recovery_rate, mttr_ms, …}`. */
   status(sinceMs = 0): RecoveryStatus {
-    return recoveryStatus(this.repo.events(sinceMs));
+    return recoveryStatus(this.repo.events({ sinceMs }), this.runs.interruptedRuns());
   }
 
   /** Failure groups, newest first. */
   list(status?: FailureStatus[]): FailureRecord[] {
-    return this.repo.list({ status }).map(toFailureRecord);
+    return this.repo.list(status ? { status } : {}).map(toFailureRecord);
   }
 
   /** One failure group by id. */
@@ -181,6 +172,11 @@ export class FailureRecoverySystem {
   /** The recovery attempts of a group, oldest first. */
   attempts(id: number): RecoveryAttempt[] {
     return this.repo.attempts(id).map(toAttempt);
+  }
+
+  /** Runs of jobs that failed, oldest first (by default those still interrupted). */
+  interruptedRuns(status: InterruptedRun['status'][] = ['interrupted']): InterruptedRun[] {
+    return this.runs.interruptedRuns({ status }).map(toInterruptedRun);
   }
 }
 

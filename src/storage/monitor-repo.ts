@@ -48,7 +48,7 @@ export interface SessionRow {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** All SQL of the monitor: reads of the metrics ledger, and the CachedPerformanceMonitor tables. */
+/** All SQL of the monitor: reads of the metrics ledger, and the CachedPerformanceMonitor's sessions and metrics. */
 export class MonitorRepo {
   constructor(private readonly db: DB) {}
 
@@ -204,40 +204,5 @@ export class MonitorRepo {
          WHERE ts_ms >= ? GROUP BY component, name, unit ORDER BY component, name`,
       )
       .all(sinceMs) as { component: string; name: string; unit: string; count: number; sum: number; avg: number }[];
-  }
-
-  /** A cached value, counting the hit or miss for the component. */
-  cacheGet(key: string, component: string): string | undefined {
-    return writeTx(this.db, () => {
-      const row = this.db.prepare('SELECT value FROM perf_cache WHERE key = ?').get(key) as
-        | { value: string }
-        | undefined;
-      if (row) this.db.prepare('UPDATE perf_cache SET hits = hits + 1 WHERE key = ?').run(key);
-      this.db
-        .prepare(
-          `INSERT INTO perf_cache_counters (component, hits, misses) VALUES (?, ?, ?)
-           ON CONFLICT(component) DO UPDATE SET hits = hits + excluded.hits, misses = misses + excluded.misses`,
-        )
-        .run(component, row ? 1 : 0, row ? 0 : 1);
-      return row?.value;
-    });
-  }
-
-  /** Stores a computed value. */
-  cachePut(key: string, component: string, value: string, nowMs: number): void {
-    writeTx(this.db, () =>
-      this.db
-        .prepare('INSERT OR REPLACE INTO perf_cache (key, component, value, created_ms, hits) VALUES (?, ?, ?, ?, 0)')
-        .run(key, component, value, nowMs),
-    );
-  }
-
-  /** Hit and miss counts of cachedCall per component. */
-  cacheCounters(): { component: string; hits: number; misses: number }[] {
-    return this.db.prepare('SELECT component, hits, misses FROM perf_cache_counters ORDER BY component').all() as {
-      component: string;
-      hits: number;
-      misses: number;
-    }[];
   }
 }

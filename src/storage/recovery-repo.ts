@@ -1,8 +1,13 @@
 import { z } from 'zod';
 import { redactText } from '../config/redact.js';
 import { writeTx, type DB } from './db.js';
-/** Status of a failure group or occurrence, as stored. */
-export type FailureRowStatus = 'open' | 'recovered' | 'resolved';
+
+/**
+ * Status of a failure group or occurrence, as stored: `recovered` = the operation that failed
+ * succeeded afterwards; `cause_cleared` = a probe found the cause gone, nothing was replayed;
+ * `resolved` = marked by hand.
+ */
+export type FailureRowStatus = 'open' | 'recovered' | 'cause_cleared' | 'resolved';
 
 /** A classified failure to store (the recovery module classifies; storage only keeps the fields). */
 export interface FailureInput {
@@ -13,6 +18,14 @@ export interface FailureInput {
   code?: string;
   fingerprint: string;
   context: { component: string; operation: string; [k: string]: unknown };
+}
+
+/** One occurrence: when it failed, the run it belonged to, and whether it was recovered in-run. */
+export interface OccurrenceInput {
+  atMs: number;
+  runId?: string;
+  /** The same request succeeded later in the same call (retry, re-ask, fallback): how, and when. */
+  recovered?: { by: string; atMs: number; detail: string };
 }
 
 /** A stored failure group (one fingerprint), with its JSON fields parsed. */
@@ -33,15 +46,30 @@ export interface FailureGroupRow {
   resolution?: string;
 }
 
-/** One stored recovery attempt. */
+/** One stored recovery attempt; `verdict` is what a successful one did to the occurrences. */
 export interface AttemptRow {
   id: number;
   failureId: number;
   tsMs: number;
   strategy: string;
   outcome: 'success' | 'failure' | 'skipped';
+  verdict?: Exclude<FailureRowStatus, 'open'>;
   durationMs: number;
   detail?: string;
+}
+
+/** One occurrence as stored for the status math. */
+export interface FailureEventRow {
+  id: number;
+  failureId: number;
+  type: string;
+  tsMs: number;
+  component?: string;
+  runId?: string;
+  status: FailureRowStatus;
+  recoveredBy?: string;
+  recoveredMs?: number;
+  attemptId?: number;
 }
 
 const FailureRow = z.object({
@@ -56,12 +84,12 @@ const FailureRow = z.object({
   first_seen_ms: z.number(),
   last_seen_ms: z.number(),
   count: z.number(),
-  status: z.enum(['open', 'recovered', 'resolved']),
+  status: z.enum(['open', 'recovered', 'cause_cleared', 'resolved']),
   diagnosis: z.string().nullable(),
   resolution: z.string().nullable(),
 });
 
-function toRecord(row: unknown): FailureGroupRow {
+function toGroup(row: unknown): FailureGroupRow {
   const r = FailureRow.parse(row);
   return {
     id: r.id,
@@ -70,65 +98,59 @@ function toRecord(row: unknown): FailureGroupRow {
     kind: r.kind,
     severity: r.severity,
     message: r.message,
-    code: r.code ?? undefined,
+    ...(r.code !== null ? { code: r.code } : {}),
     context: JSON.parse(r.context) as FailureGroupRow['context'],
     firstSeenMs: r.first_seen_ms,
     lastSeenMs: r.last_seen_ms,
     count: r.count,
     status: r.status,
-    diagnosis: r.diagnosis ? (JSON.parse(r.diagnosis) as unknown) : undefined,
-    resolution: r.resolution ?? undefined,
+    ...(r.diagnosis ? { diagnosis: JSON.parse(r.diagnosis) as unknown } : {}),
+    ...(r.resolution !== null ? { resolution: r.resolution } : {}),
   };
 }
 
-/** One occurrence as stored for the status math. */
-export interface FailureEventRow {
-  failureId: number;
-  type: string;
-  tsMs: number;
-  status: FailureRowStatus;
-  recoveredMs: number | null;
-}
+const opt = <K extends string, V>(k: K, v: V | null | undefined) =>
+  (v === null || v === undefined ? {} : { [k]: v }) as { [P in K]?: V };
 
-/** All SQL of the recovery module: failure groups, occurrences and recovery attempts. */
+// A group is as bad as its worst occurrence: one still open keeps it open.
+const GROUP_STATUS = `UPDATE failures SET status = CASE
+  WHEN EXISTS (SELECT 1 FROM failure_events e WHERE e.failure_id = failures.id AND e.status = 'open') THEN 'open'
+  WHEN EXISTS (SELECT 1 FROM failure_events e WHERE e.failure_id = failures.id AND e.status = 'cause_cleared') THEN 'cause_cleared'
+  WHEN EXISTS (SELECT 1 FROM failure_events e WHERE e.failure_id = failures.id AND e.status = 'resolved') THEN 'resolved'
+  ELSE 'recovered' END WHERE id = ?`;
+
+/** All SQL of the recovery module: failure groups, occurrences, recovery attempts, interrupted runs. */
 export class RecoveryRepo {
   constructor(private readonly db: DB) {}
 
-  /**
-   * Records one occurrence: inserts the group or bumps it (and reopens it when it had recovered).
-   * `recoveredBy` marks an occurrence the model API already recovered in-run.
-   */
-  record(f: FailureInput, nowMs: number, recoveredBy?: string): { failure: FailureGroupRow; eventId: number } {
+  /** Records one occurrence: inserts the group or bumps it; an occurrence recovered in-run gets its attempt. */
+  record(f: FailureInput, occ: OccurrenceInput): { failure: FailureGroupRow; eventId: number } {
     return writeTx(this.db, () => {
-      const existing = this.db.prepare('SELECT id, status FROM failures WHERE fingerprint = ?').get(f.fingerprint) as
-        | { id: number; status: FailureRowStatus }
+      const existing = this.db.prepare('SELECT id FROM failures WHERE fingerprint = ?').get(f.fingerprint) as
+        | { id: number }
         | undefined;
       let id: number;
       if (existing) {
         id = existing.id;
-        // An occurrence the model API already recovered does not reopen the group; any other one does.
         this.db
           .prepare(
-            `UPDATE failures SET last_seen_ms = ?, count = count + 1, message = ?, context = ?, severity = ?,
-               status = CASE WHEN ? = 1 THEN (CASE WHEN status = 'open' THEN 'open' ELSE 'recovered' END) ELSE 'open' END,
-               resolution = CASE WHEN ? = 1 THEN resolution ELSE NULL END
-             WHERE id = ?`,
+            `UPDATE failures SET last_seen_ms = MAX(last_seen_ms, ?), count = count + 1, message = ?, context = ?, severity = ?,
+               resolution = CASE WHEN ? = 1 THEN resolution ELSE NULL END WHERE id = ?`,
           )
           .run(
-            nowMs,
+            occ.atMs,
             redactText(f.message),
             redactText(JSON.stringify(f.context)),
             f.severity,
-            recoveredBy ? 1 : 0,
-            recoveredBy ? 1 : 0,
+            occ.recovered ? 1 : 0,
             id,
           );
       } else {
         id = Number(
           this.db
             .prepare(
-              `INSERT INTO failures (fingerprint, type, kind, severity, message, code, context, first_seen_ms, last_seen_ms, status)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+              `INSERT INTO failures (fingerprint, type, kind, severity, message, code, context, first_seen_ms, last_seen_ms)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
             )
             .run(
               f.fingerprint,
@@ -138,40 +160,42 @@ export class RecoveryRepo {
               redactText(f.message),
               f.code ?? null,
               redactText(JSON.stringify(f.context)),
-              nowMs,
-              nowMs,
-              recoveredBy ? 'recovered' : 'open',
+              occ.atMs,
+              occ.atMs,
             ).lastInsertRowid,
         );
       }
+      const r = occ.recovered;
+      const attemptId = r
+        ? this.insertAttempt(id, {
+            tsMs: r.atMs,
+            strategy: r.by,
+            outcome: 'success',
+            verdict: 'recovered',
+            durationMs: Math.max(0, r.atMs - occ.atMs),
+            detail: r.detail,
+          })
+        : null;
       const eventId = Number(
         this.db
           .prepare(
-            `INSERT INTO failure_events (failure_id, ts_ms, component, operation, status, recovered_by, recovered_ms)
-             VALUES (?, ?, ?, ?, ?, ?, ?)`,
+            `INSERT INTO failure_events (failure_id, ts_ms, component, operation, run_id, status, recovered_by, recovered_ms, attempt_id)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
             id,
-            nowMs,
+            occ.atMs,
             f.context.component,
             f.context.operation,
-            recoveredBy ? 'recovered' : 'open',
-            recoveredBy ?? null,
-            recoveredBy ? nowMs : null,
+            occ.runId ?? null,
+            r ? 'recovered' : 'open',
+            r?.by ?? null,
+            r?.atMs ?? null,
+            attemptId,
           ).lastInsertRowid,
       );
-      if (recoveredBy) {
-        this.db
-          .prepare(
-            `INSERT INTO recovery_attempts (failure_id, ts_ms, strategy, outcome, duration_ms, detail) VALUES (?, ?, ?, 'success', 0, ?)`,
-          )
-          .run(
-            id,
-            nowMs,
-            recoveredBy === 'fallback' ? 'fallback_model' : recoveredBy,
-            'recovered in-run by the model API',
-          );
-      }
+      if (r) this.db.prepare('UPDATE failures SET resolution = ? WHERE id = ?').run(`${r.by}: ${r.detail}`, id);
+      this.db.prepare(GROUP_STATUS).run(id);
       return { failure: this.get(id)!, eventId };
     });
   }
@@ -179,24 +203,24 @@ export class RecoveryRepo {
   /** A failure group by id. */
   get(id: number): FailureGroupRow | undefined {
     const row = this.db.prepare('SELECT * FROM failures WHERE id = ?').get(id);
-    return row ? toRecord(row) : undefined;
+    return row ? toGroup(row) : undefined;
   }
 
   /** A failure group by fingerprint. */
   getByFingerprint(fp: string): FailureGroupRow | undefined {
     const row = this.db.prepare('SELECT * FROM failures WHERE fingerprint = ?').get(fp);
-    return row ? toRecord(row) : undefined;
+    return row ? toGroup(row) : undefined;
   }
 
   /** Failure groups, newest first, optionally by status. */
   list(opts: { status?: FailureRowStatus[]; limit?: number } = {}): FailureGroupRow[] {
-    const statuses = opts.status ?? ['open', 'recovered', 'resolved'];
+    const statuses = opts.status ?? ['open', 'recovered', 'cause_cleared', 'resolved'];
     const rows = this.db
       .prepare(
         `SELECT * FROM failures WHERE status IN (${statuses.map(() => '?').join(',')}) ORDER BY last_seen_ms DESC, id DESC LIMIT ?`,
       )
       .all(...statuses, opts.limit ?? 1000);
-    return rows.map(toRecord);
+    return rows.map(toGroup);
   }
 
   /** Stores the diagnosis of a group. */
@@ -206,29 +230,55 @@ export class RecoveryRepo {
     );
   }
 
-  /** Records one attempt; on success the group and its open occurrences become `status`. */
-  recordAttempt(
-    failureId: number,
-    a: { strategy: string; outcome: AttemptRow['outcome']; durationMs: number; detail?: string },
-    nowMs: number,
-    onSuccess: { status: Exclude<FailureRowStatus, 'open'>; resolution: string } | undefined,
-  ): void {
-    writeTx(this.db, () => {
+  private insertAttempt(failureId: number, a: Omit<AttemptRow, 'id' | 'failureId'>): number {
+    return Number(
       this.db
         .prepare(
-          'INSERT INTO recovery_attempts (failure_id, ts_ms, strategy, outcome, duration_ms, detail) VALUES (?, ?, ?, ?, ?, ?)',
+          'INSERT INTO recovery_attempts (failure_id, ts_ms, strategy, outcome, verdict, duration_ms, detail) VALUES (?, ?, ?, ?, ?, ?, ?)',
         )
-        .run(failureId, nowMs, a.strategy, a.outcome, a.durationMs, a.detail ?? null);
-      if (a.outcome === 'success' && onSuccess) {
-        this.db
-          .prepare('UPDATE failures SET status = ?, resolution = ? WHERE id = ?')
-          .run(onSuccess.status, onSuccess.resolution, failureId);
-        this.db
+        .run(failureId, a.tsMs, a.strategy, a.outcome, a.verdict ?? null, a.durationMs, a.detail ?? null)
+        .lastInsertRowid,
+    );
+  }
+
+  /**
+   * Records one attempt on a group. With a verdict (only for a success), the occurrences of the
+   * group in `from` statuses (and, if given, of these runs only) take it, pointing at the attempt.
+   */
+  recordAttempt(
+    failureId: number,
+    a: Omit<AttemptRow, 'id' | 'failureId'>,
+    close?: { from: FailureRowStatus[]; runIds?: string[]; components?: string[]; resolution: string },
+  ): { attemptId: number; closed: number } {
+    return writeTx(this.db, () => {
+      const attemptId = this.insertAttempt(failureId, a);
+      let closed = 0;
+      if (a.outcome === 'success' && a.verdict && close) {
+        const where = [
+          'failure_id = ?',
+          `status IN (${close.from.map(() => '?').join(',')})`,
+          ...(close.runIds ? [`run_id IN (${close.runIds.map(() => '?').join(',') || 'NULL'})`] : []),
+          ...(close.components ? [`component IN (${close.components.map(() => '?').join(',') || 'NULL'})`] : []),
+        ];
+        closed = this.db
           .prepare(
-            `UPDATE failure_events SET status = ?, recovered_by = ?, recovered_ms = ? WHERE failure_id = ? AND status = 'open'`,
+            `UPDATE failure_events SET status = ?, recovered_by = ?, recovered_ms = ?, attempt_id = ? WHERE ${where.join(' AND ')}`,
           )
-          .run(onSuccess.status, a.strategy, nowMs, failureId);
+          .run(
+            a.verdict,
+            a.strategy,
+            a.tsMs,
+            attemptId,
+            failureId,
+            ...close.from,
+            ...(close.runIds ?? []),
+            ...(close.components ?? []),
+          ).changes;
+        if (closed > 0)
+          this.db.prepare('UPDATE failures SET resolution = ? WHERE id = ?').run(close.resolution, failureId);
+        this.db.prepare(GROUP_STATUS).run(failureId);
       }
+      return { attemptId, closed };
     });
   }
 
@@ -239,7 +289,8 @@ export class RecoveryRepo {
       failure_id: number;
       ts_ms: number;
       strategy: string;
-      outcome: string;
+      outcome: AttemptRow['outcome'];
+      verdict: AttemptRow['verdict'] | null;
       duration_ms: number;
       detail: string | null;
     }[];
@@ -248,32 +299,53 @@ export class RecoveryRepo {
       failureId: r.failure_id,
       tsMs: r.ts_ms,
       strategy: r.strategy,
-      outcome: r.outcome as AttemptRow['outcome'],
+      outcome: r.outcome,
+      ...opt('verdict', r.verdict),
       durationMs: r.duration_ms,
-      detail: r.detail ?? undefined,
+      ...opt('detail', r.detail),
     }));
   }
 
-  /** Every occurrence with its group's type, for the status math. */
-  events(sinceMs = 0): FailureEventRow[] {
+  /** Occurrences since a time (all groups), or of some runs, with their group's type. */
+  events(opts: { sinceMs?: number; runIds?: string[]; failureId?: number } = {}): FailureEventRow[] {
+    const where = ['e.ts_ms >= ?'];
+    const args: (string | number)[] = [opts.sinceMs ?? 0];
+    if (opts.runIds) {
+      where.push(`e.run_id IN (${opts.runIds.map(() => '?').join(',') || 'NULL'})`);
+      args.push(...opts.runIds);
+    }
+    if (opts.failureId !== undefined) {
+      where.push('e.failure_id = ?');
+      args.push(opts.failureId);
+    }
     const rows = this.db
       .prepare(
-        `SELECT e.failure_id, f.type, e.ts_ms, e.status, e.recovered_ms FROM failure_events e
-         JOIN failures f ON f.id = e.failure_id WHERE e.ts_ms >= ? ORDER BY e.id`,
+        `SELECT e.id, e.failure_id, f.type, e.ts_ms, e.component, e.run_id, e.status, e.recovered_by, e.recovered_ms, e.attempt_id
+         FROM failure_events e JOIN failures f ON f.id = e.failure_id WHERE ${where.join(' AND ')} ORDER BY e.id`,
       )
-      .all(sinceMs) as {
+      .all(...args) as {
+      id: number;
       failure_id: number;
       type: string;
       ts_ms: number;
+      component: string | null;
+      run_id: string | null;
       status: FailureRowStatus;
+      recovered_by: string | null;
       recovered_ms: number | null;
+      attempt_id: number | null;
     }[];
     return rows.map((r) => ({
+      id: r.id,
       failureId: r.failure_id,
       type: r.type,
       tsMs: r.ts_ms,
+      ...opt('component', r.component),
+      ...opt('runId', r.run_id),
       status: r.status,
-      recoveredMs: r.recovered_ms,
+      ...opt('recoveredBy', r.recovered_by),
+      ...opt('recoveredMs', r.recovered_ms),
+      ...opt('attemptId', r.attempt_id),
     }));
   }
 }

@@ -3,14 +3,16 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openProject } from '../../src/application/project.js';
-import { isAppError } from '../../src/errors.js';
-import { parsePrd } from '../../src/prd/run.js';
-import { diagnoseByRules } from '../../src/diagnostics/diagnose.js';
-import { FailureRecoverySystem } from '../../src/recovery/system.js';
 import { openResearch } from '../../src/application/open-research.js';
-import { PrdRepo } from '../../src/storage/prd-repo.js';
+import { parsePrdUseCase } from '../../src/application/parse-prd.js';
+import { openProject } from '../../src/application/project.js';
+import { runResumer } from '../../src/application/resume-runs.js';
+import { diagnoseByRules } from '../../src/diagnostics/diagnose.js';
+import { isAppError } from '../../src/errors.js';
+import { FailureRecoverySystem } from '../../src/recovery/system.js';
+import type { RecoveryStatus } from '../../src/recovery/types.js';
 import { readTasksFile } from '../../src/taskmaster/tasks-file.js';
+import { replayEvidence, sumStatus } from './support/recovery-evidence.js';
 import { startFakeServer, type FakeServer, type FaultKind } from '../support/fake-llm-server.js';
 
 const PRD = `# Notes app\n\n## Accounts\nUsers sign up with email and password.\n\n## Notes\nUsers write, tag and search short notes.\n\n## Sync\nNotes sync between devices.\n`;
@@ -36,12 +38,15 @@ const FAULTS: FaultKind[] = [
 
 let fake: FakeServer;
 const outcomes: string[] = [];
+// `recover status --json` of every case's database, after the case and its `recover --run`.
+const statuses: RecoveryStatus[] = [];
 beforeAll(async () => {
   fake = await startFakeServer();
 });
 afterAll(() => {
-  // A readable record of how each case ended (recovered in-run, or failed with a diagnosis).
+  // A readable record of how each case ended, and the matrix's recovery figures.
   process.stdout.write(`fault matrix outcomes:\n  ${outcomes.join('\n  ')}\n`);
+  process.stdout.write(`fault matrix recover status: ${JSON.stringify(sumStatus(statuses))}\n`);
   return fake.close();
 });
 
@@ -96,24 +101,52 @@ function checkAftermath(caseName: string, root: string, dbPath: string, error: u
   }
 }
 
-/** Once the fault is spent, `recover --run`'s core recovers every open failure the case left. */
-async function recoverAfter(root: string, env: Record<string, string>) {
+/**
+ * Once the fault is spent, `recover --run`'s core: an interrupted parse-prd run is resumed through
+ * the same use case and only that recovers its failures; a failed research question has no run to
+ * resume, so the probe that finds the server well again only clears the cause.
+ */
+async function recoverAfter(root: string, env: Record<string, string>, job: 'parse-prd' | 'research') {
   fake.reset(); // the fault was transient: the server is healthy again
   const project = openProject({ cwd: root, env, backoffMs: 1 });
   try {
-    const sys = new FailureRecoverySystem({
-      db: project.db(),
-      config: project.config,
-      api: async () => project.api(),
-      backoff: { baseMs: 1 },
-    });
-    const outcomes = await sys.recover();
-    expect(outcomes.length).toBeGreaterThan(0);
-    for (const o of outcomes)
-      expect(o.result, `${o.failure.kind}: ${o.result.detail}`).toMatchObject({ outcome: 'success' });
-    expect(sys.status().active_failures).toBe(0);
+    const sys = new FailureRecoverySystem({ db: project.db(), config: project.config, api: async () => project.api() });
+    const outs = await sys.recover({ resume: runResumer(project) });
+    expect(outs.length).toBeGreaterThan(0);
+    for (const o of outs) {
+      const why = `${o.failure.kind}: ${o.result.strategy} ${o.result.outcome} — ${o.result.detail}`;
+      // The run's own requests were replayed; others it made (e.g. embedding its experience) only had their cause checked.
+      if (job === 'parse-prd' && o.failure.context.component === 'prd')
+        expect({ run: o.run?.status, status: o.failure.status }, why).toEqual({ run: 'resumed', status: 'recovered' });
+      else if (job === 'parse-prd') expect(o.failure.status, why).toMatch(/^(recovered|cause_cleared)$/);
+      else expect({ run: o.run, status: o.failure.status }, why).toEqual({ run: undefined, status: 'cause_cleared' });
+    }
+    const st = sys.status();
+    expect(st).toMatchObject({ active_failures: 0, runs: { interrupted: 0 } });
+    if (job === 'research') expect(st.recovered_by.resume).toBeUndefined();
   } finally {
     project.close();
+  }
+}
+
+/** Whether the case left a failure open (a failed run, or a question answered without the model). */
+function hasOpen(dbPath: string): boolean {
+  const db = new Database(dbPath, { readonly: true });
+  try {
+    return new FailureRecoverySystem({ db }).status().active_failures > 0;
+  } finally {
+    db.close();
+  }
+}
+
+/** Every recovered occurrence is backed by a replayed success; the case's figures join the matrix's. */
+function recordStatus(dbPath: string) {
+  const db = new Database(dbPath, { readonly: true });
+  try {
+    expect(replayEvidence(db)).toEqual([]);
+    statuses.push(new FailureRecoverySystem({ db }).status());
+  } finally {
+    db.close();
   }
 }
 
@@ -127,26 +160,15 @@ describe('fault matrix: every fault × parse-prd and research', () => {
       const project = openProject({ cwd: root, env, backoffMs: 1 });
       let error: unknown;
       try {
-        const out = await parsePrd(
-          {
-            prd: PRD,
-            prdPath: join(root, 'prd.md'),
-            tasksPath: project.paths.tasks,
-            tag: 'master',
-            mode: 'create',
-            dryRun: false,
-            options: {
-              numTasks: 0,
-              maxDepth: 1,
-              concurrency: 2,
-              requireModel: true,
-              noCache: true,
-              resume: false,
-              complexityThreshold: 11,
-            },
-          },
-          { api: project.api(), repo: new PrdRepo(project.db()) },
-        );
+        const out = await parsePrdUseCase(project, {
+          prd: PRD,
+          prdPath: join(root, 'prd.md'),
+          maxDepth: 1,
+          concurrency: 2,
+          requireModel: true,
+          noCache: true,
+          complexityThreshold: 11,
+        });
         expect(out.written).toBe(true);
         expect(out.tasks.length).toBeGreaterThan(0);
       } catch (e) {
@@ -155,7 +177,8 @@ describe('fault matrix: every fault × parse-prd and research', () => {
         project.close();
       }
       checkAftermath(`parse-prd ${label(fault)}`, root, project.config.dbPath, error);
-      if (error !== undefined) await recoverAfter(root, env);
+      if (hasOpen(project.config.dbPath)) await recoverAfter(root, env, 'parse-prd');
+      recordStatus(project.config.dbPath);
     });
 
     it(`research with ${label(fault)}`, async () => {
@@ -179,7 +202,8 @@ describe('fault matrix: every fault × parse-prd and research', () => {
         project.close();
       }
       checkAftermath(`research ${label(fault)}`, root, project.config.dbPath, error);
-      if (error !== undefined) await recoverAfter(root, env);
+      if (hasOpen(project.config.dbPath)) await recoverAfter(root, env, 'research');
+      recordStatus(project.config.dbPath);
     });
   }
 });
@@ -193,26 +217,15 @@ describe('30% of model calls fail with 500', () => {
       const env = { OLLAMA_HOST: fake.url, LM_STUDIO_HOST: 'http://127.0.0.1:9', LOCAL_AI_HOST: 'http://127.0.0.1:9' };
       const project = openProject({ cwd: root, env, backoffMs: 1 });
       try {
-        const out = await parsePrd(
-          {
-            prd: PRD,
-            prdPath: join(root, 'prd.md'),
-            tasksPath: project.paths.tasks,
-            tag: 'master',
-            mode: 'create',
-            dryRun: false,
-            options: {
-              numTasks: 0,
-              maxDepth: 2,
-              concurrency: 2,
-              requireModel: true,
-              noCache: true,
-              resume: false,
-              complexityThreshold: 1,
-            },
-          },
-          { api: project.api(), repo: new PrdRepo(project.db()) },
-        );
+        const out = await parsePrdUseCase(project, {
+          prd: PRD,
+          prdPath: join(root, 'prd.md'),
+          maxDepth: 2,
+          concurrency: 2,
+          requireModel: true,
+          noCache: true,
+          complexityThreshold: 1,
+        });
         expect(out.written).toBe(true);
         const status = new FailureRecoverySystem({ db: project.db() }).status();
         const served = fake.requests.filter((q) => q.path === '/api/chat').length;
@@ -220,11 +233,15 @@ describe('30% of model calls fail with 500', () => {
           `30% 500s seed ${seed}: ${out.summary.llmCalls} answered calls, ${served} chat requests, ${status.total_failures} failures, recovery rate ${status.recovery_rate}`,
         );
         expect(status.active_failures).toBe(0);
+        // Each 500 was answered by a retry of the same request, inside the run.
+        expect(status.recovered).toBe(status.total_failures);
+        expect(Object.keys(status.recovered_by)).toEqual(['retry']);
       } finally {
         project.close();
         fake.reset();
       }
       checkAftermath(`30% seed ${seed}`, root, project.config.dbPath, undefined);
+      recordStatus(project.config.dbPath);
     });
   }
 });

@@ -5,6 +5,7 @@ import { m020prd } from './020-prd.js';
 import { m021prdTokenEconomy } from './021-prd-token-economy.js';
 import { m050recovery } from './050-recovery.js';
 import { m051monitor } from './051-monitor.js';
+import { m052recoveryHonest } from './052-recovery-honest.js';
 import { m030research } from './030-research.js';
 import { m031researchVectors } from './031-research-vectors.js';
 import { m032researchIvf } from './032-research-ivf.js';
@@ -24,6 +25,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m021prdTokenEconomy,
   m050recovery,
   m051monitor,
+  m052recoveryHonest,
   m030research,
   m031researchVectors,
   m032researchIvf,

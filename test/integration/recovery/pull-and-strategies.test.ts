@@ -37,7 +37,7 @@ describe('pullModel against the fake Ollama', () => {
 });
 
 describe('on-demand strategies', () => {
-  it('raise_timeout loads the model once and recovers a timeout failure', async () => {
+  it('raise_timeout loads the model once: the cause of a timeout is cleared, the timed-out call is not recovered', async () => {
     const config = loadConfig({ cwd: tempProject(), env: { OLLAMA_HOST: fake.url } });
     const db = memDb();
     const sys = new FailureRecoverySystem({ db, config });
@@ -50,16 +50,17 @@ describe('on-demand strategies', () => {
     });
     const [out] = await sys.recover();
     expect(out!.result).toMatchObject({ strategy: 'raise_timeout', outcome: 'success' });
-    expect(sys.repo.get(f.id)!.status).toBe('recovered');
+    expect(sys.get(f.id)!.status).toBe('cause_cleared');
+    expect(sys.status()).toMatchObject({ recovered: 0, cause_cleared: 1, recovery_rate: 0 });
     expect(
       fake.requests.some((q) => q.path === '/api/generate' && (q.body as { keep_alive?: string }).keep_alive === '10m'),
     ).toBe(true);
     // The run was a monitored operation of the 'recovery' component.
     const rec = new CachedPerformanceMonitor(db).getCombinedStats().components.find((c) => c.component === 'recovery');
     expect(rec).toMatchObject({ operations: 1, operation_failures: 0 });
-    expect(rec!.metrics).toEqual([{ name: 'recovered', unit: 'bool', count: 1, sum: 1, avg: 1 }]);
+    expect(rec!.metrics).toEqual([{ name: 'cause_cleared', unit: 'bool', count: 1, sum: 1, avg: 1 }]);
   });
-  it('an unknown failure without a model keeps the "unknown" diagnosis and is retried against its server', async () => {
+  it('an unknown failure without a model keeps the "unknown" diagnosis; its server answering clears the cause only', async () => {
     const config = loadConfig({ cwd: tempProject(), env: { OLLAMA_HOST: fake.url } });
     const sys = new FailureRecoverySystem({ db: memDb(), config });
     sys.reportFailure(new Error('something nobody has seen'), {
@@ -71,5 +72,6 @@ describe('on-demand strategies', () => {
     const [out] = await sys.recover();
     expect(out!.failure.diagnosis).toMatchObject({ source: 'unknown', probableCause: 'unknown' });
     expect(out!.result).toMatchObject({ strategy: 'retry', outcome: 'success' });
+    expect(out!.failure.status).toBe('cause_cleared');
   });
 });

@@ -3,10 +3,13 @@ import { m001core } from '../../../src/storage/migrations/001-core.js';
 import { m002metricsCachedTokens } from '../../../src/storage/migrations/002-metrics-cached-tokens.js';
 import { m050recovery } from '../../../src/storage/migrations/050-recovery.js';
 import { m051monitor } from '../../../src/storage/migrations/051-monitor.js';
+import { m052recoveryHonest } from '../../../src/storage/migrations/052-recovery-honest.js';
 
 /** In-memory DB with only the migrations these modules need. */
 export function memDb(): DB {
-  return openDatabase(':memory:', { migrations: [m001core, m002metricsCachedTokens, m050recovery, m051monitor] });
+  return openDatabase(':memory:', {
+    migrations: [m001core, m002metricsCachedTokens, m050recovery, m051monitor, m052recoveryHonest],
+  });
 }
 
 /** Inserts one metrics row as the model API would. */

@@ -1,0 +1,57 @@
+/**
+ * `recover --run` resumes the runs that failed through the same use cases the CLI runs them with,
+ * from the input recorded when they failed (see trackRun). A resumed run requires a model: a plan
+ * made without one would not replay the calls that failed.
+ */
+import { z } from 'zod';
+import { ValidationError } from '../errors.js';
+import type { RunResumer } from '../recovery/recover-run.js';
+import type { InterruptedRun } from '../recovery/types.js';
+import { parsePrdUseCase } from './parse-prd.js';
+import type { Project } from './project.js';
+
+// The input parsePrdUseCase recorded (validated: the row may come from another version of the tool).
+const ParsePrdInput = z.object({
+  prd: z.string(),
+  prdPath: z.string(),
+  tasksPath: z.string(),
+  tag: z.string(),
+  writeMode: z.enum(['create', 'force', 'append']),
+  dryRun: z.boolean(),
+  numTasks: z.number().int(),
+  maxDepth: z.number().int(),
+  complexityThreshold: z.number().int(),
+  model: z.string().optional(),
+  concurrency: z.number().int().optional(),
+  noCache: z.boolean().optional(),
+});
+
+function unreadable(run: InterruptedRun, why: string): ValidationError {
+  return new ValidationError(`run #${run.id} (${run.job}) cannot be resumed: ${why}`, {
+    hint: `run ${run.job} again yourself, then \`task-master-local recover --resolve <id>\` its failures`,
+  });
+}
+
+/** Resumes interrupted runs of this project; the use case's trackRun records how it ended. */
+export function runResumer(project: Project): RunResumer {
+  return async (run, signal) => {
+    switch (run.job) {
+      case 'parse-prd': {
+        const i = ParsePrdInput.safeParse(run.input);
+        if (!i.success) throw unreadable(run, `its recorded input is not valid (${i.error.issues[0]?.message})`);
+        const out = await parsePrdUseCase(
+          project,
+          { ...i.data, resume: true, requireModel: true },
+          signal ? { signal } : {},
+        );
+        const s = out.summary;
+        return {
+          runId: out.runId,
+          detail: `parse-prd resumed as run ${out.runId}: ${s.resumedNodes} answer(s) from the checkpoint, ${s.llmCalls} new call(s), ${out.tasks.length} task(s) ${out.written ? `written to ${out.tasksPath} [${out.tag}]` : 'planned (dry run)'}`,
+        };
+      }
+      default:
+        throw unreadable(run, `this version cannot resume '${run.job}' runs`);
+    }
+  };
+}
