@@ -73,7 +73,8 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '^(dist|test|bench|node_modules)/' },
+    // node_modules stays in the graph (not followed), or no rule could see an import of a package.
+    exclude: { path: '^(dist|test|bench)/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { ValidationError } from '../src/errors.js';
 import { openOrRepairDb } from '../src/recovery/db-check.js';
-import type { RepairResult } from '../src/recovery/db-repair.js';
+import type { RepairResult } from '../src/storage/db-repair.js';
 import type { DB } from '../src/storage/db.js';
 import { openProject } from '../src/application/project.js';
 import { FailureRecoverySystem } from '../src/recovery/system.js';

@@ -1,6 +1,6 @@
 import { isAppError, StorageError } from '../errors.js';
 import type { DB } from '../storage/db.js';
-import { repairDatabase, type RepairResult } from './db-repair.js';
+import { quickCheck, repairDatabase, type RepairResult } from '../storage/db-repair.js';
 import type { FailureRecoverySystem } from './system.js';
 
 /** The handles `checkAndRepairDb` needs: the project's lazily opened DB and a way to close it. */
@@ -8,15 +8,6 @@ export interface DbHandle {
   path: string;
   db(): DB;
   close(): void;
-}
-
-/** `PRAGMA quick_check` of an open connection ('ok' when sound). */
-export function quickCheck(db: DB): string {
-  try {
-    return (db.pragma('quick_check') as { quick_check: string }[]).map((r) => r.quick_check).join('; ');
-  } catch (e) {
-    return (e as Error).message;
-  }
 }
 
 /**

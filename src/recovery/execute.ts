@@ -10,7 +10,7 @@ import {
   RoundTripSchema,
   type WireKind,
 } from '../monitor/probes.js';
-import { canWrite, repairDatabase } from './db-repair.js';
+import { canWrite, repairDatabase } from '../storage/db-repair.js';
 import { pullModel } from './pull.js';
 import type { Diagnosis, Strategy } from '../diagnostics/types.js';
 import type { FailureRecord } from './types.js';

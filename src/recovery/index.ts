@@ -5,7 +5,7 @@ export { trackRun, identityOf, type TrackedRun } from './runs.js';
 export * from '../diagnostics/index.js';
 export { retryWithBackoff, backoffDelay, type BackoffOptions } from './backoff.js';
 export { pullModel, type PullProgress } from './pull.js';
-export { repairDatabase, canWrite, type RepairResult } from './db-repair.js';
+export { repairDatabase, canWrite, type RepairResult } from '../storage/db-repair.js';
 export { recoveryHooks } from './hooks.js';
 export { recoveryStatus } from './stats.js';
 export * from './types.js';

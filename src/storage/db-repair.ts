@@ -20,6 +20,15 @@ export interface RepairResult {
   reset?: boolean;
 }
 
+/** `PRAGMA quick_check` of an open connection ('ok' when sound). */
+export function quickCheck(db: Database.Database): string {
+  try {
+    return (db.pragma('quick_check') as { quick_check: string }[]).map((r) => r.quick_check).join('; ');
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
 function integrity(db: Database.Database): string {
   const rows = db.pragma('integrity_check') as { integrity_check: string }[];
   return rows.map((r) => r.integrity_check).join('; ');

@@ -3,7 +3,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, writeSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { canWrite, repairDatabase } from '../../../src/recovery/db-repair.js';
+import { canWrite, repairDatabase } from '../../../src/storage/db-repair.js';
 
 function sampleDb(): { path: string; indexRoot: number } {
   const path = join(mkdtempSync(join(tmpdir(), 'tml-repair-')), 'local.db');
