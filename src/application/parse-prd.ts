@@ -62,12 +62,13 @@ export async function parsePrdUseCase(
   const tasksPath = o.tasksPath ? abs(o.tasksPath) : project.paths.tasks;
   const tag = o.tag ?? currentTag(project.paths.state);
   // The operation (recover --run resumes an interrupted run with it; a later success of the same one ends the interruption).
+  const writeMode = o.writeMode ?? 'create';
+  // How the tag is written is left out: `--force` after a failed run still does what the run failed to do.
   const identity = {
     prd: text,
     prdPath,
     tasksPath,
     tag,
-    writeMode: o.writeMode ?? 'create',
     dryRun: o.dryRun ?? false,
     numTasks: o.numTasks ?? 0,
     maxDepth: o.maxDepth ?? 2,
@@ -89,7 +90,12 @@ export async function parsePrdUseCase(
     const job = {
       job: 'parse-prd',
       identity,
-      input: { ...identity, ...(o.concurrency ? { concurrency: o.concurrency } : {}), noCache: options.noCache },
+      input: {
+        ...identity,
+        writeMode,
+        ...(o.concurrency ? { concurrency: o.concurrency } : {}),
+        noCache: options.noCache,
+      },
       runId,
       resumed: options.resume,
       // A finished run answered every node it asked for; a structural plan answered none.
@@ -104,7 +110,7 @@ export async function parsePrdUseCase(
           prdPath,
           tasksPath,
           tag,
-          mode: identity.writeMode,
+          mode: writeMode,
           dryRun: identity.dryRun,
           ...(main ? { configuredModel: `${main.provider}/${main.modelId}` } : {}),
           options,

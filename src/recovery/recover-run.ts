@@ -1,5 +1,5 @@
 import type { ResolvedConfig } from '../config/schema.js';
-import { AppError, isAbortError } from '../errors.js';
+import { AppError, isAbortError, isAppError } from '../errors.js';
 import type { ModelAPI, ProgressEvent } from '../models/types.js';
 import { CachedPerformanceMonitor } from '../monitor/performance-monitor.js';
 import type { DB } from '../storage/db.js';
@@ -32,6 +32,7 @@ export interface RecoverySystemView {
   get(id: number): FailureRecord | undefined;
   list(status?: FailureStatus[]): FailureRecord[];
   interruptedRuns(status?: InterruptedRun['status'][]): InterruptedRun[];
+  abandonRun(id: number, detail: string): void;
 }
 
 interface Env {
@@ -134,6 +135,11 @@ export async function recoverAll(sys: RecoverySystemView, env: Env, o: Options):
         // Ctrl-C stops recover too; the interrupted run stays as it was, to resume next time.
         if (isAbortError(e) || o.signal?.aborted) throw e;
         act = { strategy: 'resume', outcome: 'failure', detail: (e as Error).message };
+        // Refused as recorded (e.g. its tag has tasks now): it will never replay; stop trying, keep its failures.
+        if (isAppError(e) && (e.code === 'VALIDATION' || e.code === 'CONFLICT')) {
+          act.detail = `abandoned, it cannot run again as recorded: ${act.detail}`;
+          sys.abandonRun(run.id, act.detail);
+        }
       }
       if (act.outcome !== 'success')
         for (const g of groups)

@@ -174,6 +174,11 @@ export class FailureRecoverySystem {
     return this.repo.attempts(id).map(toAttempt);
   }
 
+  /** Stops resuming an interrupted run that cannot run again as recorded; its failures stay as they are. */
+  abandonRun(id: number, detail: string): void {
+    this.runs.closeInterruptedRun(id, { status: 'abandoned', atMs: this.now(), detail });
+  }
+
   /** Runs of jobs that failed, oldest first (by default those still interrupted). */
   interruptedRuns(status: InterruptedRun['status'][] = ['interrupted']): InterruptedRun[] {
     return this.runs.interruptedRuns({ status }).map(toInterruptedRun);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
-import { ProviderError } from '../../../src/errors.js';
+import { ProviderError, ValidationError } from '../../../src/errors.js';
 import type { RunResumer } from '../../../src/recovery/recover-run.js';
 import { trackRun } from '../../../src/recovery/runs.js';
 import { FailureRecoverySystem } from '../../../src/recovery/system.js';
@@ -129,5 +129,23 @@ describe('recover --run counts only replayed successes', () => {
     expect(again!.result).toMatchObject({ strategy: 'resume', outcome: 'failure' });
     expect(up.sys.interruptedRuns()).toMatchObject([{ runIds: ['run-1', 'run-2'] }]);
     expect(up.sys.status()).toMatchObject({ recovered: 0, runs: { interrupted: 1 } });
+  });
+
+  it('a run refused as recorded (its tag has tasks now) is abandoned: never resumed again, never counted recovered', async () => {
+    const { db, sys } = setup(fake.url);
+    await job(db, sys, 'run-1', false, fake.url).catch(() => undefined);
+    let calls = 0;
+    const resume: RunResumer = async () => {
+      calls++;
+      throw new ValidationError('tag "master" in tasks.json already has 3 tasks', { hint: 'use --force' });
+    };
+    const [first] = await sys.recover({ resume });
+    expect(first!.result.detail).toMatch(/^abandoned, it cannot run again as recorded: tag "master"/);
+    expect(first!.run).toMatchObject({ status: 'abandoned' });
+    expect(sys.interruptedRuns()).toEqual([]);
+    const again = await sys.recover({ resume });
+    expect(calls).toBe(1);
+    expect(again).toEqual([]);
+    expect(sys.status()).toMatchObject({ recovered: 0, cause_cleared: 1, runs: { abandoned: 1, interrupted: 0 } });
   });
 });
