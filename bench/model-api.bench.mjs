@@ -5,7 +5,6 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openProject } from '../dist/src/application/project.js';
-import { forgetDiscovery } from '../dist/src/models/catalog.js';
 import { createProvider } from '../dist/src/models/providers/index.js';
 import { startFakeServer } from '../dist/test/support/fake-llm-server.js';
 
@@ -18,7 +17,6 @@ const dir = mkdtempSync(join(tmpdir(), 'tml-bench-api-'));
 mkdirSync(join(dir, '.taskmaster'));
 writeFileSync(join(dir, '.taskmaster', 'config.json'), JSON.stringify({ local: { discover: ['ollama'] } }));
 try {
-  forgetDiscovery();
   const project = openProject({ cwd: dir, env: { OLLAMA_HOST: server.url } });
   const api = project.api();
   const msgs = (i) => [{ role: 'user', content: `question number ${i}` }];

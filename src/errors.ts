@@ -123,6 +123,17 @@ export function isAppError(e: unknown): e is AppError {
   return e instanceof AppError;
 }
 
+/**
+ * The one builder of ABORTED errors: work cancelled by an AbortSignal (Ctrl-C, a sibling's failure).
+ * The signal's reason is kept as the cause, so a caller can still find what stopped the work.
+ */
+export function abortedError(signal?: AbortSignal, message = 'the operation was cancelled', hint?: string): AppError {
+  return new AppError('ABORTED', message, {
+    hint: hint ?? 'the operation was interrupted; run it again to resume',
+    cause: signal?.reason,
+  });
+}
+
 /** True when `e` is an abort (AbortSignal fired), whatever library raised it. */
 export function isAbortError(e: unknown): boolean {
   if (e instanceof AppError) return e.code === 'ABORTED';

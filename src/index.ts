@@ -26,7 +26,7 @@ export { ModelConfigFactory } from './models/config-factory.js';
 
 // The model API.
 export { UnifiedModelAPI, type UnifiedModelAPIOptions } from './models/unified-model-api.js';
-export { ModelCatalog, forgetDiscovery } from './models/catalog.js';
+export { ModelCatalog } from './models/catalog.js';
 export { composeHooks } from './models/outcome.js';
 export { createProvider, type ProviderOptions } from './models/providers/index.js';
 

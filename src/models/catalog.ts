@@ -1,13 +1,12 @@
-import { AppError } from '../errors.js';
+import { AppError, abortedError } from '../errors.js';
 import { fromTaskMasterOllamaURL, isLocalUrl } from '../config/hosts.js';
 import type { ResolvedConfig, Role, RoleConfig } from '../config/schema.js';
 import { ModelConfigFactory, defaultAlias, looksLikeEmbedding } from './config-factory.js';
-import { modeAllows, type PrivacyContext } from './privacy.js';
+import { modeAllows, whyNotLocal, type PrivacyContext } from './privacy.js';
 import type { ProviderPool } from './provider-pool.js';
 import { refKey } from './routing.js';
 import { PROVIDER_KINDS, TASK_TYPES, type DiscoveredModel, type ModelRef, type ProviderKind } from './types.js';
 import { closeMatches, serverHint } from './catalog-util.js';
-import { abortedError } from './limiter.js';
 import { embeddedServerStatus } from './embedded/discover.js';
 
 /** A server discovery probes. */
@@ -48,14 +47,6 @@ export interface CatalogOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-// Successful probes are remembered for the life of the process: the CLI asks once per run.
-const discoveryMemo = new Map<string, Promise<DiscoveredModel[]>>();
-
-/** Forgets remembered discovery results (after `ollama pull`, or between tests). */
-export function forgetDiscovery(): void {
-  discoveryMemo.clear();
-}
-
 const LOCAL_KINDS: readonly ProviderKind[] = ['ollama', 'lmstudio', 'localai', 'openai-compatible'];
 
 /** Turns config (roles, registry, servers) plus discovery into ModelRefs and effective roles. */
@@ -91,60 +82,46 @@ export class ModelCatalog {
 
   /**
    * Probes every target in parallel (probe timeout each); remote hosts are skipped in LOCAL_ONLY.
-   * The result is shared, so one caller's AbortSignal must not poison it: probes are bounded by
-   * the probe timeout only, and a caller's signal just stops that caller waiting.
+   * The result is this catalog's to share, so no caller's AbortSignal is bound to it: probes are
+   * bounded by the probe timeout only, and a caller's signal just stops that caller waiting.
    */
-  async servers(signal?: AbortSignal): Promise<ServerStatus[]> {
+  servers(signal?: AbortSignal): Promise<ServerStatus[]> {
     this.statusPromise ??= Promise.all(this.targets().map((t) => this.probe(t))).then((s) => [
       ...s,
       // GGUF files in local.modelDirs and Ollama's blob store: local models that need no server.
       ...embeddedServerStatus(this.config.local, this.config.projectRoot, this.opts.env),
     ]);
-    if (!signal) return this.statusPromise;
-    if (signal.aborted) throw abortedError(signal);
-    return new Promise((resolve, reject) => {
-      const onAbort = () => reject(abortedError(signal));
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.statusPromise!.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-    });
+    return waitFor(this.statusPromise, signal);
   }
 
   private async probe(t: ServerTarget): Promise<ServerStatus> {
     if (this.privacy.mode === 'LOCAL_ONLY' && !t.local) {
       return { ...t, ok: false, models: [], skipped: `not local, mode LOCAL_ONLY (set by ${this.privacy.modeSource})` };
     }
-    const key = `${t.kind}|${t.endpoint}`;
-    let p = discoveryMemo.get(key);
-    if (!p) {
-      // The clock starts once the provider is built, so a slow first import never eats the probe budget.
-      p = this.opts.pool
-        .get(t.kind, t.endpoint)
-        .then((prov) => prov.listModels(AbortSignal.timeout(this.config.local.timeouts.probeMs)));
-      discoveryMemo.set(key, p);
-      p.catch(() => discoveryMemo.delete(key));
-    }
     try {
-      return { ...t, ok: true, models: await p };
+      // The clock starts once the provider is built, so a slow first import never eats the probe budget.
+      const prov = await this.opts.pool.get(t.kind, t.endpoint);
+      return { ...t, ok: true, models: await prov.listModels(AbortSignal.timeout(this.config.local.timeouts.probeMs)) };
     } catch (e) {
       const err = e as AppError;
       return { ...t, ok: false, models: [], error: err.message, hint: err.hint ?? serverHint(t.kind, t.endpoint) };
     }
   }
 
-  /** Clears this catalog's and the process's discovery results. */
+  /** Forgets what discovery found (after `ollama pull`, a server restart, or between tests). */
   refresh(): void {
-    forgetDiscovery();
     this.statusPromise = undefined;
     this.refsPromise = undefined;
   }
 
   /** Every known model: registry entries and extra refs first, then discovered models. */
   refs(signal?: AbortSignal): Promise<ModelRef[]> {
-    this.refsPromise ??= this.buildRefs(signal);
-    return this.refsPromise;
+    // Built without the caller's signal: one caller giving up must not leave a rejected promise behind.
+    this.refsPromise ??= this.buildRefs();
+    return waitFor(this.refsPromise, signal);
   }
 
-  private async buildRefs(signal?: AbortSignal): Promise<ModelRef[]> {
+  private async buildRefs(): Promise<ModelRef[]> {
     const { local } = this.config;
     const out: ModelRef[] = [];
     const byKey = new Map<string, ModelRef>();
@@ -171,7 +148,7 @@ export class ModelCatalog {
     }
     for (const r of this.opts.extraRefs ?? []) addRef(r);
     const cap = this.opts.contextCap ?? 8192;
-    for (const s of await this.servers(signal)) {
+    for (const s of await this.servers()) {
       for (const d of s.models) {
         const ref = ModelConfigFactory.create(d.provider ?? s.kind, d.model, {
           endpoint: d.endpoint || s.endpoint,
@@ -207,10 +184,12 @@ export class ModelCatalog {
       const rc = this.config.roles[role];
       if (!rc) return { source: 'none' };
       const { ref, skipped } = this.roleRef(rc, refs);
+      if (ref) ref.role = role;
       if (ref && !modeAllows(ref, this.privacy)) {
+        const why = this.privacy.mode === 'LOCAL_ONLY' ? whyNotLocal(ref) : `${rc.provider} ${rc.modelId} is local`;
         return {
           source: 'none',
-          skipped: `${rc.provider} ${rc.modelId} is ${ref.local ? 'local' : 'external'}; mode ${this.privacy.mode} (set by ${this.privacy.modeSource}) forbids it`,
+          skipped: `role ${role} (${rc.provider} ${rc.modelId}) refused by mode ${this.privacy.mode} (set by ${this.privacy.modeSource}): ${why}`,
         };
       }
       return ref ? { ref, source: 'configured' } : { source: 'none', ...(skipped ? { skipped } : {}) };
@@ -348,4 +327,15 @@ export function privacyOf(config: ResolvedConfig): PrivacyContext {
 function serverFor(kind: ProviderKind, servers: ResolvedConfig['local']['servers']): string | undefined {
   if (kind === 'ollama' || kind === 'lmstudio' || kind === 'localai') return servers[kind];
   return undefined;
+}
+
+/** Waits for a shared promise; the caller's signal stops only this wait, never the shared work. */
+function waitFor<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.reject(abortedError(signal, 'model discovery cancelled'));
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(abortedError(signal, 'model discovery cancelled'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

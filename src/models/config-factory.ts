@@ -125,7 +125,8 @@ function build(
     model,
     capabilities: opts.capabilities ?? (embedding ? [] : guessCapabilities(model, tier)),
     tier,
-    local: provider === 'llama-cpp' ? true : external && !ep ? false : isLocalUrl(ep ?? '', opts.trustedHosts),
+    // An external service kind is never local: a loopback port may be a tunnel or gateway to the cloud.
+    local: provider === 'llama-cpp' ? true : external ? false : isLocalUrl(ep ?? '', opts.trustedHosts),
   };
   if (ep) ref.endpoint = ep;
   if (opts.contextLength) ref.contextLength = opts.contextLength;

@@ -1,8 +1,9 @@
-import { AppError, ProviderError, isAbortError } from '../errors.js';
+import { AppError, ProviderError, abortedError, isAbortError } from '../errors.js';
 import { hostOf } from '../config/hosts.js';
 import type { LocalSection } from '../config/schema.js';
 import { CircuitBreaker, type BreakerOptions } from './circuit-breaker.js';
-import { Limiter, abortedError, sleep } from './limiter.js';
+import { Semaphore } from '../util/semaphore.js';
+import { retryWithBackoff } from './retry.js';
 import { assertAllowed, type PrivacyContext } from './privacy.js';
 import type { ProviderPool } from './provider-pool.js';
 import type { Attempt, CallRecord, ChatRequest, ModelProvider, ModelRef, TaskRequest, Usage } from './types.js';
@@ -69,7 +70,7 @@ function isEndpointFailure(e: unknown): boolean {
  */
 export class Executor {
   private readonly breakers = new Map<string, CircuitBreaker>();
-  private readonly limiters = new Map<string, Limiter>();
+  private readonly limiters = new Map<string, Semaphore>();
   private readonly ctxLengths = new Map<string, Promise<number | undefined>>();
 
   constructor(private readonly o: ExecutorOptions) {}
@@ -83,10 +84,10 @@ export class Executor {
   }
 
   /** The concurrency limiter of an endpoint (local.concurrency slots). */
-  limiter(ref: ModelRef): Limiter {
+  limiter(ref: ModelRef): Semaphore {
     const k = endpointKey(ref);
     let l = this.limiters.get(k);
-    if (!l) this.limiters.set(k, (l = new Limiter(this.o.local.concurrency)));
+    if (!l) this.limiters.set(k, (l = new Semaphore(this.o.local.concurrency)));
     return l;
   }
 
@@ -154,32 +155,37 @@ export class Executor {
     verdictOf: (r: R) => Verdict,
   ): Promise<R> {
     assertAllowed(ref, this.o.privacy); // before any provider exists for this ref: no socket can open
-    const retries = this.o.local.retries;
-    for (let attempt = 0; ; attempt++) {
-      const started = performance.now();
-      const attemptKind = attempt === 0 ? kind : 'retry';
-      try {
-        const { result, usage } = await this.once(ref, st.task.signal, fn);
-        const v = verdictOf(result);
-        this.note(
-          ref,
-          st,
-          operation,
-          attemptKind,
-          started,
-          usage,
-          v.ok ? undefined : new AppError('MODEL_OUTPUT_INVALID', v.error),
-        );
-        return result;
-      } catch (e) {
-        const err = st.task.signal?.aborted ? abortedError(st.task.signal) : e;
-        this.note(ref, st, operation, attemptKind, started, { promptTokens: 0, completionTokens: 0 }, err);
-        const retryable = err instanceof ProviderError && err.retryable;
-        if (!retryable || attempt >= retries) throw err;
-        const delay = (this.o.backoffMs ?? 500) * 2 ** attempt * (0.5 + Math.random());
-        await sleep(delay, st.task.signal);
-      }
-    }
+    let attemptNo = 0;
+    return retryWithBackoff(
+      async () => {
+        const started = performance.now();
+        const attemptKind = attemptNo++ === 0 ? kind : 'retry';
+        try {
+          const { result, usage } = await this.once(ref, st.task.signal, fn);
+          const v = verdictOf(result);
+          this.note(
+            ref,
+            st,
+            operation,
+            attemptKind,
+            started,
+            usage,
+            v.ok ? undefined : new AppError('MODEL_OUTPUT_INVALID', v.error),
+          );
+          return result;
+        } catch (e) {
+          const err = st.task.signal?.aborted ? abortedError(st.task.signal, 'model call cancelled') : e;
+          this.note(ref, st, operation, attemptKind, started, { promptTokens: 0, completionTokens: 0 }, err);
+          throw err;
+        }
+      },
+      {
+        retries: this.o.local.retries,
+        baseMs: this.o.backoffMs ?? 500,
+        ...(st.task.signal ? { signal: st.task.signal } : {}),
+        shouldRetry: (e) => e instanceof ProviderError && e.retryable,
+      },
+    );
   }
 
   private async once<R>(
@@ -205,7 +211,7 @@ export class Executor {
       return out;
     } catch (e) {
       const err = userSignal?.aborted
-        ? abortedError(userSignal)
+        ? abortedError(userSignal, 'model call cancelled')
         : timeout.aborted && (isAbortError(e) || !(e instanceof AppError))
           ? new ProviderError('TIMEOUT', `${ref.alias} did not answer within ${this.o.local.timeouts.requestMs} ms`, {
               hint: 'raise local.timeouts.requestMs, or use a smaller model',

@@ -4,6 +4,7 @@ export * from '../config/vocabulary.js';
 export type { CallRecord } from '../storage/metrics-repo.js';
 import type { CallRecord } from '../storage/metrics-repo.js';
 import type { ModelTier, ProviderKind, TaskType } from '../config/vocabulary.js';
+import type { Role } from '../config/schema.js';
 
 /** A model the tool can call: a registry entry, a task-master role, or a discovered model. */
 export interface ModelRef {
@@ -15,8 +16,13 @@ export interface ModelRef {
   capabilities: TaskType[];
   contextLength?: number;
   tier?: ModelTier;
-  /** True when the host is loopback, private, trusted, or the provider is embedded. */
+  /**
+   * True for a local server kind on a loopback, private or trusted host, and for the embedded
+   * provider; never for an external service kind (openai, anthropic, perplexity), whatever its host.
+   */
   local: boolean;
+  /** The task-master role this ref stands for, when it came from one (for messages). */
+  role?: Role;
   /** Embedding model (used for embed(), never for chat). */
   embedding?: boolean;
   maxTokens?: number;

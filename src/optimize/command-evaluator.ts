@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mapLimit } from './pool.js';
+import { mapLimit } from '../util/map-limit.js';
 import type { Evaluator, FitnessResult, Genome } from './types.js';
 
 /** How to run a fitness command. */

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AppError } from '../errors.js';
 import type { ModelAPI } from '../models/types.js';
 import { loadPrompt, toMessages } from '../prompting/index.js';
-import { mapLimit } from './pool.js';
+import { mapLimit } from '../util/map-limit.js';
 import type { Evaluator, FitnessResult, Genome, ParameterRanges } from './types.js';
 
 /** The structured answer the judging model gives for one configuration. */

@@ -6,7 +6,7 @@ import { buildAliasEntry, roleConfigFor } from '../models/config-manager.js';
 import type { ResolvedConfig, RoleConfig } from '../config/schema.js';
 import type { ModelAPI, ModelRef } from '../models/types.js';
 import { loadPrompt, toMessages } from '../prompting/index.js';
-import { mapLimit } from './pool.js';
+import { mapLimit } from '../util/map-limit.js';
 import type { Evaluator, FitnessResult, Genome } from './types.js';
 
 /** One request of the validation workload, with the only answer that counts as valid. */

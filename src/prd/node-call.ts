@@ -4,13 +4,18 @@ import { TaskType, type Answer, type ModelAPI, type ProgressEvent } from '../mod
 import type { PrdRepo } from '../storage/prd-repo.js';
 import type { Keep } from './keep.js';
 import { nodeKey } from './keys.js';
-import type { limiter } from './limit.js';
+import type { Semaphore } from '../util/semaphore.js';
 import type { PrdEvent } from './events.js';
 import type { BuiltPrompt } from './prompts.js';
-import type { NodeRunner } from './retry.js';
 import type { RunStats } from './stats.js';
 
 /** One node's model call. */
+/** Wraps each node's model call (e.g. recovery strategies); the default calls it once (the model API retries). */
+export type NodeRunner = <T>(
+  fn: () => Promise<T>,
+  info: { path: string; kind: 'chunk' | 'expand'; signal: AbortSignal },
+) => Promise<T>;
+
 export interface NodeCallSpec<T> {
   path: string;
   kind: 'chunk' | 'expand';
@@ -34,7 +39,7 @@ export interface NodeCallerDeps {
   runKey: string;
   stats: RunStats;
   emit: (e: PrdEvent) => void;
-  gate: ReturnType<typeof limiter>;
+  gate: Semaphore;
   runNode: NodeRunner;
   /** Aborted on the first hard failure of kept work, or by the caller. */
   run: AbortController;
@@ -77,7 +82,7 @@ export class NodeCaller {
     }
     let ans: Answer<T>;
     try {
-      ans = await d.gate(async () => {
+      ans = await d.gate.run(async () => {
         if (s.signal.aborted) throw s.signal.reason;
         node({ state: 'running' });
         return d.runNode(

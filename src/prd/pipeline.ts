@@ -1,5 +1,5 @@
 import type { ZodType } from 'zod';
-import { AppError } from '../errors.js';
+import { AppError, abortedError } from '../errors.js';
 import { hash } from './keys.js';
 import { Keep } from './keep.js';
 import type { NodeCaller, NodeCallSpec } from './node-call.js';
@@ -70,7 +70,7 @@ export async function listCall<A, Item, N, R>(
     specs.splice(specs.indexOf(s), 1);
     discarded++;
     s.keep.settle(false);
-    s.ctl.abort(new AppError('ABORTED', 'speculative expansion cancelled: its parent answer changed'));
+    s.ctl.abort(abortedError(undefined, 'speculative expansion cancelled: its parent answer changed'));
   };
   const start = (i: number, nodes: N[], prompt: BuiltPrompt, key: string, keep: Keep): Speculation<R> => {
     const ctl = new AbortController();

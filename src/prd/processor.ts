@@ -1,4 +1,4 @@
-import { AppError } from '../errors.js';
+import { AppError, abortedError } from '../errors.js';
 import { TaskType, type ModelAPI } from '../models/types.js';
 import type { PrdRepo } from '../storage/prd-repo.js';
 import { Decomposer, settleAll, toNode } from './decompose.js';
@@ -6,8 +6,8 @@ import type { PrdEvent } from './events.js';
 import { KeptTitles } from './dedupe.js';
 import { hash, runKey } from './keys.js';
 import { Keep } from './keep.js';
-import { limiter } from './limit.js';
-import { NodeCaller } from './node-call.js';
+import { Semaphore } from '../util/semaphore.js';
+import { NodeCaller, type NodeRunner } from './node-call.js';
 import { listCall } from './pipeline.js';
 import { breakCycles, mergeDuplicates, normalizeDeps, type DepFix, type PlanNode } from './plan.js';
 import { maxTasks, tasksForChunk } from './prompts.js';
@@ -15,7 +15,8 @@ import { DEFAULT_PROMPT_VERSION, chunkRequest, type PromptVersion } from './prom
 import { GeneratedTaskSchema, tasksAnswerSchema } from './schema.js';
 import { chunkPrd, prdBudget, splitSections, type Chunk } from './split.js';
 import type { RunStats } from './stats.js';
-import { retryingRunner, type NodeRunner } from './retry.js';
+
+export type { NodeRunner };
 
 /** Plan-shaping and run options of one parse-prd run. */
 export interface PrdOptions {
@@ -47,7 +48,7 @@ export interface ProcessorDeps {
   repo: PrdRepo;
   clock?: () => number;
   onProgress?: (e: PrdEvent) => void;
-  /** Wraps each node's model call (retries, recovery strategies); default: retryingRunner(). */
+  /** Wraps each node's model call (recovery strategies); default: call once (the model API retries and falls back). */
   runNode?: NodeRunner;
 }
 
@@ -114,8 +115,9 @@ export class RecursivePRDProcessor {
       runKey: rk,
       stats,
       emit,
-      gate: limiter(Math.max(1, opts.concurrency)),
-      runNode: this.deps.runNode ?? retryingRunner(),
+      gate: new Semaphore(Math.max(1, opts.concurrency)),
+      // No second retry layer: it re-sent calls that had already timed out.
+      runNode: this.deps.runNode ?? ((fn) => fn()),
       run: ctl,
       model: opts.model,
       strictModel: opts.requireModel && !!opts.model,
@@ -235,7 +237,9 @@ export class RecursivePRDProcessor {
 function abortError(signal: AbortSignal): AppError {
   const r = signal.reason as unknown;
   if (r instanceof AppError) return r;
-  return new AppError('ABORTED', 'parse-prd was interrupted; nothing was written', {
-    hint: 'answered nodes are checkpointed: rerun with --resume to continue',
-  });
+  return abortedError(
+    signal,
+    'parse-prd was interrupted; nothing was written',
+    'answered nodes are checkpointed: rerun with --resume to continue',
+  );
 }

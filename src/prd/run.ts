@@ -6,9 +6,8 @@ import { checkWritable, writeTag, type WriteMode } from '../taskmaster/tasks-fil
 import { hash } from './keys.js';
 import { toTaskMaster, type TmTask } from './map.js';
 import { countByDepth, depthOf, type DepFix, type PlanNode } from './plan.js';
-import { NoModelError, RecursivePRDProcessor, type PrdEvent, type PrdOptions } from './processor.js';
+import { NoModelError, RecursivePRDProcessor, type NodeRunner, type PrdEvent, type PrdOptions } from './processor.js';
 import { splitSections } from './split.js';
-import type { NodeRunner } from './retry.js';
 import { RunStats } from './stats.js';
 import { STRUCTURAL_LABEL, structuralPlan } from './structural.js';
 

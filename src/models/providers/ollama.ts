@@ -2,7 +2,8 @@ import { ConfigError, isAppError, isAbortError, ProviderError, type AppError } f
 import type { ChatChunk, ChatRequest, DiscoveredModel, ModelProvider, ProviderHealth } from '../types.js';
 import { CallGuard } from './guard.js';
 import { httpError, networkError, truncatedStream } from './errors.js';
-import { fetchJson, mapLimit } from './http-json.js';
+import { mapLimit } from '../../util/map-limit.js';
+import { fetchJson } from './http-json.js';
 import type { ProviderOptions } from './options.js';
 import { quietFetch } from './quiet-fetch.js';
 

@@ -2,7 +2,6 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openProject, type Project } from '../../../src/application/project.js';
-import { forgetDiscovery } from '../../../src/models/catalog.js';
 import { LlamaCppProvider } from '../../../src/models/providers/llama-cpp.js';
 import type { CallRecord, FailureEvent } from '../../../src/models/types.js';
 import { tasksAnswerSchema } from '../../../src/prd/schema.js';
@@ -35,7 +34,6 @@ afterAll(async () => {
 
 /** A real project (temp dir, SQLite file) whose registry holds the tiny GGUF as `local-tiny`. */
 function open(local: Record<string, unknown>, env: Record<string, string> = {}, extra: Record<string, unknown> = {}) {
-  forgetDiscovery();
   const dir = tempProject({ 'models/tiny.gguf': TINY });
   const registry = {
     'local-tiny': { provider: 'llama-cpp', model: join(dir, 'models/tiny.gguf') },

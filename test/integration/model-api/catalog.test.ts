@@ -68,13 +68,16 @@ describe('ModelCatalog', () => {
     expect((e as Error).message).toContain('did you mean');
   });
 
-  it('probes each server once per process', async () => {
+  it('probes each server once per catalog (the cache belongs to the instance, not the process)', async () => {
     r = await rig();
     await r.project.catalog().refs();
+    await r.project.catalog().effectiveRoles();
+    await r.project.api().resolve({ type: 'GENERAL' });
+    expect(r.server.counts()['/api/tags']).toBe(1);
     const again = openProject({ cwd: r.dir, env: { OLLAMA_HOST: r.server.url } });
     await again.catalog().refs();
     again.close();
-    expect(r.server.counts()['/api/tags']).toBe(1);
+    expect(r.server.counts()['/api/tags']).toBe(2);
   });
 
   it('never probes a remote server in LOCAL_ONLY and says why', async () => {
@@ -169,5 +172,36 @@ describe('embed', () => {
     });
     const out = await r.project.api().embed(['a']);
     expect(out.model.model).toBe('mxbai-embed-large:latest');
+  });
+});
+
+describe('discovery cache', () => {
+  it('is per catalog instance: a second project sees a model pulled since, the first keeps its view until refresh', async () => {
+    r = await rig({ server: { models: TWO_CHAT_MODELS } });
+    const first = r.project.catalog();
+    expect((await first.refs()).map((x) => x.model)).not.toContain('phi3:mini');
+    r.server.setModels([...TWO_CHAT_MODELS, { name: 'phi3:mini', family: 'phi3' }]);
+    const other = openProject({ cwd: r.dir, env: { OLLAMA_HOST: r.server.url } });
+    try {
+      expect((await other.catalog().refs()).map((x) => x.model)).toContain('phi3:mini');
+    } finally {
+      other.close();
+    }
+    expect((await first.refs()).map((x) => x.model)).not.toContain('phi3:mini');
+    first.refresh();
+    expect((await first.refs()).map((x) => x.model)).toContain('phi3:mini');
+  });
+
+  it('one caller aborting does not poison discovery for the next caller', async () => {
+    r = await rig({ server: { models: TWO_CHAT_MODELS } });
+    r.server.fault({ kind: 'latency', ms: 300, path: /^\/api\/tags$/ });
+    const c = r.project.catalog();
+    const ac = new AbortController();
+    const gave = c.refs(ac.signal);
+    ac.abort();
+    await expect(gave).rejects.toMatchObject({ code: 'ABORTED' });
+    const refs = await c.refs();
+    expect(refs.map((x) => x.model)).toContain('qwen2.5:7b');
+    expect(r.server.counts()['/api/tags']).toBe(1); // the shared probe ran once, to the end
   });
 });

@@ -75,3 +75,45 @@ describe('progress', () => {
     expect(events.filter((e) => e.type === 'model-tokens').length).toBeGreaterThan(0);
   });
 });
+
+describe('LOCAL_ONLY by provider kind', () => {
+  it('an openai role whose endpoint is a loopback trap socket gets 0 connections; asking for it by name is refused naming role, kind and setting', async () => {
+    const { createServer } = await import('node:net');
+    let connections = 0;
+    const trap = createServer((s) => {
+      connections++;
+      s.destroy();
+    });
+    await new Promise<void>((res) => trap.listen(0, '127.0.0.1', res));
+    const port = (trap.address() as { port: number }).port;
+    try {
+      r = await rig({
+        local: { mode: 'LOCAL_ONLY' },
+        config: {
+          models: {
+            main: { provider: 'openai', modelId: 'gpt-4o', baseURL: `http://127.0.0.1:${port}/v1` },
+            fallback: { provider: 'anthropic', modelId: 'claude', baseURL: `http://localhost:${port}` },
+          },
+        },
+        env: { OPENAI_API_KEY: 'sk-test', ANTHROPIC_API_KEY: 'sk-test' },
+      });
+      const api = r.project.api();
+      const roles = await r.project.catalog().effectiveRoles();
+      expect(roles.main.skipped).toMatch(
+        /role main \(openai gpt-4o\) refused by mode LOCAL_ONLY \(set by .*\): provider openai is an external service kind/,
+      );
+      expect(roles.fallback.skipped).toMatch(/provider anthropic is an external service kind/);
+      // Work still runs, on the local server only.
+      const a = await api.generateText({ type: 'GENERAL', messages: [{ role: 'user', content: 'hello' }] });
+      expect(a.model.provider).toBe('ollama');
+      const e = await api
+        .generateText({ type: 'GENERAL', model: 'gpt-4o', messages: [{ role: 'user', content: 'hello' }] })
+        .catch((x: unknown) => x);
+      expect(e).toMatchObject({ code: 'PRIVACY_REFUSED', exitCode: 3 });
+      expect((e as Error).message).toMatch(/uses provider openai, and mode LOCAL_ONLY \(set by [^)]+\)/);
+      expect(connections).toBe(0);
+    } finally {
+      await new Promise<void>((res) => trap.close(() => res()));
+    }
+  });
+});

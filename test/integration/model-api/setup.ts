@@ -1,6 +1,5 @@
 import { rmSync } from 'node:fs';
 import { openProject, type OpenProjectOptions, type Project } from '../../../src/application/project.js';
-import { forgetDiscovery } from '../../../src/models/catalog.js';
 import { tempProject } from '../../support/cli.js';
 import { startFakeServer, type FakeServer, type FakeServerOptions } from '../../support/fake-llm-server.js';
 import type { CallRecord, FailureEvent, ModelHooks } from '../../../src/models/types.js';
@@ -25,7 +24,6 @@ export async function rig(
     open?: Partial<OpenProjectOptions>;
   } = {},
 ): Promise<Rig> {
-  forgetDiscovery();
   const server = await startFakeServer(o.server ?? {});
   const config = { ...(o.config ?? {}), local: { discover: ['ollama'], retries: 0, ...(o.local ?? {}) } };
   const dir = tempProject({ '.taskmaster/config.json': JSON.stringify(config) });

@@ -1,6 +1,5 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { openProject, type Project } from '../../../src/application/project.js';
-import { forgetDiscovery } from '../../../src/models/catalog.js';
 import { tempProject } from '../../support/cli.js';
 import { startFakeServer, type FakeModel, type FakeServer } from '../../support/fake-llm-server.js';
 
@@ -14,7 +13,6 @@ export interface OptRig {
 }
 
 export async function optRig(o: { models?: FakeModel[]; config?: Record<string, unknown> } = {}): Promise<OptRig> {
-  forgetDiscovery();
   const server = await startFakeServer(o.models ? { models: o.models } : {});
   const dir = tempProject({
     '.taskmaster/config.json': JSON.stringify({ ...(o.config ?? {}), local: { discover: ['ollama'], retries: 0 } }),

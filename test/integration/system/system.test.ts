@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { startFakeServer, type FakeServer } from '../../support/fake-llm-server.js';
 import { tempProject } from '../../support/cli.js';
-import { forgetDiscovery } from '../../../src/models/catalog.js';
 import { TaskMasterLocalSystem } from '../../../src/index.js';
 
 let server: FakeServer;
@@ -13,7 +12,6 @@ beforeAll(async () => {
       { name: 'nomic-embed-text:latest', embedding: true },
     ],
   });
-  forgetDiscovery();
 });
 afterAll(async () => {
   await server.close();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CircuitBreaker } from '../../../src/models/circuit-breaker.js';
-import { Limiter, sleep } from '../../../src/models/limiter.js';
+import { Semaphore } from '../../../src/util/semaphore.js';
+import { sleep } from '../../../src/util/sleep.js';
 import { AppError } from '../../../src/errors.js';
 
 describe('CircuitBreaker', () => {
@@ -42,9 +43,9 @@ describe('CircuitBreaker', () => {
   });
 });
 
-describe('Limiter', () => {
+describe('Semaphore', () => {
   it('never runs more than the limit at once and runs everything', async () => {
-    const l = new Limiter(2);
+    const l = new Semaphore(2);
     let running = 0;
     let peak = 0;
     const done: number[] = [];
@@ -65,7 +66,7 @@ describe('Limiter', () => {
   });
 
   it('an aborted waiter leaves the queue without taking a slot', async () => {
-    const l = new Limiter(1);
+    const l = new Semaphore(1);
     await l.acquire();
     const ac = new AbortController();
     const waiting = l.acquire(ac.signal);
@@ -80,7 +81,7 @@ describe('Limiter', () => {
   });
 
   it('rejects an already-aborted signal immediately', async () => {
-    const l = new Limiter(1);
+    const l = new Semaphore(1);
     const ac = new AbortController();
     ac.abort();
     await expect(l.acquire(ac.signal)).rejects.toMatchObject({ code: 'ABORTED' });
@@ -92,5 +93,31 @@ describe('Limiter', () => {
     const p = sleep(60_000, ac.signal);
     ac.abort();
     await expect(p).rejects.toMatchObject({ code: 'ABORTED' });
+  });
+});
+
+describe('Semaphore limit changes', () => {
+  it('a raised limit admits waiters at once; a cut one takes effect as holders leave', async () => {
+    const s = new Semaphore(1);
+    await s.acquire();
+    const order: number[] = [];
+    const a = s.acquire().then(() => order.push(1));
+    const b = s.acquire().then(() => order.push(2));
+    expect(s.waiting).toBe(2);
+    s.limit = 3;
+    await Promise.all([a, b]);
+    expect(order).toEqual([1, 2]);
+    expect(s.inFlight).toBe(3);
+    s.limit = 1;
+    const c = s.acquire();
+    let got = false;
+    void c.then(() => (got = true));
+    s.release();
+    s.release();
+    await Promise.resolve();
+    expect(got).toBe(false); // two holders left, one remains: still at the limit
+    s.release();
+    await c;
+    expect(s.inFlight).toBe(1);
   });
 });

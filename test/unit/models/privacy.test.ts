@@ -55,3 +55,27 @@ describe('privacy guard', () => {
     expect([modeAllows(local, { mode: 'HYBRID' }), modeAllows(remote, { mode: 'HYBRID' })]).toEqual([true, true]);
   });
 });
+
+describe('privacy by provider kind', () => {
+  it('an external kind on a loopback port is not local, and the refusal names the role, the kind and the setting', () => {
+    for (const provider of ['openai', 'anthropic', 'perplexity'] as const) {
+      const r = ref({ provider, endpoint: 'http://127.0.0.1:4000/v1', local: true, role: 'main', alias: 'gpt-4o' });
+      expect(isRefLocal(r)).toBe(false);
+      expect(modeAllows(r, { mode: 'LOCAL_ONLY' })).toBe(false);
+      expect(() => assertAllowed(r, { mode: 'LOCAL_ONLY', modeSource: 'config local.mode' })).toThrow(
+        new RegExp(
+          `role main \\(gpt-4o\\) uses provider ${provider}.*LOCAL_ONLY \\(set by config local\\.mode\\).*external service kind`,
+        ),
+      );
+    }
+  });
+
+  it('every local server kind on a loopback host is local; a trusted host too', () => {
+    for (const provider of ['ollama', 'lmstudio', 'localai', 'openai-compatible'] as const) {
+      expect(isRefLocal(ref({ provider, endpoint: 'http://127.0.0.1:8000/v1' }))).toBe(true);
+      expect(isRefLocal(ref({ provider, endpoint: 'http://gpu-box:8000/v1' }), ['gpu-box'])).toBe(true);
+    }
+    // A trusted host never makes an external kind local.
+    expect(isRefLocal(ref({ provider: 'openai', endpoint: 'http://gpu-box:8000/v1' }), ['gpu-box'])).toBe(false);
+  });
+});
