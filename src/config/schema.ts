@@ -49,16 +49,24 @@ export const LocalSectionSchema = z.object({
   discover: z.array(z.enum(['ollama', 'lmstudio', 'localai'])).default(['ollama', 'lmstudio', 'localai']),
   /** Concurrent requests per provider endpoint. */
   concurrency: z.number().int().min(1).max(64).default(4),
+  /**
+   * How long model calls may wait (the executor is the only place these apply). A server that sends
+   * nothing is asked whether a model load is in progress before the first-token deadline gives up.
+   */
   timeouts: z
     .object({
-      /** Whole request, first byte to last; cold loads can take minutes on CPU. */
+      /** Until the first chunk of an answer; extended while the server says a load is in progress. */
+      firstTokenMs: z.number().int().positive().default(120_000),
+      /** Gap between two streamed chunks before the answer counts as stalled. */
+      idleMs: z.number().int().positive().default(60_000),
+      /** Whole call, cold load and generation included. */
       requestMs: z.number().int().positive().default(600_000),
-      /** Gap between two streamed chunks before the call is considered hung. */
-      idleMs: z.number().int().positive().default(180_000),
-      /** Discovery and health probes. */
+      /** Discovery and server probes (version, model list, load state). */
       probeMs: z.number().int().positive().default(1_500),
+      /** `health`'s test call: first-token deadline of the structured round trip and the embedding. */
+      healthMs: z.number().int().positive().default(8_000),
     })
-    .default({ requestMs: 600_000, idleMs: 180_000, probeMs: 1_500 }),
+    .default({ firstTokenMs: 120_000, idleMs: 60_000, requestMs: 600_000, probeMs: 1_500, healthMs: 8_000 }),
   retries: z.number().int().min(0).max(10).default(2),
   /** Alias or model id for embeddings; unset = first discovered embedding model, else the offline embedder. */
   embeddingModel: z.string().optional(),

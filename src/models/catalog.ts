@@ -1,8 +1,8 @@
-import { AppError, abortedError } from '../errors.js';
+import { AppError, ProviderError, abortedError } from '../errors.js';
 import { fromTaskMasterOllamaURL, isLocalUrl } from '../config/hosts.js';
 import type { ResolvedConfig, Role, RoleConfig } from '../config/schema.js';
 import { ModelConfigFactory, defaultAlias, looksLikeEmbedding } from './config-factory.js';
-import { modeAllows, whyNotLocal, type PrivacyContext } from './privacy.js';
+import { isLocalKind, modeAllows, whyNotLocal, type PrivacyContext } from './privacy.js';
 import type { ProviderPool } from './provider-pool.js';
 import { refKey } from './routing.js';
 import { PROVIDER_KINDS, TASK_TYPES, type DiscoveredModel, type ModelRef, type ProviderKind } from './types.js';
@@ -98,10 +98,27 @@ export class ModelCatalog {
     if (this.privacy.mode === 'LOCAL_ONLY' && !t.local) {
       return { ...t, ok: false, models: [], skipped: `not local, mode LOCAL_ONLY (set by ${this.privacy.modeSource})` };
     }
+    const probeMs = this.config.local.timeouts.probeMs;
     try {
       // The clock starts once the provider is built, so a slow first import never eats the probe budget.
       const prov = await this.opts.pool.get(t.kind, t.endpoint);
-      return { ...t, ok: true, models: await prov.listModels(AbortSignal.timeout(this.config.local.timeouts.probeMs)) };
+      const list = async (ms: number) => {
+        const deadline = AbortSignal.timeout(ms);
+        try {
+          return await prov.listModels(deadline);
+        } catch (e) {
+          if (!deadline.aborted) throw e;
+          throw new ProviderError('TIMEOUT', `${t.kind} at ${t.endpoint} did not list its models within ${ms} ms`, {
+            hint: `the server accepts connections but does not answer: restart it, or raise local.timeouts.probeMs on a busy machine`,
+          });
+        }
+      };
+      // A busy machine can miss one short deadline; a second, longer look tells slow from hung.
+      const models = await list(probeMs).catch((e: unknown) => {
+        if (e instanceof AppError && e.code === 'TIMEOUT') return list(probeMs * 2);
+        throw e;
+      });
+      return { ...t, ok: true, models };
     } catch (e) {
       const err = e as AppError;
       return { ...t, ok: false, models: [], error: err.message, hint: err.hint ?? serverHint(t.kind, t.endpoint) };
@@ -186,10 +203,11 @@ export class ModelCatalog {
       const { ref, skipped } = this.roleRef(rc, refs);
       if (ref) ref.role = role;
       if (ref && !modeAllows(ref, this.privacy)) {
-        const why = this.privacy.mode === 'LOCAL_ONLY' ? whyNotLocal(ref) : `${rc.provider} ${rc.modelId} is local`;
+        const what = isLocalKind(ref.provider) ? (ref.local ? 'local' : 'not local') : 'external';
+        const why = this.privacy.mode === 'LOCAL_ONLY' ? `: ${whyNotLocal(ref)}` : '';
         return {
           source: 'none',
-          skipped: `role ${role} (${rc.provider} ${rc.modelId}) refused by mode ${this.privacy.mode} (set by ${this.privacy.modeSource}): ${why}`,
+          skipped: `role ${role} (${rc.provider} ${rc.modelId}) is ${what}; mode ${this.privacy.mode} (set by ${this.privacy.modeSource}) forbids it${why}`,
         };
       }
       return ref ? { ref, source: 'configured' } : { source: 'none', ...(skipped ? { skipped } : {}) };

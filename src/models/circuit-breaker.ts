@@ -24,6 +24,8 @@ export class CircuitBreaker {
   private failures = 0;
   private openedAt: number | undefined;
   private trialInFlight = false;
+  /** Why the circuit was tripped open at once (a hung server), for the refusal message. */
+  private reason: string | undefined;
 
   constructor(
     readonly endpoint: string,
@@ -51,7 +53,9 @@ export class CircuitBreaker {
     const waitS = Math.max(1, Math.ceil((this.cooldownMs - (this.now() - (this.openedAt ?? 0))) / 1000));
     throw new AppError(
       'CIRCUIT_OPEN',
-      `circuit open for ${this.endpoint} after ${this.failures} consecutive failures`,
+      this.reason
+        ? `skipped ${this.endpoint}: ${this.reason}`
+        : `circuit open for ${this.endpoint} after ${this.failures} consecutive failures`,
       {
         hint: `the server kept failing; it will be tried again in about ${waitS}s (check it with \`task-master-local health\`)`,
         details: { endpoint: this.endpoint, failures: this.failures },
@@ -62,6 +66,7 @@ export class CircuitBreaker {
   /** Records a successful call: the circuit closes. */
   success(): void {
     this.failures = 0;
+    this.reason = undefined;
     this.openedAt = undefined;
     this.trialInFlight = false;
   }
@@ -72,6 +77,17 @@ export class CircuitBreaker {
     const wasTrial = this.trialInFlight;
     this.trialInFlight = false;
     if (wasTrial || this.failures >= this.threshold) this.openedAt = this.now();
+  }
+
+  /**
+   * Opens the circuit at once: the endpoint accepted a request and then sent nothing (hung). Waiting
+   * out another full deadline for each model on it would only repeat the silence.
+   */
+  trip(reason: string): void {
+    this.reason = reason;
+    this.failures = Math.max(this.failures + 1, this.threshold);
+    this.trialInFlight = false;
+    this.openedAt = this.now();
   }
 
   /** Releases a half-open trial that ended without a verdict (e.g. the caller aborted). */

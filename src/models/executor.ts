@@ -1,19 +1,25 @@
-import { AppError, ProviderError, abortedError, isAbortError } from '../errors.js';
+import { AppError, ProviderError, abortedError } from '../errors.js';
 import { hostOf } from '../config/hosts.js';
 import type { LocalSection } from '../config/schema.js';
-import { CircuitBreaker, type BreakerOptions } from './circuit-breaker.js';
 import { Semaphore } from '../util/semaphore.js';
-import { retryWithBackoff } from './retry.js';
-import { assertAllowed, type PrivacyContext } from './privacy.js';
+import { CircuitBreaker, type BreakerOptions } from './circuit-breaker.js';
+import { collect, type Collected } from './collect.js';
+import { DeadlineWatch, timeoutError } from './deadline.js';
+import { assertAllowed, isRefLocal, type PrivacyContext } from './privacy.js';
 import type { ProviderPool } from './provider-pool.js';
-import type { Attempt, CallRecord, ChatRequest, ModelProvider, ModelRef, TaskRequest, Usage } from './types.js';
+import { retryWithBackoff } from './retry.js';
+import type {
+  Attempt,
+  CallRecord,
+  ChatRequest,
+  Deadlines,
+  ModelProvider,
+  ModelRef,
+  TaskRequest,
+  Usage,
+} from './types.js';
 
-/** A whole streamed answer. */
-export interface Collected {
-  text: string;
-  usage: Usage;
-  finishReason?: string;
-}
+export type { Collected };
 
 /** Verdict on a collected answer; an invalid one is recorded as a failed attempt (no retry here). */
 export type Verdict = { ok: true } | { ok: false; error: string };
@@ -29,7 +35,7 @@ export interface SeenFailure {
 
 /** What one request shares across its attempts. */
 export interface RequestState {
-  task: Pick<TaskRequest, 'type' | 'promptId' | 'component' | 'signal' | 'onProgress'>;
+  task: Pick<TaskRequest, 'type' | 'promptId' | 'component' | 'signal' | 'onProgress' | 'timeouts'>;
   attempts: Attempt[];
   failures: SeenFailure[];
   /** Tokens of every attempt of this request (what it cost). */
@@ -49,8 +55,8 @@ export interface ExecutorOptions {
   record: (rec: CallRecord) => void;
 }
 
-/** Codes meaning "this model cannot be reached right now" (as opposed to a bad answer). */
-export const UNAVAILABLE_CODES = new Set(['PROVIDER_UNREACHABLE', 'CIRCUIT_OPEN', 'MODEL_NOT_FOUND', 'TIMEOUT']);
+/** Codes meaning "this model cannot be reached right now" (as opposed to a bad answer or a hung server). */
+export const UNAVAILABLE_CODES = new Set(['PROVIDER_UNREACHABLE', 'CIRCUIT_OPEN', 'MODEL_NOT_FOUND']);
 
 /** Whether an error says the model/server is unavailable. */
 export function isUnavailable(e: unknown): boolean {
@@ -61,17 +67,28 @@ export function isUnavailable(e: unknown): boolean {
 /** Whether an error says something about the endpoint's health (feeds the circuit breaker). */
 function isEndpointFailure(e: unknown): boolean {
   if (!(e instanceof ProviderError)) return false;
-  return e.retryable || e.code === 'PROVIDER_UNREACHABLE' || e.code === 'TIMEOUT';
+  return e.retryable || e.code === 'PROVIDER_UNREACHABLE';
 }
 
+type Attemptable<R> = (provider: ModelProvider, watch: DeadlineWatch) => Promise<{ result: R; usage: Usage }>;
+
 /**
- * Runs single calls against one model: privacy guard, circuit breaker, concurrency limit,
- * timeouts, cancellation, retries with backoff, and one ledger record per attempt.
+ * The one timeout, abort and retry layer: runs single calls against one model with the privacy
+ * guard, the endpoint's circuit breaker and concurrency limit, the deadlines (first token, idle,
+ * total; see DeadlineWatch), cancellation, retries with backoff for transient failures, and one
+ * ledger record per attempt. A TIMEOUT is never retried on the same endpoint: the endpoint's
+ * breaker opens, and the caller moves on to the next candidate.
  */
 export class Executor {
   private readonly breakers = new Map<string, CircuitBreaker>();
   private readonly limiters = new Map<string, Semaphore>();
+  /** Last time any data arrived from an endpoint, for any request (queueing evidence). */
+  private readonly activity = new Map<string, number>();
   private readonly ctxLengths = new Map<string, Promise<number | undefined>>();
+  /** Models that accepted a request and went silent: skipped until `until` (endpoint|model → why). */
+  private readonly hung = new Map<string, { until: number; why: string }>();
+  /** Endpoints where a model went silent lately: their next calls get a shorter deadline. */
+  private readonly suspect = new Map<string, number>();
 
   constructor(private readonly o: ExecutorOptions) {}
 
@@ -91,6 +108,54 @@ export class Executor {
     return l;
   }
 
+  /**
+   * The deadlines for a task on an endpoint: local.timeouts, overridden per task. On an endpoint
+   * where a model just went silent, the first-token and idle deadlines are a third as long: a
+   * fallback there costs a third of a full wait if the whole server hangs, and a model being loaded
+   * still gets its time (a load in progress extends the wait).
+   */
+  deadlines(task: Pick<TaskRequest, 'timeouts'>, ref?: ModelRef): Deadlines {
+    const t = this.o.local.timeouts;
+    const d = {
+      firstTokenMs: task.timeouts?.firstTokenMs ?? t.firstTokenMs,
+      idleMs: task.timeouts?.idleMs ?? t.idleMs,
+      requestMs: task.timeouts?.requestMs ?? t.requestMs,
+    };
+    if (!ref || !this.isSuspect(endpointKey(ref))) return d;
+    return { ...d, firstTokenMs: Math.ceil(d.firstTokenMs / 3), idleMs: Math.ceil(d.idleMs / 3) };
+  }
+
+  private hungCooldownMs(): number {
+    return Math.max(this.o.breaker?.cooldownMs ?? 30_000, 2 * this.o.local.timeouts.firstTokenMs);
+  }
+
+  private isSuspect(key: string): boolean {
+    const at = this.suspect.get(key);
+    return at !== undefined && Date.now() - at < this.hungCooldownMs();
+  }
+
+  /** CIRCUIT_OPEN when this model went silent on this endpoint lately: fall back at once. */
+  private checkHung(ref: ModelRef): void {
+    const h = this.hung.get(`${endpointKey(ref)}|${ref.model}`);
+    if (!h || h.until <= Date.now()) return;
+    throw new AppError('CIRCUIT_OPEN', `skipped ${ref.model} on ${ref.endpoint ?? ref.provider}: ${h.why}`, {
+      hint: `it will be tried again in about ${Math.max(1, Math.round((h.until - Date.now()) / 1000))} s; check the server with \`task-master-local health\``,
+      details: { endpoint: ref.endpoint, model: ref.model },
+    });
+  }
+
+  /**
+   * A model that accepted a request and went silent is skipped for a while; a second one on the
+   * same endpoint means the server itself hangs: its breaker opens, so every model on it is skipped.
+   */
+  private silent(ref: ModelRef, err: Error, breaker: CircuitBreaker): void {
+    const key = endpointKey(ref);
+    const why = `it went silent (${err.message})`;
+    this.hung.set(`${key}|${ref.model}`, { until: Date.now() + this.hungCooldownMs(), why });
+    if (this.isSuspect(key)) breaker.trip(why);
+    else this.suspect.set(key, Date.now());
+  }
+
   /** One chat request with retries; resolves with the answer and whether it passed `verify`. */
   async chat(
     ref: ModelRef,
@@ -100,21 +165,24 @@ export class Executor {
     operation: 'chat' | 'object',
     verify: (c: Collected) => Verdict,
   ): Promise<{ collected: Collected; verdict: Verdict }> {
+    const key = endpointKey(ref);
     return this.withRetries(
       ref,
       st,
       kind,
       operation,
-      async (provider, signal) => {
+      async (provider, watch) => {
         const contextLength = await this.contextLength(ref, provider);
         progress(st, { type: 'model-call', model: ref.alias, attempt: kind });
-        const onText = (chars: number, delta: string) =>
-          progress(st, { type: 'model-tokens', model: ref.alias, chars, delta });
         const collected = await collect(
-          provider.chat({ ...req, ...(contextLength ? { contextLength } : {}) }, signal),
-          signal,
-          this.o.local.timeouts.idleMs,
-          onText,
+          provider.chat({ ...req, ...(contextLength ? { contextLength } : {}) }, watch.signal),
+          watch,
+          (chars, delta) => {
+            this.activity.set(key, performance.now());
+            this.suspect.delete(key);
+            // `delta` lets a caller parse the answer as it streams; a new `model-call` starts a new attempt.
+            if (delta !== undefined) progress(st, { type: 'model-tokens', model: ref.alias, chars, delta });
+          },
         );
         return { result: { collected, verdict: verify(collected) }, usage: collected.usage };
       },
@@ -129,8 +197,8 @@ export class Executor {
       st,
       'first',
       'embed',
-      async (provider, signal) => {
-        const vectors = await provider.embed(ref.model, texts, signal);
+      async (provider, watch) => {
+        const vectors = await provider.embed(ref.model, texts, watch.signal);
         if (vectors.length !== texts.length) {
           throw new ProviderError(
             'PROVIDER_ERROR',
@@ -146,53 +214,44 @@ export class Executor {
     );
   }
 
-  private async withRetries<R>(
+  private withRetries<R>(
     ref: ModelRef,
     st: RequestState,
     kind: Attempt['kind'],
     operation: CallRecord['operation'],
-    fn: (p: ModelProvider, signal: AbortSignal) => Promise<{ result: R; usage: Usage }>,
+    fn: Attemptable<R>,
     verdictOf: (r: R) => Verdict,
   ): Promise<R> {
     assertAllowed(ref, this.o.privacy); // before any provider exists for this ref: no socket can open
-    let attemptNo = 0;
+    let n = 0;
     return retryWithBackoff(
       async () => {
         const started = performance.now();
-        const attemptKind = attemptNo++ === 0 ? kind : 'retry';
+        const attemptKind = n++ === 0 ? kind : 'retry';
         try {
-          const { result, usage } = await this.once(ref, st.task.signal, fn);
+          const { result, usage } = await this.once(ref, st, fn);
           const v = verdictOf(result);
-          this.note(
-            ref,
-            st,
-            operation,
-            attemptKind,
-            started,
-            usage,
-            v.ok ? undefined : new AppError('MODEL_OUTPUT_INVALID', v.error),
-          );
+          const invalid = v.ok ? undefined : new AppError('MODEL_OUTPUT_INVALID', v.error);
+          this.note(ref, st, operation, attemptKind, started, usage, invalid);
           return result;
         } catch (e) {
-          const err = st.task.signal?.aborted ? abortedError(st.task.signal, 'model call cancelled') : e;
-          this.note(ref, st, operation, attemptKind, started, { promptTokens: 0, completionTokens: 0 }, err);
-          throw err;
+          this.note(ref, st, operation, attemptKind, started, { promptTokens: 0, completionTokens: 0 }, e);
+          throw e;
         }
       },
       {
         retries: this.o.local.retries,
         baseMs: this.o.backoffMs ?? 500,
         ...(st.task.signal ? { signal: st.task.signal } : {}),
-        shouldRetry: (e) => e instanceof ProviderError && e.retryable,
+        // A timed-out request is not sent again to the same endpoint: the caller falls back.
+        shouldRetry: (e) => e instanceof ProviderError && e.retryable && e.code !== 'TIMEOUT',
       },
     );
   }
 
-  private async once<R>(
-    ref: ModelRef,
-    userSignal: AbortSignal | undefined,
-    fn: (p: ModelProvider, signal: AbortSignal) => Promise<{ result: R; usage: Usage }>,
-  ): Promise<{ result: R; usage: Usage }> {
+  private async once<R>(ref: ModelRef, st: RequestState, fn: Attemptable<R>): Promise<{ result: R; usage: Usage }> {
+    const userSignal = st.task.signal;
+    this.checkHung(ref);
     const breaker = this.breaker(ref);
     breaker.enter();
     const limiter = this.limiter(ref);
@@ -202,27 +261,41 @@ export class Executor {
       breaker.release();
       throw e;
     }
-    const timeout = AbortSignal.timeout(this.o.local.timeouts.requestMs);
-    const signal = userSignal ? AbortSignal.any([userSignal, timeout]) : timeout;
+    const d = this.deadlines(st.task, ref);
+    const key = endpointKey(ref);
+    let watch: DeadlineWatch | undefined;
     try {
       const provider = await this.o.pool.get(ref.provider, ref.endpoint ?? '');
-      const out = await fn(provider, signal);
+      const probeMs = this.o.local.timeouts.probeMs;
+      watch = new DeadlineWatch(
+        d,
+        {
+          loadState: async () => provider.loadState?.(AbortSignal.timeout(probeMs)),
+          othersActive: (windowMs) =>
+            limiter.inFlight > 1 && (this.activity.get(key) ?? -Infinity) > performance.now() - windowMs,
+        },
+        userSignal,
+        (e) => progress(st, { type: 'model-waiting', model: ref.alias, ...e }),
+      );
+      const out = await fn(provider, watch);
       breaker.success();
       return out;
     } catch (e) {
+      const cut = watch?.cut;
       const err = userSignal?.aborted
         ? abortedError(userSignal, 'model call cancelled')
-        : timeout.aborted && (isAbortError(e) || !(e instanceof AppError))
-          ? new ProviderError('TIMEOUT', `${ref.alias} did not answer within ${this.o.local.timeouts.requestMs} ms`, {
-              hint: 'raise local.timeouts.requestMs, or use a smaller model',
-              cause: e,
-            })
+        : cut
+          ? timeoutError(ref, cut, d)
           : e;
-      if (isEndpointFailure(err)) breaker.failure();
+      if (cut && cut.phase !== 'total') {
+        this.silent(ref, err as Error, breaker);
+        breaker.release();
+      } else if (isEndpointFailure(err)) breaker.failure();
       else if (userSignal?.aborted) breaker.release();
-      else breaker.success(); // the server answered (e.g. 404, 400): it is up
+      else breaker.success(); // the server answered (e.g. 404, 400, or too slowly in total): it is up
       throw err;
     } finally {
+      watch?.dispose();
       limiter.release();
     }
   }
@@ -255,13 +328,14 @@ export class Executor {
       operation,
       provider: ref.provider,
       host: ref.endpoint ? hostOf(ref.endpoint) : 'embedded',
-      local: ref.local,
+      // What the guard decided, not what a hand-built ref claims.
+      local: isRefLocal(ref, this.o.privacy.trustedHosts),
       model: ref.model,
       ...(st.task.type ? { taskType: st.task.type } : {}),
       ...(st.task.promptId ? { promptId: st.task.promptId } : {}),
       promptTokens: usage.promptTokens,
-      ...(usage.cachedPromptTokens !== undefined ? { cachedPromptTokens: usage.cachedPromptTokens } : {}),
       completionTokens: usage.completionTokens,
+      ...(usage.cachedPromptTokens !== undefined ? { cachedPromptTokens: usage.cachedPromptTokens } : {}),
       durationMs,
       cached: false,
       ok: !error,
@@ -299,54 +373,4 @@ function progress(st: RequestState, e: { type: string; [k: string]: unknown }): 
 
 function endpointKey(ref: ModelRef): string {
   return ref.endpoint ?? `${ref.provider}:embedded`;
-}
-
-/** Reads a stream to the end; an idle gap longer than idleMs fails the call as TIMEOUT. */
-async function collect(
-  stream: AsyncIterable<{ type: string; text?: string; usage?: Usage; finishReason?: string }>,
-  signal: AbortSignal,
-  idleMs: number,
-  onText: (chars: number, delta: string) => void,
-): Promise<Collected> {
-  let text = '';
-  let usage: Usage = { promptTokens: 0, completionTokens: 0 };
-  let finishReason: string | undefined;
-  const it = stream[Symbol.asyncIterator]();
-  for (;;) {
-    let timer: NodeJS.Timeout | undefined;
-    const idle = new Promise<never>((_, rej) => {
-      timer = setTimeout(
-        () =>
-          rej(
-            new ProviderError('TIMEOUT', `no data for ${idleMs} ms`, {
-              hint: 'the server stalled; raise local.timeouts.idleMs for slow CPUs',
-            }),
-          ),
-        idleMs,
-      );
-    });
-    let next: IteratorResult<{ type: string; text?: string; usage?: Usage; finishReason?: string }>;
-    try {
-      next = await Promise.race([it.next(), idle]);
-    } catch (e) {
-      void it.return?.();
-      throw e;
-    } finally {
-      clearTimeout(timer);
-    }
-    if (next.done) break;
-    const c = next.value;
-    if (c.type === 'delta' && c.text) {
-      text += c.text;
-      onText(text.length, c.text);
-    } else if (c.type === 'done') {
-      if (c.usage) usage = c.usage;
-      finishReason = c.finishReason;
-    }
-    if (signal.aborted) {
-      void it.return?.();
-      throw signal.reason ?? abortedError(signal);
-    }
-  }
-  return { text, usage, ...(finishReason ? { finishReason } : {}) };
 }

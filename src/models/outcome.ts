@@ -42,7 +42,21 @@ function pullHint(ref: ModelRef): string {
   return `make ${ref.model} available on its server, or pick another with --model`;
 }
 
-/** The error when every candidate failed: invalid output, nothing reachable, or the last provider error. */
+/** One line per candidate that failed: what happened to it, in order. */
+function perCandidate(failures: RequestState['failures']): string {
+  const seen = new Map<string, string>();
+  for (const f of failures) {
+    const k = `${f.ref.provider}|${f.ref.endpoint ?? ''}|${f.ref.model}`;
+    seen.set(k, `${f.ref.model}: ${(f.error as Error)?.message ?? String(f.error)}`);
+  }
+  return [...seen.values()].join('; ');
+}
+
+/**
+ * The error when every candidate failed. A timeout says what the server did (it is never "no model
+ * available": the server is there and did not answer); invalid output says what was wrong; only
+ * when nothing could be reached at all is it NO_MODEL_AVAILABLE; otherwise the last provider error.
+ */
 export function failureError(
   plan: RouteResult,
   st: RequestState,
@@ -50,6 +64,17 @@ export function failureError(
   lastError: unknown,
 ): AppError {
   const tried = st.attempts.map((a) => `${a.model}: ${a.errorCode ?? 'ok'}`).join(', ');
+  const timeouts = st.failures.filter((f) => f.error instanceof AppError && f.error.code === 'TIMEOUT');
+  if (timeouts.length > 0) {
+    const first = timeouts[0]!.error as AppError;
+    const others = st.failures.filter((f) => f.ref !== timeouts[0]!.ref);
+    const rest = others.length ? `; then ${perCandidate(others)}` : '';
+    return new ProviderError('TIMEOUT', `${first.message}${rest}`, {
+      hint: first.hint,
+      cause: first,
+      details: { ...first.details, attempts: st.attempts, tried },
+    });
+  }
   if (lastInvalid !== undefined) {
     return new AppError('MODEL_OUTPUT_INVALID', `no model produced a valid answer; last problem: ${lastInvalid}`, {
       hint: 'try a larger model with --model, or lower the amount of work per call',

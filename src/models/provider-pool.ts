@@ -27,8 +27,6 @@ export function defaultProviderFactory(local: LocalSection, env: NodeJS.ProcessE
       endpoint,
       ...(apiKey ? { apiKey } : {}),
       keepAlive: local.keepAlive,
-      requestTimeoutMs: local.timeouts.requestMs,
-      idleTimeoutMs: local.timeouts.idleMs,
       threads: local.threads,
     });
   };

@@ -47,17 +47,45 @@ export interface ChatRequest {
   seed?: number;
 }
 
+/** Token counts as the server reports them. */
 export interface Usage {
   promptTokens: number;
   completionTokens: number;
-  /** Of promptTokens, those the server served from its KV cache; absent when the server does not say. */
+  /**
+   * Prompt tokens the server answered from its prompt cache (part of promptTokens), when it says:
+   * llama.cpp `timings.cache_n` / `tokens_cached`, OpenAI-style `usage.prompt_tokens_details.cached_tokens`.
+   * Absent when the server does not report it (Ollama's prompt_eval_count counts only evaluated tokens).
+   */
   cachedPromptTokens?: number;
 }
 
-/** One piece of a streamed answer: text deltas, then one final chunk with usage and finish reason. */
+/**
+ * One piece of a streamed answer: text deltas, then one final chunk with usage and finish reason.
+ * `alive` marks data that is not answer text (a role-only chunk, thinking tokens): proof the server
+ * is working, which the executor's first-token and idle deadlines count.
+ */
 export type ChatChunk =
   | { type: 'delta'; text: string }
+  | { type: 'alive' }
   | { type: 'done'; usage: Usage; finishReason?: 'stop' | 'length' | string };
+
+/** What a server says about its models in memory (Ollama /api/ps, LM Studio /api/v0/models, llama.cpp /health). */
+export interface LoadState {
+  /** Model ids held in memory now. */
+  loaded: string[];
+  /** Model ids being loaded now; '*' when the server is loading and does not say which. */
+  loading: string[];
+  /** Requests the server is working on now, when it says (llama.cpp /slots, vLLM /metrics). */
+  busy?: number;
+}
+
+/** One progress line of a model download (Ollama /api/pull). */
+export interface PullProgress {
+  status: string;
+  digest?: string;
+  total?: number;
+  completed?: number;
+}
 
 export interface DiscoveredModel {
   provider: ProviderKind;
@@ -81,20 +109,38 @@ export interface ProviderHealth {
   endpoint: string;
   version?: string;
   latencyMs: number;
+  /** The models the server lists (the same listing discovery uses). */
+  models?: DiscoveredModel[];
+  /**
+   * up: answered; down: refused or unresolvable (nothing listening); hung: accepted the connection
+   * but did not answer in time (running but stuck: restart it, do not start it); error: answered with an error.
+   */
+  state?: 'up' | 'down' | 'hung' | 'error';
   error?: string;
   hint?: string;
 }
 
-/** One per server kind; knows nothing of modes, routing or caching. Only UnifiedModelAPI calls it. */
+/**
+ * One per server kind; knows nothing of modes, routing, caching or time limits. Only the model
+ * API (its executor and its server access) calls it. Every method honours its AbortSignal; the
+ * executor's deadlines and the caller's cancellation arrive that way.
+ */
 export interface ModelProvider {
   readonly kind: ProviderKind;
   readonly endpoint: string;
   listModels(signal?: AbortSignal): Promise<DiscoveredModel[]>;
   chat(req: ChatRequest, signal?: AbortSignal): AsyncIterable<ChatChunk>;
   embed(model: string, texts: string[], signal?: AbortSignal): Promise<number[][]>;
+  /** Liveness, version and the model list, never throwing (errors become ok:false with a hint). */
   health(signal?: AbortSignal): Promise<ProviderHealth>;
   /** Context length of a model if the server can tell (Ollama /api/show). */
   contextLength?(model: string, signal?: AbortSignal): Promise<number | undefined>;
+  /** Models in memory and loads in progress, when the server can tell. */
+  loadState?(signal?: AbortSignal): Promise<LoadState>;
+  /** Downloads a model (Ollama /api/pull); throws MODEL_NOT_FOUND for an unknown one. */
+  pull?(model: string, onProgress?: (p: PullProgress) => void, signal?: AbortSignal): Promise<void>;
+  /** Loads a model into memory without asking anything (Ollama: an empty generate). */
+  preload?(model: string, signal?: AbortSignal): Promise<void>;
 }
 
 export interface ProgressEvent {
@@ -107,8 +153,8 @@ export interface TaskRequest {
   /** 1-10; routes harder work to higher tiers. */
   complexity?: number;
   messages: ChatMessage[];
-  /** Alias or model id to use first; overrides routing (still guarded by the mode). */
-  model?: string;
+  /** Alias, model id or exact ref to use first; overrides routing (still guarded by the mode). */
+  model?: string | ModelRef;
   /** Only this model, no fallback chain (e.g. --require-model with --model). */
   strictModel?: boolean;
   /** Prompt id@version, recorded with metrics and experiences. */
@@ -120,6 +166,18 @@ export interface TaskRequest {
   onProgress?: (e: ProgressEvent) => void;
   /** Component name for metrics (e.g. 'prd', 'research'). */
   component?: string;
+  /** Deadlines for this task only (e.g. `health` waits seconds, not minutes); the rest from local.timeouts. */
+  timeouts?: Partial<Deadlines>;
+}
+
+/** How long a model call may wait; see local.timeouts in config. */
+export interface Deadlines {
+  /** Until the first chunk of the answer; extended while the server says a model load is in progress. */
+  firstTokenMs: number;
+  /** Between two chunks once the answer streams. */
+  idleMs: number;
+  /** The whole call, load and generation included. */
+  requestMs: number;
 }
 
 export interface Attempt {

@@ -3,22 +3,22 @@ import { AppError } from '../errors.js';
 import { hostOf } from '../config/hosts.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import type { DB } from '../storage/db.js';
-import { CacheRepo } from '../storage/cache-repo.js';
 import { MetricsRepo } from '../storage/metrics-repo.js';
-import { cacheKey } from './cache-key.js';
+import { AnswerCache, type AnswerKind, type Revalidate } from './answer-cache.js';
 import { ModelCatalog, privacyOf } from './catalog.js';
 import type { BreakerOptions } from './circuit-breaker.js';
-import { Executor, type Collected, type RequestState, type Verdict } from './executor.js';
+import { Executor, type Collected, type RequestState } from './executor.js';
+import { runCandidates, type Checked } from './generate.js';
 import { failureError, noModelError, safeHooks } from './outcome.js';
-import { assertAllowed, modeAllows, type PrivacyContext } from './privacy.js';
+import { assertAllowed, isRefLocal, modeAllows, type PrivacyContext } from './privacy.js';
 import { ProviderPool, defaultProviderFactory, type ProviderFactory } from './provider-pool.js';
 import { route, type RankCandidates, type RouteResult } from './routing.js';
-import { parseStructured, reaskMessage, toJsonSchema } from './structured.js';
+import { ServerAccess } from './server-access.js';
+import { parseStructured, toJsonSchema } from './structured.js';
 import { stripChatTokens, stripThink } from './text.js';
 import type {
   Answer,
   CallRecord,
-  ChatMessage,
   EmbedOptions,
   EmbedResult,
   ModelAPI,
@@ -48,8 +48,6 @@ export interface UnifiedModelAPIOptions {
   contextCap?: number;
 }
 
-type Kind = 'text' | 'object';
-
 /**
  * The only way to reach any model: routes by task type, complexity and mode, guards privacy, caches
  * validated answers, retries, falls back, trips circuit breakers and records every call.
@@ -62,11 +60,13 @@ type Kind = 'text' | 'object';
 export class UnifiedModelAPI implements ModelAPI {
   readonly catalog: ModelCatalog;
   readonly privacy: PrivacyContext;
+  /** Probes, load state, pulls and preloads, through the same providers and guard. */
+  readonly servers: ServerAccess;
   /** Problems that did not fail a call (e.g. a metrics row that could not be written). */
   readonly warnings: string[] = [];
   private readonly hooks: Required<ModelHooks>;
   private readonly exec: Executor;
-  private readonly cache?: CacheRepo;
+  private readonly cache: AnswerCache;
   private readonly metrics?: MetricsRepo;
 
   constructor(private readonly o: UnifiedModelAPIOptions) {
@@ -75,10 +75,9 @@ export class UnifiedModelAPI implements ModelAPI {
       o.catalog ?? new ModelCatalog({ config: o.config, pool, ...(o.contextCap ? { contextCap: o.contextCap } : {}) });
     this.privacy = privacyOf(o.config);
     this.hooks = safeHooks(o.hooks);
-    if (o.db) {
-      this.cache = new CacheRepo(o.db);
-      this.metrics = new MetricsRepo(o.db);
-    }
+    this.servers = new ServerAccess(pool, this.privacy, o.config.local);
+    this.cache = new AnswerCache(o.db, (w) => this.warnings.push(w));
+    if (o.db) this.metrics = new MetricsRepo(o.db);
     this.exec = new Executor({
       pool,
       privacy: this.privacy,
@@ -134,7 +133,7 @@ export class UnifiedModelAPI implements ModelAPI {
     const models = await this.catalog.chatModels(task.signal);
     let preferred: ModelRef | undefined;
     if (task.model) {
-      preferred = await this.catalog.resolve(task.model, task.signal);
+      preferred = typeof task.model === 'string' ? await this.catalog.resolve(task.model, task.signal) : task.model;
       assertAllowed(preferred, this.privacy); // an explicit request for a forbidden model is refused, not skipped
     }
     const r = route({
@@ -160,149 +159,61 @@ export class UnifiedModelAPI implements ModelAPI {
 
   private async run<T>(
     task: TaskRequest,
-    kind: Kind,
+    kind: AnswerKind,
     jsonSchema: Record<string, unknown> | undefined,
-    check: (c: Collected) => { ok: true; value: T; text: string } | { ok: false; error: string; text: string },
-    revalidate: (v: unknown) => { ok: true; value: T } | { ok: false },
+    check: (c: Collected) => Checked<T>,
+    revalidate: Revalidate<T>,
   ): Promise<Answer<T>> {
     const started = performance.now();
     const plan = await this.plan(task);
     const st: RequestState = { task, attempts: [], failures: [], usage: { promptTokens: 0, completionTokens: 0 } };
-    const useCache = this.o.config.local.cache && !task.noCache;
-    let lastInvalid: string | undefined;
-    let lastError: unknown;
-    try {
-      for (const [i, ref] of plan.candidates.entries()) {
-        const base = this.request(ref, task, task.messages, jsonSchema);
-        const key = cacheKey({
-          provider: ref.provider,
-          model: ref.model,
-          kind,
-          messages: task.messages,
-          ...(jsonSchema ? { schema: jsonSchema } : {}),
-          ...pick(base),
-        });
-        const hit = useCache ? this.fromCache(key, kind, ref, task, revalidate) : undefined;
-        if (hit)
-          return {
-            value: hit.value,
-            model: ref,
-            usage: hit.usage,
-            durationMs: performance.now() - started,
-            cached: true,
-            attempts: st.attempts,
-          };
-
-        let messages = task.messages;
-        let invalidHere = false;
-        for (const attemptKind of ['first', 'reask'] as const) {
-          // Only structured answers are re-asked; a transport failure goes straight to the next model.
-          if (attemptKind === 'reask' && (kind !== 'object' || !invalidHere)) break;
-          let parsed: ReturnType<typeof check> | undefined;
-          const verify = (c: Collected): Verdict => {
-            parsed = check(c);
-            return parsed.ok ? { ok: true } : { ok: false, error: parsed.error };
-          };
-          try {
-            await this.exec.chat(
-              ref,
-              this.request(ref, task, messages, jsonSchema),
-              st,
-              attemptKind === 'reask' ? 'reask' : i === 0 ? 'first' : 'fallback',
-              kind === 'object' ? 'object' : 'chat',
-              verify,
-            );
-          } catch (e) {
-            if (e instanceof AppError && (e.code === 'ABORTED' || e.code === 'PRIVACY_REFUSED')) throw e;
-            lastError = e;
-            break;
-          }
-          const p = parsed!;
-          if (p.ok) {
-            // Cached under the original question, so the next run hits without re-asking.
-            const u = st.lastUsage ?? st.usage;
-            this.safely('cache write', () =>
-              this.cache?.put({
-                key,
-                model: ref.model,
-                kind,
-                value: JSON.stringify(p.value),
-                promptTokens: u.promptTokens,
-                completionTokens: u.completionTokens,
-              }),
-            );
-            this.reportFailures(st);
-            return {
-              value: p.value,
-              model: ref,
-              usage: st.usage,
-              durationMs: performance.now() - started,
-              cached: false,
-              attempts: st.attempts,
-              text: p.text,
-            };
-          }
-          lastInvalid = p.error;
-          invalidHere = true;
-          messages = [...task.messages, { role: 'assistant', content: p.text }, reaskMessage(p.error)];
-        }
-      }
-    } catch (e) {
-      this.reportFailures(st);
-      throw e;
-    }
-    this.reportFailures(st);
     if (plan.candidates.length === 0) throw await noModelError(this.catalog, plan, task.type);
-    throw failureError(plan, st, lastInvalid, lastError);
-  }
-
-  private request(ref: ModelRef, task: TaskRequest, messages: ChatMessage[], jsonSchema?: Record<string, unknown>) {
-    const temperature = task.temperature ?? ref.temperature;
-    const maxTokens = task.maxTokens ?? ref.maxTokens;
-    return {
-      model: ref.model,
-      messages,
-      ...(jsonSchema ? { jsonSchema } : {}),
-      ...(temperature !== undefined ? { temperature } : {}),
-      ...(maxTokens !== undefined ? { maxTokens } : {}),
-    };
-  }
-
-  private fromCache<T>(
-    key: string,
-    kind: Kind,
-    ref: ModelRef,
-    task: TaskRequest,
-    revalidate: (v: unknown) => { ok: true; value: T } | { ok: false },
-  ) {
-    const e = this.safely('cache read', () => this.cache?.get(key));
-    if (!e) return undefined;
-    let v: ReturnType<typeof revalidate> = { ok: false };
     try {
-      v = revalidate(JSON.parse(e.value));
-    } catch {
-      /* unreadable entry: treated as a miss and replaced below */
+      const p = await runCandidates(
+        {
+          exec: this.exec,
+          cache: this.cache,
+          useCache: this.o.config.local.cache && !task.noCache,
+          kind,
+          jsonSchema,
+          check,
+          revalidate,
+          onHit: (ref, usage) => this.recordHit(ref, task, kind, usage),
+        },
+        plan,
+        task,
+        st,
+      );
+      return {
+        value: p.value,
+        model: p.ref,
+        usage: p.usage,
+        durationMs: performance.now() - started,
+        cached: p.cached,
+        attempts: st.attempts,
+        ...(p.text !== undefined ? { text: p.text } : {}),
+      };
+    } finally {
+      this.reportFailures(st);
     }
-    if (!v.ok) {
-      this.safely('cache delete', () => this.cache?.delete(key));
-      return undefined;
-    }
+  }
+
+  private recordHit(ref: ModelRef, task: TaskRequest, kind: AnswerKind, usage: Answer<unknown>['usage']): void {
     this.record({
       component: task.component ?? 'model',
       operation: kind === 'object' ? 'object' : 'chat',
       provider: ref.provider,
       host: ref.endpoint ? hostOf(ref.endpoint) : 'embedded',
-      local: ref.local,
+      local: isRefLocal(ref, this.privacy.trustedHosts),
       model: ref.model,
       taskType: task.type,
       ...(task.promptId ? { promptId: task.promptId } : {}),
-      promptTokens: e.promptTokens,
-      completionTokens: e.completionTokens,
+      promptTokens: usage.promptTokens,
+      completionTokens: usage.completionTokens,
       durationMs: 0,
       cached: true,
       ok: true,
     });
-    return { value: v.value, usage: { promptTokens: e.promptTokens, completionTokens: e.completionTokens } };
   }
 
   /** Embeddings in batches of `batchSize` with the embedding model (guarded, metered). */
@@ -348,16 +259,6 @@ export class UnifiedModelAPI implements ModelAPI {
     return { vectors, model: ref, dimension, calls };
   }
 
-  /** The cache is an optimisation: a busy or broken database must not cost the user an answer. */
-  private safely<R>(what: string, fn: () => R): R | undefined {
-    try {
-      return fn();
-    } catch (e) {
-      this.warnings.push(`${what} failed: ${(e as Error).message}`);
-      return undefined;
-    }
-  }
-
   private record(r: CallRecord): void {
     const rec = this.o.runId ? { ...r, runId: this.o.runId } : r;
     try {
@@ -393,11 +294,4 @@ export class UnifiedModelAPI implements ModelAPI {
       });
     }
   }
-}
-
-function pick(r: { temperature?: number; maxTokens?: number }) {
-  return {
-    ...(r.temperature !== undefined ? { temperature: r.temperature } : {}),
-    ...(r.maxTokens !== undefined ? { maxTokens: r.maxTokens } : {}),
-  };
 }

@@ -1,7 +1,7 @@
-import { ConfigError, isAbortError, isAppError, ProviderError, type AppError } from '../../errors.js';
+import { ConfigError, ProviderError } from '../../errors.js';
 import type { ChatChunk, ChatRequest, DiscoveredModel, ModelProvider, ProviderHealth } from '../types.js';
-import { CallGuard } from './guard.js';
-import { errorBodyMessage, httpError, networkError, redact, truncatedStream } from './errors.js';
+import { healthFailure, wireError } from './call.js';
+import { errorBodyMessage, httpError, truncatedStream } from './errors.js';
 import { fetchJson } from './http-json.js';
 import type { ProviderOptions } from './options.js';
 import { readSse } from './sse.js';
@@ -43,26 +43,9 @@ export class AnthropicProvider implements ModelProvider {
     return { 'x-api-key': this.opts.apiKey, 'anthropic-version': VERSION };
   }
 
-  private mapError(e: unknown, guard: CallGuard): AppError {
-    let out: AppError;
-    if (guard.reason) out = guard.error();
-    else if (isAppError(e)) out = e;
-    else if (isAbortError(e)) out = new ProviderError('ABORTED', 'the model call was cancelled');
-    else
-      out =
-        networkError(e, 'anthropic', this.endpoint) ??
-        new ProviderError('PROVIDER_ERROR', `Anthropic call failed: ${(e as Error)?.message ?? String(e)}`, {
-          retryable: true,
-          cause: e,
-        });
-    return redact(out, this.opts.apiKey);
-  }
-
   async *chat(req: ChatRequest, signal?: AbortSignal): AsyncIterable<ChatChunk> {
-    const guard = new CallGuard(signal, this.opts.requestTimeoutMs, this.opts.idleTimeoutMs);
     let res: Response | undefined;
     try {
-      guard.check();
       const system = req.messages
         .filter((m) => m.role === 'system')
         .map((m) => m.content)
@@ -85,10 +68,11 @@ export class AnthropicProvider implements ModelProvider {
         ];
         body.tool_choice = { type: 'tool', name: TOOL };
       }
-      res = await guard.wrapFetch(this.baseFetch)(`${this.endpoint}/v1/messages`, {
+      res = await this.baseFetch(`${this.endpoint}/v1/messages`, {
         method: 'POST',
         headers: { ...this.headers(), 'content-type': 'application/json' },
         body: JSON.stringify(body),
+        ...(signal ? { signal } : {}),
       });
       if (!res.ok || !res.body)
         throw httpError(
@@ -114,7 +98,8 @@ export class AnthropicProvider implements ModelProvider {
           const text = e.delta?.type === 'input_json_delta' ? e.delta.partial_json : e.delta?.text;
           if (text && wrapped) held += text;
           else if (text) yield { type: 'delta', text };
-        }
+          if (!text || wrapped) yield { type: 'alive' };
+        } else yield { type: 'alive' };
         if (e.type === 'message_delta') {
           stop = e.delta?.stop_reason;
           completionTokens = e.usage?.output_tokens ?? completionTokens;
@@ -132,10 +117,9 @@ export class AnthropicProvider implements ModelProvider {
         finishReason: stop === 'max_tokens' ? 'length' : 'stop',
       };
     } catch (e) {
-      throw this.mapError(e, guard);
+      throw wireError(e, 'anthropic', this.endpoint, signal, this.opts.apiKey);
     } finally {
       if (res?.body && !res.body.locked) res.body.cancel().catch(() => undefined);
-      guard.dispose();
     }
   }
 
@@ -146,12 +130,11 @@ export class AnthropicProvider implements ModelProvider {
   }
 
   async listModels(signal?: AbortSignal): Promise<DiscoveredModel[]> {
-    const guard = new CallGuard(signal, this.opts.requestTimeoutMs, this.opts.idleTimeoutMs);
     try {
       const res = (await fetchJson(
-        guard.wrapFetch(this.baseFetch),
+        this.baseFetch,
         `${this.endpoint}/v1/models`,
-        { headers: this.headers() },
+        { headers: this.headers(), ...(signal ? { signal } : {}) },
         (status, message) => httpError('anthropic', this.endpoint, status, message),
       )) as { data?: Array<{ id: string }> };
       return (res.data ?? []).map((m) => ({
@@ -162,26 +145,23 @@ export class AnthropicProvider implements ModelProvider {
         embedding: false,
       }));
     } catch (e) {
-      throw this.mapError(e, guard);
-    } finally {
-      guard.dispose();
+      throw wireError(e, 'anthropic', this.endpoint, signal, this.opts.apiKey);
     }
   }
 
   async health(signal?: AbortSignal): Promise<ProviderHealth> {
     const started = performance.now();
     try {
-      await this.listModels(signal);
-      return { ok: true, endpoint: this.endpoint, latencyMs: Math.round(performance.now() - started) };
-    } catch (e) {
-      const err = e as AppError;
+      const models = await this.listModels(signal);
       return {
-        ok: false,
+        ok: true,
+        state: 'up',
         endpoint: this.endpoint,
         latencyMs: Math.round(performance.now() - started),
-        error: err.message,
-        hint: err.hint,
+        models,
       };
+    } catch (e) {
+      return healthFailure(e, 'anthropic', this.endpoint, started, signal);
     }
   }
 }

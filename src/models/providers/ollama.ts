@@ -1,11 +1,19 @@
-import { ConfigError, isAppError, isAbortError, ProviderError, type AppError } from '../../errors.js';
-import type { ChatChunk, ChatRequest, DiscoveredModel, ModelProvider, ProviderHealth } from '../types.js';
-import { CallGuard } from './guard.js';
-import { httpError, networkError, truncatedStream } from './errors.js';
+import { ConfigError, ProviderError } from '../../errors.js';
 import { mapLimit } from '../../util/map-limit.js';
+import type {
+  ChatChunk,
+  ChatRequest,
+  DiscoveredModel,
+  LoadState,
+  ModelProvider,
+  ProviderHealth,
+  PullProgress,
+} from '../types.js';
+import { healthFailure, wireError } from './call.js';
+import { errorBodyMessage, httpError, truncatedStream } from './errors.js';
 import { fetchJson } from './http-json.js';
+import { readNdjson } from './ndjson.js';
 import type { ProviderOptions } from './options.js';
-import { quietFetch } from './quiet-fetch.js';
 
 interface ShowInfo {
   model_info?: Record<string, unknown>;
@@ -20,6 +28,25 @@ interface TagEntry {
   capabilities?: string[];
 }
 
+interface ChatLine {
+  message?: { content?: string; thinking?: string };
+  response?: string;
+  done?: boolean;
+  done_reason?: string;
+  prompt_eval_count?: number;
+  eval_count?: number;
+  error?: string;
+}
+
+/** Ollama's keep_alive when neither the request nor OLLAMA_KEEP_ALIVE sets one. */
+const DEFAULT_KEEP_ALIVE_MS = 300_000;
+
+interface PsEntry {
+  name?: string;
+  model?: string;
+  expires_at?: string;
+}
+
 /** Context length from /api/show's model_info ("<arch>.context_length"). */
 export function contextLengthOf(info: Record<string, unknown> | undefined): number | undefined {
   if (!info) return undefined;
@@ -30,15 +57,32 @@ export function contextLengthOf(info: Record<string, unknown> | undefined): numb
   return any ? (any[1] as number) : undefined;
 }
 
+/** keep_alive ("10m", "1h30m", "300s", 300) in milliseconds; undefined when not a plain duration. */
+export function keepAliveMs(v: string | undefined): number | undefined {
+  if (!v) return undefined;
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  const unit: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  let total = 0;
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
+  let m: RegExpExecArray | null;
+  let seen = '';
+  while ((m = re.exec(v))) {
+    total += Number(m[1]) * unit[m[2]!]!;
+    seen += m[0];
+  }
+  return seen === v ? total : undefined;
+}
+
 /**
- * Ollama through its native API. Chat and embeddings go through the official `ollama` client
- * (imported on first use); metadata calls use plain fetch so `health` and `models` stay light.
- * Chat always streams: a cold model load must not run into Node's 300 s header timeout.
+ * Ollama through its native API, over plain fetch (no SDK: `health` stays light, and one wire
+ * client serves runs, health, recovery and pulls). Chat always streams NDJSON, so a cold model load
+ * never runs into Node's 300 s header timeout; `options.num_ctx` is sent so the runner is not
+ * reloaded for a new context size.
  */
 export class OllamaProvider implements ModelProvider {
   readonly kind = 'ollama' as const;
   readonly endpoint: string;
-  private readonly baseFetch: typeof fetch;
+  private readonly f: typeof fetch;
   private readonly contextCache = new Map<string, Promise<number | undefined>>();
 
   constructor(private readonly opts: ProviderOptions) {
@@ -50,110 +94,108 @@ export class OllamaProvider implements ModelProvider {
         hint: 'use a URL such as http://127.0.0.1:11434',
       });
     }
-    this.baseFetch = opts.fetch ?? fetch;
+    this.f = opts.fetch ?? fetch;
   }
 
-  private guard(signal?: AbortSignal): CallGuard {
-    return new CallGuard(signal, this.opts.requestTimeoutMs, this.opts.idleTimeoutMs);
-  }
-
-  private mapError(e: unknown, guard: CallGuard, model?: string): AppError {
-    if (guard.reason) return guard.error();
-    if (isAppError(e)) return e;
-    if (isAbortError(e)) return new ProviderError('ABORTED', 'the model call was cancelled');
-    const net = networkError(e, 'ollama', this.endpoint);
-    if (net) return net;
-    const err = e as { name?: string; message?: string; error?: string; status_code?: number };
-    if (err?.name === 'ResponseError')
-      return httpError('ollama', this.endpoint, err.status_code, err.error ?? err.message ?? '', model);
-    const msg = err?.message ?? String(e);
-    if (/did not receive done/i.test(msg)) return truncatedStream('ollama', this.endpoint);
-    // The client throws a plain Error for an {"error": …} line inside a 200 stream.
-    const mapped = httpError('ollama', this.endpoint, undefined, msg, model);
-    if (mapped.code !== 'PROVIDER_ERROR' || !mapped.retryable) return mapped;
-    return new ProviderError('PROVIDER_ERROR', `Ollama at ${this.endpoint} failed while answering: ${msg}`, {
-      retryable: true,
-      cause: e,
-      hint: 'the model runner failed; it will be retried',
-      details: { endpoint: this.endpoint, model },
-    });
-  }
-
-  private async call<T>(
-    signal: AbortSignal | undefined,
-    model: string | undefined,
-    fn: (f: typeof fetch) => Promise<T>,
-  ): Promise<T> {
-    const guard = this.guard(signal);
-    try {
-      guard.check();
-      return await fn(guard.wrapFetch(this.baseFetch));
-    } catch (e) {
-      throw this.mapError(e, guard, model);
-    } finally {
-      guard.dispose();
-    }
-  }
-
-  private getJson(f: typeof fetch, path: string, json?: unknown, model?: string): Promise<unknown> {
-    return fetchJson(f, `${this.endpoint}${path}`, json === undefined ? {} : { json }, (status, message) =>
-      httpError('ollama', this.endpoint, status, message, model),
+  private json(path: string, body: unknown, signal: AbortSignal | undefined, model?: string): Promise<unknown> {
+    return fetchJson(
+      this.f,
+      `${this.endpoint}${path}`,
+      { ...(body === undefined ? {} : { json: body }), ...(signal ? { signal } : {}) },
+      (status, message) => httpError('ollama', this.endpoint, status, message, model),
     );
   }
 
+  private async wire<T>(signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      throw wireError(e, 'ollama', this.endpoint, signal);
+    }
+  }
+
+  /** POSTs and returns the streaming body; a non-2xx answer becomes the mapped HTTP error. */
+  private async stream(path: string, body: unknown, signal: AbortSignal | undefined, model?: string) {
+    const res = await this.f(`${this.endpoint}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' },
+      body: JSON.stringify(body),
+      ...(signal ? { signal } : {}),
+    });
+    if (!res.ok || !res.body) {
+      throw httpError('ollama', this.endpoint, res.status, errorBodyMessage(await res.text()) || res.statusText, model);
+    }
+    return res.body;
+  }
+
   async *chat(req: ChatRequest, signal?: AbortSignal): AsyncIterable<ChatChunk> {
-    const guard = this.guard(signal);
-    let stream: ({ abort(): void } & AsyncIterable<import('ollama').ChatResponse>) | undefined;
+    const options: Record<string, number> = {};
+    if (req.contextLength) options.num_ctx = req.contextLength;
+    if (req.temperature !== undefined) options.temperature = req.temperature;
+    if (req.seed !== undefined) options.seed = req.seed;
+    if (req.maxTokens !== undefined) options.num_predict = req.maxTokens;
+    if (this.opts.threads) options.num_thread = this.opts.threads;
+    let body: ReadableStream<Uint8Array> | undefined;
     let finished = false;
     try {
-      guard.check();
-      const { Ollama } = await import('ollama/browser');
-      const client = new Ollama({ host: this.endpoint, fetch: quietFetch(guard.wrapFetch(this.baseFetch)) });
-      const options: Record<string, number> = {};
-      if (req.contextLength) options.num_ctx = req.contextLength;
-      if (req.temperature !== undefined) options.temperature = req.temperature;
-      if (req.seed !== undefined) options.seed = req.seed;
-      if (req.maxTokens !== undefined) options.num_predict = req.maxTokens;
-      if (this.opts.threads) options.num_thread = this.opts.threads;
-      stream = await client.chat({
-        model: req.model,
-        messages: req.messages,
-        stream: true,
-        ...(req.jsonSchema ? { format: req.jsonSchema } : {}),
-        options,
-        ...(this.opts.keepAlive ? { keep_alive: this.opts.keepAlive } : {}),
-      });
-      for await (const part of stream) {
+      body = await this.stream(
+        '/api/chat',
+        {
+          model: req.model,
+          messages: req.messages,
+          stream: true,
+          ...(req.jsonSchema ? { format: req.jsonSchema } : {}),
+          options,
+          ...(this.opts.keepAlive ? { keep_alive: this.opts.keepAlive } : {}),
+        },
+        signal,
+        req.model,
+      );
+      for await (const raw of readNdjson(body, 'Ollama')) {
+        const part = raw as ChatLine;
+        // An {"error": …} line inside a 200 stream: the runner failed while answering.
+        if (part.error !== undefined) throw this.streamError(part.error, req.model);
         const text = part.message?.content;
         if (text) yield { type: 'delta', text };
+        else if (!part.done) yield { type: 'alive' };
         if (part.done) {
           finished = true;
           yield {
             type: 'done',
             usage: { promptTokens: part.prompt_eval_count ?? 0, completionTokens: part.eval_count ?? 0 },
-            finishReason: part.done_reason,
+            ...(part.done_reason ? { finishReason: part.done_reason } : {}),
           };
+          break;
         }
       }
       if (!finished) throw truncatedStream('ollama', this.endpoint);
     } catch (e) {
-      throw this.mapError(e, guard, req.model);
+      throw wireError(e, 'ollama', this.endpoint, signal);
     } finally {
-      if (!finished) stream?.abort();
-      guard.dispose();
+      // Closing the body stops the server generating when the caller stops reading early.
+      if (!finished) body?.cancel().catch(() => undefined);
     }
+  }
+
+  private streamError(message: string, model: string): ProviderError {
+    const mapped = httpError('ollama', this.endpoint, undefined, message, model);
+    if (mapped.code !== 'PROVIDER_ERROR' || !mapped.retryable) return mapped;
+    return new ProviderError('PROVIDER_ERROR', `Ollama at ${this.endpoint} failed while answering: ${message}`, {
+      retryable: true,
+      hint: 'the model runner failed; it will be retried',
+      details: { endpoint: this.endpoint, model },
+    });
   }
 
   async embed(model: string, texts: string[], signal?: AbortSignal): Promise<number[][]> {
     if (texts.length === 0) return [];
-    return this.call(signal, model, async (f) => {
-      const { Ollama } = await import('ollama/browser');
-      const client = new Ollama({ host: this.endpoint, fetch: quietFetch(f) });
-      const res = await client.embed({
+    return this.wire(signal, async () => {
+      const res = (await this.json(
+        '/api/embed',
+        { model, input: texts, ...(this.opts.keepAlive ? { keep_alive: this.opts.keepAlive } : {}) },
+        signal,
         model,
-        input: texts,
-        ...(this.opts.keepAlive ? { keep_alive: this.opts.keepAlive } : {}),
-      });
+      )) as { embeddings?: number[][] };
       if (!Array.isArray(res.embeddings) || res.embeddings.length !== texts.length) {
         throw new ProviderError(
           'PROVIDER_ERROR',
@@ -169,8 +211,8 @@ export class OllamaProvider implements ModelProvider {
   contextLength(model: string, signal?: AbortSignal): Promise<number | undefined> {
     let p = this.contextCache.get(model);
     if (!p) {
-      p = this.call(signal, model, async (f) =>
-        contextLengthOf(((await this.getJson(f, '/api/show', { model }, model)) as ShowInfo).model_info),
+      p = this.wire(signal, async () =>
+        contextLengthOf(((await this.json('/api/show', { model }, signal, model)) as ShowInfo).model_info),
       );
       p.catch(() => this.contextCache.delete(model));
       this.contextCache.set(model, p);
@@ -179,15 +221,15 @@ export class OllamaProvider implements ModelProvider {
   }
 
   async listModels(signal?: AbortSignal): Promise<DiscoveredModel[]> {
-    return this.call(signal, undefined, async (f) => {
-      const tags = ((await this.getJson(f, '/api/tags')) as { models?: TagEntry[] | null }).models ?? [];
+    return this.wire(signal, async () => {
+      const tags = ((await this.json('/api/tags', undefined, signal)) as { models?: TagEntry[] | null }).models ?? [];
       return mapLimit(tags, 4, async (t) => {
         let show: ShowInfo = {};
         try {
-          show = (await this.getJson(f, '/api/show', { model: t.name }, t.name)) as ShowInfo;
-        } catch (e) {
-          // One model failing /api/show (e.g. a broken blob) must not hide the others.
-          if (isAbortError(e) || (isAppError(e) && e.code === 'PROVIDER_UNREACHABLE')) throw e;
+          show = (await this.json('/api/show', { model: t.name }, signal, t.name)) as ShowInfo;
+        } catch {
+          // /api/tags answered, so the server is up: a model whose details fail or come late (a broken
+          // blob, a busy machine) is still listed; its context length is asked again before a call.
         }
         const ctx = contextLengthOf(show.model_info);
         if (ctx !== undefined) this.contextCache.set(t.name, Promise.resolve(ctx));
@@ -212,23 +254,90 @@ export class OllamaProvider implements ModelProvider {
   async health(signal?: AbortSignal): Promise<ProviderHealth> {
     const started = performance.now();
     try {
-      const v = (await this.call(signal, undefined, (f) => this.getJson(f, '/api/version'))) as { version?: string };
+      const v = (await this.wire(signal, () => this.json('/api/version', undefined, signal))) as { version?: string };
+      const models = await this.listModels(signal);
       return {
         ok: true,
+        state: 'up',
         endpoint: this.endpoint,
-        version: v.version,
+        ...(v.version ? { version: v.version } : {}),
         latencyMs: Math.round(performance.now() - started),
+        models,
       };
     } catch (e) {
-      const err = e as AppError;
-      return {
-        ok: false,
-        endpoint: this.endpoint,
-        latencyMs: Math.round(performance.now() - started),
-        error: err.message,
-        hint: err.hint,
-      };
+      return healthFailure(e, 'ollama', this.endpoint, started, signal);
     }
+  }
+
+  /**
+   * Models in memory from /api/ps. Ollama registers a runner there as soon as its load starts; the
+   * `expires_at` of a runner that has not been idle since its load began is reported as "now + keep
+   * alive" (a time that moves with the clock; Go's zero time before 0.12), while an idle runner's
+   * expiry is fixed. A listed model whose expiry is the zero time, or sits at the server's now plus
+   * our keep_alive or Ollama's default 5 minutes, is counted as loading (or busy since its load).
+   */
+  async loadState(signal?: AbortSignal): Promise<LoadState> {
+    return this.wire(signal, async () => {
+      const res = await this.f(`${this.endpoint}/api/ps`, { headers: { accept: 'application/json' }, signal });
+      if (!res.ok) throw httpError('ollama', this.endpoint, res.status, errorBodyMessage(await res.text()));
+      const ps = ((await res.json()) as { models?: PsEntry[] | null }).models ?? [];
+      const keeps = [keepAliveMs(this.opts.keepAlive), DEFAULT_KEEP_ALIVE_MS].filter((k): k is number => !!k);
+      // The Date header has 1 s resolution; allow for it and for the request's own time.
+      const serverNow = Date.parse(res.headers.get('date') ?? '') || Date.now();
+      const loaded: string[] = [];
+      const loading: string[] = [];
+      for (const m of ps) {
+        const name = m.name ?? m.model;
+        if (!name) continue;
+        loaded.push(name);
+        const exp = Date.parse(m.expires_at ?? '');
+        const zero = Number.isFinite(exp) && exp < Date.UTC(1971, 0, 1);
+        if (zero || (Number.isFinite(exp) && keeps.some((k) => Math.abs(exp - (serverNow + k)) <= 2_500)))
+          loading.push(name);
+      }
+      return { loaded, loading };
+    });
+  }
+
+  /** Loads a model into memory: an empty generate, answered once the load is done (`done_reason: load`). */
+  async preload(model: string, signal?: AbortSignal): Promise<void> {
+    await this.wire(signal, () =>
+      this.json(
+        '/api/generate',
+        { model, stream: false, ...(this.opts.keepAlive ? { keep_alive: this.opts.keepAlive } : {}) },
+        signal,
+        model,
+      ),
+    );
+  }
+
+  /**
+   * Pulls a model through /api/pull (NDJSON progress). Ollama reports errors inside the 200
+   * stream (`{"error": …}`), so every line is checked; success is the `success` line.
+   */
+  async pull(model: string, onProgress?: (p: PullProgress) => void, signal?: AbortSignal): Promise<void> {
+    await this.wire(signal, async () => {
+      const body = await this.stream('/api/pull', { model, stream: true }, signal, model);
+      let success = false;
+      for await (const raw of readNdjson(body, 'Ollama')) {
+        const msg = raw as PullProgress & { error?: string };
+        if (msg.error) {
+          throw new ProviderError('MODEL_NOT_FOUND', `pull of ${model} failed: ${msg.error}`, {
+            hint: 'check the model name and tag on https://ollama.com/library',
+            details: { endpoint: this.endpoint, model },
+          });
+        }
+        onProgress?.(msg);
+        if (msg.status === 'success') success = true;
+      }
+      if (!success) {
+        throw new ProviderError('PROVIDER_ERROR', `pull of ${model} ended without success`, {
+          hint: `retry, or run \`ollama pull ${model}\``,
+          details: { endpoint: this.endpoint, model },
+          retryable: true,
+        });
+      }
+    });
   }
 }
 

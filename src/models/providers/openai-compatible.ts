@@ -1,7 +1,16 @@
-import { ConfigError, isAbortError, isAppError, ProviderError, type AppError } from '../../errors.js';
-import type { ChatChunk, ChatRequest, DiscoveredModel, ModelProvider, ProviderHealth, ProviderKind } from '../types.js';
-import { CallGuard } from './guard.js';
-import { errorBodyMessage, httpError, networkError, redact, SERVER_NAME, truncatedStream } from './errors.js';
+import { ConfigError, isAbortError, ProviderError } from '../../errors.js';
+import type {
+  ChatChunk,
+  ChatRequest,
+  DiscoveredModel,
+  LoadState,
+  ModelProvider,
+  ProviderHealth,
+  ProviderKind,
+  Usage,
+} from '../types.js';
+import { healthFailure, wireError } from './call.js';
+import { errorBodyMessage, httpError, SERVER_NAME, truncatedStream } from './errors.js';
 import { fetchJson } from './http-json.js';
 import type { ProviderOptions } from './options.js';
 import { readSse } from './sse.js';
@@ -17,8 +26,31 @@ const PERPLEXITY_MODELS = ['sonar', 'sonar-pro', 'sonar-reasoning', 'sonar-reaso
 
 interface StreamChunk {
   choices?: Array<{ delta?: { content?: string | null }; finish_reason?: string | null }>;
-  usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
+  usage?: {
+    prompt_tokens?: number;
+    completion_tokens?: number;
+    prompt_tokens_details?: { cached_tokens?: number } | null;
+  } | null;
+  /** llama.cpp server: prompt tokens evaluated (prompt_n) and reused from its cache (cache_n). */
+  timings?: { prompt_n?: number; cache_n?: number; predicted_n?: number } | null;
+  tokens_cached?: number;
   error?: unknown;
+}
+
+/** The server's own token counts from a stream chunk, cached prompt tokens included when it says. */
+export function usageOf(chunk: StreamChunk, prev: Usage): Usage {
+  const u = chunk.usage;
+  const t = chunk.timings;
+  if (!u && !t && chunk.tokens_cached === undefined) return prev;
+  const cached =
+    u?.prompt_tokens_details?.cached_tokens ?? t?.cache_n ?? chunk.tokens_cached ?? prev.cachedPromptTokens;
+  // llama.cpp counts evaluated and cached prompt tokens apart; the prompt is both.
+  const fromTimings = t?.prompt_n !== undefined ? t.prompt_n + (t.cache_n ?? 0) : 0;
+  return {
+    promptTokens: Math.max(u?.prompt_tokens ?? prev.promptTokens, fromTimings),
+    completionTokens: u?.completion_tokens ?? t?.predicted_n ?? prev.completionTokens,
+    ...(cached !== undefined ? { cachedPromptTokens: cached } : {}),
+  };
 }
 
 /**
@@ -49,52 +81,31 @@ export class OpenAICompatibleProvider implements ModelProvider {
     return this.opts.apiKey ? { authorization: `Bearer ${this.opts.apiKey}` } : {};
   }
 
-  private mapError(e: unknown, guard: CallGuard, _model?: string): AppError {
-    let out: AppError;
-    if (guard.reason) out = guard.error();
-    else if (isAppError(e)) out = e;
-    else if (isAbortError(e)) out = new ProviderError('ABORTED', 'the model call was cancelled');
-    else
-      out =
-        networkError(e, this.kind, this.endpoint) ??
-        new ProviderError(
-          'PROVIDER_ERROR',
-          `${SERVER_NAME[this.kind]} call failed: ${(e as Error)?.message ?? String(e)}`,
-          { retryable: true, cause: e },
-        );
-    return redact(out, this.opts.apiKey);
-  }
-
-  private async call<T>(
-    signal: AbortSignal | undefined,
-    model: string | undefined,
-    fn: (f: typeof fetch, g: CallGuard) => Promise<T>,
-  ): Promise<T> {
-    const guard = new CallGuard(signal, this.opts.requestTimeoutMs, this.opts.idleTimeoutMs);
+  private async wire<T>(signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
     try {
-      guard.check();
-      return await fn(guard.wrapFetch(this.baseFetch), guard);
+      return await fn();
     } catch (e) {
-      throw this.mapError(e, guard, model);
-    } finally {
-      guard.dispose();
+      throw wireError(e, this.kind, this.endpoint, signal, this.opts.apiKey);
     }
   }
 
-  private json(f: typeof fetch, path: string, json: unknown, model?: string): Promise<unknown> {
+  /** The server's origin (LM Studio's native /api/v0 and llama.cpp's /health live beside /v1). */
+  private get origin(): string {
+    return this.endpoint.replace(/\/v1$/, '');
+  }
+
+  private json(path: string, json: unknown, signal: AbortSignal | undefined, model?: string): Promise<unknown> {
     return fetchJson(
-      f,
+      this.baseFetch,
       `${this.endpoint}${path}`,
-      { headers: this.headers(), ...(json === undefined ? {} : { json }) },
+      { headers: this.headers(), ...(json === undefined ? {} : { json }), ...(signal ? { signal } : {}) },
       (status, message) => httpError(this.kind, this.endpoint, status, message, model),
     );
   }
 
   async *chat(req: ChatRequest, signal?: AbortSignal): AsyncIterable<ChatChunk> {
-    const guard = new CallGuard(signal, this.opts.requestTimeoutMs, this.opts.idleTimeoutMs);
     let res: Response | undefined;
     try {
-      guard.check();
       const body: Record<string, unknown> = {
         model: req.model,
         messages: req.messages,
@@ -109,10 +120,11 @@ export class OpenAICompatibleProvider implements ModelProvider {
           type: 'json_schema',
           json_schema: { name: 'answer', strict: true, schema: req.jsonSchema },
         };
-      res = await guard.wrapFetch(this.baseFetch)(`${this.endpoint}/chat/completions`, {
+      res = await this.baseFetch(`${this.endpoint}/chat/completions`, {
         method: 'POST',
         headers: { ...this.headers(), 'content-type': 'application/json', accept: 'text/event-stream' },
         body: JSON.stringify(body),
+        ...(signal ? { signal } : {}),
       });
       if (!res.ok || !res.body) {
         throw httpError(
@@ -124,7 +136,7 @@ export class OpenAICompatibleProvider implements ModelProvider {
         );
       }
       let finish: string | undefined;
-      let usage = { promptTokens: 0, completionTokens: 0 };
+      let usage: Usage = { promptTokens: 0, completionTokens: 0 };
       let done = false;
       for await (const ev of readSse(res.body)) {
         if (ev.data === '[DONE]') {
@@ -150,22 +162,18 @@ export class OpenAICompatibleProvider implements ModelProvider {
         }
         const choice = chunk.choices?.[0];
         if (choice?.delta?.content) yield { type: 'delta', text: choice.delta.content };
+        else yield { type: 'alive' };
         if (choice?.finish_reason) finish = choice.finish_reason;
-        if (chunk.usage)
-          usage = {
-            promptTokens: chunk.usage.prompt_tokens ?? 0,
-            completionTokens: chunk.usage.completion_tokens ?? 0,
-          };
+        usage = usageOf(chunk, usage);
       }
       // Some servers omit [DONE]; a finish_reason still proves the answer is complete.
       if (!done && !finish) throw truncatedStream(this.kind, this.endpoint);
       yield { type: 'done', usage, finishReason: finish };
     } catch (e) {
-      throw this.mapError(e, guard, req.model);
+      throw wireError(e, this.kind, this.endpoint, signal, this.opts.apiKey);
     } finally {
       // Stops the server generating when the caller stops reading early.
       if (res?.body && !res.body.locked) res.body.cancel().catch(() => undefined);
-      guard.dispose();
     }
   }
 
@@ -176,8 +184,8 @@ export class OpenAICompatibleProvider implements ModelProvider {
         hint: 'set an embedding model on a local server (e.g. `ollama pull nomic-embed-text`)',
       });
     }
-    return this.call(signal, model, async (f) => {
-      const res = (await this.json(f, '/embeddings', { model, input: texts }, model)) as {
+    return this.wire(signal, async () => {
+      const res = (await this.json('/embeddings', { model, input: texts }, signal, model)) as {
         data?: Array<{ embedding: number[]; index?: number }>;
       };
       const data = [...(res.data ?? [])].sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
@@ -194,10 +202,10 @@ export class OpenAICompatibleProvider implements ModelProvider {
 
   async listModels(signal?: AbortSignal): Promise<DiscoveredModel[]> {
     if (this.kind === 'perplexity') return PERPLEXITY_MODELS.map((m) => this.discovered(m, false));
-    return this.call(signal, undefined, async (f) => {
-      const res = (await this.json(f, '/models', undefined)) as { data?: Array<{ id: string }> | null };
+    return this.wire(signal, async () => {
+      const res = (await this.json('/models', undefined, signal)) as { data?: Array<{ id: string }> | null };
       const models = (res.data ?? []).map((m) => this.discovered(m.id, /embed/i.test(m.id)));
-      if (this.kind === 'lmstudio') await this.addLmStudioDetails(f, models);
+      if (this.kind === 'lmstudio') await this.addLmStudioDetails(models, signal);
       return models;
     });
   }
@@ -213,10 +221,12 @@ export class OpenAICompatibleProvider implements ModelProvider {
   }
 
   /** LM Studio's native /api/v0/models tells type and max context; older builds lack it, so failures are ignored. */
-  private async addLmStudioDetails(f: typeof fetch, models: DiscoveredModel[]): Promise<void> {
-    const origin = this.endpoint.replace(/\/v1$/, '');
+  private async addLmStudioDetails(models: DiscoveredModel[], signal?: AbortSignal): Promise<void> {
     try {
-      const res = await f(`${origin}/api/v0/models`, { headers: this.headers() });
+      const res = await this.baseFetch(`${this.origin}/api/v0/models`, {
+        headers: this.headers(),
+        ...(signal ? { signal } : {}),
+      });
       if (!res.ok) return;
       const v0 = (await res.json()) as {
         data?: Array<{ id: string; type?: string; max_context_length?: number; arch?: string; quantization?: string }>;
@@ -238,22 +248,76 @@ export class OpenAICompatibleProvider implements ModelProvider {
   async health(signal?: AbortSignal): Promise<ProviderHealth> {
     const started = performance.now();
     try {
-      await this.call(signal, undefined, async (f) => {
-        if (this.kind !== 'perplexity') return this.json(f, '/models', undefined);
+      if (this.kind === 'perplexity') {
         // Perplexity has no free endpoint to probe; any HTTP answer proves it is reachable.
-        await (await f(this.endpoint, { headers: this.headers() })).arrayBuffer();
-        return undefined;
-      });
-      return { ok: true, endpoint: this.endpoint, latencyMs: Math.round(performance.now() - started) };
-    } catch (e) {
-      const err = e as AppError;
+        await this.wire(signal, async () => {
+          await (await this.baseFetch(this.endpoint, { headers: this.headers(), signal })).arrayBuffer();
+        });
+        return { ok: true, state: 'up', endpoint: this.endpoint, latencyMs: Math.round(performance.now() - started) };
+      }
+      const models = await this.listModels(signal);
       return {
-        ok: false,
+        ok: true,
+        state: 'up',
         endpoint: this.endpoint,
         latencyMs: Math.round(performance.now() - started),
-        error: err.message,
-        hint: err.hint,
+        models,
       };
+    } catch (e) {
+      return healthFailure(e, this.kind, this.endpoint, started, signal);
     }
   }
+
+  /**
+   * Loads in progress and requests in flight, from what each server kind exposes: LM Studio's
+   * /api/v0/models `state`; llama.cpp server's /health (503 "Loading model") and /slots
+   * (`is_processing`); vLLM's /metrics (running + waiting requests); LocalAI's /readyz (503 while
+   * preloading). A server that exposes none of them reports nothing loading.
+   */
+  async loadState(signal?: AbortSignal): Promise<LoadState> {
+    if (this.kind === 'openai' || this.kind === 'perplexity') return { loaded: [], loading: [] };
+    return this.wire(signal, async () => {
+      const get = (path: string) =>
+        this.baseFetch(`${this.origin}${path}`, { headers: this.headers(), ...(signal ? { signal } : {}) });
+      if (this.kind === 'lmstudio') {
+        const res = await get('/api/v0/models');
+        if (!res.ok) return { loaded: [], loading: [] };
+        const v0 = (await res.json()) as { data?: Array<{ id: string; state?: string }> };
+        const by = (st: string) => (v0.data ?? []).filter((m) => m.state === st).map((m) => m.id);
+        return { loaded: by('loaded'), loading: by('loading') };
+      }
+      const health = await get(this.kind === 'localai' ? '/readyz' : '/health');
+      const text = await health.text();
+      if (health.status === 503 && /load|starting|preload/i.test(text)) return { loaded: [], loading: ['*'] };
+      const busy = await this.inFlight(get);
+      return { loaded: [], loading: [], ...(busy !== undefined ? { busy } : {}) };
+    });
+  }
+
+  /** Requests the server is working on: llama.cpp /slots, else vLLM /metrics; undefined when neither answers. */
+  private async inFlight(get: (path: string) => Promise<Response>): Promise<number | undefined> {
+    const slots = await get('/slots');
+    if (slots.ok) {
+      const list = (await slots.json().catch(() => undefined)) as Array<{ is_processing?: boolean }> | undefined;
+      if (Array.isArray(list)) return list.filter((x) => x.is_processing).length;
+    } else await slots.arrayBuffer().catch(() => undefined);
+    const metrics = await get('/metrics');
+    if (!metrics.ok) return void (await metrics.arrayBuffer().catch(() => undefined));
+    const m = vllmMetrics(await metrics.text());
+    return m ? m.running + m.waiting : undefined;
+  }
+}
+
+/** vLLM's running and waiting request gauges from its Prometheus /metrics text (summed over models). */
+export function vllmMetrics(text: string): { running: number; waiting: number } | undefined {
+  let running: number | undefined;
+  let waiting: number | undefined;
+  for (const line of text.split('\n')) {
+    const m = /^vllm:num_requests_(running|waiting)(?:\{[^}]*\})?\s+([0-9.eE+-]+)/.exec(line.trim());
+    if (!m) continue;
+    const v = Number(m[2]);
+    if (m[1] === 'running') running = (running ?? 0) + v;
+    else waiting = (waiting ?? 0) + v;
+  }
+  return running === undefined && waiting === undefined ? undefined : { running: running ?? 0, waiting: waiting ?? 0 };
 }

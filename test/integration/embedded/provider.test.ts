@@ -27,7 +27,7 @@ async function collect(it: AsyncIterable<ChatChunk>) {
     if (c.type === 'delta') {
       text += c.text;
       deltas++;
-    } else done = c;
+    } else if (c.type === 'done') done = c;
   }
   return { text, done, deltas };
 }

@@ -100,7 +100,7 @@ describe('LOCAL_ONLY by provider kind', () => {
       const api = r.project.api();
       const roles = await r.project.catalog().effectiveRoles();
       expect(roles.main.skipped).toMatch(
-        /role main \(openai gpt-4o\) refused by mode LOCAL_ONLY \(set by .*\): provider openai is an external service kind/,
+        /role main \(openai gpt-4o\) is external; mode LOCAL_ONLY \(set by .*\) forbids it: provider openai is an external service kind/,
       );
       expect(roles.fallback.skipped).toMatch(/provider anthropic is an external service kind/);
       // Work still runs, on the local server only.

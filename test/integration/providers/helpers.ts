@@ -10,7 +10,7 @@ export async function collect(p: ModelProvider, req: ChatRequest, signal?: Abort
     if (c.type === 'delta') {
       text += c.text;
       deltas++;
-    } else done = c;
+    } else if (c.type === 'done') done = c;
   }
   return { text, deltas, done };
 }

@@ -140,30 +140,22 @@ describe('OllamaProvider error mapping', () => {
     });
   });
 
-  it('honours the AbortSignal, the request timeout and the idle timeout', async () => {
+  it('honours the AbortSignal on a hang and on a stalled stream (the executor cuts its deadlines this way)', async () => {
     fake.fault({ kind: 'hang' });
     const ctl = new AbortController();
     const pending = failure(collect(ollama, { model: 'llama3.2', messages: msgs('hi') }, ctl.signal));
     setTimeout(() => ctl.abort(), 30);
     expect(await pending).toMatchObject({ code: 'ABORTED' });
 
-    fake.fault({ kind: 'hang' });
-    const slow = createProvider('ollama', { endpoint: fake.url, requestTimeoutMs: 100 });
-    const t = await failure(collect(slow, { model: 'llama3.2', messages: msgs('hi') }));
-    expect(t).toMatchObject({ code: 'TIMEOUT', retryable: true });
-    expect(t.message).toMatch(/longer than 100 ms/);
-
     fake.fault({ kind: 'stall' });
-    const idle = createProvider('ollama', { endpoint: fake.url, idleTimeoutMs: 250 });
     const seen: string[] = [];
     const e = await failure(
       (async () => {
-        for await (const c of idle.chat({ model: 'llama3.2', messages: msgs('hi') }))
+        for await (const c of ollama.chat({ model: 'llama3.2', messages: msgs('hi') }, AbortSignal.timeout(250)))
           if (c.type === 'delta') seen.push(c.text);
       })(),
     );
-    expect(e).toMatchObject({ code: 'TIMEOUT', retryable: true });
-    expect(e.message).toMatch(/sent nothing for 250 ms/);
+    expect(e).toMatchObject({ code: 'ABORTED' });
     expect(seen.length).toBeLessThanOrEqual(2); // the stall fault goes silent after two pieces
   });
 

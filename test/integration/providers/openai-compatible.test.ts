@@ -133,7 +133,7 @@ describe('OpenAICompatibleProvider (Ollama /v1 and LocalAI flavors)', () => {
     });
   });
 
-  it('honours abort, request timeout and idle timeout', async () => {
+  it('honours the AbortSignal on a hang and on a stalled stream (the executor cuts its deadlines this way)', async () => {
     const s = await server();
     s.fault({ kind: 'hang' });
     const ctl = new AbortController();
@@ -141,23 +141,10 @@ describe('OpenAICompatibleProvider (Ollama /v1 and LocalAI flavors)', () => {
     const pending = failure(collect(p, { model: 'llama3.2', messages: msgs('hi') }, ctl.signal));
     setTimeout(() => ctl.abort(), 30);
     expect(await pending).toMatchObject({ code: 'ABORTED' });
-    s.fault({ kind: 'hang' });
-    const t = await failure(
-      collect(createProvider('lmstudio', { endpoint: `${s.url}/v1`, requestTimeoutMs: 80 }), {
-        model: 'llama3.2',
-        messages: msgs('hi'),
-      }),
-    );
-    expect(t).toMatchObject({ code: 'TIMEOUT', retryable: true });
     s.fault({ kind: 'stall' });
-    const idle = await failure(
-      collect(createProvider('lmstudio', { endpoint: `${s.url}/v1`, idleTimeoutMs: 250 }), {
-        model: 'llama3.2',
-        messages: msgs('hi'),
-      }),
-    );
-    expect(idle).toMatchObject({ code: 'TIMEOUT' });
-    expect(idle.message).toMatch(/sent nothing/);
+    const lm = createProvider('lmstudio', { endpoint: `${s.url}/v1` });
+    const idle = await failure(collect(lm, { model: 'llama3.2', messages: msgs('hi') }, AbortSignal.timeout(250)));
+    expect(idle).toMatchObject({ code: 'ABORTED' });
   });
 
   it('reports health, and unreachable servers with a kind-specific hint', async () => {
