@@ -1,8 +1,14 @@
 import { z } from 'zod';
 import { classifyFailure } from '../diagnostics/classify.js';
 import { diagnoseByRules, unreachableHint } from '../diagnostics/diagnose.js';
+import { AppError } from '../errors.js';
+import { ModelConfigFactory } from '../models/config-factory.js';
+import { checkEmbed, checkObject, type CheckCallOptions } from '../models/probe-call.js';
+import { createProvider } from '../models/providers/index.js';
+import { PROVIDER_KINDS, type ModelRef, type ProviderKind } from '../models/types.js';
 
-// Plain fetch on purpose: `health` must not load the provider SDKs, and probes stay cheap.
+// Every byte goes through the providers (the wire clients runs use); none of them loads an SDK,
+// so `health` stays light.
 
 /** Wire family of a server: Ollama native (/api/*) or OpenAI-compatible (/v1/*). */
 export type WireKind = 'ollama' | 'openai';
@@ -20,6 +26,8 @@ export interface ServerProbe {
   version?: string;
   latencyMs: number;
   models: ProbeModel[];
+  /** up, down (nothing listening), hung (accepted but did not answer), error (answered with an error). */
+  state?: 'up' | 'down' | 'hung' | 'error';
   error?: string;
   hint?: string;
 }
@@ -28,33 +36,36 @@ interface FetchOpts {
   timeoutMs: number;
   fetch?: typeof fetch;
   signal?: AbortSignal;
+  /** The server's provider kind (lmstudio, localai, …); default from the wire kind. */
+  provider?: string;
+  /** Budget of the side questions of a model call (context length, load state). */
+  probeMs?: number;
+  keepAlive?: string;
 }
 
-/** GET/POST returning parsed JSON; non-2xx throws an error carrying status and body text. */
-export async function fetchJson(
-  url: string,
-  init: { method?: string; body?: unknown },
-  o: FetchOpts,
-): Promise<unknown> {
-  const signals = [AbortSignal.timeout(o.timeoutMs), ...(o.signal ? [o.signal] : [])];
-  const res = await (o.fetch ?? fetch)(url, {
-    method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
-    headers: init.body === undefined ? undefined : { 'content-type': 'application/json' },
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
-    signal: AbortSignal.any(signals),
-  });
-  const text = await res.text();
-  if (!res.ok) {
-    let message = text.slice(0, 300);
-    try {
-      const body = JSON.parse(text) as { error?: string | { message?: string } };
-      message = typeof body.error === 'string' ? body.error : (body.error?.message ?? message);
-    } catch {
-      // non-JSON error body (e.g. a reverse proxy): keep the text
-    }
-    throw Object.assign(new Error(`HTTP ${res.status}: ${message}`), { status: res.status });
-  }
-  return text ? JSON.parse(text) : {};
+/** The provider kind for a server: the given one when it is a kind, else the wire kind's generic one. */
+function kindOf(wire: WireKind, provider?: string): ProviderKind {
+  if (provider && PROVIDER_KINDS.includes(provider as ProviderKind)) return provider as ProviderKind;
+  return wire === 'ollama' ? 'ollama' : 'openai-compatible';
+}
+
+function deadline(o: FetchOpts): AbortSignal {
+  const t = AbortSignal.timeout(o.timeoutMs);
+  return o.signal ? AbortSignal.any([t, o.signal]) : t;
+}
+
+function callOptions(o: FetchOpts): CheckCallOptions {
+  return {
+    deadlines: { firstTokenMs: o.timeoutMs, idleMs: o.timeoutMs, requestMs: o.timeoutMs },
+    ...(o.probeMs ? { probeMs: o.probeMs } : {}),
+    ...(o.fetch ? { fetch: o.fetch } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
+    ...(o.keepAlive ? { keepAlive: o.keepAlive } : {}),
+  };
+}
+
+function refFor(wire: WireKind, endpoint: string, model: string, provider?: string): ModelRef {
+  return ModelConfigFactory.create(kindOf(wire, provider), model, { endpoint });
 }
 
 /** Error text plus the hint a user can act on, from the rule-based diagnosis. */
@@ -64,6 +75,8 @@ export function describeProbeError(
   endpoint: string,
   model?: string,
 ): { error: string; hint?: string } {
+  // The executor's timeouts say what the server did (hung is not down: never "start it").
+  if (e instanceof AppError && e.code === 'TIMEOUT') return { error: e.message, ...(e.hint ? { hint: e.hint } : {}) };
   const f = classifyFailure(e, { component: 'health', operation: 'probe', provider, endpoint, model });
   if (f.kind === 'server_unreachable')
     return { error: `${f.message} (${f.code ?? 'unreachable'})`, hint: unreachableHint(provider, endpoint) };
@@ -76,33 +89,19 @@ export function describeProbeError(
 
 const isEmbeddingName = (n: string) => /embed|bge|minilm|e5-|gte-|nomic-embed/i.test(n);
 
-/** Probes a server: version (Ollama) and its model list. Never throws. */
+/** Probes a server through its provider: version (Ollama) and its model list, within timeoutMs. Never throws. */
 export async function probeServer(
   kind: WireKind,
   provider: string,
   endpoint: string,
   o: FetchOpts,
 ): Promise<ServerProbe> {
-  const t0 = performance.now();
   const base = endpoint.replace(/\/+$/, '');
+  const t0 = performance.now();
+  let h;
   try {
-    if (kind === 'ollama') {
-      const v = (await fetchJson(`${base}/api/version`, {}, o)) as { version?: string };
-      const tags = (await fetchJson(`${base}/api/tags`, {}, o)) as {
-        models?: { name: string; details?: { family?: string; families?: string[] }; capabilities?: string[] }[];
-      };
-      const models = (tags.models ?? []).map((m) => ({
-        name: m.name,
-        embedding:
-          (m.capabilities?.includes('embedding') && !m.capabilities.includes('completion')) ||
-          /bert/i.test(m.details?.family ?? '') ||
-          isEmbeddingName(m.name),
-      }));
-      return { ok: true, endpoint: base, version: v.version, latencyMs: performance.now() - t0, models };
-    }
-    const list = (await fetchJson(`${base}/models`, {}, o)) as { data?: { id: string }[] | null };
-    const models = (list.data ?? []).map((m) => ({ name: m.id, embedding: isEmbeddingName(m.id) }));
-    return { ok: true, endpoint: base, latencyMs: performance.now() - t0, models };
+    const p = createProvider(kindOf(kind, provider), { endpoint: base, ...(o.fetch ? { fetch: o.fetch } : {}) });
+    h = await p.health(deadline(o));
   } catch (e) {
     return {
       ok: false,
@@ -112,6 +111,30 @@ export async function probeServer(
       ...describeProbeError(e, provider, base),
     };
   }
+  if (h.ok) {
+    return {
+      ok: true,
+      endpoint: base,
+      ...(h.version ? { version: h.version } : {}),
+      latencyMs: h.latencyMs,
+      state: 'up',
+      models: (h.models ?? []).map((m) => ({ name: m.model, embedding: m.embedding || isEmbeddingName(m.model) })),
+    };
+  }
+  // Refused: the diagnosis's start hint; hung or failing: the provider's own words (never "start it").
+  const described =
+    h.state === 'down'
+      ? describeProbeError(new AppError('PROVIDER_UNREACHABLE', h.error ?? ''), provider, base)
+      : undefined;
+  return {
+    ok: false,
+    endpoint: base,
+    latencyMs: h.latencyMs,
+    models: [],
+    ...(h.state ? { state: h.state } : {}),
+    error: h.error ?? 'no answer',
+    ...((described?.hint ?? h.hint) ? { hint: described?.hint ?? h.hint } : {}),
+  };
 }
 
 /** The listed name that a configured id means: exact, `<id>:latest`, or the only `<id>:<tag>`. */
@@ -131,85 +154,34 @@ export function stripWrappers(text: string): string {
   return fence ? fence[1]! : noThink;
 }
 
-/** One structured-output call with a JSON Schema, validated with the same zod schema. Throws on failure. */
+/**
+ * One structured-output call with a JSON Schema, down the path every run takes (the executor's
+ * deadlines and load checks, the provider's streaming chat), validated with the same zod schema.
+ * Throws on failure (TIMEOUT says what the server did).
+ */
 export async function structuredRoundTrip(
   kind: WireKind,
   endpoint: string,
   model: string,
   o: FetchOpts,
 ): Promise<z.infer<typeof RoundTripSchema>> {
-  const schema = z.toJSONSchema(RoundTripSchema) as Record<string, unknown>;
   const messages = [
-    { role: 'system', content: 'Answer with JSON only, matching the schema.' },
-    { role: 'user', content: 'Health check: answer with healthy=true and word="ready".' },
+    { role: 'system' as const, content: 'Answer with JSON only, matching the schema.' },
+    { role: 'user' as const, content: 'Health check: answer with healthy=true and word="ready".' },
   ];
-  const base = endpoint.replace(/\/+$/, '');
-  let text: string;
-  if (kind === 'ollama') {
-    const r = (await fetchJson(
-      `${base}/api/chat`,
-      { body: { model, messages, stream: false, format: schema, options: { temperature: 0 } } },
-      o,
-    )) as {
-      message?: { content?: string };
-    };
-    text = r.message?.content ?? '';
-  } else {
-    const r = (await fetchJson(
-      `${base}/chat/completions`,
-      {
-        body: {
-          model,
-          messages,
-          stream: false,
-          temperature: 0,
-          response_format: { type: 'json_schema', json_schema: { name: 'health', strict: true, schema } },
-        },
-      },
-      o,
-    )) as { choices?: { message?: { content?: string } }[] };
-    text = r.choices?.[0]?.message?.content ?? '';
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(stripWrappers(text));
-  } catch {
-    throw Object.assign(new Error(`model ${model} returned invalid JSON: ${text.slice(0, 80)}`), {
-      code: 'MODEL_OUTPUT_INVALID',
-    });
-  }
-  const v = RoundTripSchema.safeParse(parsed);
-  if (!v.success)
-    throw Object.assign(new Error(`model ${model} answer does not match the schema: ${v.error.issues[0]?.message}`), {
-      code: 'MODEL_OUTPUT_INVALID',
-    });
-  return v.data;
+  return checkObject(refFor(kind, endpoint, model, o.provider), messages, RoundTripSchema, callOptions(o));
 }
 
-/** Embeds one string and returns the vector dimension. Throws on failure. */
+/** Embeds one string through the executor and returns the vector dimension. Throws on failure. */
 export async function embedDimension(kind: WireKind, endpoint: string, model: string, o: FetchOpts): Promise<number> {
-  const base = endpoint.replace(/\/+$/, '');
-  if (kind === 'ollama') {
-    const r = (await fetchJson(`${base}/api/embed`, { body: { model, input: ['health check'] } }, o)) as {
-      embeddings?: number[][];
-    };
-    const dim = r.embeddings?.[0]?.length;
-    if (!dim) throw new Error(`model ${model} returned no embedding`);
-    return dim;
-  }
-  const r = (await fetchJson(`${base}/embeddings`, { body: { model, input: ['health check'] } }, o)) as {
-    data?: { embedding: number[] }[];
-  };
-  const dim = r.data?.[0]?.embedding?.length;
-  if (!dim) throw new Error(`model ${model} returned no embedding`);
+  const [v] = await checkEmbed(refFor(kind, endpoint, model, o.provider), ['health check'], callOptions(o));
+  const dim = v?.length;
+  if (!dim) throw new AppError('PROVIDER_ERROR', `model ${model} returned no embedding`);
   return dim;
 }
 
 /** Loads an Ollama model into memory (empty generate), absorbing a cold load once. Throws on failure. */
 export async function preloadModel(endpoint: string, model: string, keepAlive: string, o: FetchOpts): Promise<void> {
-  await fetchJson(
-    `${endpoint.replace(/\/+$/, '')}/api/generate`,
-    { body: { model, stream: false, keep_alive: keepAlive } },
-    o,
-  );
+  const p = createProvider('ollama', { endpoint, keepAlive, ...(o.fetch ? { fetch: o.fetch } : {}) });
+  await p.preload!(model, deadline(o));
 }

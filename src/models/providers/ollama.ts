@@ -220,10 +220,31 @@ export class OllamaProvider implements ModelProvider {
     return p;
   }
 
+  private async tags(signal?: AbortSignal): Promise<TagEntry[]> {
+    return ((await this.json('/api/tags', undefined, signal)) as { models?: TagEntry[] | null }).models ?? [];
+  }
+
+  private discovered(t: TagEntry, show: ShowInfo = {}): DiscoveredModel {
+    const ctx = contextLengthOf(show.model_info);
+    const family = show.details?.family ?? t.details?.family;
+    const caps = show.capabilities ?? t.capabilities ?? inferCapabilities(t.name, family);
+    return {
+      provider: 'ollama',
+      endpoint: this.endpoint,
+      model: t.name,
+      sizeBytes: t.size,
+      contextLength: ctx,
+      family,
+      parameterSize: t.details?.parameter_size,
+      quantization: t.details?.quantization_level,
+      capabilities: caps,
+      embedding: caps.includes('embedding') && !caps.includes('completion'),
+    };
+  }
+
   async listModels(signal?: AbortSignal): Promise<DiscoveredModel[]> {
-    return this.wire(signal, async () => {
-      const tags = ((await this.json('/api/tags', undefined, signal)) as { models?: TagEntry[] | null }).models ?? [];
-      return mapLimit(tags, 4, async (t) => {
+    return this.wire(signal, async () =>
+      mapLimit(await this.tags(signal), 4, async (t) => {
         let show: ShowInfo = {};
         try {
           show = (await this.json('/api/show', { model: t.name }, signal, t.name)) as ShowInfo;
@@ -231,31 +252,21 @@ export class OllamaProvider implements ModelProvider {
           // /api/tags answered, so the server is up: a model whose details fail or come late (a broken
           // blob, a busy machine) is still listed; its context length is asked again before a call.
         }
-        const ctx = contextLengthOf(show.model_info);
-        if (ctx !== undefined) this.contextCache.set(t.name, Promise.resolve(ctx));
-        const family = show.details?.family ?? t.details?.family;
-        const caps = show.capabilities ?? t.capabilities ?? inferCapabilities(t.name, family);
-        return {
-          provider: 'ollama',
-          endpoint: this.endpoint,
-          model: t.name,
-          sizeBytes: t.size,
-          contextLength: ctx,
-          family,
-          parameterSize: t.details?.parameter_size,
-          quantization: t.details?.quantization_level,
-          capabilities: caps,
-          embedding: caps.includes('embedding') && !caps.includes('completion'),
-        } satisfies DiscoveredModel;
-      });
-    });
+        const d = this.discovered(t, show);
+        if (d.contextLength !== undefined) this.contextCache.set(t.name, Promise.resolve(d.contextLength));
+        return d;
+      }),
+    );
   }
 
   async health(signal?: AbortSignal): Promise<ProviderHealth> {
     const started = performance.now();
     try {
-      const v = (await this.wire(signal, () => this.json('/api/version', undefined, signal))) as { version?: string };
-      const models = await this.listModels(signal);
+      // Version and the tag list only (no per-model /api/show): a probe must answer in a second or two.
+      const [v, tags] = await this.wire(signal, () =>
+        Promise.all([this.json('/api/version', undefined, signal) as Promise<{ version?: string }>, this.tags(signal)]),
+      );
+      const models = tags.map((t) => this.discovered(t));
       return {
         ok: true,
         state: 'up',
