@@ -64,9 +64,9 @@ export const LocalSectionSchema = z.object({
       /** Discovery and server probes (version, model list, load state). */
       probeMs: z.number().int().positive().default(1_500),
       /** `health`'s test call: first-token deadline of the structured round trip and the embedding. */
-      healthMs: z.number().int().positive().default(8_000),
+      healthMs: z.number().int().positive().default(5_000),
     })
-    .default({ firstTokenMs: 120_000, idleMs: 60_000, requestMs: 600_000, probeMs: 1_500, healthMs: 8_000 }),
+    .default({ firstTokenMs: 120_000, idleMs: 60_000, requestMs: 600_000, probeMs: 1_500, healthMs: 5_000 }),
   retries: z.number().int().min(0).max(10).default(2),
   /** Alias or model id for embeddings; unset = first discovered embedding model, else the offline embedder. */
   embeddingModel: z.string().optional(),
