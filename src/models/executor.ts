@@ -2,9 +2,11 @@ import { AppError, ProviderError, abortedError } from '../errors.js';
 import { hostOf } from '../config/hosts.js';
 import type { LocalSection } from '../config/schema.js';
 import { Semaphore } from '../util/semaphore.js';
+import { sleep } from '../util/sleep.js';
 import { CircuitBreaker, type BreakerOptions } from './circuit-breaker.js';
 import { collect, type Collected } from './collect.js';
 import { DeadlineWatch, timeoutError } from './deadline.js';
+import { Silence } from './silence.js';
 import { assertAllowed, isRefLocal, type PrivacyContext } from './privacy.js';
 import type { ProviderPool } from './provider-pool.js';
 import { retryWithBackoff } from './retry.js';
@@ -85,12 +87,11 @@ export class Executor {
   /** Last time any data arrived from an endpoint, for any request (queueing evidence). */
   private readonly activity = new Map<string, number>();
   private readonly ctxLengths = new Map<string, Promise<number | undefined>>();
-  /** Models that accepted a request and went silent: skipped until `until` (endpoint|model → why). */
-  private readonly hung = new Map<string, { until: number; why: string }>();
-  /** Endpoints where a model went silent lately: their next calls get a shorter deadline. */
-  private readonly suspect = new Map<string, number>();
+  private readonly silence: Silence;
 
-  constructor(private readonly o: ExecutorOptions) {}
+  constructor(private readonly o: ExecutorOptions) {
+    this.silence = new Silence(Math.max(o.breaker?.cooldownMs ?? 30_000, 2 * o.local.timeouts.firstTokenMs));
+  }
 
   /** The breaker of an endpoint (created on first use). */
   breaker(ref: ModelRef): CircuitBreaker {
@@ -121,39 +122,8 @@ export class Executor {
       idleMs: task.timeouts?.idleMs ?? t.idleMs,
       requestMs: task.timeouts?.requestMs ?? t.requestMs,
     };
-    if (!ref || !this.isSuspect(endpointKey(ref))) return d;
+    if (!ref || !this.silence.suspect(endpointKey(ref))) return d;
     return { ...d, firstTokenMs: Math.ceil(d.firstTokenMs / 3), idleMs: Math.ceil(d.idleMs / 3) };
-  }
-
-  private hungCooldownMs(): number {
-    return Math.max(this.o.breaker?.cooldownMs ?? 30_000, 2 * this.o.local.timeouts.firstTokenMs);
-  }
-
-  private isSuspect(key: string): boolean {
-    const at = this.suspect.get(key);
-    return at !== undefined && Date.now() - at < this.hungCooldownMs();
-  }
-
-  /** CIRCUIT_OPEN when this model went silent on this endpoint lately: fall back at once. */
-  private checkHung(ref: ModelRef): void {
-    const h = this.hung.get(`${endpointKey(ref)}|${ref.model}`);
-    if (!h || h.until <= Date.now()) return;
-    throw new AppError('CIRCUIT_OPEN', `skipped ${ref.model} on ${ref.endpoint ?? ref.provider}: ${h.why}`, {
-      hint: `it will be tried again in about ${Math.max(1, Math.round((h.until - Date.now()) / 1000))} s; check the server with \`task-master-local health\``,
-      details: { endpoint: ref.endpoint, model: ref.model },
-    });
-  }
-
-  /**
-   * A model that accepted a request and went silent is skipped for a while; a second one on the
-   * same endpoint means the server itself hangs: its breaker opens, so every model on it is skipped.
-   */
-  private silent(ref: ModelRef, err: Error, breaker: CircuitBreaker): void {
-    const key = endpointKey(ref);
-    const why = `it went silent (${err.message})`;
-    this.hung.set(`${key}|${ref.model}`, { until: Date.now() + this.hungCooldownMs(), why });
-    if (this.isSuspect(key)) breaker.trip(why);
-    else this.suspect.set(key, Date.now());
   }
 
   /** One chat request with retries; resolves with the answer and whether it passed `verify`. */
@@ -179,7 +149,7 @@ export class Executor {
           watch,
           (chars, delta) => {
             this.activity.set(key, performance.now());
-            this.suspect.delete(key);
+            this.silence.heard(key);
             // `delta` lets a caller parse the answer as it streams; a new `model-call` starts a new attempt.
             if (delta !== undefined) progress(st, { type: 'model-tokens', model: ref.alias, chars, delta });
           },
@@ -251,7 +221,7 @@ export class Executor {
 
   private async once<R>(ref: ModelRef, st: RequestState, fn: Attemptable<R>): Promise<{ result: R; usage: Usage }> {
     const userSignal = st.task.signal;
-    this.checkHung(ref);
+    this.silence.check(ref, endpointKey(ref));
     const breaker = this.breaker(ref);
     breaker.enter();
     const limiter = this.limiter(ref);
@@ -277,7 +247,7 @@ export class Executor {
         userSignal,
         (e) => progress(st, { type: 'model-waiting', model: ref.alias, ...e }),
       );
-      const out = await fn(provider, watch);
+      const out = await this.whileLoading(ref, st, d, watch, () => fn(provider, watch!));
       breaker.success();
       return out;
     } catch (e) {
@@ -288,7 +258,7 @@ export class Executor {
           ? timeoutError(ref, cut, d)
           : e;
       if (cut && cut.phase !== 'total') {
-        this.silent(ref, err as Error, breaker);
+        this.silence.silent(ref, endpointKey(ref), err as Error, breaker);
         breaker.release();
       } else if (isEndpointFailure(err)) breaker.failure();
       else if (userSignal?.aborted) breaker.release();
@@ -297,6 +267,36 @@ export class Executor {
     } finally {
       watch?.dispose();
       limiter.release();
+    }
+  }
+
+  /**
+   * Runs one attempt; a server that answers "still loading its model" (llama.cpp's 503) is asked
+   * again every second until it is ready or the request's time is up: a load is not a failure.
+   */
+  private async whileLoading<T>(
+    ref: ModelRef,
+    st: RequestState,
+    d: Deadlines,
+    watch: DeadlineWatch,
+    attempt: () => Promise<T>,
+  ): Promise<T> {
+    const started = performance.now();
+    for (;;) {
+      try {
+        return await attempt();
+      } catch (e) {
+        const loading = e instanceof ProviderError && e.details?.loading === true;
+        if (!loading || watch.signal.aborted || performance.now() - started + 1000 >= d.requestMs) throw e;
+        progress(st, {
+          type: 'model-waiting',
+          model: ref.alias,
+          waitedMs: Math.round(performance.now() - started),
+          loading: true,
+          queued: false,
+        });
+        await sleep(1000, watch.signal).catch(() => undefined);
+      }
     }
   }
 

@@ -140,6 +140,15 @@ export function httpError(
       hint: MODEL_HINT[kind]?.(m) ?? 'check the model id; `task-master-local models` lists the models each server has',
     });
   }
+  if (status === 503 && /loading model|model is loading|startup preload/i.test(msg)) {
+    // llama.cpp server answers 503 "Loading model" to everything until its model is in memory.
+    return new ProviderError('PROVIDER_ERROR', `${name} at ${endpoint} is still loading its model`, {
+      status,
+      retryable: true,
+      details: { ...details, loading: true },
+      hint: 'the load is waited for (up to local.timeouts.requestMs); a very large model may need longer',
+    });
+  }
   if (/requires more system memory|out of memory|insufficient memory/i.test(msg)) {
     return new ProviderError('PROVIDER_ERROR', `${name} could not load ${model ?? 'the model'}: ${msg}`, {
       status,
