@@ -10,24 +10,11 @@ import type { ClassifiedFailure } from '../diagnostics/types.js';
 import { MonitorRepo } from '../storage/monitor-repo.js';
 import { hasEmbeddedModels } from '../models/embedded/discover.js';
 import { roleTargets, serverTargets, type RoleTarget } from './health-targets.js';
-import {
-  describeProbeError,
-  embedDimension,
-  matchModel,
-  probeServer,
-  structuredRoundTrip,
-  type ServerProbe,
-  type WireKind,
-} from './probes.js';
+import { embeddingCheck, roundTripCheck, type ModelSite } from './health-calls.js';
+import { describeProbeError, matchModel, probeServer, type ServerProbe, type WireKind } from './probes.js';
 
-/** One line of the health report. */
-export interface HealthCheck {
-  name: string;
-  status: 'pass' | 'fail' | 'warn' | 'skip';
-  detail: string;
-  hint?: string;
-  ms?: number;
-}
+export type { HealthCheck } from './health-calls.js';
+import type { HealthCheck } from './health-calls.js';
 
 /** `health --json`. */
 export interface HealthReport {
@@ -48,11 +35,6 @@ export interface HealthOptions {
 }
 
 const ms = (t0: number) => Math.round(performance.now() - t0);
-
-/** A test call cut while the server was loading a model: a cold start, not a failure. */
-function loading(e: unknown): boolean {
-  return isAppError(e) && e.code === 'TIMEOUT' && /load was in progress/.test(String(e.details?.loadNote ?? ''));
-}
 
 function findingFailure(f: Finding): ClassifiedFailure {
   return {
@@ -124,13 +106,6 @@ function dbChecks(path: string): HealthCheck[] {
   } finally {
     db.close();
   }
-}
-
-interface ModelSite {
-  kind: WireKind;
-  provider: string;
-  endpoint: string;
-  model: string;
 }
 
 /** Checks one role: its server answers and the model is there. Returns where to call it, if usable. */
@@ -322,30 +297,8 @@ export async function runHealth(o: HealthOptions): Promise<HealthReport> {
     keepAlive: config.local.keepAlive,
     ...(o.fetch ? { fetch: o.fetch } : {}),
   };
-  const roundTrip = async (): Promise<HealthCheck> => {
-    if (!main) return { name: 'structured output', status: 'skip', detail: 'no usable chat model' };
-    const t0 = performance.now();
-    try {
-      await structuredRoundTrip(main.kind, main.endpoint, main.model, { ...co, provider: main.provider });
-      return {
-        name: 'structured output',
-        status: 'pass',
-        detail: `${main.model} returned schema-valid JSON`,
-        ms: ms(t0),
-      };
-    } catch (e) {
-      const f = describeProbeError(e, main.provider, main.endpoint, main.model);
-      return {
-        name: 'structured output',
-        status: loading(e) ? 'warn' : 'fail',
-        detail: `${main.model}: ${f.error}`,
-        hint: f.hint,
-        ms: ms(t0),
-      };
-    }
-  };
   const [rt, emb] = await Promise.all([
-    roundTrip(),
+    roundTripCheck(main, co),
     embeddingCheck(
       config,
       servers.map((s) => ({ ...s, probe: probes.get(s.endpoint)! })),
@@ -355,50 +308,4 @@ export async function runHealth(o: HealthOptions): Promise<HealthReport> {
   checks.push(rt, emb);
   checks.push(...dbChecks(config.dbPath));
   return { healthy: checks.every((c) => c.status !== 'fail'), mode: config.local.mode, project: root, checks };
-}
-
-async function embeddingCheck(
-  config: ResolvedConfig,
-  servers: { provider: string; kind: WireKind; endpoint: string; probe: ServerProbe }[],
-  fo: { timeoutMs: number; probeMs?: number; keepAlive?: string; fetch?: typeof fetch },
-): Promise<HealthCheck> {
-  const want = config.local.embeddingModel;
-  const alias = want ? config.local.registry[want] : undefined;
-  const wantModel = alias?.model ?? want;
-  const site = servers
-    .filter((s) => s.probe.ok)
-    .map((s) => ({
-      s,
-      m: wantModel
-        ? matchModel(
-            s.probe.models.map((x) => x.name),
-            wantModel,
-          )
-        : s.probe.models.find((x) => x.embedding)?.name,
-    }))
-    .find((x) => x.m);
-  if (!site) {
-    return wantModel
-      ? {
-          name: 'embeddings',
-          status: 'fail',
-          detail: `embedding model ${wantModel} not found on any reachable server`,
-          hint: `run \`ollama pull ${wantModel}\``,
-        }
-      : {
-          name: 'embeddings',
-          status: 'warn',
-          detail: 'no embedding model found; research falls back to the offline embedder',
-          hint: 'for better retrieval: `ollama pull nomic-embed-text`',
-        };
-  }
-  const t0 = performance.now();
-  try {
-    const dim = await embedDimension(site.s.kind, site.s.endpoint, site.m!, { ...fo, provider: site.s.provider });
-    return { name: 'embeddings', status: 'pass', detail: `${site.m}: ${dim} dimensions`, ms: ms(t0) };
-  } catch (e) {
-    const f = describeProbeError(e, site.s.provider, site.s.endpoint, site.m);
-    const status = loading(e) ? 'warn' : 'fail';
-    return { name: 'embeddings', status, detail: `${site.m}: ${f.error}`, hint: f.hint, ms: ms(t0) };
-  }
 }
