@@ -310,16 +310,19 @@ export class OllamaProvider implements ModelProvider {
     });
   }
 
-  /** Loads a model into memory: an empty generate, answered once the load is done (`done_reason: load`). */
+  /**
+   * Loads a model into memory: an empty generate, answered once the load is done (`done_reason:
+   * load`); an embedding-only model (which refuses generate) is loaded by embedding one character.
+   */
   async preload(model: string, signal?: AbortSignal): Promise<void> {
-    await this.wire(signal, () =>
-      this.json(
-        '/api/generate',
-        { model, stream: false, ...(this.opts.keepAlive ? { keep_alive: this.opts.keepAlive } : {}) },
-        signal,
-        model,
-      ),
-    );
+    const keep = this.opts.keepAlive ? { keep_alive: this.opts.keepAlive } : {};
+    await this.wire(signal, async () => {
+      const show = (await this.json('/api/show', { model }, signal, model)) as ShowInfo;
+      const caps = show.capabilities ?? inferCapabilities(model, show.details?.family);
+      if (caps.includes('embedding') && !caps.includes('completion'))
+        await this.json('/api/embed', { model, input: ['.'], ...keep }, signal, model);
+      else await this.json('/api/generate', { model, stream: false, ...keep }, signal, model);
+    });
   }
 
   /**

@@ -110,3 +110,22 @@ describe('load state: what each server says about loads in progress', () => {
     expect(await p.loadState!()).toMatchObject({ loaded: ['qwen2.5-7b-instruct'], loading: [] });
   });
 });
+
+describe('Ollama preload and pull through the provider', () => {
+  it('loads a chat model with an empty generate and an embedding-only model with a one-character embed', async () => {
+    const s = await server({
+      models: [{ name: 'llama3.2:latest' }, { name: 'nomic-embed-text:latest', embedding: true }],
+    });
+    const p = createProvider('ollama', { endpoint: s.url, keepAlive: '10m' });
+    await p.preload!('llama3.2');
+    await p.preload!('nomic-embed-text');
+    const loads = s.requests.filter((q) => q.path === '/api/generate' || q.path === '/api/embed');
+    expect(
+      loads.map((q) => [q.path, (q.body as { model: string }).model, (q.body as { keep_alive?: string }).keep_alive]),
+    ).toEqual([
+      ['/api/generate', 'llama3.2', '10m'],
+      ['/api/embed', 'nomic-embed-text', '10m'],
+    ]);
+    expect((await p.loadState!()).loaded.sort()).toEqual(['llama3.2:latest', 'nomic-embed-text:latest']);
+  });
+});
