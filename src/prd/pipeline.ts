@@ -1,5 +1,5 @@
 import type { ZodType } from 'zod';
-import { AppError, abortedError } from '../errors.js';
+import { abortedError } from '../errors.js';
 import { hash } from './keys.js';
 import { Keep } from './keep.js';
 import type { NodeCaller, NodeCallSpec } from './node-call.js';
