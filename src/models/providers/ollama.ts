@@ -293,8 +293,12 @@ export class OllamaProvider implements ModelProvider {
       if (!res.ok) throw httpError('ollama', this.endpoint, res.status, errorBodyMessage(await res.text()));
       const ps = ((await res.json()) as { models?: PsEntry[] | null }).models ?? [];
       const keeps = [keepAliveMs(this.opts.keepAlive), DEFAULT_KEEP_ALIVE_MS].filter((k): k is number => !!k);
-      // The Date header has 1 s resolution; allow for it and for the request's own time.
-      const serverNow = Date.parse(res.headers.get('date') ?? '') || Date.now();
+      // Our clock, unless the server's differs (a remote host): then its Date header (1 s resolution).
+      const local = Date.now();
+      const header = Date.parse(res.headers.get('date') ?? '');
+      const skewed = Number.isFinite(header) && Math.abs(header - local) > 3_000;
+      const serverNow = skewed ? header + 500 : local;
+      const tolerance = skewed ? 1_500 : 1_000;
       const loaded: string[] = [];
       const loading: string[] = [];
       for (const m of ps) {
@@ -303,7 +307,7 @@ export class OllamaProvider implements ModelProvider {
         loaded.push(name);
         const exp = Date.parse(m.expires_at ?? '');
         const zero = Number.isFinite(exp) && exp < Date.UTC(1971, 0, 1);
-        if (zero || (Number.isFinite(exp) && keeps.some((k) => Math.abs(exp - (serverNow + k)) <= 2_500)))
+        if (zero || (Number.isFinite(exp) && keeps.some((k) => Math.abs(exp - (serverNow + k)) <= tolerance)))
           loading.push(name);
       }
       return { loaded, loading };

@@ -76,7 +76,7 @@ describe('load state: what each server says about loads in progress', () => {
       await answer;
       if (loadingExpiry === 'zero') continue;
       // Idle now: its expiry stays fixed while the clock moves past the tolerance of the check.
-      await new Promise((r) => setTimeout(r, 2800));
+      await new Promise((r) => setTimeout(r, 1800));
       expect(await p.loadState!(), loadingExpiry).toEqual({ loaded: ['llama3.2:latest'], loading: [] });
     }
   });
