@@ -1,154 +1,100 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { openProject } from '../src/application/project.js';
-import { evaluatorResources } from '../src/application/optimize-run.js';
+import { optimizeListUseCase } from '../src/application/optimize-list.js';
+import { optimizeResumeUseCase } from '../src/application/optimize-resume.js';
+import { optimizeRunUseCase, type OptimizeEvent } from '../src/application/optimize-run.js';
+import { optimizeShowUseCase } from '../src/application/optimize-show.js';
 import { ValidationError } from '../src/errors.js';
 import { formatReport, formatRunDetail, formatRunList } from '../src/optimize/format.js';
-import {
-  chatModelsOf,
-  evaluatorFor,
-  jobForModels,
-  jobFromRun,
-  jobFromSpecFile,
-  type Job,
-} from '../src/optimize/jobs.js';
-import { applyModelsGenome } from '../src/optimize/models-target.js';
-import { reportOf, runOptimization, storedRun } from '../src/optimize/run.js';
-import { OptimizeRepo } from '../src/storage/optimize-repo.js';
+import { intFlag, MODE_HELP, modeFlag, parseFlags } from './shared/flags.js';
+import { withInterrupt } from './shared/interrupt.js';
 import { interactive, io, printJson } from './shared/output.js';
+import { withProject } from './shared/project.js';
 import { progressReporter } from './views/OptimizeBars.js';
 
-const Int = (min: number) => z.coerce.number().int().min(min);
 const Options = z.object({
   fitnessCommand: z.string().min(1).optional(),
-  timeout: Int(1).default(60_000),
-  concurrency: Int(1).max(64).optional(),
+  timeout: intFlag(1).default(60_000),
+  concurrency: intFlag(1, 64).optional(),
   target: z.enum(['models']).optional(),
   apply: z.boolean().default(false),
   resume: z.string().min(1).optional(),
   seed: z.coerce.number().int().optional(),
-  population: Int(2).optional(),
-  generations: Int(1).optional(),
+  population: intFlag(2).optional(),
+  generations: intFlag(1).optional(),
+  mode: modeFlag,
   json: z.boolean().default(false),
   force: z.boolean().default(false),
-  db: z.string().optional(),
+  db: z.string().min(1).optional(),
 });
 type Options = z.infer<typeof Options>;
 
-function parseOptions(raw: unknown): Options {
-  const r = Options.safeParse(raw);
-  if (r.success) return r.data;
-  const i = r.error.issues[0]!;
-  throw new ValidationError(`--${String(i.path[0] ?? '')}: ${i.message}`, {
-    hint: 'see `task-master-local optimize --help`',
-  });
-}
-
 async function action(first: string | undefined, second: string | undefined, raw: unknown): Promise<void> {
-  const o = parseOptions(raw);
-  if (o.apply && o.target !== 'models' && !o.resume) {
-    throw new ValidationError('--apply only works with --target models', { hint: 'add --target models' });
-  }
-  const project = openProject({ cwd: process.cwd(), env: process.env, flags: o.db ? { dbPath: o.db } : {} });
-  try {
-    const db = project.db();
-    const repo = new OptimizeRepo(db);
-    if (first === 'list' && !o.resume) {
-      const runs = repo.listRuns();
-      if (o.json) printJson(runs.map((r) => ({ ...reportOf(repo, r), target: r.target, created_at: r.created_at })));
-      else io.out(formatRunList(runs));
+  const o = parseFlags(Options, raw, 'optimize');
+  const changes =
+    first || o.target || o.fitnessCommand || [o.seed, o.population, o.generations].some((v) => v !== undefined);
+  if (o.resume && changes)
+    throw new ValidationError(
+      '--resume continues a run exactly as it started; a spec, --target, --fitness-command, --seed, --population or --generations cannot change it',
+      { hint: `run \`task-master-local optimize --resume ${o.resume}\` alone, or start a new run` },
+    );
+  await withProject({ mode: o.mode, flags: o.db ? { dbPath: o.db } : {} }, async (project) => {
+    if (first === 'list') {
+      const runs = optimizeListUseCase(project);
+      if (o.json)
+        printJson(runs.map(({ run, report }) => ({ ...report, target: run.target, created_at: run.created_at })));
+      else io.out(formatRunList(runs.map((r) => r.run)));
       return;
     }
-    if (first === 'show' && !o.resume) {
+    if (first === 'show') {
       if (!second)
         throw new ValidationError('optimize show needs a run id', {
           hint: 'list runs with `task-master-local optimize list`',
         });
-      const { run } = storedRun(db, second);
-      const report = reportOf(repo, run);
+      const s = optimizeShowUseCase(project, { runId: second });
       if (o.json)
         printJson({
-          ...report,
-          target: run.target,
-          seed: run.seed,
-          error: run.error,
-          failed_evaluations: repo.failedEvaluations(run.id),
+          ...s.report,
+          target: s.run.target,
+          seed: s.run.seed,
+          error: s.run.error,
+          failed_evaluations: s.failedEvaluations,
         });
-      else io.out(formatRunDetail(run, report, repo.generations(run.id), repo.failedEvaluations(run.id)));
+      else io.out(formatRunDetail(s.run, s.report, s.generations, s.failedEvaluations));
       return;
     }
-    const overrides = {
-      cwd: process.cwd(),
-      ...(o.seed !== undefined ? { seed: o.seed } : {}),
-      ...(o.population !== undefined ? { population: o.population } : {}),
-      ...(o.generations !== undefined ? { generations: o.generations } : {}),
-      ...(o.fitnessCommand ? { fitnessCommand: o.fitnessCommand } : {}),
-      ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}),
-      timeoutMs: o.timeout,
-      force: o.force,
-    };
-    let job: Job;
-    if (
-      o.resume &&
-      (first ||
-        o.target ||
-        o.fitnessCommand ||
-        o.seed !== undefined ||
-        o.population !== undefined ||
-        o.generations !== undefined)
-    ) {
-      throw new ValidationError(
-        '--resume continues a run exactly as it started; a spec, --target, --fitness-command, --seed, --population or --generations cannot change it',
-        {
-          hint: `run \`task-master-local optimize --resume ${o.resume}\` alone, or start a new run`,
-        },
-      );
-    }
-    if (o.resume) job = jobFromRun(db, o.resume);
-    else if (o.target === 'models') job = await jobForModels(project.catalog(), overrides);
-    else if (first) job = jobFromSpecFile(first, overrides);
-    else
-      throw new ValidationError('optimize needs a spec file', {
-        hint: 'task-master-local optimize spec.json --fitness-command ./fit.sh (or --target models)',
-      });
-    if (o.apply && job.target !== 'models')
-      throw new ValidationError('--apply only works with --target models', {
-        hint: `run ${o.resume} is a ${job.target} run`,
-      });
-
     const progress = await progressReporter(interactive(o.json) ? 'tty' : o.json ? 'none' : 'bar');
-    let report;
-    try {
-      const evaluator = await evaluatorFor(job, evaluatorResources(project), () => progress.tick());
-      report = await runOptimization({
-        db,
-        spec: job.spec,
-        rawSpec: job.raw,
-        target: job.target,
-        evaluatorDescription: job.desc,
-        evaluator,
-        ...(job.resumeId ? { resumeId: job.resumeId } : {}),
-        onProgress: (e) => progress.update(e),
-      });
-    } finally {
-      await progress.stop();
+    const onProgress = (e: OptimizeEvent) => (e.type === 'evaluation' ? progress.tick() : progress.update(e));
+    const r = await withInterrupt((signal) =>
+      o.resume
+        ? optimizeResumeUseCase(project, { runId: o.resume, apply: o.apply }, { signal, onProgress })
+        : optimizeRunUseCase(project, runOptions(first, o), { signal, onProgress }),
+    ).finally(() => progress.stop());
+    if (o.json) return printJson(r.applied ? { ...r.report, applied: r.applied } : r.report);
+    io.out(formatReport(r.report));
+    if (r.applied) {
+      const roles = Object.entries(r.applied).map(
+        ([role, c]) => `${role}=${String((c as { modelId: string }).modelId)}`,
+      );
+      io.out(`\nwrote to ${project.config.configPath}: ${roles.join(', ')}`);
     }
-    let applied: Record<string, unknown> | undefined;
-    if (o.apply && report.best_individual)
-      applied = applyModelsGenome(project.config, report.best_individual.genome, await chatModelsOf(project.catalog()));
-    if (o.json) printJson(applied ? { ...report, applied } : report);
-    else {
-      io.out(formatReport(report));
-      if (applied)
-        io.out(
-          `\nwrote to ${project.config.configPath}: ${Object.entries(applied)
-            .map(([r, c]) => `${r}=${String((c as { modelId: string }).modelId)}`)
-            .join(', ')}`,
-        );
-    }
-  } finally {
-    project.close();
-  }
+  });
+}
+
+function runOptions(spec: string | undefined, o: Options) {
+  return {
+    cwd: process.cwd(),
+    ...(spec ? { spec } : {}),
+    ...(o.target ? { target: o.target } : {}),
+    ...(o.fitnessCommand ? { fitnessCommand: o.fitnessCommand } : {}),
+    timeoutMs: o.timeout,
+    ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}),
+    ...(o.seed !== undefined ? { seed: o.seed } : {}),
+    ...(o.population !== undefined ? { population: o.population } : {}),
+    ...(o.generations !== undefined ? { generations: o.generations } : {}),
+    apply: o.apply,
+    force: o.force,
+  };
 }
 
 /** `optimize <spec>` | `optimize --target models` | `optimize list` | `optimize show <run>` | `optimize --resume <run>`. */
@@ -172,6 +118,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'random seed (overrides the spec)')
     .option('--population <n>', 'population size (overrides the spec)')
     .option('--generations <n>', 'maximum generations (overrides the spec)')
+    .option('--mode <mode>', MODE_HELP)
     .option('--force', 'run even above the size limits (population 1,000, generations 1,000, 20,000 evaluations)')
     .option('--db <path>', 'SQLite file to use')
     .option('--json', 'print {run_id, best_individual, generations, evaluations} as JSON')

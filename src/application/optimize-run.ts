@@ -1,8 +1,98 @@
-/** optimize: a run against a spec's fitness, the local-model judge or `--target models`, or a stored run resumed. */
-import type { EvaluatorResources } from '../optimize/jobs.js';
+/** optimize: a new run against a spec's fitness (command or local-model judge) or `--target models`. */
+import { ValidationError } from '../errors.js';
+import { evaluatorFor, jobForModels, jobFromSpecFile, type EvaluatorResources, type Job } from '../optimize/jobs.js';
+import { runOptimization, type OptimizeProgress, type OptimizeReport } from '../optimize/run.js';
 import type { Project } from './project.js';
+import type { RunControls } from './run-controls.js';
+import { optimizeApplyUseCase } from './optimize-apply.js';
+
+/** Progress of a run, plus one event per finished evaluation. */
+export type OptimizeEvent = OptimizeProgress | { type: 'evaluation'; ok: boolean };
+
+/** A new run: a spec file, or `target: 'models'`; flags override the spec. */
+export interface OptimizeRunOptions {
+  /** spec.json / spec.yaml (relative to `cwd`). */
+  spec?: string;
+  /** `models`: this tool's own model per role, temperature, num_ctx and concurrency. */
+  target?: 'models';
+  fitnessCommand?: string;
+  /** Per-evaluation timeout of the fitness command (ms, default 60000). */
+  timeoutMs?: number;
+  concurrency?: number;
+  seed?: number;
+  population?: number;
+  generations?: number;
+  /** With `target: 'models'`: write the best settings into the config. */
+  apply?: boolean;
+  /** Run even above the size limits (population 1,000, generations 1,000, 20,000 evaluations). */
+  force?: boolean;
+  /** Where relative paths and the fitness command start (the CLI passes the shell's directory). */
+  cwd?: string;
+}
+
+/** The stored run's report and, with `apply`, the roles written to the config. */
+export interface OptimizeRunResult {
+  report: OptimizeReport;
+  applied?: Record<string, unknown>;
+}
 
 /** What an optimize evaluator may use from the project (the model API only when it is first needed). */
 export function evaluatorResources(project: Project, env: NodeJS.ProcessEnv = process.env): EvaluatorResources {
   return { api: () => project.api(), catalog: project.catalog(), config: project.config, db: project.db(), env };
+}
+
+/** Runs a job to its end, storing every evaluation; interrupted, it throws ABORTED naming the run to resume. */
+export async function runJob(
+  project: Project,
+  job: Job,
+  run: RunControls<OptimizeEvent>,
+  apply: boolean,
+): Promise<OptimizeRunResult> {
+  const evaluator = await evaluatorFor(
+    job,
+    evaluatorResources(project),
+    (r) => run.onProgress?.({ type: 'evaluation', ok: r.ok }),
+    run.signal,
+  );
+  const report = await runOptimization({
+    db: project.db(),
+    spec: job.spec,
+    rawSpec: job.raw,
+    target: job.target,
+    evaluatorDescription: job.desc,
+    evaluator,
+    ...(job.resumeId ? { resumeId: job.resumeId } : {}),
+    ...(run.onProgress ? { onProgress: run.onProgress } : {}),
+    ...(run.signal ? { signal: run.signal } : {}),
+  });
+  if (!apply || !report.best_individual) return { report };
+  return { report, applied: (await optimizeApplyUseCase(project, { runId: report.run_id })).applied };
+}
+
+/** Starts a run (see OptimizeRunOptions); `apply` only with the models target. */
+export async function optimizeRunUseCase(
+  project: Project,
+  o: OptimizeRunOptions,
+  run: RunControls<OptimizeEvent> = {},
+): Promise<OptimizeRunResult> {
+  if (o.apply && o.target !== 'models')
+    throw new ValidationError('--apply only works with --target models', { hint: 'add --target models' });
+  const overrides = {
+    cwd: o.cwd ?? project.paths.root,
+    ...(o.seed !== undefined ? { seed: o.seed } : {}),
+    ...(o.population !== undefined ? { population: o.population } : {}),
+    ...(o.generations !== undefined ? { generations: o.generations } : {}),
+    ...(o.fitnessCommand ? { fitnessCommand: o.fitnessCommand } : {}),
+    ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}),
+    timeoutMs: o.timeoutMs ?? 60_000,
+    ...(o.force ? { force: true } : {}),
+  };
+  let job: Job;
+  if (o.target === 'models') job = await jobForModels(project.catalog(), overrides);
+  else if (o.spec) job = jobFromSpecFile(o.spec, overrides);
+  else
+    throw new ValidationError('optimize needs a spec file', {
+      hint: 'task-master-local optimize spec.json --fitness-command ./fit.sh (or --target models)',
+    });
+  return runJob(project, job, run, !!o.apply);
 }

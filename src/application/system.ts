@@ -9,11 +9,14 @@ import type { OptimizationResult, ParameterRanges, Genome } from '../optimize/ty
 import type { PrdEvent } from '../prd/processor.js';
 import type { LoopOptions, LoopResult } from '../research/loop.js';
 import { learningEngine } from './learning.js';
-import { openResearch } from './open-research.js';
+import { researchAddUseCase } from './research-add.js';
+import { researchAskUseCase } from './research-ask.js';
+import { researchLoopUseCase } from './research-loop.js';
 import { parsePrdUseCase, type ParsePrdOptions, type ParsePrdResult } from './parse-prd.js';
 import type { RunControls } from './run-controls.js';
 import { runValidation, type ValidationReport } from './validation.js';
-import type { QueryOptions, ResearchAnswer } from '../research/rag-system.js';
+import type { AddResult, QueryOptions, ResearchAnswer } from '../research/rag-system.js';
+import type { ProgressEvent } from '../models/types.js';
 
 /** Options of TaskMasterLocalSystem.initialize. */
 export interface SystemOptions {
@@ -79,18 +82,43 @@ export class TaskMasterLocalSystem {
   }
 
   /** Adds files or directories to the local knowledge base. */
-  async addKnowledge(paths: string[]) {
-    return openResearch(this.project).addSources(paths, { cwd: this.project.paths.root });
+  async addKnowledge(paths: string[], run: RunControls<ProgressEvent> = {}): Promise<AddResult> {
+    return researchAddUseCase(this.project, { paths }, run);
   }
 
-  /** research: one cited answer with a confidence, or an autonomous loop with recommendations when `loop` is set. */
+  /**
+   * research: one cited answer with a confidence (recorded as an experience, as the CLI does), or an
+   * autonomous loop with recommendations when `loop` is set.
+   */
   async researchTopic(
     question: string,
     opts: QueryOptions & { loop?: LoopOptions } = {},
   ): Promise<ResearchAnswer | LoopResult> {
-    const rag = openResearch(this.project);
-    if (opts.loop) return rag.autonomousResearchLoop(question, opts.loop);
-    return rag.researchQuery(question, opts);
+    const { loop, signal, k, source, context, selfCheck } = opts;
+    const run = signal ? { signal } : {};
+    if (loop) {
+      const { signal: _s, context: loopContext, ...rest } = loop;
+      const ctx = loopContext ?? context;
+      return researchLoopUseCase(
+        this.project,
+        { topic: question, ...rest, ...(ctx ? { context: ctx } : {}) },
+        {
+          ...(loop.signal ? { signal: loop.signal } : run),
+        },
+      );
+    }
+    const r = await researchAskUseCase(
+      this.project,
+      {
+        question,
+        ...(k !== undefined ? { k } : {}),
+        ...(source ? { source } : {}),
+        ...(context ? { context } : {}),
+        ...(selfCheck !== undefined ? { selfCheck } : {}),
+      },
+      run,
+    );
+    return r.answer;
   }
 
   /** optimize: evolves a genome within the ranges against the given fitness. */

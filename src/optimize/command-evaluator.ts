@@ -13,6 +13,8 @@ export interface CommandFitnessOptions {
   env?: NodeJS.ProcessEnv;
   /** Called as each evaluation ends, e.g. to advance a progress bar. */
   onResult?: (r: FitnessResult, genome: Genome) => void;
+  /** Stops the run: running commands are killed (their process groups), no new one starts. */
+  signal?: AbortSignal;
 }
 
 const MAX_OUTPUT = 1 << 20;
@@ -46,6 +48,7 @@ export function runFitnessCommand(genome: Genome, o: CommandFitnessOptions): Pro
   const env: NodeJS.ProcessEnv = { ...(o.env ?? process.env), GENOME_JSON: JSON.stringify(genome) };
   for (const [k, v] of Object.entries(genome)) env[genomeEnvName(k)] = String(v);
   const started = Date.now();
+  if (o.signal?.aborted) return Promise.resolve({ ok: false, error: 'interrupted', durationMs: 0 });
   return new Promise((resolve) => {
     const child = spawn('sh', ['-c', o.command], { cwd: o.cwd, env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -53,16 +56,22 @@ export function runFitnessCommand(genome: Genome, o: CommandFitnessOptions): Pro
     let timedOut = false;
     const done = (r: FitnessResult) => {
       clearTimeout(timer);
+      o.signal?.removeEventListener('abort', onAbort);
       resolve({ ...r, durationMs: Date.now() - started });
+    };
+    const kill = (sig: NodeJS.Signals) => {
+      try {
+        process.kill(-child.pid!, sig);
+      } catch {
+        child.kill(sig);
+      }
     };
     const timer = setTimeout(() => {
       timedOut = true;
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        child.kill('SIGKILL');
-      }
+      kill('SIGKILL');
     }, o.timeoutMs ?? 60_000);
+    const onAbort = () => kill('SIGTERM');
+    o.signal?.addEventListener('abort', onAbort, { once: true });
     child.stdout.on('data', (d: Buffer) => {
       if (stdout.length < MAX_OUTPUT) stdout += d.toString();
     });

@@ -12,6 +12,8 @@ export interface EvaluatorDeps {
   /** For `--target models`: the evaluator, built by the caller from the discovered models. */
   models?: () => Promise<Evaluator> | Evaluator;
   onResult?: (r: FitnessResult, g: Genome) => void;
+  /** Stops evaluations in flight (commands killed, model calls cancelled). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -30,6 +32,7 @@ export async function buildEvaluator(
       timeoutMs: Number(desc.timeout_ms ?? 60_000),
       concurrency: Number(desc.concurrency ?? 4),
       ...(deps.onResult ? { onResult: deps.onResult } : {}),
+      ...(deps.signal ? { signal: deps.signal } : {}),
     });
   }
   if (desc.type === 'llm') {
@@ -41,6 +44,7 @@ export async function buildEvaluator(
       concurrency: Number(desc.concurrency ?? 2),
       ...(typeof desc.model === 'string' ? { model: desc.model } : {}),
       ...(deps.onResult ? { onResult: deps.onResult } : {}),
+      ...(deps.signal ? { signal: deps.signal } : {}),
     });
     return judge.evaluator();
   }

@@ -121,9 +121,11 @@ export async function evaluatorFor(
   job: Job,
   res: EvaluatorResources,
   onResult: (r: FitnessResult, g: Genome) => void,
+  signal?: AbortSignal,
 ): Promise<Evaluator> {
   return buildEvaluator(job.desc, job.spec, {
     onResult,
+    ...(signal ? { signal } : {}),
     api: res.api,
     models: async () =>
       modelsEvaluator({
@@ -131,6 +133,7 @@ export async function evaluatorFor(
         apiFor: await genomeApiFactory(res.config, res.db, res.env),
         referenceMs: Number(job.desc.reference_ms ?? 2000),
         onResult,
+        ...(signal ? { signal } : {}),
       }),
   });
 }

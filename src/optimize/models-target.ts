@@ -90,10 +90,11 @@ export interface ModelsEvaluatorOptions {
   /** Wall time of the whole workload at which speed scores 0.5 (default 2000 ms). */
   referenceMs?: number;
   onResult?: (r: FitnessResult, g: Genome) => void;
+  signal?: AbortSignal;
 }
 
 /** Runs the workload on one model: share of correct answers and wall time. */
-async function runWorkload(api: ModelAPI, ref: ModelRef, genome: Genome) {
+async function runWorkload(api: ModelAPI, ref: ModelRef, genome: Genome, signal?: AbortSignal) {
   const p = (q: string) => loadPrompt('optimize-validation', { question: q });
   const started = Date.now();
   const outcomes = await mapLimit(VALIDATION_WORKLOAD, Number(genome.concurrency), async (item) => {
@@ -109,6 +110,7 @@ async function runWorkload(api: ModelAPI, ref: ModelRef, genome: Genome) {
           strictModel: true,
           noCache: true,
           temperature: Number(genome.temperature),
+          ...(signal ? { signal } : {}),
         },
         item.schema,
       );
@@ -147,7 +149,7 @@ export function modelsEvaluator(o: ModelsEvaluatorOptions): Evaluator {
         }
         const w =
           (details[ref.alias] as { validity: number; wallMs: number } | undefined) ??
-          (await runWorkload(o.apiFor(g, ref), ref, g));
+          (await runWorkload(o.apiFor(g, ref), ref, g, o.signal));
         details[ref.alias] = w;
         scores.push(w.validity * (1 / (1 + w.wallMs / refMs)));
       }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AppError, ValidationError } from '../errors.js';
+import { AppError, ValidationError, isAbortError } from '../errors.js';
 import type { DB } from '../storage/db.js';
 import { OptimizeRepo, type OptimizeRunRow } from '../storage/optimize-repo.js';
 import { EvolutionaryOptimizer } from './engine.js';
@@ -45,6 +45,11 @@ export interface RunOptions {
   evaluatorDescription: EvaluatorDescription;
   evaluator: Evaluator;
   onProgress?: (e: OptimizeProgress) => void;
+  /**
+   * Stops the run after the evaluations in flight are cancelled; evaluations that ended before the
+   * signal are kept, so `--resume` continues from them (the run is marked failed: interrupted).
+   */
+  signal?: AbortSignal;
 }
 
 function newRunId(): string {
@@ -118,42 +123,59 @@ export async function runOptimization(
   o.onProgress?.({ type: 'start', runId: id, maxGenerations: c.maxGenerations, resumedAt });
   const hasTemplate = Object.keys(o.spec.genome).length > 0;
   const stored = new Set<string>();
-  const engine: EvolutionaryOptimizer = new EvolutionaryOptimizer(o.spec.ranges, c, o.evaluator, {
-    ...(hasTemplate ? { template: o.spec.genome } : {}),
-    hooks: {
-      onEvaluating: (e) => o.onProgress?.({ type: 'evaluating', generation: e.generation, pending: e.pending }),
-      // each evaluation is stored as it ends, so a crash mid-generation loses none of them
-      onEvaluatedOne: (ind, gen) => {
-        repo.recordEvaluations(id, gen, [ind]);
-        stored.add(ind.key);
-      },
-      onEvaluated: (batch, gen) => {
-        repo.recordEvaluations(
-          id,
-          gen,
-          batch.filter((b) => !stored.has(b.key)),
-        );
-        o.onProgress?.({ type: 'evaluated', generation: gen });
-      },
-      onGeneration: (rec: GenerationRecord) => {
-        repo.recordGeneration(id, rec, engine.bestSoFar());
-        o.onProgress?.({
-          type: 'generation',
-          generation: rec.generation,
-          maxGenerations: c.maxGenerations,
-          best: rec.best,
-          mean: rec.mean,
-          evaluations: rec.evaluations,
-          failures: rec.failures,
-        });
+  const engine: EvolutionaryOptimizer = new EvolutionaryOptimizer(
+    o.spec.ranges,
+    c,
+    interruptible(o.evaluator, o.signal),
+    {
+      ...(hasTemplate ? { template: o.spec.genome } : {}),
+      hooks: {
+        onEvaluating: (e) => o.onProgress?.({ type: 'evaluating', generation: e.generation, pending: e.pending }),
+        // each evaluation is stored as it ends, so a crash mid-generation loses none of them
+        onEvaluatedOne: (ind, gen) => {
+          repo.recordEvaluations(id, gen, [ind]);
+          stored.add(ind.key);
+        },
+        onEvaluated: (batch, gen) => {
+          repo.recordEvaluations(
+            id,
+            gen,
+            batch.filter((b) => !stored.has(b.key)),
+          );
+          o.onProgress?.({ type: 'evaluated', generation: gen });
+        },
+        onGeneration: (rec: GenerationRecord) => {
+          repo.recordGeneration(id, rec, engine.bestSoFar());
+          o.onProgress?.({
+            type: 'generation',
+            generation: rec.generation,
+            maxGenerations: c.maxGenerations,
+            best: rec.best,
+            mean: rec.mean,
+            evaluations: rec.evaluations,
+            failures: rec.failures,
+          });
+        },
       },
     },
-  });
+  );
   try {
     const r = await engine.run(resume);
     repo.finishRun(id, { status: 'finished', stopReason: r.stopReason });
     return { ...reportOf(repo, repo.getRun(id)!), resumed_at: resumedAt };
   } catch (e) {
+    if (o.signal?.aborted || isAbortError(e)) {
+      repo.finishRun(id, { status: 'failed', error: 'interrupted' });
+      const done = repo.getRun(id)?.generations_done ?? 0;
+      throw new AppError(
+        'ABORTED',
+        `optimization run ${id} interrupted after ${done} generation(s); its evaluations are kept`,
+        {
+          hint: `continue with \`task-master-local optimize --resume ${id}\``,
+          details: { run_id: id, generations: done },
+        },
+      );
+    }
     repo.finishRun(id, { status: 'failed', error: (e as Error).message });
     if (e instanceof AppError) {
       throw new AppError(e.code, `optimization run ${id}: ${e.message}`, {
@@ -164,4 +186,19 @@ export async function runOptimization(
     }
     throw e;
   }
+}
+
+/**
+ * The evaluator, stopped by `signal`: results that end after it fired (killed commands, cancelled
+ * calls) are neither reported nor returned, so no interrupted evaluation is stored as a failure.
+ */
+function interruptible(evaluator: Evaluator, signal?: AbortSignal): Evaluator {
+  if (!signal) return evaluator;
+  const stop = () => new AppError('ABORTED', 'optimization interrupted');
+  return async (genomes, onEach) => {
+    if (signal.aborted) throw stop();
+    const results = await evaluator(genomes, onEach && ((i, r) => !signal.aborted && onEach(i, r)));
+    if (signal.aborted) throw stop();
+    return results;
+  };
 }

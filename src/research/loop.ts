@@ -3,7 +3,7 @@
  * leave open), research them, repeat; stop when confidence stops improving or nothing is open;
  * end with recommendations. State is saved after every iteration, so a session resumes exactly.
  */
-import { AppError, isAppError } from '../errors.js';
+import { AppError, isAbortError, isAppError } from '../errors.js';
 import { loadPrompt, toMessages } from '../prompting/index.js';
 import { NO_MODEL_CODES } from './answer.js';
 import type { LocalRAGSystem } from './rag-system.js';
@@ -89,82 +89,102 @@ export async function autonomousResearchLoop(
   let embedder = '';
   let calls = 0;
   const tokens = { promptTokens: 0, completionTokens: 0 };
-  const save = (status: 'running' | 'done' | 'stopped') =>
+  // The state as last saved: an interrupted iteration is dropped whole, so a resume repeats it exactly.
+  let saved = { json: JSON.stringify(state), done, confidence: state.history.at(-1) ?? null };
+  const save = (status: 'running' | 'done' | 'stopped') => {
+    if (status !== 'stopped') saved = { json: JSON.stringify(state), done, confidence: state.history.at(-1) ?? null };
     sessions.save({
       id,
       topic: state.topic,
       status,
-      iterations_done: done,
+      iterations_done: saved.done,
       max_iterations: max,
-      confidence: state.history.at(-1) ?? null,
-      state: JSON.stringify(state),
+      confidence: saved.confidence,
+      state: saved.json,
       created_at: createdAt ?? clock().toISOString(),
       updated_at: clock().toISOString(),
     });
+  };
+  try {
+    return await iterate();
+  } catch (e) {
+    if (!isAbortError(e) && !opts.signal?.aborted) throw e;
+    save('stopped');
+    throw new AppError(
+      'ABORTED',
+      `research loop interrupted after ${saved.done} of ${max} iterations; session ${id} kept`,
+      {
+        hint: `continue it with \`task-master-local research --resume ${id}\``,
+        details: { sessionId: id, iterations: saved.done },
+      },
+    );
+  }
 
-  while (done < max) {
-    if (!state.queue.length) {
-      const g = await findGaps(rag, state, opts);
-      calls += g.calls;
-      state.queue.push(...g.questions.filter((q) => !state.asked.includes(norm(q))));
+  async function iterate(): Promise<LoopResult> {
+    while (done < max) {
       if (!state.queue.length) {
-        state.stopReason = 'no open questions left';
+        const g = await findGaps(rag, state, opts);
+        calls += g.calls;
+        state.queue.push(...g.questions.filter((q) => !state.asked.includes(norm(q))));
+        if (!state.queue.length) {
+          state.stopReason = 'no open questions left';
+          break;
+        }
+      }
+      for (const q of state.queue.splice(0, opts.perIteration ?? 2)) {
+        const a = await rag.researchQuery(q, { context: opts.context, signal: opts.signal, noRecord: true });
+        if (a.model) models.add(a.model);
+        embedder = a.embedder.model;
+        calls += a.usage.calls;
+        tokens.promptTokens += a.usage.promptTokens;
+        tokens.completionTokens += a.usage.completionTokens;
+        state.asked.push(norm(q));
+        state.findings.push({ question: q, answer: a.answer, confidence: a.confidence, citations: a.citations });
+      }
+      done++;
+      state.history.push(mean(state.findings.map((f) => f.confidence)));
+      save('running');
+      const [prev, last] = [state.history.at(-2), state.history.at(-1)!];
+      if (prev !== undefined && last - prev < (opts.minGain ?? 0.02)) {
+        state.stopReason = `confidence stopped improving (${prev.toFixed(2)} → ${last.toFixed(2)})`;
         break;
       }
     }
-    for (const q of state.queue.splice(0, opts.perIteration ?? 2)) {
-      const a = await rag.researchQuery(q, { context: opts.context, signal: opts.signal, noRecord: true });
-      if (a.model) models.add(a.model);
-      embedder = a.embedder.model;
-      calls += a.usage.calls;
-      tokens.promptTokens += a.usage.promptTokens;
-      tokens.completionTokens += a.usage.completionTokens;
-      state.asked.push(norm(q));
-      state.findings.push({ question: q, answer: a.answer, confidence: a.confidence, citations: a.citations });
-    }
-    done++;
-    state.history.push(mean(state.findings.map((f) => f.confidence)));
-    save('running');
-    const [prev, last] = [state.history.at(-2), state.history.at(-1)!];
-    if (prev !== undefined && last - prev < (opts.minGain ?? 0.02)) {
-      state.stopReason = `confidence stopped improving (${prev.toFixed(2)} → ${last.toFixed(2)})`;
-      break;
-    }
-  }
-  state.stopReason ??= `reached ${max} iterations`;
-  const rec = await recommend(rag, state);
-  calls += rec.calls;
-  if (rec.model) models.add(rec.model);
-  state.recommendations = rec.recommendations;
-  save('done');
-  const confidence = state.history.at(-1) ?? 0;
-  rag.record(
-    'loop',
-    state.topic,
-    {
-      passages: new Set(state.findings.flatMap((f) => f.citations.map((c) => `${c.source}:${c.lines}`))).size,
-      model: [...models][0] ?? null,
-      embedder: { model: embedder || 'none', offline: rag.embedder.isOffline },
+    state.stopReason ??= `reached ${max} iterations`;
+    const rec = await recommend(rag, state, opts.signal);
+    calls += rec.calls;
+    if (rec.model) models.add(rec.model);
+    state.recommendations = rec.recommendations;
+    save('done');
+    const confidence = state.history.at(-1) ?? 0;
+    rag.record(
+      'loop',
+      state.topic,
+      {
+        passages: new Set(state.findings.flatMap((f) => f.citations.map((c) => `${c.source}:${c.lines}`))).size,
+        model: [...models][0] ?? null,
+        embedder: { model: embedder || 'none', offline: rag.embedder.isOffline },
+        confidence,
+        usage: { calls, ...tokens },
+        durationMs: Math.round(performance.now() - t0),
+      },
+      0,
+      id,
+    );
+    return {
+      sessionId: id,
+      topic: state.topic,
+      status: 'done',
+      iterations: done,
       confidence,
-      usage: { calls, ...tokens },
-      durationMs: Math.round(performance.now() - t0),
-    },
-    0,
-    id,
-  );
-  return {
-    sessionId: id,
-    topic: state.topic,
-    status: 'done',
-    iterations: done,
-    confidence,
-    history: state.history,
-    findings: state.findings,
-    recommendations: state.recommendations,
-    stopReason: state.stopReason,
-    models: [...models],
-    embedder,
-  };
+      history: state.history,
+      findings: state.findings,
+      recommendations: state.recommendations,
+      stopReason: state.stopReason,
+      models: [...models],
+      embedder,
+    };
+  }
 }
 
 function findingsText(findings: readonly Finding[]): string {
@@ -200,7 +220,7 @@ async function findGaps(
     }
   }
   const cited = new Set(state.findings.flatMap((f) => f.citations.map((c) => `${c.source}:${c.lines}`)));
-  const found = await rag.search(state.topic, { k: 12 });
+  const found = await rag.search(state.topic, { k: 12, signal: opts.signal });
   const questions = found.passages
     .filter((p) => p.heading && !cited.has(`${p.source}:${p.lines}`))
     .map((p) => `${state.topic}: ${p.heading}`)
@@ -212,6 +232,7 @@ async function findGaps(
 async function recommend(
   rag: LocalRAGSystem,
   state: LoopState,
+  signal?: AbortSignal,
 ): Promise<{ recommendations: Recommendation[]; calls: number; model?: string }> {
   const findings = state.findings;
   const sourcesOf = (idx: number[]) => [
@@ -226,7 +247,7 @@ async function recommend(
         max_recommendations: 5,
       });
       const a = await api.generateObject(
-        { type: 'RESEARCH', messages: toMessages(p), promptId: p.id, component: 'research' },
+        { type: 'RESEARCH', messages: toMessages(p), promptId: p.id, component: 'research', signal },
         ProposedRecommendationsSchema,
       );
       const recommendations = a.value.recommendations.map((r) => {

@@ -14,7 +14,7 @@ import { ftsMatch, ftsTerms } from './fts-query.js';
 import { reciprocalRankFusion } from './fusion.js';
 import { collectFiles, readTextFile, type Skipped } from './ingest.js';
 import { autonomousResearchLoop, type LoopOptions, type LoopResult } from './loop.js';
-import { sha256 } from './text.js';
+import { embedText, round, sha256 } from './text.js';
 
 /** Everything LocalRAGSystem depends on, injected. */
 export interface RAGDeps {
@@ -103,7 +103,7 @@ export class LocalRAGSystem {
   }
 
   /** Adds files, directories and globs; unchanged files are no-ops, changed ones replace their chunks. */
-  async addSources(paths: readonly string[], opts: { cwd?: string } = {}): Promise<AddResult> {
+  async addSources(paths: readonly string[], opts: { cwd?: string; signal?: AbortSignal } = {}): Promise<AddResult> {
     if (!paths.length) throw new ValidationError('no paths given', { hint: 'research add <dir|file|glob>...' });
     const { files, skipped } = collectFiles(paths, this.deps.root, opts.cwd ?? this.deps.root);
     const res: AddResult = { added: [], updated: [], unchanged: [], skipped, chunks: 0, embedCalls: 0, notes: [] };
@@ -115,12 +115,15 @@ export class LocalRAGSystem {
       this.ingest(f.rel, 'file', undefined, r.text, r.bytes, res, fresh);
     });
     this.progress({ type: 'ingest', done: files.length, total: files.length });
-    await this.embedNew(fresh, res);
+    await this.embedNew(fresh, res, opts.signal);
     return res;
   }
 
   /** Adds hand-written knowledge; `source` defaults to `note:<title>`. */
-  async addExternalKnowledge(k: { title: string; content: string; source?: string }): Promise<AddResult> {
+  async addExternalKnowledge(
+    k: { title: string; content: string; source?: string },
+    opts: { signal?: AbortSignal } = {},
+  ): Promise<AddResult> {
     if (!k.title.trim() || !k.content.trim()) {
       throw new ValidationError('a note needs a title and some text', {
         hint: 'research add --note "<title>" "<text>"',
@@ -138,7 +141,7 @@ export class LocalRAGSystem {
       res,
       fresh,
     );
-    await this.embedNew(fresh, res);
+    await this.embedNew(fresh, res, opts.signal);
     return res;
   }
 
@@ -165,16 +168,28 @@ export class LocalRAGSystem {
 
   // Embeds the chunks just written; calls = ceil(n / batch). If the embedding model changed since
   // older chunks were indexed, those are re-embedded now too (lazily, never mixed into one table).
-  private async embedNew(fresh: { id: number; sourceId: number; text: string }[], res: AddResult): Promise<void> {
+  // Interrupted (signal), the chunks already written stay; the ones without vectors are embedded by the
+  // next add or search (fillPending), so the index is never half-written.
+  private async embedNew(
+    fresh: { id: number; sourceId: number; text: string }[],
+    res: AddResult,
+    signal?: AbortSignal,
+  ): Promise<void> {
     if (!fresh.length) return;
     const before = this.embedCalls;
     let table: VecTable | undefined;
     const g = groupSize(this.embedder.batchSize);
     for (let i = 0; i < fresh.length; i += g) {
-      table = await this.embedRows(fresh.slice(i, i + g), res.notes, Math.min(i + g, fresh.length), fresh.length);
+      table = await this.embedRows(
+        fresh.slice(i, i + g),
+        res.notes,
+        Math.min(i + g, fresh.length),
+        fresh.length,
+        signal,
+      );
     }
     if (table) {
-      await this.fillPending(table, res.notes);
+      await this.fillPending(table, res.notes, signal);
       this.partition(table, res.notes);
     }
     res.embedCalls = this.embedCalls - before;
@@ -186,8 +201,12 @@ export class LocalRAGSystem {
     notes: string[],
     done?: number,
     total?: number,
+    signal?: AbortSignal,
   ) {
-    const e = await this.embedder.embed(rows.map((r) => r.text));
+    const e = await this.embedder.embed(
+      rows.map((r) => r.text),
+      signal,
+    );
     this.embedCalls += e.calls;
     const table = this.table(e.model, e.dimension, notes);
     this.deps.repo.insertVectors(
@@ -216,7 +235,7 @@ export class LocalRAGSystem {
     }
   }
 
-  private async fillPending(table: VecTable, notes: string[]): Promise<void> {
+  private async fillPending(table: VecTable, notes: string[], signal?: AbortSignal): Promise<void> {
     // Counting rows costs ~4 ms per count at 100k; remember that the table was complete and skip
     // the check until the database changes (data_version: other connections; writes: this one).
     const key = `${table.name}:${this.deps.repo.dataVersion()}:${this.writes}`;
@@ -233,7 +252,7 @@ export class LocalRAGSystem {
       const rows = pending
         .slice(i, i + g)
         .map((c) => ({ id: c.id, sourceId: c.source_id, text: embedText(c.heading, c.text) }));
-      await this.embedRows(rows, notes, Math.min(i + g, pending.length), pending.length);
+      await this.embedRows(rows, notes, Math.min(i + g, pending.length), pending.length, signal);
     }
     this.partition(table, notes);
   }
@@ -260,7 +279,7 @@ export class LocalRAGSystem {
     const e = await this.embedder.embed([query], opts.signal);
     this.embedCalls += e.calls;
     const table = this.table(e.model, e.dimension, notes);
-    await this.fillPending(table, notes);
+    await this.fillPending(table, notes, opts.signal);
     const qv = e.vectors[0]!;
     // Fusion only needs the heads of both lists; a shallow kNN keeps sqlite-vec fast at scale.
     const vec = this.deps.repo.knn(table, qv, Math.max(k * 2, 20), { sourceIds });
@@ -360,6 +379,11 @@ export class LocalRAGSystem {
     return this.deps.repo.listSources();
   }
 
+  /** Research loop sessions, newest first, without their stored state. */
+  sessions() {
+    return this.deps.sessions.list().map(({ state: _state, ...row }) => row);
+  }
+
   /** Removes a source (exact name or a directory of sources); returns what was removed. */
   removeSource(source: string): string[] {
     this.writes++;
@@ -368,12 +392,4 @@ export class LocalRAGSystem {
       throw new AppError('NOT_FOUND', `no source named ${source}`, { hint: 'list them with `research sources`' });
     return removed;
   }
-}
-
-function embedText(heading: string, text: string): string {
-  return heading && !text.includes(heading) ? `${heading}\n${text}` : text;
-}
-function round(x: number, d: number): number {
-  const f = 10 ** d;
-  return Math.round(x * f) / f;
 }

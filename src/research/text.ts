@@ -63,3 +63,14 @@ export function splitSentences(text: string): string[] {
   }
   return out;
 }
+
+/** The text a chunk is embedded as: its heading first when the text does not already contain it. */
+export function embedText(heading: string, text: string): string {
+  return heading && !text.includes(heading) ? `${heading}\n${text}` : text;
+}
+
+/** `x` rounded to `d` decimals. */
+export function round(x: number, d: number): number {
+  const f = 10 ** d;
+  return Math.round(x * f) / f;
+}

@@ -1,0 +1,48 @@
+/** research "<topic>" --loop: the autonomous research loop, new or resumed. */
+import type { ProgressEvent } from '../models/types.js';
+import type { LoopResult } from '../research/loop.js';
+import { openResearch } from './open-research.js';
+import type { Project } from './project.js';
+import { researchContext } from './research-context.js';
+import type { RunControls } from './run-controls.js';
+
+/** A new loop on `topic`, or `resume` of a stored session. */
+export interface ResearchLoopOptions {
+  topic?: string;
+  /** Iterations to run now (new loop: default 3; resumed: default what was left). */
+  iterations?: number;
+  /** A session id from `research sessions`. */
+  resume?: string;
+  context?: string;
+  taskIds?: string;
+  offline?: boolean;
+  /** Stop when an iteration raises overall confidence by less than this (default 0.02). */
+  minGain?: number;
+  /** Questions researched per iteration (default 2). */
+  perIteration?: number;
+}
+
+/**
+ * Answers the topic, researches the gaps its findings leave open, repeats until confidence stops
+ * improving, and ends with recommendations. The session is saved after every iteration;
+ * interrupted, it keeps the iterations finished so far and says how to resume (ABORTED).
+ */
+export async function researchLoopUseCase(
+  project: Project,
+  o: ResearchLoopOptions,
+  run: RunControls<ProgressEvent> = {},
+): Promise<LoopResult> {
+  const rag = openResearch(project, {
+    ...(o.offline ? { offline: true } : {}),
+    ...(run.onProgress ? { onProgress: run.onProgress } : {}),
+  });
+  const context = researchContext(project, o);
+  return rag.autonomousResearchLoop(o.topic ?? '', {
+    ...(o.iterations !== undefined ? { iterations: o.iterations } : {}),
+    ...(o.resume ? { resume: o.resume } : {}),
+    ...(context ? { context } : {}),
+    ...(o.minGain !== undefined ? { minGain: o.minGain } : {}),
+    ...(o.perIteration !== undefined ? { perIteration: o.perIteration } : {}),
+    ...(run.signal ? { signal: run.signal } : {}),
+  });
+}
