@@ -28,7 +28,7 @@ export function issueText(i: Issue): string {
     case 'invalid_type':
       if (i.expected === 'int') return 'must be a whole number';
       if (i.expected === 'number') return 'must be a number';
-      if (i.expected === 'boolean') return 'takes no value';
+      if (i.expected === 'boolean') return 'must be true or false';
       return `must be a ${i.expected}`;
     case 'invalid_value':
       return `must be one of ${i.values.map(String).join(', ')}`;
@@ -54,8 +54,10 @@ export function flagError(error: z.ZodError, ctx: FlagContext): ValidationError 
   if (i.code === 'unrecognized_keys')
     return new ValidationError(`unknown option ${i.keys.map((k) => `--${kebab(k)}`).join(', ')}`, { hint });
   const key = String(i.path[0] ?? '');
-  const name = ctx.positional?.includes(key) ? `<${kebab(key)}>` : `--${kebab(key)}`;
-  return new ValidationError(`${name}: ${issueText(i)}`, { hint });
+  const name = ctx.positional?.includes(key) ? `<${kebab(key)}>` : key.length === 1 ? `-${key}` : `--${kebab(key)}`;
+  // A field inside a JSON flag (`--outcome '{"success": 1}'`) is named after the flag.
+  const inner = i.path.slice(1).map(String).join('.');
+  return new ValidationError(`${name}: ${inner ? `${inner}: ` : ''}${issueText(i)}`, { hint });
 }
 
 /** Parses commander's options (plus positionals merged in) with `schema`; a bad flag is a one-line ValidationError. */
@@ -67,6 +69,21 @@ export function parseFlags<T extends z.ZodType>(schema: T, raw: unknown, ctx: Fl
 
 /** A whole number flag within bounds (commander hands strings). */
 export const intFlag = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+
+/** A flag whose value is JSON validated by `schema` (`--outcome '{"success": true}'`); not JSON is a flag error too. */
+export function jsonFlag<T extends z.ZodType>(schema: T) {
+  return z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: `not JSON (${(e as Error).message}); quote it: '{"key": 1}'` });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+}
 
 /**
  * `--mode <mode>`: the deployment mode for this run only (flag > env > config file). `local-only` and

@@ -1,6 +1,5 @@
 import type { ConfigOverrides } from '../config/load.js';
 import { openProject, type Project } from './project.js';
-import type { ImproveResult } from '../learning/engine.js';
 import type { EffectiveRoles, ServerStatus } from '../models/catalog.js';
 import type { ModelHooks } from '../models/types.js';
 import { runHealth, type HealthReport } from '../monitor/health.js';
@@ -8,7 +7,7 @@ import { optimize, type OptimizeOptions } from '../optimize/index.js';
 import type { OptimizationResult, ParameterRanges, Genome } from '../optimize/types.js';
 import type { PrdEvent } from '../prd/processor.js';
 import type { LoopOptions, LoopResult } from '../research/loop.js';
-import { learningEngine } from './learning.js';
+import { improveProposeUseCase, type ImproveProposeResult } from './improve-propose.js';
 import { researchAddUseCase } from './research-add.js';
 import { researchAskUseCase } from './research-ask.js';
 import { researchLoopUseCase } from './research-loop.js';
@@ -130,9 +129,10 @@ export class TaskMasterLocalSystem {
     return optimize(genome, ranges, opts);
   }
 
-  /** improve: analyses recorded experiences, failures and metrics into proposals (not applied). */
-  async autonomousImprovementCycle(opts: { meta?: boolean; signal?: AbortSignal } = {}): Promise<ImproveResult> {
-    return learningEngine(this.project).improve(opts);
+  /** improve: analyses recorded experiences, failures and metrics into proposals, saved as a set `improve --apply` can apply. */
+  async autonomousImprovementCycle(opts: { meta?: boolean; signal?: AbortSignal } = {}): Promise<ImproveProposeResult> {
+    const { signal, ...o } = opts;
+    return improveProposeUseCase(this.project, o, signal ? { signal } : {});
   }
 
   /** health (or, with `full`, the validation suite across every module). */

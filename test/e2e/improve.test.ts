@@ -192,7 +192,7 @@ describe('improve (CLI, fake server)', () => {
       [['improve', 'record', '--task-type', 'research', '--outcome', '{"success": "yes"}'], /--outcome: success: /],
       [
         ['improve', 'record', '--task-type', 'nope', '--outcome', '{"success": true}'],
-        /--task-type: one of parse_prd, research, other/,
+        /--task-type: must be one of parse_prd, research, other/,
       ],
       [['improve', 'recommend', '--task-type', 'research', '--context', '{bad'], /--context: not JSON/],
     ] as const) {

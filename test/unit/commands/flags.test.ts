@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { intFlag, modeFlag, parseFlags } from '../../../commands/shared/flags.js';
+import { intFlag, jsonFlag, modeFlag, parseFlags } from '../../../commands/shared/flags.js';
 import { ValidationError } from '../../../src/errors.js';
 
 const Options = z
@@ -9,6 +9,8 @@ const Options = z
     maxDepth: intFlag(1, 6).default(2),
     fitnessCommand: z.string().min(1).optional(),
     target: z.enum(['models']).optional(),
+    k: intFlag(1, 500).optional(),
+    outcome: jsonFlag(z.object({ success: z.boolean() })).optional(),
     tag: z.string().regex(/^\w+$/, 'letters, digits and underscore only').optional(),
     mode: modeFlag,
   })
@@ -42,6 +44,15 @@ describe('zod option errors become flag messages in one place', () => {
     expect(message({ tag: 'a b' })).toMatch(/^--tag: letters, digits and underscore only \|/);
     expect(message({ file: '' })).toMatch(/^<file>: must not be empty \|/);
     expect(message({ fitnessCommand: 'x', fooBar: 1 })).toMatch(/^unknown option --foo-bar \|/);
+    expect(message({ k: '0' }, 'improve recommend')).toBe(
+      '-k: must be ≥ 1 | see `task-master-local improve recommend --help`',
+    );
+  });
+
+  it('JSON flags: not JSON, or a bad field named inside the flag', () => {
+    expect(parseFlags(Options, { outcome: '{"success": true}' }, 'x').outcome).toEqual({ success: true });
+    expect(message({ outcome: '{bad' })).toMatch(/^--outcome: not JSON \(.+\); quote it/);
+    expect(message({ outcome: '{"success": "yes"}' })).toMatch(/^--outcome: success: must be true or false \|/);
   });
 
   it('--mode: normalises spellings; a bad value is one line listing the five modes', () => {
