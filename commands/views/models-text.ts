@@ -62,3 +62,23 @@ export function renderModelsText(o: ModelsOverview): string {
   }
   return out.join('\n');
 }
+
+/** What `models` changed (roles, mode, aliases), then where it was saved. */
+export function changeLines(
+  r: {
+    roles: Record<string, { provider: string; modelId: string; baseURL?: string }>;
+    mode?: string;
+    alias?: { provider: string; model: string };
+    replaced?: boolean;
+  },
+  o: { add?: string; remove?: string; configPath: string },
+): string[] {
+  const out = Object.entries(r.roles).map(
+    ([role, rc]) => `${role}: ${rc.provider} ${rc.modelId}${rc.baseURL ? ` @ ${rc.baseURL}` : ''}`,
+  );
+  if (r.mode) out.push(`mode: ${r.mode}`);
+  if (r.alias) out.push(`${r.replaced ? 'replaced' : 'added'} alias ${o.add} → ${r.alias.provider} ${r.alias.model}`);
+  if (o.remove) out.push(`removed alias ${o.remove}`);
+  out.push(`saved to ${o.configPath}`);
+  return out;
+}

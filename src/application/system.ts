@@ -2,7 +2,9 @@ import type { ConfigOverrides } from '../config/load.js';
 import { openProject, type Project } from './project.js';
 import type { EffectiveRoles, ServerStatus } from '../models/catalog.js';
 import type { ModelHooks } from '../models/types.js';
-import { runHealth, type HealthReport } from '../monitor/health.js';
+import type { HealthReport } from '../monitor/health.js';
+import { healthUseCase } from './health.js';
+import { healthFullUseCase } from './health-full.js';
 import { optimize, type OptimizeOptions } from '../optimize/index.js';
 import type { OptimizationResult, ParameterRanges, Genome } from '../optimize/types.js';
 import type { PrdEvent } from '../prd/processor.js';
@@ -13,7 +15,7 @@ import { researchAskUseCase } from './research-ask.js';
 import { researchLoopUseCase } from './research-loop.js';
 import { parsePrdUseCase, type ParsePrdOptions, type ParsePrdResult } from './parse-prd.js';
 import type { RunControls } from './run-controls.js';
-import { runValidation, type ValidationReport } from './validation.js';
+import type { ValidationReport } from './validation.js';
 import type { AddResult, QueryOptions, ResearchAnswer } from '../research/rag-system.js';
 import type { ProgressEvent } from '../models/types.js';
 
@@ -45,6 +47,7 @@ export class TaskMasterLocalSystem {
   private constructor(
     readonly project: Project,
     private readonly env: NodeJS.ProcessEnv,
+    private readonly flags: ConfigOverrides = {},
   ) {}
 
   /** Opens the project and discovers the models on every configured server. */
@@ -55,7 +58,7 @@ export class TaskMasterLocalSystem {
       ...(opts.flags ? { flags: opts.flags } : {}),
       ...(opts.hooks ? { hooks: opts.hooks } : {}),
     });
-    return new TaskMasterLocalSystem(project, opts.env ?? process.env);
+    return new TaskMasterLocalSystem(project, opts.env ?? process.env, opts.flags);
   }
 
   /** Deployment mode, reachable servers and the roles that calls will use. */
@@ -136,9 +139,14 @@ export class TaskMasterLocalSystem {
   }
 
   /** health (or, with `full`, the validation suite across every module). */
-  async healthCheck(opts: { full?: boolean } = {}): Promise<HealthReport | ValidationReport> {
-    const base = { cwd: this.project.paths.root, env: this.env };
-    return opts.full ? runValidation(base) : runHealth(base);
+  async healthCheck(opts: { full?: boolean; timeoutMs?: number } = {}): Promise<HealthReport | ValidationReport> {
+    const base = {
+      cwd: this.project.paths.root,
+      env: this.env,
+      ...(this.flags.mode ? { mode: this.flags.mode } : {}),
+      ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+    };
+    return opts.full ? healthFullUseCase(base) : healthUseCase(base);
   }
 
   /** Closes the SQLite file. */
