@@ -1,10 +1,9 @@
 /** improve recommend: strategy, model and settings for a new context, from its nearest experiences. */
-import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { ValidationError } from '../errors.js';
 import { prdContext } from '../learning/features.js';
 import type { LearningContext } from '../learning/types.js';
 import { LearningRepo } from '../storage/learning-repo.js';
+import { readTextFile } from '../util/fs.js';
 import { learningEngine } from './learning.js';
 import type { Project } from './project.js';
 
@@ -24,16 +23,7 @@ export async function improveRecommendUseCase(project: Project, o: ImproveRecomm
   let context = o.context ?? {};
   if (o.prdPath) {
     const path = isAbsolute(o.prdPath) ? o.prdPath : resolve(o.cwd ?? project.paths.root, o.prdPath);
-    try {
-      context = prdContext(readFileSync(path, 'utf8'));
-    } catch (e) {
-      throw new ValidationError(
-        `cannot read ${o.prdPath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-        {
-          hint: 'give the path of a PRD file',
-        },
-      );
-    }
+    context = prdContext(readTextFile(path));
   }
   if (!new LearningRepo(project.db()).count(o.taskType)) return { context, neighbours: 0, recommendations: [] };
   const r = await learningEngine(project).getRecommendations(o.taskType, context, { ...(o.k ? { k: o.k } : {}) });
