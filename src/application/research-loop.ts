@@ -1,5 +1,7 @@
 /** research "<topic>" --loop: the autonomous research loop, new or resumed. */
+import { randomUUID } from 'node:crypto';
 import type { ProgressEvent } from '../models/types.js';
+import { trackRun } from '../recovery/runs.js';
 import type { LoopResult } from '../research/loop.js';
 import { openResearch } from './open-research.js';
 import type { Project } from './project.js';
@@ -32,17 +34,39 @@ export async function researchLoopUseCase(
   o: ResearchLoopOptions,
   run: RunControls<ProgressEvent> = {},
 ): Promise<LoopResult> {
-  const rag = openResearch(project, {
+  const runId = randomUUID();
+  // The loop's model calls carry its run id, so a failed loop's failures belong to it (see trackRun).
+  const rag = openResearch(project.forRun(runId), {
     ...(o.offline ? { offline: true } : {}),
     ...(run.onProgress ? { onProgress: run.onProgress } : {}),
   });
   const context = researchContext(project, o);
-  return rag.autonomousResearchLoop(o.topic ?? '', {
-    ...(o.iterations !== undefined ? { iterations: o.iterations } : {}),
-    ...(o.resume ? { resume: o.resume } : {}),
-    ...(context ? { context } : {}),
-    ...(o.minGain !== undefined ? { minGain: o.minGain } : {}),
-    ...(o.perIteration !== undefined ? { perIteration: o.perIteration } : {}),
-    ...(run.signal ? { signal: run.signal } : {}),
-  });
+  const topic = o.topic?.trim() || (o.resume && rag.sessions().find((s) => s.id === o.resume)?.topic) || '';
+  const started = new Date().toISOString();
+  const { resume: _r, topic: _t, ...rest } = o;
+  const job = {
+    job: 'research-loop',
+    identity: { topic, ...(context ? { context } : {}) },
+    // When it fails: the session it saved (its last finished iteration), for `recover --run` to resume.
+    input: () => {
+      const session =
+        o.resume ?? rag.sessions().find((s) => s.topic === topic && s.status !== 'done' && s.updated_at >= started)?.id;
+      return { ...rest, topic, ...(session ? { session } : {}) };
+    },
+    runId,
+    resumed: !!o.resume,
+    answered: ['research'],
+    // Extractive answers (no model) replayed nothing the failed loop asked a model for.
+    verified: (r: LoopResult) => r.models.length > 0,
+  };
+  return trackRun(project.db(), job, () =>
+    rag.autonomousResearchLoop(o.topic ?? '', {
+      ...(o.iterations !== undefined ? { iterations: o.iterations } : {}),
+      ...(o.resume ? { resume: o.resume } : {}),
+      ...(context ? { context } : {}),
+      ...(o.minGain !== undefined ? { minGain: o.minGain } : {}),
+      ...(o.perIteration !== undefined ? { perIteration: o.perIteration } : {}),
+      ...(run.signal ? { signal: run.signal } : {}),
+    }),
+  );
 }

@@ -8,6 +8,8 @@ import { ValidationError } from '../errors.js';
 import type { RunResumer } from '../recovery/recover-run.js';
 import type { InterruptedRun } from '../recovery/types.js';
 import { parsePrdUseCase } from './parse-prd.js';
+import { researchLoopUseCase } from './research-loop.js';
+import { researchSessionsUseCase } from './research-sessions.js';
 import type { Project } from './project.js';
 
 // The input parsePrdUseCase recorded (validated: the row may come from another version of the tool).
@@ -24,6 +26,18 @@ const ParsePrdInput = z.object({
   model: z.string().optional(),
   concurrency: z.number().int().optional(),
   noCache: z.boolean().optional(),
+});
+
+// What researchLoopUseCase recorded: the loop's options and the session it saved, if any.
+const ResearchLoopInput = z.object({
+  topic: z.string().min(1),
+  session: z.string().optional(),
+  iterations: z.number().int().optional(),
+  context: z.string().optional(),
+  taskIds: z.string().optional(),
+  offline: z.boolean().optional(),
+  minGain: z.number().optional(),
+  perIteration: z.number().int().optional(),
 });
 
 function unreadable(run: InterruptedRun, why: string): ValidationError {
@@ -48,6 +62,24 @@ export function runResumer(project: Project): RunResumer {
         return {
           runId: out.runId,
           detail: `parse-prd resumed as run ${out.runId}: ${s.resumedNodes} answer(s) from the checkpoint, ${s.llmCalls} new call(s), ${out.tasks.length} task(s) ${out.written ? `written to ${out.tasksPath} [${out.tag}]` : 'planned (dry run)'}`,
+        };
+      }
+      case 'research-loop': {
+        const i = ResearchLoopInput.safeParse(run.input);
+        if (!i.success) throw unreadable(run, `its recorded input is not valid (${i.error.issues[0]?.message})`);
+        const { session, topic, iterations, ...rest } = i.data;
+        // From the session's last finished iteration when it saved one; else the topic from the start.
+        const saved = session && researchSessionsUseCase(project).some((s) => s.id === session && s.status !== 'done');
+        const out = await researchLoopUseCase(
+          project,
+          saved
+            ? { ...rest, resume: session }
+            : { ...rest, topic, ...(iterations !== undefined ? { iterations } : {}) },
+          signal ? { signal } : {},
+        );
+        return {
+          runId: out.sessionId,
+          detail: `research loop ${saved ? `resumed from session ${session}` : 'run again'}: ${out.iterations} iteration(s), confidence ${out.confidence.toFixed(2)}, answered by ${out.models.join(', ') || 'no model'}`,
         };
       }
       default:

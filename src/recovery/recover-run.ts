@@ -13,7 +13,7 @@ import type { FailureRecord, FailureStatus, InterruptedRun } from './types.js';
  * (the application layer supplies it). It resolves once the run succeeded (the run itself records
  * that, see trackRun) and throws the run's error otherwise.
  */
-export type RunResumer = (run: InterruptedRun, signal?: AbortSignal) => Promise<{ runId: string; detail?: string }>;
+export type RunResumer = (run: InterruptedRun, signal?: AbortSignal) => Promise<{ runId?: string; detail?: string }>;
 
 /** What `recover --run` did for one failure group, and the status it ended with. */
 export interface RecoverOutcome {
@@ -125,11 +125,11 @@ export async function recoverAll(sys: RecoverySystemView, env: Env, o: Options):
         const after = sys.interruptedRuns(['interrupted', 'resumed', 'abandoned']).find((x) => x.id === run.id);
         act =
           after?.status === 'resumed'
-            ? { strategy: 'resume', outcome: 'success', detail: r.detail ?? `${run.job} resumed as run ${r.runId}` }
+            ? { strategy: 'resume', outcome: 'success', detail: r.detail ?? `${run.job} resumed` }
             : {
                 strategy: 'resume',
                 outcome: 'failure',
-                detail: `${run.job} ran as ${r.runId} but did not end the interruption (its input changed?)`,
+                detail: `${run.job} ran${r.runId ? ` as ${r.runId}` : ''} but did not end the interruption (${r.detail ?? 'its input changed, or no model answered'})`,
               };
       } catch (e) {
         // Ctrl-C stops recover too; the interrupted run stays as it was, to resume next time.

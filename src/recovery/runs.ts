@@ -12,7 +12,7 @@ export interface TrackedRun<T> {
   job: string;
   /** What makes two runs the same operation; a later verified success of the same job and identity ends an interruption. */
   identity: unknown;
-  /** What the resumer needs to run the job again (JSON). */
+  /** What the resumer needs to run the job again (JSON), or a function giving it when the run fails (e.g. the checkpoint the run saved). */
   input: unknown;
   /** This run's id: the model API tags its failures with it. */
   runId: string;
@@ -85,7 +85,7 @@ function interrupted<T>(db: DB, spec: TrackedRun<T>, identity: string, e: unknow
   new InterruptedRunsRepo(db).recordInterruptedRun({
     job: spec.job,
     identity,
-    input: spec.input,
+    input: typeof spec.input === 'function' ? (spec.input as () => unknown)() : spec.input,
     runId: spec.runId,
     failedMs: atMs,
     ...(f.code ? { errorCode: f.code } : {}),
