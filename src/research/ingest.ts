@@ -3,10 +3,22 @@
  * honouring .gitignore files on the way down) and globs. Binary, oversized and unreadable files
  * are reported, never half-read.
  */
-import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fstatSync,
+  openSync,
+  readFileSync,
+  readSync,
+  readdirSync,
+  statSync,
+  type Stats,
+} from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import { globSync, isDynamicPattern } from 'tinyglobby';
+import { ValidationError } from '../errors.js';
 
 /** A file to ingest: absolute path and its name relative to the project root (posix). */
 export interface FoundFile {
@@ -109,7 +121,9 @@ export function collectFiles(
         onlyFiles: true,
         ignore: ['**/node_modules/**', '**/.git/**'],
       });
-      const kept = matches.filter((m) => !ignored(rulesFor(root, resolve(m, '..')), m, false) && !DB_FILE.test(m));
+      const kept = matches.filter(
+        (m) => !ignored(rulesFor(root, resolve(m, '..')), m, false) && !DB_FILE.test(m) && isRegularFile(m),
+      );
       if (!kept.length) skipped.push({ path: input, reason: 'no files match this pattern' });
       found.push(...kept);
       continue;
@@ -124,39 +138,77 @@ export function collectFiles(
       continue;
     }
     if (st.isDirectory()) walk(abs, rulesFor(root, abs), found, skipped, root);
-    else found.push(abs); // a file named explicitly is added even if .gitignore lists it
+    else if (st.isFile())
+      found.push(abs); // a file named explicitly is added even if .gitignore lists it
+    // reading a FIFO blocks until a writer comes; a device never ends: refuse before writing anything
+    else
+      throw new ValidationError(`${input} is ${specialKind(st)}, not a regular file`, {
+        hint: 'research add reads text files, directories and globs',
+      });
   }
   const files = [...new Set(found)].sort().map((abs) => ({ abs, rel: toRel(root, abs) }));
   return { files, skipped };
 }
 
-/** Reads a text file, or says why it cannot be ingested (binary, too large, unreadable). */
-export function readTextFile(abs: string): { ok: true; text: string; bytes: number } | { ok: false; reason: string } {
+function isRegularFile(abs: string): boolean {
   try {
-    const size = statSync(abs).size;
-    if (size > MAX_FILE_BYTES)
-      return { ok: false, reason: `too large (${Math.round(size / 1048576)} MiB > ${MAX_FILE_BYTES / 1048576} MiB)` };
-    if (looksBinary(abs)) return { ok: false, reason: 'binary file' };
-    const buf = readFileSync(abs);
-    return { ok: true, text: buf.toString('utf8').replace(/^\uFEFF/, ''), bytes: buf.length };
+    return statSync(abs).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function specialKind(st: Stats): string {
+  if (st.isFIFO()) return 'a FIFO (named pipe)';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  return 'not a file or directory';
+}
+
+/**
+ * Reads a text file, or says why it cannot be ingested (binary, too large, unreadable, not a
+ * regular file). Opened non-blocking and checked on the open descriptor, so a path swapped for a
+ * FIFO after it was listed cannot hang the read.
+ */
+export function readTextFile(abs: string): { ok: true; text: string; bytes: number } | { ok: false; reason: string } {
+  let fd: number;
+  try {
+    fd = openSync(abs, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     return { ok: false, reason: `unreadable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` };
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) return { ok: false, reason: `${specialKind(st)}, not a regular file` };
+    if (st.size > MAX_FILE_BYTES)
+      return {
+        ok: false,
+        reason: `too large (${Math.round(st.size / 1048576)} MiB > ${MAX_FILE_BYTES / 1048576} MiB)`,
+      };
+    const buf = Buffer.alloc(st.size);
+    let n = 0;
+    while (n < buf.length) {
+      const got = readSync(fd, buf, n, buf.length - n, n);
+      if (got === 0) break;
+      n += got;
+    }
+    const data = buf.subarray(0, n);
+    if (looksBinary(data)) return { ok: false, reason: 'binary file' };
+    return { ok: true, text: data.toString('utf8').replace(/^\uFEFF/, ''), bytes: data.length };
+  } catch (e) {
+    return { ok: false, reason: `unreadable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` };
+  } finally {
+    closeSync(fd);
   }
 }
 
 // NUL bytes or invalid UTF-8 in the first 8 KiB: what git's own heuristic looks at, plus UTF-8.
-function looksBinary(abs: string): boolean {
-  const fd = openSync(abs, 'r');
-  try {
-    const buf = Buffer.alloc(8192);
-    const n = readSync(fd, buf, 0, buf.length, 0);
-    const head = buf.subarray(0, n);
-    if (head.includes(0)) return true;
-    const text = new TextDecoder('utf-8', { fatal: false }).decode(head);
-    const bad = (text.match(/\uFFFD/g) ?? []).length;
-    // the last character may be a multibyte sequence cut by the 8 KiB window
-    return bad > 2 && bad / Math.max(1, text.length) > 0.01;
-  } finally {
-    closeSync(fd);
-  }
+function looksBinary(data: Buffer): boolean {
+  const head = data.subarray(0, 8192);
+  if (head.includes(0)) return true;
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(head);
+  const bad = (text.match(/\uFFFD/g) ?? []).length;
+  // the last character may be a multibyte sequence cut by the 8 KiB window
+  return bad > 2 && bad / Math.max(1, text.length) > 0.01;
 }

@@ -6,7 +6,8 @@
 import { AppError, isAbortError, isAppError } from '../errors.js';
 import { loadPrompt, toMessages } from '../prompting/index.js';
 import { NO_MODEL_CODES } from './answer.js';
-import type { LocalRAGSystem } from './rag-system.js';
+import type { ModelAPI } from '../models/types.js';
+import type { ResearchSessionRepo } from '../storage/research-session-repo.js';
 import {
   GapsSchema,
   LoopStateSchema,
@@ -16,6 +17,22 @@ import {
   type Recommendation,
 } from './schemas.js';
 import { contentTerms, sha256 } from './text.js';
+import type { QueryOptions, ResearchAnswer, SearchOptions, SearchResult } from './types.js';
+
+/** What the loop needs of the RAG system (LocalRAGSystem provides it). */
+export interface LoopHost {
+  readonly deps: { sessions: ResearchSessionRepo; api?: ModelAPI };
+  readonly embedder: { readonly isOffline: boolean };
+  researchQuery(question: string, opts?: QueryOptions): Promise<ResearchAnswer>;
+  search(query: string, opts?: SearchOptions): Promise<SearchResult>;
+  record(
+    kind: 'query' | 'loop',
+    question: string,
+    a: Pick<ResearchAnswer, 'model' | 'embedder' | 'confidence' | 'usage' | 'durationMs'> & { passages: number },
+    embedCalls?: number,
+    sessionId?: string,
+  ): void;
+}
 
 /** Options of autonomousResearchLoop(). */
 export interface LoopOptions {
@@ -50,7 +67,7 @@ const mean = (xs: number[]) => (xs.length ? Math.round((xs.reduce((a, b) => a + 
 
 /** Runs or resumes a loop on `rag` (called through LocalRAGSystem.autonomousResearchLoop). */
 export async function autonomousResearchLoop(
-  rag: LocalRAGSystem,
+  rag: LoopHost,
   topicIn: string,
   opts: LoopOptions,
   clock: () => Date,
@@ -198,7 +215,7 @@ function findingsText(findings: readonly Finding[]): string {
 
 // Gaps from the model when one answers; otherwise sections near the topic that no finding cited yet.
 async function findGaps(
-  rag: LocalRAGSystem,
+  rag: LoopHost,
   state: LoopState,
   opts: LoopOptions,
 ): Promise<{ questions: string[]; calls: number }> {
@@ -230,7 +247,7 @@ async function findGaps(
 }
 
 async function recommend(
-  rag: LocalRAGSystem,
+  rag: LoopHost,
   state: LoopState,
   signal?: AbortSignal,
 ): Promise<{ recommendations: Recommendation[]; calls: number; model?: string }> {

@@ -34,6 +34,9 @@ export function openDatabase(path: string, opts: OpenOptions = {}): DB {
   }
   try {
     if (!opts.readonly) {
+      // 8 KiB pages for new files (a no-op on existing ones): five 1.5 KiB research vectors fit in
+      // a page where a 4 KiB page holds two, so a 100k-chunk knowledge base is ~20% smaller.
+      db.pragma('page_size = 8192');
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
     }

@@ -1,8 +1,6 @@
+/** SQL for the research knowledge base's sources, chunks and full-text index (vectors: research-vector-repo.ts). */
+import type { DB } from './db.js';
 import { writeTx } from './db.js';
-import { ResearchVectorRepo } from './research-vector-repo.js';
-import { quoteFtsToken } from '../research/fts-query.js';
-
-export type { VecTable } from './research-vector-repo.js';
 
 /** A knowledge-base source: a file path relative to the project root, or `note:<title>`. */
 export interface SourceRow {
@@ -10,6 +8,8 @@ export interface SourceRow {
   source: string;
   kind: 'file' | 'note';
   title: string | null;
+  /** A note's category (the specification's `domain_expertise`, …); null for files and plain notes. */
+  category: string | null;
   hash: string;
   bytes: number;
   chunk_count: number;
@@ -38,13 +38,29 @@ export interface NewChunk {
   text: string;
 }
 
-/** Repository for research sources, chunks, vectors and full-text search. */
-export class ResearchRepo extends ResearchVectorRepo {
+/** A source to insert or replace. */
+export interface NewSource {
+  source: string;
+  kind: 'file' | 'note';
+  title?: string;
+  category?: string;
+  hash: string;
+  bytes: number;
+}
+
+/** Repository for research sources, chunks and full-text search. */
+export class ResearchRepo {
+  constructor(readonly db: DB) {}
+
   getSource(source: string): SourceRow | undefined {
     return this.db.prepare('SELECT * FROM research_sources WHERE source = ?').get(source) as SourceRow | undefined;
   }
 
-  listSources(): SourceRow[] {
+  listSources(opts: { category?: string } = {}): SourceRow[] {
+    if (opts.category !== undefined)
+      return this.db
+        .prepare('SELECT * FROM research_sources WHERE category = ? ORDER BY source')
+        .all(opts.category) as SourceRow[];
     return this.db.prepare('SELECT * FROM research_sources ORDER BY source').all() as SourceRow[];
   }
 
@@ -57,6 +73,32 @@ export class ResearchRepo extends ResearchVectorRepo {
     return rows.map((r) => r.id);
   }
 
+  /** Ids of the sources of one category. */
+  sourceIdsOfCategory(category: string): number[] {
+    return (
+      this.db.prepare('SELECT id FROM research_sources WHERE category = ?').all(category) as { id: number }[]
+    ).map((r) => r.id);
+  }
+
+  /** Every category in use, with its number of sources. */
+  categories(): { category: string; sources: number }[] {
+    return this.db
+      .prepare(
+        'SELECT category, count(*) AS sources FROM research_sources WHERE category IS NOT NULL GROUP BY category ORDER BY category',
+      )
+      .all() as { category: string; sources: number }[];
+  }
+
+  /** Chunk ids of the given sources, ascending. */
+  chunkIdsOfSources(sourceIds: readonly number[]): number[] {
+    if (!sourceIds.length) return [];
+    return (
+      this.db
+        .prepare('SELECT id FROM research_chunks WHERE source_id IN (SELECT value FROM json_each(?)) ORDER BY id')
+        .all(JSON.stringify(sourceIds)) as { id: number }[]
+    ).map((r) => r.id);
+  }
+
   /** Changes when another connection commits a write (SQLite's PRAGMA data_version). */
   dataVersion(): number {
     return this.db.pragma('data_version', { simple: true }) as number;
@@ -67,17 +109,22 @@ export class ResearchRepo extends ResearchVectorRepo {
     return this.db.prepare('SELECT 1 FROM research_chunks LIMIT 1').get() !== undefined;
   }
 
+  /** Number of chunks, from the per-source counts (O(sources), not O(chunks)). */
   countChunks(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM research_chunks').get() as { n: number }).n;
+    return (this.db.prepare('SELECT coalesce(sum(chunk_count), 0) AS n FROM research_sources').get() as { n: number })
+      .n;
   }
 
   /**
    * Inserts or replaces a source and all its chunks in one transaction (old chunks, their FTS
-   * rows and vectors go through the delete triggers). Returns the new chunk ids.
+   * rows, vectors and claims go through triggers and cascades). With `claimOwner`, the new chunks
+   * are claimed for embedding by that owner in the same transaction, so no other process embeds
+   * them meanwhile. Returns the new chunk ids.
    */
   replaceSource(
-    s: { source: string; kind: 'file' | 'note'; title?: string; hash: string; bytes: number },
+    s: NewSource,
     chunks: readonly NewChunk[],
+    claimOwner?: string,
   ): { sourceId: number; chunkIds: number[] } {
     return writeTx(this.db, () => {
       const now = new Date().toISOString();
@@ -88,16 +135,16 @@ export class ResearchRepo extends ResearchVectorRepo {
         this.db.prepare('DELETE FROM research_chunks WHERE source_id = ?').run(sourceId);
         this.db
           .prepare(
-            'UPDATE research_sources SET kind = ?, title = ?, hash = ?, bytes = ?, chunk_count = ?, updated_at = ? WHERE id = ?',
+            'UPDATE research_sources SET kind = ?, title = ?, category = ?, hash = ?, bytes = ?, chunk_count = ?, updated_at = ? WHERE id = ?',
           )
-          .run(s.kind, s.title ?? null, s.hash, s.bytes, chunks.length, now, sourceId);
+          .run(s.kind, s.title ?? null, s.category ?? null, s.hash, s.bytes, chunks.length, now, sourceId);
       } else {
         sourceId = Number(
           this.db
             .prepare(
-              'INSERT INTO research_sources (source, kind, title, hash, bytes, chunk_count) VALUES (?, ?, ?, ?, ?, ?)',
+              'INSERT INTO research_sources (source, kind, title, category, hash, bytes, chunk_count) VALUES (?, ?, ?, ?, ?, ?, ?)',
             )
-            .run(s.source, s.kind, s.title ?? null, s.hash, s.bytes, chunks.length).lastInsertRowid,
+            .run(s.source, s.kind, s.title ?? null, s.category ?? null, s.hash, s.bytes, chunks.length).lastInsertRowid,
         );
       }
       const ins = this.db.prepare(
@@ -106,6 +153,13 @@ export class ResearchRepo extends ResearchVectorRepo {
       const chunkIds = chunks.map((c) =>
         Number(ins.run(sourceId, c.ord, c.startLine, c.endLine, c.heading, c.text).lastInsertRowid),
       );
+      if (claimOwner) {
+        const claim = this.db.prepare(
+          'INSERT OR REPLACE INTO research_embed_claims (chunk_id, owner, claimed_at) VALUES (?, ?, ?)',
+        );
+        const at = Date.now();
+        for (const id of chunkIds) claim.run(id, claimOwner, at);
+      }
       return { sourceId, chunkIds };
     });
   }
@@ -125,13 +179,13 @@ export class ResearchRepo extends ResearchVectorRepo {
   }
 
   /**
-   * How many chunks contain `term`, counting no further than `cap` (a term in most chunks stops
-   * at the cap quickly, where ranking it with BM25 would touch every one of them).
+   * How many chunks match an FTS5 MATCH expression, counting no further than `cap` (a term in
+   * most chunks stops at the cap quickly, where ranking it with BM25 would touch every one).
    */
-  termFrequency(term: string, cap: number): number {
+  matchCount(match: string, cap: number): number {
     const r = this.db
       .prepare('SELECT count(*) AS n FROM (SELECT rowid FROM research_fts WHERE research_fts MATCH ? LIMIT ?)')
-      .get(quoteFtsToken(term), cap) as { n: number };
+      .get(match, cap) as { n: number };
     return r.n;
   }
 
@@ -140,8 +194,8 @@ export class ResearchRepo extends ResearchVectorRepo {
     return (this.db.prepare('SELECT max(id) AS m FROM research_chunks').get() as { m: number | null }).m ?? 0;
   }
 
-  /** BM25 ranking for an already-escaped MATCH expression (see buildFtsQuery); heading weighs 2×. */
-  fts(match: string, k: number, sourceIds?: number[]): { id: number; score: number }[] {
+  /** BM25 ranking for an already-escaped MATCH expression; heading weighs 2×. */
+  fts(match: string, k: number, sourceIds?: readonly number[]): { id: number; score: number }[] {
     if (sourceIds) {
       if (!sourceIds.length) return [];
       return this.db

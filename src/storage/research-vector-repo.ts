@@ -1,303 +1,383 @@
 /**
- * The vector side of the research knowledge base: one sqlite-vec vec0 table per embedding model
- * and dimension, exact vector copies, IVF partitions, kNN. Integer keys go to vec0 as BigInt:
- * better-sqlite3 binds JS numbers as doubles, which vec0 rejects.
+ * SQL for the research vectors: one vector set per embedding model and dimension. A set keeps
+ * each float32 vector once (`<set>_vectors`, a rowid table keyed by chunk id: a point lookup
+ * reads 1.5 KiB) and sign sketches in two sqlite-vec `bit[n]` tables: `<set>_sketch` (every
+ * chunk) and `<set>_probe` (every `probe_modulus`-th chunk id, a sample for estimating Hamming
+ * quantiles cheaply). Sketches are computed by the caller (`SketchFn`), inside the write
+ * transaction, from the set's current mean. Integer keys go to vec0 as BigInt: better-sqlite3
+ * binds JS numbers as doubles, which vec0 rejects.
  */
+import { createHash } from 'node:crypto';
 import type { DB } from './db.js';
 import { writeTx } from './db.js';
-import { sha256 } from '../research/text.js';
-import {
-  clusterCount,
-  nearestCluster,
-  nearestClusters,
-  probeCount,
-  trainCentroids,
-  type Centroids,
-} from '../research/ivf.js';
-import type { ChunkRow } from './research-repo.js';
+import { copyLegacyVectors, dropLegacy } from './research-vector-legacy.js';
 
-/** A vec0 table registered for one embedding model and dimension. */
-export interface VecTable {
+/** A vector set registered for one embedding model and dimension. */
+export interface VecSet {
   name: string;
   model: string;
   dimension: number;
-  /** Reserved for a quantized pre-filter copy; always false (see docs/research.md, "Search speed"). */
-  quantized: boolean;
-  /** Whether the table has a `cluster` partition key (IVF); tables from before migration 32 do not. */
-  partitioned: boolean;
+  /** 2: vectors once + sketches; 1: the layout before migration 33, converted on first use. */
+  layout: 1 | 2;
+  vectors: number;
+  sketchBits: number;
+  mean: Float32Array | null;
+  probeModulus: number;
+  probeRows: number;
 }
 
-/** Tables smaller than this are scanned exactly (~4 ms at 10k); at this size IVF centroids are built. */
-export const IVF_MIN_ROWS = 20_000;
+/** Computes a stored vector's sketch for a given set mean (see research/quantizer.ts). */
+export type SketchFn = (v: Float32Array) => Uint8Array;
+/** Gives the sketch function for the set's current mean. */
+export type SketcherFor = (mean: Float32Array | null) => SketchFn;
 
-function vecName(model: string, dimension: number): string {
-  const slug = model
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '_')
-    .slice(0, 40);
-  return `research_vec_${slug}_${sha256(model).slice(0, 8)}_${dimension}`;
+interface SetRow {
+  name: string;
+  model: string;
+  dimension: number;
+  layout: number;
+  vectors: number;
+  sketch_bits: number;
+  mean: Buffer | null;
+  probe_modulus: number;
+  probe_rows: number;
 }
 
 // A Float32Array view needs 4-byte alignment; the rare unaligned buffer is copied.
-function toFloats(b: Buffer): Float32Array {
+export function toFloats(b: Buffer): Float32Array {
   if (b.byteOffset % 4 === 0) return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
   return new Float32Array(new Uint8Array(b).buffer);
 }
 
-function blob(v: Float32Array): Buffer {
+export function blob(v: Float32Array | Uint8Array): Buffer {
   return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 }
 
-/** Vector tables, vector copies, IVF partitions and kNN (base of ResearchRepo). */
-export class ResearchVectorRepo {
-  private ivfCache = new Map<string, Centroids | null>();
+function setName(model: string, dimension: number): string {
+  const slug = model
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .slice(0, 40);
+  return `research_vec_${slug}_${createHash('sha256').update(model).digest('hex').slice(0, 8)}_${dimension}`;
+}
 
+function toSet(r: SetRow): VecSet {
+  return {
+    name: r.name,
+    model: r.model,
+    dimension: r.dimension,
+    layout: r.layout === 2 ? 2 : 1,
+    vectors: r.vectors,
+    sketchBits: r.sketch_bits,
+    mean: r.mean ? Float32Array.from(toFloats(r.mean)) : null,
+    probeModulus: Math.max(1, r.probe_modulus),
+    probeRows: r.probe_rows,
+  };
+}
+
+/** Vector sets, vectors, sketches and their kNN. */
+export class ResearchVectorRepo {
   constructor(readonly db: DB) {}
 
-  vecTables(): VecTable[] {
-    const rows = this.db
-      .prepare('SELECT name, model, dimension, quantized, partitioned FROM research_vec_tables')
-      .all() as {
-      name: string;
-      model: string;
-      dimension: number;
-      quantized: number;
-      partitioned: number;
-    }[];
-    return rows.map((r) => ({ ...r, quantized: r.quantized === 1, partitioned: r.partitioned === 1 }));
+  sets(): VecSet[] {
+    return (this.db.prepare('SELECT * FROM research_vec_tables ORDER BY name').all() as SetRow[]).map(toSet);
+  }
+
+  set(name: string): VecSet | undefined {
+    const r = this.db.prepare('SELECT * FROM research_vec_tables WHERE name = ?').get(name) as SetRow | undefined;
+    return r ? toSet(r) : undefined;
   }
 
   /**
-   * The vec0 table for (model, dimension), created on first use. A table of the same model with
-   * another dimension is dropped (the model changed under the same name), so dimensions never mix.
+   * The set for (model, dimension), created (layout 2) on first use. Sets of the same model with
+   * another dimension are dropped (the model changed under the same name), so dimensions never
+   * mix. A layout-1 set is returned as it is: the caller converts it (convertLegacy).
    */
-  ensureVecTable(model: string, dimension: number): { table: VecTable; droppedDimension?: number } {
-    const found = this.vecTables().find((t) => t.model === model && t.dimension === dimension);
-    if (found) return { table: found };
+  ensureSet(model: string, dimension: number, sketchBits: number): { set: VecSet; droppedDimension?: number } {
+    const found = this.sets().find((t) => t.model === model && t.dimension === dimension);
+    if (found) return { set: found };
     return writeTx(this.db, () => {
+      const again = this.sets().find((t) => t.model === model && t.dimension === dimension);
+      if (again) return { set: again };
       let droppedDimension: number | undefined;
-      for (const old of this.vecTables().filter((t) => t.model === model)) {
+      for (const old of this.sets().filter((t) => t.model === model)) {
         droppedDimension = old.dimension;
-        this.dropVecTable(old.name);
+        this.dropSet(old);
       }
-      const name = vecName(model, dimension);
-      // Exact kNN only: binary and low-dimensional pre-filters were measured and lost too much
-      // recall on the offline embedder's sparse vectors (docs/research.md, "Search speed").
-      const quantized = false;
-      this.createVec0(name, dimension);
-      this.db.exec(`CREATE TRIGGER ${name}_ad AFTER DELETE ON research_chunks BEGIN
-        DELETE FROM ${name} WHERE chunk_id = old.id; END`);
+      const name = setName(model, dimension);
+      this.createTables(name, sketchBits);
       this.db
         .prepare(
-          'INSERT INTO research_vec_tables (name, model, dimension, quantized, partitioned) VALUES (?, ?, ?, ?, 1)',
+          'INSERT INTO research_vec_tables (name, model, dimension, quantized, partitioned, layout, sketch_bits) VALUES (?, ?, ?, 1, 0, 2, ?)',
         )
-        .run(name, model, dimension, quantized ? 1 : 0);
-      this.ivfCache.delete(name);
-      return { table: { name, model, dimension, quantized, partitioned: true }, droppedDimension };
+        .run(name, model, dimension, sketchBits);
+      return { set: this.set(name)!, droppedDimension };
     });
   }
 
-  private createVec0(name: string, dimension: number): void {
-    this.db.exec(`CREATE VIRTUAL TABLE ${name} USING vec0(
-      chunk_id integer primary key, cluster integer partition key, source_id integer,
-      embedding float[${dimension}] distance_metric=cosine)`);
+  private createTables(name: string, bits: number): void {
+    this.db.exec(`
+      CREATE TABLE ${name}_vectors (
+        chunk_id INTEGER PRIMARY KEY REFERENCES research_chunks(id) ON DELETE CASCADE,
+        vector BLOB NOT NULL);
+      CREATE VIRTUAL TABLE ${name}_sketch USING vec0(chunk_id integer primary key, sketch bit[${bits}]);
+      CREATE VIRTUAL TABLE ${name}_probe USING vec0(chunk_id integer primary key, sketch bit[${bits}]);
+      CREATE TRIGGER ${name}_vectors_ai AFTER INSERT ON ${name}_vectors BEGIN
+        UPDATE research_vec_tables SET vectors = vectors + 1 WHERE name = '${name}'; END;
+      CREATE TRIGGER ${name}_vectors_ad AFTER DELETE ON ${name}_vectors BEGIN
+        DELETE FROM ${name}_sketch WHERE chunk_id = old.chunk_id;
+        DELETE FROM ${name}_probe WHERE chunk_id = old.chunk_id;
+        UPDATE research_vec_tables SET vectors = vectors - 1,
+          probe_rows = probe_rows - (old.chunk_id % probe_modulus = 0) WHERE name = '${name}'; END;`);
   }
 
-  private dropVecTable(name: string): void {
-    this.db.exec(`DROP TRIGGER IF EXISTS ${name}_ad`);
-    this.db.exec(`DROP TABLE IF EXISTS ${name}`);
-    this.db.prepare('DELETE FROM research_vec_tables WHERE name = ?').run(name);
+  private dropSketchTables(name: string): void {
+    this.db.exec(`DROP TABLE IF EXISTS ${name}_sketch; DROP TABLE IF EXISTS ${name}_probe;`);
   }
 
-  /** Number of chunks that have a vector in `table`. */
-  embeddedCount(table: VecTable): number {
-    return (
-      this.db.prepare('SELECT count(*) AS n FROM research_embedded WHERE vec_table = ?').get(table.name) as {
-        n: number;
+  private dropSet(set: VecSet): void {
+    if (set.layout === 1) dropLegacy(this.db, set.name);
+    this.db.exec(`DROP TRIGGER IF EXISTS ${set.name}_vectors_ai; DROP TRIGGER IF EXISTS ${set.name}_vectors_ad;`);
+    this.dropSketchTables(set.name);
+    this.db.exec(`DROP TABLE IF EXISTS ${set.name}_vectors`);
+    this.db.prepare('DELETE FROM research_vec_tables WHERE name = ?').run(set.name);
+  }
+
+  /**
+   * Stores vectors (each with the set's dimension) and their sketches, idempotently: a chunk that
+   * already has a vector, or no longer exists, is skipped. Clears the chunks' embedding claims.
+   * Returns how many vectors were inserted.
+   */
+  insertVectors(
+    set: VecSet,
+    rows: readonly { chunkId: number; vector: Float32Array }[],
+    sketchFor: SketcherFor,
+  ): number {
+    for (const r of rows) {
+      if (r.vector.length !== set.dimension) {
+        throw new Error(`vector of dimension ${r.vector.length} for a set of dimension ${set.dimension}`);
       }
-    ).n;
+    }
+    const alive = this.db.prepare('SELECT 1 FROM research_chunks WHERE id = ?');
+    const insVector = this.db.prepare(`INSERT OR IGNORE INTO ${set.name}_vectors (chunk_id, vector) VALUES (?, ?)`);
+    const insSketch = this.db.prepare(`INSERT INTO ${set.name}_sketch (chunk_id, sketch) VALUES (?, vec_bit(?))`);
+    const insProbe = this.db.prepare(`INSERT INTO ${set.name}_probe (chunk_id, sketch) VALUES (?, vec_bit(?))`);
+    const unclaim = this.db.prepare('DELETE FROM research_embed_claims WHERE chunk_id = ?');
+    return writeTx(this.db, () => {
+      // the mean and probe modulus are read inside the transaction: another process may have
+      // calibrated the set since the caller looked
+      const now = this.set(set.name);
+      if (!now) throw new Error(`vector set ${set.name} was dropped`);
+      const sketch = sketchFor(now.mean);
+      let inserted = 0;
+      let probed = 0;
+      for (const r of rows) {
+        if (!alive.get(r.chunkId)) continue;
+        unclaim.run(r.chunkId);
+        if (insVector.run(r.chunkId, blob(r.vector)).changes !== 1) continue;
+        const s = blob(sketch(r.vector));
+        insSketch.run(BigInt(r.chunkId), s);
+        if (r.chunkId % now.probeModulus === 0) {
+          insProbe.run(BigInt(r.chunkId), s);
+          probed++;
+        }
+        inserted++;
+      }
+      if (probed)
+        this.db
+          .prepare('UPDATE research_vec_tables SET probe_rows = probe_rows + ? WHERE name = ?')
+          .run(probed, set.name);
+      return inserted;
+    });
   }
 
-  /** Chunks with no vector in `table` yet (what a lazy re-embed must fill), oldest first. */
-  pendingChunks(table: VecTable, limit = 1_000_000): ChunkRow[] {
+  /** Nearest sketches by Hamming distance, at most `k`, optionally only those within `maxDistance`. */
+  candidates(set: VecSet, sketch: Uint8Array, k: number, maxDistance?: number): { id: number; distance: number }[] {
+    if (k <= 0) return [];
+    const q = blob(sketch);
+    if (maxDistance === undefined)
+      return this.db
+        .prepare(`SELECT chunk_id AS id, distance FROM ${set.name}_sketch WHERE sketch MATCH vec_bit(?) AND k = ?`)
+        .all(q, k) as { id: number; distance: number }[];
     return this.db
       .prepare(
-        `SELECT c.*, s.source FROM research_chunks c JOIN research_sources s ON s.id = c.source_id
-         WHERE NOT EXISTS (SELECT 1 FROM research_embedded e WHERE e.vec_table = ? AND e.chunk_id = c.id)
-         ORDER BY c.id LIMIT ?`,
+        `SELECT chunk_id AS id, distance FROM ${set.name}_sketch WHERE sketch MATCH vec_bit(?) AND k = ? AND distance <= ?`,
       )
-      .all(table.name, limit) as ChunkRow[];
+      .all(q, k, maxDistance) as { id: number; distance: number }[];
   }
 
-  /** Stores vectors for chunks; every vector must have the table's dimension. */
-  insertVectors(table: VecTable, rows: readonly { chunkId: number; sourceId: number; vector: Float32Array }[]): void {
-    for (const r of rows) {
-      if (r.vector.length !== table.dimension) {
-        throw new Error(`vector of dimension ${r.vector.length} for table of dimension ${table.dimension}`);
-      }
-    }
-    const ins = this.db.prepare(
-      table.partitioned
-        ? `INSERT OR REPLACE INTO ${table.name} (chunk_id, source_id, embedding, cluster) VALUES (?, ?, ?, ?)`
-        : `INSERT OR REPLACE INTO ${table.name} (chunk_id, source_id, embedding) VALUES (?, ?, ?)`,
-    );
-    const ivf = table.partitioned ? this.ivf(table) : undefined;
-    const mark = this.db.prepare('INSERT OR IGNORE INTO research_embedded (vec_table, chunk_id) VALUES (?, ?)');
-    const copy = this.db.prepare(
-      'INSERT OR REPLACE INTO research_vector_copies (vec_table, chunk_id, vector) VALUES (?, ?, ?)',
-    );
-    writeTx(this.db, () => {
-      for (const r of rows) {
-        // a chunk deleted while its batch was being embedded is skipped, not resurrected
-        if (!this.db.prepare('SELECT 1 FROM research_chunks WHERE id = ?').get(r.chunkId)) continue;
-        const b = blob(r.vector);
-        if (table.partitioned)
-          ins.run(BigInt(r.chunkId), BigInt(r.sourceId), b, BigInt(ivf ? nearestCluster(ivf, r.vector) : 0));
-        else ins.run(BigInt(r.chunkId), BigInt(r.sourceId), b);
-        mark.run(table.name, r.chunkId);
-        copy.run(table.name, r.chunkId, b);
-      }
-    });
-  }
-
-  /**
-   * k nearest chunks by cosine distance: vec0 kNN (with the source_id metadata filter for one
-   * source), a scan of the vector copies for several sources, or, once a table has IVF
-   * centroids, kNN within the partitions of the query's nearest centroids (approximate).
-   */
-  knn(table: VecTable, query: Float32Array, k: number, opts: { sourceIds?: number[] } = {}) {
-    const q = blob(query);
-    const ids = opts.sourceIds;
-    if (ids && ids.length === 1) {
-      return this.db
-        .prepare(
-          `SELECT chunk_id AS id, distance FROM ${table.name} WHERE embedding MATCH ? AND k = ? AND source_id = ?`,
-        )
-        .all(q, k, BigInt(ids[0]!)) as { id: number; distance: number }[];
-    }
-    if (ids) {
-      if (!ids.length) return [];
-      const cand = this.db
-        .prepare(
-          `SELECT e.chunk_id AS id FROM research_embedded e JOIN research_chunks c ON c.id = e.chunk_id
-           WHERE e.vec_table = ? AND c.source_id IN (SELECT value FROM json_each(?))`,
-        )
-        .all(table.name, JSON.stringify(ids)) as { id: number }[];
-      return this.distances(
-        table,
-        query,
-        cand.map((c) => c.id),
-      )
-        .sort((a, b) => a.distance - b.distance)
-        .slice(0, k);
-    }
-    const ivf = table.partitioned ? this.ivf(table) : undefined;
-    if (ivf) {
-      const st = this.db.prepare(
-        `SELECT chunk_id AS id, distance FROM ${table.name} WHERE embedding MATCH ? AND k = ? AND cluster = ?`,
-      );
-      const hits = nearestClusters(ivf, query, probeCount(ivf.clusters)).flatMap(
-        (c) => st.all(q, k, BigInt(c)) as { id: number; distance: number }[],
-      );
-      return hits.sort((a, b) => a.distance - b.distance).slice(0, k);
-    }
-    return this.db
-      .prepare(`SELECT chunk_id AS id, distance FROM ${table.name} WHERE embedding MATCH ? AND k = ?`)
-      .all(q, k) as { id: number; distance: number }[];
-  }
-
-  /** The table's IVF centroids, if built. */
-  ivf(table: VecTable): Centroids | undefined {
-    if (!this.ivfCache.has(table.name)) {
-      const r = this.db
-        .prepare('SELECT clusters, dimension, centroids FROM research_ivf WHERE vec_table = ?')
-        .get(table.name) as { clusters: number; dimension: number; centroids: Buffer } | undefined;
-      const data = r ? new Float32Array(Uint8Array.from(r.centroids).buffer) : undefined;
-      this.ivfCache.set(table.name, r && data ? { clusters: r.clusters, dimension: r.dimension, data } : null);
-    }
-    return this.ivfCache.get(table.name) ?? undefined;
-  }
-
-  /**
-   * Builds (or, after 4× growth, rebuilds) IVF centroids for a partitioned table of at least
-   * IVF_MIN_ROWS vectors and moves every vector to its cluster's partition, in one transaction.
-   * Returns whether it built. Deterministic: same vectors, same partitions.
-   */
-  maybeBuildIvf(table: VecTable, minRows = IVF_MIN_ROWS): boolean {
-    if (!table.partitioned) return false;
-    const rows = this.embeddedCount(table);
-    const built = this.db.prepare('SELECT built_rows FROM research_ivf WHERE vec_table = ?').get(table.name) as
-      | { built_rows: number }
-      | undefined;
-    if (rows < minRows || (built && rows < built.built_rows * 4)) return false;
-    const step = Math.max(1, Math.floor(rows / 8000));
-    const sample = (
+  /** Hamming distances of the `k` nearest sketches of the probe sample, ascending. */
+  probe(set: VecSet, sketch: Uint8Array, k: number): number[] {
+    if (k <= 0) return [];
+    return (
       this.db
-        .prepare(
-          'SELECT vector FROM research_vector_copies WHERE vec_table = ? AND chunk_id % ? = 0 ORDER BY chunk_id LIMIT 8000',
-        )
-        .all(table.name, step) as { vector: Buffer }[]
-    ).map((r) => toFloats(r.vector));
-    const c = trainCentroids(sample, clusterCount(rows));
-    writeTx(this.db, () => {
-      // recreating is much faster than deleting every row of a vec0 table (the trigger on
-      // research_chunks names the table in its body, so it keeps working)
-      this.db.exec(`DROP TABLE ${table.name}`);
-      this.createVec0(table.name, table.dimension);
-      const ins = this.db.prepare(
-        `INSERT INTO ${table.name} (chunk_id, source_id, embedding, cluster) VALUES (?, ?, ?, ?)`,
-      );
-      const page = this.db.prepare(
-        `SELECT v.chunk_id AS id, v.vector, c.source_id FROM research_vector_copies v JOIN research_chunks c ON c.id = v.chunk_id
-         WHERE v.vec_table = ? AND v.chunk_id > ? ORDER BY v.chunk_id LIMIT 4096`,
-      );
-      // Pass 1 assigns clusters; pass 2 inserts cluster by cluster, so each partition's vec0
-      // chunks fill in sequence (inserting in id order, across partitions, is ~3× slower).
-      const members: { id: number; source: number }[][] = Array.from({ length: c.clusters }, () => []);
-      for (let last = 0; ; ) {
-        const got = page.all(table.name, last) as { id: number; vector: Buffer; source_id: number }[];
-        if (!got.length) break;
-        for (const r of got) members[nearestCluster(c, toFloats(r.vector))]!.push({ id: r.id, source: r.source_id });
-        last = got[got.length - 1]!.id;
-      }
-      const vec = this.db.prepare('SELECT vector FROM research_vector_copies WHERE vec_table = ? AND chunk_id = ?');
-      members.forEach((list, cluster) => {
-        for (const m of list) {
-          const { vector } = vec.get(table.name, m.id) as { vector: Buffer };
-          ins.run(BigInt(m.id), BigInt(m.source), vector, BigInt(cluster));
-        }
-      });
-      this.db
-        .prepare(
-          'INSERT OR REPLACE INTO research_ivf (vec_table, clusters, dimension, centroids, built_rows) VALUES (?, ?, ?, ?, ?)',
-        )
-        .run(table.name, c.clusters, c.dimension, blob(c.data), rows);
-    });
-    this.ivfCache.set(table.name, c);
-    return true;
+        .prepare(`SELECT distance FROM ${set.name}_probe WHERE sketch MATCH vec_bit(?) AND k = ?`)
+        .all(blob(sketch), k) as { distance: number }[]
+    ).map((r) => r.distance);
   }
 
-  /** Exact cosine distances of the given chunks to `query` (chunks without a vector are absent). */
-  distances(table: VecTable, query: Float32Array, ids: readonly number[]): { id: number; distance: number }[] {
-    if (!ids.length) return [];
+  /** The stored vectors of the given chunks (chunks without one are absent). */
+  vectorsOf(set: VecSet, ids: readonly number[]): Map<number, Float32Array> {
+    const out = new Map<number, Float32Array>();
+    if (!ids.length) return out;
     const rows = this.db
       .prepare(
-        `SELECT chunk_id AS id, vector FROM research_vector_copies
-         WHERE vec_table = ? AND chunk_id IN (SELECT value FROM json_each(?))`,
+        `SELECT chunk_id AS id, vector FROM ${set.name}_vectors WHERE chunk_id IN (SELECT value FROM json_each(?))`,
       )
-      .all(table.name, JSON.stringify(ids)) as { id: number; vector: Buffer }[];
-    let qn = 0;
-    for (const x of query) qn += x * x;
-    return rows.map((r) => {
-      const v = toFloats(r.vector);
-      let dot = 0;
-      let vn = 0;
-      for (let i = 0; i < v.length; i++) {
-        dot += v[i]! * query[i]!;
-        vn += v[i]! * v[i]!;
+      .all(JSON.stringify(ids)) as { id: number; vector: Buffer }[];
+    for (const r of rows) out.set(r.id, toFloats(r.vector));
+    return out;
+  }
+
+  /**
+   * Exact cosine distances (sqlite-vec's vec_distance_cosine over the stored float vectors; 1 for
+   * a zero vector) of the given chunks, or of every chunk without `ids`, nearest first, at most `k`.
+   */
+  nearest(set: VecSet, query: Float32Array, k: number, ids?: readonly number[]): { id: number; distance: number }[] {
+    const dist = `coalesce(vec_distance_cosine(vector, ?), 1.0) AS distance`;
+    if (!ids)
+      return this.db
+        .prepare(`SELECT chunk_id AS id, ${dist} FROM ${set.name}_vectors ORDER BY distance, id LIMIT ?`)
+        .all(blob(query), k) as { id: number; distance: number }[];
+    if (!ids.length) return [];
+    return this.db
+      .prepare(
+        `SELECT chunk_id AS id, ${dist} FROM ${set.name}_vectors
+         WHERE chunk_id IN (SELECT value FROM json_each(?)) ORDER BY distance, id LIMIT ?`,
+      )
+      .all(blob(query), JSON.stringify(ids), k) as { id: number; distance: number }[];
+  }
+
+  /** A page of stored vectors in chunk-id order, after `afterId`: for exact scans and rebuilds. */
+  vectorPage(set: VecSet, afterId: number, limit: number): { id: number; vector: Float32Array }[] {
+    return (
+      this.db
+        .prepare(`SELECT chunk_id AS id, vector FROM ${set.name}_vectors WHERE chunk_id > ? ORDER BY chunk_id LIMIT ?`)
+        .all(afterId, limit) as { id: number; vector: Buffer }[]
+    ).map((r) => ({ id: r.id, vector: toFloats(r.vector) }));
+  }
+
+  // Vectors of every `step`-th chunk id, by point lookups (a `chunk_id % step` filter would read
+  // every page of the table).
+  private everyNth(set: VecSet, step: number, limit = -1): { id: number; vector: Buffer }[] {
+    const max = (this.db.prepare(`SELECT max(chunk_id) AS m FROM ${set.name}_vectors`).get() as { m: number | null }).m;
+    if (!max) return [];
+    return this.db
+      .prepare(
+        `WITH RECURSIVE ids(i) AS (SELECT ? UNION ALL SELECT i + ? FROM ids WHERE i + ? <= ?)
+         SELECT v.chunk_id AS id, v.vector FROM ids JOIN ${set.name}_vectors v ON v.chunk_id = ids.i LIMIT ?`,
+      )
+      .all(step, step, step, max, limit) as { id: number; vector: Buffer }[];
+  }
+
+  /** About `n` stored vectors spread over the whole set (every ⌈count/n⌉-th chunk id). */
+  sample(set: VecSet, n: number): Float32Array[] {
+    const step = Math.max(1, Math.ceil(set.vectors / Math.max(1, n)));
+    return this.everyNth(set, step, n).map((r) => Float32Array.from(toFloats(r.vector)));
+  }
+
+  /** Rebuilds the probe sample with a new modulus (every `modulus`-th chunk id), in one transaction. */
+  rebuildProbe(set: VecSet, modulus: number, sketchFor: SketcherFor): void {
+    writeTx(this.db, () => {
+      const now = this.set(set.name);
+      if (!now || now.layout !== 2) return;
+      this.db.exec(`DROP TABLE IF EXISTS ${now.name}_probe;
+        CREATE VIRTUAL TABLE ${now.name}_probe USING vec0(chunk_id integer primary key, sketch bit[${now.sketchBits}]);`);
+      const ins = this.db.prepare(`INSERT INTO ${now.name}_probe (chunk_id, sketch) VALUES (?, vec_bit(?))`);
+      const sketch = sketchFor(now.mean);
+      const rows = this.everyNth(now, modulus);
+      for (const r of rows) ins.run(BigInt(r.id), blob(sketch(toFloats(r.vector))));
+      this.db
+        .prepare('UPDATE research_vec_tables SET probe_modulus = ?, probe_rows = ? WHERE name = ?')
+        .run(modulus, rows.length, now.name);
+    });
+  }
+
+  /**
+   * Recomputes every sketch (and the probe sample) with a new mean and probe modulus, in one
+   * transaction. `plan` sees the set as it is inside the transaction and may decline (null).
+   */
+  rebuildSketches(
+    set: VecSet,
+    plan: (now: VecSet) => { mean: Float32Array | null; modulus: number; sketchFor: SketcherFor } | null,
+  ): boolean {
+    return writeTx(this.db, () => {
+      const now = this.set(set.name);
+      const p = now && now.layout === 2 ? plan(now) : null;
+      if (!now || !p) return false;
+      this.dropSketchTables(now.name);
+      this.db.exec(`
+        CREATE VIRTUAL TABLE ${now.name}_sketch USING vec0(chunk_id integer primary key, sketch bit[${now.sketchBits}]);
+        CREATE VIRTUAL TABLE ${now.name}_probe USING vec0(chunk_id integer primary key, sketch bit[${now.sketchBits}]);`);
+      const probeRows = this.writeSketches(now.name, p.modulus, p.sketchFor(p.mean), (after) =>
+        this.vectorPage(now, after, 2048),
+      );
+      this.db
+        .prepare('UPDATE research_vec_tables SET mean = ?, probe_modulus = ?, probe_rows = ? WHERE name = ?')
+        .run(p.mean ? blob(p.mean) : null, p.modulus, probeRows, now.name);
+      return true;
+    });
+  }
+
+  // Sketches every vector the pager yields into the sketch (and, every modulus-th id, probe) table.
+  private writeSketches(
+    name: string,
+    modulus: number,
+    sketch: SketchFn,
+    page: (afterId: number) => { id: number; vector: Float32Array }[],
+  ): number {
+    const insSketch = this.db.prepare(`INSERT INTO ${name}_sketch (chunk_id, sketch) VALUES (?, vec_bit(?))`);
+    const insProbe = this.db.prepare(`INSERT INTO ${name}_probe (chunk_id, sketch) VALUES (?, vec_bit(?))`);
+    let probeRows = 0;
+    for (let after = 0; ; ) {
+      const rows = page(after);
+      if (!rows.length) break;
+      for (const r of rows) {
+        const s = blob(sketch(r.vector));
+        insSketch.run(BigInt(r.id), s);
+        if (r.id % modulus === 0) {
+          insProbe.run(BigInt(r.id), s);
+          probeRows++;
+        }
       }
-      const denom = Math.sqrt(qn * vn);
-      return { id: r.id, distance: denom > 0 ? 1 - dot / denom : 1 };
+      after = rows[rows.length - 1]!.id;
+    }
+    return probeRows;
+  }
+
+  /**
+   * Converts a layout-1 set (float vec0 table, IVF centroids, a copy of each vector) to layout 2
+   * in one transaction: every vector moves (from its exact copy, else from the vec0 table), then
+   * the old tables and rows go. Nothing is lost: the transaction commits whole or not at all.
+   * `plan` gets a sample of the vectors and their count and returns the mean and probe modulus.
+   */
+  convertLegacy(
+    set: VecSet,
+    sketchBits: number,
+    plan: (
+      sample: Float32Array[],
+      count: number,
+    ) => { mean: Float32Array | null; modulus: number; sketchFor: SketcherFor },
+  ): { set: VecSet; converted: number } {
+    return writeTx(this.db, () => {
+      const now = this.set(set.name);
+      if (!now) throw new Error(`vector set ${set.name} was dropped`);
+      if (now.layout === 2) return { set: now, converted: 0 };
+      this.createTables(now.name, sketchBits);
+      copyLegacyVectors(this.db, now.name);
+      dropLegacy(this.db, now.name);
+      const moved = this.set(now.name)!;
+      const p = plan(this.sample(moved, 4096), moved.vectors);
+      const probeRows = this.writeSketches(now.name, p.modulus, p.sketchFor(p.mean), (after) =>
+        this.vectorPage(moved, after, 2048),
+      );
+      this.db
+        .prepare(
+          `UPDATE research_vec_tables SET layout = 2, quantized = 1, partitioned = 0, sketch_bits = ?, mean = ?,
+             probe_modulus = ?, probe_rows = ? WHERE name = ?`,
+        )
+        .run(sketchBits, p.mean ? blob(p.mean) : null, p.modulus, probeRows, now.name);
+      return { set: this.set(now.name)!, converted: moved.vectors };
     });
   }
 }

@@ -9,6 +9,7 @@ import { m052recoveryHonest } from './052-recovery-honest.js';
 import { m030research } from './030-research.js';
 import { m031researchVectors } from './031-research-vectors.js';
 import { m032researchIvf } from './032-research-ivf.js';
+import { m033researchCompact } from './033-research-compact.js';
 import { m040optimize } from './040-optimize.js';
 import { m060learning } from './060-learning.js';
 import { m061learningIndexes } from './061-learning-indexes.js';
@@ -29,6 +30,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m030research,
   m031researchVectors,
   m032researchIvf,
+  m033researchCompact,
   m040optimize,
   m060learning,
   m061learningIndexes,

@@ -2,7 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type DB } from '../../../src/storage/db.js';
 import { ResearchRepo } from '../../../src/storage/research-repo.js';
 import { ResearchSessionRepo } from '../../../src/storage/research-session-repo.js';
-import { buildFtsQuery } from '../../../src/research/fts-query.js';
+import { ResearchVectorRepo } from '../../../src/storage/research-vector-repo.js';
+import { buildFtsQuery, quoteFtsToken } from '../../../src/research/fts-query.js';
+import { VectorIndex } from '../../../src/research/vector-index.js';
 import { offlineEmbedOne } from '../../../src/research/offline-embedder.js';
 
 let db: DB;
@@ -37,40 +39,42 @@ describe('ResearchRepo', () => {
     expect(repo.countChunks()).toBe(1);
   });
 
-  it('stores vectors per model table and finds nearest chunks; deletes cascade into vec0', () => {
+  it('stores vectors once per model set and finds nearest chunks; deletes cascade to vectors and sketches', () => {
     const texts = ['cache expiry ten minutes', 'deploy with docker', 'unit tests with vitest'];
     const { sourceId, chunkIds } = repo.replaceSource(
       { source: 'a.md', kind: 'file', hash: 'h', bytes: 1 },
       texts.map((t, i) => chunk(i, t)),
     );
-    const { table } = repo.ensureVecTable('offline-hash-384', 384);
-    repo.insertVectors(
-      table,
-      chunkIds.map((id, i) => ({ chunkId: id, sourceId, vector: offlineEmbedOne(texts[i]!) })),
-    );
-    expect(repo.pendingChunks(table)).toHaveLength(0);
-    const hits = repo.knn(table, offlineEmbedOne('docker deploy'), 2);
-    expect(hits[0]!.id).toBe(chunkIds[1]);
-    expect(repo.knn(table, offlineEmbedOne('docker deploy'), 2, { sourceIds: [sourceId] })[0]!.id).toBe(chunkIds[1]);
+    const index = new VectorIndex(new ResearchVectorRepo(db), { candidates: () => 2 });
+    const set = index.ensure('offline-hash-384', 384, []);
+    const rows = chunkIds.map((id, i) => ({ chunkId: id, vector: offlineEmbedOne(texts[i]!) }));
+    expect(index.insert(set, rows)).toBe(3);
+    // idempotent: a second insert of the same chunks stores nothing and raises nothing
+    expect(index.insert(set, rows)).toBe(0);
+    const now = index.repo.set(set.name)!;
+    expect(now.vectors).toBe(3);
+    expect(index.search(now, offlineEmbedOne('docker deploy'), 2)[0]!.id).toBe(chunkIds[1]);
+    expect(
+      index.search(now, offlineEmbedOne('docker deploy'), 2, [chunkIds[0]!, chunkIds[2]!]).map((h) => h.id),
+    ).not.toContain(chunkIds[1]);
+    expect(repo.chunkIdsOfSources([sourceId])).toEqual(chunkIds);
     repo.removeSources('a.md');
-    expect(db.prepare(`SELECT count(*) AS n FROM ${table.name}`).get()).toEqual({ n: 0 });
-    expect(repo.embeddedCount(table)).toBe(0);
-    expect(db.prepare('SELECT count(*) AS n FROM research_vector_copies').get()).toEqual({ n: 0 });
+    expect(index.repo.set(set.name)!.vectors).toBe(0);
+    for (const t of ['vectors', 'sketch', 'probe'])
+      expect(db.prepare(`SELECT count(*) AS n FROM ${set.name}_${t}`).get()).toEqual({ n: 0 });
   });
 
-  it('a dimension change for the same model drops the old table instead of mixing dimensions', () => {
-    const { chunkIds, sourceId } = repo.replaceSource({ source: 'a.md', kind: 'file', hash: 'h', bytes: 1 }, [
-      chunk(0, 'x'),
-    ]);
-    const t8 = repo.ensureVecTable('m', 8).table;
-    repo.insertVectors(t8, [{ chunkId: chunkIds[0]!, sourceId, vector: new Float32Array(8).fill(0.5) }]);
-    expect(() => repo.insertVectors(t8, [{ chunkId: chunkIds[0]!, sourceId, vector: new Float32Array(16) }])).toThrow(
-      /dimension 16/,
-    );
-    const r = repo.ensureVecTable('m', 16);
-    expect(r.droppedDimension).toBe(8);
-    expect(repo.vecTables().map((t) => t.dimension)).toEqual([16]);
-    expect(repo.pendingChunks(r.table)).toHaveLength(1);
+  it('a dimension change for the same model drops the old set instead of mixing dimensions', () => {
+    const { chunkIds } = repo.replaceSource({ source: 'a.md', kind: 'file', hash: 'h', bytes: 1 }, [chunk(0, 'x')]);
+    const index = new VectorIndex(new ResearchVectorRepo(db));
+    const s8 = index.ensure('m', 8, []);
+    index.insert(s8, [{ chunkId: chunkIds[0]!, vector: new Float32Array(8).fill(0.5) }]);
+    expect(() => index.insert(s8, [{ chunkId: chunkIds[0]!, vector: new Float32Array(16) }])).toThrow(/dimension 16/);
+    const notes: string[] = [];
+    const s16 = index.ensure('m', 16, notes);
+    expect(notes[0]).toMatch(/changed dimension 8 → 16/);
+    expect(index.repo.sets().map((t) => t.dimension)).toEqual([16]);
+    expect(s16.vectors).toBe(0);
   });
 
   it('filters sources by exact name or directory prefix', () => {
@@ -88,9 +92,9 @@ describe('ResearchRepo', () => {
       chunk(1, 'cache keys'),
       chunk(2, 'other'),
     ]);
-    expect(repo.termFrequency('cache', 10)).toBe(2);
-    expect(repo.termFrequency('cache', 1)).toBe(1);
-    expect(repo.termFrequency('absent', 10)).toBe(0);
+    expect(repo.matchCount(quoteFtsToken('cache'), 10)).toBe(2);
+    expect(repo.matchCount(quoteFtsToken('cache'), 1)).toBe(1);
+    expect(repo.matchCount(quoteFtsToken('absent'), 10)).toBe(0);
     expect(repo.maxChunkId()).toBe(3);
   });
 

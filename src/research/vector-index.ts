@@ -1,0 +1,195 @@
+/**
+ * Vector search in two stages over a vector set (storage: research-vector-repo.ts):
+ * 1. candidates: sqlite-vec ranks the sign sketches (quantizer.ts) by Hamming distance. Asking
+ *    vec0 for a large k is slow in sqlite-vec 0.1.9 (its per-chunk top-k selection costs
+ *    k × chunk size), so the query asks for the rows within a Hamming radius instead: the radius
+ *    is the quantile of the query's distances in the probe sample (every m-th chunk) that should
+ *    let about C rows through;
+ * 2. rerank: the exact float vectors of those candidates, by cosine distance.
+ * C grows slowly with the set (candidateCount) so that recall@10 against an exact scan stays
+ * at or above 0.99 (bench/research.bench.mjs measures it at 10k, 100k and 1M chunks).
+ */
+import type { ResearchVectorRepo, SketcherFor, VecSet } from '../storage/research-vector-repo.js';
+import { Sketcher, SKETCH_BITS, meanVector } from './quantizer.js';
+
+/** A chunk and its cosine distance to the query. */
+export interface VectorHit {
+  id: number;
+  distance: number;
+}
+
+/** Candidates to re-rank for a set of `n` vectors: ~1000 at 10k, 2000 at 100k, 4000 at 1M. */
+export function candidateCount(n: number): number {
+  return Math.max(256, Math.round(2000 * (n / 100_000) ** 0.3));
+}
+
+/** Sets below this size keep uncentred sketches; at this size the mean is estimated once. */
+export const CALIBRATE_AT = 1024;
+/** Target size of the probe sample; it is rebuilt smaller when it grows past twice this. */
+export const PROBE_TARGET = 4096;
+/** A filter (sources, category) with at most this many chunks is searched exactly. */
+export const EXACT_FILTER_LIMIT = 20_000;
+const PAGE = 4096;
+
+/** Options of VectorIndex. */
+export interface VectorIndexOptions {
+  sketchBits?: number;
+  /** Candidates to re-rank for a set of n vectors (tests force the two-stage path on small sets). */
+  candidates?: (n: number) => number;
+}
+
+/** The research module's view of the vector sets: ensure, insert, calibrate, search. */
+export class VectorIndex {
+  readonly sketchBits: number;
+  private readonly candidates: (n: number) => number;
+  private cached?: { mean: Float32Array | null; dimension: number; sketcher: Sketcher };
+
+  constructor(
+    readonly repo: ResearchVectorRepo,
+    opts: VectorIndexOptions = {},
+  ) {
+    this.sketchBits = opts.sketchBits ?? SKETCH_BITS;
+    this.candidates = opts.candidates ?? candidateCount;
+  }
+
+  private sketcher(dimension: number, mean: Float32Array | null): Sketcher {
+    const c = this.cached;
+    if (c && c.dimension === dimension && sameVector(c.mean, mean)) return c.sketcher;
+    const sketcher = new Sketcher(dimension, this.sketchBits, mean);
+    this.cached = { mean, dimension, sketcher };
+    return sketcher;
+  }
+
+  private sketchFor(dimension: number): SketcherFor {
+    return (mean) => {
+      const s = this.sketcher(dimension, mean);
+      return (v) => s.sketch(v);
+    };
+  }
+
+  /**
+   * The set for (model, dimension); a set in the layout before migration 33 is converted first
+   * (one transaction), with a note. `dropped` reports a dimension change of the same model.
+   */
+  ensure(model: string, dimension: number, notes: string[]): VecSet {
+    const { set, droppedDimension } = this.repo.ensureSet(model, dimension, this.sketchBits);
+    if (droppedDimension !== undefined) {
+      notes.push(
+        `embedding model ${model} changed dimension ${droppedDimension} → ${dimension}; its old vectors were dropped and chunks are re-embedded`,
+      );
+    }
+    if (set.layout === 2) return set;
+    const r = this.repo.convertLegacy(set, this.sketchBits, (sample, count) => ({
+      mean: count >= CALIBRATE_AT ? meanVector(sample, dimension) : null,
+      modulus: probeModulus(count),
+      sketchFor: this.sketchFor(dimension),
+    }));
+    if (r.converted)
+      notes.push(
+        `converted ${r.converted} ${model} vectors to the compact layout (vectors stored once, sign sketches)`,
+      );
+    return r.set;
+  }
+
+  /** Stores vectors idempotently (see ResearchVectorRepo.insertVectors); returns how many were new. */
+  insert(set: VecSet, rows: readonly { chunkId: number; vector: Float32Array }[]): number {
+    return this.repo.insertVectors(set, rows, this.sketchFor(set.dimension));
+  }
+
+  /**
+   * Keeps the sketches effective as the set grows: estimates the mean once the set reaches
+   * CALIBRATE_AT vectors (re-sketching what is there, which is still small), and rebuilds the
+   * probe sample with a larger modulus whenever it grows past twice its target. Cheap to call.
+   */
+  maintain(set: VecSet): VecSet {
+    let now = this.repo.set(set.name) ?? set;
+    if (!now.mean && now.vectors >= CALIBRATE_AT) {
+      this.repo.rebuildSketches(now, (cur) =>
+        cur.mean || cur.vectors < CALIBRATE_AT
+          ? null
+          : {
+              mean: meanVector(this.repo.sample(cur, PROBE_TARGET), cur.dimension),
+              modulus: probeModulus(cur.vectors),
+              sketchFor: this.sketchFor(cur.dimension),
+            },
+      );
+      now = this.repo.set(set.name) ?? now;
+    }
+    if (now.probeRows > 2 * PROBE_TARGET) {
+      this.repo.rebuildProbe(now, probeModulus(now.vectors), this.sketchFor(now.dimension));
+      now = this.repo.set(set.name) ?? now;
+    }
+    return now;
+  }
+
+  /**
+   * The `k` chunks nearest to `query` by cosine distance. With `within` (a filter's chunk ids,
+   * ascending), only those chunks: exactly when there are few, else two-stage and filtered.
+   */
+  search(set: VecSet, query: Float32Array, k: number, within?: readonly number[]): VectorHit[] {
+    const n = set.vectors;
+    if (!n || k <= 0) return [];
+    if (within) {
+      if (within.length <= EXACT_FILTER_LIMIT) return this.rerank(set, query, within, k);
+      const allowed = new Set(within);
+      const wanted = Math.min(n, Math.ceil((this.candidates(n) * n) / within.length));
+      return this.rerank(
+        set,
+        query,
+        this.candidateIds(set, query, wanted).filter((id) => allowed.has(id)),
+        k,
+      );
+    }
+    const c = Math.max(k, this.candidates(n));
+    if (c >= n) return this.exact(set, query, k);
+    return this.rerank(set, query, this.candidateIds(set, query, c), k);
+  }
+
+  // About `c` nearest sketches: the probe sample's quantile gives a Hamming radius; if the radius
+  // lets too few through (estimation noise), the slower plain top-c query answers instead.
+  private candidateIds(set: VecSet, query: Float32Array, c: number): number[] {
+    const qs = this.sketcher(set.dimension, set.mean).sketch(query, true);
+    const rank = Math.ceil((c * set.probeRows) / set.vectors);
+    if (set.probeRows >= 64 && rank >= 1 && rank < set.probeRows) {
+      const dists = this.repo.probe(set, qs, rank);
+      const radius = dists[dists.length - 1];
+      if (radius !== undefined) {
+        const got = this.repo.candidates(set, qs, 2 * c, radius);
+        if (got.length >= c / 2) return got.map((r) => r.id);
+      }
+    }
+    return this.repo.candidates(set, qs, c).map((r) => r.id);
+  }
+
+  private rerank(set: VecSet, query: Float32Array, ids: readonly number[], k: number): VectorHit[] {
+    let hits: VectorHit[] = [];
+    for (let i = 0; i < ids.length; i += PAGE)
+      hits = top([...hits, ...this.repo.nearest(set, query, k, ids.slice(i, i + PAGE))], k);
+    return hits;
+  }
+
+  /** Exact scan of the whole set (small sets, and the benchmark's baseline). */
+  exact(set: VecSet, query: Float32Array, k: number): VectorHit[] {
+    return this.repo.nearest(set, query, k);
+  }
+
+  /** Exact cosine distances of the given chunks (chunks without a vector are absent). */
+  distances(set: VecSet, query: Float32Array, ids: readonly number[]): VectorHit[] {
+    return this.repo.nearest(set, query, ids.length, ids);
+  }
+}
+
+function probeModulus(count: number): number {
+  return Math.max(1, Math.floor(count / PROBE_TARGET));
+}
+
+function top(hits: VectorHit[], k: number): VectorHit[] {
+  return hits.sort((a, b) => a.distance - b.distance || a.id - b.id).slice(0, k);
+}
+
+function sameVector(a: Float32Array | null, b: Float32Array | null): boolean {
+  if (a === b) return true;
+  if (!a || !b || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
