@@ -116,35 +116,41 @@ export class Indexer {
       notes.push(`${others} chunks are being embedded by another process; until then they are found by their words`);
   }
 
+  // One embed call per batch, its vectors stored at once: an interrupted run loses at most the
+  // batch in flight, and progress moves batch by batch.
   private async embedRows(
     rows: readonly ChunkRow[],
     out: EmbedRun,
     opts: { notes: string[]; signal?: AbortSignal },
     progress: { done: number; total: number },
   ): Promise<void> {
-    opts.signal?.throwIfAborted();
-    this.owner.ensure();
-    const e = await this.embedder.embed(
-      rows.map((c) => embedText(c.heading, c.text)),
-      opts.signal,
-    );
-    out.calls += e.calls;
-    const set =
-      out.set && out.set.model === e.model && out.set.dimension === e.dimension
-        ? out.set
-        : this.index.ensure(e.model, e.dimension, opts.notes);
-    out.embedded += this.index.insert(
-      set,
-      rows.map((c, i) => ({ chunkId: c.id, vector: e.vectors[i]! })),
-    );
-    out.set = this.index.maintain(set);
-    progress.done += rows.length;
-    this.onProgress?.({
-      type: 'embed',
-      done: progress.done,
-      total: Math.max(progress.total, progress.done),
-      model: e.model,
-    });
+    const b = this.embedder.batchSize;
+    for (let i = 0; i < rows.length; i += b) {
+      const batch = rows.slice(i, i + b);
+      opts.signal?.throwIfAborted();
+      this.owner.ensure();
+      const e = await this.embedder.embed(
+        batch.map((c) => embedText(c.heading, c.text)),
+        opts.signal,
+      );
+      out.calls += e.calls;
+      const set =
+        out.set && out.set.model === e.model && out.set.dimension === e.dimension
+          ? out.set
+          : this.index.ensure(e.model, e.dimension, opts.notes);
+      out.embedded += this.index.insert(
+        set,
+        batch.map((c, j) => ({ chunkId: c.id, vector: e.vectors[j]! })),
+      );
+      out.set = this.index.maintain(set);
+      progress.done += batch.length;
+      this.onProgress?.({
+        type: 'embed',
+        done: progress.done,
+        total: Math.max(progress.total, progress.done),
+        model: e.model,
+      });
+    }
   }
 }
 

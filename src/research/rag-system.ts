@@ -355,7 +355,7 @@ function interrupted(res: AddResult, embedded: number): AppError {
   const rest = Math.max(0, res.chunks - embedded);
   return new AppError(
     'ABORTED',
-    `interrupted: kept ${kept} new or changed source${kept === 1 ? '' : 's'} (${res.chunks} chunks, ${embedded} vectors stored${rest ? `; ${rest} chunks wait for a vector` : ''})`,
+    `interrupted: kept ${kept} new or changed source${kept === 1 ? '' : 's'} (${res.chunks} chunks, ${embedded} vector${embedded === 1 ? '' : 's'} stored${rest ? `; ${rest} chunk${rest === 1 ? ' waits' : 's wait'} for a vector` : ''})`,
     {
       hint: 'run the same `research add` again: unchanged files are skipped and chunks without a vector are embedded',
       details: { kept: [...res.added, ...res.updated], chunks: res.chunks, embedded },

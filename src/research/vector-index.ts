@@ -36,12 +36,15 @@ export interface VectorIndexOptions {
   sketchBits?: number;
   /** Candidates to re-rank for a set of n vectors (tests force the two-stage path on small sets). */
   candidates?: (n: number) => number;
+  /** Target size of the probe sample (tests use a small one to exercise its rebuilds). */
+  probeTarget?: number;
 }
 
 /** The research module's view of the vector sets: ensure, insert, calibrate, search. */
 export class VectorIndex {
   readonly sketchBits: number;
   private readonly candidates: (n: number) => number;
+  private readonly probeTarget: number;
   private cached?: { mean: Float32Array | null; dimension: number; sketcher: Sketcher };
 
   constructor(
@@ -50,6 +53,7 @@ export class VectorIndex {
   ) {
     this.sketchBits = opts.sketchBits ?? SKETCH_BITS;
     this.candidates = opts.candidates ?? candidateCount;
+    this.probeTarget = opts.probeTarget ?? PROBE_TARGET;
   }
 
   private sketcher(dimension: number, mean: Float32Array | null): Sketcher {
@@ -81,7 +85,7 @@ export class VectorIndex {
     if (set.layout === 2) return set;
     const r = this.repo.convertLegacy(set, this.sketchBits, (sample, count) => ({
       mean: count >= CALIBRATE_AT ? meanVector(sample, dimension) : null,
-      modulus: probeModulus(count),
+      modulus: this.probeModulus(count),
       sketchFor: this.sketchFor(dimension),
     }));
     if (r.converted)
@@ -108,15 +112,15 @@ export class VectorIndex {
         cur.mean || cur.vectors < CALIBRATE_AT
           ? null
           : {
-              mean: meanVector(this.repo.sample(cur, PROBE_TARGET), cur.dimension),
-              modulus: probeModulus(cur.vectors),
+              mean: meanVector(this.repo.sample(cur, 4096), cur.dimension),
+              modulus: this.probeModulus(cur.vectors),
               sketchFor: this.sketchFor(cur.dimension),
             },
       );
       now = this.repo.set(set.name) ?? now;
     }
-    if (now.probeRows > 2 * PROBE_TARGET) {
-      this.repo.rebuildProbe(now, probeModulus(now.vectors), this.sketchFor(now.dimension));
+    if (now.probeRows > 2 * this.probeTarget) {
+      this.repo.rebuildProbe(now, this.probeModulus(now.vectors), this.sketchFor(now.dimension));
       now = this.repo.set(set.name) ?? now;
     }
     return now;
@@ -161,6 +165,10 @@ export class VectorIndex {
     return this.repo.candidates(set, qs, c).map((r) => r.id);
   }
 
+  private probeModulus(count: number): number {
+    return Math.max(1, Math.floor(count / this.probeTarget));
+  }
+
   private rerank(set: VecSet, query: Float32Array, ids: readonly number[], k: number): VectorHit[] {
     let hits: VectorHit[] = [];
     for (let i = 0; i < ids.length; i += PAGE)
@@ -177,10 +185,6 @@ export class VectorIndex {
   distances(set: VecSet, query: Float32Array, ids: readonly number[]): VectorHit[] {
     return this.repo.nearest(set, query, ids.length, ids);
   }
-}
-
-function probeModulus(count: number): number {
-  return Math.max(1, Math.floor(count / PROBE_TARGET));
 }
 
 function top(hits: VectorHit[], k: number): VectorHit[] {

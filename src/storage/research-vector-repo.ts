@@ -280,7 +280,7 @@ export class ResearchVectorRepo {
   rebuildProbe(set: VecSet, modulus: number, sketchFor: SketcherFor): void {
     writeTx(this.db, () => {
       const now = this.set(set.name);
-      if (!now || now.layout !== 2) return;
+      if (now?.layout !== 2) return;
       this.db.exec(`DROP TABLE IF EXISTS ${now.name}_probe;
         CREATE VIRTUAL TABLE ${now.name}_probe USING vec0(chunk_id integer primary key, sketch bit[${now.sketchBits}]);`);
       const ins = this.db.prepare(`INSERT INTO ${now.name}_probe (chunk_id, sketch) VALUES (?, vec_bit(?))`);

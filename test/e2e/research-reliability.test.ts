@@ -1,0 +1,165 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, runCli, tempProject, type CliResult } from '../support/cli.js';
+import { startFakeServer, type FakeServer } from '../support/fake-llm-server.js';
+
+// Concurrent, killed and interrupted `research add` runs through the real CLI, against a fake
+// Ollama whose embeddings take a little while (so the runs overlap and can be caught mid-way).
+let server: FakeServer;
+let slow: FakeServer;
+beforeAll(async () => {
+  server = await startFakeServer({ latencyMs: 15 });
+  slow = await startFakeServer({ latencyMs: 80 });
+});
+afterAll(async () => {
+  await server.close();
+  await slow.close();
+});
+
+const docs = (folder: string, files: number, sections: number) =>
+  Object.fromEntries(
+    Array.from({ length: files }, (_, f) => [
+      `${folder}/doc-${f}.md`,
+      Array.from(
+        { length: sections },
+        (_, s) => `## ${folder} ${f}.${s}\n\nThe ${folder} zebra number ${f * 100 + s}.\n`,
+      ).join('\n'),
+    ]),
+  );
+const project = (files: Record<string, string>) =>
+  tempProject({ '.taskmaster/config.json': JSON.stringify({ local: { embeddingBatchSize: 2 } }), ...files });
+const env = (s = server) => ({ OLLAMA_HOST: s.url });
+
+function start(args: string[], cwd: string, s = server): { child: ChildProcess; done: Promise<CliResult> } {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', HOME: cwd, NO_COLOR: '1', CI: '1', ...env(s) },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  const done = new Promise<CliResult>((res) =>
+    child.on('close', (code, signal) => res({ code, signal, stdout, stderr })),
+  );
+  return { child, done };
+}
+
+// What the knowledge base holds: chunks, vectors, chunks without one, sketches, open claims.
+function coverage(cwd: string) {
+  const db = new Database(join(cwd, '.taskmaster', 'local.db'), { readonly: true, fileMustExist: true });
+  try {
+    const chunks = (db.prepare('SELECT count(*) AS n FROM research_chunks').get() as { n: number }).n;
+    const set = db.prepare('SELECT name, vectors FROM research_vec_tables').get() as
+      | { name: string; vectors: number }
+      | undefined;
+    if (!set) return { chunks, vectors: 0, missing: chunks, sketchRows: 0, claims: 0 };
+    const missing = (
+      db
+        .prepare(
+          `SELECT count(*) AS n FROM research_chunks c WHERE NOT EXISTS (SELECT 1 FROM ${set.name}_vectors v WHERE v.chunk_id = c.id)`,
+        )
+        .get() as { n: number }
+    ).n;
+    const rows = (db.prepare(`SELECT count(*) AS n FROM ${set.name}_vectors`).get() as { n: number }).n;
+    const sketchRows = (db.prepare(`SELECT count(*) AS n FROM ${set.name}_sketch_rowids`).get() as { n: number }).n;
+    const claims = (db.prepare('SELECT count(*) AS n FROM research_embed_claims').get() as { n: number }).n;
+    return { chunks, vectors: rows, counter: set.vectors, missing, sketchRows, claims };
+  } finally {
+    db.close();
+  }
+}
+
+async function untilSomeVectors(cwd: string, child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 2000 && child.exitCode === null; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    try {
+      if (existsSync(join(cwd, '.taskmaster', 'local.db')) && coverage(cwd).vectors > 0) return;
+    } catch {
+      // the database is still being created
+    }
+  }
+}
+
+describe('research add under concurrency, kill -9 and Ctrl-C', () => {
+  // The offline embedder here: under a loaded machine, model discovery in 10 fresh processes can time out and
+  // some would fall back to it anyway (two vector sets); the claims and inserts are the same code either way.
+  it('8 concurrent adds of different folders (and searches meanwhile) all succeed; every chunk has one vector', async () => {
+    const folders = Array.from({ length: 8 }, (_, i) => `f${i}`);
+    const cwd = project(Object.assign({}, ...folders.map((f) => docs(f, 2, 3))));
+    // the DB exists and searches have something to find from the start
+    expect(
+      (await runCli(['research', 'add', '--offline', '--note', 'Seed', 'zebra seed'], { cwd, env: env() })).code,
+    ).toBe(0);
+    for (const round of [0, 1]) {
+      // round 2 changes half the folders, so those adds replace chunks while the others embed
+      const picked = round ? folders.slice(0, 4) : folders;
+      if (round) for (const f of picked) writeFileSync(join(cwd, f, 'doc-0.md'), `# ${f} again\n\nzebra ${round}\n`);
+      const runs = [
+        ...picked.map((f) => start(['research', 'add', '--offline', f], cwd)),
+        ...[0, 1].map(() => start(['research', 'search', '--offline', 'zebra'], cwd)),
+      ];
+      const results = await Promise.all(runs.map((r) => r.done));
+      for (const r of results) expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+      const c = coverage(cwd);
+      expect(c).toEqual({
+        chunks: c.chunks,
+        vectors: c.chunks,
+        counter: c.chunks,
+        missing: 0,
+        sketchRows: c.chunks,
+        claims: 0,
+      });
+    }
+  }, 180_000);
+
+  it('kill -9 in the middle of adds, then one rerun: no chunk is left without a vector', async () => {
+    const folders = ['a', 'b', 'c'];
+    const cwd = project(Object.assign({}, ...folders.map((f) => docs(f, 3, 10))));
+    for (const f of folders) {
+      const run = start(['research', 'add', f], cwd, slow);
+      await untilSomeVectors(cwd, run.child);
+      run.child.kill('SIGKILL');
+      expect((await run.done).signal).toBe('SIGKILL');
+    }
+    expect(coverage(cwd).missing).toBeGreaterThan(0);
+    const rerun = await runCli(['research', 'add', ...folders], { cwd, env: env() });
+    expect(rerun.code).toBe(0);
+    expect(rerun.stdout).toMatch(/took over \d+ chunks an interrupted run had claimed/);
+    const c = coverage(cwd);
+    expect(c).toMatchObject({ chunks: c.vectors, missing: 0, sketchRows: c.vectors, claims: 0 });
+  }, 120_000);
+
+  it('Ctrl-C during add exits 130 saying what was kept; nothing stays claimed', async () => {
+    const cwd = project(docs('docs', 4, 6));
+    const run = start(['research', 'add', 'docs'], cwd, slow);
+    await untilSomeVectors(cwd, run.child);
+    run.child.kill('SIGINT');
+    const r = await run.done;
+    expect(r.code).toBe(130);
+    expect(r.stderr).toMatch(
+      /^error: interrupted: kept 4 new or changed sources \(\d+ chunks, \d+ vectors? stored; \d+ chunks? waits? for a vector\)\nhint: run the same `research add` again/,
+    );
+    expect(coverage(cwd).claims).toBe(0);
+    const again = await runCli(['research', 'add', 'docs'], { cwd, env: env() });
+    expect(again.stdout).toMatch(/added 0, updated 0, unchanged 4/);
+    expect(coverage(cwd).missing).toBe(0);
+  }, 120_000);
+
+  it('refuses a FIFO given by name at once (exit 2, one line, nothing written); one inside a folder is skipped', async () => {
+    const cwd = project(docs('docs', 1, 1));
+    expect(spawnSync('mkfifo', [join(cwd, 'pipe')]).status).toBe(0);
+    expect(spawnSync('mkfifo', [join(cwd, 'docs', 'inner-pipe')]).status).toBe(0);
+    const r = await runCli(['research', 'add', 'docs', 'pipe'], { cwd, env: env(), timeoutMs: 20_000 });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      'error: pipe is a FIFO (named pipe), not a regular file\nhint: research add reads text files, directories and globs\n',
+    );
+    const ok = await runCli(['research', 'add', 'docs'], { cwd, env: env(), timeoutMs: 20_000 });
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/added 1, updated 0, unchanged 0, skipped 0/);
+  });
+});
