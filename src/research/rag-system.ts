@@ -93,13 +93,16 @@ export class LocalRAGSystem {
    * Adds hand-written knowledge, optionally filed under a category; `source` defaults to
    * `note:<title>`. Also callable as the specification's `addExternalKnowledge(title, content, category)`.
    */
+  async addExternalKnowledge(note: NoteInput, opts?: { signal?: AbortSignal }): Promise<AddResult>;
+  async addExternalKnowledge(title: string, content: string, category?: string): Promise<AddResult>;
   async addExternalKnowledge(
     note: NoteInput | string,
-    content?: string,
+    second?: string | { signal?: AbortSignal },
     category?: string,
-    opts: { signal?: AbortSignal } = {},
   ): Promise<AddResult> {
-    const k: NoteInput = typeof note === 'string' ? { title: note, content: content ?? '', category } : note;
+    const k: NoteInput =
+      typeof note === 'string' ? { title: note, content: typeof second === 'string' ? second : '', category } : note;
+    const signal = typeof second === 'object' ? second.signal : undefined;
     if (!k.title.trim() || !k.content.trim()) {
       throw new ValidationError('a note needs a title and some text', {
         hint: 'research add --note "<title>" "<text>" [category]',
@@ -109,7 +112,7 @@ export class LocalRAGSystem {
     const res = emptyResult([]);
     const title = k.title.trim();
     const body = `# ${title}\n\n${k.content.trim()}\n`;
-    return this.ingestAndEmbed(res, opts.signal, () =>
+    return this.ingestAndEmbed(res, signal, () =>
       this.ingest(
         {
           source: k.source ?? `note:${title}`,

@@ -115,6 +115,40 @@ describe('LocalRAGSystem without a model', () => {
     expect(runs[1]).toMatchObject({ kind: 'query', embedder: 'offline-hash-384', success: 1, model: null });
   });
 
+  it('notes keep a category: listed, filterable in searches and questions, changed by re-adding', async () => {
+    await rag.addSources(['docs']);
+    // the specification's positional call: addExternalKnowledge(title, content, category)
+    const r = await rag.addExternalKnowledge(
+      'Release policy',
+      'Releases ship every second Tuesday.',
+      'domain_expertise',
+    );
+    expect(r.added).toEqual(['note:Release policy']);
+    await rag.addExternalKnowledge({
+      title: 'Cache policy',
+      content: 'The cache policy is ten minutes.',
+      category: 'ops',
+    });
+    expect(rag.sources({ category: 'domain_expertise' }).map((x) => [x.source, x.category])).toEqual([
+      ['note:Release policy', 'domain_expertise'],
+    ]);
+    expect(rag.sources().find((x) => x.source === 'docs/cache.md')!.category).toBeNull();
+    const s = await rag.search('cache policy releases', { category: 'domain_expertise' });
+    expect([...new Set(s.passages.map((p) => p.source))]).toEqual(['note:Release policy']);
+    const a = await rag.researchQuery('How long does the cache keep entries?', { category: 'ops' });
+    expect(a.citations.every((c) => c.source === 'note:Cache policy')).toBe(true);
+    await expect(rag.search('cache', { category: 'nope' })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      message: 'no source in category nope',
+      hint: 'categories in use: domain_expertise, ops',
+    });
+    await expect(rag.addExternalKnowledge('X', 'y', 'two\nlines')).rejects.toThrow(/invalid category/);
+    // same text, another category: an update, not a no-op
+    const moved = await rag.addExternalKnowledge('Release policy', 'Releases ship every second Tuesday.', 'process');
+    expect(moved).toMatchObject({ updated: ['note:Release policy'], unchanged: [] });
+    expect(rag.sources({ category: 'domain_expertise' })).toEqual([]);
+  });
+
   it('runs a loop that stores a resumable session and ends with recommendations', async () => {
     await rag.addSources(['docs']);
     const r = await rag.autonomousResearchLoop('session cache', { iterations: 1 });
