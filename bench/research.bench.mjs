@@ -20,7 +20,7 @@ const { ResearchRepo } = await load('storage/research-repo.js');
 const { ResearchSessionRepo } = await load('storage/research-session-repo.js');
 const { LocalRAGSystem } = await load('research/rag-system.js');
 const { offlineEmbedOne, OFFLINE_MODEL, OFFLINE_DIMENSION } = await load('research/offline-embedder.js');
-const { embedText } = await load('research/indexer.js');
+const { embedText } = await load('research/text.js');
 const { candidateCount } = await load('research/vector-index.js');
 
 const arg = (name, dflt) => {

@@ -3,7 +3,7 @@ import type { AddResult } from '../../src/research/rag-system.js';
 /** `research add`: counts, the embedder used, what was skipped and notes. */
 export function addLines(r: AddResult): string[] {
   const lines = [
-    `added ${r.added.length}, updated ${r.updated.length}, unchanged ${r.unchanged.length}, skipped ${r.skipped.length}: ${r.chunks} new chunks, ${r.embedCalls} embed calls`,
+    `added ${r.added.length}, updated ${r.updated.length}, unchanged ${r.unchanged.length}, skipped ${r.skipped.length}: ${r.chunks} new chunks, ${r.embedCalls} embed calls, ${r.embedded} vectors stored`,
   ];
   if (r.embedder) {
     const why = r.embedder.reason ? `: ${r.embedder.reason}` : '';

@@ -1,5 +1,5 @@
 /** research add: files, directories and globs (or one hand-written note) into the knowledge base. */
-import { AppError, ValidationError, isAbortError } from '../errors.js';
+import { AppError, ValidationError, isAbortError, isAppError } from '../errors.js';
 import type { ProgressEvent } from '../models/types.js';
 import type { AddResult } from '../research/rag-system.js';
 import { openResearch } from './open-research.js';
@@ -35,6 +35,8 @@ export async function researchAddUseCase(
       : await rag.addSources(o.paths ?? [], { cwd: o.cwd ?? project.paths.root, signal });
   } catch (e) {
     if (!isAbortError(e) && !signal?.aborted) throw e;
+    // the knowledge base says what it kept (sources, chunks, vectors stored); keep its message
+    if (isAppError(e) && e.code === 'ABORTED') throw e;
     throw new AppError('ABORTED', 'research add interrupted; the documents read so far are kept', {
       hint: 'their missing embeddings are made by the next `research add` or `research search`',
     });

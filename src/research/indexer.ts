@@ -12,6 +12,7 @@ import type { ChunkRow, ResearchRepo } from '../storage/research-repo.js';
 import type { VecSet } from '../storage/research-vector-repo.js';
 import { EmbedOwner } from './claims.js';
 import type { ResearchEmbedder } from './embedder.js';
+import { embedText } from './text.js';
 import type { VectorIndex } from './vector-index.js';
 
 /** What a run embedded and where the vectors went. */
@@ -152,9 +153,4 @@ export class Indexer {
       });
     }
   }
-}
-
-/** The text a chunk is embedded as: its heading, unless the text already starts with it. */
-export function embedText(heading: string, text: string): string {
-  return heading && !text.includes(heading) ? `${heading}\n${text}` : text;
 }

@@ -4,7 +4,7 @@ import { ResearchRepo } from '../../../src/storage/research-repo.js';
 import { ResearchVectorRepo } from '../../../src/storage/research-vector-repo.js';
 import { offlineEmbedOne } from '../../../src/research/offline-embedder.js';
 import { VectorIndex, type VectorIndexOptions } from '../../../src/research/vector-index.js';
-import { embedText } from '../../../src/research/indexer.js';
+import { embedText } from '../../../src/research/text.js';
 import { generateCorpus } from '../../support/research-corpus.js';
 
 // The real repository, counting the candidate queries, so a test can tell the two-stage path ran.
