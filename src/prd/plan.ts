@@ -106,10 +106,22 @@ export function titleWords(title: string): Set<string> {
   );
 }
 
+// Duplicate checks compare every new title with every kept one (hundreds of tasks in a large PRD): each
+// title's words are computed once. Bounded so a long-lived library process does not grow without end.
+const WORDS = new Map<string, Set<string>>();
+function wordsOf(title: string): Set<string> {
+  let w = WORDS.get(title);
+  if (!w) {
+    if (WORDS.size >= 20_000) WORDS.clear();
+    WORDS.set(title, (w = titleWords(title)));
+  }
+  return w;
+}
+
 /** True when two titles name the same work: equal word sets, or Jaccard similarity ≥ 0.8. */
 export function sameWork(a: string, b: string): boolean {
-  const A = titleWords(a);
-  const B = titleWords(b);
+  const A = wordsOf(a);
+  const B = wordsOf(b);
   if (!A.size || !B.size) return a.trim().toLowerCase() === b.trim().toLowerCase();
   let inter = 0;
   for (const w of A) if (B.has(w)) inter++;

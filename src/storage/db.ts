@@ -43,6 +43,7 @@ export function openDatabase(path: string, opts: OpenOptions = {}): DB {
     db.pragma('busy_timeout = 5000');
     db.pragma('foreign_keys = ON');
     db.pragma('mmap_size = 1073741824');
+    cacheStatements(db);
     if (!opts.noVec) sqliteVec.load(db);
     if (!opts.readonly) migrate(db, opts.migrations ?? MIGRATIONS);
   } catch (cause) {
@@ -56,6 +57,28 @@ export function openDatabase(path: string, opts: OpenOptions = {}): DB {
     });
   }
   return db;
+}
+
+/**
+ * Repositories call `db.prepare(sql)` where they use it, which reads well; compiling the same SQL again for
+ * every row of a large run (a metrics row and a checkpoint per model call) does not. The connection keeps
+ * the compiled statements by SQL text (a statement that is busy in an unfinished `.iterate()` is never
+ * handed out twice, and each one is handed out in its default mode); bounded, since some SQL is built with a variable number of placeholders.
+ */
+function cacheStatements(db: DB): void {
+  const compile = db.prepare.bind(db);
+  const cache = new Map<string, ReturnType<typeof compile>>();
+  db.prepare = ((sql: string) => {
+    const hit = cache.get(sql);
+    // Modes set by a previous caller (.pluck(), .raw(), .expand()) do not leak to the next one.
+    if (hit && !hit.busy) return hit.reader ? hit.pluck(false).raw(false).expand(false) : hit;
+    const stmt = compile(sql);
+    if (!hit) {
+      if (cache.size >= 500) cache.clear();
+      cache.set(sql, stmt);
+    }
+    return stmt;
+  }) as typeof db.prepare;
 }
 
 /**

@@ -43,4 +43,15 @@ describe('ElementStream', () => {
     expect(feed(answer, 4, 'tasks', 2).map((s) => s.i)).toEqual([0, 1]);
     expect(feed(answer, 4, 'subtasks')).toEqual([]);
   });
+
+  it('reads only the top-level key: the same name deeper down, in a string or after escapes is not the array', () => {
+    const tricky = JSON.stringify({
+      note: 'a "tasks": [{"title":"fake"}] inside a string \\" still a string',
+      meta: { tasks: [{ title: 'nested' }] },
+      tasks: [{ title: 'real \\ one', deps: [[1], { a: '}' }] }, { title: 'two' }],
+    });
+    for (const step of [1, 2, 7, 5000]) {
+      expect(feed(tricky, step).map((s) => (s.v as { title: string }).title)).toEqual(['real \\ one', 'two']);
+    }
+  });
 });
