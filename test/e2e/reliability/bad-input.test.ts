@@ -158,6 +158,51 @@ const CASES: Case[] = [
     code: 2,
     message: /\.taskmaster is not a file/,
   },
+  // research add given something that is not a file (a FIFO used to block forever)
+  {
+    name: 'research add <fifo>',
+    args: ['research', 'add', 'pipe'],
+    setup: (d) => execFileSync('mkfifo', [join(d, 'pipe')]),
+    code: 2,
+    message: /pipe is a FIFO/,
+  },
+  {
+    name: 'research add <socket>',
+    args: ['research', 'add', 'sock'],
+    // a process that binds a UNIX socket and exits without closing it leaves the socket file behind
+    setup: (d) =>
+      execFileSync(process.execPath, [
+        '-e',
+        `require('net').createServer().listen(${JSON.stringify(join(d, 'sock'))}, () => process.exit(0))`,
+      ]),
+    code: 2,
+    message: /sock is a socket/,
+  },
+  {
+    name: 'research add <device>',
+    args: ['research', 'add', '/dev/null'],
+    code: 2,
+    message: /\/dev\/null is a character device/,
+  },
+  {
+    name: 'research add <symlink loop>',
+    args: ['research', 'add', 'loop-a'],
+    setup: (d) => {
+      symlinkSync('loop-b', join(d, 'loop-a'));
+      symlinkSync('loop-a', join(d, 'loop-b'));
+    },
+    code: 2,
+    message: /loop-a \(unreadable \(ELOOP\)\)/,
+  },
+  {
+    name: 'research add <unreadable file> (EACCES)',
+    args: ['research', 'add', 'secret.md'],
+    files: { 'secret.md': '# secret' },
+    setup: (d) => deny(join(d, 'secret.md')),
+    permission: true,
+    code: 2,
+    message: /secret\.md \(unreadable \(EACCES\)\)/,
+  },
   // models --export/--import
   {
     name: 'models --export to a directory',
