@@ -15,10 +15,12 @@ if (workerData.args) {
   options = { ...parsed.options, ...options };
 }
 const cluster = await startFakeServers(count, options);
-if (workerData.scriptModule) {
-  const { makeScript } = await import(workerData.scriptModule);
-  cluster.servers.forEach((s, i) => s.script(makeScript(i, workerData.scriptArgs)));
-}
+const makeScript = workerData.scriptModule ? (await import(workerData.scriptModule)).makeScript : undefined;
+// The bench's script is part of the server's configuration: installed at start and again after every
+// reset (a fake's reset() forgets scripts).
+const installScripts = () =>
+  makeScript && cluster.servers.forEach((s, i) => s.script(makeScript(i, workerData.scriptArgs)));
+installScripts();
 
 parentPort.on('message', async ({ id, op, index }) => {
   try {
@@ -32,6 +34,7 @@ parentPort.on('message', async ({ id, op, index }) => {
       }));
     } else if (op === 'reset') {
       for (const s of cluster.servers) s.reset();
+      installScripts();
     } else if (op === 'clearCache') {
       for (const s of cluster.servers) s.clearCache();
     } else if (op === 'kill') {
