@@ -1,7 +1,33 @@
 import { z } from 'zod';
 import { StorageError } from '../errors.js';
-import type { FitnessResult, GenerationRecord, Genome, Individual } from '../optimize/types.js';
 import { writeTx, type DB } from './db.js';
+
+/** A genome as stored: one JSON value per parameter. */
+export type StoredGenome = Record<string, number | boolean | string>;
+
+/** An evaluation as stored: a fitness, or the reason it failed. */
+export type StoredFitness =
+  | { ok: true; fitness: number; details?: Record<string, unknown>; durationMs?: number }
+  | { ok: false; error: string; details?: Record<string, unknown>; durationMs?: number };
+
+/** One evaluated genome of a generation. */
+export interface StoredIndividual {
+  genome: StoredGenome;
+  key: string;
+  result: StoredFitness;
+}
+
+/** One finished generation with its individuals, as stored and as a resumed run reads it back. */
+export interface StoredGeneration {
+  generation: number;
+  individuals: StoredIndividual[];
+  best: number | null;
+  mean: number | null;
+  diversity: number;
+  evaluations: number;
+  failures: number;
+  immigrants: number;
+}
 
 const RunRow = z.object({
   id: z.string(),
@@ -46,7 +72,7 @@ const EvalRow = z.object({
   duration_ms: z.number().nullable(),
 });
 
-function toResult(r: z.infer<typeof EvalRow>): FitnessResult {
+function toResult(r: z.infer<typeof EvalRow>): StoredFitness {
   const extra = {
     ...(r.details ? { details: JSON.parse(r.details) as Record<string, unknown> } : {}),
     ...(r.duration_ms !== null ? { durationMs: r.duration_ms } : {}),
@@ -70,7 +96,7 @@ export class OptimizeRepo {
   }
 
   /** Stores new evaluations as soon as a batch ends, so a crash loses none of them. */
-  recordEvaluations(runId: string, gen: number, batch: Individual[]): void {
+  recordEvaluations(runId: string, gen: number, batch: StoredIndividual[]): void {
     const ins = this.db.prepare(
       `INSERT OR REPLACE INTO optimize_evaluations (run_id, genome_key, genome, gen, ok, fitness, error, details, duration_ms)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -94,7 +120,7 @@ export class OptimizeRepo {
   }
 
   /** Stores a finished generation with its individuals and updates the run's progress, in one transaction. */
-  recordGeneration(runId: string, rec: GenerationRecord, best: { genome: Genome; fitness: number } | null): void {
+  recordGeneration(runId: string, rec: StoredGeneration, best: { genome: StoredGenome; fitness: number } | null): void {
     writeTx(this.db, () => {
       this.db
         .prepare(`INSERT OR REPLACE INTO optimize_generations (run_id, gen, best, mean, diversity, evaluations, failures, immigrants)
@@ -157,20 +183,20 @@ export class OptimizeRepo {
   }
 
   /** Failed evaluations of a run with their reasons. */
-  failedEvaluations(runId: string, limit = 20): { genome: Genome; gen: number; error: string }[] {
+  failedEvaluations(runId: string, limit = 20): { genome: StoredGenome; gen: number; error: string }[] {
     return this.db
       .prepare('SELECT * FROM optimize_evaluations WHERE run_id = ? AND ok = 0 ORDER BY gen, rowid LIMIT ?')
       .all(runId, limit)
       .map((r) => this.parse(EvalRow, r))
-      .map((r) => ({ genome: JSON.parse(r.genome) as Genome, gen: r.gen, error: r.error ?? 'failed' }));
+      .map((r) => ({ genome: JSON.parse(r.genome) as StoredGenome, gen: r.gen, error: r.error ?? 'failed' }));
   }
 
   /**
    * What a resumed run needs: finished generations with their individuals, and every evaluation made,
    * including those of a generation the crash cut short.
    */
-  loadResume(runId: string): { generations: GenerationRecord[]; evaluated: Map<string, FitnessResult> } {
-    const all = new Map<string, FitnessResult>();
+  loadResume(runId: string): { generations: StoredGeneration[]; evaluated: Map<string, StoredFitness> } {
+    const all = new Map<string, StoredFitness>();
     for (const raw of this.db.prepare('SELECT * FROM optimize_evaluations WHERE run_id = ?').all(runId)) {
       const r = this.parse(EvalRow, raw);
       all.set(r.genome_key, toResult(r));
@@ -178,7 +204,7 @@ export class OptimizeRepo {
     const indRows = this.db
       .prepare('SELECT gen, genome_key, genome FROM optimize_individuals WHERE run_id = ? ORDER BY gen, idx')
       .all(runId) as { gen: number; genome_key: string; genome: string }[];
-    const generations: GenerationRecord[] = this.generations(runId).map((g) => ({
+    const generations: StoredGeneration[] = this.generations(runId).map((g) => ({
       generation: g.gen,
       best: g.best,
       mean: g.mean,
@@ -196,7 +222,7 @@ export class OptimizeRepo {
           hint: 'start a new run; this one cannot be resumed',
         });
       }
-      rec.individuals.push({ genome: JSON.parse(row.genome) as Genome, key: row.genome_key, result });
+      rec.individuals.push({ genome: JSON.parse(row.genome) as StoredGenome, key: row.genome_key, result });
     }
     return { generations, evaluated: all };
   }
