@@ -22,6 +22,7 @@ const Options = z
     endpoint: z.string().min(1).optional(),
     capabilities: z.string().optional(),
     contextLength: intFlag(1).optional(),
+    tier: z.string().min(1).optional(),
     remove: z.string().min(1).optional(),
     export: z.string().min(1).optional(),
     import: z.string().min(1).optional(),
@@ -37,8 +38,8 @@ function parseOptions(raw: unknown): Options {
       hint: 'e.g. models --add local-coder --provider ollama --model qwen2.5-coder:7b',
     });
   }
-  if (!o.add && (o.provider || o.model || o.endpoint || o.capabilities || o.contextLength)) {
-    throw new ValidationError('--provider/--model/--endpoint/--capabilities only go with --add <alias>', {
+  if (!o.add && (o.provider || o.model || o.endpoint || o.capabilities || o.contextLength || o.tier)) {
+    throw new ValidationError('--provider/--model/--endpoint/--capabilities/--tier only go with --add <alias>', {
       hint: 'e.g. models --add my-model --provider ollama --model llama3.2',
     });
   }
@@ -82,6 +83,7 @@ async function run(raw: Record<string, unknown>): Promise<void> {
           ...(o.endpoint ? { endpoint: o.endpoint } : {}),
           ...(capabilities ? { capabilities } : {}),
           ...(o.contextLength ? { contextLength: o.contextLength } : {}),
+          ...(o.tier ? { tier: o.tier } : {}),
         }
       : undefined;
     if (add || o.remove || o.mode || Object.values(roles).some((v) => v !== undefined)) {
@@ -115,15 +117,16 @@ export function register(program: Command): void {
     .option('--add <alias>', 'add a registry alias (with --provider and --model)')
     .option(
       '--provider <provider>',
-      'provider of --add: ollama, lmstudio, localai, openai-compatible, llama-cpp, anthropic, openai, perplexity',
+      'provider of --add: ollama, lmstudio, localai, openai-compatible, llama-cpp, anthropic, openai, perplexity (or OLLAMA, LM_STUDIO, LOCAL_AI, …)',
     )
     .option('--model <model>', 'model id of --add')
     .option('--endpoint <url>', 'server URL of --add')
     .option(
       '--capabilities <list>',
-      'comma-separated task types of --add (GENERAL, RESEARCH, CODE_GENERATION, ANALYSIS, PLANNING, OPTIMIZATION, EMBEDDING)',
+      'comma-separated task types of --add (GENERAL, RESEARCH, CODE_GENERATION, ANALYSIS, PLANNING, OPTIMIZATION, SPECIALIZED, EMBEDDING)',
     )
     .option('--context-length <n>', 'context length of --add')
+    .option('--tier <tier>', 'tier of --add: SMALL, MEDIUM, LARGE, SPECIALIZED (default: guessed from the size)')
     .option('--remove <alias>', 'remove a registry alias')
     .option('--export <file>', 'write config.json with secrets redacted ("-" for stdout)')
     .option('--import <file>', 'import a file written by --export')

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEPLOYMENT_MODES, PROVIDER_KINDS, TASK_TYPES, isKnownProvider } from './vocabulary.js';
+import { DEPLOYMENT_MODES, MODEL_TIERS, PROVIDER_KINDS, TASK_TYPES, isKnownProvider } from './vocabulary.js';
 
 /** One task-master role, exactly as task-master writes it (unknown keys kept). */
 export const RoleConfigSchema = z.looseObject({
@@ -25,7 +25,7 @@ export const ModelEntrySchema = z.object({
   endpoint: z.string().optional(),
   capabilities: z.array(z.enum(TASK_TYPES)).optional(),
   contextLength: z.number().int().positive().optional(),
-  tier: z.enum(['SMALL', 'MEDIUM', 'LARGE']).optional(),
+  tier: z.enum(MODEL_TIERS).optional(),
   embedding: z.boolean().optional(),
 });
 export type ModelEntry = z.infer<typeof ModelEntrySchema>;

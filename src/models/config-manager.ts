@@ -2,8 +2,12 @@ import { ConfigError, ValidationError } from '../errors.js';
 import { ModelConfigFactory } from './config-factory.js';
 import {
   DEPLOYMENT_MODES,
+  MODEL_TIERS,
   PROVIDER_KINDS,
   TASK_TYPES,
+  normalizeEnumName,
+  normalizeProvider,
+  normalizeTier,
   type DeploymentMode,
   type ModelRef,
   type ProviderKind,
@@ -29,7 +33,8 @@ export interface AliasInput {
   /** Task types, case-insensitive; 'embedding' marks an embedding model. */
   capabilities?: string[];
   contextLength?: number;
-  tier?: 'SMALL' | 'MEDIUM' | 'LARGE';
+  /** SMALL, MEDIUM, LARGE or SPECIALIZED, case-insensitive; unset = guessed from the model's size. */
+  tier?: string;
 }
 
 /**
@@ -68,16 +73,22 @@ export function buildAliasEntry(alias: string, input: AliasInput, trustedHosts: 
       hint: 'use letters, digits and . _ - : (e.g. local-llama3)',
     });
   }
-  const provider = input.provider?.trim().toLowerCase();
-  if (!(PROVIDER_KINDS as string[]).includes(provider)) {
+  const provider = normalizeProvider(input.provider ?? '');
+  if (!provider) {
     throw new ValidationError(`unknown provider '${input.provider}' for alias '${alias}'`, {
-      hint: `valid providers: ${PROVIDER_KINDS.join(', ')}`,
+      hint: `valid providers: ${PROVIDER_KINDS.join(', ')} (or the specification's OLLAMA, LM_STUDIO, LOCAL_AI, …)`,
+    });
+  }
+  const tier = input.tier === undefined ? undefined : normalizeTier(input.tier);
+  if (input.tier !== undefined && !tier) {
+    throw new ValidationError(`unknown tier '${input.tier}' for alias '${alias}'`, {
+      hint: `valid tiers: ${MODEL_TIERS.join(', ')}`,
     });
   }
   let embedding: boolean | undefined;
   const caps: TaskType[] = [];
   for (const raw of input.capabilities ?? []) {
-    const c = raw.trim().toUpperCase().replace(/-/g, '_');
+    const c = normalizeEnumName(raw);
     if (!c) continue;
     if (c === 'EMBEDDING' || c === 'EMBED') embedding = true;
     else if ((TASK_TYPES as string[]).includes(c)) caps.push(c as TaskType);
@@ -87,13 +98,13 @@ export function buildAliasEntry(alias: string, input: AliasInput, trustedHosts: 
       });
     }
   }
-  const ref = ModelConfigFactory.create(provider as ProviderKind, input.model ?? '', {
+  const ref = ModelConfigFactory.create(provider, input.model ?? '', {
     alias,
     ...(input.endpoint ? { endpoint: input.endpoint } : {}),
     ...(input.capabilities ? { capabilities: caps } : {}),
     ...(embedding ? { embedding } : {}),
     ...(input.contextLength ? { contextLength: input.contextLength } : {}),
-    ...(input.tier ? { tier: input.tier } : {}),
+    ...(tier ? { tier } : {}),
     trustedHosts,
   });
   // An embedded model is a file: check its GGUF header now (no native code) instead of at first use.

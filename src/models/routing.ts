@@ -43,8 +43,12 @@ export function refKey(r: ModelRef): string {
   return `${r.provider}|${r.endpoint ?? ''}|${r.model}`;
 }
 
-/** 0 = try first. Hard work (>=8) goes to LARGE models; SMALL ones only lead for easy work (<=3). */
-function tierRank(r: ModelRef, complexity: number | undefined): number {
+/**
+ * 0 = try first. Hard work (>=8) goes to LARGE models; SMALL ones only lead for easy work (<=3);
+ * a SPECIALIZED model is kept for its own work: first where a role names it, else after the others.
+ */
+function tierRank(r: ModelRef, complexity: number | undefined, configured: boolean): number {
+  if (r.tier === 'SPECIALIZED') return configured ? 0 : 3;
   if (complexity === undefined) return 0;
   if (complexity >= 8) return r.tier === 'LARGE' ? 0 : r.tier === 'SMALL' ? 2 : 1;
   if (complexity <= 3) return 0;
@@ -98,7 +102,8 @@ export function route(input: RouteInput): RouteResult {
   // Stable sort: the preferred model keeps first place; the rest by locality, then tier.
   const head = task.preferred && ordered[0]?.ref === task.preferred ? ordered.slice(0, 1) : [];
   const tail = ordered.slice(head.length);
-  const score = (o: { ref: ModelRef }) => localityRank(o.ref, privacy.mode) * 10 + tierRank(o.ref, task.complexity);
+  const score = (o: { ref: ModelRef; configured: boolean }) =>
+    localityRank(o.ref, privacy.mode) * 10 + tierRank(o.ref, task.complexity, o.configured);
   const sorted = tail
     .map((o, i) => ({ o, i }))
     .sort((a, b) => score(a.o) - score(b.o) || a.i - b.i)

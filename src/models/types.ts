@@ -1,6 +1,7 @@
 import type { ZodType } from 'zod';
 
 export * from '../config/vocabulary.js';
+import { SpecModelProvider } from '../config/vocabulary.js';
 export type { CallRecord } from '../storage/metrics-repo.js';
 import type { CallRecord } from '../storage/metrics-repo.js';
 import type { ModelTier, ProviderKind, TaskType } from '../config/vocabulary.js';
@@ -142,6 +143,9 @@ export interface ModelProvider {
   /** Loads a model into memory without asking anything (Ollama: an empty generate). */
   preload?(model: string, signal?: AbortSignal): Promise<void>;
 }
+
+/** The specification's enum under its own name (`ModelProvider.LM_STUDIO` is 'lmstudio'); see vocabulary.ts. */
+export const ModelProvider = SpecModelProvider;
 
 export interface ProgressEvent {
   type: string;
