@@ -45,6 +45,7 @@ export async function run(argv: string[]): Promise<void> {
       for (const c of COMMANDS) program.command(c.name).description(c.description);
       const ours = first === 'help' && helpFor === undefined;
       if (first && !ours && !args.slice(0, args.indexOf(first)).some((a) => a === '--help' || a === '-h')) {
+        await guardForward(args);
         process.exitCode = await forwardToTaskMaster(args, process.cwd());
         return;
       }
@@ -57,6 +58,23 @@ export async function run(argv: string[]): Promise<void> {
       return;
     }
     process.exitCode = handleError(e, { json, debug });
+  }
+}
+
+/**
+ * A forwarded command that would call a model runs only if the mode allows every role task-master
+ * may use; the guard is loaded only for those commands, so `list`, `show`, … start as fast as before.
+ */
+async function guardForward(args: string[]): Promise<void> {
+  const { forwardCallsModel } = await import('../src/application/forward-commands.js');
+  if (!forwardCallsModel(args)) return;
+  const { forwardGuardUseCase } = await import('../src/application/forward-guard.js');
+  const { openProject } = await import('../src/application/project.js');
+  const project = openProject({ cwd: process.cwd() });
+  try {
+    forwardGuardUseCase(project, { args });
+  } finally {
+    project.close();
   }
 }
 

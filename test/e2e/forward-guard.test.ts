@@ -1,0 +1,150 @@
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, runCli, tempProject } from '../support/cli.js';
+
+const REAL_TM =
+  process.env.TASK_MASTER_BIN || join(REPO_ROOT, '.test-deps', 'task-master', 'node_modules', '.bin', 'task-master');
+
+let trap: Server;
+let trapConnections = 0;
+let trapUrl = '';
+beforeAll(async () => {
+  // Stands in for a cloud API behind a loopback port (a tunnel, a gateway): it must never see a connection.
+  trap = createServer((s) => {
+    trapConnections++;
+    s.destroy();
+  });
+  await new Promise<void>((r) => trap.listen(0, '127.0.0.1', r));
+  trapUrl = `http://127.0.0.1:${(trap.address() as { port: number }).port}`;
+});
+afterAll(() => new Promise<void>((r) => trap.close(() => r())));
+
+/** A task-master stand-in that records that it started (then runs `exec`, or echoes its args). */
+function recordingTaskMaster(exec?: string): { bin: string; started: () => string | undefined } {
+  const dir = mkdtempSync(join(tmpdir(), 'tml-guard-bin-'));
+  const marker = join(dir, 'started');
+  const bin = join(dir, 'task-master');
+  const tail = exec ? `exec "${exec}" "$@"` : 'echo "fake ARGS:$*"';
+  writeFileSync(bin, `#!/bin/sh\necho "$*" >> "${marker}"\n${tail}\n`);
+  chmodSync(bin, 0o755);
+  return { bin, started: () => (existsSync(marker) ? readFileSync(marker, 'utf8') : undefined) };
+}
+
+const TASKS = JSON.stringify({
+  master: {
+    tasks: [{ id: 1, title: 'Set up', description: 'Set up the repo', status: 'pending', priority: 'high' }],
+  },
+});
+
+function project(models: Record<string, unknown>, extra: Record<string, string> = {}, local?: object): string {
+  return tempProject({
+    '.taskmaster/config.json': JSON.stringify({ models, ...(local ? { local } : {}) }),
+    '.taskmaster/tasks/tasks.json': TASKS,
+    ...extra,
+  });
+}
+
+const externalRoles = () => ({
+  main: { provider: 'anthropic', modelId: 'claude-sonnet-4-20250514', baseURL: trapUrl },
+  research: { provider: 'openai', modelId: 'gpt-4o', baseURL: `${trapUrl}/v1` },
+  fallback: { provider: 'ollama', modelId: 'llama3.2', baseURL: 'http://127.0.0.1:9/api' },
+});
+
+describe('forwarding guard: task-master AI commands we do not implement', () => {
+  it('LOCAL_ONLY: an AI command with an external role is refused before task-master starts; the trap sees nothing', async () => {
+    const tm = recordingTaskMaster(REAL_TM);
+    const cwd = project(externalRoles());
+    const env = { TASK_MASTER_BIN: tm.bin, ANTHROPIC_API_KEY: 'sk-ant-test', OPENAI_API_KEY: 'sk-test' };
+    for (const args of [
+      ['expand', '--id', '1'],
+      ['analyze-complexity'],
+      ['update-subtask', '--id', '1.1', '-p', 'more'],
+      ['scope-down', '-i', '1'],
+    ]) {
+      const r = await runCli(args, { cwd, env });
+      expect(r.code, r.stderr).toBe(3);
+      const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatch(
+        new RegExp(
+          `^error: refused: task-master's '${args[0]}' would call role main \\(anthropic claude-sonnet-4-20250514\\), and mode LOCAL_ONLY \\(set by default\\) allows only local models: provider anthropic is an external service`,
+        ),
+      );
+      expect(r.stderr).toMatch(/^hint: .*models --set-main/m);
+      expect(r.stdout).toBe('');
+    }
+    expect(tm.started()).toBeUndefined();
+    expect(readFileSync(join(cwd, '.taskmaster/tasks/tasks.json'), 'utf8')).toBe(TASKS);
+    expect(trapConnections).toBe(0);
+  });
+
+  it("a role config.json lacks is task-master's default (a hosted model), and is refused by name", async () => {
+    const tm = recordingTaskMaster();
+    const local = { provider: 'ollama', modelId: 'llama3.2', baseURL: 'http://127.0.0.1:9/api' };
+    const cwd = project({ main: local, fallback: local });
+    const r = await runCli(['update', '--from', '1', '-p', 'x'], {
+      cwd,
+      env: { TASK_MASTER_BIN: tm.bin, TASKMASTER_LOCAL_LLM: 'true' },
+    });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(
+      /^error: refused: task-master's 'update' would call role research \(perplexity sonar, task-master's default: config\.json names no such role\), and mode LOCAL_ONLY \(set by env TASKMASTER_LOCAL_LLM=true\)/m,
+    );
+    expect(tm.started()).toBeUndefined();
+  });
+
+  it("an ollama role without a baseURL is judged at the URL task-master would use (the project's .env)", async () => {
+    const tm = recordingTaskMaster();
+    const role = { provider: 'ollama', modelId: 'llama3.2' };
+    const cwd = project(
+      { main: role, research: role, fallback: role },
+      { '.env': 'OLLAMA_BASE_URL="http://gpu.example.com:11434/api"\n' },
+    );
+    const r = await runCli(['expand', '--all'], { cwd, env: { TASK_MASTER_BIN: tm.bin } });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(
+      /role main \(ollama llama3\.2\).*gpu\.example\.com:11434 is not a loopback, private or trusted host/,
+    );
+    expect(tm.started()).toBeUndefined();
+  });
+
+  it('forwards an AI command when every role is allowed: all local, or a mode that allows external models', async () => {
+    const tm = recordingTaskMaster();
+    const role = { provider: 'ollama', modelId: 'llama3.2', baseURL: 'http://127.0.0.1:9/api' };
+    const allLocal = project({ main: role, research: role, fallback: { provider: 'lmstudio', modelId: 'qwen' } });
+    const a = await runCli(['expand', '--id', '1'], { cwd: allLocal, env: { TASK_MASTER_BIN: tm.bin } });
+    expect(a.code, a.stderr).toBe(0);
+    expect(a.stdout).toContain('fake ARGS:expand --id 1');
+    const hybrid = project(externalRoles(), {}, { mode: 'HYBRID' });
+    const h = await runCli(['scope-up', '-i', '1'], { cwd: hybrid, env: { TASK_MASTER_BIN: tm.bin } });
+    expect(h.code, h.stderr).toBe(0);
+    expect(tm.started()).toBe('expand --id 1\nscope-up -i 1\n');
+    expect(trapConnections).toBe(0);
+  });
+
+  it('help for an AI command, and commands that launch Claude Code only when they would launch it', async () => {
+    const tm = recordingTaskMaster();
+    const cwd = project(externalRoles());
+    const env = { TASK_MASTER_BIN: tm.bin };
+    expect((await runCli(['expand', '--help'], { cwd, env })).code).toBe(0);
+    const start = await runCli(['start', '1'], { cwd, env });
+    expect(start.code).toBe(3);
+    expect(start.stderr).toMatch(/^error: refused: task-master's 'start' launches Claude Code/m);
+    expect((await runCli(['start', '1', '--dry-run'], { cwd, env })).code).toBe(0);
+    expect(tm.started()).toBe('expand --help\nstart 1 --dry-run\n');
+  });
+
+  it('a command that calls no model is forwarded as before: the real task-master lists the tasks', async () => {
+    const tm = recordingTaskMaster(REAL_TM);
+    const cwd = project(externalRoles());
+    mkdirSync(join(cwd, '.git'));
+    const r = await runCli(['list'], { cwd, env: { TASK_MASTER_BIN: tm.bin }, timeoutMs: 60_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Set up');
+    expect(tm.started()).toBe('list\n');
+    expect(trapConnections).toBe(0);
+  }, 60_000);
+});
