@@ -5,7 +5,12 @@
  */
 import { MetaLearningEngine, withOutcomes } from '../learning/engine.js';
 import type { CurrentRoles } from '../learning/proposals.js';
-import { researchExperience, type ResearchRunFacts } from '../learning/record-run.js';
+import {
+  researchExperience,
+  taskJobExperience,
+  type ResearchRunFacts,
+  type TaskJobFacts,
+} from '../learning/record-run.js';
 import type { WrittenTasks } from '../learning/types.js';
 import { LearningRepo } from '../storage/learning-repo.js';
 import type { Project } from './project.js';
@@ -57,6 +62,23 @@ export async function recordResearchRunSafely(
     const r = await learningEngine(project, { useModel: !o.offline }).record(
       researchExperience(f, { ...o, ...(project.runId ? { runId: project.runId } : {}) }, stats),
     );
+    return r.note;
+  } catch (e) {
+    return `experience not recorded: ${(e as Error).message}`;
+  }
+}
+
+/** Records one run of a task command (its calls are found by its run id); returns a note when something went wrong. */
+export async function recordTaskJobSafely(
+  project: Project,
+  f: TaskJobFacts,
+  o: { useModel: boolean },
+): Promise<string | undefined> {
+  try {
+    const repo = new LearningRepo(project.db());
+    const stats = withOutcomes(repo.runModelStats(f.runId), project.attempts);
+    project.attempts.reset();
+    const r = await learningEngine(project, { useModel: o.useModel }).record(taskJobExperience(f, stats));
     return r.note;
   } catch (e) {
     return `experience not recorded: ${(e as Error).message}`;

@@ -4,7 +4,7 @@
  */
 import { domainWords, estimateComplexity } from './features.js';
 import { schemaTotals } from './recorder.js';
-import type { LearningExperience, ModelCallStats, WrittenTasks } from './types.js';
+import type { LearningExperience, ModelCallStats, TaskJob, WrittenTasks } from './types.js';
 
 /** Where a parse-prd run wrote its tasks: ids and subtask counts, for later feedback. */
 export function writtenTasks(
@@ -62,5 +62,63 @@ export function researchExperience(
       calls: f.usage.calls,
     },
     modelStats: stats,
+  };
+}
+
+/** What a task command's run (expand, analyze-complexity, update…) did, for its experience. */
+export interface TaskJobFacts {
+  job: TaskJob;
+  /** The text the run worked on (the tasks' titles and details), for the context features. */
+  input: string;
+  /** Tasks the run worked on. */
+  tasks: number;
+  /** The run used the research role. */
+  research: boolean;
+  /** Strategy label (e.g. `depth1`, `batch8`, `structural`, `heuristic`). */
+  strategy: string;
+  promptIds: string[];
+  settings: Record<string, unknown>;
+  /** Finished with model answers (false: failed, or produced without a model). */
+  success: boolean;
+  durationMs: number;
+  errorCode?: string;
+  runId: string;
+  written?: WrittenTasks;
+}
+
+/** A task command's run as an experience, from its facts and the per-model stats of its calls. */
+export function taskJobExperience(f: TaskJobFacts, stats: ModelCallStats[]): LearningExperience {
+  const schema = schemaTotals(stats);
+  const words = f.input.split(/\s+/).filter(Boolean).length;
+  const primary = [...stats].sort((a, b) => b.ok - a.ok || b.calls - a.calls)[0]?.model;
+  return {
+    taskType: f.research ? 'research' : 'other',
+    source: f.job,
+    runId: f.runId,
+    context: {
+      prdBytes: Buffer.byteLength(f.input),
+      sections: f.tasks,
+      words,
+      domainWords: domainWords(f.input),
+      estimatedComplexity: estimateComplexity(words, f.tasks),
+    },
+    action: {
+      ...(primary ? { model: primary } : {}),
+      models: stats.map((m) => m.model),
+      promptIds: f.promptIds,
+      strategy: `${f.job}-${f.strategy}`,
+      settings: f.settings,
+    },
+    outcome: {
+      success: f.success,
+      schemaValid: schema.invalid === 0,
+      ...(schema.rate !== undefined ? { schemaValidRate: schema.rate } : {}),
+      tokens: stats.reduce((s, m) => s + m.tokens, 0),
+      latencyMs: f.durationMs,
+      calls: stats.reduce((s, m) => s + m.calls, 0),
+      ...(f.errorCode ? { errorCode: f.errorCode } : {}),
+    },
+    modelStats: stats,
+    ...(f.written ? { written: f.written } : {}),
   };
 }

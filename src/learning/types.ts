@@ -84,12 +84,28 @@ export interface ModelCallStats {
   recovered?: { reask: number; retry: number; fallback: number; unrecovered: number; codes: Record<string, number> };
 }
 
+/** The task commands whose runs are recorded as experiences (src/tasks, through the task-job wrapper). */
+export const TASK_JOBS = [
+  'expand',
+  'analyze-complexity',
+  'add-task',
+  'update-task',
+  'update-subtask',
+  'update',
+  'scope-up',
+  'scope-down',
+] as const;
+export type TaskJob = (typeof TASK_JOBS)[number];
+
+/** The command an experience comes from. */
+export type ExperienceSource = 'parse-prd' | 'research' | 'manual' | TaskJob;
+
 /** One experience, as recorded (`LearningExperience` in the library API). */
 export interface LearningExperience {
   id?: number;
   ts?: string;
   taskType: LearningTaskType;
-  source: 'parse-prd' | 'research' | 'manual';
+  source: ExperienceSource;
   runId?: string;
   context: LearningContext;
   action: LearningAction;

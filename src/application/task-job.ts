@@ -1,0 +1,85 @@
+/**
+ * The run wrapper of the task commands (expand, analyze-complexity, add-task, update*, scope-*): one
+ * run id on every model call (metrics rows, failures), the run kept by trackRun so `recover --run`
+ * can resume it when it fails (add the job to resume-runs.ts), and an experience recorded for
+ * `improve` when it ends (finished or failed; not when interrupted or refused as bad input).
+ * Validate the input (ids, tag, flags) before calling it: a run that never started is not a run.
+ */
+import { randomUUID } from 'node:crypto';
+import { AppError, EXIT, isAbortError } from '../errors.js';
+import type { TaskJobFacts } from '../learning/record-run.js';
+import type { TaskJob } from '../learning/types.js';
+import { trackRun } from '../recovery/runs.js';
+import { recordTaskJobSafely } from './learning.js';
+import type { Project } from './project.js';
+import type { RunControls } from './run-controls.js';
+
+/** What the experience needs besides what the wrapper measures itself. */
+export type TaskJobReport = Omit<TaskJobFacts, 'job' | 'runId' | 'durationMs' | 'success' | 'errorCode'> & {
+  /** The run produced its result without a model (structural planner, heuristic): not a model success. */
+  withoutModel?: boolean;
+};
+
+export interface TaskJobSpec<R> {
+  job: TaskJob;
+  /** What makes two runs the same operation (a later success of it ends an interruption). */
+  identity: unknown;
+  /** What `recover --run` needs to run it again (JSON), or a function giving it at failure time. */
+  input: unknown;
+  /** The run continues an interrupted one (recover --run). */
+  resumed?: boolean;
+  /** Facts for the experience: from the result, or (result undefined) for a failed run. */
+  report: (result: R | undefined) => TaskJobReport;
+}
+
+/** Runs `fn` as one tracked run of a task job; `fn` gets the run-scoped project and the run id. */
+export async function runTaskJob<R>(
+  project: Project,
+  spec: TaskJobSpec<R>,
+  run: RunControls<unknown>,
+  fn: (scoped: Project, runId: string) => Promise<R>,
+): Promise<R> {
+  const runId = randomUUID();
+  const scoped = project.forRun(runId);
+  const t0 = Date.now();
+  let result: R | undefined;
+  let error: unknown;
+  try {
+    result = await trackRun(
+      project.db(),
+      {
+        job: spec.job,
+        identity: spec.identity,
+        input: spec.input,
+        runId,
+        resumed: spec.resumed ?? false,
+        // The job's model calls carry its name as their component (see src/tasks).
+        answered: [spec.job],
+        verified: (r: R) => !spec.report(r).withoutModel,
+      },
+      () => fn(scoped, runId),
+    );
+    return result;
+  } catch (e) {
+    error = e;
+    throw e;
+  } finally {
+    const badInput = error instanceof AppError && error.exitCode === EXIT.BAD_INPUT;
+    if (!run.signal?.aborted && !isAbortError(error) && !badInput) {
+      const { withoutModel, ...r } = spec.report(result);
+      const note = await recordTaskJobSafely(
+        scoped,
+        {
+          ...r,
+          job: spec.job,
+          runId,
+          durationMs: Date.now() - t0,
+          success: error === undefined && !withoutModel,
+          ...(error ? { errorCode: error instanceof AppError ? error.code : 'INTERNAL' } : {}),
+        },
+        { useModel: !withoutModel },
+      );
+      if (note) run.onNote?.(note);
+    }
+  }
+}
