@@ -127,10 +127,16 @@ export function isAppError(e: unknown): e is AppError {
  * The one builder of ABORTED errors: work cancelled by an AbortSignal (Ctrl-C, a sibling's failure).
  * The signal's reason is kept as the cause, so a caller can still find what stopped the work.
  */
-export function abortedError(signal?: AbortSignal, message = 'the operation was cancelled', hint?: string): AppError {
+export function abortedError(
+  signal?: AbortSignal,
+  message = 'the operation was cancelled',
+  hint?: string,
+  details?: Record<string, unknown>,
+): AppError {
   return new AppError('ABORTED', message, {
     hint: hint ?? 'the operation was interrupted; run it again to resume',
     cause: signal?.reason,
+    ...(details ? { details } : {}),
   });
 }
 

@@ -1,5 +1,5 @@
 /** research add: files, directories and globs (or one hand-written note) into the knowledge base. */
-import { AppError, ValidationError, isAbortError, isAppError } from '../errors.js';
+import { abortedError, ValidationError, isAbortError, isAppError } from '../errors.js';
 import type { ProgressEvent } from '../models/types.js';
 import type { AddResult } from '../research/rag-system.js';
 import { openResearch } from './open-research.js';
@@ -37,9 +37,11 @@ export async function researchAddUseCase(
     if (!isAbortError(e) && !signal?.aborted) throw e;
     // the knowledge base says what it kept (sources, chunks, vectors stored); keep its message
     if (isAppError(e) && e.code === 'ABORTED') throw e;
-    throw new AppError('ABORTED', 'research add interrupted; the documents read so far are kept', {
-      hint: 'their missing embeddings are made by the next `research add` or `research search`',
-    });
+    throw abortedError(
+      signal,
+      'research add interrupted; the documents read so far are kept',
+      'their missing embeddings are made by the next `research add` or `research search`',
+    );
   }
   if (!r.added.length && !r.updated.length && !r.unchanged.length && r.skipped.length) {
     throw new ValidationError(`nothing added: ${r.skipped.map((x) => `${x.path} (${x.reason})`).join(', ')}`, {

@@ -1,6 +1,6 @@
 /** research "<question>": one cited answer with a confidence, optionally saved to a task or a file. */
 import { randomUUID } from 'node:crypto';
-import { AppError, isAbortError } from '../errors.js';
+import { abortedError, isAbortError } from '../errors.js';
 import { answerMarkdown, saveResearchFile } from '../research/report.js';
 import type { ResearchAnswer } from '../research/rag-system.js';
 import { appendToTaskDetails } from '../research/tasks.js';
@@ -63,7 +63,7 @@ export async function researchAskUseCase(
     });
   } catch (e) {
     if (!isAbortError(e) && !run.signal?.aborted) throw e;
-    throw new AppError('ABORTED', 'research interrupted; nothing was saved', { hint: 'ask again' });
+    throw abortedError(run.signal, 'research interrupted; nothing was saved', 'ask again');
   }
   const note = await recordResearchRunSafely(scoped, answer, {
     k,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AppError, ValidationError, isAbortError } from '../errors.js';
+import { AppError, abortedError, ValidationError, isAbortError } from '../errors.js';
 import type { DB } from '../storage/db.js';
 import { OptimizeRepo, type OptimizeRunRow } from '../storage/optimize-repo.js';
 import { EvolutionaryOptimizer } from './engine.js';
@@ -167,13 +167,11 @@ export async function runOptimization(
     if (o.signal?.aborted || isAbortError(e)) {
       repo.finishRun(id, { status: 'failed', error: 'interrupted' });
       const done = repo.getRun(id)?.generations_done ?? 0;
-      throw new AppError(
-        'ABORTED',
+      throw abortedError(
+        o.signal,
         `optimization run ${id} interrupted after ${done} generation(s); its evaluations are kept`,
-        {
-          hint: `continue with \`task-master-local optimize --resume ${id}\``,
-          details: { run_id: id, generations: done },
-        },
+        `continue with \`task-master-local optimize --resume ${id}\``,
+        { run_id: id, generations: done },
       );
     }
     repo.finishRun(id, { status: 'failed', error: (e as Error).message });
@@ -194,7 +192,7 @@ export async function runOptimization(
  */
 function interruptible(evaluator: Evaluator, signal?: AbortSignal): Evaluator {
   if (!signal) return evaluator;
-  const stop = () => new AppError('ABORTED', 'optimization interrupted');
+  const stop = () => abortedError(signal, 'optimization interrupted');
   return async (genomes, onEach) => {
     if (signal.aborted) throw stop();
     const results = await evaluator(genomes, onEach && ((i, r) => !signal.aborted && onEach(i, r)));

@@ -3,7 +3,8 @@ export { FailureRecoverySystem, type RecoveryDeps, type ReportOptions } from './
 export type { RecoverOutcome, RunResumer } from './recover-run.js';
 export { trackRun, identityOf, type TrackedRun } from './runs.js';
 export * from '../diagnostics/index.js';
-export { retryWithBackoff, backoffDelay, type BackoffOptions } from './backoff.js';
+// the executor's retry loop, exported for library users; recovery itself has none
+export { retryWithBackoff, backoffDelay, type BackoffOptions } from '../models/retry.js';
 export { pullModel, type PullProgress } from './pull.js';
 export { repairDatabase, canWrite, type RepairResult } from '../storage/db-repair.js';
 export { recoveryHooks } from './hooks.js';

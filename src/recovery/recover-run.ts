@@ -1,5 +1,5 @@
 import type { ResolvedConfig } from '../config/schema.js';
-import { AppError, isAbortError, isAppError } from '../errors.js';
+import { abortedError, isAbortError, isAppError } from '../errors.js';
 import type { ModelAPI, ProgressEvent } from '../models/types.js';
 import { CachedPerformanceMonitor } from '../monitor/performance-monitor.js';
 import type { DB } from '../storage/db.js';
@@ -174,8 +174,10 @@ export async function recoverAll(sys: RecoverySystemView, env: Env, o: Options):
     out.push({ failure: sys.get(f.id)!, result, durationMs: ms });
   }
   if (o.signal?.aborted)
-    throw new AppError('ABORTED', 'recover --run was interrupted; every attempt so far is recorded', {
-      hint: 'run `task-master-local recover --run` again to continue',
-    });
+    throw abortedError(
+      o.signal,
+      'recover --run was interrupted; every attempt so far is recorded',
+      'run `task-master-local recover --run` again to continue',
+    );
   return out;
 }

@@ -3,7 +3,7 @@
  * leave open), research them, repeat; stop when confidence stops improving or nothing is open;
  * end with recommendations. State is saved after every iteration, so a session resumes exactly.
  */
-import { AppError, isAbortError, isAppError } from '../errors.js';
+import { AppError, abortedError, isAbortError, isAppError } from '../errors.js';
 import { loadPrompt, toMessages } from '../prompting/index.js';
 import { NO_MODEL_CODES } from './answer.js';
 import type { ModelAPI } from '../models/types.js';
@@ -127,13 +127,11 @@ export async function autonomousResearchLoop(
   } catch (e) {
     if (!isAbortError(e) && !opts.signal?.aborted) throw e;
     save('stopped');
-    throw new AppError(
-      'ABORTED',
+    throw abortedError(
+      opts.signal,
       `research loop interrupted after ${saved.done} of ${max} iterations; session ${id} kept`,
-      {
-        hint: `continue it with \`task-master-local research --resume ${id}\``,
-        details: { sessionId: id, iterations: saved.done },
-      },
+      `continue it with \`task-master-local research --resume ${id}\``,
+      { sessionId: id, iterations: saved.done },
     );
   }
 

@@ -3,7 +3,7 @@
  * injected (model API, repositories, clock, progress callback), so it runs the same in the CLI,
  * in tests against the fake server and in the benchmark with the offline embedder.
  */
-import { AppError, ValidationError, isAbortError } from '../errors.js';
+import { AppError, abortedError, ValidationError, isAbortError } from '../errors.js';
 import { ResearchClaimRepo } from '../storage/research-claim-repo.js';
 import { ResearchVectorRepo, type VecSet } from '../storage/research-vector-repo.js';
 import { synthesize, type Passage } from './answer.js';
@@ -356,12 +356,10 @@ function checkCategory(c: string | undefined): string | undefined {
 function interrupted(res: AddResult, embedded: number): AppError {
   const kept = res.added.length + res.updated.length;
   const rest = Math.max(0, res.chunks - embedded);
-  return new AppError(
-    'ABORTED',
+  return abortedError(
+    undefined,
     `interrupted: kept ${kept} new or changed source${kept === 1 ? '' : 's'} (${res.chunks} chunks, ${embedded} vector${embedded === 1 ? '' : 's'} stored${rest ? `; ${rest} chunk${rest === 1 ? ' waits' : 's wait'} for a vector` : ''})`,
-    {
-      hint: 'run the same `research add` again: unchanged files are skipped and chunks without a vector are embedded',
-      details: { kept: [...res.added, ...res.updated], chunks: res.chunks, embedded },
-    },
+    'run the same `research add` again: unchanged files are skipped and chunks without a vector are embedded',
+    { kept: [...res.added, ...res.updated], chunks: res.chunks, embedded },
   );
 }

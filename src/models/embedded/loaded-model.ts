@@ -1,4 +1,5 @@
-import { AppError, ProviderError } from '../../errors.js';
+import { ProviderError } from '../../errors.js';
+import { Semaphore } from '../../util/semaphore.js';
 import type { GgufInfo } from './gguf.js';
 import type { Llama, LlamaContext, LlamaEmbeddingContext, LlamaModel, LlamaSequence } from './runtime.js';
 
@@ -9,44 +10,32 @@ import type { Llama, LlamaContext, LlamaEmbeddingContext, LlamaModel, LlamaSeque
  * context, and callers beyond that wait for a free one instead of failing "No sequences left".
  */
 
-/** A context's sequences, handed out one caller at a time. */
+/** A context's sequences, handed out one caller at a time (the one semaphore bounds the holders). */
 export class SequencePool {
   private readonly free: LlamaSequence[] = [];
-  private created = 0;
-  private readonly waiters: Array<(s: LlamaSequence) => void> = [];
+  private readonly slots: Semaphore;
   constructor(
     readonly context: LlamaContext,
-    private readonly size: number,
-  ) {}
+    size: number,
+  ) {
+    this.slots = new Semaphore(size);
+  }
 
-  /** A sequence for exclusive use; waits while all are busy. */
-  acquire(signal?: AbortSignal): Promise<LlamaSequence> {
-    const s = this.free.pop();
-    if (s) return Promise.resolve(s);
-    if (this.created < this.size) {
-      this.created++;
-      return Promise.resolve(this.context.getSequence());
+  /** A sequence for exclusive use; waits while all are busy (ABORTED if the signal fires first). */
+  async acquire(signal?: AbortSignal): Promise<LlamaSequence> {
+    await this.slots.acquire(signal);
+    try {
+      return this.free.pop() ?? this.context.getSequence();
+    } catch (e) {
+      this.slots.release();
+      throw e;
     }
-    return new Promise((resolve, reject) => {
-      const take = (seq: LlamaSequence) => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve(seq);
-      };
-      const onAbort = () => {
-        const i = this.waiters.indexOf(take);
-        if (i >= 0) this.waiters.splice(i, 1);
-        reject(signal?.reason ?? new AppError('ABORTED', 'aborted while waiting for the embedded model'));
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiters.push(take);
-    });
   }
 
   /** Gives a sequence back (to the next waiter first). */
   release(seq: LlamaSequence): void {
-    const next = this.waiters.shift();
-    if (next) next(seq);
-    else this.free.push(seq);
+    this.free.push(seq);
+    this.slots.release();
   }
 }
 

@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { AppError, ProviderError, isAppError } from '../../errors.js';
+import { abortedError, ProviderError, isAppError } from '../../errors.js';
 import type { ChatChunk, ChatRequest, DiscoveredModel, ModelProvider, ProviderHealth } from '../types.js';
 import { describeGguf, discoverEmbeddedModels } from '../embedded/discover.js';
 import { ggufError, readGgufInfo, type GgufInfo } from '../embedded/gguf.js';
@@ -300,7 +300,7 @@ export class LlamaCppProvider implements ModelProvider {
 }
 
 function generationError(e: unknown, path: string, signal?: AbortSignal): Error {
-  if (signal?.aborted) return e instanceof Error ? e : new AppError('ABORTED', 'the embedded model call was aborted');
+  if (signal?.aborted) return e instanceof Error ? e : abortedError(signal, 'the embedded model call was aborted');
   if (isAppError(e)) return e;
   return new ProviderError(
     'PROVIDER_ERROR',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, retryWithBackoff } from '../../../src/recovery/backoff.js';
+import { backoffDelay, retryWithBackoff } from '../../../src/models/retry.js';
 
 describe('backoff', () => {
   it('grows exponentially, is capped, and jitter stays within [exp*(1-j), exp]', () => {
