@@ -44,4 +44,9 @@ export const COMMANDS: CommandEntry[] = [
     description: 'list, diagnose and recover failures; recover status; fault-injection self-test',
     load: () => import('./recover.js'),
   },
+  {
+    name: 'finetune',
+    description: 'datasets from the project history, per-project prompts, LoRA adapters, evaluation against the base',
+    load: () => import('./finetune.js'),
+  },
 ];

@@ -60,3 +60,37 @@ export function redactSecrets<T>(value: T): T {
   };
   return walk(value, false) as T;
 }
+
+// The same secrets inside prose (a task's details, a pasted config line): API-key-like tokens, auth
+// headers, and `api_key = …` / `"token": "…"` assignments, wherever they appear in the text.
+const SECRET_TOKEN_IN_TEXT = /\b(?:sk|pk|rk|pplx|xai|gsk|hf|ghp|gho|glpat)[-_][A-Za-z0-9_-]{8,}/gi;
+const AUTH_IN_TEXT = /\b(bearer|basic|token)(\s+)[A-Za-z0-9._~+/=-]{8,}/gi;
+// Matched from the secret word on (`OPENAI_API_KEY=…` keeps `OPENAI_API_`), so no leading name is backtracked.
+const ASSIGNMENT_IN_TEXT =
+  /((?:key|token|secret|passw(?:or)?d|credential)[A-Za-z0-9_-]*["']?\s*[:=]\s*["']?)([^\s"',;]{6,})/gi;
+const MAYBE_SECRET =
+  /key|token|secret|passw|credential|bearer|basic|sk[-_]|pk[-_]|rk[-_]|pplx|xai|gsk|hf[-_]|gh[po]_|glpat/i;
+
+/**
+ * `redactText` for free text that may quote secrets anywhere (exported datasets, pasted notes): the
+ * export redaction's key/value patterns applied inside the text. Returns the text and how many
+ * secrets were replaced.
+ */
+export function redactProse(s: string): { text: string; redacted: number } {
+  if (!MAYBE_SECRET.test(s) && !s.includes('@') && !s.includes('=')) return { text: s, redacted: 0 };
+  let n = 0;
+  const count = (r: string) => {
+    n++;
+    return r;
+  };
+  const text = redactText(s)
+    .replace(ASSIGNMENT_IN_TEXT, (m, head: string, value: string) =>
+      value === REDACTED || /^\d+$/.test(value) ? m : count(`${head}${REDACTED}`),
+    )
+    .replace(AUTH_IN_TEXT, (m, word: string, sp: string) =>
+      m.endsWith(REDACTED) ? m : count(`${word}${sp}${REDACTED}`),
+    )
+    .replace(SECRET_TOKEN_IN_TEXT, () => count(REDACTED));
+  const urls = (text.match(/\[REDACTED\]/g)?.length ?? 0) - (s.match(/\[REDACTED\]/g)?.length ?? 0) - n;
+  return { text, redacted: n + Math.max(0, urls) };
+}

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../errors.js';
 import type { ModelAPI } from '../models/types.js';
-import type { NodeRow, PrdRepo, RunSummary } from '../storage/prd-repo.js';
+import type { NodeRow, PartRow, PrdRepo, RunSummary } from '../storage/prd-repo.js';
 import { checkWritable, writeTag, type WriteMode } from '../taskmaster/tasks-file.js';
 import { hash } from './keys.js';
 import { toTaskMaster, type TmTask } from './map.js';
@@ -125,6 +125,7 @@ export async function parsePrd(input: ParsePrdInput, deps: ParsePrdDeps): Promis
     let nodes: PlanNode[];
     let structural: ParsePrdOutput['structural'];
     let fixes: DepFix[] = [];
+    let parts: PartRow[] = [];
     let merged: ParsePrdOutput['merged'] = [];
     try {
       const proc = new RecursivePRDProcessor({
@@ -136,6 +137,7 @@ export async function parsePrd(input: ParsePrdInput, deps: ParsePrdDeps): Promis
       });
       const r = await proc.run(input.prd, input.options, stats, deps.signal);
       ({ nodes, fixes, merged } = r);
+      parts = r.chunks.map((c) => ({ index: c.index, headings: c.headings, text: c.text, tokens: c.tokens }));
       Object.assign(summary, {
         runKey: r.runKey,
         chunks: r.chunks.length,
@@ -176,7 +178,7 @@ export async function parsePrd(input: ParsePrdInput, deps: ParsePrdDeps): Promis
     }
     fill(nodes);
     summary.success = true;
-    deps.repo.finishRun(summary, nodeRows(nodes, tasks));
+    deps.repo.finishRun(summary, nodeRows(nodes, tasks), parts);
     return {
       runId,
       tag: input.tag,

@@ -44,15 +44,22 @@ export function promptsDir(): string {
   }
 }
 
-/** Versions available for a prompt name, ascending. */
+const packagedVersions = new Map<string, number[]>();
+
+/** Versions available for a prompt name, ascending (the package's own prompts are listed once per process). */
 export function promptVersions(name: string, dir = promptsDir()): number[] {
+  const packaged = dir === defaultDir;
+  const known = packaged ? packagedVersions.get(name) : undefined;
+  if (known) return known;
   const d = join(dir, name);
   if (!existsSync(d)) return [];
-  return readdirSync(d)
+  const versions = readdirSync(d)
     .map((f) => /^v(\d+)\.md$/.exec(f)?.[1])
     .filter((v): v is string => v !== undefined)
     .map(Number)
     .sort((a, b) => a - b);
+  if (packaged) packagedVersions.set(name, versions);
+  return versions;
 }
 
 const templates = new Map<string, string>();

@@ -73,6 +73,14 @@ export interface NodeRow {
   promptId?: string;
 }
 
+/** The PRD part one chunk call was asked about (fine-tuning rebuilds the exact prompt from it). */
+export interface PartRow {
+  index: number;
+  headings: string[];
+  text: string;
+  tokens: number;
+}
+
 const CheckpointRow = z.object({
   node_key: z.string(),
   run_key: z.string(),
@@ -160,8 +168,8 @@ export class PrdRepo {
     });
   }
 
-  /** Writes the final summary and, on success, the plan tree, in one transaction. */
-  finishRun(s: RunSummary, nodes: NodeRow[] = []): void {
+  /** Writes the final summary and, on success, the plan tree and the PRD parts, in one transaction. */
+  finishRun(s: RunSummary, nodes: NodeRow[] = [], parts: PartRow[] = []): void {
     writeTx(this.db, () => {
       this.db
         .prepare(
@@ -222,7 +230,34 @@ export class PrdRepo {
           n.promptId ?? null,
         );
       }
+      const part = this.db.prepare(
+        'INSERT OR REPLACE INTO prd_parts (run_id, chunk_index, headings_json, text, tokens) VALUES (?, ?, ?, ?, ?)',
+      );
+      for (const p of parts) part.run(s.runId, p.index, JSON.stringify(p.headings), p.text, p.tokens);
     });
+  }
+
+  /** Successful, written (not dry-run) model runs, newest first: what fine-tuning exports. */
+  writtenRuns(): RunSummary[] {
+    const rows = this.db
+      .prepare(
+        'SELECT * FROM prd_runs WHERE success = 1 AND dry_run = 0 AND structural = 0 ORDER BY started_at DESC, rowid DESC',
+      )
+      .all() as Record<string, unknown>[];
+    return rows.map(toSummary);
+  }
+
+  /** The PRD parts stored for a run, in chunk order (none for runs made before they were stored). */
+  parts(runId: string): PartRow[] {
+    const rows = this.db
+      .prepare('SELECT chunk_index, headings_json, text, tokens FROM prd_parts WHERE run_id = ? ORDER BY chunk_index')
+      .all(runId) as { chunk_index: number; headings_json: string; text: string; tokens: number }[];
+    return rows.map((r) => ({
+      index: r.chunk_index,
+      headings: z.array(z.string()).parse(JSON.parse(r.headings_json)),
+      text: r.text,
+      tokens: r.tokens,
+    }));
   }
 
   /** Run summaries, newest first (learning and `health` read them). */

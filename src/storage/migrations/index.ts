@@ -15,6 +15,7 @@ import { m060learning } from './060-learning.js';
 import { m061learningIndexes } from './061-learning-indexes.js';
 import { m062learningRecentIndex } from './062-learning-recent-index.js';
 import { m063learningAttemptOutcomes } from './063-learning-attempt-outcomes.js';
+import { m080finetune } from './080-finetune.js';
 
 export type { Migration } from './types.js';
 
@@ -36,4 +37,5 @@ export const MIGRATIONS: readonly Migration[] = [
   m061learningIndexes,
   m062learningRecentIndex,
   m063learningAttemptOutcomes,
+  m080finetune,
 ];

@@ -1,0 +1,71 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { finetuneAddUseCase } from '../src/application/finetune-add.js';
+import { finetuneExportUseCase } from '../src/application/finetune-export.js';
+import { parseSplit } from '../src/finetune/dataset.js';
+import { DATASET_FORMATS } from '../src/finetune/types.js';
+import { intFlag, parseFlags } from './shared/flags.js';
+import { io, printJson } from './shared/output.js';
+import { withProject } from './shared/project.js';
+import { exportLines } from './views/finetune-text.js';
+
+const say = (lines: string[]) => lines.forEach((l) => io.out(l));
+const Json = z.object({ json: z.boolean().default(false) });
+const Export = Json.extend({
+  format: z.enum(DATASET_FORMATS).default('chat'),
+  split: z
+    .string()
+    .default('80,10,10')
+    .transform((s, ctx) => {
+      const v = parseSplit(s);
+      if (!v) ctx.addIssue({ code: 'custom', message: 'three whole percentages summing to 100, e.g. 80,10,10' });
+      return v ?? { train: 0, valid: 0, test: 0 };
+    }),
+  seed: intFlag(0).default(42),
+  out: z.string().min(1).optional(),
+  dryRun: z.boolean().default(false),
+});
+
+async function exportCmd(raw: Record<string, unknown>): Promise<void> {
+  const o = parseFlags(Export, raw, 'finetune export');
+  await withProject({}, async (p) => {
+    const { dataset: _d, ...r } = finetuneExportUseCase(p, o);
+    o.json ? printJson(r) : say(exportLines(r));
+  });
+}
+
+async function add(inputFile: string, outputFile: string, raw: Record<string, unknown>): Promise<void> {
+  const o = parseFlags(Json, raw, 'finetune add');
+  await withProject({}, async (p) => {
+    const r = finetuneAddUseCase(p, { inputFile, outputFile });
+    o.json
+      ? printJson(r)
+      : io.out(
+          r.added
+            ? `finetune add: pair ${r.id} stored (${r.inputChars} → ${r.outputChars} characters)`
+            : `finetune add: the same pair is already stored (pair ${r.id}); nothing added`,
+        );
+  });
+}
+
+/** Registers `finetune` and its subcommands. */
+export function register(program: Command): void {
+  const cmd = program
+    .command('finetune')
+    .description('datasets from the project history, project prompts, LoRA adapters, evaluation');
+  cmd
+    .command('export')
+    .description('write train/valid/test.jsonl and manifest.json from parse-prd runs, saved research and added pairs')
+    .option('--format <format>', `${DATASET_FORMATS.join(' | ')}`, 'chat')
+    .option('--split <train,valid,test>', 'percentages', '80,10,10')
+    .option('--seed <n>', 'seed of the deterministic split', '42')
+    .option('--out <dir>', 'output directory (default .taskmaster/finetune/<dataset id>/)')
+    .option('--dry-run', 'count only, write nothing')
+    .option('--json', 'print only JSON on stdout')
+    .action(async (opts: Record<string, unknown>) => exportCmd(opts));
+  cmd
+    .command('add <input-file> <output-file>')
+    .description('add a hand-written pair: the prompt in one file, the wanted answer in the other')
+    .option('--json', 'print only JSON on stdout')
+    .action(async (i: string, out: string, opts: Record<string, unknown>) => add(i, out, opts));
+}
