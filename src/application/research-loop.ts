@@ -5,18 +5,16 @@ import { trackRun } from '../recovery/runs.js';
 import type { LoopResult } from '../research/loop.js';
 import { openResearch } from './open-research.js';
 import type { Project } from './project.js';
-import { researchContext } from './research-context.js';
+import { researchContext, type ResearchContextOptions } from './research-context.js';
 import type { RunControls } from './run-controls.js';
 
 /** A new loop on `topic`, or `resume` of a stored session. */
-export interface ResearchLoopOptions {
+export interface ResearchLoopOptions extends ResearchContextOptions {
   topic?: string;
   /** Iterations to run now (new loop: default 3; resumed: default what was left). */
   iterations?: number;
   /** A session id from `research sessions`. */
   resume?: string;
-  context?: string;
-  taskIds?: string;
   offline?: boolean;
   /** Stop when an iteration raises overall confidence by less than this (default 0.02). */
   minGain?: number;

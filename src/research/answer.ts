@@ -58,8 +58,17 @@ export interface SynthesisOptions {
   context?: string;
   selfCheck?: boolean;
   maxSentences?: number;
+  /** Sentences an extractive answer quotes from each of its passages (default 2). */
+  perPassage?: number;
   signal?: AbortSignal;
 }
+
+/** Answer length per `--detail` level: model answers in sentences, extractive ones in sentences per passage. */
+export const DETAIL: Record<'low' | 'medium' | 'high', { sentences: number; perPassage: number }> = {
+  low: { sentences: 4, perPassage: 1 },
+  medium: { sentences: 8, perPassage: 2 },
+  high: { sentences: 20, perPassage: 3 },
+};
 
 /** Codes that mean "there is no model to ask": the answer falls back to extraction. */
 export const NO_MODEL_CODES = new Set(['NO_MODEL_AVAILABLE', 'PROVIDER_UNREACHABLE']);
@@ -151,7 +160,7 @@ export async function synthesize(
   } else {
     notes.push('no model available; extractive answer from the best passages');
   }
-  const text = extractiveAnswer(question, passages);
+  const text = extractiveAnswer(question, passages, opts.perPassage);
   const checked = checkCitations(text, passages.length);
   const { confidence, reason } = scoreConfidence({
     retrieval,

@@ -6,7 +6,7 @@
 import { AppError, abortedError, ValidationError, isAbortError } from '../errors.js';
 import { ResearchClaimRepo } from '../storage/research-claim-repo.js';
 import { ResearchVectorRepo, type VecSet } from '../storage/research-vector-repo.js';
-import { synthesize, type Passage } from './answer.js';
+import { DETAIL, synthesize, type Passage } from './answer.js';
 import { chunkText, isMarkdownPath } from './chunker.js';
 import { ResearchEmbedder, emptyKnowledgeBase } from './embedder.js';
 import { ftsMatch, ftsTerms, quoteFtsToken } from './fts-query.js';
@@ -270,10 +270,13 @@ export class LocalRAGSystem {
       category: opts.category,
       signal: opts.signal,
     });
+    const detail = DETAIL[opts.detail ?? 'medium'];
     const s = await synthesize(q, found.passages, this.deps.api, {
       context: opts.context,
       selfCheck: opts.selfCheck,
       signal: opts.signal,
+      maxSentences: detail.sentences,
+      perPassage: detail.perPassage,
     });
     const out: ResearchAnswer = {
       ...s,

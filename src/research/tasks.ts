@@ -55,16 +55,35 @@ export function taskContext(paths: { tasks: string; state: string }, ids: string
     .join('\n\n');
 }
 
-/** Appends a research block to a task's (or subtask's) details under task-master's lock. */
-export function appendToTaskDetails(paths: { tasks: string; state: string }, id: string, block: string): void {
-  parseTaskIds(id);
+/** Throws NOT_FOUND naming every id of `ids` the current tag does not have (checked before a model is asked). */
+export function assertTasksExist(paths: { tasks: string; state: string }, ids: readonly string[]): void {
+  const tag = currentTag(paths.state);
+  const tasks = (readTasksFile(paths.tasks)[tag]?.tasks ?? []) as Task[];
+  const missing = ids.filter((id) => !find(tasks, id));
+  if (missing.length) throw notFound(missing, paths.tasks, tag);
+}
+
+/**
+ * Appends a research block to the details of each task or subtask of `ids`, in one write under
+ * task-master's lock; an unknown id fails the whole save, leaving tasks.json as it was.
+ */
+export function appendToTaskDetails(
+  paths: { tasks: string; state: string },
+  ids: string | readonly string[],
+  block: string,
+): void {
+  const list = typeof ids === 'string' ? parseTaskIds(ids) : ids;
   const tag = currentTag(paths.state);
   withFileLock(paths.tasks, () => {
     const file = readTasksFile(paths.tasks);
-    const t = find((file[tag]?.tasks ?? []) as Task[], id);
-    if (!t) throw notFound([id], paths.tasks, tag);
-    const old = typeof t.details === 'string' ? t.details : '';
-    t.details = old ? `${old.trimEnd()}\n\n${block}` : block;
+    const tasks = (file[tag]?.tasks ?? []) as Task[];
+    const missing = list.filter((id) => !find(tasks, id));
+    if (missing.length) throw notFound(missing, paths.tasks, tag);
+    for (const id of new Set(list)) {
+      const t = find(tasks, id)!;
+      const old = typeof t.details === 'string' ? t.details : '';
+      t.details = old ? `${old.trimEnd()}\n\n${block}` : block;
+    }
     atomicWriteFile(paths.tasks, JSON.stringify(file, null, 2) + '\n');
   });
 }

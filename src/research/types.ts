@@ -90,9 +90,15 @@ export interface ResearchAnswer extends Synthesis {
   durationMs: number;
 }
 
+/** task-master's `research --detail`: how long an answer may be. */
+export const DETAIL_LEVELS = ['low', 'medium', 'high'] as const;
+export type DetailLevel = (typeof DETAIL_LEVELS)[number];
+
 /** Options of researchQuery(). */
 export interface QueryOptions extends SearchFilter {
   k?: number;
+  /** Answer length: low ≤ 4 sentences, medium ≤ 8 (default), high ≤ 20; extractive answers quote 1/2/3 sentences per passage. */
+  detail?: DetailLevel;
   context?: string;
   selfCheck?: boolean;
   signal?: AbortSignal;
