@@ -8,7 +8,7 @@ import { ValidationError } from '../src/errors.js';
 import { intFlag, parseFlags } from './shared/flags.js';
 import { io, printJson } from './shared/output.js';
 import { withProject } from './shared/project.js';
-import { changeLines, renderModelsText } from './views/models-text.js';
+import { changeLines, importLines, renderModelsText } from './views/models-text.js';
 
 const Options = z
   .object({
@@ -65,10 +65,10 @@ async function run(raw: Record<string, unknown>): Promise<void> {
         : io.out(`exported ${configPath} to ${o.export} (secrets redacted)`);
     }
     if (o.import) {
-      modelsImportUseCase(project, { path: o.import, cwd });
-      return o.json
-        ? printJson({ imported: o.import, config: configPath })
-        : io.out(`imported ${o.import} into ${configPath}`);
+      const r = await modelsImportUseCase(project, { path: o.import, cwd });
+      if (o.json) return printJson({ ...r, config: configPath });
+      for (const l of importLines(r, o.import)) io.out(l);
+      return;
     }
     const roles = { main: o.setMain, research: o.setResearch, fallback: o.setFallback };
     const capabilities = o.capabilities
@@ -129,7 +129,7 @@ export function register(program: Command): void {
     .option('--tier <tier>', 'tier of --add: SMALL, MEDIUM, LARGE, SPECIALIZED (default: guessed from the size)')
     .option('--remove <alias>', 'remove a registry alias')
     .option('--export <file>', 'write config.json with secrets redacted ("-" for stdout)')
-    .option('--import <file>', 'import a file written by --export')
+    .option('--import <file>', "import a file written by --export, or the specification's configuration shape")
     .option('--json', 'machine-readable output')
     .action(async (opts: Record<string, unknown>) => run(opts));
 }

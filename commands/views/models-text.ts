@@ -82,3 +82,29 @@ export function changeLines(
   out.push(`saved to ${o.configPath}`);
   return out;
 }
+
+/** What `models --import` wrote, the roles it kept, and each part it left out. */
+export function importLines(
+  r: {
+    shape: string;
+    mode?: string;
+    aliases: string[];
+    replaced: string[];
+    keptRoles: string[];
+    notes: string[];
+    configPath: string;
+  },
+  file: string,
+): string[] {
+  const shape = r.shape === 'specification' ? "the specification's configuration" : 'an export';
+  const out = [`imported ${file} (${shape}) into ${r.configPath}`];
+  if (r.mode) out.push(`mode: ${r.mode}`);
+  if (r.aliases.length) {
+    const added = r.aliases.filter((a) => !r.replaced.includes(a));
+    if (added.length) out.push(`added aliases: ${added.join(', ')}`);
+    if (r.replaced.length) out.push(`replaced aliases: ${r.replaced.join(', ')}`);
+  }
+  for (const k of r.keptRoles) out.push(`kept role ${k}`);
+  for (const n of r.notes) out.push(`not imported: ${n}`);
+  return out;
+}

@@ -1,41 +1,17 @@
-import { ConfigError, ValidationError } from '../errors.js';
-import { ModelConfigFactory } from './config-factory.js';
-import {
-  DEPLOYMENT_MODES,
-  MODEL_TIERS,
-  PROVIDER_KINDS,
-  TASK_TYPES,
-  normalizeEnumName,
-  normalizeProvider,
-  normalizeTier,
-  type DeploymentMode,
-  type ModelRef,
-  type ProviderKind,
-  type TaskType,
-} from './types.js';
-import { parseJsonWithPosition } from '../util/json.js';
+import { ValidationError } from '../errors.js';
+import type { DeploymentMode, ModelRef, ProviderKind } from './types.js';
 import { toTaskMasterOllamaURL } from '../config/hosts.js';
 import { readConfigFile, validateConfig, writeConfig } from '../config/load.js';
 import { ROLES, type ModelEntry, type Role, type RoleConfig } from '../config/schema.js';
-import { inspectModelRef, isEmbeddingModel } from './embedded/discover.js';
-import { isRedacted, redactSecrets } from '../config/redact.js';
+import { redactSecrets } from '../config/redact.js';
 
 export { REDACTED, isRedacted, redactSecrets } from '../config/redact.js';
+export { buildAliasEntry, parseMode, type AliasInput } from './alias-entry.js';
+import { buildAliasEntry, parseMode, type AliasInput } from './alias-entry.js';
+import { planImport, refuseProblems, writeImport, type ImportOutcome } from './config-import.js';
 
 /** task-master's own defaults for a role that had no maxTokens/temperature before. */
 export const ROLE_DEFAULTS = { maxTokens: 8192, temperature: 0.2 } as const;
-
-/** Input of `addAlias`: what `models --add` and the library accept before validation. */
-export interface AliasInput {
-  provider: string;
-  model: string;
-  endpoint?: string;
-  /** Task types, case-insensitive; 'embedding' marks an embedding model. */
-  capabilities?: string[];
-  contextLength?: number;
-  /** SMALL, MEDIUM, LARGE or SPECIALIZED, case-insensitive; unset = guessed from the model's size. */
-  tier?: string;
-}
 
 /**
  * The role entry task-master itself would write for `ref`: its provider name, the model id, the
@@ -57,60 +33,6 @@ export function roleConfigFor(ref: ModelRef, previous?: RoleConfig): RoleConfig 
 /** task-master knows LM Studio by name; LocalAI and other servers only as "openai-compatible". */
 export function taskMasterProvider(kind: ProviderKind): string {
   return kind === 'localai' ? 'openai-compatible' : kind;
-}
-
-/** Normalises a mode name ('local-only', 'local_only') or throws naming the valid ones. */
-export function parseMode(value: string): DeploymentMode {
-  const m = value.trim().toUpperCase().replace(/-/g, '_');
-  if ((DEPLOYMENT_MODES as string[]).includes(m)) return m as DeploymentMode;
-  throw new ValidationError(`unknown mode '${value}'`, { hint: `valid modes: ${DEPLOYMENT_MODES.join(', ')}` });
-}
-
-/** Validates alias input and builds the registry entry; throws naming the bad field. */
-export function buildAliasEntry(alias: string, input: AliasInput, trustedHosts: readonly string[] = []): ModelEntry {
-  if (!/^[A-Za-z0-9][\w.:@-]*$/.test(alias)) {
-    throw new ValidationError(`invalid alias '${alias}'`, {
-      hint: 'use letters, digits and . _ - : (e.g. local-llama3)',
-    });
-  }
-  const provider = normalizeProvider(input.provider ?? '');
-  if (!provider) {
-    throw new ValidationError(`unknown provider '${input.provider}' for alias '${alias}'`, {
-      hint: `valid providers: ${PROVIDER_KINDS.join(', ')} (or the specification's OLLAMA, LM_STUDIO, LOCAL_AI, …)`,
-    });
-  }
-  const tier = input.tier === undefined ? undefined : normalizeTier(input.tier);
-  if (input.tier !== undefined && !tier) {
-    throw new ValidationError(`unknown tier '${input.tier}' for alias '${alias}'`, {
-      hint: `valid tiers: ${MODEL_TIERS.join(', ')}`,
-    });
-  }
-  let embedding: boolean | undefined;
-  const caps: TaskType[] = [];
-  for (const raw of input.capabilities ?? []) {
-    const c = normalizeEnumName(raw);
-    if (!c) continue;
-    if (c === 'EMBEDDING' || c === 'EMBED') embedding = true;
-    else if ((TASK_TYPES as string[]).includes(c)) caps.push(c as TaskType);
-    else {
-      throw new ValidationError(`unknown capability '${raw}' for alias '${alias}'`, {
-        hint: `valid capabilities: ${TASK_TYPES.join(', ')}, EMBEDDING`,
-      });
-    }
-  }
-  const ref = ModelConfigFactory.create(provider, input.model ?? '', {
-    alias,
-    ...(input.endpoint ? { endpoint: input.endpoint } : {}),
-    ...(input.capabilities ? { capabilities: caps } : {}),
-    ...(embedding ? { embedding } : {}),
-    ...(input.contextLength ? { contextLength: input.contextLength } : {}),
-    ...(tier ? { tier } : {}),
-    trustedHosts,
-  });
-  // An embedded model is a file: check its GGUF header now (no native code) instead of at first use.
-  if (ref.provider === 'llama-cpp' && isEmbeddingModel(inspectModelRef(ref.model)) && !input.capabilities)
-    ref.embedding = true;
-  return ModelConfigFactory.toEntry(ref);
 }
 
 function localSection(raw: Record<string, unknown>): Record<string, unknown> {
@@ -238,70 +160,20 @@ export class ModelConfigurationManager {
   }
 
   /**
-   * Imports an exported file: top-level sections in `json` replace the current ones, others stay.
-   * "[REDACTED]" placeholders keep the real value on disk (or are dropped); all is validated first.
+   * Imports a file written by `models --export` (its sections merged over the current ones, saved
+   * roles the file lacks kept) or one in the specification's shape (its mode and models become ours;
+   * roles untouched). Everything is validated before the file is touched; returns the written config.
    */
   importConfig(json: string, source = 'import'): Record<string, unknown> {
-    const parsed = parseJsonWithPosition(json, source);
-    if (!parsed.ok) {
-      throw new ValidationError(`${source}: ${parsed.error}`, {
-        hint: 'the file must be JSON as written by `models --export`',
-      });
-    }
-    const value = parsed.value;
-    if (!value || typeof value !== 'object' || Array.isArray(value)) {
-      throw new ValidationError(`${source}: the top level must be a JSON object`, {
-        hint: 'import a file written by `models --export`',
-      });
-    }
-    checkNamedEnums(value as Record<string, unknown>, source);
-    const current = this.read();
-    const merged = { ...current, ...(restoreRedacted(value, current) as Record<string, unknown>) };
-    validateConfig(merged, source);
-    return writeConfig(this.configPath, (cur) => ({
-      ...cur,
-      ...(restoreRedacted(value, cur) as Record<string, unknown>),
-    }));
+    return this.importConfiguration(json, source).config;
+  }
+
+  /** importConfig with the whole outcome: the shape, aliases written, roles kept, notes line by line. */
+  importConfiguration(json: string, source = 'import'): ImportOutcome {
+    const plan = planImport(json, source, this.opts.trustedHosts);
+    refuseProblems(plan, source);
+    return writeImport(this.configPath, plan, source);
   }
 }
 
-/** Names an unknown mode or provider in an import before zod's generic enum message would. */
-function checkNamedEnums(v: Record<string, unknown>, source: string): void {
-  const local = localSection(v);
-  if (typeof local.mode === 'string' && !(DEPLOYMENT_MODES as string[]).includes(local.mode)) {
-    throw new ConfigError('CONFIG_INVALID', `${source}: local.mode: unknown mode '${local.mode}'`, {
-      hint: `valid modes: ${DEPLOYMENT_MODES.join(', ')}`,
-    });
-  }
-  for (const [alias, e] of Object.entries((local.registry ?? {}) as Record<string, { provider?: unknown }>)) {
-    const p = e?.provider;
-    if (typeof p === 'string' && !(PROVIDER_KINDS as string[]).includes(p)) {
-      throw new ConfigError('CONFIG_INVALID', `${source}: local.registry.${alias}.provider: unknown provider '${p}'`, {
-        hint: `valid providers: ${PROVIDER_KINDS.join(', ')}`,
-      });
-    }
-  }
-}
-
-/** Replaces each "[REDACTED]" in `incoming` by the value at the same path in `current`, or drops it. */
-export function restoreRedacted(incoming: unknown, current: unknown): unknown {
-  const DROP = Symbol('drop');
-  const walk = (v: unknown, cur: unknown): unknown => {
-    if (isRedacted(v)) return cur !== undefined && !isRedacted(cur) ? cur : DROP;
-    if (Array.isArray(v)) {
-      const c = Array.isArray(cur) ? cur : [];
-      return v.map((x, i) => walk(x, c[i])).filter((x) => x !== DROP);
-    }
-    if (v && typeof v === 'object') {
-      const c = cur && typeof cur === 'object' ? (cur as Record<string, unknown>) : {};
-      const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v)) {
-        const r = walk(x, c[k]);
-        if (r !== DROP) out[k] = r;
-      }
-      return out;
-    }
-    return v;
-  };
-  return walk(incoming, current);
-}
+export { restoreRedacted } from './config-import.js';
