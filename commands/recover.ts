@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { ValidationError } from '../src/errors.js';
-import { openOrRepairDb } from '../src/recovery/db-check.js';
-import type { RepairResult } from '../src/storage/db-repair.js';
-import type { DB } from '../src/storage/db.js';
 import { openProject } from '../src/application/project.js';
-import { FailureRecoverySystem } from '../src/recovery/system.js';
+import {
+  recoverListUseCase,
+  recoverResolveUseCase,
+  recoverRunUseCase,
+  recoverStatusUseCase,
+} from '../src/application/recover.js';
+import { parseFlags } from './shared/flags.js';
 import { withInterrupt } from './shared/interrupt.js';
 import { interactive, io, printJson } from './shared/output.js';
 import { failureLine, outcomeLine, runLine, selfTestLines, statusLines } from './views/recover-text.js';
@@ -46,17 +48,7 @@ async function pullBar() {
 }
 
 async function run(action: string | undefined, raw: Record<string, unknown>): Promise<void> {
-  const r = Options.safeParse({ ...raw, action });
-  if (!r.success) {
-    const i = r.error.issues[0]!;
-    throw new ValidationError(
-      i.path[0] === 'action' ? `unknown action '${action}'` : `--${String(i.path[0])}: ${i.message}`,
-      {
-        hint: 'use `recover`, `recover status`, `recover --run`, `recover --self-test` or `recover --resolve <id>`',
-      },
-    );
-  }
-  const o = r.data;
+  const o = parseFlags(Options, { ...raw, action }, { command: 'recover', positional: ['action'] });
   if (o.selfTest) {
     const { runSelfTest } = await import('../src/application/self-test.js');
     const st = await runSelfTest();
@@ -67,59 +59,30 @@ async function run(action: string | undefined, raw: Record<string, unknown>): Pr
   }
   const project = openProject({ cwd: process.cwd(), env: process.env });
   try {
-    const makeSystem = (d: DB) =>
-      new FailureRecoverySystem({
-        db: d,
-        config: project.config,
-        api: async () => {
-          try {
-            return project.api();
-          } catch {
-            return undefined;
-          }
-        },
-      });
-    let db = o.run ? undefined : project.db();
-    let repair: RepairResult | undefined;
-    if (!db)
-      ({ db, repair } = openOrRepairDb(
-        { path: project.config.dbPath, db: () => project.db(), close: () => project.close() },
-        makeSystem,
-      ));
-    if (repair && !o.json)
-      for (const st of repair.steps) io.out(`  ${st.ok ? 'ok  ' : 'FAIL'}  ${st.name}: ${st.detail}`);
-    const system = makeSystem(db);
     if (o.resolve) {
-      if (!system.get(o.resolve))
-        throw new ValidationError(`no failure #${o.resolve}`, { hint: 'list them with `task-master-local recover`' });
-      const f = system.resolve(o.resolve)!;
+      const f = recoverResolveUseCase(project, { id: o.resolve });
       return void (o.json ? printJson(f) : io.out(failureLine(f)));
     }
     if (o.action === 'status') {
-      const s = system.status();
+      const s = recoverStatusUseCase(project);
       if (o.json) return void printJson(s);
       for (const l of statusLines(s)) io.out(l);
       return;
     }
     if (o.run) {
-      const findings = system.detect();
       const bar = interactive(o.json) ? await pullBar() : undefined;
-      const { runResumer } = await import('../src/application/resume-runs.js');
-      const outcomes = await withInterrupt((signal) =>
-        system.recover({
-          signal,
-          resume: runResumer(project),
-          ...(o.id ? { ids: o.id } : {}),
-          ...(o.allowPull ? { allowPull: true } : {}),
-          ...(bar ? { onProgress: bar.onProgress } : {}),
-        }),
-      );
-      bar?.stop();
+      const r = await withInterrupt((signal) =>
+        recoverRunUseCase(
+          project,
+          { ...(o.id ? { ids: o.id } : {}), ...(o.allowPull ? { allowPull: true } : {}) },
+          { signal, ...(bar ? { onProgress: bar.onProgress } : {}) },
+        ),
+      ).finally(() => bar?.stop());
       if (o.json)
         printJson({
-          repaired: repair,
-          detected: findings,
-          outcomes: outcomes.map((x) => ({
+          repaired: r.repair,
+          detected: r.detected,
+          outcomes: r.outcomes.map((x) => ({
             ...x.result,
             id: x.failure.id,
             kind: x.failure.kind,
@@ -128,22 +91,22 @@ async function run(action: string | undefined, raw: Record<string, unknown>): Pr
             diagnosis: x.failure.diagnosis,
             duration_ms: Math.round(x.durationMs),
           })),
-          status: system.status(),
+          status: r.status,
         });
       else {
-        for (const f of findings) io.out(`detected: ${f.message}`);
-        if (outcomes.length === 0) io.out('no open failures');
-        for (const x of outcomes) io.out(outcomeLine(x));
+        for (const st of r.repair?.steps ?? []) io.out(`  ${st.ok ? 'ok  ' : 'FAIL'}  ${st.name}: ${st.detail}`);
+        for (const f of r.detected) io.out(`detected: ${f.message}`);
+        if (r.outcomes.length === 0) io.out('no open failures');
+        for (const x of r.outcomes) io.out(outcomeLine(x));
       }
       // Exit 0 once nothing is left open: recovered, or its cause cleared.
-      if (outcomes.some((x) => x.failure.status === 'open')) process.exitCode = 1;
+      if (r.outcomes.some((x) => x.failure.status === 'open')) process.exitCode = 1;
       return;
     }
-    const list = system.list();
-    const runs = system.interruptedRuns();
-    if (o.json) return void printJson(list);
-    if (list.length === 0) io.out('no failures recorded');
-    for (const f of list) io.out(failureLine(f));
+    const { failures, runs } = recoverListUseCase(project);
+    if (o.json) return void printJson(failures);
+    if (failures.length === 0) io.out('no failures recorded');
+    for (const f of failures) io.out(failureLine(f));
     for (const r of runs) io.out(runLine(r));
   } finally {
     project.close();

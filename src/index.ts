@@ -53,6 +53,14 @@ export { learningEngine } from './application/learning.js';
 export { runSelfTest, type SelfTestResult, type SelfTestCase } from './application/self-test.js';
 export { runResumer } from './application/resume-runs.js';
 export {
+  recoverListUseCase,
+  recoverResolveUseCase,
+  recoverRunUseCase,
+  recoverStatusUseCase,
+  type RecoverRunOptions,
+  type RecoverRunResult,
+} from './application/recover.js';
+export {
   runValidation,
   type ValidationCheck,
   type ValidationReport,

@@ -18,6 +18,8 @@ import type { RunControls } from './run-controls.js';
 import type { ValidationReport } from './validation.js';
 import type { AddResult, QueryOptions, ResearchAnswer } from '../research/rag-system.js';
 import type { ProgressEvent } from '../models/types.js';
+import type { RecoveryStatus } from '../recovery/types.js';
+import { recoverRunUseCase, recoverStatusUseCase, type RecoverRunOptions, type RecoverRunResult } from './recover.js';
 
 /** Options of TaskMasterLocalSystem.initialize. */
 export interface SystemOptions {
@@ -147,6 +149,17 @@ export class TaskMasterLocalSystem {
       ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
     };
     return opts.full ? healthFullUseCase(base) : healthUseCase(base);
+  }
+
+  /** recover --run: resumes interrupted runs once their cause is gone and checks the cause of every other open failure. */
+  async recoverFailures(opts: RecoverRunOptions & RunControls<ProgressEvent> = {}): Promise<RecoverRunResult> {
+    const { signal, onProgress, onNote: _n, ...o } = opts;
+    return recoverRunUseCase(this.project, o, { ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}) });
+  }
+
+  /** recover status: failures, recovered (replayed successes only), cause cleared, recovery rate and MTTR. */
+  recoveryStatus(): RecoveryStatus {
+    return recoverStatusUseCase(this.project);
   }
 
   /** Closes the SQLite file. */

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openResearch } from '../../src/application/open-research.js';
 import { parsePrdUseCase } from '../../src/application/parse-prd.js';
 import { openProject } from '../../src/application/project.js';
-import { runResumer } from '../../src/application/resume-runs.js';
+import { recoverRunUseCase, recoverStatusUseCase } from '../../src/application/recover.js';
 import { diagnoseByRules } from '../../src/diagnostics/diagnose.js';
 import { isAppError } from '../../src/errors.js';
 import { FailureRecoverySystem } from '../../src/recovery/system.js';
@@ -110,8 +110,8 @@ async function recoverAfter(root: string, env: Record<string, string>, job: 'par
   fake.reset(); // the fault was transient: the server is healthy again
   const project = openProject({ cwd: root, env, backoffMs: 1 });
   try {
-    const sys = new FailureRecoverySystem({ db: project.db(), config: project.config, api: async () => project.api() });
-    const outs = await sys.recover({ resume: runResumer(project) });
+    // What `recover --run` and `recover status --json` call.
+    const { outcomes: outs } = await recoverRunUseCase(project);
     expect(outs.length).toBeGreaterThan(0);
     for (const o of outs) {
       const why = `${o.failure.kind}: ${o.result.strategy} ${o.result.outcome} — ${o.result.detail}`;
@@ -121,7 +121,7 @@ async function recoverAfter(root: string, env: Record<string, string>, job: 'par
       else if (job === 'parse-prd') expect(o.failure.status, why).toMatch(/^(recovered|cause_cleared)$/);
       else expect({ run: o.run, status: o.failure.status }, why).toEqual({ run: undefined, status: 'cause_cleared' });
     }
-    const st = sys.status();
+    const st = recoverStatusUseCase(project);
     expect(st).toMatchObject({ active_failures: 0, runs: { interrupted: 0 } });
     if (job === 'research') expect(st.recovered_by.resume).toBeUndefined();
   } finally {

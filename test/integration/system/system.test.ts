@@ -71,4 +71,26 @@ describe('TaskMasterLocalSystem (the library facade, wired to a real project)', 
       sys.close();
     }
   });
+
+  it('recovers through the use case `recover --run` calls: a parse-prd that failed is resumed, and only that counts', async () => {
+    const cwd = tempProject({ '.taskmaster/docs/prd.txt': PRD });
+    const env = { OLLAMA_HOST: server.url, LM_STUDIO_HOST: 'http://127.0.0.1:9', LOCAL_AI_HOST: 'http://127.0.0.1:9' };
+    server.reset();
+    server.fault({ kind: 'status', status: 500, times: 1000, path: /^\/api\/chat$/ });
+    const sys = await TaskMasterLocalSystem.initialize({ cwd, env });
+    try {
+      await expect(sys.processProjectRequirements({ maxDepth: 1, requireModel: true })).rejects.toThrow();
+      expect(sys.recoveryStatus()).toMatchObject({ recovered: 0, runs: { interrupted: 1 } });
+      server.reset(); // the server is well again
+      const r = await sys.recoverFailures();
+      expect(r.outcomes.find((o) => o.run)?.run?.status).toBe('resumed');
+      const st = sys.recoveryStatus();
+      // every failed request of the run is recovered by the replay, none by a probe
+      expect(st).toMatchObject({ active_failures: 0, cause_cleared: 0 });
+      expect(st.recovered_by).toEqual({ resume: st.recovered });
+      expect(st.recovered).toBeGreaterThan(0);
+    } finally {
+      sys.close();
+    }
+  });
 });
