@@ -23,6 +23,10 @@ export const ModelEntrySchema = z.object({
   provider: z.enum(PROVIDER_KINDS),
   model: z.string().min(1),
   endpoint: z.string().optional(),
+  /** A pool: the same model served by several endpoints (requests go to the least loaded one). */
+  endpoints: z.array(z.string()).min(1).optional(),
+  /** Requests each endpoint runs at once; unset = what the server says, else learned from latency. */
+  capacity: z.number().int().min(1).max(1024).optional(),
   capabilities: z.array(z.enum(TASK_TYPES)).optional(),
   contextLength: z.number().int().positive().optional(),
   tier: z.enum(MODEL_TIERS).optional(),
@@ -30,13 +34,24 @@ export const ModelEntrySchema = z.object({
 });
 export type ModelEntry = z.infer<typeof ModelEntrySchema>;
 
+/** One server, or several base URLs serving the same models (a pool). */
+export const ServerUrlsSchema = z.union([z.string(), z.array(z.string()).min(1)]);
+export type ServerUrls = z.infer<typeof ServerUrlsSchema>;
+
 export const ServersSchema = z.object({
-  ollama: z.string().default('http://127.0.0.1:11434'),
-  lmstudio: z.string().default('http://127.0.0.1:1234/v1'),
-  localai: z.string().default('http://127.0.0.1:8080/v1'),
-  /** Extra OpenAI-compatible servers (llama.cpp server, vLLM, …). */
-  openaiCompatible: z.array(z.string()).default([]),
+  ollama: ServerUrlsSchema.default('http://127.0.0.1:11434'),
+  lmstudio: ServerUrlsSchema.default('http://127.0.0.1:1234/v1'),
+  localai: ServerUrlsSchema.default('http://127.0.0.1:8080/v1'),
+  /** Extra OpenAI-compatible servers (llama.cpp server, vLLM, …); an inner list is one pool. */
+  openaiCompatible: z.array(ServerUrlsSchema).default([]),
 });
+export type Servers = z.infer<typeof ServersSchema>;
+
+/** The base URLs of a server entry, in order (a plain string is a pool of one). */
+export function serverUrls(v: ServerUrls | undefined): string[] {
+  if (v === undefined) return [];
+  return typeof v === 'string' ? [v] : [...v];
+}
 
 /** Our own section of task-master's config.json; task-master ignores it. */
 export const LocalSectionSchema = z.object({
@@ -49,6 +64,8 @@ export const LocalSectionSchema = z.object({
   discover: z.array(z.enum(['ollama', 'lmstudio', 'localai'])).default(['ollama', 'lmstudio', 'localai']),
   /** Concurrent requests per provider endpoint. */
   concurrency: z.number().int().min(1).max(64).default(4),
+  /** Requests an endpoint of a pool runs at once, by base URL (beats what the server says and what is learned). */
+  capacity: z.record(z.string(), z.number().int().min(1).max(1024)).default({}),
   /**
    * How long model calls may wait (the executor is the only place these apply). A server that sends
    * nothing is asked whether a model load is in progress before the first-token deadline gives up.

@@ -1,4 +1,7 @@
-import type { ProviderKind } from './types.js';
+import { abortedError } from '../errors.js';
+import { serverUrls, type ResolvedConfig } from '../config/schema.js';
+import type { PrivacyContext } from './privacy.js';
+import type { ModelRef, ProviderKind } from './types.js';
 
 /** Edit distance, for "did you mean" suggestions. */
 export function levenshtein(a: string, b: string): number {
@@ -48,4 +51,48 @@ export function serverHint(kind: ProviderKind, endpoint?: string): string {
     default:
       return `check the ${kind} API key in the environment and your network`;
   }
+}
+
+/** A pool member that did not answer discovery: the pool goes on with the others, and says so. */
+export function warnUnreachableMembers(
+  servers: readonly { endpoint: string; pool?: string; ok: boolean; skipped?: string; error?: string }[],
+  refs: readonly ModelRef[],
+  warn: (w: string) => void,
+): void {
+  const pools = new Map<string, string[]>();
+  for (const s of servers) if (s.pool) pools.set(s.pool, [...(pools.get(s.pool) ?? []), s.endpoint]);
+  for (const r of refs) if (r.endpoints && r.endpoints.length > 1) pools.set(`model ${r.alias}`, r.endpoints);
+  for (const [where, members] of pools) {
+    const down = servers.filter((s) => members.includes(s.endpoint) && !s.ok && !s.skipped);
+    const up = members.length - down.length;
+    for (const s of down)
+      warn(
+        `${where}: ${s.endpoint} is unreachable (${s.error ?? 'no answer'}); the pool works with the other ${up} endpoint${up === 1 ? '' : 's'}`,
+      );
+  }
+}
+
+/** Mode, its source and trusted hosts, from config. */
+export function privacyOf(config: ResolvedConfig): PrivacyContext {
+  return {
+    mode: config.local.mode,
+    modeSource: config.sources.mode ?? 'default',
+    trustedHosts: config.local.trustedHosts,
+  };
+}
+
+export function serverFor(kind: ProviderKind, servers: ResolvedConfig['local']['servers']): string | undefined {
+  if (kind === 'ollama' || kind === 'lmstudio' || kind === 'localai') return serverUrls(servers[kind])[0];
+  return undefined;
+}
+
+/** Waits for a shared promise; the caller's signal stops only this wait, never the shared work. */
+export function waitFor<T>(p: Promise<T>, signal?: AbortSignal, what = 'model discovery cancelled'): Promise<T> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.reject(abortedError(signal, what));
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(abortedError(signal, what));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

@@ -1,12 +1,14 @@
-import { AppError, ProviderError, abortedError } from '../errors.js';
+import { AppError, ProviderError } from '../errors.js';
 import { fromTaskMasterOllamaURL, isLocalUrl } from '../config/hosts.js';
-import type { ResolvedConfig, Role, RoleConfig } from '../config/schema.js';
-import { ModelConfigFactory, defaultAlias, looksLikeEmbedding } from './config-factory.js';
+import { serverUrls, type ResolvedConfig, type Role, type RoleConfig, type ServerUrls } from '../config/schema.js';
+import { ModelConfigFactory, defaultAlias, looksLikeEmbedding, poolEndpoints } from './config-factory.js';
 import { isLocalKind, modeAllows, whyNotLocal, type PrivacyContext } from './privacy.js';
 import type { ProviderPool } from './provider-pool.js';
 import { refKey } from './routing.js';
 import { PROVIDER_KINDS, TASK_TYPES, type DiscoveredModel, type ModelRef, type ProviderKind } from './types.js';
-import { closeMatches, serverHint } from './catalog-util.js';
+import { closeMatches, privacyOf, serverFor, serverHint, waitFor, warnUnreachableMembers } from './catalog-util.js';
+
+export { privacyOf, waitFor } from './catalog-util.js';
 import { embeddedServerStatus } from './embedded/discover.js';
 
 /** A server discovery probes. */
@@ -14,6 +16,8 @@ export interface ServerTarget {
   kind: ProviderKind;
   endpoint: string;
   local: boolean;
+  /** The config entry listing this server with others (a pool), e.g. `local.servers.ollama`. */
+  pool?: string;
 }
 
 /** What one probe found. */
@@ -65,19 +69,41 @@ export class ModelCatalog {
   targets(): ServerTarget[] {
     const { local, roles } = this.config;
     const out = new Map<string, ServerTarget>();
-    const add = (kind: ProviderKind, endpoint: string | undefined) => {
+    const add = (kind: ProviderKind, endpoint: string | undefined, pool?: string) => {
       if (!endpoint || !LOCAL_KINDS.includes(kind)) return;
       const ep = endpoint.replace(/\/+$/, '');
-      out.set(`${kind}|${ep}`, { kind, endpoint: ep, local: isLocalUrl(ep, local.trustedHosts) });
+      const cur = out.get(`${kind}|${ep}`);
+      if (cur) return void (pool && !cur.pool && (cur.pool = pool));
+      out.set(`${kind}|${ep}`, {
+        kind,
+        endpoint: ep,
+        local: isLocalUrl(ep, local.trustedHosts),
+        ...(pool ? { pool } : {}),
+      });
     };
-    for (const k of local.discover) add(k, local.servers[k]);
-    for (const u of local.servers.openaiCompatible) add('openai-compatible', u);
+    // An entry listing several URLs is a pool: the same models on each, used as one.
+    const addEntry = (kind: ProviderKind, v: ServerUrls, where: string) => {
+      const urls = serverUrls(v).map((u) => u.replace(/\/+$/, ''));
+      const unique = [...new Set(urls)];
+      const twice = [...new Set(urls.filter((u, i) => urls.indexOf(u) !== i))];
+      if (twice.length) this.warnOnce(`${where} lists ${twice.join(', ')} more than once; each endpoint is used once`);
+      for (const u of unique) add(kind, u, unique.length > 1 ? where : undefined);
+    };
+    for (const k of local.discover) addEntry(k, local.servers[k], `local.servers.${k}`);
+    local.servers.openaiCompatible.forEach((v, i) =>
+      addEntry('openai-compatible', v, `local.servers.openaiCompatible[${i}]`),
+    );
     for (const r of Object.values(roles)) {
       const ref = this.roleRef(r);
       if (ref.ref) add(ref.ref.provider, ref.ref.endpoint);
     }
-    for (const e of Object.values(local.registry)) add(e.provider, e.endpoint);
+    for (const e of Object.values(local.registry)) for (const u of e.endpoints ?? [e.endpoint]) add(e.provider, u);
     return [...out.values()];
+  }
+
+  /** A warning said once per configuration, however often it is found. */
+  private warnOnce(w: string): void {
+    if (!this.config.warnings.includes(w)) this.config.warnings.push(w);
   }
 
   /**
@@ -146,11 +172,20 @@ export class ModelCatalog {
     const addRef = (r: ModelRef) => {
       out.push(r);
       byKey.set(refKey(r), r);
+      // Every member of a pool is this ref: the same model discovered there is not another one.
+      for (const ep of r.endpoints ?? []) byKey.set(refKey({ ...r, endpoint: ep }), r);
       aliases.add(r.alias);
     };
     for (const [alias, e] of Object.entries(local.registry)) {
       try {
-        const endpoint = e.endpoint ?? serverFor(e.provider, local.servers);
+        if (e.endpoints) {
+          const { duplicates } = poolEndpoints(e.provider, e.endpoints);
+          if (duplicates.length)
+            this.warnOnce(
+              `local.registry.${alias} lists ${duplicates.join(', ')} more than once; each endpoint is used once`,
+            );
+        }
+        const endpoint = e.endpoint ?? (e.endpoints ? undefined : serverFor(e.provider, local.servers));
         addRef(
           ModelConfigFactory.create(e.provider, e.model, {
             ...e,
@@ -165,8 +200,18 @@ export class ModelCatalog {
     }
     for (const r of this.opts.extraRefs ?? []) addRef(r);
     const cap = this.opts.contextCap ?? 8192;
-    for (const s of await this.servers()) {
+    const servers = await this.servers();
+    warnUnreachableMembers(servers, out, (w) => this.warnOnce(w));
+    const pooled = new Map<string, ModelRef>();
+    for (const s of servers) {
       for (const d of s.models) {
+        const inPool = s.pool ? pooled.get(`${s.pool}|${d.model}`) : undefined;
+        if (inPool) {
+          inPool.endpoints = [...(inPool.endpoints ?? [inPool.endpoint!]), s.endpoint];
+          inPool.local &&= s.local;
+          byKey.set(refKey({ ...inPool, endpoint: s.endpoint }), inPool);
+          continue;
+        }
         const ref = ModelConfigFactory.create(d.provider ?? s.kind, d.model, {
           endpoint: d.endpoint || s.endpoint,
           embedding: d.embedding || looksLikeEmbedding(d.model),
@@ -182,7 +227,9 @@ export class ModelCatalog {
         let alias = ref.alias;
         if (aliases.has(alias)) alias = `${ref.alias}-${s.kind}`;
         for (let i = 2; aliases.has(alias); i++) alias = `${ref.alias}-${s.kind}-${i}`;
-        addRef({ ...ref, alias });
+        const made = { ...ref, alias };
+        addRef(made);
+        if (s.pool) pooled.set(`${s.pool}|${d.model}`, made);
       }
     }
     return out;
@@ -305,7 +352,7 @@ export class ModelCatalog {
       known.find(
         (k) =>
           k.provider === ref.provider &&
-          k.endpoint === ref.endpoint &&
+          (k.endpoint === ref.endpoint || (!!ref.endpoint && !!k.endpoints?.includes(ref.endpoint))) &&
           (k.model === rc.modelId || k.model === `${rc.modelId}:latest`),
       );
     const base = same ? { ...same, capabilities: [...TASK_TYPES] } : { ...ref, alias: rc.modelId };
@@ -324,36 +371,11 @@ export class ModelCatalog {
     ) {
       return fromTaskMasterOllamaURL(g);
     }
-    return this.config.local.servers.ollama;
+    return serverUrls(this.config.local.servers.ollama)[0] ?? 'http://127.0.0.1:11434';
   }
 
   /** The privacy settings this catalog was built with. */
   get privacyContext(): PrivacyContext {
     return this.privacy;
   }
-}
-
-/** Mode, its source and trusted hosts, from config. */
-export function privacyOf(config: ResolvedConfig): PrivacyContext {
-  return {
-    mode: config.local.mode,
-    modeSource: config.sources.mode ?? 'default',
-    trustedHosts: config.local.trustedHosts,
-  };
-}
-
-function serverFor(kind: ProviderKind, servers: ResolvedConfig['local']['servers']): string | undefined {
-  if (kind === 'ollama' || kind === 'lmstudio' || kind === 'localai') return servers[kind];
-  return undefined;
-}
-
-/** Waits for a shared promise; the caller's signal stops only this wait, never the shared work. */
-function waitFor<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) return p;
-  if (signal.aborted) return Promise.reject(abortedError(signal, 'model discovery cancelled'));
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(abortedError(signal, 'model discovery cancelled'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }

@@ -16,6 +16,10 @@ export interface ModelConfigOptions {
   alias?: string;
   capabilities?: TaskType[];
   endpoint?: string;
+  /** Several endpoints serving the same model (a pool); the first is `endpoint`. */
+  endpoints?: string[];
+  /** Requests each endpoint runs at once (set in config). */
+  capacity?: number;
   contextLength?: number;
   tier?: ModelTier;
   embedding?: boolean;
@@ -89,7 +93,8 @@ export function defaultAlias(model: string, prefix = 'local'): string {
   return `${prefix}-${name}`;
 }
 
-function normaliseEndpoint(provider: ProviderKind, url: string): string {
+/** A server URL as refs hold it: no trailing slash, Ollama without /api, OpenAI-style with /v1. */
+export function normaliseEndpoint(provider: ProviderKind, url: string): string {
   let u: URL;
   try {
     u = new URL(url);
@@ -105,6 +110,18 @@ function normaliseEndpoint(provider: ProviderKind, url: string): string {
   if (provider === 'ollama') return base.replace(/\/api$/, '');
   // OpenAI-style servers answer under /v1; a bare origin almost always means that.
   return u.pathname === '/' || u.pathname === '' ? `${base}/v1` : base;
+}
+
+/** A pool's endpoints normalised, in order, each once; `duplicates` lists the ones given twice. */
+export function poolEndpoints(provider: ProviderKind, urls: readonly string[]) {
+  const out: string[] = [];
+  const duplicates: string[] = [];
+  for (const u of urls) {
+    const n = normaliseEndpoint(provider, u);
+    if (out.includes(n)) duplicates.push(n);
+    else out.push(n);
+  }
+  return { urls: out, duplicates };
 }
 
 function build(
@@ -129,6 +146,17 @@ function build(
     local: provider === 'llama-cpp' ? true : external ? false : isLocalUrl(ep ?? '', opts.trustedHosts),
   };
   if (ep) ref.endpoint = ep;
+  const pool = poolEndpoints(provider, opts.endpoints ?? []).urls;
+  if (pool.length > 1) {
+    ref.endpoints = pool;
+    ref.endpoint = pool[0]!;
+    // A pool is local only when every member is.
+    ref.local = !external && pool.every((u) => isLocalUrl(u, opts.trustedHosts));
+  } else if (pool.length === 1 && !ep) {
+    ref.endpoint = pool[0]!;
+    ref.local = !external && isLocalUrl(pool[0]!, opts.trustedHosts);
+  }
+  if (opts.capacity) ref.capacity = opts.capacity;
   if (opts.contextLength) ref.contextLength = opts.contextLength;
   if (embedding) ref.embedding = true;
   return ref;
@@ -194,7 +222,10 @@ export class ModelConfigFactory {
     return ref;
   }
   /** Dispatches on provider kind (used for `models --add` and imports). */
-  static create(provider: ProviderKind, model: string, opts: ModelConfigOptions = {}): ModelRef {
+  static create(provider: ProviderKind, model: string, options: ModelConfigOptions = {}): ModelRef {
+    // A pool without `endpoint`: its first member is the ref's endpoint.
+    const first = options.endpoints?.[0];
+    const opts = options.endpoint === undefined && first !== undefined ? { ...options, endpoint: first } : options;
     switch (provider) {
       case 'ollama':
         return ModelConfigFactory.createOllamaConfig(model, opts);
@@ -213,7 +244,9 @@ export class ModelConfigFactory {
   /** The registry entry stored under `local.registry[alias]` for a ModelRef. */
   static toEntry(ref: ModelRef): ModelEntry {
     const e: ModelEntry = { provider: ref.provider, model: ref.model, capabilities: ref.capabilities };
-    if (ref.endpoint) e.endpoint = ref.endpoint;
+    if (ref.endpoints && ref.endpoints.length > 1) e.endpoints = [...ref.endpoints];
+    else if (ref.endpoint) e.endpoint = ref.endpoint;
+    if (ref.capacity) e.capacity = ref.capacity;
     if (ref.contextLength) e.contextLength = ref.contextLength;
     if (ref.tier) e.tier = ref.tier;
     if (ref.embedding) e.embedding = true;

@@ -1,5 +1,4 @@
 import { AppError, ProviderError, abortedError } from '../errors.js';
-import { hostOf } from '../config/hosts.js';
 import type { LocalSection } from '../config/schema.js';
 import { Semaphore } from '../util/semaphore.js';
 import { sleep } from '../util/sleep.js';
@@ -7,7 +6,10 @@ import { CircuitBreaker, type BreakerOptions } from './circuit-breaker.js';
 import { collect, type Collected } from './collect.js';
 import { DeadlineWatch, timeoutError } from './deadline.js';
 import { Silence } from './silence.js';
-import { assertAllowed, isRefLocal, type PrivacyContext } from './privacy.js';
+import { assertAllowed, type PrivacyContext } from './privacy.js';
+import { endpointKey, noteAttempt, progress } from './attempt-ledger.js';
+import type { Lease } from './endpoint-pool.js';
+import { configuredCapacity, Pools, type PoolStatus } from './pools.js';
 import type { ProviderPool } from './provider-pool.js';
 import { retryWithBackoff } from './retry.js';
 import type {
@@ -26,25 +28,8 @@ export type { Collected };
 /** Verdict on a collected answer; an invalid one is recorded as a failed attempt (no retry here). */
 export type Verdict = { ok: true } | { ok: false; error: string };
 
-/** A failure seen during one request, reported to hooks once the request's outcome is known. */
-export interface SeenFailure {
-  error: unknown;
-  ref: ModelRef;
-  operation: string;
-  /** When it failed (epoch ms), so recovery can time the recovery from here. */
-  atMs: number;
-}
-
-/** What one request shares across its attempts. */
-export interface RequestState {
-  task: Pick<TaskRequest, 'type' | 'promptId' | 'component' | 'signal' | 'onProgress' | 'timeouts'>;
-  attempts: Attempt[];
-  failures: SeenFailure[];
-  /** Tokens of every attempt of this request (what it cost). */
-  usage: Usage;
-  /** Tokens of the latest attempt (what a cached copy of its answer is worth). */
-  lastUsage?: Usage;
-}
+export type { RequestState, SeenFailure } from './attempt-ledger.js';
+import type { RequestState } from './attempt-ledger.js';
 
 export interface ExecutorOptions {
   pool: ProviderPool;
@@ -55,6 +40,8 @@ export interface ExecutorOptions {
   backoffMs?: number;
   contextCap?: number;
   record: (rec: CallRecord) => void;
+  /** Things worth saying once about pools (a member unreachable). */
+  note?: (message: string) => void;
 }
 
 /** Codes meaning "this model cannot be reached right now" (as opposed to a bad answer or a hung server). */
@@ -72,7 +59,22 @@ function isEndpointFailure(e: unknown): boolean {
   return e.retryable || e.code === 'PROVIDER_UNREACHABLE';
 }
 
-type Attemptable<R> = (provider: ModelProvider, watch: DeadlineWatch) => Promise<{ result: R; usage: Usage }>;
+/** Whether a pooled request that failed this way should move to another member of the pool. */
+function isFailover(e: unknown): boolean {
+  return isEndpointFailure(e) || (e instanceof AppError && (e.code === 'TIMEOUT' || e.code === 'CIRCUIT_OPEN'));
+}
+
+/** Where one attempt runs: the endpoint (a pool member for a pooled model) and its first-byte signal. */
+interface AttemptAt {
+  member: ModelRef;
+  heard(): void;
+}
+
+type Attemptable<R> = (
+  provider: ModelProvider,
+  watch: DeadlineWatch,
+  at: AttemptAt,
+) => Promise<{ result: R; usage: Usage }>;
 
 /**
  * The one timeout, abort and retry layer: runs single calls against one model with the privacy
@@ -88,9 +90,21 @@ export class Executor {
   private readonly activity = new Map<string, number>();
   private readonly ctxLengths = new Map<string, Promise<number | undefined>>();
   private readonly silence: Silence;
+  private readonly pools: Pools;
 
   constructor(private readonly o: ExecutorOptions) {
     this.silence = new Silence(Math.max(o.breaker?.cooldownMs ?? 30_000, 2 * o.local.timeouts.firstTokenMs));
+    this.pools = new Pools({
+      providers: o.pool,
+      local: o.local,
+      breaker: (endpoint) => this.breaker({ endpoint } as ModelRef),
+      ...(o.note ? { note: o.note } : {}),
+    });
+  }
+
+  /** Each pooled model used so far: its members' capacity and load. */
+  poolStatus(): PoolStatus[] {
+    return this.pools.status();
   }
 
   /** The breaker of an endpoint (created on first use). */
@@ -101,11 +115,12 @@ export class Executor {
     return b;
   }
 
-  /** The concurrency limiter of an endpoint (local.concurrency slots). */
+  /** The concurrency limiter of a single endpoint (its configured capacity, else local.concurrency slots). */
   limiter(ref: ModelRef): Semaphore {
     const k = endpointKey(ref);
     let l = this.limiters.get(k);
-    if (!l) this.limiters.set(k, (l = new Semaphore(this.o.local.concurrency)));
+    const n = ref.endpoint ? configuredCapacity(ref, this.o.local)(ref.endpoint) : undefined;
+    if (!l) this.limiters.set(k, (l = new Semaphore(n ?? this.o.local.concurrency)));
     return l;
   }
 
@@ -135,19 +150,20 @@ export class Executor {
     operation: 'chat' | 'object',
     verify: (c: Collected) => Verdict,
   ): Promise<{ collected: Collected; verdict: Verdict }> {
-    const key = endpointKey(ref);
     return this.withRetries(
       ref,
       st,
       kind,
       operation,
-      async (provider, watch) => {
+      async (provider, watch, at) => {
+        const key = endpointKey(at.member);
         const contextLength = await this.contextLength(ref, provider);
         progress(st, { type: 'model-call', model: ref.alias, attempt: kind });
         const collected = await collect(
           provider.chat({ ...req, ...(contextLength ? { contextLength } : {}) }, watch.signal),
           watch,
           (chars, delta) => {
+            at.heard();
             this.activity.set(key, performance.now());
             this.silence.heard(key);
             // `delta` lets a caller parse the answer as it streams; a new `model-call` starts a new attempt.
@@ -193,19 +209,24 @@ export class Executor {
     verdictOf: (r: R) => Verdict,
   ): Promise<R> {
     assertAllowed(ref, this.o.privacy); // before any provider exists for this ref: no socket can open
+    const pool = this.pools.get(ref);
+    // Members of a pool that failed this request: its retries go to the others.
+    const avoid = new Set<string>();
     let n = 0;
     return retryWithBackoff(
       async () => {
         const started = performance.now();
         const attemptKind = n++ === 0 ? kind : 'retry';
+        let member = ref;
         try {
-          const { result, usage } = await this.once(ref, st, fn);
+          const { result, usage } = await this.once(ref, st, fn, avoid, (m) => (member = m));
           const v = verdictOf(result);
           const invalid = v.ok ? undefined : new AppError('MODEL_OUTPUT_INVALID', v.error);
-          this.note(ref, st, operation, attemptKind, started, usage, invalid);
+          noteAttempt(this.o, member, st, operation, attemptKind, started, usage, invalid);
           return result;
         } catch (e) {
-          this.note(ref, st, operation, attemptKind, started, { promptTokens: 0, completionTokens: 0 }, e);
+          noteAttempt(this.o, member, st, operation, attemptKind, started, { promptTokens: 0, completionTokens: 0 }, e);
+          if (pool && member.endpoint && isFailover(e)) avoid.add(member.endpoint);
           throw e;
         }
       },
@@ -213,60 +234,100 @@ export class Executor {
         retries: this.o.local.retries,
         baseMs: this.o.backoffMs ?? 500,
         ...(st.task.signal ? { signal: st.task.signal } : {}),
-        // A timed-out request is not sent again to the same endpoint: the caller falls back.
-        shouldRetry: (e) => e instanceof ProviderError && e.retryable && e.code !== 'TIMEOUT',
+        // A timed-out request is not sent again to the same endpoint: the caller falls back, or
+        // (in a pool) another member takes it at once.
+        shouldRetry: (e) =>
+          (e instanceof ProviderError && e.retryable && e.code !== 'TIMEOUT') ||
+          (!!pool && isFailover(e) && pool.hasOther(avoid)),
+        immediate: (e) => !!pool && isFailover(e) && pool.hasOther(avoid),
       },
     );
   }
 
-  private async once<R>(ref: ModelRef, st: RequestState, fn: Attemptable<R>): Promise<{ result: R; usage: Usage }> {
-    const userSignal = st.task.signal;
+  /** Takes a member of the ref's pool (or the ref's own endpoint and limiter) for one attempt. */
+  private async take(ref: ModelRef, st: RequestState, avoid: ReadonlySet<string>) {
+    const pool = this.pools.get(ref);
+    if (pool) {
+      const lease: Lease = await pool.acquire(st.task.signal, avoid);
+      const member = { ...ref, endpoint: lease.endpoint };
+      try {
+        this.silence.check(member, lease.endpoint);
+      } catch (e) {
+        this.breaker(member).release();
+        lease.done(false);
+        throw e;
+      }
+      return { member, lease, inFlight: () => pool.inFlight(lease.endpoint) };
+    }
     this.silence.check(ref, endpointKey(ref));
     const breaker = this.breaker(ref);
     breaker.enter();
     const limiter = this.limiter(ref);
     try {
-      await limiter.acquire(userSignal);
+      await limiter.acquire(st.task.signal);
     } catch (e) {
       breaker.release();
       throw e;
     }
-    const d = this.deadlines(st.task, ref);
-    const key = endpointKey(ref);
+    return { member: ref, limiter, inFlight: () => limiter.inFlight };
+  }
+
+  private async once<R>(
+    ref: ModelRef,
+    st: RequestState,
+    fn: Attemptable<R>,
+    avoid: ReadonlySet<string>,
+    onMember: (m: ModelRef) => void,
+  ): Promise<{ result: R; usage: Usage }> {
+    const userSignal = st.task.signal;
+    const { member, lease, limiter, inFlight } = await this.take(ref, st, avoid);
+    onMember(member);
+    const breaker = this.breaker(member);
+    const d = this.deadlines(st.task, member);
+    const key = endpointKey(member);
     let watch: DeadlineWatch | undefined;
+    let ok = false;
     try {
-      const provider = await this.o.pool.get(ref.provider, ref.endpoint ?? '');
+      const provider = await this.o.pool.get(member.provider, member.endpoint ?? '');
       const probeMs = this.o.local.timeouts.probeMs;
       watch = new DeadlineWatch(
         d,
         {
           loadState: async () => provider.loadState?.(AbortSignal.timeout(probeMs)),
           othersActive: (windowMs) =>
-            limiter.inFlight > 1 && (this.activity.get(key) ?? -Infinity) > performance.now() - windowMs,
+            inFlight() > 1 && (this.activity.get(key) ?? -Infinity) > performance.now() - windowMs,
         },
         userSignal,
         (e) => progress(st, { type: 'model-waiting', model: ref.alias, ...e }),
       );
-      const out = await this.whileLoading(ref, st, d, watch, () => fn(provider, watch!));
+      const at: AttemptAt = { member, heard: () => lease?.heard() };
+      const out = await this.whileLoading(member, st, d, watch, () => fn(provider, watch!, at));
       breaker.success();
+      ok = true;
       return out;
     } catch (e) {
       const cut = watch?.cut;
       const err = userSignal?.aborted
         ? abortedError(userSignal, 'model call cancelled')
         : cut
-          ? timeoutError(ref, cut, d)
+          ? timeoutError(member, cut, d)
           : e;
       if (cut && cut.phase !== 'total') {
-        this.silence.silent(ref, endpointKey(ref), err as Error, breaker);
-        breaker.release();
+        this.silence.silent(member, key, err as Error, breaker);
+        // In a pool a silent member is ejected at once: the others answer meanwhile.
+        if (lease) breaker.trip(`it went silent (${(err as Error).message})`);
+        else breaker.release();
+      } else if (lease && err instanceof AppError && err.code === 'PROVIDER_UNREACHABLE') {
+        breaker.trip(`unreachable (${err.message})`);
+        this.o.note?.(`${ref.alias}: ${key} is unreachable; the pool goes on with the other endpoints`);
       } else if (isEndpointFailure(err)) breaker.failure();
       else if (userSignal?.aborted) breaker.release();
       else breaker.success(); // the server answered (e.g. 404, 400, or too slowly in total): it is up
       throw err;
     } finally {
       watch?.dispose();
-      limiter.release();
+      limiter?.release();
+      lease?.done(ok);
     }
   }
 
@@ -300,49 +361,6 @@ export class Executor {
     }
   }
 
-  private note(
-    ref: ModelRef,
-    st: RequestState,
-    operation: CallRecord['operation'],
-    kind: Attempt['kind'],
-    started: number,
-    usage: Usage,
-    error?: unknown,
-  ): void {
-    const durationMs = performance.now() - started;
-    const code = error instanceof AppError ? error.code : error ? 'INTERNAL' : undefined;
-    const attempt: Attempt = { model: ref.model, provider: ref.provider, ok: !error, durationMs, kind };
-    if (error) {
-      attempt.error = (error as Error).message;
-      attempt.errorCode = code;
-      st.failures.push({ error, ref, operation, atMs: Date.now() });
-    }
-    st.attempts.push(attempt);
-    st.lastUsage = usage;
-    st.usage.promptTokens += usage.promptTokens;
-    st.usage.completionTokens += usage.completionTokens;
-    if (usage.cachedPromptTokens !== undefined)
-      st.usage.cachedPromptTokens = (st.usage.cachedPromptTokens ?? 0) + usage.cachedPromptTokens;
-    this.o.record({
-      component: st.task.component ?? 'model',
-      operation,
-      provider: ref.provider,
-      host: ref.endpoint ? hostOf(ref.endpoint) : 'embedded',
-      // What the guard decided, not what a hand-built ref claims.
-      local: isRefLocal(ref, this.o.privacy.trustedHosts),
-      model: ref.model,
-      ...(st.task.type ? { taskType: st.task.type } : {}),
-      ...(st.task.promptId ? { promptId: st.task.promptId } : {}),
-      promptTokens: usage.promptTokens,
-      completionTokens: usage.completionTokens,
-      ...(usage.cachedPromptTokens !== undefined ? { cachedPromptTokens: usage.cachedPromptTokens } : {}),
-      durationMs,
-      cached: false,
-      ok: !error,
-      ...(code ? { errorCode: code } : {}),
-    });
-  }
-
   /** num_ctx for a ref: constant per model so the server never reloads it for a new size. */
   private contextLength(ref: ModelRef, provider: ModelProvider): Promise<number | undefined> {
     if (ref.contextLength) return Promise.resolve(ref.contextLength);
@@ -360,17 +378,4 @@ export class Executor {
     }
     return p;
   }
-}
-
-/** Progress for spinners ("loading model…", characters so far); a broken listener never fails a call. */
-function progress(st: RequestState, e: { type: string; [k: string]: unknown }): void {
-  try {
-    st.task.onProgress?.(e);
-  } catch {
-    /* display only */
-  }
-}
-
-function endpointKey(ref: ModelRef): string {
-  return ref.endpoint ?? `${ref.provider}:embedded`;
 }

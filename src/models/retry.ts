@@ -13,6 +13,8 @@ export interface BackoffOptions {
   signal?: AbortSignal;
   /** Whether this error is worth another attempt; default: every error. */
   shouldRetry?: (error: unknown, attempt: number) => boolean;
+  /** Retry this error without waiting (it goes somewhere else, e.g. another endpoint of a pool). */
+  immediate?: (error: unknown) => boolean;
   onRetry?: (info: { attempt: number; delayMs: number; error: unknown }) => void;
 }
 
@@ -41,7 +43,7 @@ export async function retryWithBackoff<T>(fn: (attempt: number) => Promise<T>, o
       return await fn(attempt);
     } catch (e) {
       if (attempt >= retries || opts.signal?.aborted || !(opts.shouldRetry?.(e, attempt) ?? true)) throw e;
-      const delayMs = backoffDelay(attempt + 1, opts);
+      const delayMs = opts.immediate?.(e) ? 0 : backoffDelay(attempt + 1, opts);
       opts.onRetry?.({ attempt: attempt + 1, delayMs, error: e });
       await doSleep(delayMs, opts.signal);
     }

@@ -26,6 +26,13 @@ export interface ModelRef {
   role?: Role;
   /** Embedding model (used for embed(), never for chat). */
   embedding?: boolean;
+  /**
+   * A pool: every base URL serving this model (`endpoint` is the first). Requests go to the member
+   * with the fewest outstanding requests relative to its capacity.
+   */
+  endpoints?: string[];
+  /** Requests each endpoint runs at once, when configured (else discovered from the server, or learned). */
+  capacity?: number;
   maxTokens?: number;
   temperature?: number;
 }
@@ -78,6 +85,23 @@ export interface LoadState {
   loading: string[];
   /** Requests the server is working on now, when it says (llama.cpp /slots, vLLM /metrics). */
   busy?: number;
+}
+
+/**
+ * What a server says about its parallel capacity. llama.cpp's server states its slots (`/props`
+ * total_slots, `/slots`); vLLM reports running and waiting requests (`/metrics`), which give its
+ * batch limit only while requests wait; Ollama (`/api/ps`) and LM Studio (`/api/v0/models`) only
+ * say whether the model is in memory.
+ */
+export interface CapacityReport {
+  /** Requests the server runs at once, when it says. */
+  slots?: number;
+  running?: number;
+  waiting?: number;
+  /** Whether the model is in memory, when the server says. */
+  loaded?: boolean;
+  /** Where the numbers came from, e.g. 'llama.cpp /props'. */
+  source: string;
 }
 
 /** One progress line of a model download (Ollama /api/pull). */
@@ -138,6 +162,8 @@ export interface ModelProvider {
   contextLength?(model: string, signal?: AbortSignal): Promise<number | undefined>;
   /** Models in memory and loads in progress, when the server can tell. */
   loadState?(signal?: AbortSignal): Promise<LoadState>;
+  /** The server's own word on its parallel capacity for a model; undefined when it has no such endpoint. */
+  capacity?(model: string, signal?: AbortSignal): Promise<CapacityReport | undefined>;
   /** Downloads a model (Ollama /api/pull); throws MODEL_NOT_FOUND for an unknown one. */
   pull?(model: string, onProgress?: (p: PullProgress) => void, signal?: AbortSignal): Promise<void>;
   /** Loads a model into memory without asking anything (Ollama: an empty generate). */

@@ -14,6 +14,7 @@ import { assertAllowed, isRefLocal, modeAllows, type PrivacyContext } from './pr
 import { ProviderPool, defaultProviderFactory, type ProviderFactory } from './provider-pool.js';
 import { route, type RankCandidates, type RouteResult } from './routing.js';
 import { ServerAccess } from './server-access.js';
+import type { PoolStatus } from './pools.js';
 import { parseStructured, toJsonSchema } from './structured.js';
 import { stripChatTokens, stripThink } from './text.js';
 import type {
@@ -83,6 +84,7 @@ export class UnifiedModelAPI implements ModelAPI {
       privacy: this.privacy,
       local: o.config.local,
       record: (r) => this.record(r),
+      note: (m) => void (this.warnings.includes(m) || this.warnings.push(m)),
       ...(o.breaker ? { breaker: o.breaker } : {}),
       ...(o.backoffMs !== undefined ? { backoffMs: o.backoffMs } : {}),
       ...(o.contextCap ? { contextCap: o.contextCap } : {}),
@@ -118,6 +120,11 @@ export class UnifiedModelAPI implements ModelAPI {
       },
       (v) => (typeof v === 'string' ? { ok: true, value: stripChatTokens(v) } : { ok: false }),
     );
+  }
+
+  /** Each pooled model used so far: every endpoint with its capacity (and where it came from) and its load. */
+  poolStatus(): PoolStatus[] {
+    return this.exec.poolStatus();
   }
 
   /** Which model would serve this task first; no call is made. */

@@ -1,5 +1,5 @@
 import { fromTaskMasterOllamaURL } from '../config/hosts.js';
-import { ROLES, type ResolvedConfig, type Role } from '../config/schema.js';
+import { ROLES, serverUrls, type ResolvedConfig, type Role } from '../config/schema.js';
 import { EXTERNAL_PROVIDER_KINDS, type ProviderKind } from '../models/types.js';
 import type { WireKind } from './probes.js';
 
@@ -32,10 +32,10 @@ const norm = (u: string) => u.replace(/\/+$/, '');
 /** Where a provider's server is when no endpoint is given. */
 export function defaultEndpoint(config: ResolvedConfig, provider: string): string | undefined {
   const s = config.local.servers;
-  if (provider === 'ollama') return s.ollama;
-  if (provider === 'lmstudio') return s.lmstudio;
-  if (provider === 'localai') return s.localai;
-  if (provider === 'openai-compatible') return s.openaiCompatible[0];
+  if (provider === 'ollama') return serverUrls(s.ollama)[0];
+  if (provider === 'lmstudio') return serverUrls(s.lmstudio)[0];
+  if (provider === 'localai') return serverUrls(s.localai)[0];
+  if (provider === 'openai-compatible') return serverUrls(s.openaiCompatible[0])[0];
   return undefined;
 }
 
@@ -71,13 +71,18 @@ export function serverTargets(config: ResolvedConfig): ServerTarget[] {
   const fileServers = ((config.raw.local as { servers?: Record<string, unknown> } | undefined)?.servers ??
     {}) as Record<string, unknown>;
   // With no roles, Ollama is the default place models come from, so its absence matters.
-  add('ollama', config.local.servers.ollama, roles.length === 0 || 'ollama' in fileServers);
+  // A pool is several servers: each member is probed.
+  for (const u of serverUrls(config.local.servers.ollama))
+    add('ollama', u, roles.length === 0 || 'ollama' in fileServers);
   for (const p of ['lmstudio', 'localai'] as const) {
-    if (config.local.discover.includes(p) || p in fileServers) add(p, config.local.servers[p], p in fileServers);
+    if (config.local.discover.includes(p) || p in fileServers)
+      for (const u of serverUrls(config.local.servers[p])) add(p, u, p in fileServers);
   }
-  for (const u of config.local.servers.openaiCompatible) add('openai-compatible', u, true);
-  for (const e of Object.values(config.local.registry))
-    add(e.provider, e.endpoint ?? defaultEndpoint(config, e.provider), true);
+  for (const u of config.local.servers.openaiCompatible.flatMap(serverUrls)) add('openai-compatible', u, true);
+  for (const e of Object.values(config.local.registry)) {
+    const urls = e.endpoints ?? [e.endpoint ?? defaultEndpoint(config, e.provider)];
+    for (const u of urls) add(e.provider, u, true);
+  }
   for (const r of roles) if (!r.external) add(r.provider, r.endpoint, true);
   return [...map.values()];
 }

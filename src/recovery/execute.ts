@@ -1,7 +1,7 @@
 import { TASK_TYPES, type ModelAPI, type ProgressEvent, type TaskRequest, type TaskType } from '../models/types.js';
 import { isLocalUrl } from '../config/hosts.js';
 import { isRedacted, redactText } from '../config/redact.js';
-import type { ResolvedConfig } from '../config/schema.js';
+import { serverUrls, type ResolvedConfig } from '../config/schema.js';
 import {
   embedDimension,
   matchModel,
@@ -46,17 +46,17 @@ export function serverOf(
   const servers = config?.local.servers;
   // Failures are stored with credentials redacted; the configured address still has them.
   const recorded = f.context.endpoint;
-  const stored = (fromConfig: string | undefined) =>
-    recorded && isRedacted(recorded) && fromConfig && redactText(fromConfig) === recorded ? fromConfig : recorded;
-  if (provider === 'ollama')
-    return {
-      kind: 'ollama',
-      provider,
-      endpoint: stored(servers?.ollama) ?? servers?.ollama ?? 'http://127.0.0.1:11434',
-    };
-  const fromConfig =
-    provider === 'lmstudio' ? servers?.lmstudio : provider === 'localai' ? servers?.localai : undefined;
-  const endpoint = stored(fromConfig) ?? fromConfig;
+  // A pool lists several addresses: the failure names the one that failed.
+  const stored = (fromConfig: string[]) =>
+    (recorded && isRedacted(recorded) ? fromConfig.find((u) => redactText(u) === recorded) : undefined) ?? recorded;
+  if (provider === 'ollama') {
+    const urls = serverUrls(servers?.ollama);
+    return { kind: 'ollama', provider, endpoint: stored(urls) ?? urls[0] ?? 'http://127.0.0.1:11434' };
+  }
+  const fromConfig = serverUrls(
+    provider === 'lmstudio' ? servers?.lmstudio : provider === 'localai' ? servers?.localai : undefined,
+  );
+  const endpoint = stored(fromConfig) ?? fromConfig[0];
   if (!endpoint || !['lmstudio', 'localai', 'openai-compatible'].includes(provider)) return undefined;
   return { kind: 'openai', provider, endpoint };
 }

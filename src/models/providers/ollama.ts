@@ -1,6 +1,7 @@
 import { ConfigError, ProviderError } from '../../errors.js';
 import { mapLimit } from '../../util/map-limit.js';
 import type {
+  CapacityReport,
   ChatChunk,
   ChatRequest,
   DiscoveredModel,
@@ -312,6 +313,13 @@ export class OllamaProvider implements ModelProvider {
       }
       return { loaded, loading };
     });
+  }
+
+  /** Ollama does not report its parallel slots (OLLAMA_NUM_PARALLEL); /api/ps says whether the model is in memory. */
+  async capacity(model: string, signal?: AbortSignal): Promise<CapacityReport> {
+    const { loaded } = await this.loadState(signal);
+    const base = (n: string) => n.replace(/:latest$/, '');
+    return { source: 'Ollama /api/ps', loaded: loaded.some((n) => base(n) === base(model)) };
   }
 
   /**

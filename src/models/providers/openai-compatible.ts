@@ -1,5 +1,6 @@
 import { ConfigError, isAbortError, ProviderError } from '../../errors.js';
 import type {
+  CapacityReport,
   ChatChunk,
   ChatRequest,
   DiscoveredModel,
@@ -14,6 +15,10 @@ import { errorBodyMessage, httpError, SERVER_NAME, truncatedStream } from './err
 import { fetchJson } from './http-json.js';
 import type { ProviderOptions } from './options.js';
 import { readSse } from './sse.js';
+import { openAIStyleCapacity } from './capacity.js';
+import { vllmMetrics } from './vllm-metrics.js';
+
+export { vllmMetrics } from './vllm-metrics.js';
 
 /** Kinds served by this class: local OpenAI-style servers plus OpenAI and Perplexity. */
 export type OpenAIStyleKind = Extract<
@@ -294,6 +299,14 @@ export class OpenAICompatibleProvider implements ModelProvider {
     });
   }
 
+  /** What the server says about its parallel capacity (providers/capacity.ts). */
+  async capacity(model: string, signal?: AbortSignal): Promise<CapacityReport | undefined> {
+    if (this.kind === 'openai' || this.kind === 'perplexity') return undefined;
+    const get = (path: string) =>
+      this.baseFetch(`${this.origin}${path}`, { headers: this.headers(), ...(signal ? { signal } : {}) });
+    return this.wire(signal, () => openAIStyleCapacity(this.kind, model, get));
+  }
+
   /** Requests the server is working on: llama.cpp /slots, else vLLM /metrics; undefined when neither answers. */
   private async inFlight(get: (path: string) => Promise<Response>): Promise<number | undefined> {
     const slots = await get('/slots');
@@ -306,18 +319,4 @@ export class OpenAICompatibleProvider implements ModelProvider {
     const m = vllmMetrics(await metrics.text());
     return m ? m.running + m.waiting : undefined;
   }
-}
-
-/** vLLM's running and waiting request gauges from its Prometheus /metrics text (summed over models). */
-export function vllmMetrics(text: string): { running: number; waiting: number } | undefined {
-  let running: number | undefined;
-  let waiting: number | undefined;
-  for (const line of text.split('\n')) {
-    const m = /^vllm:num_requests_(running|waiting)(?:\{[^}]*\})?\s+([0-9.eE+-]+)/.exec(line.trim());
-    if (!m) continue;
-    const v = Number(m[2]);
-    if (m[1] === 'running') running = (running ?? 0) + v;
-    else waiting = (waiting ?? 0) + v;
-  }
-  return running === undefined && waiting === undefined ? undefined : { running: running ?? 0, waiting: waiting ?? 0 };
 }
