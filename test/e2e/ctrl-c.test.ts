@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -143,4 +143,25 @@ describe('Ctrl-C', () => {
     expect(out.sessionId).toBe(id);
     expect(out.iterations).toBeGreaterThan(done);
   }, 180_000);
+
+  it('research question: Ctrl-C while the model answers, one line, exit 130, nothing saved', async () => {
+    const slow = await startFakeServer({ latencyMs: 10_000 });
+    try {
+      const cwd = tempProject({
+        'docs/deploy.md': '# Deployment\n\nWe deploy with docker compose and roll back by tag.\n',
+      });
+      const env = { OLLAMA_HOST: slow.url, LM_STUDIO_HOST: 'http://127.0.0.1:9', LOCAL_AI_HOST: 'http://127.0.0.1:9' };
+      expect((await runCli(['research', 'add', 'docs', '--offline'], { cwd, env })).code).toBe(0);
+      const args = ['research', 'how do we roll back?', '--offline', '--save-file'];
+      const r = await interrupt(cwd, args, env, () => slow.requests.some((q) => q.path === '/api/chat'));
+      expect(r.code).toBe(130);
+      expect(errorLines(r.stderr)).toEqual(['error: research interrupted; nothing was saved']);
+      expect(r.stderr).toMatch(/^hint: ask again$/m);
+      expect(r.stderr).not.toMatch(/internal|at .*\.js:\d+/);
+      expect(existsSync(join(cwd, '.taskmaster', 'docs', 'research'))).toBe(false);
+      expect(sound(r.dbPath)).toBe('ok');
+    } finally {
+      await slow.close();
+    }
+  }, 60_000);
 });
