@@ -7,7 +7,14 @@ import { improveRecommendUseCase } from '../src/application/improve-recommend.js
 import { improveRecordUseCase } from '../src/application/improve-record.js';
 import { ValidationError } from '../src/errors.js';
 import { historyLines, improveLines, recommendationLines } from '../src/learning/format.js';
-import { ActionSchema, ContextSchema, LEARNING_TASK_TYPES, OutcomeSchema } from '../src/learning/types.js';
+import {
+  ActionSchema,
+  ContextSchema,
+  LEARNING_TASK_TYPES,
+  OutcomeSchema,
+  learningTaskTypesText,
+  parseLearningTaskType,
+} from '../src/learning/types.js';
 import { intFlag, jsonFlag, MODE_HELP, modeFlag, parseFlags } from './shared/flags.js';
 import { withInterrupt } from './shared/interrupt.js';
 import { io, printJson } from './shared/output.js';
@@ -16,7 +23,9 @@ import { applyLines, NO_DATA } from './views/improve-text.js';
 
 const say = (...lines: string[]) => lines.forEach((l) => io.out(l));
 const Common = z.object({ json: z.boolean().default(false), mode: modeFlag });
-const TaskType = z.enum(LEARNING_TASK_TYPES);
+const TaskType = z
+  .string()
+  .refine((v) => parseLearningTaskType(v) !== undefined, { error: `must be one of ${learningTaskTypesText()}` });
 const Improve = Common.extend({
   apply: z.boolean().default(false),
   meta: z.boolean().default(true),
@@ -61,7 +70,8 @@ async function record(raw: Record<string, unknown>): Promise<void> {
   await withProject(o, async (p) => {
     const r = await improveRecordUseCase(p, o);
     if (o.json) return printJson(r);
-    say(`improve record: experience ${r.id} stored (${o.taskType})`);
+    const as = r.taskType === o.taskType ? r.taskType : `${o.taskType} → ${r.taskType}`;
+    say(`improve record: experience ${r.id} stored (${as})`);
     if (r.note) io.err(`note: ${r.note}`);
   });
 }
@@ -69,8 +79,9 @@ async function record(raw: Record<string, unknown>): Promise<void> {
 async function recommend(raw: Record<string, unknown>): Promise<void> {
   const o = parseFlags(Recommend, raw, 'improve recommend');
   await withProject(o, async (p) => {
+    const taskType = parseLearningTaskType(o.taskType)!.type;
     const r = await improveRecommendUseCase(p, {
-      taskType: o.taskType,
+      taskType,
       k: o.k,
       cwd: process.cwd(),
       ...(o.context ? { context: o.context } : {}),
@@ -80,13 +91,13 @@ async function recommend(raw: Record<string, unknown>): Promise<void> {
       return o.json
         ? printJson({ neighbours: 0, recommendations: [], message: NO_DATA })
         : say(`improve recommend: ${NO_DATA}`);
-    o.json ? printJson(r) : say(...recommendationLines(o.taskType, r.neighbours, r.recommendations));
+    o.json ? printJson(r) : say(...recommendationLines(taskType, r.neighbours, r.recommendations));
   });
 }
 
 /** Registers `improve` and its subcommands. */
 export function register(program: Command): void {
-  const types = LEARNING_TASK_TYPES.join(' | ');
+  const types = `${LEARNING_TASK_TYPES.join(' | ')} (or the specification's: task_decomposition, research, optimization, diagnosis, …)`;
   const cmd = program
     .command('improve')
     .description('learn from recorded runs: propose config changes (--apply applies them), recommend, history')

@@ -9,6 +9,43 @@ import { z } from 'zod';
 export const LEARNING_TASK_TYPES = ['parse_prd', 'research', 'other'] as const;
 export type LearningTaskType = (typeof LEARNING_TASK_TYPES)[number];
 
+/**
+ * The specification's task types (what its meta-learning engine records under) mapped to ours.
+ * Those with no type of their own here are recorded as `other` with their name kept in the
+ * context (`taskKind`), so nothing the user said is lost.
+ */
+export const SPEC_TASK_TYPES: Readonly<Record<string, LearningTaskType>> = {
+  task_decomposition: 'parse_prd',
+  prd_processing: 'parse_prd',
+  planning: 'parse_prd',
+  research: 'research',
+  knowledge_synthesis: 'research',
+  optimization: 'other',
+  diagnosis: 'other',
+  failure_recovery: 'other',
+  analysis: 'other',
+  code_generation: 'other',
+  meta_analysis: 'other',
+  general: 'other',
+};
+
+/** A task type as given ('parse-prd', 'task_decomposition', 'DIAGNOSIS'): ours, and the given name when it only maps to `other`. */
+export function parseLearningTaskType(name: string): { type: LearningTaskType; kind?: string } | undefined {
+  const n = name
+    .trim()
+    .toLowerCase()
+    .replace(/[-\s]+/g, '_');
+  if ((LEARNING_TASK_TYPES as readonly string[]).includes(n)) return { type: n as LearningTaskType };
+  const type = SPEC_TASK_TYPES[n];
+  if (!type) return undefined;
+  return type === 'other' ? { type, kind: n } : { type };
+}
+
+/** The accepted task type names, for messages. */
+export function learningTaskTypesText(): string {
+  return `${LEARNING_TASK_TYPES.join(', ')} (or the specification's ${Object.keys(SPEC_TASK_TYPES).join(', ')})`;
+}
+
 /** Features of the input that plausibly change which strategy works (all optional for hand-made records). */
 export const ContextSchema = z.looseObject({
   prdBytes: z.number().nonnegative().optional(),

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/storage/db.js';
 import { runCli, tempProject } from '../support/cli.js';
 
 // The specification's enum spellings (ModelProvider.LM_STUDIO, TaskType/ModelTier.SPECIALIZED) are
@@ -61,5 +62,39 @@ describe('the specification vocabulary on models --add', () => {
     const r = await runCli(['models', '--tier', 'LARGE'], { cwd: tempProject({}) });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/only go with --add/);
+  });
+});
+
+describe("improve record takes the specification's task types", () => {
+  it('task_decomposition is stored as parse_prd; diagnosis as other with its name kept; an unknown one lists both sets', async () => {
+    const dir = tempProject({});
+    const a = await runCli(
+      ['improve', 'record', '--task-type', 'task_decomposition', '--outcome', '{"success": true}', '--json'],
+      { cwd: dir },
+    );
+    expect(a.code, a.stderr).toBe(0);
+    expect(JSON.parse(a.stdout)).toMatchObject({ taskType: 'parse_prd' });
+    const b = await runCli(['improve', 'record', '--task-type', 'diagnosis', '--outcome', '{"success": false}'], {
+      cwd: dir,
+    });
+    expect(b.code, b.stderr).toBe(0);
+    expect(b.stdout).toMatch(/stored \(diagnosis → other\)/);
+    const db = openDatabase(join(dir, '.taskmaster', 'local.db'));
+    const rows = db.prepare('SELECT task_type, context_json FROM learning_experiences ORDER BY id').all() as {
+      task_type: string;
+      context_json: string;
+    }[];
+    db.close();
+    expect(rows.map((r) => [r.task_type, JSON.parse(r.context_json).taskKind])).toEqual([
+      ['parse_prd', undefined],
+      ['other', 'diagnosis'],
+    ]);
+    const bad = await runCli(['improve', 'record', '--task-type', 'dreaming', '--outcome', '{"success": true}'], {
+      cwd: dir,
+    });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.split('\n')[0]).toMatch(
+      /--task-type: must be one of parse_prd, research, other \(or the specification's task_decomposition,/,
+    );
   });
 });
