@@ -2,12 +2,13 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { finetuneAddUseCase } from '../src/application/finetune-add.js';
 import { finetuneExportUseCase } from '../src/application/finetune-export.js';
+import { finetunePromptsUseCase } from '../src/application/finetune-prompts.js';
 import { parseSplit } from '../src/finetune/dataset.js';
 import { DATASET_FORMATS } from '../src/finetune/types.js';
 import { intFlag, parseFlags } from './shared/flags.js';
 import { io, printJson } from './shared/output.js';
 import { withProject } from './shared/project.js';
-import { exportLines } from './views/finetune-text.js';
+import { exportLines, promptLines } from './views/finetune-text.js';
 
 const say = (lines: string[]) => lines.forEach((l) => io.out(l));
 const Json = z.object({ json: z.boolean().default(false) });
@@ -48,6 +49,14 @@ async function add(inputFile: string, outputFile: string, raw: Record<string, un
   });
 }
 
+async function prompts(raw: Record<string, unknown>): Promise<void> {
+  const o = parseFlags(Json, raw, 'finetune prompts');
+  await withProject({}, async (p) => {
+    const r = finetunePromptsUseCase(p);
+    o.json ? printJson(r) : say(promptLines(r));
+  });
+}
+
 /** Registers `finetune` and its subcommands. */
 export function register(program: Command): void {
   const cmd = program
@@ -68,4 +77,11 @@ export function register(program: Command): void {
     .description('add a hand-written pair: the prompt in one file, the wanted answer in the other')
     .option('--json', 'print only JSON on stdout')
     .action(async (i: string, out: string, opts: Record<string, unknown>) => add(i, out, opts));
+  cmd
+    .command('prompts')
+    .description(
+      "which prompt is in effect for each name: packaged, or the project's .taskmaster/prompts/<name>/v<N>.md",
+    )
+    .option('--json', 'print only JSON on stdout')
+    .action(async (opts: Record<string, unknown>) => prompts(opts));
 }

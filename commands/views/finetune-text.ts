@@ -1,4 +1,18 @@
 import type { FinetuneExportResult } from '../../src/application/finetune-export.js';
+import type { PromptInEffect } from '../../src/application/finetune-prompts.js';
+
+/** The lines `finetune prompts` prints: one per prompt name, project prompts marked. */
+export function promptLines(r: { dir: string; prompts: PromptInEffect[] }): string[] {
+  const w = Math.max(...r.prompts.map((p) => p.name.length));
+  const lines = r.prompts.map((p) => {
+    const head = `  ${p.name.padEnd(w)}  ${p.inEffect}`;
+    if (p.source === 'project') return `${head}  (project: ${p.path}; replaces ${p.packaged ?? 'nothing'})`;
+    if (p.error) return `${head}  (project prompt NOT used: ${p.error}; hint: ${p.hint})`;
+    return head;
+  });
+  const n = r.prompts.filter((p) => p.source === 'project').length;
+  return [`finetune prompts: ${n} project prompt(s) in effect (${r.dir})`, ...lines];
+}
 
 /** The lines `finetune export` prints. */
 export function exportLines(r: FinetuneExportResult): string[] {

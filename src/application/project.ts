@@ -16,6 +16,7 @@ import { recoveryHooks } from '../recovery/hooks.js';
 import { AttemptCollector } from '../learning/attempts.js';
 import { learnedRanker } from '../learning/routing.js';
 import { LearningRepo } from '../storage/learning-repo.js';
+import { applyProjectPrompts } from '../prompting/index.js';
 import type { ModelHooks, ModelRef } from '../models/types.js';
 
 export interface OpenProjectOptions {
@@ -67,6 +68,8 @@ export function openProject(opts: OpenProjectOptions): Project {
   const env = opts.env ?? process.env;
   const config = loadConfig({ cwd: opts.cwd, env, ...(opts.flags ? { flags: opts.flags } : {}) });
   const paths = projectPaths(config.projectRoot);
+  // The project's own prompts (validated) replace the packaged ones for every job of this process.
+  applyProjectPrompts(paths.prompts);
   // Every project records the model API's failures for `recover` (see src/recovery/hooks.ts).
   const shared: ModelHooks[] = [recoveryHooks(() => db()), ...(opts.hooks ?? [])];
   // composeHooks reads the list at call time, so hooks added later (addHooks) reach every run's calls.

@@ -28,6 +28,8 @@ export function projectPaths(root: string) {
     docs: join(tm, 'docs'),
     defaultPrd: join(tm, 'docs', 'prd.txt'),
     research: join(tm, 'docs', 'research'),
+    /** Per-project prompts: `<name>/v<N>.md` overrides the packaged prompt of that name. */
+    prompts: join(tm, 'prompts'),
     db: join(tm, 'local.db'),
   };
 }

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AppError } from '../errors.js';
 import type { ChatMessage, ChatRole } from '../models/types.js';
+import { projectOverride, applyProjectPrompts as readProjectPrompts, type ProjectPrompt } from './project-prompts.js';
 
 /** A rendered prompt: `id` is `name@vN`, recorded with every call, cache key and experience. */
 export interface RenderedPrompt {
@@ -62,6 +63,13 @@ export function promptVersions(name: string, dir = promptsDir()): number[] {
   return versions;
 }
 
+/** Names of the packaged prompts, sorted. */
+export function packagedPromptNames(): string[] {
+  return readdirSync(promptsDir())
+    .filter((n) => promptVersions(n).length > 0)
+    .sort();
+}
+
 const templates = new Map<string, string>();
 
 function readTemplate(dir: string, name: string, version: number): string {
@@ -102,6 +110,10 @@ export function renderTemplate(template: string, vars: PromptVars, label = 'temp
 /** Loads `prompts/<name>/v<N>.md` (latest unless a version is given) and renders it. */
 export function loadPrompt(name: string, vars: PromptVars = {}, opts: PromptOptions = {}): RenderedPrompt {
   const dir = opts.dir ?? promptsDir();
+  if (!opts.dir) {
+    const o = projectOverride(name, opts.version);
+    if (o) return { id: o.id, name, version: o.version, text: renderTemplate(o.template, vars, o.id) };
+  }
   const version = opts.version ?? promptVersions(name, dir).at(-1);
   if (version === undefined) {
     throw new AppError('NOT_FOUND', `prompt ${name} not found in ${dir}`, {
@@ -111,6 +123,19 @@ export function loadPrompt(name: string, vars: PromptVars = {}, opts: PromptOpti
   const id = `${name}@v${version}`;
   const text = renderTemplate(readTemplate(dir, name, version), vars, id);
   return { id, name, version, text };
+}
+
+export { listProjectPrompts, templateVariables, type ProjectPrompt } from './project-prompts.js';
+
+/**
+ * Makes `<dir>/<name>/v<N>.md` override the packaged prompts of the same names (validated against
+ * them; see project-prompts.ts) for every later load in this process; undefined turns overrides off.
+ */
+export function applyProjectPrompts(dir: string | undefined): ProjectPrompt[] {
+  return readProjectPrompts(dir, {
+    versions: (name) => promptVersions(name),
+    template: (name, version) => readTemplate(promptsDir(), name, version),
+  });
 }
 
 const ROLE_MARKER = /^@@\s*(system|user|assistant)\s*$/;

@@ -34,4 +34,19 @@ describe('finetune (CLI)', () => {
     expect(line).not.toContain('ghp_abcdefghijklmnopqrstuvwxyz0123');
     expect(JSON.parse(line).messages[1].content).toBe('It is token=[REDACTED] and stays secret.');
   });
+
+  it('prompts lists the prompt in effect per name, project prompts and refused ones marked', async () => {
+    const root = tempProject({
+      '.taskmaster/prompts/expand-task/v5.md': 'Break {{item}} of {{open}}{{plan}}{{close}} into {{count}} parts.\n',
+      '.taskmaster/prompts/research-answer/v2.md': 'Answer {{question}}.\n',
+    });
+    const r = await runCli(['finetune', 'prompts'], { cwd: root });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^finetune prompts: 1 project prompt\(s\) in effect/);
+    expect(r.stdout).toMatch(/expand-task +expand-task@v5\+project +\(project: .*replaces expand-task@v2\)/);
+    expect(r.stdout).toMatch(
+      /research-answer +research-answer@v1 +\(project prompt NOT used: .*missing \{\{context_block\}\}/,
+    );
+    expect(r.stdout).toMatch(/parse-prd +parse-prd@v2\n/);
+  });
 });
