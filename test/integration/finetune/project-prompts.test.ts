@@ -64,7 +64,10 @@ describe('per-project prompts', () => {
       'project prompt parse-prd@v3+project: missing {{countRule}}, {{scope}} and unknown {{audience}} (parse-prd@v2 uses {{countRule}}, {{scope}})',
     );
     server.reset();
-    const err = await parsePrdUseCase(p, { maxDepth: 1 }).catch((e: unknown) => e as { code: string; hint: string });
+    const err = (await parsePrdUseCase(p, { maxDepth: 1 }).then(
+      () => ({ code: 'none', hint: '' }),
+      (e: unknown) => e,
+    )) as { code: string; hint: string };
     expect(err).toMatchObject({ code: 'VALIDATION' });
     expect(err.hint).toContain('.taskmaster/prompts/parse-prd/v3.md');
     expect(existsSync(p.paths.tasks)).toBe(false);
