@@ -14,7 +14,7 @@ const REPROBE_AFTER = 32;
  *
  * Learning watches each request's time to first token and how many requests were in flight on
  * the endpoint when it was sent. A request sent alone sets the baseline (the fastest solo first
- * token); a request sent with others that waits more than twice the baseline (+50 ms) was queued
+ * token); a request sent with others that waits more than 1.5 times the baseline (+20 ms) was queued
  * by the server, so the endpoint runs fewer than that many at once. Without queueing at full load
  * the capacity grows (doubling until the first queueing, then one at a time). A stated capacity
  * that queueing contradicts (a server that lies) is replaced by the learned one.
@@ -24,6 +24,8 @@ export class Capacity {
   source: CapacitySource;
   detail: string;
   private solo: number | undefined;
+  /** Why the capacity is learned (kept in the detail as it grows). */
+  private basis = '';
   private growing = true;
   private good = 0;
 
@@ -44,11 +46,13 @@ export class Capacity {
     }
     this.source = 'learned';
     if (!r) {
-      this.detail = 'the server does not report its parallel slots; learned from latency';
+      this.basis = 'the server does not report its parallel slots';
+      this.detail = `${this.basis}; learned from latency`;
       return;
     }
     const state = r.loaded === false ? 'model not loaded yet, ' : r.loaded ? 'model loaded, ' : '';
-    this.detail = `${r.source}: ${state}parallel slots not reported; learned from latency`;
+    this.basis = `${r.source}: ${state}parallel slots not reported`;
+    this.detail = `${this.basis}; learned from latency`;
     if (r.running !== undefined && r.running > this.value) this.value = Math.min(MAX_LEARNED, r.running);
   }
 
@@ -56,6 +60,7 @@ export class Capacity {
   unknown(why: string): void {
     if (this.source === 'config') return;
     this.source = 'learned';
+    this.basis = why;
     this.detail = `${why}; learned from latency`;
   }
 
@@ -71,7 +76,7 @@ export class Capacity {
       return;
     }
     if (this.solo === undefined) return; // no baseline yet: nothing to compare with
-    const queued = firstTokenMs > 2 * this.solo + 50;
+    const queued = firstTokenMs > 1.5 * this.solo + 20;
     if (queued && concurrency <= this.value) {
       const said = this.source === 'server' ? `the server said ${this.value}; ` : '';
       this.value = Math.max(1, concurrency - 1);
@@ -90,6 +95,7 @@ export class Capacity {
     const next = Math.min(MAX_LEARNED, this.growing ? this.value * 2 : this.value + 1);
     if (next === this.value) return;
     this.value = next;
-    this.detail = `no queueing seen up to ${this.value} in flight; learned from latency`;
+    const basis = this.basis ? `${this.basis}; ` : '';
+    this.detail = `${basis}no queueing seen up to ${this.value - 1} in flight; learned ${this.value}`;
   }
 }

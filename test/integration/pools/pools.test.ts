@@ -103,3 +103,34 @@ describe('a pool member dies mid-run', () => {
     expect(chats(c)[0]! + chats(c)[2]!).toBeGreaterThanOrEqual(5);
   });
 });
+
+describe('bad pool input', () => {
+  it('duplicate endpoints are used once and said once; an unreachable member leaves the pool working on the others', async () => {
+    const c = await cluster(3, { flavor: 'llamacpp', compute: { slots: 1, promptTimeMs: 10 } });
+    await c.kill(2);
+    const [a, b, dead] = v1(c);
+    const { api, config } = apiFor({
+      servers: { openaiCompatible: [[a, `${a}/`, b, dead]] },
+      registry: { pooled: { provider: 'openai-compatible', model: 'llama3.2:latest', endpoints: [a, b, b, dead] } },
+    });
+    const { buildModelsOverview } = await import('../../../src/models/overview.js');
+    const overview = await buildModelsOverview(config, api.catalog);
+    const said = (re: RegExp) => overview.warnings.filter((w) => re.test(w));
+    expect(said(/lists .* more than once/)).toEqual([
+      `local.servers.openaiCompatible[0] lists ${a} more than once; each endpoint is used once`,
+      `local.registry.pooled lists ${b} more than once; each endpoint is used once`,
+    ]);
+    expect(said(new RegExp(`${dead} is unreachable`)).length).toBeGreaterThan(0);
+    // The registry pool: the dead member is ejected at discovery, every request goes to the others.
+    const answers = await Promise.all([1, 2, 3, 4].map((i) => api.generateText({ ...ask(`q${i}`), model: 'pooled' })));
+    expect(answers.every((x) => x.model.alias === 'pooled')).toBe(true);
+    expect(chats(c).slice(0, 2)).toEqual([2, 2]);
+    const members = api.poolStatus()[0]!.members;
+    expect(members.map((m) => [m.endpoint, m.state])).toEqual([
+      [a, 'up'],
+      [b, 'up'],
+      [dead, 'ejected'],
+    ]);
+    expect(api.warnings).toContain(`pooled: ${dead} is unreachable; the pool works with the other endpoints`);
+  });
+});
