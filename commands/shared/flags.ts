@@ -54,7 +54,10 @@ export function flagError(error: z.ZodError, ctx: FlagContext): ValidationError 
   if (i.code === 'unrecognized_keys')
     return new ValidationError(`unknown option ${i.keys.map((k) => `--${kebab(k)}`).join(', ')}`, { hint });
   const key = String(i.path[0] ?? '');
-  const name = ctx.positional?.includes(key) ? `<${kebab(key)}>` : key.length === 1 ? `-${key}` : `--${kebab(key)}`;
+  const positional = ctx.positional?.includes(key);
+  // A positional's message quotes the word given: the user may not know which argument `<action>` is.
+  const given = positional && typeof i.input === 'string' && i.input ? ` '${i.input}'` : '';
+  const name = positional ? `<${kebab(key)}>${given}` : key.length === 1 ? `-${key}` : `--${kebab(key)}`;
   // A field inside a JSON flag (`--outcome '{"success": 1}'`) is named after the flag.
   const inner = i.path.slice(1).map(String).join('.');
   return new ValidationError(`${name}: ${inner ? `${inner}: ` : ''}${issueText(i)}`, { hint });
@@ -62,7 +65,7 @@ export function flagError(error: z.ZodError, ctx: FlagContext): ValidationError 
 
 /** Parses commander's options (plus positionals merged in) with `schema`; a bad flag is a one-line ValidationError. */
 export function parseFlags<T extends z.ZodType>(schema: T, raw: unknown, ctx: FlagContext | string): z.infer<T> {
-  const r = schema.safeParse(raw);
+  const r = schema.safeParse(raw, { reportInput: true });
   if (r.success) return r.data;
   throw flagError(r.error, typeof ctx === 'string' ? { command: ctx } : ctx);
 }

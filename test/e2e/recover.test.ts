@@ -207,7 +207,7 @@ describe('recover (CLI)', () => {
   it('rejects an unknown action with a hint', async () => {
     const r = await runCli(['recover', 'bogus'], { cwd: tempProject() });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^error: <action>: must be one of status, list$/m);
+    expect(r.stderr).toMatch(/^error: <action> 'bogus': must be one of status, list$/m);
     expect(r.stderr).toMatch(/^hint: /m);
   });
 });

@@ -43,6 +43,10 @@ describe('zod option errors become flag messages in one place', () => {
     expect(message({ target: 'model' })).toMatch(/^--target: must be one of models \|/);
     expect(message({ tag: 'a b' })).toMatch(/^--tag: letters, digits and underscore only \|/);
     expect(message({ file: '' })).toMatch(/^<file>: must not be empty \|/);
+    // a positional's message quotes the word given (the user may not know which argument it is)
+    expect(() => parseFlags(Options, { target: 'modles' }, { command: 'optimize', positional: ['target'] })).toThrow(
+      "<target> 'modles': must be one of models",
+    );
     expect(message({ fitnessCommand: 'x', fooBar: 1 })).toMatch(/^unknown option --foo-bar \|/);
     expect(message({ k: '0' }, 'improve recommend')).toBe(
       '-k: must be ≥ 1 | see `task-master-local improve recommend --help`',
