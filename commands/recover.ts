@@ -7,7 +7,7 @@ import {
   recoverRunUseCase,
   recoverStatusUseCase,
 } from '../src/application/recover.js';
-import { parseFlags } from './shared/flags.js';
+import { MODE_HELP, modeFlag, parseFlags } from './shared/flags.js';
 import { withInterrupt } from './shared/interrupt.js';
 import { interactive, io, printJson } from './shared/output.js';
 import { failureLine, outcomeLine, runLine, selfTestLines, statusLines } from './views/recover-text.js';
@@ -21,6 +21,7 @@ const Options = z
     selfTest: z.boolean().optional(),
     id: z.array(z.coerce.number().int().positive()).optional(),
     resolve: z.coerce.number().int().positive().optional(),
+    mode: modeFlag,
   })
   .strict();
 
@@ -57,7 +58,7 @@ async function run(action: string | undefined, raw: Record<string, unknown>): Pr
     if (!st.ok) process.exitCode = 1;
     return;
   }
-  const project = openProject({ cwd: process.cwd(), env: process.env });
+  const project = openProject({ cwd: process.cwd(), env: process.env, flags: o.mode ? { mode: o.mode } : {} });
   try {
     if (o.resolve) {
       const f = recoverResolveUseCase(project, { id: o.resolve });
@@ -127,6 +128,7 @@ export function register(program: Command): void {
       '--run',
       'resume interrupted runs once their cause is gone, and check the cause of every other open failure',
     )
+    .option('--mode <mode>', MODE_HELP)
     .option('--allow-pull', 'let --run pull missing Ollama models (or set local.allowPull)')
     .option('--id <n...>', 'only these failure ids (with --run)')
     .option('--resolve <n>', 'mark a failure resolved by hand')

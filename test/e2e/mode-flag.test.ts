@@ -58,3 +58,15 @@ describe('--mode on parse-prd: flag > env > file, for this run only', () => {
     expect(r.chats).toBe(0);
   });
 });
+
+describe('--mode on recover (its --run replays model calls)', () => {
+  it('is taken for the run, and a bad one is one line listing the five', async () => {
+    const dir = project('LOCAL_ONLY');
+    const ok = await runCli(['recover', '--mode', 'HYBRID'], { cwd: dir, env: { OLLAMA_HOST: server.url } });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/no failures recorded/);
+    const bad = await runCli(['recover', '--run', '--mode', 'cloud'], { cwd: dir, env: { OLLAMA_HOST: server.url } });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.split('\n')[0]).toBe(`error: --mode: must be one of ${MODES}`);
+  });
+});
