@@ -50,7 +50,8 @@ export async function run(argv: string[]): Promise<void> {
         return;
       }
     }
-    await program.parseAsync(argv);
+    const legacy = entry?.legacyFlags;
+    await program.parseAsync(legacy ? argv.map((a) => legacy[a] ?? a) : argv);
   } catch (e) {
     if (e instanceof CommanderError) {
       // help and version exit with 0; usage errors become one error line with a hint

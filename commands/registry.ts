@@ -5,6 +5,8 @@ export interface CommandEntry {
   name: string;
   description: string;
   load: () => Promise<{ register: (program: Command) => void }>;
+  /** task-master's multi-letter short flags (`-cr`), which commander cannot declare: rewritten to the long flag. */
+  legacyFlags?: Record<string, string>;
 }
 
 /** Every subcommand we implement. Anything else is forwarded to task-master. */
@@ -38,6 +40,22 @@ export const COMMANDS: CommandEntry[] = [
     name: 'improve',
     description: 'learn from recorded runs: propose and apply config changes, recommend strategies, history',
     load: () => import('./improve.js'),
+  },
+  {
+    name: 'expand',
+    description: 'break tasks into subtasks with local models (--id <id> | --all), as task-master expand',
+    load: () => import('./expand.js'),
+    legacyFlags: { '-cr': '--complexity-report' },
+  },
+  {
+    name: 'analyze-complexity',
+    description: "score tasks' complexity with local models into task-master's complexity report",
+    load: () => import('./analyze-complexity.js'),
+  },
+  {
+    name: 'complexity-report',
+    description: "display task-master's complexity report (--json for scripts)",
+    load: () => import('./complexity-report.js'),
   },
   {
     name: 'recover',

@@ -1,14 +1,14 @@
 import type { PrdEvent } from '../../src/prd/processor.js';
 
 /** cli-progress on stderr for pipes and CI: nodes answered / nodes known (the total grows). */
-export async function parsePrdBar() {
+export async function parsePrdBar(label = 'parse-prd', unit = 'nodes') {
   const { default: cliProgress } = await import('cli-progress');
   const bar = new cliProgress.SingleBar(
     {
       stream: process.stderr,
       noTTYOutput: true,
       notTTYSchedule: 1000,
-      format: 'parse-prd [{bar}] {value}/{total} nodes · {calls} calls · {tokens} tokens',
+      format: `${label} [{bar}] {value}/{total} ${unit} · {calls} calls · {tokens} tokens`,
       hideCursor: false,
     },
     cliProgress.Presets.legacy,

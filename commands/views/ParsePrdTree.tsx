@@ -45,7 +45,8 @@ export function reduce(s: ViewState, e: PrdEvent): ViewState {
     if (!prev) s.order.push(e.path);
     s.nodes.set(e.path, {
       path: e.path,
-      parent: e.parent ?? prev?.parent,
+      // A root node (expand's task) may name itself as its parent: it has none.
+      parent: (e.parent !== e.path ? e.parent : undefined) ?? prev?.parent,
       title: e.title,
       depth: e.depth,
       state: e.state,

@@ -33,10 +33,10 @@ export interface TaskJobSpec<R> {
 }
 
 /** Runs `fn` as one tracked run of a task job; `fn` gets the run-scoped project and the run id. */
-export async function runTaskJob<R>(
+export async function runTaskJob<R, E = never>(
   project: Project,
   spec: TaskJobSpec<R>,
-  run: RunControls<unknown>,
+  run: RunControls<E>,
   fn: (scoped: Project, runId: string) => Promise<R>,
 ): Promise<R> {
   const runId = randomUUID();

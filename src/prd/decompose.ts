@@ -28,6 +28,11 @@ export interface DecomposeOptions {
   version: PromptVersion;
   contextLength: number;
   stats: RunStats;
+  /**
+   * Builds a node's decomposition request instead of the PRD prompts (the task commands ask on the
+   * project's task list, not a PRD part); `levels` as in request().
+   */
+  prompt?: (node: PlanNode, levels: PlanNode[][]) => BuiltPrompt;
 }
 
 /** Decomposes nodes level by level, each level pipelined on its parent's streamed answer. */
@@ -40,12 +45,14 @@ export class Decomposer {
   /** The decomposition request for a node, or undefined when the node is not decomposed (depth, complexity). */
   request(node: PlanNode, levels: PlanNode[][], chunk: Chunk): BuiltPrompt | undefined {
     if (node.depth >= this.o.maxDepth || node.complexity < this.o.complexityThreshold) return undefined;
+    if (this.o.prompt) return this.o.prompt(node, levels);
     return expandRequest(this.o.version, node, levels, chunk, this.o.contextLength);
   }
 
   /**
    * Asks for a node's subtasks and decomposes each further as soon as it is complete in the stream.
    * `levels` lists, per level from the top, the items up to and including the one on the node's path.
+   * `count` bounds the answer (default: from the node's complexity): at most max, at least min.
    */
   async expand(
     node: PlanNode,
@@ -54,8 +61,9 @@ export class Decomposer {
     prompt: BuiltPrompt,
     keep: Keep,
     signal: AbortSignal,
+    count: { max: number; min?: number } = { max: subtaskCount(node.complexity) + 2 },
   ): Promise<Expanded> {
-    const max = subtaskCount(node.complexity) + 2;
+    const { max } = count;
     const r = await listCall(
       this.caller,
       {
@@ -63,7 +71,7 @@ export class Decomposer {
           path: node.path,
           kind: 'expand',
           prompt,
-          schema: subtasksAnswerSchema(max),
+          schema: subtasksAnswerSchema(max, count.min),
           complexity: node.complexity,
           title: node.title,
           depth: node.depth,

@@ -66,17 +66,25 @@ export function toTaskMaster(nodes: PlanNode[], opts: MapOptions): TmTask[] {
     priority: n.priority,
     dependencies: n.deps.map((d) => opts.firstId + d),
     status: 'pending',
-    subtasks: n.children.map((c, j) => {
-      const deeper = c.children.length ? `\n\nSteps:\n${checklist(c.children)}` : '';
-      return {
-        id: j + 1,
-        title: c.title.trim(),
-        description: nonEmpty(c.description, c.title),
-        details: withLabel(c.details.trim() + deeper, opts.label).trim(),
-        status: 'pending',
-        dependencies: c.deps.map((d) => d + 1),
-        testStrategy: c.testStrategy.trim(),
-      };
-    }),
+    subtasks: toTaskMasterSubtasks(n.children, { firstId: 1, label: opts.label }),
   }));
+}
+
+/**
+ * Maps a node's children to task-master subtasks with ids firstId.. (1, or after the existing
+ * subtasks when `expand` appends), dependencies as sibling ids, deeper levels as a checklist in details.
+ */
+export function toTaskMasterSubtasks(children: PlanNode[], opts: MapOptions): TmSubtask[] {
+  return children.map((c, j) => {
+    const deeper = c.children.length ? `\n\nSteps:\n${checklist(c.children)}` : '';
+    return {
+      id: opts.firstId + j,
+      title: c.title.trim(),
+      description: nonEmpty(c.description, c.title),
+      details: withLabel(c.details.trim() + deeper, opts.label).trim(),
+      status: 'pending',
+      dependencies: c.deps.map((d) => d + opts.firstId),
+      testStrategy: c.testStrategy.trim(),
+    };
+  });
 }

@@ -47,6 +47,10 @@ export interface NodeCallerDeps {
   strictModel: boolean;
   noCache: boolean;
   useCheckpoints: boolean;
+  /** Task type of the calls (routing: RESEARCH asks the research role first); default PLANNING. */
+  taskType?: TaskType;
+  /** Component on the calls' metrics and failure rows; default 'prd' (the task commands use their job name). */
+  component?: string;
 }
 
 /**
@@ -90,7 +94,7 @@ export class NodeCaller {
             try {
               return await d.api.generateObject(
                 {
-                  type: TaskType.PLANNING,
+                  type: d.taskType ?? TaskType.PLANNING,
                   complexity: s.complexity,
                   messages: s.prompt.messages,
                   model: d.model,
@@ -98,7 +102,7 @@ export class NodeCaller {
                   promptId: s.prompt.promptId,
                   noCache: d.noCache,
                   signal: s.signal,
-                  component: 'prd',
+                  component: d.component ?? 'prd',
                   ...(s.stream ? { onProgress: streamTo(s.stream) } : {}),
                 },
                 s.schema,

@@ -32,15 +32,16 @@ export function tasksAnswerSchema(max?: number) {
 export const GeneratedSubtaskSchema = GeneratedTaskSchema.omit({ priority: true });
 export type GeneratedSubtask = z.infer<typeof GeneratedSubtaskSchema>;
 
-const subtaskSchemas = new Map<number, ReturnType<typeof buildSubtasksSchema>>();
-function buildSubtasksSchema(max: number) {
-  return z.object({ subtasks: z.array(GeneratedSubtaskSchema).min(2).max(max) });
+const subtaskSchemas = new Map<string, ReturnType<typeof buildSubtasksSchema>>();
+function buildSubtasksSchema(max: number, min: number) {
+  return z.object({ subtasks: z.array(GeneratedSubtaskSchema).min(min).max(max) });
 }
 
-/** Answer schema for one decomposition. */
-export function subtasksAnswerSchema(max: number) {
-  let s = subtaskSchemas.get(max);
-  if (!s) subtaskSchemas.set(max, (s = buildSubtasksSchema(max)));
+/** Answer schema for one decomposition: `min` to `max` subtasks (at least 2 unless fewer were asked for). */
+export function subtasksAnswerSchema(max: number, min = 2) {
+  const key = `${min}-${max}`;
+  let s = subtaskSchemas.get(key);
+  if (!s) subtaskSchemas.set(key, (s = buildSubtasksSchema(max, min)));
   return s;
 }
 

@@ -9,7 +9,7 @@ export const STRUCTURAL_LABEL =
 const NON_WORK =
   /^(overview|introduction|intro|background|summary|context|purpose|problem( statement)?|vision|goals?|objectives|glossary|definitions|references|appendix|non[- ]?goals?|out of scope|open questions|table of contents|toc|revision history|changelog|stakeholders|personas|users?|target users?|success metrics|metrics|risks?( and mitigations)?|assumptions|timeline|milestones)\b/i;
 
-interface ListItem {
+export interface ListItem {
   text: string;
   children: ListItem[];
 }
@@ -43,12 +43,12 @@ function firstSentence(text: string): string {
   return (m ? m[1]! : prose.slice(0, 300)).trim();
 }
 
-function clip(s: string, n: number): string {
+export function clip(s: string, n: number): string {
   const t = s.replace(/\*\*|__|`/g, '').trim();
   return t.length <= n ? t : `${t.slice(0, n - 1).trimEnd()}…`;
 }
 
-function itemNode(item: ListItem, path: string, depth: number, maxDepth: number): PlanNode {
+export function itemNode(item: ListItem, path: string, depth: number, maxDepth: number): PlanNode {
   return {
     path,
     depth,
