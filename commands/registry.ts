@@ -67,4 +67,34 @@ export const COMMANDS: CommandEntry[] = [
     description: 'datasets from the project history, per-project prompts, LoRA adapters, evaluation against the base',
     load: () => import('./finetune.js'),
   },
+  {
+    name: 'add-task',
+    description: 'add a task: written by a local model from -p, or by hand with -t/-d',
+    load: () => import('./add-task.js'),
+  },
+  {
+    name: 'update-task',
+    description: 'rewrite one task for a change (--append: a timestamped note instead)',
+    load: () => import('./update-task.js'),
+  },
+  {
+    name: 'update-subtask',
+    description: "append a timestamped note to a subtask's details",
+    load: () => import('./update-subtask.js'),
+  },
+  {
+    name: 'update',
+    description: 'rewrite every unfinished task from --from on for a change',
+    load: () => import('./update.js'),
+  },
+  {
+    name: 'scope-up',
+    description: 'rewrite tasks to a larger scope (-s light|regular|heavy)',
+    load: () => import('./scope-up.js'),
+  },
+  {
+    name: 'scope-down',
+    description: 'rewrite tasks to a smaller scope (-s light|regular|heavy)',
+    load: () => import('./scope-down.js'),
+  },
 ];

@@ -3,7 +3,12 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COMMANDS } from '../../commands/registry.js';
+import { TASK_MASTER_AI_COMMANDS } from '../../src/application/forward-commands.js';
 import { REPO_ROOT, runCli, tempProject } from '../support/cli.js';
+
+// The AI commands still forwarded (ours win once registered); tui is task-master's REPL and stays forwarded.
+const FORWARDED_AI = TASK_MASTER_AI_COMMANDS.filter((c) => !COMMANDS.some((x) => x.name === c));
 
 const REAL_TM =
   process.env.TASK_MASTER_BIN || join(REPO_ROOT, '.test-deps', 'task-master', 'node_modules', '.bin', 'task-master');
@@ -58,12 +63,8 @@ describe('forwarding guard: task-master AI commands we do not implement', () => 
     const tm = recordingTaskMaster(REAL_TM);
     const cwd = project(externalRoles());
     const env = { TASK_MASTER_BIN: tm.bin, ANTHROPIC_API_KEY: 'sk-ant-test', OPENAI_API_KEY: 'sk-test' };
-    for (const args of [
-      ['expand', '--id', '1'],
-      ['analyze-complexity'],
-      ['update-subtask', '--id', '1.1', '-p', 'more'],
-      ['scope-down', '-i', '1'],
-    ]) {
+    expect(FORWARDED_AI).toContain('tui');
+    for (const args of FORWARDED_AI.map((c) => [c, '--tag', 'master'])) {
       const r = await runCli(args, { cwd, env });
       expect(r.code, r.stderr).toBe(3);
       const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
@@ -85,13 +86,13 @@ describe('forwarding guard: task-master AI commands we do not implement', () => 
     const tm = recordingTaskMaster();
     const local = { provider: 'ollama', modelId: 'llama3.2', baseURL: 'http://127.0.0.1:9/api' };
     const cwd = project({ main: local, fallback: local });
-    const r = await runCli(['update', '--from', '1', '-p', 'x'], {
+    const r = await runCli(['tui'], {
       cwd,
       env: { TASK_MASTER_BIN: tm.bin, TASKMASTER_LOCAL_LLM: 'true' },
     });
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(
-      /^error: refused: task-master's 'update' would call role research \(perplexity sonar, task-master's default: config\.json names no such role\), and mode LOCAL_ONLY \(set by env TASKMASTER_LOCAL_LLM=true\)/m,
+      /^error: refused: task-master's 'tui' would call role research \(perplexity sonar, task-master's default: config\.json names no such role\), and mode LOCAL_ONLY \(set by env TASKMASTER_LOCAL_LLM=true\)/m,
     );
     expect(tm.started()).toBeUndefined();
   });
@@ -103,7 +104,7 @@ describe('forwarding guard: task-master AI commands we do not implement', () => 
       { main: role, research: role, fallback: role },
       { '.env': 'OLLAMA_BASE_URL="http://gpu.example.com:11434/api"\n' },
     );
-    const r = await runCli(['expand', '--all'], { cwd, env: { TASK_MASTER_BIN: tm.bin } });
+    const r = await runCli(['tui'], { cwd, env: { TASK_MASTER_BIN: tm.bin } });
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(
       /role main \(ollama llama3\.2\).*gpu\.example\.com:11434 is not a loopback, private or trusted host/,
@@ -115,13 +116,13 @@ describe('forwarding guard: task-master AI commands we do not implement', () => 
     const tm = recordingTaskMaster();
     const role = { provider: 'ollama', modelId: 'llama3.2', baseURL: 'http://127.0.0.1:9/api' };
     const allLocal = project({ main: role, research: role, fallback: { provider: 'lmstudio', modelId: 'qwen' } });
-    const a = await runCli(['expand', '--id', '1'], { cwd: allLocal, env: { TASK_MASTER_BIN: tm.bin } });
+    const a = await runCli(['tui', '--tag', 'master'], { cwd: allLocal, env: { TASK_MASTER_BIN: tm.bin } });
     expect(a.code, a.stderr).toBe(0);
-    expect(a.stdout).toContain('fake ARGS:expand --id 1');
+    expect(a.stdout).toContain('fake ARGS:tui --tag master');
     const hybrid = project(externalRoles(), {}, { mode: 'HYBRID' });
-    const h = await runCli(['scope-up', '-i', '1'], { cwd: hybrid, env: { TASK_MASTER_BIN: tm.bin } });
+    const h = await runCli(['repl'], { cwd: hybrid, env: { TASK_MASTER_BIN: tm.bin } });
     expect(h.code, h.stderr).toBe(0);
-    expect(tm.started()).toBe('expand --id 1\nscope-up -i 1\n');
+    expect(tm.started()).toBe('tui --tag master\nrepl\n');
     expect(trapConnections).toBe(0);
   });
 
@@ -129,12 +130,12 @@ describe('forwarding guard: task-master AI commands we do not implement', () => 
     const tm = recordingTaskMaster();
     const cwd = project(externalRoles());
     const env = { TASK_MASTER_BIN: tm.bin };
-    expect((await runCli(['expand', '--help'], { cwd, env })).code).toBe(0);
+    expect((await runCli(['tui', '--help'], { cwd, env })).code).toBe(0);
     const start = await runCli(['start', '1'], { cwd, env });
     expect(start.code).toBe(3);
     expect(start.stderr).toMatch(/^error: refused: task-master's 'start' launches Claude Code/m);
     expect((await runCli(['start', '1', '--dry-run'], { cwd, env })).code).toBe(0);
-    expect(tm.started()).toBe('expand --help\nstart 1 --dry-run\n');
+    expect(tm.started()).toBe('tui --help\nstart 1 --dry-run\n');
   });
 
   it('a command that calls no model is forwarded as before: the real task-master lists the tasks', async () => {
