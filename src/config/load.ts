@@ -63,7 +63,7 @@ export function readConfigFile(path: string): { raw: Record<string, unknown>; ex
   const text = readTextFileIfExists(path);
   if (text === undefined) return { raw: {}, exists: false };
   if (!text.trim()) return { raw: {}, exists: true };
-  const parsed = parseJsonWithPosition(text, path);
+  const parsed = parseJsonWithPosition(text);
   if (!parsed.ok) {
     throw new ConfigError('CONFIG_PARSE', `${path}: ${parsed.error}`, {
       hint: 'fix the JSON syntax at that position (task-master and task-master-local share this file)',

@@ -37,7 +37,7 @@ const obj = (v: unknown): Record<string, unknown> =>
 
 /** Parses and recognises the file; specification files are mapped, with their problems listed. */
 export function planImport(json: string, source: string, trustedHosts: readonly string[] = []): ImportPlan {
-  const parsed = parseJsonWithPosition(json, source);
+  const parsed = parseJsonWithPosition(json);
   if (!parsed.ok) {
     throw new ValidationError(`${source}: ${parsed.error}`, {
       hint: 'the file must be JSON: an export of `models --export` or the specification’s configuration',

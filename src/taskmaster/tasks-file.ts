@@ -1,7 +1,6 @@
 import { StorageError, ValidationError } from '../errors.js';
 import { atomicWriteFile, readTextFileIfExists } from '../util/fs.js';
 import { parseJsonWithPosition } from '../util/json.js';
-import { jsonErrorOffset, lineColumn } from './json-position.js';
 import { withFileLock, type LockOptions } from './lock.js';
 
 /** One tag's content; unknown keys (task-master's or the user's) are kept as they are. */
@@ -19,18 +18,9 @@ export type TasksFile = Record<string, TagData>;
 export function readTasksFile(path: string): TasksFile {
   const text = readTextFileIfExists(path);
   if (text === undefined || !text.trim()) return {};
-  const parsed = parseJsonWithPosition(text, path);
+  const parsed = parseJsonWithPosition(text);
   if (!parsed.ok) {
-    let error = parsed.error;
-    if (parsed.line === undefined) {
-      const at = jsonErrorOffset(text);
-      if (at >= 0) {
-        const lc = lineColumn(text, at);
-        error = `invalid JSON at line ${lc.line}, column ${lc.column}`;
-        Object.assign(parsed, lc);
-      }
-    }
-    throw new StorageError('TASKS_FILE', `${path}: ${error}`, {
+    throw new StorageError('TASKS_FILE', `${path}: ${parsed.error}`, {
       hint: 'fix the JSON at that position (the file was left untouched), or move it aside to start fresh',
       details: { line: parsed.line, column: parsed.column },
     });

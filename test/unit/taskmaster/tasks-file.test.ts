@@ -118,7 +118,7 @@ describe('state.json', () => {
   });
 });
 
-import { jsonErrorOffset } from '../../../src/taskmaster/json-position.js';
+import { jsonErrorOffset } from '../../../src/util/json-position.js';
 describe('json error offset', () => {
   it('accepts valid JSON and points at the first error', () => {
     for (const ok of [fixture, '[]', '{"a":[1,-2.5e3,true,false,null,"x\\u00e9\\n"]}', ' "s" '])
