@@ -66,6 +66,17 @@ export {
   type ValidationReport,
   type ValidationOptions,
 } from './application/validation.js';
+export { addTaskUseCase, type AddTaskOptions, type AddTaskResult } from './application/task-add.js';
+export {
+  updateTaskUseCase,
+  updateSubtaskUseCase,
+  updateFromUseCase,
+  type UpdateTaskOptions,
+} from './application/task-update.js';
+export { scopeUseCase, type ScopeOptions } from './application/task-scope.js';
+export type { RewriteResult, RewrittenTask } from './application/task-rewrite.js';
+export type { AppendResult } from './application/task-append.js';
+export type { TaskEditCommon, TaskEditEvent } from './application/task-edit-common.js';
 export {
   TaskMasterLocalSystem,
   type SystemOptions,

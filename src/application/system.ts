@@ -19,6 +19,12 @@ import type { ValidationReport } from './validation.js';
 import type { AddResult, QueryOptions, ResearchAnswer } from '../research/rag-system.js';
 import type { ProgressEvent } from '../models/types.js';
 import type { RecoveryStatus } from '../recovery/types.js';
+import { addTaskUseCase, type AddTaskOptions, type AddTaskResult } from './task-add.js';
+import type { AppendResult } from './task-append.js';
+import type { TaskEditCommon, TaskEditEvent } from './task-edit-common.js';
+import type { RewriteResult } from './task-rewrite.js';
+import { scopeUseCase, type ScopeOptions } from './task-scope.js';
+import { updateFromUseCase, updateSubtaskUseCase, updateTaskUseCase, type UpdateTaskOptions } from './task-update.js';
 import { recoverRunUseCase, recoverStatusUseCase, type RecoverRunOptions, type RecoverRunResult } from './recover.js';
 
 /** Options of TaskMasterLocalSystem.initialize. */
@@ -160,6 +166,29 @@ export class TaskMasterLocalSystem {
   /** recover status: failures, recovered (replayed successes only), cause cleared, recovery rate and MTTR. */
   recoveryStatus(): RecoveryStatus {
     return recoverStatusUseCase(this.project);
+  }
+
+  /** add-task: a task written by the model from `prompt`, or given by hand (`title`, `description`). */
+  addTask(o: AddTaskOptions, run: RunControls<TaskEditEvent> = {}): Promise<AddTaskResult> {
+    return addTaskUseCase(this.project, o, run);
+  }
+
+  /** update-task (`append`: a timestamped note), update-subtask (`id` P.S), update (`from`): the CLI's use cases. */
+  updateTasks(
+    o:
+      | (UpdateTaskOptions & { kind: 'task' })
+      | (TaskEditCommon & { kind: 'subtask'; id: string })
+      | (TaskEditCommon & { kind: 'from'; from: string }),
+    run: RunControls<TaskEditEvent> = {},
+  ): Promise<RewriteResult | AppendResult> {
+    if (o.kind === 'subtask') return updateSubtaskUseCase(this.project, o, run);
+    if (o.kind === 'from') return updateFromUseCase(this.project, o, run);
+    return updateTaskUseCase(this.project, o, run);
+  }
+
+  /** scope-up / scope-down. */
+  scopeTasks(o: ScopeOptions, run: RunControls<TaskEditEvent> = {}): Promise<RewriteResult> {
+    return scopeUseCase(this.project, o, run);
   }
 
   /** Closes the SQLite file. */
