@@ -19,7 +19,8 @@ const Options = z
     add: z.string().min(1).optional(),
     provider: z.string().min(1).optional(),
     model: z.string().min(1).optional(),
-    endpoint: z.string().min(1).optional(),
+    endpoint: z.array(z.string().min(1)).optional(),
+    capacity: intFlag(1, 1024).optional(),
     capabilities: z.string().optional(),
     contextLength: intFlag(1).optional(),
     tier: z.string().min(1).optional(),
@@ -80,7 +81,9 @@ async function run(raw: Record<string, unknown>): Promise<void> {
           alias: o.add,
           provider: o.provider!,
           model: o.model!,
-          ...(o.endpoint ? { endpoint: o.endpoint } : {}),
+          // Several --endpoint: one model on several servers (a pool).
+          ...(o.endpoint?.length ? { endpoints: o.endpoint } : {}),
+          ...(o.capacity ? { capacity: o.capacity } : {}),
           ...(capabilities ? { capabilities } : {}),
           ...(o.contextLength ? { contextLength: o.contextLength } : {}),
           ...(o.tier ? { tier: o.tier } : {}),
@@ -94,7 +97,7 @@ async function run(raw: Record<string, unknown>): Promise<void> {
         ...(o.remove ? { remove: o.remove } : {}),
       });
       if (o.json) return printJson({ changed: r, config: configPath });
-      for (const l of changeLines(r, { add: o.add, remove: o.remove, configPath })) io.out(l);
+      for (const l of changeLines(r, { add: o.add, remove: o.remove, configPath, endpoints: o.endpoint })) io.out(l);
       return;
     }
     const overview = await modelsListUseCase(project);
@@ -120,7 +123,15 @@ export function register(program: Command): void {
       'provider of --add: ollama, lmstudio, localai, openai-compatible, llama-cpp, anthropic, openai, perplexity (or OLLAMA, LM_STUDIO, LOCAL_AI, …)',
     )
     .option('--model <model>', 'model id of --add')
-    .option('--endpoint <url>', 'server URL of --add')
+    .option(
+      '--endpoint <url>',
+      'server URL of --add; repeat it for a pool (the same model on several servers)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .option(
+      '--capacity <n>',
+      'requests each endpoint of --add runs at once (default: what the server says, else learned)',
+    )
     .option(
       '--capabilities <list>',
       'comma-separated task types of --add (GENERAL, RESEARCH, CODE_GENERATION, ANALYSIS, PLANNING, OPTIMIZATION, SPECIALIZED, EMBEDDING)',

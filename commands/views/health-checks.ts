@@ -12,7 +12,9 @@ export function renderChecks(
   const width = Math.max(...checks.map((c) => c.name.length));
   const out: string[] = [];
   for (const c of checks) {
-    out.push(`  ${MARK[c.status]}  ${c.name.padEnd(width)}  ${c.detail}${c.ms !== undefined ? ` (${c.ms} ms)` : ''}`);
+    const [first, ...more] = c.detail.split('\n');
+    out.push(`  ${MARK[c.status]}  ${c.name.padEnd(width)}  ${first}${c.ms !== undefined ? ` (${c.ms} ms)` : ''}`);
+    for (const l of more) out.push(`        ${' '.repeat(width)}    ${l}`);
     if (c.hint && c.status !== 'pass') out.push(`        ${' '.repeat(width)}  hint: ${c.hint}`);
   }
   return out;

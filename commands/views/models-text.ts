@@ -1,4 +1,5 @@
 import type { ModelsOverview, RoleView } from '../../src/models/overview.js';
+import { memberLine } from '../../src/models/pools.js';
 
 function size(bytes?: number): string {
   if (bytes === undefined) return '-';
@@ -51,10 +52,20 @@ export function renderModelsText(o: ModelsOverview): string {
     }
     out.push(...table(rows));
   }
+  if (o.pools.length) {
+    out.push('', 'pools (one model on several endpoints; requests go to the least loaded for its capacity):');
+    for (const p of o.pools) {
+      out.push(`  ${p.alias} (${p.provider} ${p.model}, ${p.members.length} endpoints)`);
+      for (const m of p.members) out.push(`    ${m.endpoint}  ${memberLine(m)}`);
+    }
+  }
   const aliases = Object.entries(o.aliases);
   if (aliases.length) {
     out.push('', 'aliases (local.registry):');
-    for (const [a, e] of aliases) out.push(`  ${a} → ${e.provider} ${e.model}${e.endpoint ? ` @ ${e.endpoint}` : ''}`);
+    for (const [a, e] of aliases) {
+      const at = e.endpoints ? ` @ ${e.endpoints.join(', ')}` : e.endpoint ? ` @ ${e.endpoint}` : '';
+      out.push(`  ${a} → ${e.provider} ${e.model}${at}${e.capacity ? ` (capacity ${e.capacity} each)` : ''}`);
+    }
   }
   for (const w of o.warnings) out.push(`warning: ${w}`);
   if (Object.values(o.roles).some((r) => r.source === 'default')) {
@@ -68,16 +79,24 @@ export function changeLines(
   r: {
     roles: Record<string, { provider: string; modelId: string; baseURL?: string }>;
     mode?: string;
-    alias?: { provider: string; model: string };
+    alias?: { provider: string; model: string; endpoints?: string[]; capacity?: number };
     replaced?: boolean;
   },
-  o: { add?: string; remove?: string; configPath: string },
+  o: { add?: string; remove?: string; configPath: string; endpoints?: string[] },
 ): string[] {
   const out = Object.entries(r.roles).map(
     ([role, rc]) => `${role}: ${rc.provider} ${rc.modelId}${rc.baseURL ? ` @ ${rc.baseURL}` : ''}`,
   );
   if (r.mode) out.push(`mode: ${r.mode}`);
-  if (r.alias) out.push(`${r.replaced ? 'replaced' : 'added'} alias ${o.add} → ${r.alias.provider} ${r.alias.model}`);
+  if (r.alias) {
+    const pool = r.alias.endpoints ? ` on ${r.alias.endpoints.length} endpoints (${r.alias.endpoints.join(', ')})` : '';
+    const cap = r.alias.capacity ? `, capacity ${r.alias.capacity} each` : '';
+    out.push(`${r.replaced ? 'replaced' : 'added'} alias ${o.add} → ${r.alias.provider} ${r.alias.model}${pool}${cap}`);
+    const given = o.endpoints ?? [];
+    const kept = r.alias.endpoints?.length ?? (given.length ? 1 : 0);
+    if (given.length > kept)
+      out.push(`note: ${given.length - kept} duplicate endpoint(s) given; each endpoint is kept once`);
+  }
   if (o.remove) out.push(`removed alias ${o.remove}`);
   out.push(`saved to ${o.configPath}`);
   return out;

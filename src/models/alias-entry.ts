@@ -20,6 +20,10 @@ export interface AliasInput {
   provider: string;
   model: string;
   endpoint?: string;
+  /** Several endpoints serving the model (a pool); duplicates are kept once. */
+  endpoints?: string[];
+  /** Requests each endpoint runs at once (else discovered from the server, or learned). */
+  capacity?: number;
   /** Task types, case-insensitive; 'embedding' marks an embedding model. */
   capabilities?: string[];
   contextLength?: number;
@@ -69,6 +73,9 @@ export function buildAliasEntry(alias: string, input: AliasInput, trustedHosts: 
   const ref = ModelConfigFactory.create(provider, input.model ?? '', {
     alias,
     ...(input.endpoint ? { endpoint: input.endpoint } : {}),
+    ...(input.endpoints && input.endpoints.length > 1 ? { endpoints: input.endpoints } : {}),
+    ...(input.endpoints?.length === 1 && !input.endpoint ? { endpoint: input.endpoints[0]! } : {}),
+    ...(input.capacity ? { capacity: input.capacity } : {}),
     ...(input.capabilities ? { capabilities: caps } : {}),
     ...(embedding ? { embedding } : {}),
     ...(input.contextLength ? { contextLength: input.contextLength } : {}),

@@ -10,6 +10,7 @@ import { closeMatches, privacyOf, serverFor, serverHint, waitFor, warnUnreachabl
 
 export { privacyOf, waitFor } from './catalog-util.js';
 import { embeddedServerStatus } from './embedded/discover.js';
+import { describePools, type PoolView } from './pools.js';
 
 /** A server discovery probes. */
 export interface ServerTarget {
@@ -59,6 +60,7 @@ export class ModelCatalog {
   private readonly privacy: PrivacyContext;
   private statusPromise: Promise<ServerStatus[]> | undefined;
   private refsPromise: Promise<ModelRef[]> | undefined;
+  private poolsPromise: Promise<PoolView[]> | undefined;
 
   constructor(private readonly opts: CatalogOptions) {
     this.config = opts.config;
@@ -155,6 +157,20 @@ export class ModelCatalog {
   refresh(): void {
     this.statusPromise = undefined;
     this.refsPromise = undefined;
+    this.poolsPromise = undefined;
+  }
+
+  /** Each pooled model with every endpoint's capacity and load, asked once per catalog (no caller's signal bound). */
+  pools(signal?: AbortSignal): Promise<PoolView[]> {
+    const { local } = this.config;
+    const refused = (ep: string) =>
+      this.privacy.mode === 'LOCAL_ONLY' && !isLocalUrl(ep, local.trustedHosts)
+        ? `not local; mode LOCAL_ONLY never contacts it`
+        : undefined;
+    this.poolsPromise ??= this.refs().then((refs) =>
+      describePools(refs, { providers: this.opts.pool, local, refused }),
+    );
+    return waitFor(this.poolsPromise, signal);
   }
 
   /** Every known model: registry entries and extra refs first, then discovered models. */

@@ -1,7 +1,7 @@
 import { AppError, isAppError } from '../errors.js';
 import { Semaphore } from '../util/semaphore.js';
 import { Capacity, type CapacitySource } from './capacity.js';
-import { waitFor } from './catalog.js';
+import { waitFor } from './catalog-util.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { CapacityReport } from './types.js';
 

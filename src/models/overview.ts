@@ -1,11 +1,13 @@
 import type { EffectiveRoles, ModelCatalog, ServerStatus } from './catalog.js';
+import type { PoolView } from './pools.js';
 import type { ModelRef, ProviderKind } from './types.js';
 import { ValidationError } from '../errors.js';
 import type { ConfigChanges } from './config-manager.js';
 import { ROLES, type ModelEntry, type ResolvedConfig, type Role } from '../config/schema.js';
 
 /** What `models` reads from the catalog; the real ModelCatalog fits. */
-export type CatalogView = Pick<ModelCatalog, 'servers' | 'refs' | 'effectiveRoles' | 'resolve'>;
+export type CatalogView = Pick<ModelCatalog, 'servers' | 'refs' | 'effectiveRoles' | 'resolve'> &
+  Partial<Pick<ModelCatalog, 'pools'>>;
 
 /** One role as shown: the model, where it runs, and whether it is saved or only a default. */
 export interface RoleView {
@@ -58,6 +60,8 @@ export interface ModelsOverview {
   servers: ServerView[];
   models: ModelView[];
   aliases: Record<string, ModelEntry>;
+  /** Models served by several endpoints: each endpoint's capacity (and where it came from) and load. */
+  pools: PoolView[];
   warnings: string[];
 }
 
@@ -76,7 +80,9 @@ function roleView(s: EffectiveRoles[keyof EffectiveRoles]): RoleView {
 
 const sameServer = (r: ModelRef, s: ServerStatus, model: string) =>
   // Embedded (llama-cpp) refs have no endpoint: the file path in `model` identifies them.
-  r.provider === s.kind && (r.provider === 'llama-cpp' || (r.endpoint ?? '') === s.endpoint) && r.model === model;
+  r.provider === s.kind &&
+  (r.provider === 'llama-cpp' || (r.endpoint ?? '') === s.endpoint || !!r.endpoints?.includes(s.endpoint)) &&
+  r.model === model;
 
 /** Probes every server once and assembles roles, mode, servers and models for display. */
 export async function buildModelsOverview(
@@ -84,10 +90,11 @@ export async function buildModelsOverview(
   catalog: CatalogView,
   signal?: AbortSignal,
 ): Promise<ModelsOverview> {
-  const [servers, refs, roles] = await Promise.all([
+  const [servers, refs, roles, pools] = await Promise.all([
     catalog.servers(signal),
     catalog.refs(signal),
     catalog.effectiveRoles(signal),
+    catalog.pools?.(signal) ?? [],
   ]);
   const models: ModelView[] = [];
   for (const s of servers) {
@@ -129,6 +136,7 @@ export async function buildModelsOverview(
     }),
     models,
     aliases: config.local.registry,
+    pools,
     warnings: [...config.warnings],
   };
 }

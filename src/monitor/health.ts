@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { hostOf, isLocalUrl } from '../config/hosts.js';
 import { findProjectRoot, loadConfig, projectPaths, type ConfigOverrides } from '../config/load.js';
-import type { ResolvedConfig } from '../config/schema.js';
+import { serverUrls, type ResolvedConfig, type ServerUrls } from '../config/schema.js';
 import { isAppError } from '../errors.js';
 import { openDatabase, schemaStatus } from '../storage/db.js';
 import { detectAll, type Finding } from '../diagnostics/detect.js';
@@ -32,6 +32,19 @@ export interface HealthOptions {
   /** Time allowed for the structured-output round trip and the embedding (cold loads are slow). */
   callTimeoutMs?: number;
   fetch?: typeof fetch;
+}
+
+/** Whether any server entry or alias lists several endpoints (only then are the pool checks loaded). */
+function hasPools(c: ResolvedConfig): boolean {
+  const s = c.local.servers;
+  const many = (v: ServerUrls) => serverUrls(v).length > 1;
+  return (
+    many(s.ollama) ||
+    many(s.lmstudio) ||
+    many(s.localai) ||
+    s.openaiCompatible.some(many) ||
+    Object.values(c.local.registry).some((e) => (e.endpoints?.length ?? 0) > 1)
+  );
 }
 
 const ms = (t0: number) => Math.round(performance.now() - t0);
@@ -306,6 +319,7 @@ export async function runHealth(o: HealthOptions): Promise<HealthReport> {
     ),
   ]);
   checks.push(rt, emb);
+  if (hasPools(config)) checks.push(...(await (await import('./health-pools.js')).poolChecks(config, probes, o)));
   checks.push(...dbChecks(config.dbPath));
   return { healthy: checks.every((c) => c.status !== 'fail'), mode: config.local.mode, project: root, checks };
 }
