@@ -48,6 +48,13 @@ export { readTasksFile, writeTag, type TasksFile } from './taskmaster/tasks-file
 export { openProject, type Project, type OpenProjectOptions } from './application/project.js';
 export type { RunControls } from './application/run-controls.js';
 export { parsePrdUseCase, type ParsePrdOptions, type ParsePrdResult } from './application/parse-prd.js';
+export { expandUseCase, type ExpandOptions, type ExpandResult } from './application/expand.js';
+export {
+  analyzeComplexityUseCase,
+  type AnalyzeComplexityOptions,
+  type AnalyzeComplexityResult,
+} from './application/analyze-complexity.js';
+export { complexityReportUseCase, type ComplexityReportResult } from './application/complexity-report.js';
 export { openResearch, type OpenResearchOptions } from './application/open-research.js';
 export { learningEngine } from './application/learning.js';
 export { runSelfTest, type SelfTestResult, type SelfTestCase } from './application/self-test.js';

@@ -29,6 +29,8 @@ import { runTaskJob } from './task-job.js';
 export interface ExpandOptions {
   /** Task id as typed (`3`); a subtask id is refused. */
   id?: string;
+  /** Exactly these tasks (what `recover --run` resumes with). */
+  ids?: number[];
   all?: boolean;
   /** Subtasks per task; 0 = the model decides. */
   num?: number;
@@ -136,7 +138,12 @@ export async function expandUseCase(
     research,
     model: o.model,
   };
-  const input = { ...identity, id: o.id, all: o.all ?? false, complexityReport: repPath, noCache };
+  const input = {
+    ...identity,
+    ...(o.complexityReport ? { complexityReport: repPath } : {}),
+    noCache,
+    concurrency: o.concurrency,
+  };
   if (!targets.length)
     return {
       runId: '',

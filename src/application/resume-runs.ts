@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { ValidationError } from '../errors.js';
 import type { RunResumer } from '../recovery/recover-run.js';
 import type { InterruptedRun } from '../recovery/types.js';
+import { analyzeComplexityUseCase } from './analyze-complexity.js';
+import { expandUseCase } from './expand.js';
 import { parsePrdUseCase } from './parse-prd.js';
 import { researchLoopUseCase } from './research-loop.js';
 import { researchSessionsUseCase } from './research-sessions.js';
@@ -38,6 +40,33 @@ const ResearchLoopInput = z.object({
   offline: z.boolean().optional(),
   minGain: z.number().optional(),
   perIteration: z.number().int().optional(),
+});
+
+// What expandUseCase and analyzeComplexityUseCase recorded.
+const ExpandInput = z.object({
+  tasksPath: z.string(),
+  tag: z.string(),
+  ids: z.array(z.number().int()).min(1),
+  num: z.number().int().optional(),
+  prompt: z.string().optional(),
+  force: z.boolean(),
+  maxDepth: z.number().int(),
+  research: z.boolean(),
+  model: z.string().optional(),
+  complexityReport: z.string().optional(),
+  noCache: z.boolean().optional(),
+  concurrency: z.number().int().optional(),
+});
+const AnalyzeInput = z.object({
+  tasksPath: z.string(),
+  tag: z.string(),
+  ids: z.array(z.number().int()).min(1),
+  research: z.boolean(),
+  output: z.string(),
+  model: z.string().optional(),
+  threshold: z.number(),
+  noCache: z.boolean().optional(),
+  batchSize: z.number().int().optional(),
 });
 
 function unreadable(run: InterruptedRun, why: string): ValidationError {
@@ -80,6 +109,34 @@ export function runResumer(project: Project): RunResumer {
         return {
           runId: out.sessionId,
           detail: `research loop ${saved ? `resumed from session ${session}` : 'run again'}: ${out.iterations} iteration(s), confidence ${out.confidence.toFixed(2)}, answered by ${out.models.join(', ') || 'no model'}`,
+        };
+      }
+      case 'expand': {
+        const i = ExpandInput.safeParse(run.input);
+        if (!i.success) throw unreadable(run, `its recorded input is not valid (${i.error.issues[0]?.message})`);
+        const out = await expandUseCase(
+          project,
+          { ...i.data, resume: true, requireModel: true },
+          signal ? { signal } : {},
+        );
+        const s = out.summary;
+        return {
+          runId: out.runId,
+          detail: `expand resumed as run ${out.runId}: ${s.resumedNodes} answer(s) from the checkpoint, ${s.llmCalls} new call(s), ${s.subtasks} subtask(s) for ${s.tasks} task(s) written to ${out.tasksPath} [${out.tag}]`,
+        };
+      }
+      case 'analyze-complexity': {
+        const i = AnalyzeInput.safeParse(run.input);
+        if (!i.success) throw unreadable(run, `its recorded input is not valid (${i.error.issues[0]?.message})`);
+        const { ids, ...rest } = i.data;
+        const out = await analyzeComplexityUseCase(
+          project,
+          { ...rest, ids: ids.join(','), resume: true, requireModel: true },
+          signal ? { signal } : {},
+        );
+        return {
+          runId: out.runId,
+          detail: `analyze-complexity resumed as run ${out.runId}: ${out.summary.resumedNodes} batch(es) from the checkpoint, ${out.summary.llmCalls} new call(s), report ${out.reportPath}`,
         };
       }
       default:

@@ -14,6 +14,13 @@ import { researchAddUseCase } from './research-add.js';
 import { researchAskUseCase } from './research-ask.js';
 import { researchLoopUseCase } from './research-loop.js';
 import { parsePrdUseCase, type ParsePrdOptions, type ParsePrdResult } from './parse-prd.js';
+import { expandUseCase, type ExpandOptions, type ExpandResult } from './expand.js';
+import {
+  analyzeComplexityUseCase,
+  type AnalyzeComplexityOptions,
+  type AnalyzeComplexityResult,
+} from './analyze-complexity.js';
+import { complexityReportUseCase, type ComplexityReportResult } from './complexity-report.js';
 import type { RunControls } from './run-controls.js';
 import type { ValidationReport } from './validation.js';
 import type { AddResult, QueryOptions, ResearchAnswer } from '../research/rag-system.js';
@@ -89,6 +96,31 @@ export class TaskMasterLocalSystem {
       ...(signal ? { signal } : {}),
       ...(onNote ? { onNote } : {}),
     });
+  }
+
+  /** expand: breaks tasks (--id or --all) into subtasks with the local models and writes them into tasks.json. */
+  async expandTasks(o: ExpandOptions & RunControls<PrdEvent>): Promise<ExpandResult> {
+    const { onProgress, signal, onNote, ...options } = o;
+    return expandUseCase(this.project, options, {
+      ...(onProgress ? { onProgress } : {}),
+      ...(signal ? { signal } : {}),
+      ...(onNote ? { onNote } : {}),
+    });
+  }
+
+  /** analyze-complexity: scores tasks and writes task-master's complexity report. */
+  async analyzeComplexity(o: AnalyzeComplexityOptions & RunControls<PrdEvent> = {}): Promise<AnalyzeComplexityResult> {
+    const { onProgress, signal, onNote, ...options } = o;
+    return analyzeComplexityUseCase(this.project, options, {
+      ...(onProgress ? { onProgress } : {}),
+      ...(signal ? { signal } : {}),
+      ...(onNote ? { onNote } : {}),
+    });
+  }
+
+  /** complexity-report: the tag's complexity report (or `file`), as task-master wrote or reads it. */
+  complexityReport(o: { file?: string; tag?: string } = {}): ComplexityReportResult {
+    return complexityReportUseCase({ cwd: this.project.paths.root, ...o });
   }
 
   /** Adds files or directories to the local knowledge base. */

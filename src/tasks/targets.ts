@@ -20,6 +20,8 @@ const status = (t: TaskRecord) => (typeof t.status === 'string' ? t.status : 'pe
 
 export interface ExpandSelection {
   id?: string;
+  /** Exactly these tasks (a resumed run repeats the tasks it was started on). */
+  ids?: number[];
   all?: boolean;
   force?: boolean;
   /** -n: subtasks per task (0 = the model decides). */
@@ -43,7 +45,7 @@ export function expandTargets(
   t: TagTasks,
   s: ExpandSelection,
 ): { targets: ExpandTarget[]; skipped: { id: number; reason: string }[] } {
-  if (!!s.id === !!s.all)
+  if ([s.id, s.all, s.ids].filter(Boolean).length !== 1)
     throw new ValidationError(s.id ? '--id and --all cannot be combined' : 'expand needs --id <id> or --all', {
       hint: 'expand one task with --id <id>, or every pending task without subtasks with --all',
     });
@@ -51,6 +53,7 @@ export function expandTargets(
   const skipped: { id: number; reason: string }[] = [];
   let tasks: TaskRecord[];
   if (s.id) tasks = [findTask(t, parseTopId(s.id))];
+  else if (s.ids) tasks = s.ids.map((id) => findTask(t, id));
   else {
     tasks = [];
     for (const x of t.tasks) {
