@@ -88,6 +88,8 @@ export class Executor {
   private readonly limiters = new Map<string, Semaphore>();
   /** Last time any data arrived from an endpoint, for any request (queueing evidence). */
   private readonly activity = new Map<string, number>();
+  /** Send times of the attempts in flight per endpoint: an older one still running means this one is queued. */
+  private readonly sent = new Map<string, Set<number>>();
   private readonly ctxLengths = new Map<string, Promise<number | undefined>>();
   private readonly silence: Silence;
   private readonly pools: Pools;
@@ -257,7 +259,7 @@ export class Executor {
         lease.done(false);
         throw e;
       }
-      return { member, lease, inFlight: () => pool.inFlight(lease.endpoint) };
+      return { member, lease };
     }
     this.silence.check(ref, endpointKey(ref));
     const breaker = this.breaker(ref);
@@ -269,7 +271,7 @@ export class Executor {
       breaker.release();
       throw e;
     }
-    return { member: ref, limiter, inFlight: () => limiter.inFlight };
+    return { member: ref, limiter };
   }
 
   private async once<R>(
@@ -280,13 +282,16 @@ export class Executor {
     onMember: (m: ModelRef) => void,
   ): Promise<{ result: R; usage: Usage }> {
     const userSignal = st.task.signal;
-    const { member, lease, limiter, inFlight } = await this.take(ref, st, avoid);
+    const { member, lease, limiter } = await this.take(ref, st, avoid);
     onMember(member);
     const breaker = this.breaker(member);
     const d = this.deadlines(st.task, member);
     const key = endpointKey(member);
     let watch: DeadlineWatch | undefined;
     let ok = false;
+    const sentAt = performance.now();
+    const sent = this.sent.get(key) ?? new Set<number>();
+    this.sent.set(key, sent.add(sentAt));
     try {
       const provider = await this.o.pool.get(member.provider, member.endpoint ?? '');
       const probeMs = this.o.local.timeouts.probeMs;
@@ -294,8 +299,13 @@ export class Executor {
         d,
         {
           loadState: async () => provider.loadState?.(AbortSignal.timeout(probeMs)),
+          // A server works through its queue in order: silence is explained while an older request of
+          // ours is still in flight on the endpoint, or while data arrived there within the window (an
+          // answer that just ended as this one's turn came). A hung server sends nothing to anyone: the
+          // oldest request is cut at its deadline, then each queued one within a window of the last data.
           othersActive: (windowMs) =>
-            inFlight() > 1 && (this.activity.get(key) ?? -Infinity) > performance.now() - windowMs,
+            [...sent].some((t) => t < sentAt) ||
+            (this.activity.get(key) ?? Number.NEGATIVE_INFINITY) > performance.now() - windowMs,
         },
         userSignal,
         (e) => progress(st, { type: 'model-waiting', model: ref.alias, ...e }),
@@ -325,6 +335,7 @@ export class Executor {
       else breaker.success(); // the server answered (e.g. 404, 400, or too slowly in total): it is up
       throw err;
     } finally {
+      sent.delete(sentAt);
       watch?.dispose();
       limiter?.release();
       lease?.done(ok);

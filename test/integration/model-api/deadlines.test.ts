@@ -128,6 +128,26 @@ describe('bounded waiting on a local server (the executor is the only timeout la
     expect(r.failures[0]).toMatchObject({ recoveredBy: 'fallback' });
   });
 
+  it('requests queued on a one-slot server are not cut while the server works through the queue', async () => {
+    // Each answer costs 250 ms of silent prompt processing; the first-token deadline is 400 ms. The fifth
+    // request waits ~1 s for its turn, then is silent alone for 250 ms right after the others' answers
+    // ended: the server is working, not hung (an Ollama /api/ps says nothing about queues).
+    r = await rig({
+      server: { models: THREE_CHAT_MODELS, compute: { promptTimeMs: 250, slots: 1 } },
+      config: { models: { main: { provider: 'ollama', modelId: 'llama3.2' } } },
+      local: { concurrency: 8, timeouts: { firstTokenMs: 400, idleMs: 5000, requestMs: 60_000, probeMs: 1500 } },
+    });
+    const api = r.project.api();
+    const answers = await Promise.all(
+      ['one', 'two', 'three', 'four', 'five'].map((q) =>
+        api.generateText({ type: 'GENERAL', model: 'llama3.2', strictModel: true, messages: ask(q) }),
+      ),
+    );
+    expect(answers.map((a) => a.attempts.length)).toEqual([1, 1, 1, 1, 1]);
+    expect(r.failures).toEqual([]);
+    expect(chatRequests(r.server)).toHaveLength(5);
+  });
+
   it('per-task deadlines override local.timeouts (health asks in seconds, not minutes)', async () => {
     r = await rig({ server: { models: THREE_CHAT_MODELS }, config: ROLES });
     r.server.fault({ kind: 'hang', times: 5, path: /^\/api\/chat$/ });
