@@ -35,13 +35,29 @@ const READS_CONFIG: string[][] = [
   ['recover'],
   ['recover', 'status'],
   ['recover', '--run'],
+  ['expand', '--id', '1'],
+  ['analyze-complexity'],
+  ['add-task', '-p', 'a settings page'],
+  ['update-task', '-i', '1', '-p', 'x'],
+  ['update-subtask', '-i', '1.1', '-p', 'x'],
+  ['update', '--from', '1', '-p', 'x'],
+  ['scope-up', '-i', '1'],
+  ['scope-down', '-i', '1'],
+  ['finetune', 'export'],
 ];
 
-/** Invocations that read tasks.json (parse-prd appends to it; research reads tasks as context or saves into one). */
+/** Invocations that read tasks.json (parse-prd appends to it, research reads tasks as context or saves into one, the task commands edit it). */
 const READS_TASKS: string[][] = [
   ['parse-prd', '--append'],
   ['research', 'what are zebras?', '--offline', '-i', '1'],
   ['research', 'what are zebras?', '--offline', '--save-to', '1'],
+  ['expand', '--all'],
+  ['analyze-complexity'],
+  ['add-task', '-p', 'a settings page'],
+  ['update-task', '-i', '1', '-p', 'x'],
+  ['update-subtask', '-i', '1.1', '-p', 'x'],
+  ['update', '--from', '1', '-p', 'x'],
+  ['scope-up', '-i', '1'],
 ];
 
 async function expectCase(args: string[], files: Record<string, string>, code: number, message: RegExp) {
@@ -55,7 +71,9 @@ async function expectCase(args: string[], files: Record<string, string>, code: n
 describe.concurrent("the README's exit codes, command by command", () => {
   it.each(COMMANDS.map((c) => [c.name]))('%s --no-such-flag: 2, naming its --help', async (name) => {
     const r = await runCli([name, '--no-such-flag'], { cwd: tempProject() });
-    expectOneError(r, 2, /^error: unknown option '--no-such-flag'$/, new RegExp(`${name} --help`));
+    // commander checks a required option (update-subtask's -i) before unknown ones: a usage error either way
+    const usage = /^error: (unknown option '--no-such-flag'|required option '.+' not specified)$/;
+    expectOneError(r, 2, usage, new RegExp(`${name} --help`));
   });
 
   it.each(READS_CONFIG.map((a) => [a.join(' '), a]))('%s with a corrupt config.json: 2', async (_n, args) => {
