@@ -6,7 +6,7 @@
 // (prompt version 1, whole answers) and today's (version 2, pipelined), side by side with task-master's
 // parse-prd + expand --all on the same server when $TASK_MASTER_BIN is installed.
 // Then pipelining (issue 15) on the token-rate fake: 0.3 s per prompt, 30 tokens/s per slot, 4 slots.
-// Usage: npm run build && node bench/tokens.bench.mjs [--quick]
+// Usage: npm run build && node bench/tokens.bench.mjs [--quick] [--rates <prefill>/<decode>] [--no-pipelining]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -146,12 +146,17 @@ console.log(
     .map((l) => l.toFixed(2))
     .join(' ')} (figures are only meaningful on an idle machine)`,
 );
-const rates = quick
-  ? [[400, 80]]
-  : [
-      [400, 80],
-      [100, 20],
-    ];
+// --rates 100/20 runs one rate pair (prefill/decode tokens per second) instead of both.
+const ratesArg = process.argv.indexOf('--rates');
+const rates =
+  ratesArg > 0
+    ? [process.argv[ratesArg + 1].split('/').map(Number)]
+    : quick
+      ? [[400, 80]]
+      : [
+          [400, 80],
+          [100, 20],
+        ];
 const prds = [
   ['2 KB PRD', makePrd(2048)],
   ['20 KB PRD', makePrd(20480)],
@@ -190,30 +195,32 @@ for (const [prefill, decode] of rates) {
 }
 
 // Pipelining: the token-rate fake (every prompt costs 0.3 s, 30 tokens/s per slot, 4 slots), depth 2.
-const fake = await startFakeServerThread({
-  options: {
-    compute: { promptTimeMs: 300, decodeTokensPerSec: 30, slots: 4 },
-    answers: { ...ANSWERS, arrayItems: { ...ANSWERS.arrayItems, tasks: 5 } },
-  },
-});
-console.log(
-  '\npipelining: token-rate fake (0.3 s per prompt, 30 tokens/s per slot, 4 slots), 2 KB PRD, 5 tasks x 4 subtasks',
-);
-header();
-const prd = makePrd(2048);
-const whole = row('whole answers', await ours(fake, prd, { pipelined: false }));
-const piped = row('pipelined', await ours(fake, prd, {}));
-// Pipelined ideal on this server: each expansion starts when its task is complete in the stream (the parent's
-// tokens arrive evenly) and runs at once on a free slot; the run ends with the slowest such chain.
-const recs = [...(await fake.stats())[0].tokens.records].sort((a, b) => a.id - b.id);
-const parent = recs[0];
-const exps = recs.slice(1);
-const tasks = exps.length;
-const parentMs = parent.end - parent.start;
-const ideal = Math.max(
-  ...exps.map((e, i) => 300 + (parentMs - 300) * ((i + 1) / tasks) + (e.end - e.start - e.queuedMs)),
-);
-console.log(
-  `  pipelined ${(piped.wall / 1000).toFixed(1)} s vs ideal ${(ideal / 1000).toFixed(1)} s: ${(piped.wall / ideal).toFixed(2)}x (target <= 1.2x); whole answers / pipelined: ${(whole.wall / piped.wall).toFixed(2)}x (target >= 1.4x)`,
-);
-await fake.close();
+if (!process.argv.includes('--no-pipelining')) {
+  const fake = await startFakeServerThread({
+    options: {
+      compute: { promptTimeMs: 300, decodeTokensPerSec: 30, slots: 4 },
+      answers: { ...ANSWERS, arrayItems: { ...ANSWERS.arrayItems, tasks: 5 } },
+    },
+  });
+  console.log(
+    '\npipelining: token-rate fake (0.3 s per prompt, 30 tokens/s per slot, 4 slots), 2 KB PRD, 5 tasks x 4 subtasks',
+  );
+  header();
+  const prd = makePrd(2048);
+  const whole = row('whole answers', await ours(fake, prd, { pipelined: false }));
+  const piped = row('pipelined', await ours(fake, prd, {}));
+  // Pipelined ideal on this server: each expansion starts when its task is complete in the stream (the parent's
+  // tokens arrive evenly) and runs at once on a free slot; the run ends with the slowest such chain.
+  const recs = [...(await fake.stats())[0].tokens.records].sort((a, b) => a.id - b.id);
+  const parent = recs[0];
+  const exps = recs.slice(1);
+  const tasks = exps.length;
+  const parentMs = parent.end - parent.start;
+  const ideal = Math.max(
+    ...exps.map((e, i) => 300 + (parentMs - 300) * ((i + 1) / tasks) + (e.end - e.start - e.queuedMs)),
+  );
+  console.log(
+    `  pipelined ${(piped.wall / 1000).toFixed(1)} s vs ideal ${(ideal / 1000).toFixed(1)} s: ${(piped.wall / ideal).toFixed(2)}x (target <= 1.2x); whole answers / pipelined: ${(whole.wall / piped.wall).toFixed(2)}x (target >= 1.4x)`,
+  );
+  await fake.close();
+}
