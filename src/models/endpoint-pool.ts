@@ -1,7 +1,6 @@
 import { AppError, isAppError } from '../errors.js';
 import { Semaphore } from '../util/semaphore.js';
 import { Capacity, type CapacitySource } from './capacity.js';
-import { waitFor } from './catalog-util.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { CapacityReport } from './types.js';
 
@@ -56,14 +55,14 @@ interface Member {
  * One model served by several endpoints. A request waits (FIFO, in the one semaphore) until the
  * pool has a free slot — the sum of the capacities of members not ejected — and then goes to the
  * member with the fewest outstanding requests relative to its capacity. Capacities come from
- * config, from the server (discovered once per pool, when first used), or are learned (capacity.ts).
+ * config, from the server (discovered once per pool, when first used; until a member's report is in it
+ * counts as one slot), or are learned (capacity.ts).
  * A member whose breaker is open is skipped until its cooldown ends; one found unreachable at
  * discovery is ejected before any request is sent to it.
  */
 export class EndpointPool {
   private readonly members: Member[];
   private readonly slots = new Semaphore(1);
-  private readonly ready: Promise<void>;
   private turn = 0;
 
   constructor(
@@ -80,7 +79,8 @@ export class EndpointPool {
       );
       return { endpoint, cap, inFlight: 0, served: 0, failed: 0 };
     });
-    this.ready = Promise.all(this.members.map((m) => this.discover(m))).then(() => this.resize());
+    // Requests do not wait for discovery: until a member's report is in, it counts as one slot.
+    for (const m of this.members) void this.discover(m).then(() => this.resize());
   }
 
   private async discover(m: Member): Promise<void> {
@@ -119,7 +119,6 @@ export class EndpointPool {
 
   /** Waits for a slot and takes the least loaded member, avoiding `avoid` (members that failed this request). */
   async acquire(signal: AbortSignal | undefined, avoid: ReadonlySet<string>): Promise<Lease> {
-    await waitFor(this.ready, signal, 'model call cancelled');
     this.resize();
     await this.slots.acquire(signal);
     let m: Member;
