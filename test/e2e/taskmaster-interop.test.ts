@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT, runCli, tempProject } from '../support/cli.js';
 import { startFakeServer, type FakeServer } from '../support/fake-llm-server.js';
+import { fixture } from '../support/tasks-fixture.js';
 
 /** The real task-master (task-master-ai 0.43.1), installed by `npm test` into .test-deps/ (1.4 GB, so not a dependency). */
 const BIN =
@@ -115,5 +116,49 @@ describe('task-master interop', () => {
     const listOther = await tm(['list', '--tag', 'other', '--json'], cwd);
     expect(listOther.code, listOther.stderr).toBe(0);
     expect(listOther.stdout).toContain(final.other.tasks[0].title);
+  }, 300_000);
+
+  it("task-master reads our analyze-complexity report and expand --all subtasks; our update --from keeps task-master's statuses", async () => {
+    const cwd = tempProject({ '.taskmaster/tasks/tasks.json': fixture() });
+    const env = { OLLAMA_HOST: server.url };
+    const path = join(cwd, '.taskmaster', 'tasks', 'tasks.json');
+    const an = await runCli(['analyze-complexity', '--json'], { cwd, env });
+    expect(an.code, an.stderr).toBe(0);
+    const ex = await runCli(['expand', '--all', '--json'], { cwd, env });
+    expect(ex.code, ex.stderr).toBe(0);
+    const expanded = JSON.parse(ex.stdout).expanded as { id: number; subtasks: { id: number; title: string }[] }[];
+    expect(expanded.map((e) => e.id)).toEqual([1, 2, 3]);
+
+    const report = await tm(['complexity-report'], cwd);
+    expect(report.code, report.stderr).toBe(0);
+    const analysed = JSON.parse(an.stdout).analysed as { taskId: number; taskTitle: string }[];
+    expect(report.stdout).toContain('Tasks Analyzed');
+    for (const e of analysed) expect(report.stdout).toContain(e.taskTitle.slice(0, 20));
+
+    const list = await tm(['list', '--with-subtasks', '--json'], cwd);
+    expect(list.code, list.stderr).toBe(0);
+    const listed = firstJson(list.stdout) as { tasks: { id: string; subtasks?: { title: string }[] }[] };
+    const two = listed.tasks.find((t) => String(t.id) === '2')!;
+    expect(two.subtasks?.map((x) => x.title)).toEqual(expanded[1]!.subtasks.map((x) => x.title));
+
+    const show = await tm(['show', '2.1'], cwd);
+    expect(show.code, show.stderr).toBe(0);
+    expect(show.stdout).toContain(expanded[1]!.subtasks[0]!.title);
+    const next = await tm(['next'], cwd);
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stdout).toMatch(/Next Task: #\d+/);
+    const set = await tm(['set-status', '--id=2.1', '--status=done'], cwd);
+    expect(set.code, set.stderr).toBe(0);
+    const afterSet = JSON.parse(readFileSync(path, 'utf8')).master.tasks;
+    const status = (tasks: any[]) =>
+      tasks.map((t) => [String(t.id), t.status, (t.subtasks ?? []).map((x: any) => `${x.id}:${x.status}`).join(',')]);
+    expect(status(afterSet).find((x) => x[0] === '2')![2]).toMatch(/^1:done/);
+
+    const up = await runCli(['update', '--from', '1', '-p', 'Use PostgreSQL instead of SQLite.'], { cwd, env });
+    expect(up.code, up.stderr).toBe(0);
+    const afterUpdate = JSON.parse(readFileSync(path, 'utf8')).master.tasks;
+    expect(status(afterUpdate)).toEqual(status(afterSet));
+    const again = await tm(['list', '--with-subtasks', '--json'], cwd);
+    expect(again.code, again.stderr).toBe(0);
   }, 300_000);
 });
