@@ -158,7 +158,5 @@ describe('task-master interop', () => {
     expect(up.code, up.stderr).toBe(0);
     const afterUpdate = JSON.parse(readFileSync(path, 'utf8')).master.tasks;
     expect(status(afterUpdate)).toEqual(status(afterSet));
-    const again = await tm(['list', '--with-subtasks', '--json'], cwd);
-    expect(again.code, again.stderr).toBe(0);
   }, 300_000);
 });
