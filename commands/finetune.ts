@@ -8,6 +8,7 @@ import { DATASET_FORMATS } from '../src/finetune/types.js';
 import { intFlag, parseFlags } from './shared/flags.js';
 import { io, printJson } from './shared/output.js';
 import { withProject } from './shared/project.js';
+import { registerWeights } from './finetune-weights.js';
 import { exportLines, promptLines } from './views/finetune-text.js';
 
 const say = (lines: string[]) => lines.forEach((l) => io.out(l));
@@ -84,4 +85,5 @@ export function register(program: Command): void {
     )
     .option('--json', 'print only JSON on stdout')
     .action(async (opts: Record<string, unknown>) => prompts(opts));
+  registerWeights(cmd);
 }

@@ -1,5 +1,28 @@
 import type { FinetuneExportResult } from '../../src/application/finetune-export.js';
 import type { PromptInEffect } from '../../src/application/finetune-prompts.js';
+import type { FinetuneRegisterResult } from '../../src/application/finetune-register.js';
+import type { FinetuneTrainResult } from '../../src/application/finetune-train.js';
+
+/** The lines `finetune train` prints after the trainer's log. */
+export function trainLines(r: FinetuneTrainResult): string[] {
+  return [
+    `finetune train: trainer finished in ${(r.trainMs / 1000).toFixed(1)} s (${r.logLines} log lines, ${r.logPath}) on ${r.dataset}`,
+    ...registerLines(r.registered),
+  ];
+}
+
+/** The lines `finetune register` prints. */
+export function registerLines(r: FinetuneRegisterResult): string[] {
+  const how =
+    r.runtime === 'ollama'
+      ? `created on Ollama as ${r.entry.model} (${r.entry.endpoint}) from ${r.base}, adapter blob ${r.digest?.slice(0, 19)}…`
+      : `embedded: ${r.base} with the adapter ${r.adapter}`;
+  return [
+    `finetune register: ${r.alias} → ${how} (${r.adapterTensors} LoRA tensor pairs${r.alpha !== undefined ? `, alpha ${r.alpha}` : ''})`,
+    ...(r.check ? [`  check: schema-valid answer in ${r.check.ms} ms: ${JSON.stringify(r.check.answer)}`] : []),
+    `  use it: task-master-local models --set-main ${r.alias}  ·  compare: task-master-local finetune eval ${r.alias} --against ${r.base}`,
+  ];
+}
 
 /** The lines `finetune prompts` prints: one per prompt name, project prompts marked. */
 export function promptLines(r: { dir: string; prompts: PromptInEffect[] }): string[] {

@@ -255,6 +255,75 @@ export function makeTinyGguf(opts: TinyGgufOptions = {}): Buffer {
   return Buffer.concat(s.parts);
 }
 
+/** Options of a tiny LoRA adapter; `layers`/`dim` must match the base for llama.cpp to apply it. */
+export interface TinyLoraOptions {
+  layers?: number;
+  dim?: number;
+  rank?: number;
+  alpha?: number;
+  architecture?: string;
+  seed?: number;
+  /** Scale of the B matrices: 0 makes the adapter a no-op. */
+  strength?: number;
+}
+
+/**
+ * A LoRA adapter GGUF for the tiny model, as llama.cpp's convert_lora_to_gguf.py writes one:
+ * general.type `adapter`, adapter.type `lora`, adapter.lora.alpha, and for attn_q/attn_v of every
+ * layer `<tensor>.lora_a` [in, rank] and `<tensor>.lora_b` [rank, out] (F32).
+ */
+export function makeTinyLoraGguf(opts: TinyLoraOptions = {}): Buffer {
+  const L = opts.layers ?? 2;
+  const E = opts.dim ?? 64;
+  const R = opts.rank ?? 4;
+  const arch = opts.architecture ?? 'llama';
+  const randn = rng(opts.seed ?? 7);
+  const strength = opts.strength ?? 0.01;
+  const s = new Sink();
+  const kv: Array<(x: Sink) => void> = [
+    (x) => (x.str('general.architecture'), x.u32(GT.STRING), x.str(arch)),
+    (x) => (x.str('general.type'), x.u32(GT.STRING), x.str('adapter')),
+    (x) => (x.str('adapter.type'), x.u32(GT.STRING), x.str('lora')),
+    (x) => (x.str('adapter.lora.alpha'), x.u32(GT.FLOAT32), x.f32(opts.alpha ?? R * 2)),
+    (x) => (x.str('general.alignment'), x.u32(GT.UINT32), x.u32(ALIGN)),
+  ];
+  const tensors: Array<{ name: string; dims: number[]; bytes: Buffer; offset: number }> = [];
+  const add = (name: string, dims: number[], scale: number) => {
+    const d = new Float32Array(dims[0]! * dims[1]!);
+    for (let i = 0; i < d.length; i++) d[i] = randn() * scale;
+    tensors.push({ name, dims, bytes: Buffer.from(d.buffer), offset: 0 });
+  };
+  for (let l = 0; l < L; l++)
+    for (const t of ['attn_q', 'attn_v']) {
+      add(`blk.${l}.${t}.weight.lora_a`, [E, R], 0.1);
+      add(`blk.${l}.${t}.weight.lora_b`, [R, E], strength);
+    }
+  const pad = (n: number) => (ALIGN - (n % ALIGN)) % ALIGN;
+  let offset = 0;
+  for (const t of tensors) {
+    t.offset = offset;
+    offset += t.bytes.length + pad(t.bytes.length);
+  }
+  s.push(Buffer.from('GGUF', 'ascii'));
+  s.u32(3);
+  s.u64(tensors.length);
+  s.u64(kv.length);
+  for (const w of kv) w(s);
+  for (const t of tensors) {
+    s.str(t.name);
+    s.u32(t.dims.length);
+    for (const d of t.dims) s.u64(d);
+    s.u32(GGML_F32);
+    s.u64(t.offset);
+  }
+  s.push(Buffer.alloc(pad(s.length)));
+  for (const t of tensors) {
+    s.push(t.bytes);
+    s.push(Buffer.alloc(pad(t.bytes.length)));
+  }
+  return Buffer.concat(s.parts);
+}
+
 /** Writes a tiny GGUF to `path` and returns the path. */
 export function writeTinyGguf(path: string, opts: TinyGgufOptions = {}): string {
   writeFileSync(path, makeTinyGguf(opts));

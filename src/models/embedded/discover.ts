@@ -1,3 +1,4 @@
+import { splitLoraModel } from './lora.js';
 import { readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -145,7 +146,8 @@ export function embeddedServerStatus(
 
 /** GGUF header of a llama-cpp model reference (path or ollama:<name>); throws one-line ProviderErrors. */
 export function inspectModelRef(model: string, opts: StoreOptions = {}): GgufInfo {
-  return readGgufInfo(model.startsWith(OLLAMA_PREFIX) ? resolveOllamaModel(model, opts) : resolve(model));
+  const base = splitLoraModel(model).base;
+  return readGgufInfo(base.startsWith(OLLAMA_PREFIX) ? resolveOllamaModel(base, opts) : resolve(base));
 }
 
 /** Whether the config names embedded models or model directories (health loads its embedded checks only then). */

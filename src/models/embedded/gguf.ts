@@ -25,6 +25,8 @@ export interface GgufInfo {
   poolingType?: number;
   hasChatTemplate: boolean;
   tensorCount: number;
+  /** Tensor name → dimensions (ggml order: ne0 first), for adapter checks. */
+  tensors?: Record<string, number[]>;
   /** Scalar metadata keys and array lengths. */
   metadata: Record<string, GgufValue>;
 }
@@ -220,11 +222,17 @@ function parse(r: FileReader, path: string): GgufInfo {
   }
   const alignment = num(metadata['general.alignment']) ?? 32;
   let dataEnd = 0;
+  const tensors: Record<string, number[]> = {};
   for (let i = 0; i < tensorCount; i++) {
-    r.str();
+    const name = r.str();
     const nDims = r.u32();
     let elements = 1;
-    for (let d = 0; d < nDims; d++) elements *= r.u64();
+    const dims: number[] = [];
+    for (let d = 0; d < nDims; d++) {
+      dims.push(r.u64());
+      elements *= dims[d]!;
+    }
+    tensors[name] = dims;
     const type = r.u32();
     const offset = r.u64();
     const t = GGML_TYPE_SIZE[type];
@@ -246,6 +254,7 @@ function parse(r: FileReader, path: string): GgufInfo {
     poolingType: k('pooling_type'),
     hasChatTemplate: typeof metadata['tokenizer.chat_template'] === 'string',
     tensorCount,
+    tensors,
     metadata,
   };
 }

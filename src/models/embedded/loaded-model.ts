@@ -49,13 +49,16 @@ export class LoadedModel {
     readonly model: LlamaModel,
     readonly info: GgufInfo,
     readonly threads: number,
+    /** A LoRA adapter applied to every context; the model itself then belongs to the base's entry. */
+    readonly lora?: string,
   ) {}
 
   /** The sequence pool of the context of this size (created on first use). */
   pool(contextSize: number, sequences: number): Promise<SequencePool> {
     let p = this.contexts.get(contextSize);
     if (!p) {
-      p = this.model.createContext({ contextSize, sequences, threads: this.threads }).then(
+      const lora = this.lora ? { lora: { adapters: [{ filePath: this.lora }] } } : {};
+      p = this.model.createContext({ contextSize, sequences, threads: this.threads, ...lora }).then(
         (ctx) => new SequencePool(ctx, sequences),
         (e: unknown) => {
           this.contexts.delete(contextSize);
@@ -83,7 +86,7 @@ export class LoadedModel {
   async dispose(): Promise<void> {
     for (const p of this.contexts.values()) await (await p.catch(() => undefined))?.context.dispose();
     await (await this.embedding?.catch(() => undefined))?.ctx.dispose();
-    await this.model.dispose();
+    if (!this.lora) await this.model.dispose();
   }
 }
 

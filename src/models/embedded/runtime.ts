@@ -45,7 +45,12 @@ export interface LlamaGrammar {
 export interface LlamaModel {
   readonly trainContextSize: number;
   tokenize(text: string): number[];
-  createContext(opts: { contextSize: number; sequences: number; threads: number }): Promise<LlamaContext>;
+  createContext(opts: {
+    contextSize: number;
+    sequences: number;
+    threads: number;
+    lora?: { adapters: { filePath: string; scale?: number }[] };
+  }): Promise<LlamaContext>;
   createEmbeddingContext(opts: { contextSize: number; threads: number }): Promise<LlamaEmbeddingContext>;
   dispose(): Promise<void>;
 }

@@ -6,6 +6,7 @@ import { describeGguf, discoverEmbeddedModels } from '../embedded/discover.js';
 import { ggufError, readGgufInfo, type GgufInfo } from '../embedded/gguf.js';
 import { tightenNumberRules, toGrammarSchema } from '../embedded/grammar-schema.js';
 import { LoadedModel } from '../embedded/loaded-model.js';
+import { LORA_SEPARATOR, checkLoraAdapter, splitLoraModel } from '../embedded/lora.js';
 import { OLLAMA_PREFIX, resolveOllamaModel } from '../embedded/ollama-store.js';
 import { availableMemory, checkMemory, pickThreads } from '../embedded/resources.js';
 import { getRuntime, loadLlamaModule, nativeLog, type LlamaHistoryItem } from '../embedded/runtime.js';
@@ -63,7 +64,7 @@ export class LlamaCppProvider implements ModelProvider {
 
   /** Absolute GGUF path for a model reference (Ollama names resolved to their blob). */
   resolvePath(model?: string): string {
-    const ref = model || this.endpoint;
+    const ref = splitLoraModel(model || this.endpoint).base;
     if (!ref) {
       throw new ProviderError('MODEL_NOT_FOUND', 'no GGUF model given to the embedded provider', {
         hint: 'add one with `task-master-local models --add <alias> --provider llama-cpp --model <file.gguf>`',
@@ -84,8 +85,30 @@ export class LlamaCppProvider implements ModelProvider {
     return Math.max(256, Math.min(want, info.contextLength ?? want));
   }
 
+  /** A base model with a LoRA adapter: the adapter checked against the base, then the base's weights shared. */
+  private loadWithAdapter(base: string, adapter: string, contextSize?: number): Promise<LoadedModel> {
+    const key = `${this.resolvePath(base)}${LORA_SEPARATOR}${resolve(adapter)}`;
+    const existing = loaded.get(key);
+    if (existing) return existing;
+    let info: GgufInfo;
+    try {
+      info = this.inspect(base);
+      checkLoraAdapter(info, readGgufInfo(resolve(adapter)));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const p = this.load(base, contextSize).then(
+      (b) => new LoadedModel(b.llama, b.model, info, b.threads, resolve(adapter)),
+    );
+    loaded.set(key, p);
+    p.catch(() => loaded.delete(key));
+    return p;
+  }
+
   /** Loads (once) and returns the model, after the header, architecture and memory checks. */
   private load(model: string | undefined, contextSize?: number): Promise<LoadedModel> {
+    const lora = model ? splitLoraModel(model) : undefined;
+    if (lora?.adapter) return this.loadWithAdapter(lora.base, lora.adapter, contextSize);
     let info: GgufInfo;
     try {
       info = this.inspect(model);
