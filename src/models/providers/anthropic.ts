@@ -1,6 +1,6 @@
 import { ConfigError, ProviderError } from '../../errors.js';
 import type { ChatChunk, ChatRequest, DiscoveredModel, ModelProvider, ProviderHealth } from '../types.js';
-import { healthFailure, wireError } from './call.js';
+import { probeHealth, wireError } from './call.js';
 import { errorBodyMessage, httpError, truncatedStream } from './errors.js';
 import { fetchJson } from './http-json.js';
 import type { ProviderOptions } from './options.js';
@@ -149,20 +149,8 @@ export class AnthropicProvider implements ModelProvider {
     }
   }
 
-  async health(signal?: AbortSignal): Promise<ProviderHealth> {
-    const started = performance.now();
-    try {
-      const models = await this.listModels(signal);
-      return {
-        ok: true,
-        state: 'up',
-        endpoint: this.endpoint,
-        latencyMs: Math.round(performance.now() - started),
-        models,
-      };
-    } catch (e) {
-      return healthFailure(e, 'anthropic', this.endpoint, started, signal);
-    }
+  health(signal?: AbortSignal): Promise<ProviderHealth> {
+    return probeHealth('anthropic', this.endpoint, signal, async () => ({ models: await this.listModels(signal) }));
   }
 }
 

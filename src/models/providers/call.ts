@@ -28,8 +28,27 @@ export function wireError(
   return redact(out, secret);
 }
 
+/**
+ * A provider's health(): runs its probe (version and/or model list) and times it; up with what the
+ * probe found, or the health answer of the error it threw (down, hung or error).
+ */
+export async function probeHealth(
+  kind: ProviderKind,
+  endpoint: string,
+  signal: AbortSignal | undefined,
+  probe: () => Promise<Pick<ProviderHealth, 'models' | 'version'>>,
+): Promise<ProviderHealth> {
+  const started = performance.now();
+  try {
+    const found = await probe();
+    return { ok: true, state: 'up', endpoint, latencyMs: Math.round(performance.now() - started), ...found };
+  } catch (e) {
+    return healthFailure(e, kind, endpoint, started, signal);
+  }
+}
+
 /** A health answer from a thrown error: refused = down, cut by the probe deadline = hung (running, stuck). */
-export function healthFailure(
+function healthFailure(
   e: unknown,
   kind: ProviderKind,
   endpoint: string,

@@ -10,7 +10,7 @@ import type {
   ProviderHealth,
   PullProgress,
 } from '../types.js';
-import { healthFailure, wireError } from './call.js';
+import { probeHealth, wireError } from './call.js';
 import { errorBodyMessage, httpError, truncatedStream } from './errors.js';
 import { fetchJson } from './http-json.js';
 import { readNdjson } from './ndjson.js';
@@ -260,25 +260,14 @@ export class OllamaProvider implements ModelProvider {
     );
   }
 
-  async health(signal?: AbortSignal): Promise<ProviderHealth> {
-    const started = performance.now();
-    try {
+  health(signal?: AbortSignal): Promise<ProviderHealth> {
+    return probeHealth('ollama', this.endpoint, signal, async () => {
       // Version and the tag list only (no per-model /api/show): a probe must answer in a second or two.
       const [v, tags] = await this.wire(signal, () =>
         Promise.all([this.json('/api/version', undefined, signal) as Promise<{ version?: string }>, this.tags(signal)]),
       );
-      const models = tags.map((t) => this.discovered(t));
-      return {
-        ok: true,
-        state: 'up',
-        endpoint: this.endpoint,
-        ...(v.version ? { version: v.version } : {}),
-        latencyMs: Math.round(performance.now() - started),
-        models,
-      };
-    } catch (e) {
-      return healthFailure(e, 'ollama', this.endpoint, started, signal);
-    }
+      return { ...(v.version ? { version: v.version } : {}), models: tags.map((t) => this.discovered(t)) };
+    });
   }
 
   /**

@@ -10,7 +10,7 @@ import type {
   ProviderKind,
   Usage,
 } from '../types.js';
-import { healthFailure, wireError } from './call.js';
+import { probeHealth, wireError } from './call.js';
 import { errorBodyMessage, httpError, SERVER_NAME, truncatedStream } from './errors.js';
 import { fetchJson } from './http-json.js';
 import type { ProviderOptions } from './options.js';
@@ -250,27 +250,15 @@ export class OpenAICompatibleProvider implements ModelProvider {
     }
   }
 
-  async health(signal?: AbortSignal): Promise<ProviderHealth> {
-    const started = performance.now();
-    try {
-      if (this.kind === 'perplexity') {
-        // Perplexity has no free endpoint to probe; any HTTP answer proves it is reachable.
-        await this.wire(signal, async () => {
-          await (await this.baseFetch(this.endpoint, { headers: this.headers(), signal })).arrayBuffer();
-        });
-        return { ok: true, state: 'up', endpoint: this.endpoint, latencyMs: Math.round(performance.now() - started) };
-      }
-      const models = await this.listModels(signal);
-      return {
-        ok: true,
-        state: 'up',
-        endpoint: this.endpoint,
-        latencyMs: Math.round(performance.now() - started),
-        models,
-      };
-    } catch (e) {
-      return healthFailure(e, this.kind, this.endpoint, started, signal);
-    }
+  health(signal?: AbortSignal): Promise<ProviderHealth> {
+    return probeHealth(this.kind, this.endpoint, signal, async () => {
+      if (this.kind !== 'perplexity') return { models: await this.listModels(signal) };
+      // Perplexity has no free endpoint to probe; any HTTP answer proves it is reachable.
+      await this.wire(signal, async () => {
+        await (await this.baseFetch(this.endpoint, { headers: this.headers(), signal })).arrayBuffer();
+      });
+      return {};
+    });
   }
 
   /**
