@@ -66,6 +66,8 @@ export function usageOf(chunk: StreamChunk, prev: Usage): Usage {
 export class OpenAICompatibleProvider implements ModelProvider {
   readonly endpoint: string;
   private readonly baseFetch: typeof fetch;
+  /** The server refused `response_format: json_schema` (vLLM before 0.6): structured requests use `guided_json`. */
+  private guidedJson = false;
 
   constructor(
     readonly kind: OpenAIStyleKind,
@@ -120,25 +122,22 @@ export class OpenAICompatibleProvider implements ModelProvider {
       if (req.temperature !== undefined) body.temperature = req.temperature;
       if (req.maxTokens !== undefined) body.max_tokens = req.maxTokens;
       if (req.seed !== undefined) body.seed = req.seed;
-      if (req.jsonSchema)
-        body.response_format = {
-          type: 'json_schema',
-          json_schema: { name: 'answer', strict: true, schema: req.jsonSchema },
-        };
-      res = await this.baseFetch(`${this.endpoint}/chat/completions`, {
-        method: 'POST',
-        headers: { ...this.headers(), 'content-type': 'application/json', accept: 'text/event-stream' },
-        body: JSON.stringify(body),
-        ...(signal ? { signal } : {}),
-      });
+      res = await this.post(body, req.jsonSchema, signal);
+      let text = res.ok ? '' : await res.text();
+      if (
+        res.status === 400 &&
+        req.jsonSchema &&
+        this.kind === 'openai-compatible' &&
+        !this.guidedJson &&
+        refusesJsonSchema(text)
+      ) {
+        // Not a retry: the same request in the older vLLM's own form (`guided_json`), remembered.
+        this.guidedJson = true;
+        res = await this.post(body, req.jsonSchema, signal);
+        text = res.ok ? '' : await res.text();
+      }
       if (!res.ok || !res.body) {
-        throw httpError(
-          this.kind,
-          this.endpoint,
-          res.status,
-          errorBodyMessage(await res.text()) || res.statusText,
-          req.model,
-        );
+        throw httpError(this.kind, this.endpoint, res.status, errorBodyMessage(text) || res.statusText, req.model);
       }
       let finish: string | undefined;
       let usage: Usage = { promptTokens: 0, completionTokens: 0 };
@@ -180,6 +179,21 @@ export class OpenAICompatibleProvider implements ModelProvider {
       // Stops the server generating when the caller stops reading early.
       if (res?.body && !res.body.locked) res.body.cancel().catch(() => undefined);
     }
+  }
+
+  /** POSTs a chat request; a JSON Schema goes as `response_format: json_schema`, or as vLLM's `guided_json`. */
+  private post(body: Record<string, unknown>, schema: Record<string, unknown> | undefined, signal?: AbortSignal) {
+    const structured = !schema
+      ? {}
+      : this.guidedJson
+        ? { guided_json: schema }
+        : { response_format: { type: 'json_schema', json_schema: { name: 'answer', strict: true, schema } } };
+    return this.baseFetch(`${this.endpoint}/chat/completions`, {
+      method: 'POST',
+      headers: { ...this.headers(), 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ ...body, ...structured }),
+      ...(signal ? { signal } : {}),
+    });
   }
 
   async embed(model: string, texts: string[], signal?: AbortSignal): Promise<number[][]> {
@@ -307,4 +321,12 @@ export class OpenAICompatibleProvider implements ModelProvider {
     const m = vllmMetrics(await metrics.text());
     return m ? m.running + m.waiting : undefined;
   }
+}
+
+/**
+ * A 400 saying the server does not know `response_format: json_schema`: vLLM before 0.6 only took
+ * 'text' or 'json_object' there (structured output went in `guided_json`, which 0.12 removed).
+ */
+export function refusesJsonSchema(body: string): boolean {
+  return /response_format/.test(body) && /'text' or 'json_object'|literal_error/.test(body);
 }

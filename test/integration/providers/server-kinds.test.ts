@@ -129,3 +129,34 @@ describe('Ollama preload and pull through the provider', () => {
     expect((await p.loadState!()).loaded.sort()).toEqual(['llama3.2:latest', 'nomic-embed-text:latest']);
   });
 });
+
+describe('vLLM structured output', () => {
+  const schema = {
+    type: 'object',
+    properties: { title: { type: 'string' } },
+    required: ['title'],
+    additionalProperties: false,
+  };
+  const ask = { model: 'llama3.2', messages: msgs('name one task'), jsonSchema: schema };
+  const sent = (s: FakeServer) =>
+    s.requests.filter((r) => r.path === '/v1/chat/completions').map((r) => r.body as Record<string, unknown>);
+
+  it('current vLLM takes response_format json_schema', async () => {
+    const s = await server({ flavor: 'vllm', models: [{ name: 'llama3.2' }] });
+    const out = await collect(createProvider('openai-compatible', { endpoint: `${s.url}/v1` }), ask);
+    expect(JSON.parse(out.text)).toHaveProperty('title');
+    expect(sent(s).map((b) => [b.response_format !== undefined, b.guided_json !== undefined])).toEqual([[true, false]]);
+  });
+
+  it('vLLM before 0.6 refuses json_schema (its 400 body); the provider asks in guided_json form, then keeps to it', async () => {
+    const s = await server({ flavor: 'vllm', version: '0.5.5', models: [{ name: 'llama3.2' }] });
+    const p = createProvider('openai-compatible', { endpoint: `${s.url}/v1` });
+    expect(JSON.parse((await collect(p, ask)).text)).toHaveProperty('title');
+    expect(JSON.parse((await collect(p, ask)).text)).toHaveProperty('title');
+    expect(sent(s).map((b) => [b.response_format !== undefined, b.guided_json !== undefined])).toEqual([
+      [true, false],
+      [false, true],
+      [false, true],
+    ]);
+  });
+});

@@ -185,6 +185,12 @@ async function chat(ctx: RouteCtx): Promise<void> {
   if (rf?.type === 'json_object' && flavor === 'lmstudio') {
     return openaiError(ctx, 400, "'response_format.type' must be 'json_schema' or 'text'", 'string');
   }
+  if (rf && flavor === 'vllm' && rf.type !== 'text' && rf.type !== 'json_object' && oldVllm(ctx.core.version)) {
+    // vLLM before 0.6: response_format took 'text' or 'json_object' only (structured output: guided_json);
+    // its errors were a top-level object, not wrapped in `error`.
+    const msg = `[{'type': 'literal_error', 'loc': ('body', 'response_format', 'type'), 'msg': "Input should be 'text' or 'json_object'", 'input': '${rf.type}', 'ctx': {'expected': "'text' or 'json_object'"}}]`;
+    return sendJson(ctx.res, 400, { object: 'error', message: msg, type: 'BadRequestError', param: null, code: 400 });
+  }
   if (rf?.type === 'json_schema' && (!rf.json_schema || typeof rf.json_schema.schema !== 'object')) {
     return openaiError(ctx, 400, "'response_format.json_schema.schema' is required");
   }
@@ -288,4 +294,10 @@ async function embeddings(ctx: RouteCtx): Promise<void> {
     model: model.name,
     usage: { prompt_tokens: tokens, total_tokens: tokens },
   });
+}
+
+/** vLLM versions before 0.6 (no json_schema response_format). */
+function oldVllm(version: string): boolean {
+  const [major, minor] = version.split('.').map(Number);
+  return major === 0 && (minor ?? 0) < 6;
 }
