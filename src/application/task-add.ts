@@ -11,7 +11,14 @@ import { findTask, loadTag, type TaskRecord } from '../tasks/store.js';
 import { maxTaskId, readTasksFile, writeTag } from '../taskmaster/tasks-file.js';
 import type { Project } from './project.js';
 import type { RunControls } from './run-controls.js';
-import { askModel, requirePrompt, tagFor, type TaskEditCommon, type TaskEditEvent } from './task-edit-common.js';
+import {
+  askModel,
+  knowledgeBackground,
+  requirePrompt,
+  tagFor,
+  type TaskEditCommon,
+  type TaskEditEvent,
+} from './task-edit-common.js';
 import { runTaskJob } from './task-job.js';
 
 export const PRIORITIES = ['high', 'medium', 'low'] as const;
@@ -60,7 +67,7 @@ export async function addTaskUseCase(
       hint: 'add-task -t "<title>" -d "<description>", or let the model write it: add-task -p "<what>"',
     });
   }
-  const request = manual ? '' : requirePrompt(o.prompt, 'add-task');
+  const request = manual ? '' : requirePrompt(o.prompt);
   // A tag that does not exist yet is created by the write, as task-master's add-task does.
   const tagTasks = readTasksFile(path)[tag] ? loadTag(path, tag) : { path, tag, tasks: [] as TaskRecord[], tags: [] };
   const userDeps = o.dependencies?.trim()
@@ -106,7 +113,8 @@ export async function addTaskUseCase(
       durationMs: Date.now() - t0,
     };
   }
-  const prompt = addPrompt(projectContext(tagTasks.tasks, tag, contextBudget(8192)), id, request);
+  const context = projectContext(tagTasks.tasks, tag, contextBudget(8192));
+  const promptIds = new Set<string>();
   const existing = new Set(tagTasks.tasks.map((t) => Number(t.id)));
   return runTaskJob<AddTaskResult>(
     project,
@@ -119,13 +127,16 @@ export async function addTaskUseCase(
         tasks: 1,
         research: !!o.research,
         strategy: 'prompt',
-        promptIds: [prompt.promptId],
+        promptIds: [...promptIds],
         settings: { research: !!o.research },
       }),
     },
     run as RunControls<unknown>,
     async (scoped) => {
       run.onProgress?.({ type: 'start', id: String(id), title: oneLine(request).slice(0, 60), total: 1 });
+      const [background] = o.research ? await knowledgeBackground(scoped, [{ title: request }], run.signal) : [];
+      const prompt = addPrompt(context, id, request, background);
+      promptIds.add(prompt.promptId);
       const a = await askModel(scoped, 'add-task', prompt, NewTaskSchema, {
         ...(o.research ? { research: true } : {}),
         ...(o.noCache ? { noCache: true } : {}),

@@ -10,7 +10,7 @@ import { idText, type TaskId } from '../tasks/ids.js';
 import { editTag, findSubtask, findTask, type TagTasks, type TaskRecord } from '../tasks/store.js';
 import type { Project } from './project.js';
 import type { RunControls } from './run-controls.js';
-import { askModel, loadWithContext, type TaskEditEvent } from './task-edit-common.js';
+import { askModel, knowledgeBackground, loadWithContext, type TaskEditEvent } from './task-edit-common.js';
 import { runTaskJob } from './task-job.js';
 
 export interface AppendResult {
@@ -52,8 +52,8 @@ export async function appendInfoJob(
   const id = idText(o.id);
   const parent = o.id.sub === undefined ? undefined : findTask(tagTasks, o.id.task);
   const label = parent ? `Subtask ${id} (of task ${o.id.task}: ${oneLine(parent.title)})` : `Task ${id}`;
-  const prompt = appendPrompt(context, item, label, o.request);
   const title = oneLine(item.title);
+  const promptIds = new Set<string>();
   try {
     return await runTaskJob<AppendResult>(
       project,
@@ -66,13 +66,16 @@ export async function appendInfoJob(
           tasks: 1,
           research: !!o.research,
           strategy: 'append',
-          promptIds: [prompt.promptId],
+          promptIds: [...promptIds],
           settings: { research: !!o.research },
         }),
       },
       run as RunControls<unknown>,
       async (scoped) => {
         run.onProgress?.({ type: 'start', id, title, total: 1 });
+        const [background] = o.research ? await knowledgeBackground(scoped, [item], run.signal) : [];
+        const prompt = appendPrompt(context, item, label, o.request, background);
+        promptIds.add(prompt.promptId);
         const a = await askModel(scoped, o.job, prompt, AppendInfoSchema, {
           ...(o.research ? { research: true } : {}),
           ...(o.noCache ? { noCache: true } : {}),

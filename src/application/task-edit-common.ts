@@ -4,13 +4,15 @@
  * events their views draw.
  */
 import type { ZodType } from 'zod';
-import { ValidationError } from '../errors.js';
 import type { TaskJob } from '../learning/types.js';
 import type { BuiltPrompt } from '../prd/prompts.js';
 import { contextBudget, projectContext } from '../tasks/context.js';
 import { loadTag, type TagTasks } from '../tasks/store.js';
+import { checkPrompt } from '../tasks/targets.js';
 import { currentTag } from '../taskmaster/state.js';
+import type { TaskRecord } from '../tasks/store.js';
 import type { Project } from './project.js';
+import { researchBackground } from './research-background.js';
 
 /** Progress of a task edit: one event per task as its model call starts and ends. */
 export type TaskEditEvent =
@@ -35,15 +37,10 @@ export function tagFor(project: Project, tag: string | undefined): string {
   return tag ?? currentTag(project.paths.state);
 }
 
-/** The prompt, trimmed; missing or blank is bad input. */
-export function requirePrompt(prompt: string | undefined, command: string): string {
-  const p = prompt?.trim();
-  if (!p) {
-    throw new ValidationError('the prompt is empty', {
-      hint: `say what to do: task-master-local ${command} -p "<what changed>"`,
-    });
-  }
-  return p;
+/** The prompt, trimmed; missing or blank is bad input (expand's check, one message for every task command). */
+export function requirePrompt(prompt: string | undefined): string {
+  checkPrompt(prompt ?? '', '--prompt');
+  return prompt!.trim();
 }
 
 /** Loads the tag (bad input when the file, the tag or a task's shape is wrong) and its project context. */
@@ -77,4 +74,24 @@ export async function askModel<T>(
     promptTokens: a.usage.promptTokens,
     completionTokens: a.usage.completionTokens,
   };
+}
+
+/**
+ * `--research`: knowledge-base passages for each item (its title and description as the query), as
+ * expand gathers them; '' for an item with none or an empty knowledge base.
+ */
+export async function knowledgeBackground(
+  project: Project,
+  items: readonly TaskRecord[],
+  signal?: AbortSignal,
+): Promise<string[]> {
+  const targets = items.map((task, i) => ({
+    id: i + 1,
+    task,
+    count: 0,
+    complexity: 5,
+    guidance: [] as { title: string; label: string; text: string }[],
+  }));
+  await researchBackground(project, targets, signal);
+  return targets.map((t) => t.guidance.map((g) => g.text).join('\n\n'));
 }

@@ -14,7 +14,7 @@ import { editTag, findTask, type TaskRecord } from '../tasks/store.js';
 import { mapLimit } from '../util/map-limit.js';
 import type { Project } from './project.js';
 import type { RunControls } from './run-controls.js';
-import { askModel, loadWithContext, type TaskEditEvent } from './task-edit-common.js';
+import { askModel, knowledgeBackground, loadWithContext, type TaskEditEvent } from './task-edit-common.js';
 import { runTaskJob } from './task-job.js';
 
 /** One task of a rewrite: what changed, and subtask ids of the answer that were not pending subtasks. */
@@ -44,8 +44,8 @@ export interface RewriteSpec {
   tag: string;
   /** Top-level task ids, already checked to exist (bad input is raised before the job starts). */
   ids: number[];
-  /** The request of one task's call, after the shared leading block. */
-  prompt: (context: string, task: TaskRecord) => BuiltPrompt;
+  /** The request of one task's call, after the shared leading block (`background`: --research passages). */
+  prompt: (context: string, task: TaskRecord, background?: string) => BuiltPrompt;
   /** What identifies the operation (for runs and experiences): the ids, the request, the strength. */
   identity: Record<string, unknown>;
   strategy: string;
@@ -90,11 +90,12 @@ export async function rewriteTasks(
       run as RunControls<unknown>,
       async (scoped) => {
         const concurrency = Math.max(1, project.config.local.concurrency);
-        const answers = await mapLimit(targets, concurrency, async (task) => {
+        const background = spec.research ? await knowledgeBackground(scoped, targets, run.signal) : [];
+        const answers = await mapLimit(targets, concurrency, async (task, i) => {
           const id = oneLine(task.id);
           const title = oneLine(task.title);
           run.onProgress?.({ type: 'start', id, title, total });
-          const prompt = spec.prompt(context, task);
+          const prompt = spec.prompt(context, task, background[i]);
           promptIds.add(prompt.promptId);
           try {
             const a = await askModel(scoped, spec.job, prompt, TaskRewriteSchema, {

@@ -42,7 +42,7 @@ export async function scopeUseCase(
       job,
       tag,
       ids,
-      prompt: (context, t) => scopePrompt(context, t, o.direction, strength, request),
+      prompt: (context, t, background) => scopePrompt(context, t, o.direction, strength, request, background),
       identity: { ids, strength, prompt: request ?? null },
       strategy: strength,
       ...(o.research ? { research: true } : {}),

@@ -27,7 +27,7 @@ export async function updateTaskUseCase(
   run: RunControls<TaskEditEvent> = {},
 ): Promise<RewriteResult | AppendResult> {
   const id = parseTopId(o.id);
-  const request = requirePrompt(o.prompt, 'update-task --id <id>');
+  const request = requirePrompt(o.prompt);
   const tag = tagFor(project, o.tag);
   const common = { tag, ...(o.research ? { research: true } : {}), ...(o.noCache ? { noCache: true } : {}) };
   if (o.append) return appendInfoJob(project, { job: 'update-task', id: { task: id }, request, ...common }, run);
@@ -42,7 +42,7 @@ export async function updateTaskUseCase(
     {
       job: 'update-task',
       ids: [id],
-      prompt: (context, t) => updatePrompt(context, t, request),
+      prompt: (context, t, background) => updatePrompt(context, t, request, background),
       identity: { ids: [id], prompt: request },
       strategy: 'rewrite',
       ...common,
@@ -58,7 +58,7 @@ export async function updateSubtaskUseCase(
   run: RunControls<TaskEditEvent> = {},
 ): Promise<AppendResult> {
   const id = parseSubId(o.id);
-  const request = requirePrompt(o.prompt, 'update-subtask --id <task.subtask>');
+  const request = requirePrompt(o.prompt);
   return appendInfoJob(
     project,
     {
@@ -81,7 +81,7 @@ export async function updateFromUseCase(
   run: RunControls<TaskEditEvent> = {},
 ): Promise<RewriteResult> {
   const from = parseTopId(o.from, '--from');
-  const request = requirePrompt(o.prompt, 'update --from <id>');
+  const request = requirePrompt(o.prompt);
   const tag = tagFor(project, o.tag);
   const { tasks } = loadTag(project.paths.tasks, tag);
   const last = tasks.reduce((m, t) => Math.max(m, Number(t.id)), 0);
@@ -113,7 +113,7 @@ export async function updateFromUseCase(
       job: 'update',
       tag,
       ids,
-      prompt: (context, t) => updatePrompt(context, t, request),
+      prompt: (context, t, background) => updatePrompt(context, t, request, background),
       identity: { from, prompt: request, ids },
       strategy: `from${ids.length}`,
       ...(o.research ? { research: true } : {}),

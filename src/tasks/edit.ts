@@ -82,11 +82,20 @@ const fenced = (label: string, body: string) => {
   return `${f.open}\n${f.body}\n${f.close}`;
 };
 
+/**
+ * `--research` background (knowledge-base passages) as a fenced block placed after the task; empty
+ * without it, so the prompts without --research are unchanged.
+ */
+export function backgroundBlock(text: string | undefined): string {
+  return text?.trim() ? `Background from the project's knowledge base:\n${fenced('background', text.trim())}\n\n` : '';
+}
+
 /** update-task / update: rewrite `task` for the user's change request. */
-export function updatePrompt(context: string, task: TaskRecord, request: string): BuiltPrompt {
+export function updatePrompt(context: string, task: TaskRecord, request: string, background?: string): BuiltPrompt {
   const p = loadPrompt('update-task', {
     task: fenced('task', describeTask(task, `Task ${oneLine(task.id)}`)),
     request,
+    background: backgroundBlock(background),
   });
   return { promptId: p.id, messages: taskMessages(context, p.text.trim()) };
 }
@@ -115,8 +124,10 @@ export function scopePrompt(
   direction: ScopeDirection,
   strength: ScopeStrength,
   request?: string,
+  background?: string,
 ): BuiltPrompt {
   const p = loadPrompt('scope-task', {
+    background: backgroundBlock(background),
     task: fenced('task', describeTask(task, `Task ${oneLine(task.id)}`)),
     direction: `a ${strength === 'light' ? 'slightly' : strength === 'heavy' ? 'much' : 'noticeably'} ${direction === 'up' ? 'larger' : 'smaller'} scope`,
     strength: SCOPE_TEXT[direction][strength],
@@ -126,14 +137,21 @@ export function scopePrompt(
 }
 
 /** add-task --prompt: one new task that becomes task `id`. */
-export function addPrompt(context: string, id: number, request: string): BuiltPrompt {
-  const p = loadPrompt('add-task', { id, request });
+export function addPrompt(context: string, id: number, request: string, background?: string): BuiltPrompt {
+  const p = loadPrompt('add-task', { id, request, background: backgroundBlock(background) });
   return { promptId: p.id, messages: taskMessages(context, p.text.trim()) };
 }
 
 /** update-subtask / update-task --append: the text to append to a task's or subtask's details. */
-export function appendPrompt(context: string, item: TaskRecord, label: string, request: string): BuiltPrompt {
+export function appendPrompt(
+  context: string,
+  item: TaskRecord,
+  label: string,
+  request: string,
+  background?: string,
+): BuiltPrompt {
   const p = loadPrompt('append-info', {
+    background: backgroundBlock(background),
     item: label.toLowerCase(),
     task: fenced('task', describeTask(item, label)),
     request,

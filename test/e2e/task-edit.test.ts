@@ -244,6 +244,26 @@ describe('task edits against the fake server', () => {
     expect(down.stdout).toMatch(/^scope-down: 2\/2 task\(s\) rewritten/);
   });
 
+  it('-r adds passages from the local knowledge base as background after the task', async () => {
+    const cwd = tempProject({
+      '.taskmaster/tasks/tasks.json': TASKS,
+      'docs/deploy.md': '# Deploy\n\nDeploy uses blue-green switching behind the zephyrine load balancer.\n',
+    });
+    const env = { OLLAMA_HOST: server.url };
+    expect((await runCli(['research', 'add', 'docs'], { cwd, env })).code).toBe(0);
+    server.reset();
+    scriptModel();
+    const r = await runCli(['update-task', '--id', '4', '-p', 'use the load balancer', '-r'], { cwd, env });
+    expect(r.code, r.stderr).toBe(0);
+    const sent = JSON.stringify(chats().at(-1)!.body);
+    expect(sent).toContain("Background from the project's knowledge base");
+    expect(sent).toContain('zephyrine load balancer');
+    server.reset();
+    scriptModel();
+    expect((await runCli(['update-task', '--id', '4', '-p', 'use the load balancer'], { cwd, env })).code).toBe(0);
+    expect(JSON.stringify(chats().at(-1)!.body)).not.toContain('Background from');
+  });
+
   it('fenced JSON, <think> blocks, prose and a truncated answer are recovered; a model that always truncates fails cleanly with tasks.json unchanged', async () => {
     const cwd = tempProject({ '.taskmaster/tasks/tasks.json': TASKS });
     const env = { OLLAMA_HOST: server.url };
@@ -277,8 +297,8 @@ describe('task edits against the fake server', () => {
       [['update-subtask', '--id', '2', '-p', 'x'], /^error: --id: 2 is a task id/m],
       [['update-subtask', '--id', '2.7', '-p', 'x'], /^error: subtask 2\.7 does not exist/m],
       [['update', '--from', '9', '-p', 'x'], /^error: --from: 9 is beyond the last task \(4\) of tag "master"$/m],
-      [['update', '--from', '2', '-p', '  '], /^error: the prompt is empty$/m],
-      [['add-task', '-p', ''], /^error: the prompt is empty$/m],
+      [['update', '--from', '2', '-p', '  '], /^error: --prompt is empty$/m],
+      [['add-task', '-p', ''], /^error: --prompt is empty$/m],
       [['add-task', '-t', 'Only a title'], /^error: a task added by hand needs both --title and --description$/m],
       [['add-task', '-p', 'x', '--dependencies', '2,77'], /^error: task 77 does not exist/m],
       [['add-task', '-p', 'x', '--priority', 'urgent'], /^error: --priority: must be one of high, medium, low$/m],
