@@ -86,7 +86,20 @@ export type { AppendResult } from './application/task-append.js';
 export type { TaskEditCommon, TaskEditEvent } from './application/task-edit-common.js';
 export {
   TaskMasterLocalSystem,
+  DEFAULT_OPTIMIZATION_CRITERIA,
+  DEFAULT_OPTIMIZATION_GOAL,
   type SystemOptions,
   type SystemStatus,
   type RequirementsOptions,
+  type JudgedOptimizeOptions,
 } from './application/system.js';
+// The specification's classes whose methods run whole jobs (see docs/library.md).
+export {
+  SpecPRDProcessor,
+  SpecRecoverySystem,
+  totalTasks,
+  type ProcessPrdOptions,
+} from './application/spec-classes.js';
+export { modelsImportUseCase, type ModelsImportResult } from './application/models-import.js';
+export type { ImportOutcome } from './models/config-import.js';
+export type { SpecModelConfig } from './models/config-manager.js';

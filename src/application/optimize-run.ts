@@ -1,6 +1,13 @@
 /** optimize: a new run against a spec's fitness (command or local-model judge) or `--target models`. */
 import { ValidationError } from '../errors.js';
-import { evaluatorFor, jobForModels, jobFromSpecFile, type EvaluatorResources, type Job } from '../optimize/jobs.js';
+import {
+  evaluatorFor,
+  jobForModels,
+  jobFromSpec,
+  jobFromSpecFile,
+  type EvaluatorResources,
+  type Job,
+} from '../optimize/jobs.js';
 import { runOptimization, type OptimizeProgress, type OptimizeReport } from '../optimize/run.js';
 import type { Project } from './project.js';
 import type { RunControls } from './run-controls.js';
@@ -13,6 +20,8 @@ export type OptimizeEvent = OptimizeProgress | { type: 'evaluation'; ok: boolean
 export interface OptimizeRunOptions {
   /** spec.json / spec.yaml (relative to `cwd`). */
   spec?: string;
+  /** The spec itself (library callers), as a spec file would hold it. */
+  specObject?: Record<string, unknown>;
   /** `models`: this tool's own model per role, temperature, num_ctx and concurrency. */
   target?: 'models';
   fitnessCommand?: string;
@@ -89,6 +98,7 @@ export async function optimizeRunUseCase(
   };
   let job: Job;
   if (o.target === 'models') job = await jobForModels(project.catalog(), overrides);
+  else if (o.specObject) job = jobFromSpec(o.specObject, 'spec', overrides.cwd, overrides);
   else if (o.spec) job = jobFromSpecFile(o.spec, overrides);
   else
     throw new ValidationError('optimize needs a spec file', {

@@ -5,7 +5,18 @@ import type { ModelHooks } from '../models/types.js';
 import type { HealthReport } from '../monitor/health.js';
 import { healthUseCase } from './health.js';
 import { healthFullUseCase } from './health-full.js';
+import { existsSync, statSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import type { ModelConfigurationManager } from '../models/config-manager.js';
+import type { UnifiedModelAPI } from '../models/unified-model-api.js';
 import { optimize, type OptimizeOptions } from '../optimize/index.js';
+import type { OptimizeReport } from '../optimize/run.js';
+import type { LocalRAGSystem } from '../research/rag-system.js';
+import { manager } from './models-set.js';
+import { modelsImportUseCase, type ModelsImportResult } from './models-import.js';
+import { openResearch } from './open-research.js';
+import { optimizeRunUseCase } from './optimize-run.js';
+import { SpecPRDProcessor, SpecRecoverySystem, totalTasks } from './spec-classes.js';
 import type { OptimizationResult, ParameterRanges, Genome } from '../optimize/types.js';
 import type { PrdEvent } from '../prd/processor.js';
 import type { LoopOptions, LoopResult } from '../research/loop.js';
@@ -54,6 +65,29 @@ export interface SystemStatus {
 /** Options of processProjectRequirements: the parse-prd use case's options plus its run controls. */
 export interface RequirementsOptions extends ParsePrdOptions, RunControls<PrdEvent> {}
 
+/** The specification's evaluation criteria and goal for optimizeConfiguration's default judge. */
+export const DEFAULT_OPTIMIZATION_CRITERIA = 'response time, accuracy, resource efficiency, and maintainability';
+export const DEFAULT_OPTIMIZATION_GOAL = 'Maximize system performance';
+
+/** optimizeConfiguration without a fitness: the local-model judge and the run's size. */
+export interface JudgedOptimizeOptions {
+  evaluationCriteria?: string | string[];
+  optimizationGoal?: string;
+  populationSize?: number;
+  maxGenerations?: number;
+  seed?: number;
+  signal?: AbortSignal;
+}
+
+/** A PRD given as text or as a path: a single line naming an existing file is a path. */
+function prdInput(prd: string, root: string): { prd: string } | { prdPath: string } {
+  if (!prd.includes('\n') && prd.trim()) {
+    const p = isAbsolute(prd.trim()) ? prd.trim() : resolve(root, prd.trim());
+    if (existsSync(p) && statSync(p).isFile()) return { prdPath: p };
+  }
+  return { prd };
+}
+
 /**
  * Everything wired together: one project (config, SQLite file, model API with recovery hooks) and
  * each job on top of it, through the same use cases the CLI's commands call.
@@ -65,8 +99,8 @@ export class TaskMasterLocalSystem {
     private readonly flags: ConfigOverrides = {},
   ) {}
 
-  /** Opens the project and discovers the models on every configured server. */
-  static async initialize(opts: SystemOptions): Promise<TaskMasterLocalSystem> {
+  /** Opens the project (default: the current directory's) and discovers the models on every configured server. */
+  static async initialize(opts: SystemOptions = { cwd: process.cwd() }): Promise<TaskMasterLocalSystem> {
     const project = openProject({
       cwd: opts.cwd,
       env: opts.env ?? process.env,
@@ -88,14 +122,22 @@ export class TaskMasterLocalSystem {
     };
   }
 
-  /** parse-prd: decomposes a PRD into task-master's tasks.json and records the run as an experience. */
-  async processProjectRequirements(o: RequirementsOptions = {}): Promise<ParsePrdResult> {
+  /**
+   * parse-prd: decomposes a PRD (its text, or a path to it, or the options) into task-master's
+   * tasks.json and records the run as an experience. `totalTasks` counts tasks and subtasks.
+   */
+  async processProjectRequirements(
+    prd: string | RequirementsOptions = {},
+    more: RequirementsOptions = {},
+  ): Promise<ParsePrdResult & { totalTasks: number }> {
+    const o = typeof prd === 'string' ? { ...more, ...prdInput(prd, this.project.paths.root) } : prd;
     const { onProgress, signal, onNote, ...options } = o;
-    return parsePrdUseCase(this.project, options, {
+    const r = await parsePrdUseCase(this.project, options, {
       ...(onProgress ? { onProgress } : {}),
       ...(signal ? { signal } : {}),
       ...(onNote ? { onNote } : {}),
     });
+    return { ...r, totalTasks: totalTasks(r) };
   }
 
   /** expand: breaks tasks (--id or --all) into subtasks with the local models and writes them into tasks.json. */
@@ -134,8 +176,10 @@ export class TaskMasterLocalSystem {
    */
   async researchTopic(
     question: string,
-    opts: QueryOptions & { loop?: LoopOptions } = {},
+    contextOrOpts: string | (QueryOptions & { loop?: LoopOptions }) = {},
   ): Promise<ResearchAnswer | LoopResult> {
+    // The specification passes the context as the second argument: researchTopic(topic, context).
+    const opts = typeof contextOrOpts === 'string' ? { context: contextOrOpts } : contextOrOpts;
     const { loop, signal, k, source, context, selfCheck } = opts;
     const run = signal ? { signal } : {};
     if (loop) {
@@ -163,13 +207,43 @@ export class TaskMasterLocalSystem {
     return r.answer;
   }
 
-  /** optimize: evolves a genome within the ranges against the given fitness. */
+  /**
+   * optimize: evolves a genome within the ranges against the given fitness; without one, as the
+   * specification implies, a stored `optimize` run judged by the local model on its criteria
+   * (response time, accuracy, resource efficiency, maintainability) through the CLI's use case.
+   * Takes (genome, ranges, opts) or the specification's ({targetParameters, parameterRanges}).
+   */
   async optimizeConfiguration(
     genome: Genome,
     ranges: ParameterRanges,
     opts: OptimizeOptions,
-  ): Promise<OptimizationResult> {
-    return optimize(genome, ranges, opts);
+  ): Promise<OptimizationResult>;
+  async optimizeConfiguration(
+    genome: Genome | { targetParameters: Genome; parameterRanges: ParameterRanges },
+    ranges?: ParameterRanges,
+    opts?: JudgedOptimizeOptions,
+  ): Promise<OptimizeReport>;
+  async optimizeConfiguration(
+    genome: Genome | { targetParameters: Genome; parameterRanges: ParameterRanges },
+    ranges?: ParameterRanges,
+    opts: OptimizeOptions | JudgedOptimizeOptions = {},
+  ): Promise<OptimizationResult | OptimizeReport> {
+    const named = 'targetParameters' in genome && typeof genome.targetParameters === 'object';
+    const g = (named ? genome.targetParameters : genome) as Genome;
+    const r = (named ? (genome as { parameterRanges: ParameterRanges }).parameterRanges : ranges) ?? {};
+    if ('fitness' in opts) return optimize(g, r, opts);
+    const o = opts as JudgedOptimizeOptions;
+    const spec = {
+      genome: g,
+      ranges: r,
+      evaluation_criteria: o.evaluationCriteria ?? DEFAULT_OPTIMIZATION_CRITERIA,
+      optimization_goal: o.optimizationGoal ?? DEFAULT_OPTIMIZATION_GOAL,
+      ...(o.populationSize !== undefined ? { population_size: o.populationSize } : {}),
+      ...(o.maxGenerations !== undefined ? { max_generations: o.maxGenerations } : {}),
+      ...(o.seed !== undefined ? { seed: o.seed } : {}),
+    };
+    const res = await optimizeRunUseCase(this.project, { specObject: spec }, o.signal ? { signal: o.signal } : {});
+    return res.report;
   }
 
   /** improve: analyses recorded experiences, failures and metrics into proposals, saved as a set `improve --apply` can apply. */
@@ -178,15 +252,49 @@ export class TaskMasterLocalSystem {
     return improveProposeUseCase(this.project, o, signal ? { signal } : {});
   }
 
-  /** health (or, with `full`, the validation suite across every module). */
-  async healthCheck(opts: { full?: boolean; timeoutMs?: number } = {}): Promise<HealthReport | ValidationReport> {
+  /** health (or, with `full`, the validation suite across every module); both carry `overallStatus`. */
+  async healthCheck(
+    opts: { full?: boolean; timeoutMs?: number } = {},
+  ): Promise<HealthReport | (ValidationReport & { overallStatus: ValidationReport['overall'] })> {
     const base = {
       cwd: this.project.paths.root,
       env: this.env,
       ...(this.flags.mode ? { mode: this.flags.mode } : {}),
       ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
     };
-    return opts.full ? healthFullUseCase(base) : healthUseCase(base);
+    if (!opts.full) return healthUseCase(base);
+    const v = await healthFullUseCase(base);
+    return { ...v, overallStatus: v.overall };
+  }
+
+  /** The project's model API (the specification's UnifiedModelAPI; addModel registers a model for this process). */
+  get api(): UnifiedModelAPI {
+    return this.project.api();
+  }
+
+  /** config.json's manager (setDeploymentMode, addModelConfiguration, exportConfiguration, …). */
+  modelConfigurationManager(): ModelConfigurationManager {
+    return manager(this.project);
+  }
+
+  /** models --import: an export or the specification's configuration shape, checked whole first. */
+  async importConfiguration(path: string): Promise<ModelsImportResult> {
+    return modelsImportUseCase(this.project, { path });
+  }
+
+  /** The specification's RecursivePRDProcessor(api): processPrd(text) and exportToTaskmasterFormat(). */
+  recursivePRDProcessor(): SpecPRDProcessor {
+    return new SpecPRDProcessor(this.project);
+  }
+
+  /** The specification's LocalRAGSystem(api) on this project's knowledge base. */
+  localRAGSystem(): LocalRAGSystem {
+    return openResearch(this.project);
+  }
+
+  /** The specification's FailureRecoverySystem(api): reportFailure, getRecoveryStatus, testRecoverySystem. */
+  failureRecoverySystem(): SpecRecoverySystem {
+    return new SpecRecoverySystem(this.project);
   }
 
   /** recover --run: resumes interrupted runs once their cause is gone and checks the cause of every other open failure. */

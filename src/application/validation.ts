@@ -25,6 +25,14 @@ export interface ValidationReport {
   failed: number;
   total_ms: number;
   checks: ValidationCheck[];
+  /** The specification's summary: success rate and overall status under its names. */
+  testSummary: {
+    successRate: number;
+    overallStatus: ValidationReport['overall'];
+    total: number;
+    passed: number;
+    failed: number;
+  };
 }
 
 /** Options of runValidation. */
@@ -59,7 +67,7 @@ const NOTE =
  * checks run in a temp copy of the project (same config, its own DB and tasks.json), each with the
  * project opened afresh, so the user's files are never touched.
  */
-export async function runValidation(o: ValidationOptions): Promise<ValidationReport> {
+export async function runValidation(o: ValidationOptions = { cwd: process.cwd() }): Promise<ValidationReport> {
   const env = o.env ?? process.env;
   const t00 = performance.now();
   const checks: ValidationCheck[] = [];
@@ -176,9 +184,12 @@ export async function runValidation(o: ValidationOptions): Promise<ValidationRep
   }
   const passed = checks.filter((c) => c.status === 'pass').length;
   const modelOk = checks.find((c) => c.name === 'model API')?.status === 'pass';
+  const overall = passed === checks.length ? 'healthy' : modelOk ? 'degraded' : 'unhealthy';
+  const successRate = Math.round((passed / checks.length) * 10000) / 10000;
   return {
-    overall: passed === checks.length ? 'healthy' : modelOk ? 'degraded' : 'unhealthy',
-    success_rate: Math.round((passed / checks.length) * 10000) / 10000,
+    overall,
+    success_rate: successRate,
+    testSummary: { successRate, overallStatus: overall, total: checks.length, passed, failed: checks.length - passed },
     run: checks.length,
     passed,
     failed: checks.length - passed,

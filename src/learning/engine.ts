@@ -12,7 +12,15 @@ import { metaAnalysis } from './meta-analysis.js';
 import { analyse, type Analysis, type CurrentRoles } from './proposals.js';
 import { aggregate, neighbours, type Recommendation } from './recommend.js';
 import { experienceFromPrdRun, recordExperience, type ContextEmbed } from './recorder.js';
-import type { LearningContext, LearningExperience, ModelCallStats, WrittenTasks } from './types.js';
+import { ValidationError } from '../errors.js';
+import {
+  learningTaskTypesText,
+  parseLearningTaskType,
+  type LearningContext,
+  type LearningExperience,
+  type ModelCallStats,
+  type WrittenTasks,
+} from './types.js';
 import type { AttemptCollector } from './attempts.js';
 
 /** Adds each model's failure outcomes (re-ask/retry/fallback/unrecovered) from the collector. */
@@ -78,13 +86,31 @@ export class MetaLearningEngine {
     );
   }
 
-  /** Recommendations for a context, from the most similar experiences of the task type. */
+  /**
+   * The specification's recordExperience: record() taking its task types too (task_decomposition is
+   * parse_prd; one with no type here is recorded as other with its name kept as context.taskKind).
+   */
+  async recordExperience(
+    e: Omit<LearningExperience, 'taskType'> & { taskType: string },
+  ): Promise<{ id?: number; note?: string }> {
+    const t = parseLearningTaskType(e.taskType);
+    if (!t) {
+      throw new ValidationError(`unknown task type '${e.taskType}'`, {
+        hint: `task types: ${learningTaskTypesText()}`,
+      });
+    }
+    const context = t.kind ? { taskKind: t.kind, ...e.context } : e.context;
+    return this.record({ ...e, taskType: t.type, context });
+  }
+
+  /** Recommendations for a context, from the most similar experiences of the task type (ours or the specification's). */
   async getRecommendations(
     taskType: string,
     context: LearningContext,
     opts: { k?: number } = {},
   ): Promise<{ neighbours: number; recommendations: Recommendation[] }> {
-    const near = await neighbours(this.o.repo, taskType, context, {
+    const type = parseLearningTaskType(taskType)?.type ?? taskType;
+    const near = await neighbours(this.o.repo, type, context, {
       ...opts,
       ...(this.embed ? { embed: this.embed } : {}),
     });

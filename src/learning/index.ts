@@ -6,3 +6,4 @@ export { analyse, MIN_CONFIDENCE, MIN_EVIDENCE, MIN_MARGIN, type Analysis } from
 export { prdContext, contextText } from './features.js';
 export type { Recommendation as LearningRecommendation } from './recommend.js';
 export type * from './types.js';
+export { LEARNING_TASK_TYPES, SPEC_TASK_TYPES, parseLearningTaskType } from './types.js';

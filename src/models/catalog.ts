@@ -173,6 +173,12 @@ export class ModelCatalog {
     return waitFor(this.poolsPromise, signal);
   }
 
+  /** Adds (or replaces, by alias) a model by hand; the next routing sees it (UnifiedModelAPI.addModel). */
+  addRef(ref: ModelRef): void {
+    this.opts.extraRefs = [...(this.opts.extraRefs ?? []).filter((r) => r.alias !== ref.alias), ref];
+    this.refsPromise = undefined;
+  }
+
   /** Every known model: registry entries and extra refs first, then discovered models. */
   refs(signal?: AbortSignal): Promise<ModelRef[]> {
     // Built without the caller's signal: one caller giving up must not leave a rejected promise behind.

@@ -4,6 +4,7 @@ import { toTaskMasterOllamaURL } from '../config/hosts.js';
 import { readConfigFile, validateConfig, writeConfig } from '../config/load.js';
 import { ROLES, type ModelEntry, type Role, type RoleConfig } from '../config/schema.js';
 import { redactSecrets } from '../config/redact.js';
+import { atomicWriteFile } from '../util/fs.js';
 
 export { REDACTED, isRedacted, redactSecrets } from '../config/redact.js';
 export { buildAliasEntry, parseMode, type AliasInput } from './alias-entry.js';
@@ -38,6 +39,17 @@ export function taskMasterProvider(kind: ProviderKind): string {
 function localSection(raw: Record<string, unknown>): Record<string, unknown> {
   const l = raw.local;
   return l && typeof l === 'object' && !Array.isArray(l) ? (l as Record<string, unknown>) : {};
+}
+
+/** A model as the specification's ModelConfig describes it (modelName) or as a ModelRef does (model). */
+export interface SpecModelConfig {
+  provider: string;
+  modelName?: string;
+  model?: string;
+  endpoint?: string;
+  capabilities?: readonly string[];
+  contextLength?: number;
+  tier?: string;
 }
 
 /** What `apply` can change in one write. */
@@ -157,6 +169,38 @@ export class ModelConfigurationManager {
   /** The whole file as pretty JSON with every secret replaced by "[REDACTED]". */
   exportConfig(): string {
     return JSON.stringify(redactSecrets(this.read()), null, 2) + '\n';
+  }
+
+  /** The specification's name for setMode. */
+  setDeploymentMode(mode: string): DeploymentMode {
+    return this.setMode(mode);
+  }
+
+  /**
+   * The specification's addModelConfiguration(modelId, modelConfig, tier): a registry alias from a
+   * ModelRef or a `{provider, modelName, endpoint, capabilities}` config (ModelProvider/TaskType values).
+   */
+  addModelConfiguration(
+    modelId: string,
+    modelConfig: SpecModelConfig,
+    tier?: string,
+  ): { entry: ModelEntry; replaced: boolean } {
+    const model = modelConfig.modelName ?? modelConfig.model;
+    const t = tier ?? modelConfig.tier;
+    return this.addAlias(modelId, {
+      provider: modelConfig.provider,
+      model: model ?? '',
+      ...(modelConfig.endpoint ? { endpoint: modelConfig.endpoint } : {}),
+      ...(modelConfig.capabilities ? { capabilities: [...modelConfig.capabilities] } : {}),
+      ...(modelConfig.contextLength ? { contextLength: modelConfig.contextLength } : {}),
+      ...(t ? { tier: t } : {}),
+    });
+  }
+
+  /** The specification's exportConfiguration(path): the redacted export written to `path`; returns it. */
+  exportConfiguration(path: string): string {
+    atomicWriteFile(path, this.exportConfig());
+    return path;
   }
 
   /**

@@ -91,6 +91,16 @@ export class UnifiedModelAPI implements ModelAPI {
     });
   }
 
+  /**
+   * The specification's addModel(alias, config): a model this API may route to, for this process
+   * (`models --add` saves one in config.json). The mode still decides whether it may be called.
+   */
+  addModel(alias: string, ref: ModelRef): ModelRef {
+    const r = { ...ref, alias };
+    this.catalog.addRef(r);
+    return r;
+  }
+
   /** Routed, guarded, cached, schema-validated object; re-asks once per model, then falls back. */
   generateObject<T>(task: TaskRequest, schema: ZodType<T>): Promise<Answer<T>> {
     const jsonSchema = toJsonSchema(schema);

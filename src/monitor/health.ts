@@ -19,6 +19,8 @@ import type { HealthCheck } from './health-calls.js';
 /** `health --json`. */
 export interface HealthReport {
   healthy: boolean;
+  /** healthy (no failure or warning), degraded (warnings only) or unhealthy (a check failed). */
+  overallStatus: 'healthy' | 'degraded' | 'unhealthy';
   mode?: string;
   project: string;
   checks: HealthCheck[];
@@ -213,7 +215,7 @@ export async function runHealth(o: HealthOptions): Promise<HealthReport> {
       { name: 'servers', status: 'skip', detail: 'config is invalid; fix it first' },
       ...dbChecks(projectPaths(root).db),
     );
-    return { healthy: false, project: root, checks };
+    return { healthy: false, overallStatus: 'unhealthy', project: root, checks };
   }
   const fo = { timeoutMs: config.local.timeouts.probeMs, fetch: o.fetch };
   const servers = serverTargets(config);
@@ -321,5 +323,7 @@ export async function runHealth(o: HealthOptions): Promise<HealthReport> {
   checks.push(rt, emb);
   if (hasPools(config)) checks.push(...(await (await import('./health-pools.js')).poolChecks(config, probes, o)));
   checks.push(...dbChecks(config.dbPath));
-  return { healthy: checks.every((c) => c.status !== 'fail'), mode: config.local.mode, project: root, checks };
+  const healthy = checks.every((c) => c.status !== 'fail');
+  const overallStatus = !healthy ? 'unhealthy' : checks.some((c) => c.status === 'warn') ? 'degraded' : 'healthy';
+  return { healthy, overallStatus, mode: config.local.mode, project: root, checks };
 }

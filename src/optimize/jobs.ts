@@ -43,7 +43,11 @@ function override(raw: Record<string, unknown>, o: JobOverrides): Record<string,
 
 /** A job from a spec file and flags; the spec's own command runs in the spec's directory. */
 export function jobFromSpecFile(path: string, o: JobOverrides): Job {
-  const read = readSpecFile(path);
+  return jobFromSpec(readSpecFile(path), path, dirname(resolve(o.cwd, path)), o);
+}
+
+/** A job from a spec object (a file's content, or a library caller's), named `source` in messages. */
+export function jobFromSpec(read: unknown, path: string, specDir: string, o: JobOverrides): Job {
   if (typeof read !== 'object' || read === null || Array.isArray(read)) validateSpecAt(path, read);
   const raw = override(read as Record<string, unknown>, o);
   const spec = validateSpecAt(path, raw);
@@ -60,7 +64,7 @@ export function jobFromSpecFile(path: string, o: JobOverrides): Job {
   } else if (spec.evaluator?.type === 'command') {
     desc = {
       ...spec.evaluator,
-      cwd: dirname(resolve(o.cwd, path)),
+      cwd: specDir,
       concurrency: o.concurrency ?? spec.evaluator.concurrency ?? 4,
     };
   } else if (spec.evaluator?.type === 'llm') {

@@ -2,7 +2,13 @@ import type { ResolvedConfig } from '../config/schema.js';
 import { classifyFailure, fingerprint } from '../diagnostics/classify.js';
 import { detectAll, type DetectOptions, type Finding } from '../diagnostics/detect.js';
 import { diagnose } from '../diagnostics/diagnose.js';
-import type { Diagnosis, FailureContext, FailureType } from '../diagnostics/types.js';
+import {
+  FAILURE_TYPES,
+  type Diagnosis,
+  type FailureContext,
+  type FailureType,
+  type SeverityLevel,
+} from '../diagnostics/types.js';
 import type { ModelAPI, ModelHooks, ProgressEvent } from '../models/types.js';
 import type { DB } from '../storage/db.js';
 import { InterruptedRunsRepo } from '../storage/interrupted-runs-repo.js';
@@ -51,10 +57,39 @@ export class FailureRecoverySystem {
   }
 
   /** Classifies and stores one failure (grouped by fingerprint); returns its group. */
-  reportFailure(error: unknown, context: FailureContext, opts: ReportOptions = {}): FailureRecord {
-    const f = classifyFailure(error, context);
+  reportFailure(error: unknown, context: FailureContext, opts?: ReportOptions): FailureRecord;
+  /**
+   * The specification's form: a failure of a given type described in words (the kind is still
+   * classified from the description), its facts and severity. Returns the failure group's id.
+   */
+  reportFailure(
+    failureType: FailureType,
+    description: string,
+    context?: Record<string, unknown>,
+    severity?: SeverityLevel,
+  ): Promise<number>;
+  reportFailure(
+    a: unknown,
+    b: FailureContext | string,
+    c: ReportOptions | Record<string, unknown> = {},
+    severity?: SeverityLevel,
+  ): FailureRecord | Promise<number> {
+    if (typeof b === 'string' && typeof a === 'string' && (FAILURE_TYPES as string[]).includes(a)) {
+      const context: FailureContext = { component: 'library', operation: 'reportFailure', ...c };
+      const f = { ...classifyFailure(new Error(b), context), type: a as FailureType };
+      if (severity) f.severity = severity;
+      return Promise.resolve(this.repo.record(f, { atMs: this.now() }).failure.id);
+    }
+    const opts = c as ReportOptions;
+    const f = classifyFailure(a, b as FailureContext);
     const occ = { atMs: opts.atMs ?? this.now(), ...opts };
     return toFailureRecord(this.repo.record(f, occ).failure);
+  }
+
+  /** The specification's getRecoveryStatus: status() with its camelCase names beside ours. */
+  getRecoveryStatus(sinceMs = 0): RecoveryStatus & { recoveryRate: number; activeFailures: number } {
+    const s = this.status(sinceMs);
+    return { ...s, recoveryRate: s.recovery_rate ?? 0, activeFailures: s.active_failures };
   }
 
   /** Alias of reportFailure, named as in the original task-master-local design. */

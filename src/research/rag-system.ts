@@ -264,12 +264,17 @@ export class LocalRAGSystem {
     const t0 = performance.now();
     const q = question.trim();
     if (!q) throw new ValidationError('the question is empty', { hint: 'research "<question>"' });
-    const found = await this.search(q, {
-      k: opts.k ?? 6,
-      source: opts.source,
-      category: opts.category,
-      signal: opts.signal,
-    });
+    // With a context, an empty knowledge base is not an error: the answer rests on the context alone.
+    const fromContext = !!opts.context?.trim() && !this.deps.repo.hasChunks();
+    const found: SearchResult = fromContext
+      ? {
+          query: q,
+          passages: [],
+          embedder: { model: 'none', offline: true, reason: 'empty knowledge base' },
+          embedCalls: 0,
+          notes: ['the knowledge base is empty: answered from the given context alone (no citations)'],
+        }
+      : await this.search(q, { k: opts.k ?? 6, source: opts.source, category: opts.category, signal: opts.signal });
     const detail = DETAIL[opts.detail ?? 'medium'];
     const s = await synthesize(q, found.passages, this.deps.api, {
       context: opts.context,
