@@ -1,3 +1,4 @@
+import { fromTaskMasterOllamaURL } from '../config/hosts.js';
 import { abortedError } from '../errors.js';
 import { serverUrls, type ResolvedConfig } from '../config/schema.js';
 import type { PrivacyContext } from './privacy.js';
@@ -95,4 +96,17 @@ export function waitFor<T>(p: Promise<T>, signal?: AbortSignal, what = 'model di
     signal.addEventListener('abort', onAbort, { once: true });
     p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
+}
+
+/** Ollama's endpoint: OLLAMA_HOST > task-master's global.ollamaBaseURL (if not its default) > local.servers. */
+export function ollamaEndpointOf(config: ResolvedConfig): string {
+  const g = (config.raw.global as { ollamaBaseURL?: unknown } | undefined)?.ollamaBaseURL;
+  if (
+    !config.sources['servers.ollama'] &&
+    typeof g === 'string' &&
+    !/^https?:\/\/(localhost|127\.0\.0\.1):11434\/api\/?$/.test(g)
+  ) {
+    return fromTaskMasterOllamaURL(g);
+  }
+  return serverUrls(config.local.servers.ollama)[0] ?? 'http://127.0.0.1:11434';
 }

@@ -6,7 +6,8 @@ import { isLocalKind, modeAllows, whyNotLocal, type PrivacyContext } from './pri
 import type { ProviderPool } from './provider-pool.js';
 import { refKey } from './routing.js';
 import { PROVIDER_KINDS, TASK_TYPES, type DiscoveredModel, type ModelRef, type ProviderKind } from './types.js';
-import { closeMatches, privacyOf, serverFor, serverHint, waitFor, warnUnreachableMembers } from './catalog-util.js';
+import { closeMatches, ollamaEndpointOf, privacyOf, serverFor } from './catalog-util.js';
+import { serverHint, waitFor, warnUnreachableMembers } from './catalog-util.js';
 
 export { privacyOf, waitFor } from './catalog-util.js';
 import { embeddedServerStatus } from './embedded/discover.js';
@@ -355,7 +356,7 @@ export class ModelCatalog {
       };
     }
     let endpoint: string | undefined = rc.baseURL;
-    if (kind === 'ollama') endpoint = endpoint ? fromTaskMasterOllamaURL(endpoint) : this.ollamaEndpoint();
+    if (kind === 'ollama') endpoint = endpoint ? fromTaskMasterOllamaURL(endpoint) : ollamaEndpointOf(this.config);
     else endpoint ??= serverFor(kind, local.servers);
     if (kind === 'openai-compatible' && !endpoint)
       return { skipped: `role model ${rc.modelId}: openai-compatible needs a baseURL` };
@@ -381,19 +382,6 @@ export class ModelCatalog {
     if (rc.maxTokens !== undefined) base.maxTokens = rc.maxTokens;
     if (rc.temperature !== undefined) base.temperature = rc.temperature;
     return { ref: base };
-  }
-
-  /** Role baseURL > OLLAMA_HOST > task-master's global.ollamaBaseURL (if not its default) > local.servers. */
-  private ollamaEndpoint(): string {
-    const g = (this.config.raw.global as { ollamaBaseURL?: unknown } | undefined)?.ollamaBaseURL;
-    if (
-      !this.config.sources['servers.ollama'] &&
-      typeof g === 'string' &&
-      !/^https?:\/\/(localhost|127\.0\.0\.1):11434\/api\/?$/.test(g)
-    ) {
-      return fromTaskMasterOllamaURL(g);
-    }
-    return serverUrls(this.config.local.servers.ollama)[0] ?? 'http://127.0.0.1:11434';
   }
 
   /** The privacy settings this catalog was built with. */
