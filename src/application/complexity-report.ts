@@ -4,7 +4,7 @@
  * current tag and the report file.
  */
 import { isAbsolute, resolve } from 'node:path';
-import { findProjectRoot, projectPaths } from '../config/load.js';
+import { findProjectRoot, projectPaths } from '../config/paths.js';
 import { AppError } from '../errors.js';
 import { readReport, reportPath, type ComplexityReport } from '../tasks/report.js';
 import { currentTag } from '../taskmaster/state.js';

@@ -2,10 +2,9 @@
  * task-master's complexity report (reference §1, §2.7): `.taskmaster/reports/task-complexity-report.json`
  * for the master tag, `task-complexity-report_<tag>.json` for the others, in the shape its own
  * `complexity-report` and `expand` read. Light on purpose (zod and node:fs only): `complexity-report`
- * must answer in a fresh process within a few tens of milliseconds.
+ * must answer in a fresh process within a few tens of milliseconds, so the shape is checked by hand.
  */
 import { join } from 'node:path';
-import { z } from 'zod';
 import { StorageError } from '../errors.js';
 import { atomicWriteFile, readTextFileIfExists } from '../util/fs.js';
 
@@ -15,32 +14,59 @@ export function reportPath(taskmasterDir: string, tag: string): string {
   return join(taskmasterDir, 'reports', name);
 }
 
-/** One task's analysis, as task-master writes it. */
-export const ComplexityEntrySchema = z.looseObject({
-  taskId: z.union([z.number().int(), z.string().regex(/^\d+$/)]),
-  taskTitle: z.string().optional(),
-  complexityScore: z.number().min(0).max(10),
-  recommendedSubtasks: z.number().int().min(0).optional(),
-  expansionPrompt: z.union([z.string(), z.looseObject({ text: z.string() })]).optional(),
-  reasoning: z.string().optional(),
-});
-export type ComplexityEntry = z.infer<typeof ComplexityEntrySchema>;
+/** One task's analysis, as task-master writes it (unknown keys kept). */
+export interface ComplexityEntry {
+  taskId: number | string;
+  taskTitle?: string;
+  complexityScore: number;
+  recommendedSubtasks?: number;
+  expansionPrompt?: string | { text: string };
+  reasoning?: string;
+  [k: string]: unknown;
+}
 
-export const ComplexityReportSchema = z.looseObject({
-  meta: z
-    .looseObject({
-      generatedAt: z.string().optional(),
-      tasksAnalyzed: z.number().optional(),
-      totalTasks: z.number().optional(),
-      analysisCount: z.number().optional(),
-      thresholdScore: z.number().optional(),
-      projectName: z.string().optional(),
-      usedResearch: z.boolean().optional(),
-    })
-    .optional(),
-  complexityAnalysis: z.array(ComplexityEntrySchema),
-});
-export type ComplexityReport = z.infer<typeof ComplexityReportSchema>;
+/** The report file (unknown keys kept). */
+export interface ComplexityReport {
+  meta?: {
+    generatedAt?: string;
+    tasksAnalyzed?: number;
+    totalTasks?: number;
+    analysisCount?: number;
+    thresholdScore?: number;
+    projectName?: string;
+    usedResearch?: boolean;
+    [k: string]: unknown;
+  };
+  complexityAnalysis: ComplexityEntry[];
+  [k: string]: unknown;
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** What is wrong with a report's shape (the fields task-master's readers use), or undefined. */
+export function reportProblem(raw: unknown): string | undefined {
+  if (!isObj(raw)) return '(top level): not an object';
+  if (raw.meta !== undefined && !isObj(raw.meta)) return 'meta: not an object';
+  if (!Array.isArray(raw.complexityAnalysis)) return 'complexityAnalysis: not an array';
+  for (const [i, e] of raw.complexityAnalysis.entries()) {
+    const at = `complexityAnalysis.${i}`;
+    if (!isObj(e)) return `${at}: not an object`;
+    const id = e.taskId;
+    if (!((typeof id === 'number' && Number.isInteger(id)) || (typeof id === 'string' && /^\d+$/.test(id))))
+      return `${at}.taskId: not a task id`;
+    const score = e.complexityScore;
+    if (typeof score !== 'number' || score < 0 || score > 10) return `${at}.complexityScore: not a score from 0 to 10`;
+    const rec = e.recommendedSubtasks;
+    if (rec !== undefined && !(typeof rec === 'number' && Number.isInteger(rec) && rec >= 0))
+      return `${at}.recommendedSubtasks: not a whole number`;
+    const ep = e.expansionPrompt;
+    if (ep !== undefined && typeof ep !== 'string' && !(isObj(ep) && typeof ep.text === 'string'))
+      return `${at}.expansionPrompt: not text`;
+    for (const k of ['taskTitle', 'reasoning'] as const)
+      if (e[k] !== undefined && typeof e[k] !== 'string') return `${at}.${k}: not text`;
+  }
+  return undefined;
+}
 
 /** The expansion advice of an entry as text (task-master accepts a string or `{text}`). */
 export const expansionText = (e: Pick<ComplexityEntry, 'expansionPrompt'>): string =>
@@ -60,12 +86,9 @@ export function readReport(path: string): ComplexityReport | undefined {
   } catch (e) {
     throw bad(`invalid JSON (${(e as Error).message.split('\n')[0]})`);
   }
-  const r = ComplexityReportSchema.safeParse(raw);
-  if (!r.success) {
-    const i = r.error.issues[0]!;
-    throw bad(`${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`);
-  }
-  return r.data;
+  const problem = reportProblem(raw);
+  if (problem) throw bad(problem);
+  return raw as ComplexityReport;
 }
 
 /** The entry of a task in a report. */

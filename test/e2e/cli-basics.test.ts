@@ -101,6 +101,27 @@ describe('cli basics', () => {
       expect(heavy).toEqual([]);
     });
   }
+
+  it('complexity-report loads no zod, SQLite, ink or model code (its cold start target is 150 ms above bare node)', () => {
+    const rec = importRecorder();
+    const report = {
+      complexityAnalysis: [{ taskId: 1, taskTitle: 'One', complexityScore: 7, recommendedSubtasks: 3 }],
+    };
+    const cwd = tempProject({ '.taskmaster/reports/task-complexity-report.json': JSON.stringify(report) });
+    const r = spawnSync(process.execPath, ['--import', rec.register, CLI, 'complexity-report'], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', CI: '1' },
+      encoding: 'utf8',
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/1 tasks analysed/);
+    const loaded = readFileSync(rec.log, 'utf8').split('\n').filter(Boolean);
+    expect(loaded.some((u) => u.includes('/dist/commands/complexity-report.js'))).toBe(true);
+    const heavy = loaded.filter((u) =>
+      /node_modules\/(zod|better-sqlite3|sqlite-vec|ink|react|ollama|node-llama-cpp|cli-progress)\//.test(u),
+    );
+    expect(heavy).toEqual([]);
+  });
 });
 
 describe('forwarding to task-master', () => {
