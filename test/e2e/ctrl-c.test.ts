@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, REPO_ROOT, runCli, tempProject } from '../support/cli.js';
 import { startFakeServer, type FakeServer } from '../support/fake-llm-server.js';
+import { fixture } from '../support/tasks-fixture.js';
 
 // Ctrl-C on a long command: the use case stops cleanly, one line says what was kept, exit 130, the
 // database is sound and the work continues with --resume.
@@ -164,4 +165,35 @@ describe('Ctrl-C', () => {
       await slow.close();
     }
   }, 60_000);
+
+  it.each([
+    ['expand', ['expand', '--all', '--no-cache']],
+    ['analyze-complexity', ['analyze-complexity', '--no-cache']],
+  ])(
+    '%s: Ctrl-C while the model answers, one line, exit 130, tasks.json untouched',
+    async (job, args) => {
+      const slow = await startFakeServer({ latencyMs: 10_000 });
+      try {
+        const cwd = tempProject({ '.taskmaster/tasks/tasks.json': fixture() });
+        const tasksPath = join(cwd, '.taskmaster', 'tasks', 'tasks.json');
+        const before = readFileSync(tasksPath, 'utf8');
+        const env = {
+          OLLAMA_HOST: slow.url,
+          LM_STUDIO_HOST: 'http://127.0.0.1:9',
+          LOCAL_AI_HOST: 'http://127.0.0.1:9',
+        };
+        const r = await interrupt(cwd, args, env, () => slow.requests.some((q) => q.path === '/api/chat'));
+        expect(r.code, r.stderr).toBe(130);
+        expect(errorLines(r.stderr)).toEqual([`error: ${job} was interrupted; nothing was written`]);
+        expect(r.stderr).toMatch(/^hint: \S/m);
+        expect(r.stderr).not.toMatch(/internal|at .*\.js:\d+/);
+        expect(readFileSync(tasksPath, 'utf8')).toBe(before);
+        expect(readdirSync(join(cwd, '.taskmaster', 'tasks'))).toEqual(['tasks.json']); // no lock, no temp file
+        expect(sound(r.dbPath)).toBe('ok');
+      } finally {
+        await slow.close();
+      }
+    },
+    60_000,
+  );
 });
