@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { finetuneAddUseCase } from '../src/application/finetune-add.js';
+import { finetuneEvalUseCase } from '../src/application/finetune-eval.js';
 import { finetuneExportUseCase } from '../src/application/finetune-export.js';
 import { finetunePromptsUseCase } from '../src/application/finetune-prompts.js';
 import { parseSplit } from '../src/finetune/dataset.js';
@@ -9,7 +10,8 @@ import { intFlag, parseFlags } from './shared/flags.js';
 import { io, printJson } from './shared/output.js';
 import { withProject } from './shared/project.js';
 import { registerWeights } from './finetune-weights.js';
-import { exportLines, promptLines } from './views/finetune-text.js';
+import { withInterrupt } from './shared/interrupt.js';
+import { evalLines, exportLines, promptLines } from './views/finetune-text.js';
 
 const say = (lines: string[]) => lines.forEach((l) => io.out(l));
 const Json = z.object({ json: z.boolean().default(false) });
@@ -58,6 +60,27 @@ async function prompts(raw: Record<string, unknown>): Promise<void> {
   });
 }
 
+const Eval = Json.extend({
+  split: Export.shape.split,
+  against: z.string().min(1).optional(),
+  limit: intFlag(1).optional(),
+  seed: intFlag(0).optional(),
+});
+
+async function evaluate(alias: string, raw: Record<string, unknown>): Promise<void> {
+  const o = parseFlags(Eval, raw, 'finetune eval');
+  await withProject({}, async (p) => {
+    const r = await withInterrupt((signal) =>
+      finetuneEvalUseCase(
+        p,
+        { alias, cwd: process.cwd(), ...(o.against ? { against: o.against } : {}), limit: o.limit, seed: o.seed, split: o.split },
+        { signal, onNote: (n) => !o.json && io.err(`  ${n}`) },
+      ),
+    );
+    o.json ? printJson(r) : say(evalLines(r));
+  });
+}
+
 /** Registers `finetune` and its subcommands. */
 export function register(program: Command): void {
   const cmd = program
@@ -86,4 +109,13 @@ export function register(program: Command): void {
     .option('--json', 'print only JSON on stdout')
     .action(async (opts: Record<string, unknown>) => prompts(opts));
   registerWeights(cmd);
+  cmd
+    .command('eval <alias>')
+    .description('run the test split on the alias and on --against, side by side; stored as experiences for improve')
+    .option('--against <model>', 'the model to compare with (default: the base of an embedded adapter alias)')
+    .option('--limit <n>', 'at most n test examples')
+    .option('--seed <n>', 'seed of the split (as in finetune export)')
+    .option('--split <train,valid,test>', 'percentages (as in finetune export)', '80,10,10')
+    .option('--json', 'print only JSON on stdout')
+    .action(async (alias: string, opts: Record<string, unknown>) => evaluate(alias, opts));
 }

@@ -1,7 +1,35 @@
 import type { FinetuneExportResult } from '../../src/application/finetune-export.js';
 import type { PromptInEffect } from '../../src/application/finetune-prompts.js';
+import type { FinetuneEvalResult } from '../../src/application/finetune-eval.js';
 import type { FinetuneRegisterResult } from '../../src/application/finetune-register.js';
+import type { ModelScore } from '../../src/finetune/eval.js';
 import type { FinetuneTrainResult } from '../../src/application/finetune-train.js';
+
+/** `finetune eval`: one column per model. */
+export function evalLines(r: FinetuneEvalResult): string[] {
+  const pct = (x?: number) => (x === undefined ? 'n/a' : `${Math.round(x * 100)}%`);
+  const rows: [string, (s: ModelScore) => string][] = [
+    ['schema-valid', (s) => `${pct(s.schemaValidRate)} (${s.schemaValid}/${s.structured})`],
+    ['task-count error', (s) => (s.taskCountError === undefined ? 'n/a' : s.taskCountError.toFixed(2))],
+    ['similarity (token F1)', (s) => s.similarity.toFixed(3)],
+    ['latency per answer', (s) => `${Math.round(s.latencyMsMean)} ms`],
+    ['tokens', (s) => s.tokens.toLocaleString('en-US')],
+    ['failed calls', (s) => String(s.errors)],
+  ];
+  const w = Math.max(...rows.map(([k]) => k.length));
+  const cols = r.scores.map((s) => Math.max(s.model.length, ...rows.map(([, f]) => f(s).length)));
+  const line = (k: string, vals: string[]) =>
+    `  ${k.padEnd(w)}  ${vals.map((v, i) => v.padEnd(cols[i]!)).join('  ')}`.trimEnd();
+  return [
+    `finetune eval: ${r.examples} test examples of dataset ${r.dataset}`,
+    line(
+      '',
+      r.scores.map((s) => s.model),
+    ),
+    ...rows.map(([k, f]) => line(k, r.scores.map(f))),
+    `  stored as experiences ${r.experiences.join(', ')} (see \`task-master-local improve\`)`,
+  ];
+}
 
 /** The lines `finetune train` prints after the trainer's log. */
 export function trainLines(r: FinetuneTrainResult): string[] {
