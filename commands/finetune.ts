@@ -73,7 +73,14 @@ async function evaluate(alias: string, raw: Record<string, unknown>): Promise<vo
     const r = await withInterrupt((signal) =>
       finetuneEvalUseCase(
         p,
-        { alias, cwd: process.cwd(), ...(o.against ? { against: o.against } : {}), limit: o.limit, seed: o.seed, split: o.split },
+        {
+          alias,
+          cwd: process.cwd(),
+          ...(o.against ? { against: o.against } : {}),
+          limit: o.limit,
+          seed: o.seed,
+          split: o.split,
+        },
         { signal, onNote: (n) => !o.json && io.err(`  ${n}`) },
       ),
     );
