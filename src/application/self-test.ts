@@ -7,7 +7,7 @@ import { FailureRecoverySystem } from '../recovery/system.js';
 import type { FailureStatus, RecoveryStatus } from '../recovery/types.js';
 import { parsePrdUseCase } from './parse-prd.js';
 import { openProject, type Project } from './project.js';
-import { runResumer } from './resume-runs.js';
+import { recoverRunUseCase, recoverStatusUseCase } from './recover.js';
 
 /** One injected fault: how it was classified and how it ended, against what an honest count expects. */
 export interface SelfTestCase {
@@ -38,7 +38,7 @@ const PRD = '# Self-test\n\n## Sign in\nUsers sign in with a password.\n\n## Not
 
 /**
  * Injects faults into the paths real runs take — the model API with the recovery hook, the
- * parse-prd use case, and `recover --run` with the resumer — in a temp project with its own
+ * parse-prd use case, and `recover --run`'s use case with the resumer — in a temp project with its own
  * database and a loopback server it owns: a 503 (the model API's retry answers the same request),
  * broken JSON (its re-ask), a missing main model (the fallback model answers), a parse-prd run whose
  * server starts failing mid-run (interrupted, then resumed from its checkpoint by `recover`), and a
@@ -137,8 +137,8 @@ export async function runSelfTest(o: { backoffMs?: number } = {}): Promise<SelfT
         server.heal();
         project.close();
         project = open();
-        const outs = await system().recover({ resume: runResumer(project) });
-        return outs.find((x) => x.run)?.result.detail ?? 'recover resumed nothing';
+        const { outcomes } = await recoverRunUseCase(project);
+        return outcomes.find((x) => x.run)?.result.detail ?? 'recover resumed nothing';
       },
     );
     await run({ name: 'server down, probe only', expected: 'cause_cleared' }, 'self-test-down', async () => {
@@ -148,13 +148,13 @@ export async function runSelfTest(o: { backoffMs?: number } = {}): Promise<SelfT
       server = await startFaultServer({ models: [MAIN, FALLBACK], port });
       project.close();
       project = open();
-      const outs = await system().recover({ resume: runResumer(project) });
-      const out = outs.find((x) => x.failure.context.component === 'self-test-down');
+      const { outcomes } = await recoverRunUseCase(project);
+      const out = outcomes.find((x) => x.failure.context.component === 'self-test-down');
       return out
         ? `${out.result.strategy}: ${out.result.detail} (not a replay: cause cleared)`
         : 'recover checked nothing';
     });
-    return { ok: cases.every((c) => c.ok), cases, status: system().status() };
+    return { ok: cases.every((c) => c.ok), cases, status: recoverStatusUseCase(project) };
   } finally {
     project.close();
     await server.close();
