@@ -11,6 +11,7 @@ import { analyzeComplexityUseCase } from './analyze-complexity.js';
 import { expandUseCase } from './expand.js';
 import { parsePrdUseCase } from './parse-prd.js';
 import { researchLoopUseCase } from './research-loop.js';
+import { resumeTaskEdit, TASK_EDIT_JOBS } from './resume-task-edits.js';
 import { researchSessionsUseCase } from './research-sessions.js';
 import type { Project } from './project.js';
 
@@ -140,6 +141,8 @@ export function runResumer(project: Project): RunResumer {
         };
       }
       default:
+        if (TASK_EDIT_JOBS.includes(run.job))
+          return resumeTaskEdit(project, run, signal, (why) => unreadable(run, why));
         throw unreadable(run, `this version cannot resume '${run.job}' runs`);
     }
   };

@@ -121,7 +121,13 @@ export async function addTaskUseCase(
     {
       job: 'add-task',
       identity: { tag, prompt: request },
-      input: { tag, prompt: request, dependencies: o.dependencies ?? null, priority: o.priority ?? null },
+      input: {
+        tag,
+        prompt: request,
+        research: !!o.research,
+        ...(o.dependencies ? { dependencies: o.dependencies } : {}),
+        ...(o.priority ? { priority: o.priority } : {}),
+      },
       report: () => ({
         input: request,
         tasks: 1,

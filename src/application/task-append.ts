@@ -42,6 +42,8 @@ export async function appendInfoJob(
     request: string;
     research?: boolean;
     noCache?: boolean;
+    /** update-task --append (recorded so a resumed run appends again rather than rewrites). */
+    append?: boolean;
     now?: () => Date;
   },
   run: RunControls<TaskEditEvent> = {},
@@ -60,7 +62,7 @@ export async function appendInfoJob(
       {
         job: o.job,
         identity: { tag: o.tag, id, prompt: o.request },
-        input: { tag: o.tag, id, prompt: o.request },
+        input: { tag: o.tag, id, prompt: o.request, research: !!o.research, ...(o.append ? { append: true } : {}) },
         report: () => ({
           input: `${title} ${oneLine(item.details)} ${o.request}`,
           tasks: 1,

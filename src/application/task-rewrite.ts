@@ -48,6 +48,8 @@ export interface RewriteSpec {
   prompt: (context: string, task: TaskRecord, background?: string) => BuiltPrompt;
   /** What identifies the operation (for runs and experiences): the ids, the request, the strength. */
   identity: Record<string, unknown>;
+  /** The use case's options, recorded so that `recover --run` can run it again (resume-task-edits.ts). */
+  input: Record<string, unknown>;
   strategy: string;
   research?: boolean;
   noCache?: boolean;
@@ -73,7 +75,7 @@ export async function rewriteTasks(
       {
         job: spec.job,
         identity: { tag: spec.tag, ...spec.identity },
-        input: { tag: spec.tag, ...spec.identity },
+        input: { tag: spec.tag, ...spec.input },
         report: (r) => ({
           input,
           tasks: total,

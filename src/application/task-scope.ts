@@ -44,6 +44,13 @@ export async function scopeUseCase(
       ids,
       prompt: (context, t, background) => scopePrompt(context, t, o.direction, strength, request, background),
       identity: { ids, strength, prompt: request ?? null },
+      input: {
+        ids: ids.join(','),
+        direction: o.direction,
+        strength,
+        ...(request ? { prompt: request } : {}),
+        research: !!o.research,
+      },
       strategy: strength,
       ...(o.research ? { research: true } : {}),
       ...(o.noCache ? { noCache: true } : {}),

@@ -30,7 +30,8 @@ export async function updateTaskUseCase(
   const request = requirePrompt(o.prompt);
   const tag = tagFor(project, o.tag);
   const common = { tag, ...(o.research ? { research: true } : {}), ...(o.noCache ? { noCache: true } : {}) };
-  if (o.append) return appendInfoJob(project, { job: 'update-task', id: { task: id }, request, ...common }, run);
+  if (o.append)
+    return appendInfoJob(project, { job: 'update-task', id: { task: id }, request, append: true, ...common }, run);
   const task = findTask(loadTag(project.paths.tasks, tag), id);
   if (isFinished(task)) {
     throw new ValidationError(`task ${id} is ${String(task.status)}; update-task rewrites unfinished work`, {
@@ -44,6 +45,7 @@ export async function updateTaskUseCase(
       ids: [id],
       prompt: (context, t, background) => updatePrompt(context, t, request, background),
       identity: { ids: [id], prompt: request },
+      input: { id: String(id), prompt: request, research: !!o.research },
       strategy: 'rewrite',
       ...common,
     },
@@ -115,6 +117,7 @@ export async function updateFromUseCase(
       ids,
       prompt: (context, t, background) => updatePrompt(context, t, request, background),
       identity: { from, prompt: request, ids },
+      input: { from: String(from), prompt: request, research: !!o.research },
       strategy: `from${ids.length}`,
       ...(o.research ? { research: true } : {}),
       ...(o.noCache ? { noCache: true } : {}),
