@@ -129,6 +129,7 @@ export async function parsePrdUseCase(
       const written = out?.written ? writtenTasks(out.tasksPath, out.tag, out.tasks) : undefined;
       const note = await recordPrdRunSafely(scoped, runId, text, written);
       if (note) run.onNote?.(note);
+      for (const n of scoped.api().notes) run.onNote?.(n);
     }
   }
 }

@@ -92,7 +92,7 @@ export class EndpointPool {
       if (isAppError(e) && e.code === 'PROVIDER_UNREACHABLE') {
         this.deps.breaker(m.endpoint).trip(`unreachable when the pool started (${msg})`);
         m.cap.unknown('unreachable');
-        this.deps.note?.(`${this.alias}: ${m.endpoint} is unreachable; the pool works with the other endpoints`);
+        this.deps.note?.(`${m.endpoint} is unreachable; its pool works with the other endpoints`);
         return;
       }
       m.cap.unknown(`capacity endpoint failed (${msg})`);

@@ -329,7 +329,7 @@ export class Executor {
         else breaker.release();
       } else if (lease && err instanceof AppError && err.code === 'PROVIDER_UNREACHABLE') {
         breaker.trip(`unreachable (${err.message})`);
-        this.o.note?.(`${ref.alias}: ${key} is unreachable; the pool goes on with the other endpoints`);
+        this.o.note?.(`${key} is unreachable; its pool works with the other endpoints`);
       } else if (isEndpointFailure(err)) breaker.failure();
       else if (userSignal?.aborted) breaker.release();
       else breaker.success(); // the server answered (e.g. 404, 400, or too slowly in total): it is up

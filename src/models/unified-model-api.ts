@@ -65,6 +65,8 @@ export class UnifiedModelAPI implements ModelAPI {
   readonly servers: ServerAccess;
   /** Problems that did not fail a call (e.g. a metrics row that could not be written). */
   readonly warnings: string[] = [];
+  /** What a run should tell the user, once each (e.g. a pool member unreachable, the others used). */
+  readonly notes: string[] = [];
   private readonly hooks: Required<ModelHooks>;
   private readonly exec: Executor;
   private readonly cache: AnswerCache;
@@ -84,7 +86,7 @@ export class UnifiedModelAPI implements ModelAPI {
       privacy: this.privacy,
       local: o.config.local,
       record: (r) => this.record(r),
-      note: (m) => void (this.warnings.includes(m) || this.warnings.push(m)),
+      note: (m) => void (this.notes.includes(m) || this.notes.push(m)),
       ...(o.breaker ? { breaker: o.breaker } : {}),
       ...(o.backoffMs !== undefined ? { backoffMs: o.backoffMs } : {}),
       ...(o.contextCap ? { contextCap: o.contextCap } : {}),
