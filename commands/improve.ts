@@ -28,6 +28,7 @@ const TaskType = z
   .refine((v) => parseLearningTaskType(v) !== undefined, { error: `must be one of ${learningTaskTypesText()}` });
 const Improve = Common.extend({
   apply: z.boolean().default(false),
+  probe: z.boolean().default(false),
   meta: z.boolean().default(true),
   set: intFlag(1).optional(),
 });
@@ -57,11 +58,16 @@ async function improve(raw: Record<string, unknown>): Promise<void> {
         return o.json ? printJson({ experiences: 0, applied: [], message: NO_DATA }) : say(`improve: ${NO_DATA}`);
       return o.json ? printJson(r) : say(...applyLines(r));
     }
-    const r = await withInterrupt((signal) => improveProposeUseCase(p, { meta: o.meta }, { signal }));
+    const onNote = (n: string) => (o.json ? undefined : say(n));
+    const r = await withInterrupt((signal) =>
+      improveProposeUseCase(p, { meta: o.meta, probe: o.probe }, { signal, onNote }),
+    );
     if (r.set === undefined)
       return o.json ? printJson({ experiences: 0, proposals: [], notes: [NO_DATA] }) : say(`improve: ${NO_DATA}`);
-    const { set, ...rest } = r;
-    o.json ? printJson({ set, ...rest }) : say(...improveLines(rest, set));
+    const { set, advice, ...rest } = r;
+    if (o.json) return printJson({ set, ...rest, ...(advice ? { advice } : {}) });
+    say(...improveLines(rest, set));
+    if (advice) say(advice);
   });
 }
 
@@ -104,6 +110,10 @@ export function register(program: Command): void {
     .option('--apply', 'apply the latest proposals (backup of config.json first; refuses if the config changed since)')
     .option('--set <id>', 'with --apply: apply this proposal set instead of the latest')
     .option('--no-meta', 'skip the meta-analysis by the local model')
+    .option(
+      '--probe',
+      "first measure the main role's model and its candidates on optimize --target models' validation workload",
+    )
     .option('--mode <mode>', MODE_HELP)
     .option('--json', 'print only JSON on stdout')
     .action(async (opts: Record<string, unknown>) => improve(opts));

@@ -15,19 +15,21 @@ import type { WrittenTasks } from '../learning/types.js';
 import { LearningRepo } from '../storage/learning-repo.js';
 import type { Project } from './project.js';
 
+/** The model ids the main and research roles really use (the catalog's effective roles). */
+export async function currentRoles(p: Project): Promise<CurrentRoles> {
+  const r = await p.catalog().effectiveRoles();
+  return {
+    ...(r.main.ref ? { main: r.main.ref.model } : {}),
+    ...(r.research.ref ? { research: r.research.ref.model } : {}),
+  };
+}
+
 /** A MetaLearningEngine on a project's database, config and (unless `useModel` is false) model API. */
 export function learningEngine(p: Project, opts: { useModel?: boolean } = {}): MetaLearningEngine {
-  const roles = async (): Promise<CurrentRoles> => {
-    const r = await p.catalog().effectiveRoles();
-    return {
-      ...(r.main.ref ? { main: r.main.ref.model } : {}),
-      ...(r.research.ref ? { research: r.research.ref.model } : {}),
-    };
-  };
   return new MetaLearningEngine({
     repo: new LearningRepo(p.db()),
     config: p.config,
-    roles,
+    roles: () => currentRoles(p),
     ...(opts.useModel === false ? {} : { api: p.api() }),
   });
 }

@@ -135,7 +135,7 @@ export const TASK_JOBS = [
 export type TaskJob = (typeof TASK_JOBS)[number];
 
 /** The command an experience comes from. */
-export type ExperienceSource = 'parse-prd' | 'research' | 'manual' | TaskJob;
+export type ExperienceSource = 'parse-prd' | 'research' | 'manual' | 'probe' | TaskJob;
 
 /** One experience, as recorded (`LearningExperience` in the library API). */
 export interface LearningExperience {

@@ -93,8 +93,8 @@ export interface ModelsEvaluatorOptions {
   signal?: AbortSignal;
 }
 
-/** Runs the workload on one model: share of correct answers and wall time. */
-async function runWorkload(api: ModelAPI, ref: ModelRef, genome: Genome, signal?: AbortSignal) {
+/** Runs the workload on one model: share of correct answers and wall time (also `improve --probe`'s measurement). */
+export async function runWorkload(api: ModelAPI, ref: ModelRef, genome: Genome, signal?: AbortSignal) {
   const p = (q: string) => loadPrompt('optimize-validation', { question: q });
   const started = Date.now();
   const outcomes = await mapLimit(VALIDATION_WORKLOAD, Number(genome.concurrency), async (item) => {
