@@ -3,7 +3,7 @@
  * given by hand (-t/-d, no model). Code sets the id, the status (pending) and the dependencies: the
  * user's --dependencies (each must exist), else the ones the model names among the tasks that exist.
  */
-import { ValidationError } from '../errors.js';
+import { ValidationError, abortedError, isAbortError } from '../errors.js';
 import { oneLine, projectContext, contextBudget } from '../tasks/context.js';
 import { addPrompt, NewTaskSchema, type NewTask } from '../tasks/edit.js';
 import { parseTopIdList } from '../tasks/ids.js';
@@ -167,7 +167,11 @@ export async function addTaskUseCase(
         durationMs: Date.now() - t0,
       };
     },
-  );
+  ).catch((e: unknown) => {
+    if (isAbortError(e) || run.signal?.aborted)
+      throw abortedError(run.signal, 'add-task was interrupted; nothing was written', 'run it again');
+    throw e;
+  });
 }
 
 function defaultPriority(project: Project): Priority {
