@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { parseJsonWithPosition } from '../util/json.js';
 import { atomicWriteFile, readTextFileIfExists } from '../util/fs.js';
