@@ -220,15 +220,19 @@ export class Executor {
         const started = performance.now();
         const attemptKind = n++ === 0 ? kind : 'retry';
         let member = ref;
+        let taken = false; // a member was taken (a failure before that says nothing about one)
         try {
-          const { result, usage } = await this.once(ref, st, fn, avoid, (m) => (member = m));
+          const { result, usage } = await this.once(ref, st, fn, avoid, (m) => {
+            member = m;
+            taken = true;
+          });
           const v = verdictOf(result);
           const invalid = v.ok ? undefined : new AppError('MODEL_OUTPUT_INVALID', v.error);
           noteAttempt(this.o, member, st, operation, attemptKind, started, usage, invalid);
           return result;
         } catch (e) {
           noteAttempt(this.o, member, st, operation, attemptKind, started, { promptTokens: 0, completionTokens: 0 }, e);
-          if (pool && member.endpoint && isFailover(e)) avoid.add(member.endpoint);
+          if (pool && taken && member.endpoint && isFailover(e)) avoid.add(member.endpoint);
           throw e;
         }
       },
