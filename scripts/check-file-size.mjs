@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 
 const MAX = 400;
 // Known offenders being split (remove each line when its file is split; the list must end empty).
-const KNOWN = new Set(['src/storage/learning-repo.ts']);
+const KNOWN = new Set([]);
 const files = execFileSync(
   'git',
   ['ls-files', '--cached', '--others', '--exclude-standard', 'src', 'commands', 'bin'],

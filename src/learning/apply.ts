@@ -10,9 +10,9 @@ import { AppError } from '../errors.js';
 import { writeConfig } from '../config/load.js';
 import { ModelConfigurationManager } from '../models/config-manager.js';
 import type { ModelRef } from '../models/types.js';
-import type { Experiment, LearningRepo } from '../storage/learning-repo.js';
+import type { LearningStore } from './types.js';
 import { quality } from './feedback.js';
-import type { LearningExperience, Proposal } from './types.js';
+import type { LearningExperience, LearningExperiment, Proposal } from './types.js';
 
 /** The parts of config.json proposals depend on: role models, concurrency, timeouts, retries. */
 export function configSnapshot(raw: Record<string, unknown>): Record<string, unknown> {
@@ -63,7 +63,7 @@ const taskTypeOf = (p: Proposal) =>
 
 /** What applying needs from the project. */
 export interface ApplyDeps {
-  repo: LearningRepo;
+  repo: LearningStore;
   configPath: string;
   backupDir: string;
   /** Current raw config.json. */
@@ -135,13 +135,13 @@ export async function applyProposals(
 
 /** One applied change with its figures before and on the runs after it. */
 export interface HistoryEntry {
-  experiment: Experiment;
+  experiment: LearningExperiment;
   after: Record<string, number>;
   effect: Record<string, number>;
 }
 
 /** Applied changes with their measured effect (after − before, per figure) on later runs. */
-export function history(repo: LearningRepo): HistoryEntry[] {
+export function history(repo: LearningStore): HistoryEntry[] {
   return repo.experiments().map((x) => {
     const after = runFigures(repo.list({ taskType: taskTypeOf(x.change), since: x.ts }));
     const effect: Record<string, number> = {};

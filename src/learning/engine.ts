@@ -5,7 +5,7 @@
  */
 import type { ResolvedConfig } from '../config/schema.js';
 import type { ModelAPI } from '../models/types.js';
-import type { LearningRepo } from '../storage/learning-repo.js';
+import type { LearningStore } from './types.js';
 import { PrdRepo } from '../storage/prd-repo.js';
 import { refreshFeedback } from './feedback.js';
 import { metaAnalysis } from './meta-analysis.js';
@@ -34,7 +34,7 @@ export function withOutcomes(stats: ModelCallStats[], attempts?: AttemptCollecto
 
 /** What the engine needs: storage, config, and optionally a model API (embeddings, meta-analysis). */
 export interface EngineOptions {
-  repo: LearningRepo;
+  repo: LearningStore;
   config: ResolvedConfig;
   api?: ModelAPI;
   /** The model each role uses now, including defaults picked by the catalog. */

@@ -4,7 +4,7 @@
  * quite right. Read when `improve` runs, so it reflects the latest state of the file.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import type { LearningRepo } from '../storage/learning-repo.js';
+import type { LearningStore } from './types.js';
 import type { LearningExperience, LearningFeedback } from './types.js';
 
 interface TmTaskLike {
@@ -54,7 +54,7 @@ export function readFeedback(e: LearningExperience, now = new Date()): LearningF
 }
 
 /** Refreshes feedback of every experience that wrote tasks; returns how many were updated. */
-export function refreshFeedback(repo: LearningRepo, exps: LearningExperience[]): number {
+export function refreshFeedback(repo: LearningStore, exps: LearningExperience[]): number {
   let n = 0;
   for (const e of exps) {
     const fb = readFeedback(e);

@@ -5,7 +5,8 @@
  * becomes a note ("inconclusive"), never a change.
  */
 import type { ResolvedConfig } from '../config/schema.js';
-import type { LearningRepo, ModelTotals } from '../storage/learning-repo.js';
+import type { ModelTotals } from '../storage/learning-repo.js';
+import type { LearningStore } from './types.js';
 import { mean, posterior, probGreater, type Beta } from './beta.js';
 import { quality } from './feedback.js';
 import type { LearningExperience, Proposal } from './types.js';
@@ -48,7 +49,7 @@ function merge(rows: ModelTotals[]): ModelTotals[] {
 }
 
 /** Per role: is another model clearly better at giving valid answers than the configured one? */
-function roleProposals(config: ResolvedConfig, repo: LearningRepo, out: Analysis, roles: CurrentRoles): void {
+function roleProposals(config: ResolvedConfig, repo: LearningStore, out: Analysis, roles: CurrentRoles): void {
   for (const role of ['main', 'research'] as const) {
     const totals = merge(ROLE_TASKS[role].flatMap((t) => repo.modelTotals({ taskType: t })));
     out.models[role] = totals.map((t) => ({ ...t, validRate: t.calls ? t.ok / t.calls : 0 }));
@@ -140,7 +141,7 @@ function settingProposal(
 }
 
 /** Timeouts: a role model that times out often gets a longer request timeout. */
-function timeoutProposal(config: ResolvedConfig, repo: LearningRepo, out: Analysis): void {
+function timeoutProposal(config: ResolvedConfig, repo: LearningStore, out: Analysis): void {
   const t = repo.errorCodes().filter((r) => r.code === 'TIMEOUT');
   const calls = repo.freshCalls();
   const n = t.reduce((s, r) => s + r.n, 0);
@@ -164,7 +165,7 @@ export type CurrentRoles = Partial<Record<'main' | 'research', string>>;
 /** All statistical proposals for the project. */
 export function analyse(
   config: ResolvedConfig,
-  repo: LearningRepo,
+  repo: LearningStore,
   exps: LearningExperience[],
   roles: CurrentRoles = {},
 ): Analysis {

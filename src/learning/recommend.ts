@@ -6,7 +6,7 @@
  * group's posterior mean minus that of the other neighbours; confidence is P(group beats them).
  */
 import { OFFLINE_MODEL, offlineEmbedOne } from '../research/offline-embedder.js';
-import type { LearningRepo } from '../storage/learning-repo.js';
+import type { LearningStore } from './types.js';
 import { interval, mean, posterior, probGreater } from './beta.js';
 import { contextText } from './features.js';
 import { quality } from './feedback.js';
@@ -38,7 +38,7 @@ export interface RecommendOptions {
 
 /** Similar experiences with their similarity in [0,1]; falls back to all of the task type when none has a vector. */
 export async function neighbours(
-  repo: LearningRepo,
+  repo: LearningStore,
   taskType: string,
   context: LearningContext,
   opts: RecommendOptions = {},

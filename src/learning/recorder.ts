@@ -5,7 +5,7 @@
  * different embedders are never compared).
  */
 import { offlineEmbedOne, OFFLINE_MODEL } from '../research/offline-embedder.js';
-import type { LearningRepo } from '../storage/learning-repo.js';
+import type { LearningStore } from './types.js';
 import type { RunSummary } from '../storage/prd-repo.js';
 import { contextText, prdContext } from './features.js';
 import type { LearningExperience, ModelCallStats, WrittenTasks } from './types.js';
@@ -38,7 +38,7 @@ export async function contextVectors(
 
 /** Stores an experience (idempotent per run id); returns its id, or undefined when the run was already recorded. */
 export async function recordExperience(
-  repo: LearningRepo,
+  repo: LearningStore,
   e: LearningExperience,
   embed?: ContextEmbed,
 ): Promise<{ id?: number; note?: string }> {

@@ -7,7 +7,8 @@
  */
 import type { RankCandidates, RouteTask } from '../models/routing.js';
 import type { ModelRef } from '../models/types.js';
-import type { LearningRepo, ModelTotals } from '../storage/learning-repo.js';
+import type { ModelTotals } from '../storage/learning-repo.js';
+import type { LearningStore } from './types.js';
 import { mean, posterior, probGreater, sample, seededRng } from './beta.js';
 import { sameModel } from './proposals.js';
 
@@ -22,7 +23,7 @@ export interface RankerOptions {
 }
 
 /** A rankCandidates hook for the model API; reads statistics through `repo()` on each decision. */
-export function learnedRanker(repo: () => LearningRepo, opts: RankerOptions = {}): RankCandidates {
+export function learnedRanker(repo: () => LearningStore, opts: RankerOptions = {}): RankCandidates {
   const rng = opts.rng ?? seededRng(Date.now() & 0xffffffff);
   const maxShare = opts.maxExploreShare ?? 0.2;
   const minP = opts.minExploreP ?? 0.05;

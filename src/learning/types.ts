@@ -4,6 +4,7 @@
  * what the user did with the result (feedback, read back from tasks.json).
  */
 import { z } from 'zod';
+import type { Experiment, LearningRepo, ModelCallStatsRow } from '../storage/learning-repo.js';
 
 /** Task types experiences are recorded under (the command that ran). */
 export const LEARNING_TASK_TYPES = ['parse_prd', 'research', 'other'] as const;
@@ -104,22 +105,8 @@ export interface WrittenTasks {
   subtasks: Record<string, number>;
 }
 
-/** Per-model facts of one run (from the metrics ledger: one row per attempt). */
-export interface ModelCallStats {
-  model: string;
-  provider: string;
-  taskType?: string;
-  calls: number;
-  ok: number;
-  /** Answers that failed JSON/schema validation (MODEL_OUTPUT_INVALID). */
-  invalid: number;
-  /** Other failed attempts (timeouts, HTTP errors…). */
-  errors: number;
-  tokens: number;
-  durationMs: number;
-  /** What followed this model's failed attempts in the run (from the model API's failure hook). */
-  recovered?: { reask: number; retry: number; fallback: number; unrecovered: number; codes: Record<string, number> };
-}
+/** Per-model facts of one run (from the metrics ledger: one row per attempt); the stored row as it is. */
+export type ModelCallStats = ModelCallStatsRow;
 
 /** The task commands whose runs are recorded as experiences (src/tasks, through the task-job wrapper). */
 export const TASK_JOBS = [
@@ -177,3 +164,8 @@ export interface Proposal {
   /** 'statistics' = derived from recorded data; 'meta-analysis' = proposed by the local model and checked. */
   origin: 'statistics' | 'meta-analysis';
 }
+
+/** The learning tables with this module's experience and proposal types. */
+export type LearningStore = LearningRepo<LearningExperience, Proposal>;
+/** An applied change as stored. */
+export type LearningExperiment = Experiment<Proposal>;

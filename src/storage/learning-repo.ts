@@ -5,34 +5,23 @@
  * JS numbers as doubles, which vec0 rejects).
  */
 import { createHash } from 'node:crypto';
-import type { LearningExperience, LearningFeedback, ModelCallStats, Proposal } from '../learning/types.js';
 import { writeTx, type DB } from './db.js';
+import {
+  insertExperiments,
+  insertRoute,
+  readExperiments,
+  readProposalSet,
+  readRouteLog,
+  saveProposalSet,
+  type Experiment,
+  type ExperimentInput,
+  type ProposalSet,
+  type RouteChoice,
+} from './learning-plans-repo.js';
+import type { ExperienceRow, FeedbackRow, ModelCallStatsRow, ModelTotals } from './learning-rows.js';
 
-/** Per-model totals over many experiences (or metrics rows). */
-export interface ModelTotals extends ModelCallStats {
-  runs: number;
-  /** Failed attempts of this model that ended in a fallback to another model. */
-  fellBack?: number;
-}
-
-/** A stored proposal set: what `improve` proposed against which config. */
-export interface ProposalSet {
-  id: number;
-  ts: string;
-  config: Record<string, unknown>;
-  proposals: Proposal[];
-  applied: boolean;
-}
-
-/** An applied change with the statistics measured before it. */
-export interface Experiment {
-  id: number;
-  ts: string;
-  proposalSet?: number;
-  change: Proposal;
-  backupPath: string;
-  baseline: Record<string, unknown>;
-}
+export type { Experiment, ExperimentInput, ProposalSet, RouteChoice } from './learning-plans-repo.js';
+export type { ExperienceRow, FeedbackRow, ModelCallStatsRow, ModelTotals } from './learning-rows.js';
 
 interface ExpRow {
   id: number;
@@ -47,12 +36,12 @@ interface ExpRow {
   written_json: string | null;
 }
 
-function toExperience(r: ExpRow): LearningExperience {
-  const e: LearningExperience = {
+function toExperience(r: ExpRow): ExperienceRow {
+  const e: ExperienceRow = {
     id: r.id,
     ts: r.ts,
-    taskType: r.task_type as LearningExperience['taskType'],
-    source: r.source as LearningExperience['source'],
+    taskType: r.task_type,
+    source: r.source,
     context: JSON.parse(r.context_json),
     action: JSON.parse(r.action_json),
     outcome: JSON.parse(r.outcome_json),
@@ -65,8 +54,13 @@ function toExperience(r: ExpRow): LearningExperience {
 
 const blob = (v: Float32Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 
-/** Storage for experiences, vectors, proposals, experiments and routing choices. */
-export class LearningRepo {
+/**
+ * Storage for experiences, vectors, proposals, experiments and routing choices. Storage knows rows
+ * only: `E` and `P` are the learning layer's experience and proposal types (it names the pair
+ * `LearningStore`); by default they are left open so any caller's repo fits the learning functions.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the defaults stay open; learning/types.ts names the concrete pair
+export class LearningRepo<E extends ExperienceRow = any, P = any> {
   constructor(private readonly db: DB) {}
 
   /** The database this repo writes to (other repos of the same project share it). */
@@ -75,7 +69,7 @@ export class LearningRepo {
   }
 
   /** Stores an experience with its model stats and context vectors in one transaction; returns its id. */
-  insert(e: LearningExperience, vectors: { embedder: string; vector: Float32Array }[]): number {
+  insert(e: E, vectors: { embedder: string; vector: Float32Array }[]): number {
     return writeTx(this.db, () => {
       const strategy = e.action.strategy ?? 'default';
       const schemaValid = e.outcome.schemaValid ?? e.outcome.success;
@@ -136,14 +130,14 @@ export class LearningRepo {
   }
 
   /** Experiences, oldest first, optionally of one task type and/or after a timestamp. */
-  list(q: { taskType?: string; since?: string; ids?: number[] } = {}): LearningExperience[] {
+  list(q: { taskType?: string; since?: string; ids?: number[] } = {}): E[] {
     const where: string[] = [];
     const args: unknown[] = [];
     if (q.taskType) where.push('task_type = ?'), args.push(q.taskType);
     if (q.since) where.push('ts > ?'), args.push(q.since);
     if (q.ids) where.push('id IN (SELECT value FROM json_each(?))'), args.push(JSON.stringify(q.ids));
     const sql = `SELECT * FROM learning_experiences ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ts, id`;
-    const exps = (this.db.prepare(sql).all(...args) as ExpRow[]).map(toExperience);
+    const exps = (this.db.prepare(sql).all(...args) as ExpRow[]).map(toExperience) as E[];
     const stats = this.db.prepare('SELECT * FROM learning_model_stats WHERE experience_id = ?');
     for (const e of exps) {
       e.modelStats = (stats.all(e.id) as Record<string, unknown>[]).map((s) => ({
@@ -171,7 +165,7 @@ export class LearningRepo {
   }
 
   /** Stores feedback read back from tasks.json. */
-  setFeedback(id: number, f: LearningFeedback): void {
+  setFeedback(id: number, f: FeedbackRow): void {
     writeTx(
       this.db,
       () =>
@@ -241,7 +235,7 @@ export class LearningRepo {
   }
 
   /** Per-model facts of one run from the metrics ledger (fresh calls only; cache hits teach nothing new). */
-  runModelStats(runId: string): ModelCallStats[] {
+  runModelStats(runId: string): ModelCallStatsRow[] {
     const rows = this.db
       .prepare(
         `SELECT model, coalesce(provider, '') AS provider, task_type, count(*) AS calls, sum(ok) AS ok,
@@ -318,108 +312,32 @@ export class LearningRepo {
   }
 
   /** Stores what `improve` proposed and the config it looked at; returns the set id. */
-  saveProposals(config: Record<string, unknown>, proposals: Proposal[], ts = new Date().toISOString()): number {
-    return writeTx(this.db, () =>
-      Number(
-        this.db
-          .prepare('INSERT INTO learning_proposal_sets (ts, config_json, proposals_json) VALUES (?, ?, ?)')
-          .run(ts, JSON.stringify(config), JSON.stringify(proposals)).lastInsertRowid,
-      ),
-    );
+  saveProposals(config: Record<string, unknown>, proposals: P[], ts = new Date().toISOString()): number {
+    return saveProposalSet(this.db, config, proposals, ts);
   }
 
   /** The newest proposal set, or a given one. */
-  proposalSet(id?: number): ProposalSet | undefined {
-    const r = (
-      id === undefined
-        ? this.db.prepare('SELECT * FROM learning_proposal_sets ORDER BY id DESC LIMIT 1').get()
-        : this.db.prepare('SELECT * FROM learning_proposal_sets WHERE id = ?').get(id)
-    ) as Record<string, unknown> | undefined;
-    if (!r) return undefined;
-    return {
-      id: Number(r.id),
-      ts: String(r.ts),
-      config: JSON.parse(String(r.config_json)),
-      proposals: JSON.parse(String(r.proposals_json)),
-      applied: r.applied === 1,
-    };
+  proposalSet(id?: number): ProposalSet<P> | undefined {
+    return readProposalSet<P>(this.db, id);
   }
 
   /** Records applied changes (one experiment each) and marks the set applied, in one transaction. */
-  recordExperiments(
-    setId: number | undefined,
-    items: { change: Proposal; backupPath: string; baseline: Record<string, unknown> }[],
-    ts = new Date().toISOString(),
-  ): number[] {
-    return writeTx(this.db, () => {
-      const ins = this.db.prepare(
-        'INSERT INTO learning_experiments (ts, proposal_set, change_json, backup_path, baseline_json) VALUES (?, ?, ?, ?, ?)',
-      );
-      const ids = items.map((i) =>
-        Number(
-          ins.run(ts, setId ?? null, JSON.stringify(i.change), i.backupPath, JSON.stringify(i.baseline))
-            .lastInsertRowid,
-        ),
-      );
-      if (setId !== undefined) this.db.prepare('UPDATE learning_proposal_sets SET applied = 1 WHERE id = ?').run(setId);
-      return ids;
-    });
+  recordExperiments(setId: number | undefined, items: ExperimentInput<P>[], ts = new Date().toISOString()): number[] {
+    return insertExperiments(this.db, setId, items, ts);
   }
 
   /** Applied changes, oldest first. */
-  experiments(): Experiment[] {
-    return (this.db.prepare('SELECT * FROM learning_experiments ORDER BY id').all() as Record<string, unknown>[]).map(
-      (r) => ({
-        id: Number(r.id),
-        ts: String(r.ts),
-        ...(r.proposal_set != null ? { proposalSet: Number(r.proposal_set) } : {}),
-        change: JSON.parse(String(r.change_json)),
-        backupPath: String(r.backup_path),
-        baseline: JSON.parse(String(r.baseline_json)),
-      }),
-    );
+  experiments(): Experiment<P>[] {
+    return readExperiments<P>(this.db);
   }
 
   /** Logs one learned-routing choice. */
-  logRoute(r: {
-    taskType: string;
-    chosen: string;
-    greedy: string;
-    explored: boolean;
-    samples: Record<string, number>;
-  }): void {
-    writeTx(
-      this.db,
-      () =>
-        void this.db
-          .prepare(
-            'INSERT INTO learning_route_log (ts, task_type, chosen, greedy, explored, samples_json) VALUES (?, ?, ?, ?, ?, ?)',
-          )
-          .run(new Date().toISOString(), r.taskType, r.chosen, r.greedy, r.explored ? 1 : 0, JSON.stringify(r.samples)),
-    );
+  logRoute(r: RouteChoice): void {
+    insertRoute(this.db, r);
   }
 
   /** Learned-routing choices, newest first. */
-  routeLog(limit = 50): {
-    ts: string;
-    taskType: string;
-    chosen: string;
-    greedy: string;
-    explored: boolean;
-    samples: Record<string, number>;
-  }[] {
-    return (
-      this.db.prepare('SELECT * FROM learning_route_log ORDER BY id DESC LIMIT ?').all(limit) as Record<
-        string,
-        unknown
-      >[]
-    ).map((r) => ({
-      ts: String(r.ts),
-      taskType: String(r.task_type),
-      chosen: String(r.chosen),
-      greedy: String(r.greedy),
-      explored: r.explored === 1,
-      samples: JSON.parse(String(r.samples_json)),
-    }));
+  routeLog(limit = 50): (RouteChoice & { ts: string })[] {
+    return readRouteLog(this.db, limit);
   }
 }

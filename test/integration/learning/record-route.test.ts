@@ -8,6 +8,7 @@ import { learningEngine } from '../../../src/application/learning.js';
 import { writtenTasks } from '../../../src/learning/record-run.js';
 import { parsePrd } from '../../../src/prd/run.js';
 import { LearningRepo } from '../../../src/storage/learning-repo.js';
+import type { LearningStore } from '../../../src/learning/types.js';
 import { PrdRepo } from '../../../src/storage/prd-repo.js';
 import { OFFLINE_MODEL } from '../../../src/research/offline-embedder.js';
 
@@ -73,7 +74,7 @@ describe('recording runs and learned routing (fake server, real SQLite file)', (
     const r = await engine.recordPrdRun(runId, PRD, writtenTasks(out.tasksPath, out.tag, out.tasks), p.attempts);
     expect(r.id).toBeGreaterThan(0);
     expect(await engine.recordPrdRun(runId, PRD)).toEqual({}); // once per run
-    const repo = new LearningRepo(p.db());
+    const repo: LearningStore = new LearningRepo(p.db());
     const [e] = repo.list();
     const alpha = e!.modelStats!.find((m) => m.model.startsWith('alpha'))!;
     const beta = e!.modelStats!.find((m) => m.model.startsWith('beta'))!;
