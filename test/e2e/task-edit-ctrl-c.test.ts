@@ -1,0 +1,46 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, tempProject } from '../support/cli.js';
+import { startFakeServer, type FakeServer } from '../support/fake-llm-server.js';
+
+let server: FakeServer;
+beforeAll(async () => {
+  server = await startFakeServer({ latencyMs: 5000 });
+});
+afterAll(async () => server.close());
+
+const TASKS = `${JSON.stringify({
+  master: {
+    tasks: [1, 2].map((id) => ({
+      id,
+      title: `Task ${id}`,
+      description: 'd',
+      status: 'pending',
+      priority: 'medium',
+      dependencies: [],
+    })),
+  },
+})}\n`;
+
+describe('Ctrl-C during a task edit', () => {
+  it('update --from stops, says nothing was written (exit 130), tasks.json unchanged', async () => {
+    const cwd = tempProject({ '.taskmaster/tasks/tasks.json': TASKS });
+    const child = spawn(process.execPath, [CLI, 'update', '--from', '1', '-p', 'use PostgreSQL'], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '', HOME: cwd, NO_COLOR: '1', CI: '1', OLLAMA_HOST: server.url },
+    });
+    let stderr = '';
+    child.stdout.resume();
+    child.stderr.on('data', (d) => (stderr += d));
+    const closed = new Promise<number | null>((res) => child.on('close', (c) => res(c)));
+    for (let i = 0; i < 600 && !server.requests.some((r) => r.path === '/api/chat'); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGINT');
+    expect(await closed).toBe(130);
+    const errors = stderr.split('\n').filter((l) => l.startsWith('error:'));
+    expect(errors).toEqual(['error: update was interrupted; nothing was written']);
+    expect(readFileSync(join(cwd, '.taskmaster/tasks/tasks.json'), 'utf8')).toBe(TASKS);
+  }, 60_000);
+});
