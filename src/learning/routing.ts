@@ -3,7 +3,10 @@
  * a task type, from each model's valid answers per fresh call in the metrics ledger. Exploration is
  * bounded: a model other than the greedy best (highest posterior mean) may lead only while fewer
  * than `maxExploreShare` of this process's decisions explored, and only if its posterior is not
- * hopeless (P(better than greedy) >= minExploreP). Every choice is logged.
+ * hopeless (P(better than greedy) >= minExploreP). When the greedy model itself fails often (posterior
+ * mean below 0.9) and the sampled leader has answered fewer than THIN_CALLS times, the share rises to
+ * half the decisions, so a failing main model's alternatives are measured within a few runs. Every
+ * choice is logged.
  */
 import type { RankCandidates, RouteTask } from '../models/routing.js';
 import type { ModelRef } from '../models/types.js';
@@ -11,6 +14,11 @@ import type { ModelTotals } from '../storage/learning-repo.js';
 import type { LearningStore } from './types.js';
 import { mean, posterior, probGreater, sample, seededRng } from './beta.js';
 import { sameModel } from './proposals.js';
+
+/** Fresh calls below which a model's statistics are too thin to judge it. */
+export const THIN_CALLS = 10;
+/** Below this posterior mean of valid answers the greedy model counts as failing often. */
+const FAILING_MEAN = 0.9;
 
 /** Options of learnedRanker. */
 export interface RankerOptions {
@@ -41,19 +49,20 @@ export function learnedRanker(repo: () => LearningStore, opts: RankerOptions = {
     } catch {
       return candidates; // no statistics readable: keep the configured order
     }
-    const post = (c: ModelRef) => {
-      const t = totals.find((x) => sameModel(x.model, c.model) && (!x.provider || x.provider === c.provider));
-      return posterior(t?.ok ?? 0, t?.calls ?? 0);
-    };
+    const totalOf = (c: ModelRef) =>
+      totals.find((x) => sameModel(x.model, c.model) && (!x.provider || x.provider === c.provider));
+    const post = (c: ModelRef) => posterior(totalOf(c)?.ok ?? 0, totalOf(c)?.calls ?? 0);
     const posts = new Map(candidates.map((c) => [c, post(c)]));
     const greedy = [...candidates].sort((a, b) => mean(posts.get(b)!) - mean(posts.get(a)!))[0]!;
     const samples = new Map(candidates.map((c) => [c, sample(posts.get(c)!, rng)]));
     let ranked = [...candidates].sort((a, b) => samples.get(b)! - samples.get(a)!);
     decisions++;
     let didExplore = ranked[0] !== greedy;
+    const settle = mean(posts.get(greedy)!) < FAILING_MEAN && (totalOf(ranked[0]!)?.calls ?? 0) < THIN_CALLS;
+    const share = settle ? Math.max(maxShare, 0.5) : maxShare;
     if (
       didExplore &&
-      (explored + 1 > maxShare * decisions || probGreater(posts.get(ranked[0]!)!, posts.get(greedy)!) < minP)
+      (explored + 1 > share * decisions || probGreater(posts.get(ranked[0]!)!, posts.get(greedy)!) < minP)
     ) {
       ranked = [greedy, ...ranked.filter((c) => c !== greedy)];
       didExplore = false;

@@ -50,4 +50,24 @@ describe('learnedRanker (Thompson sampling, bounded exploration)', () => {
     expect(log.filter((l) => l.explored).length).toBeLessThanOrEqual(5);
     expect(log.filter((l) => l.explored).length).toBeGreaterThan(0);
   });
+
+  it('explores the alternatives of a failing model more, until they have answered enough to judge', () => {
+    const { db, repo } = memRepo();
+    ledger(db, 'main', 5, 4); // 5/9 valid: failing often
+    const rank = learnedRanker(() => repo, { rng: seededRng(5) });
+    for (let i = 0; i < 20; i++) rank({ type: 'PLANNING' }, [ref('main'), ref('fallback')]);
+    const explored = repo.routeLog(100).filter((l) => l.explored).length;
+    expect(explored).toBeGreaterThan(0.2 * 20); // beyond the usual share
+    expect(explored).toBeLessThanOrEqual(0.5 * 20);
+    // Once the fallback has answered enough, the usual bound holds again.
+    ledger(db, 'fallback', 12, 0);
+    const again = learnedRanker(() => repo, { rng: seededRng(5) });
+    for (let i = 0; i < 20; i++) again({ type: 'PLANNING' }, [ref('main'), ref('fallback')]);
+    expect(
+      repo
+        .routeLog(100)
+        .slice(0, 20)
+        .every((l) => l.greedy === 'local-fallback'),
+    ).toBe(true);
+  });
 });
