@@ -5,11 +5,16 @@
  * must answer in a fresh process within a few tens of milliseconds, so the shape is checked by hand.
  */
 import { join } from 'node:path';
-import { StorageError } from '../errors.js';
+import { StorageError, ValidationError } from '../errors.js';
 import { atomicWriteFile, readTextFileIfExists } from '../util/fs.js';
 
 /** Where task-master reads and writes the report of a tag. */
 export function reportPath(taskmasterDir: string, tag: string): string {
+  // task-master puts the tag into the file name as it is: one with a path separator would leave reports/.
+  if (/[/\\]|^\.\.?$/.test(tag))
+    throw new ValidationError(`tag "${tag}" cannot name a report file (it contains a path separator)`, {
+      hint: 'use a tag of letters, digits, dot, dash and underscore',
+    });
   const name = tag && tag !== 'master' ? `task-complexity-report_${tag}.json` : 'task-complexity-report.json';
   return join(taskmasterDir, 'reports', name);
 }

@@ -123,3 +123,14 @@ describe('without a model', () => {
     expect(structuralSubtasks({ id: 3, task: { details: 'One sentence only.' }, count: 0 }, 1)).toEqual([]);
   });
 });
+
+describe('report path', () => {
+  it("is task-master's: the master report, `_<tag>` for others; a tag with a path separator is refused", async () => {
+    const { reportPath } = await import('../../../src/tasks/report.js');
+    expect(reportPath('/p/.taskmaster', 'master')).toBe('/p/.taskmaster/reports/task-complexity-report.json');
+    expect(reportPath('/p/.taskmaster', 'feature-x')).toBe(
+      '/p/.taskmaster/reports/task-complexity-report_feature-x.json',
+    );
+    expect(() => reportPath('/p/.taskmaster', '../x')).toThrow(/path separator/);
+  });
+});
