@@ -72,12 +72,14 @@ describe('expand (CLI, fake server)', () => {
     expect(new Set(chats.map(head)).size).toBe(1);
   }, 60_000);
 
-  it('recovers fenced, <think> and truncated answers by re-asking, fails cleanly on persistent schema breaks', async () => {
+  it('recovers fenced, <think>, prose-wrapped and truncated answers by re-asking, fails cleanly on persistent schema breaks', async () => {
     const cwd = project();
     server.reset();
+    // Requests in order (concurrency 1): truncated, its re-ask fenced, then think and prose.
+    server.fault({ kind: 'truncated', times: 1 });
     server.fault({ kind: 'fenced', times: 1 });
     server.fault({ kind: 'think', times: 1 });
-    server.fault({ kind: 'truncated', times: 1 });
+    server.fault({ kind: 'prose', times: 1 });
     const ok = await runCli(['expand', '--all', '--json', '--no-cache', '--concurrency', '1'], { cwd, env: env() });
     expect(ok.code, ok.stderr).toBe(0);
     expect(JSON.parse(ok.stdout).expanded).toHaveLength(3);
