@@ -4,21 +4,17 @@
  * its own `complexity-report` and `expand` read it (`_<tag>` for tags other than master). Entries of
  * tasks not analysed this time are kept from the existing report, as task-master does.
  */
-import { isAbsolute, resolve } from 'node:path';
 import { ValidationError } from '../errors.js';
 import type { PrdEvent } from '../prd/events.js';
 import { RunStats } from '../prd/stats.js';
-import { PrdRepo } from '../storage/prd-repo.js';
 import { analyzeTasks, type AnalyzeOutcome } from '../tasks/analyze.js';
 import type { Guidance } from '../tasks/prompts.js';
 import { readReport, reportPath, writeReport, type ComplexityEntry, type ComplexityReport } from '../tasks/report.js';
-import { loadTag } from '../tasks/store.js';
 import { analyzeTargets } from '../tasks/targets.js';
-import { currentTag } from '../taskmaster/state.js';
 import type { Project } from './project.js';
 import { researchBackground } from './research-background.js';
 import type { RunControls } from './run-controls.js';
-import { runTaskJob } from './task-job.js';
+import { runTaskJob, taskEngineDeps, taskJobFigures, taskJobTag } from './task-job.js';
 
 export interface AnalyzeComplexityOptions {
   /** Comma list of task ids (`-i 3,5`); subtask ids are refused. */
@@ -51,17 +47,7 @@ export interface AnalyzeComplexityResult {
   analysed: ComplexityEntry[];
   batches: number;
   heuristic?: AnalyzeOutcome['heuristic'];
-  summary: {
-    llmCalls: number;
-    promptTokens: number;
-    cachedPromptTokens: number;
-    completionTokens: number;
-    cacheHits: number;
-    resumedNodes: number;
-    reasks: number;
-    models: string[];
-    durationMs: number;
-  };
+  summary: ReturnType<typeof taskJobFigures>;
 }
 
 /** Scores tasks with the local models and writes task-master's complexity report. */
@@ -71,11 +57,7 @@ export async function analyzeComplexityUseCase(
   run: RunControls<PrdEvent> = {},
 ): Promise<AnalyzeComplexityResult> {
   const t0 = performance.now();
-  const base = o.cwd ?? project.paths.root;
-  const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
-  const tasksPath = o.tasksPath ? abs(o.tasksPath) : project.paths.tasks;
-  const tag = o.tag ?? currentTag(project.paths.state);
-  const loaded = loadTag(tasksPath, tag);
+  const { abs, tasksPath, tag, loaded } = taskJobTag(project, o);
   const targets = analyzeTargets(loaded, o);
   const out = o.output ? abs(o.output) : reportPath(project.paths.taskmasterDir, tag);
   // A corrupt report is refused before any model time is spent on entries it would be merged with.
@@ -129,18 +111,7 @@ export async function analyzeComplexityUseCase(
         ];
         await researchBackground(scoped, probe, run.signal);
       }
-      result = await analyzeTasks(
-        loaded,
-        targets,
-        { ...options, guidance },
-        {
-          api: scoped.api(),
-          repo: new PrdRepo(project.db()),
-          stats,
-          ...(run.onProgress ? { onProgress: run.onProgress } : {}),
-          ...(run.signal ? { signal: run.signal } : {}),
-        },
-      );
+      result = await analyzeTasks(loaded, targets, { ...options, guidance }, taskEngineDeps(scoped, stats, run));
       analysed = result.entries;
       const now = new Set(analysed.map((e) => Number(e.taskId)));
       const still = new Set(loaded.tasks.map((t) => Number(t.id)));
@@ -165,7 +136,6 @@ export async function analyzeComplexityUseCase(
       return id;
     },
   );
-  const s = stats!;
   return {
     runId,
     tag,
@@ -174,16 +144,6 @@ export async function analyzeComplexityUseCase(
     analysed,
     batches: result!.batches,
     ...(result!.heuristic ? { heuristic: result!.heuristic } : {}),
-    summary: {
-      llmCalls: s.calls,
-      promptTokens: s.promptTokens,
-      cachedPromptTokens: s.cachedPromptTokens,
-      completionTokens: s.completionTokens,
-      cacheHits: s.cacheHits,
-      resumedNodes: s.resumedNodes,
-      reasks: s.reasks,
-      models: [...s.models],
-      durationMs: Math.round(performance.now() - t0),
-    },
+    summary: taskJobFigures(stats!, t0),
   };
 }

@@ -6,24 +6,21 @@
  * of every task's new subtasks under task-master's lock. Bad input is refused before the run starts.
  */
 import { existsSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
 import { ValidationError } from '../errors.js';
 import { writtenTasks } from '../learning/record-run.js';
 import type { PrdEvent } from '../prd/events.js';
 import { toTaskMasterSubtasks, type TmSubtask } from '../prd/map.js';
 import type { DepFix } from '../prd/plan.js';
 import { RunStats } from '../prd/stats.js';
-import { PrdRepo } from '../storage/prd-repo.js';
 import { expandTasks, type ExpandOutcome } from '../tasks/expand.js';
 import { reportPath, readReport } from '../tasks/report.js';
-import { editTag, findTask, loadTag, nextSubtaskId, subtasksOf } from '../tasks/store.js';
+import { editTag, findTask, nextSubtaskId, subtasksOf } from '../tasks/store.js';
 import { STRUCTURAL_SUBTASK_LABEL } from '../tasks/structural.js';
 import { expandTargets } from '../tasks/targets.js';
-import { currentTag } from '../taskmaster/state.js';
 import type { Project } from './project.js';
 import { researchBackground } from './research-background.js';
 import type { RunControls } from './run-controls.js';
-import { runTaskJob } from './task-job.js';
+import { runTaskJob, taskEngineDeps, taskJobFigures, taskJobTag } from './task-job.js';
 
 /** task-master's expand flags plus ours; everything optional except --id or --all. */
 export interface ExpandOptions {
@@ -75,20 +72,7 @@ export interface ExpandResult {
   skipped: { id: number; reason: string }[];
   structural?: ExpandOutcome['structural'];
   fixes: DepFix[];
-  summary: {
-    tasks: number;
-    subtasks: number;
-    llmCalls: number;
-    promptTokens: number;
-    cachedPromptTokens: number;
-    completionTokens: number;
-    cacheHits: number;
-    resumedNodes: number;
-    reasks: number;
-    fallbacks: number;
-    models: string[];
-    durationMs: number;
-  };
+  summary: { tasks: number; subtasks: number } & ReturnType<typeof taskJobFigures>;
 }
 
 /** Breaks tasks into subtasks with the local models and writes them once into tasks.json. */
@@ -98,11 +82,7 @@ export async function expandUseCase(
   run: RunControls<PrdEvent> = {},
 ): Promise<ExpandResult> {
   const t0 = performance.now();
-  const base = o.cwd ?? project.paths.root;
-  const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
-  const tasksPath = o.tasksPath ? abs(o.tasksPath) : project.paths.tasks;
-  const tag = o.tag ?? currentTag(project.paths.state);
-  const loaded = loadTag(tasksPath, tag);
+  const { abs, tasksPath, tag, loaded } = taskJobTag(project, o);
   const repPath = o.complexityReport ? abs(o.complexityReport) : reportPath(project.paths.taskmasterDir, tag);
   if (o.complexityReport && !existsSync(repPath))
     throw new ValidationError(`complexity report ${repPath} does not exist`, {
@@ -201,13 +181,7 @@ export async function expandUseCase(
     async (scoped, id) => {
       stats = new RunStats(id);
       if (research && targets.length) await researchBackground(scoped, targets, run.signal);
-      out = await expandTasks(loaded, targets, options, {
-        api: scoped.api(),
-        repo: new PrdRepo(project.db()),
-        stats,
-        ...(run.onProgress ? { onProgress: run.onProgress } : {}),
-        ...(run.signal ? { signal: run.signal } : {}),
-      });
+      out = await expandTasks(loaded, targets, options, taskEngineDeps(scoped, stats, run));
       const results = out.results.filter((r) => r.children.length);
       const label = out.structural ? STRUCTURAL_SUBTASK_LABEL : undefined;
       if (results.length)
@@ -226,7 +200,6 @@ export async function expandUseCase(
       return id;
     },
   );
-  const s = stats!;
   return {
     runId,
     tag,
@@ -239,16 +212,7 @@ export async function expandUseCase(
     summary: {
       tasks: expanded.length,
       subtasks: expanded.reduce((n, e) => n + e.subtasks.length, 0),
-      llmCalls: s.calls,
-      promptTokens: s.promptTokens,
-      cachedPromptTokens: s.cachedPromptTokens,
-      completionTokens: s.completionTokens,
-      cacheHits: s.cacheHits,
-      resumedNodes: s.resumedNodes,
-      reasks: s.reasks,
-      fallbacks: s.fallbacks,
-      models: [...s.models],
-      durationMs: Math.round(performance.now() - t0),
+      ...taskJobFigures(stats!, t0),
     },
   };
 }

@@ -6,10 +6,17 @@
  * Validate the input (ids, tag, flags) before calling it: a run that never started is not a run.
  */
 import { randomUUID } from 'node:crypto';
+import { isAbsolute, resolve } from 'node:path';
 import { AppError, EXIT, isAbortError } from '../errors.js';
 import type { TaskJobFacts } from '../learning/record-run.js';
 import type { TaskJob } from '../learning/types.js';
+import type { PrdEvent } from '../prd/events.js';
+import type { RunStats } from '../prd/stats.js';
 import { trackRun } from '../recovery/runs.js';
+import { PrdRepo } from '../storage/prd-repo.js';
+import type { TaskRunDeps } from '../tasks/run.js';
+import { loadTag } from '../tasks/store.js';
+import { currentTag } from '../taskmaster/state.js';
 import { recordTaskJobSafely } from './learning.js';
 import type { Project } from './project.js';
 import type { RunControls } from './run-controls.js';
@@ -82,4 +89,40 @@ export async function runTaskJob<R, E = never>(
       if (note) run.onNote?.(note);
     }
   }
+}
+
+/** The tag a task job works on: paths relative to `cwd` (the CLI passes the shell's), else to the project root. */
+export function taskJobTag(project: Project, o: { tasksPath?: string; tag?: string; cwd?: string }) {
+  const base = o.cwd ?? project.paths.root;
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
+  const tasksPath = o.tasksPath ? abs(o.tasksPath) : project.paths.tasks;
+  const tag = o.tag ?? currentTag(project.paths.state);
+  return { abs, tasksPath, tag, loaded: loadTag(tasksPath, tag) };
+}
+
+/** A task engine's dependencies inside a run: the run's model API and stats, the caller's progress and Ctrl-C. */
+export function taskEngineDeps(scoped: Project, stats: RunStats, run: RunControls<PrdEvent>): TaskRunDeps {
+  return {
+    api: scoped.api(),
+    repo: new PrdRepo(scoped.db()),
+    stats,
+    ...(run.onProgress ? { onProgress: run.onProgress } : {}),
+    ...(run.signal ? { signal: run.signal } : {}),
+  };
+}
+
+/** The model figures of a task job's summary. */
+export function taskJobFigures(s: RunStats, t0: number) {
+  return {
+    llmCalls: s.calls,
+    promptTokens: s.promptTokens,
+    cachedPromptTokens: s.cachedPromptTokens,
+    completionTokens: s.completionTokens,
+    cacheHits: s.cacheHits,
+    resumedNodes: s.resumedNodes,
+    reasks: s.reasks,
+    fallbacks: s.fallbacks,
+    models: [...s.models],
+    durationMs: Math.round(performance.now() - t0),
+  };
 }

@@ -6,49 +6,30 @@
  * exactly the batch's tasks. With no model reachable each task gets a heuristic score (labelled).
  */
 import { z } from 'zod';
-import { AppError, abortedError } from '../errors.js';
-import { TaskType, type ModelAPI } from '../models/types.js';
 import { settleAll } from '../prd/decompose.js';
-import type { PrdEvent } from '../prd/events.js';
 import { Keep } from '../prd/keep.js';
 import { hash } from '../prd/keys.js';
-import { NodeCaller } from '../prd/node-call.js';
 import { estimateTokens } from '../prd/split.js';
-import type { RunStats } from '../prd/stats.js';
-import type { PrdRepo } from '../storage/prd-repo.js';
-import { Semaphore } from '../util/semaphore.js';
-import { contextBudget, oneLine, projectContext } from './context.js';
+import { oneLine } from './context.js';
 import { heuristicEntry } from './heuristic.js';
 import { analysisPrompt, MAX_RECOMMENDED, taskSummary, type Guidance } from './prompts.js';
 import type { ComplexityEntry } from './report.js';
+import { taskRun, type TaskRunDeps, type TaskRunOptions, type WithoutModel } from './run.js';
 import type { TaskRecord } from './store.js';
 
-export interface AnalyzeRunOptions {
-  concurrency: number;
-  noCache: boolean;
-  resume: boolean;
-  research: boolean;
-  model?: string;
-  requireModel: boolean;
+export interface AnalyzeRunOptions extends TaskRunOptions {
   /** Most tasks per request (the context budget may make batches smaller). */
   batchSize: number;
   guidance?: Guidance[];
-  defaultContextLength?: number;
 }
 
-export interface AnalyzeDeps {
-  api: ModelAPI;
-  repo: PrdRepo;
-  stats: RunStats;
-  onProgress?: (e: PrdEvent) => void;
-  signal?: AbortSignal;
-}
+export type AnalyzeDeps = TaskRunDeps;
 
 export interface AnalyzeOutcome {
   entries: ComplexityEntry[];
   batches: number;
   /** Set when no model was reachable and every score is the heuristic's. */
-  heuristic?: { reason: string; hint?: string; wouldUse?: string };
+  heuristic?: WithoutModel;
   model?: string;
 }
 
@@ -90,99 +71,56 @@ export function batchTasks(tasks: readonly TaskRecord[], size: number, tokensLef
 }
 
 /** Scores the tasks; entries come back in the tasks' order. */
-export async function analyzeTasks(
+export function analyzeTasks(
   tag: { tag: string; path: string; tasks: readonly TaskRecord[] },
   targets: readonly TaskRecord[],
   o: AnalyzeRunOptions,
-  deps: AnalyzeDeps,
+  deps: TaskRunDeps,
 ): Promise<AnalyzeOutcome> {
-  const { api, repo, stats, signal } = deps;
-  const emit = deps.onProgress ?? (() => {});
-  const type = o.research ? TaskType.RESEARCH : TaskType.PLANNING;
-  const ref = await api.resolve({ type, complexity: 5, model: o.model });
-  const contextLength = ref?.contextLength ?? o.defaultContextLength ?? 8192;
-  const context = projectContext(tag.tasks, tag.tag, contextBudget(contextLength));
-  const left = Math.max(512, Math.floor(contextLength / 2) - estimateTokens(context) - 600);
-  const batches = batchTasks(targets, Math.max(1, o.batchSize), left);
-  const runKey = hash('task-analyze/1', tag.path, tag.tag, o.model ?? '', String(contextLength), String(o.batchSize));
-  const useCheckpoints = o.resume || !o.noCache;
-  emit({
-    type: 'start',
-    chunks: batches.length,
-    model: ref?.alias,
-    contextLength,
-    resumable: useCheckpoints ? repo.countCheckpoints(runKey) : 0,
-  });
-  const ctl = new AbortController();
-  const onAbort = () => ctl.abort(signal?.reason);
-  if (signal?.aborted) onAbort();
-  else signal?.addEventListener('abort', onAbort, { once: true });
-  const caller = new NodeCaller({
-    api,
-    repo,
-    runKey,
-    stats,
-    emit,
-    gate: new Semaphore(Math.max(1, o.concurrency)),
-    runNode: (fn) => fn(),
-    run: ctl,
-    model: o.model,
-    strictModel: o.requireModel && !!o.model,
-    noCache: o.noCache,
-    useCheckpoints,
-    taskType: type,
-    component: 'analyze-complexity',
-  });
-  try {
-    const answers = await settleAll(
-      batches.map(async (batch, b) => {
-        const ids = batch.map((t) => Number(t.id));
-        const r = await caller.ask({
-          path: `b${b + 1}`,
-          kind: 'chunk',
-          prompt: analysisPrompt(context, batch, o.guidance),
-          schema: analysisSchema(batch.length),
-          complexity: 5,
-          title: `tasks ${ids[0]}${ids.length > 1 ? `-${ids.at(-1)}` : ''}`,
-          depth: 1,
-          keep: Keep.yes(),
-          signal: ctl.signal,
-        });
-        const got = r.value.complexityAnalysis;
-        // The model's ids count only when they name exactly this batch's tasks; else positions decide.
-        const byId = new Set(got.map((e) => e.taskId)).size === ids.length && got.every((e) => ids.includes(e.taskId));
-        return batch.map((t, i) => {
-          const e = byId ? got.find((x) => x.taskId === Number(t.id))! : got[i]!;
-          return {
-            taskId: Number(t.id),
-            taskTitle: oneLine(t.title),
-            complexityScore: Math.round(e.complexityScore),
-            recommendedSubtasks: e.recommendedSubtasks,
-            expansionPrompt: e.expansionPrompt,
-            reasoning: e.reasoning,
-          } satisfies ComplexityEntry;
-        });
-      }),
-    );
-    return { entries: answers.flat(), batches: batches.length, ...(ref ? { model: ref.alias } : {}) };
-  } catch (e) {
-    if (signal?.aborted)
-      throw abortedError(
-        signal,
-        'analyze-complexity was interrupted; nothing was written',
-        'answered batches are checkpointed: run the same command again to continue',
+  return taskRun(tag, o, deps, {
+    job: 'analyze-complexity',
+    complexity: 5,
+    units: 'batches',
+    plan: (contextLength, context) => {
+      const left = Math.max(512, Math.floor(contextLength / 2) - estimateTokens(context) - 600);
+      const batches = batchTasks(targets, Math.max(1, o.batchSize), left);
+      const key = hash('task-analyze/1', tag.path, tag.tag, o.model ?? '', String(contextLength), String(o.batchSize));
+      return { key, chunks: batches.length, batches };
+    },
+    work: async ({ ref, context, caller, signal }, { batches }): Promise<AnalyzeOutcome> => {
+      const answers = await settleAll(
+        batches.map(async (batch, b) => {
+          const ids = batch.map((t) => Number(t.id));
+          const r = await caller.ask({
+            path: `b${b + 1}`,
+            kind: 'chunk',
+            prompt: analysisPrompt(context, batch, o.guidance),
+            schema: analysisSchema(batch.length),
+            complexity: 5,
+            title: `tasks ${ids[0]}${ids.length > 1 ? `-${ids.at(-1)}` : ''}`,
+            depth: 1,
+            keep: Keep.yes(),
+            signal,
+          });
+          const got = r.value.complexityAnalysis;
+          // The model's ids count only when they name exactly this batch's tasks; else positions decide.
+          const byId =
+            new Set(got.map((e) => e.taskId)).size === ids.length && got.every((e) => ids.includes(e.taskId));
+          return batch.map((t, i) => {
+            const e = byId ? got.find((x) => x.taskId === Number(t.id))! : got[i]!;
+            return {
+              taskId: Number(t.id),
+              taskTitle: oneLine(t.title),
+              complexityScore: Math.round(e.complexityScore),
+              recommendedSubtasks: e.recommendedSubtasks,
+              expansionPrompt: e.expansionPrompt,
+              reasoning: e.reasoning,
+            } satisfies ComplexityEntry;
+          });
+        }),
       );
-    if (e instanceof AppError && e.code === 'NO_MODEL_AVAILABLE' && caller.answered === 0 && !o.requireModel) {
-      emit({ type: 'structural', reason: e.message });
-      const wouldUse = ref?.alias ?? (e.details?.wouldUse as string | undefined);
-      return {
-        entries: targets.map(heuristicEntry),
-        batches: 0,
-        heuristic: { reason: e.message, ...(e.hint ? { hint: e.hint } : {}), ...(wouldUse ? { wouldUse } : {}) },
-      };
-    }
-    throw e;
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-  }
+      return { entries: answers.flat(), batches: batches.length, ...(ref ? { model: ref.alias } : {}) };
+    },
+    withoutModel: (heuristic) => ({ entries: targets.map(heuristicEntry), batches: 0, heuristic }),
+  });
 }

@@ -6,23 +6,16 @@
  * the use case writes every task's subtasks once. With no model reachable the structural planner
  * splits each task's own details.
  */
-import { AppError, abortedError } from '../errors.js';
-import { TaskType, type ModelAPI } from '../models/types.js';
 import { Decomposer, settleAll } from '../prd/decompose.js';
-import type { PrdEvent } from '../prd/events.js';
 import { Keep } from '../prd/keep.js';
 import { hash } from '../prd/keys.js';
-import { NodeCaller } from '../prd/node-call.js';
 import type { DepFix, PlanNode } from '../prd/plan.js';
 import { DEFAULT_PROMPT_VERSION } from '../prd/prompt-set.js';
 import { subtaskCount } from '../prd/prompts.js';
 import { mapPriority } from '../prd/schema.js';
 import { estimateTokens } from '../prd/split.js';
-import type { RunStats } from '../prd/stats.js';
-import type { PrdRepo } from '../storage/prd-repo.js';
-import { Semaphore } from '../util/semaphore.js';
-import { contextBudget, projectContext } from './context.js';
 import { subtaskBounds, subtaskPrompt, type Guidance } from './prompts.js';
+import { taskRun, type TaskRunDeps, type TaskRunOptions, type WithoutModel } from './run.js';
 import type { TaskRecord } from './store.js';
 import { structuralSubtasks } from './structural.js';
 
@@ -39,30 +32,15 @@ export interface ExpandTarget {
   existing?: string[];
 }
 
-export interface ExpandRunOptions {
+export interface ExpandRunOptions extends TaskRunOptions {
   /** Levels below the task: 1 = subtasks only (task-master), 2+ = steps inside subtasks' details. */
   maxDepth: number;
-  concurrency: number;
-  noCache: boolean;
-  resume: boolean;
-  /** Ask the research role first. */
-  research: boolean;
-  model?: string;
-  /** Fail instead of using the structural planner when no model is reachable. */
-  requireModel: boolean;
   /** Below the subtasks, nodes at least this complex are decomposed further. */
   complexityThreshold: number;
   pipelined?: boolean;
-  defaultContextLength?: number;
 }
 
-export interface ExpandDeps {
-  api: ModelAPI;
-  repo: PrdRepo;
-  stats: RunStats;
-  onProgress?: (e: PrdEvent) => void;
-  signal?: AbortSignal;
-}
+export type ExpandDeps = TaskRunDeps;
 
 /** A task's new subtasks (as plan nodes, deeper levels as their children). */
 export interface ExpandedTask {
@@ -74,7 +52,7 @@ export interface ExpandOutcome {
   results: ExpandedTask[];
   fixes: DepFix[];
   /** Set when no model was reachable and the structural planner split the tasks' details. */
-  structural?: { reason: string; hint?: string; wouldUse?: string };
+  structural?: WithoutModel;
   model?: string;
   promptIds: string[];
 }
@@ -98,118 +76,68 @@ export function taskNode(t: ExpandTarget): PlanNode {
 }
 
 /** Expands the targets; throws NO_MODEL_AVAILABLE only with requireModel (else the structural planner answers). */
-export async function expandTasks(
+export function expandTasks(
   tag: { tag: string; path: string; tasks: readonly TaskRecord[] },
   targets: readonly ExpandTarget[],
   o: ExpandRunOptions,
-  deps: ExpandDeps,
+  deps: TaskRunDeps,
 ): Promise<ExpandOutcome> {
-  const { api, repo, stats, signal } = deps;
-  const emit = deps.onProgress ?? (() => {});
-  const type = o.research ? TaskType.RESEARCH : TaskType.PLANNING;
-  const ref = await api.resolve({ type, complexity: 6, model: o.model });
-  const contextLength = ref?.contextLength ?? o.defaultContextLength ?? 8192;
-  const context = projectContext(tag.tasks, tag.tag, contextBudget(contextLength));
-  const runKey = hash(
-    'task-expand/1',
-    tag.path,
-    tag.tag,
-    String(o.maxDepth),
-    o.model ?? '',
-    String(o.complexityThreshold),
-    String(contextLength),
-    o.research ? 'research' : '',
-  );
-  const useCheckpoints = o.resume || !o.noCache;
-  emit({
-    type: 'start',
-    chunks: targets.length,
-    model: ref?.alias,
-    contextLength,
-    resumable: useCheckpoints ? repo.countCheckpoints(runKey) : 0,
-  });
-  const ctl = new AbortController();
-  const onAbort = () => ctl.abort(signal?.reason);
-  if (signal?.aborted) onAbort();
-  else signal?.addEventListener('abort', onAbort, { once: true });
-  const caller = new NodeCaller({
-    api,
-    repo,
-    runKey,
-    stats,
-    emit,
-    gate: new Semaphore(Math.max(1, o.concurrency)),
-    runNode: (fn) => fn(),
-    run: ctl,
-    model: o.model,
-    strictModel: o.requireModel && !!o.model,
-    noCache: o.noCache,
-    useCheckpoints,
-    taskType: type,
-    component: 'expand',
-  });
-  const decomposer = new Decomposer(caller, {
-    pipelined: o.pipelined,
-    maxDepth: 1 + o.maxDepth,
-    complexityThreshold: o.complexityThreshold,
-    version: DEFAULT_PROMPT_VERSION,
-    contextLength,
-    stats,
-    prompt: (node, levels) => subtaskPrompt(context, levels, node, { count: subtaskCount(node.complexity) }),
-  });
-  const chunk = { index: 0, headings: [], text: context, tokens: estimateTokens(context) };
-  const promptIds = new Set<string>();
-  try {
-    const expanded = await settleAll(
-      targets.map(async (t) => {
-        const root = taskNode(t);
-        const prompt = subtaskPrompt(context, [[root]], root, {
-          count: t.count,
-          guidance: t.guidance,
-          ...(t.existing?.length ? { existing: t.existing } : {}),
-        });
-        promptIds.add(prompt.promptId);
-        const b = subtaskBounds(t.count);
-        const r = await decomposer.expand(root, [[root]], chunk, prompt, Keep.yes(), ctl.signal, b);
-        return { id: t.id, ...r };
-      }),
-    );
-    return {
-      results: expanded.map((x) => ({ id: x.id, children: x.children })),
-      fixes: expanded.flatMap((x) => x.fixes),
-      ...(ref ? { model: ref.alias } : {}),
-      promptIds: [...promptIds, ...stats.promptIds],
-    };
-  } catch (e) {
-    if (signal?.aborted)
-      throw abortedError(
-        signal,
-        'expand was interrupted; nothing was written',
-        'answered tasks are checkpointed: run the same command again to continue',
+  const { stats } = deps;
+  return taskRun(tag, o, deps, {
+    job: 'expand',
+    complexity: 6,
+    units: 'tasks',
+    plan: (contextLength) => ({
+      key: hash(
+        'task-expand/1',
+        tag.path,
+        tag.tag,
+        String(o.maxDepth),
+        o.model ?? '',
+        String(o.complexityThreshold),
+        String(contextLength),
+        o.research ? 'research' : '',
+      ),
+      chunks: targets.length,
+    }),
+    work: async ({ ref, contextLength, context, caller, signal }): Promise<ExpandOutcome> => {
+      const decomposer = new Decomposer(caller, {
+        pipelined: o.pipelined,
+        maxDepth: 1 + o.maxDepth,
+        complexityThreshold: o.complexityThreshold,
+        version: DEFAULT_PROMPT_VERSION,
+        contextLength,
+        stats,
+        prompt: (node, levels) => subtaskPrompt(context, levels, node, { count: subtaskCount(node.complexity) }),
+      });
+      const chunk = { index: 0, headings: [], text: context, tokens: estimateTokens(context) };
+      const promptIds = new Set<string>();
+      const expanded = await settleAll(
+        targets.map(async (t) => {
+          const root = taskNode(t);
+          const prompt = subtaskPrompt(context, [[root]], root, {
+            count: t.count,
+            guidance: t.guidance,
+            ...(t.existing?.length ? { existing: t.existing } : {}),
+          });
+          promptIds.add(prompt.promptId);
+          const b = subtaskBounds(t.count);
+          const r = await decomposer.expand(root, [[root]], chunk, prompt, Keep.yes(), signal, b);
+          return { id: t.id, ...r };
+        }),
       );
-    if (e instanceof AppError && e.code === 'NO_MODEL_AVAILABLE') {
-      const wouldUse = ref?.alias ?? (e.details?.wouldUse as string | undefined);
-      if (caller.answered === 0 && !o.requireModel) {
-        emit({ type: 'structural', reason: e.message });
-        return {
-          results: targets.map((t) => ({ id: t.id, children: structuralSubtasks(t, o.maxDepth) })),
-          fixes: [],
-          structural: { reason: e.message, ...(e.hint ? { hint: e.hint } : {}), ...(wouldUse ? { wouldUse } : {}) },
-          promptIds: [],
-        };
-      }
-      throw new AppError(
-        'NO_MODEL_AVAILABLE',
-        `${e.message}${caller.answered ? ` (after ${caller.answered} answered requests)` : ''}`,
-        {
-          hint: `${e.hint ?? 'start the model server'}; then run the same command again: answered tasks are checkpointed`,
-          cause: e,
-          ...(e.details ? { details: e.details } : {}),
-        },
-      );
-    }
-    throw e;
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-  }
+      return {
+        results: expanded.map((x) => ({ id: x.id, children: x.children })),
+        fixes: expanded.flatMap((x) => x.fixes),
+        ...(ref ? { model: ref.alias } : {}),
+        promptIds: [...promptIds, ...stats.promptIds],
+      };
+    },
+    withoutModel: (structural) => ({
+      results: targets.map((t) => ({ id: t.id, children: structuralSubtasks(t, o.maxDepth) })),
+      fixes: [],
+      structural,
+      promptIds: [],
+    }),
+  });
 }
