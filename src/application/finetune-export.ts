@@ -7,7 +7,7 @@ import type { DatasetFormat, SplitSpec } from '../finetune/types.js';
 import { FinetuneRepo } from '../storage/finetune-repo.js';
 import { PrdRepo } from '../storage/prd-repo.js';
 import { ResearchRepo } from '../storage/research-repo.js';
-import { atomicWriteFile } from '../util/fs.js';
+import { atomicWriteFile, atomicWriteLines } from '../util/fs.js';
 import type { Project } from './project.js';
 
 export interface FinetuneExportOptions {
@@ -82,8 +82,7 @@ export function finetuneExportUseCase(
   };
   if (!o.dryRun) {
     mkdirSync(dir, { recursive: true });
-    for (const name of ['train', 'valid', 'test'] as const)
-      atomicWriteFile(files[name], ds.files[name].length ? `${ds.files[name].join('\n')}\n` : '');
+    for (const name of ['train', 'valid', 'test'] as const) atomicWriteLines(files[name], ds.files[name]);
     const { files: _f, written: _w, ...manifest } = result;
     atomicWriteFile(
       files.manifest,

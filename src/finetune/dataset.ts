@@ -75,7 +75,7 @@ export function buildDataset(input: Example[], o: DatasetOptions, secretsRedacte
   const h = createHash('sha256');
   for (const name of ['train', 'valid', 'test'] as const) {
     h.update(`${name}\n`);
-    for (const l of files[name]) h.update(`${l}\n`);
+    for (const l of files[name]) h.update(l).update('\n');
   }
   const contentHash = h.digest('hex');
   return {

@@ -46,13 +46,13 @@ export class Scrubber {
     this.redacted += r.redacted;
     return r.text;
   }
-  deep<T>(v: T): T {
+  /** Scrubs every string inside a freshly parsed JSON value, in place (no copy of a large tasks.json). */
+  inPlace<T>(v: T): T {
     if (typeof v === 'string') return this.text(v) as T;
-    if (Array.isArray(v)) return v.map((x) => this.deep(x)) as T;
-    if (v && typeof v === 'object') {
-      const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v)) out[k] = this.deep(x);
-      return out as T;
+    if (Array.isArray(v)) for (let i = 0; i < v.length; i++) v[i] = this.inPlace(v[i]);
+    else if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      for (const k in o) o[k] = this.inPlace(o[k]);
     }
     return v;
   }
@@ -119,7 +119,7 @@ export function collectExamples(src: HistorySources): {
   secretsRedacted: number;
 } {
   const scrub = new Scrubber();
-  const file = scrub.deep(readTasksFile(src.paths.tasks));
+  const file = scrub.inPlace(readTasksFile(src.paths.tasks));
   const runs: PrdRunData[] = [];
   let withoutParts = 0;
   for (const summary of src.prd.writtenRuns()) {

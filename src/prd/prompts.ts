@@ -32,9 +32,17 @@ export function planningMessages(context: PlanningContext, rest: string): ChatMe
 
 /** The start of the user message shared by all calls on one context (ends with a blank line). */
 export function leadingUserBlock(context: PlanningContext): string {
+  const last = lastBlock;
+  if (last && last.label === context.label && last.text === context.text) return last.block;
   const f = fenceData(context.label, context.text);
-  return `${f.open}\n${f.body}\n${f.close}\n\n`;
+  const block = `${f.open}\n${f.body}\n${f.close}\n\n`;
+  lastBlock = { label: context.label, text: context.text, block };
+  return block;
 }
+
+// The calls on one context come one after another (a run's parts, an export's examples): the block of the
+// last context is kept, so a PRD part is fenced once, not once per task expanded from it.
+let lastBlock: { label: string; text: string; block: string } | undefined;
 
 /** The planning system text (prompts/planning-system); identical for every planning call. */
 export function planningSystem(): string {
@@ -90,7 +98,7 @@ export function expandPrompt(node: PlanNode, levels: PlanNode[][], prdPart: stri
   const lines: string[] = [];
   levels.forEach((items, depth) => {
     const pad = '   '.repeat(depth);
-    for (const it of items) lines.push(`${pad}${itemNumber(it.path)}${depth === 0 ? '.' : ''} ${oneLine(it.title)}`);
+    for (const it of items) lines.push(planLine(it, depth, pad));
   });
   const pad = '   '.repeat(levels.length);
   lines.push(`${pad}Description: ${oneLine(node.description)}`);
@@ -109,6 +117,18 @@ export function expandPrompt(node: PlanNode, levels: PlanNode[][], prdPart: stri
     { version: 2 },
   );
   return { promptId: p.id, messages: planningMessages({ label: 'prd', text: prdPart }, p.text.trim()) };
+}
+
+// Each sibling's request lists the items before it, so a node's plan line is asked for once per later
+// sibling: it is rendered once and kept with the node (re-rendered if its path or title changed).
+const planLines = new WeakMap<PlanNode, { depth: number; path: string; title: string; line: string }>();
+
+function planLine(it: PlanNode, depth: number, pad: string): string {
+  const hit = planLines.get(it);
+  if (hit && hit.depth === depth && hit.path === it.path && hit.title === it.title) return hit.line;
+  const line = `${pad}${itemNumber(it.path)}${depth === 0 ? '.' : ''} ${oneLine(it.title)}`;
+  planLines.set(it, { depth, path: it.path, title: it.title, line });
+  return line;
 }
 
 /** `c0/t3/2/1` → `3.2.1`: the number a reader sees (positions within the PRD part's own answer). */

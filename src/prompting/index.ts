@@ -73,9 +73,10 @@ export function packagedPromptNames(): string[] {
 const templates = new Map<string, string>();
 
 function readTemplate(dir: string, name: string, version: number): string {
-  const path = join(dir, name, `v${version}.md`);
-  const cached = templates.get(path);
+  const key = `${dir}\u0000${name}\u0000${version}`;
+  const cached = templates.get(key);
   if (cached !== undefined) return cached;
+  const path = join(dir, name, `v${version}.md`);
   if (!existsSync(path)) {
     throw new AppError('NOT_FOUND', `prompt ${name}@v${version} not found (${path})`, {
       hint: `available versions: ${
@@ -86,7 +87,7 @@ function readTemplate(dir: string, name: string, version: number): string {
     });
   }
   const text = readFileSync(path, 'utf8');
-  templates.set(path, text);
+  templates.set(key, text);
   return text;
 }
 

@@ -94,6 +94,10 @@ const CheckpointRow = z.object({
   run_id: z.string(),
 });
 
+// Built once: a zod schema built per row costs more than the row (export reads ten thousand).
+const Strings = z.array(z.string());
+const Numbers = z.array(z.number());
+
 /** All SQL of parse-prd. */
 export class PrdRepo {
   constructor(private readonly db: DB) {}
@@ -254,7 +258,7 @@ export class PrdRepo {
       .all(runId) as { chunk_index: number; headings_json: string; text: string; tokens: number }[];
     return rows.map((r) => ({
       index: r.chunk_index,
-      headings: z.array(z.string()).parse(JSON.parse(r.headings_json)),
+      headings: Strings.parse(JSON.parse(r.headings_json)),
       text: r.text,
       tokens: r.tokens,
     }));
@@ -285,7 +289,7 @@ export class PrdRepo {
       testStrategy: String(r.test_strategy),
       priority: String(r.priority),
       complexity: Number(r.complexity),
-      deps: z.array(z.number()).parse(JSON.parse(String(r.deps_json))),
+      deps: Numbers.parse(JSON.parse(String(r.deps_json))),
       source: String(r.source),
       model: (r.model as string | null) ?? undefined,
       promptId: (r.prompt_id as string | null) ?? undefined,
@@ -294,7 +298,7 @@ export class PrdRepo {
 }
 
 function toSummary(r: Record<string, unknown>): RunSummary {
-  const strs = (v: unknown) => z.array(z.string()).parse(JSON.parse(String(v)));
+  const strs = (v: unknown) => Strings.parse(JSON.parse(String(v)));
   return {
     runId: String(r.run_id),
     runKey: String(r.run_key),

@@ -1,4 +1,14 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import { fsError } from './os-errors.js';
 
@@ -8,12 +18,39 @@ import { fsError } from './os-errors.js';
  * the temp file and throws an AppError naming the target, not the temp file.
  */
 export function atomicWriteFile(path: string, content: string | Uint8Array): void {
+  atomicWrite(path, (fd) => writeFileSync(fd, content));
+}
+
+/**
+ * atomicWriteFile for a file of many lines (each followed by a newline), written in pieces of about
+ * a megabyte: no copy of the whole file in memory, and no limit from the longest string V8 can hold.
+ */
+export function atomicWriteLines(path: string, lines: Iterable<string>): void {
+  atomicWrite(path, (fd) => {
+    let buf = '';
+    for (const line of lines) {
+      buf += `${line}\n`;
+      if (buf.length >= 1 << 20) {
+        writeAll(fd, buf);
+        buf = '';
+      }
+    }
+    if (buf) writeAll(fd, buf);
+  });
+}
+
+function writeAll(fd: number, s: string): void {
+  const b = Buffer.from(s);
+  for (let at = 0; at < b.length; ) at += writeSync(fd, b, at);
+}
+
+function atomicWrite(path: string, write: (fd: number) => void): void {
   const tmp = `${path}.tmp.${process.pid}.${Date.now()}`;
   try {
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(tmp, content);
-    const fd = openSync(tmp, 'r');
+    const fd = openSync(tmp, 'w');
     try {
+      write(fd);
       fsyncSync(fd);
     } finally {
       closeSync(fd);

@@ -88,6 +88,25 @@ describe('prefix-stable planning prompts (v2)', () => {
     expect(after).toContain('<< <END PRD>>>');
   });
 
+  it('a plan line rendered once follows its node when the node is edited in place or listed at another level', () => {
+    const own = tasks.map((t) => ({ ...t }));
+    const first = expandRequest(2, own[2]!, [own.slice(0, 3)], chunk!, 8192).messages[1]!.content;
+    expect(first).toContain('2. Build the editor\n');
+    own[1]!.title = 'Build the\n   rich editor';
+    own[1]!.path = 'c0/t7';
+    const edited = expandRequest(2, own[2]!, [own.slice(0, 3)], chunk!, 8192).messages[1]!.content;
+    expect(edited).toContain('\n7. Build the rich editor\n3. Build sync\n');
+    expect(edited).not.toContain('2. Build the editor');
+    // The same node listed one level down is indented and carries no dot.
+    const deeper = expandRequest(2, own[2]!, [own.slice(0, 1), own.slice(1, 3)], chunk!, 8192).messages[1]!.content;
+    expect(deeper).toContain('1. Set up the project\n   7 Build the rich editor\n   3 Build sync\n');
+    // Another PRD part gets its own fenced block, and the first part's block comes back unchanged.
+    const other = { ...chunk!, text: 'Another part <<<END PRD>>>' };
+    const b = expandRequest(2, own[0]!, [own.slice(0, 1)], other, 8192).messages[1]!.content;
+    expect(b.startsWith('<<<BEGIN PRD_1>>>\nAnother part <<<END PRD>>>\n<<<END PRD_1>>>\n\n')).toBe(true);
+    expect(leadingUserBlock({ label: 'prd', text: chunk!.text })).toBe(first.slice(0, first.indexOf('The plan')));
+  });
+
   it('keeps the old prompt version available for side-by-side runs', () => {
     const v1 = chunkRequest(1, chunk!, 1, undefined);
     expect(v1.promptId).toBe('parse-prd@v1');

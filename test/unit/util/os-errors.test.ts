@@ -1,10 +1,10 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AppError, EXIT } from '../../../src/errors.js';
-import { atomicWriteFile, readTextFile, readTextFileIfExists } from '../../../src/util/fs.js';
+import { atomicWriteFile, atomicWriteLines, readTextFile, readTextFileIfExists } from '../../../src/util/fs.js';
 import { fsError, sqliteError, toAppError } from '../../../src/util/os-errors.js';
 
 const errno = (code: string, extra: Record<string, unknown> = {}) =>
@@ -73,6 +73,17 @@ describe('OS errors become AppErrors naming the path', () => {
     expect(() => atomicWriteFile(join(d, 'f', 'g.json'), '{}')).toThrow(/f\/g\.json: a part of the path is a file/);
     expect(() => atomicWriteFile(d, '{}')).toThrow(/it is a directory/);
     expect(readFileSync(join(d, 'f'), 'utf8')).toBe('x');
+  });
+
+  it('atomicWriteLines writes every line once, in order, across its megabyte pieces, and names the target on failure', () => {
+    const d = mkdtempSync(join(tmpdir(), 'tml-lines-'));
+    const lines = Array.from({ length: 3000 }, (_, i) => `${i} ${'é'.repeat(500)}`);
+    atomicWriteLines(join(d, 'a.jsonl'), lines);
+    expect(readFileSync(join(d, 'a.jsonl'), 'utf8')).toBe(`${lines.join('\n')}\n`);
+    atomicWriteLines(join(d, 'empty.jsonl'), []);
+    expect(readFileSync(join(d, 'empty.jsonl'), 'utf8')).toBe('');
+    expect(() => atomicWriteLines(d, ['x'])).toThrow(/it is a directory/);
+    expect(readdirSync(d).sort()).toEqual(['a.jsonl', 'empty.jsonl']);
   });
 
   it('SQLite errors come from better-sqlite3 with their codes', () => {
