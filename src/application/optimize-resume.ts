@@ -3,9 +3,9 @@ import { ValidationError } from '../errors.js';
 import { jobFromRun } from '../optimize/jobs.js';
 import type { Project } from './project.js';
 import type { RunControls } from './run-controls.js';
-import { runJob, type OptimizeEvent, type OptimizeRunResult } from './optimize-run.js';
+import { APPLY_TARGETS, runJob, type OptimizeEvent, type OptimizeRunResult } from './optimize-run.js';
 
-/** The run to continue; `apply` writes its best settings when it is a models run. */
+/** The run to continue; `apply` writes its best settings (models run) or its best prompt (prompts run). */
 export interface OptimizeResumeOptions {
   runId: string;
   apply?: boolean;
@@ -18,8 +18,8 @@ export async function optimizeResumeUseCase(
   run: RunControls<OptimizeEvent> = {},
 ): Promise<OptimizeRunResult> {
   const job = jobFromRun(project.db(), o.runId);
-  if (o.apply && job.target !== 'models')
-    throw new ValidationError('--apply only works with --target models', {
+  if (o.apply && !APPLY_TARGETS.includes(job.target))
+    throw new ValidationError('--apply only works with --target models or --target prompts', {
       hint: `run ${o.runId} is a ${job.target} run`,
     });
   return runJob(project, job, run, !!o.apply);

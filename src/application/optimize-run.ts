@@ -9,7 +9,9 @@ import {
   type Job,
 } from '../optimize/jobs.js';
 import { runOptimization, type OptimizeProgress, type OptimizeReport } from '../optimize/run.js';
+import type { SplitSpec } from '../finetune/types.js';
 import type { Project } from './project.js';
+import { promptJob, promptOutcome, promptsEvaluatorFor, type PromptTuningOutcome } from './prompt-tuning.js';
 import type { RunControls } from './run-controls.js';
 import { optimizeApplyUseCase } from './optimize-apply.js';
 
@@ -22,8 +24,15 @@ export interface OptimizeRunOptions {
   spec?: string;
   /** The spec itself (library callers), as a spec file would hold it. */
   specObject?: Record<string, unknown>;
-  /** `models`: this tool's own model per role, temperature, num_ctx and concurrency. */
-  target?: 'models';
+  /**
+   * `models`: this tool's own model per role, temperature, num_ctx and concurrency; `prompts`: variants
+   * of a prompt scored on the valid split of the project's dataset.
+   */
+  target?: 'models' | 'prompts';
+  /** With `target: 'prompts'`: the prompt to tune (default parse-prd). */
+  prompt?: string;
+  /** With `target: 'prompts'`: the dataset split (as `finetune export --split`, default 80,10,10). */
+  split?: SplitSpec;
   fitnessCommand?: string;
   /** Per-evaluation timeout of the fitness command (ms, default 60000). */
   timeoutMs?: number;
@@ -31,7 +40,7 @@ export interface OptimizeRunOptions {
   seed?: number;
   population?: number;
   generations?: number;
-  /** With `target: 'models'`: write the best settings into the config. */
+  /** With `target: 'models'`: write the best settings into the config; with `prompts`: the winner as a project prompt. */
   apply?: boolean;
   /** Run even above the size limits (population 1,000, generations 1,000, 20,000 evaluations). */
   force?: boolean;
@@ -43,11 +52,23 @@ export interface OptimizeRunOptions {
 export interface OptimizeRunResult {
   report: OptimizeReport;
   applied?: Record<string, unknown>;
+  /** A prompts run: the winner against the prompt in effect. */
+  prompt?: PromptTuningOutcome;
 }
+
+/** The targets whose best result --apply can write. */
+export const APPLY_TARGETS = ['models', 'prompts'];
 
 /** What an optimize evaluator may use from the project (the model API only when it is first needed). */
 export function evaluatorResources(project: Project, env: NodeJS.ProcessEnv = process.env): EvaluatorResources {
-  return { api: () => project.api(), catalog: project.catalog(), config: project.config, db: project.db(), env };
+  return {
+    api: () => project.api(),
+    catalog: project.catalog(),
+    config: project.config,
+    db: project.db(),
+    env,
+    prompts: (desc, onResult, signal) => promptsEvaluatorFor(project, desc, onResult, signal),
+  };
 }
 
 /** Runs a job to its end, storing every evaluation; interrupted, it throws ABORTED naming the run to resume. */
@@ -74,18 +95,27 @@ export async function runJob(
     ...(run.onProgress ? { onProgress: run.onProgress } : {}),
     ...(run.signal ? { signal: run.signal } : {}),
   });
-  if (!apply || !report.best_individual) return { report };
-  return { report, applied: (await optimizeApplyUseCase(project, { runId: report.run_id })).applied };
+  const result: OptimizeRunResult = { report };
+  if (job.target === 'prompts') result.prompt = promptOutcome(project, job.desc, report);
+  if (apply && report.best_individual)
+    result.applied = (await optimizeApplyUseCase(project, { runId: report.run_id })).applied;
+  return result;
 }
 
-/** Starts a run (see OptimizeRunOptions); `apply` only with the models target. */
+/** Starts a run (see OptimizeRunOptions); `apply` only with the models and prompts targets. */
 export async function optimizeRunUseCase(
   project: Project,
   o: OptimizeRunOptions,
   run: RunControls<OptimizeEvent> = {},
 ): Promise<OptimizeRunResult> {
-  if (o.apply && o.target !== 'models')
-    throw new ValidationError('--apply only works with --target models', { hint: 'add --target models' });
+  if (o.apply && !APPLY_TARGETS.includes(o.target ?? ''))
+    throw new ValidationError('--apply only works with --target models or --target prompts', {
+      hint: 'add --target models or --target prompts',
+    });
+  if ((o.prompt !== undefined || o.split !== undefined) && o.target !== 'prompts')
+    throw new ValidationError('--prompt and --split only work with --target prompts', {
+      hint: 'add --target prompts',
+    });
   const overrides = {
     cwd: o.cwd ?? project.paths.root,
     ...(o.seed !== undefined ? { seed: o.seed } : {}),
@@ -98,6 +128,20 @@ export async function optimizeRunUseCase(
   };
   let job: Job;
   if (o.target === 'models') job = await jobForModels(project.catalog(), overrides);
+  else if (o.target === 'prompts')
+    job = await promptJob(
+      project,
+      {
+        ...(o.prompt !== undefined ? { prompt: o.prompt } : {}),
+        ...(o.split ? { split: o.split } : {}),
+        ...(o.seed !== undefined ? { seed: o.seed } : {}),
+        ...(o.population !== undefined ? { population: o.population } : {}),
+        ...(o.generations !== undefined ? { generations: o.generations } : {}),
+        ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}),
+        ...(o.force ? { force: true } : {}),
+      },
+      run.signal,
+    );
   else if (o.specObject) job = jobFromSpec(o.specObject, 'spec', overrides.cwd, overrides);
   else if (o.spec) job = jobFromSpecFile(o.spec, overrides);
   else

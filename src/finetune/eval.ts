@@ -24,6 +24,10 @@ export interface ModelScore {
   tokens: number;
   errors: number;
   provider?: string;
+  /** The first failed call's error (code and message), when one failed. */
+  firstError?: { code?: string; message: string };
+  /** Answers served by the model API's cache (no call made). */
+  cached: number;
 }
 
 function schemaFor(ex: Example): ZodType<unknown> | undefined {
@@ -45,7 +49,7 @@ export async function scoreModel(
   api: ModelAPI,
   model: string | ModelRef,
   examples: readonly Example[],
-  o: { signal?: AbortSignal; maxTokens?: number } = {},
+  o: { signal?: AbortSignal; maxTokens?: number; cache?: boolean; component?: string } = {},
 ): Promise<ModelScore> {
   const name = typeof model === 'string' ? model : model.alias;
   const s: ModelScore = {
@@ -57,6 +61,7 @@ export async function scoreModel(
     latencyMsMean: 0,
     tokens: 0,
     errors: 0,
+    cached: 0,
   };
   let sim = 0;
   let count = 0;
@@ -71,8 +76,8 @@ export async function scoreModel(
       messages,
       model,
       strictModel: true,
-      noCache: true,
-      component: 'finetune-eval',
+      noCache: !o.cache,
+      component: o.component ?? 'finetune-eval',
       ...(ex.promptId ? { promptId: ex.promptId } : {}),
       ...(o.maxTokens ? { maxTokens: o.maxTokens } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
@@ -85,6 +90,7 @@ export async function scoreModel(
       ms += performance.now() - t0;
       s.tokens += a.usage.promptTokens + a.usage.completionTokens;
       s.provider ??= a.model.provider;
+      if (a.cached) s.cached++;
       if (schema) s.schemaValid++;
       const c = compareAnswers(a.value, kept);
       sim += c.similarity;
@@ -94,8 +100,10 @@ export async function scoreModel(
       }
     } catch (e) {
       ms += performance.now() - t0;
-      if ((e as { code?: string }).code === 'ABORTED') throw e;
+      const code = (e as { code?: string }).code;
+      if (code === 'ABORTED') throw e;
       s.errors++;
+      s.firstError ??= { ...(code ? { code } : {}), message: (e as Error).message };
     }
   }
   s.similarity = s.examples ? sim / s.examples : 0;

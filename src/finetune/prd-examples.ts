@@ -136,6 +136,7 @@ function chunkExamples(
       messages: answer(chunkPrompt.messages, { tasks }),
       weight: done * 2 >= kept.length ? 2 : 1,
       promptId: chunkPrompt.promptId,
+      ...(chunkPrompt.source ? { rendered: chunkPrompt.source } : {}),
     },
   ];
   kept.forEach((k, i) => {
@@ -158,6 +159,7 @@ function chunkExamples(
       messages: answer(prompt.messages, { subtasks }),
       weight: k.task.status === 'done' ? 2 : 1,
       promptId: prompt.promptId,
+      ...(prompt.source ? { rendered: prompt.source } : {}),
     });
   });
   return out;

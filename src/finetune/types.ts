@@ -1,4 +1,5 @@
 import type { ChatMessage } from '../models/types.js';
+import type { PromptSource } from '../prompting/index.js';
 
 /** Where an example came from. */
 export const EXAMPLE_SOURCES = ['prd', 'expand', 'research', 'manual'] as const;
@@ -17,6 +18,8 @@ export interface Example {
   weight: number;
   /** `name@vN` of the prompt the input was rendered with (none for hand-written pairs). */
   promptId?: string;
+  /** What the instruction ending the last user message was rendered from (prompt tuning renders it again). */
+  rendered?: PromptSource;
 }
 
 /** The split as percentages (train, valid, test), summing to 100. */

@@ -52,7 +52,7 @@ export class EvolutionaryOptimizer {
     readonly ranges: ParameterRanges,
     config: Partial<EvolutionConfig>,
     private readonly evaluator: Evaluator,
-    private readonly opts: { template?: Genome; hooks?: EngineHooks } = {},
+    private readonly opts: { template?: Genome; initial?: Genome[]; hooks?: EngineHooks } = {},
   ) {
     this.config = { ...DEFAULT_EVOLUTION, ...config };
   }
@@ -95,9 +95,11 @@ export class EvolutionaryOptimizer {
     const rng = generationRng(this.config.seed, 0);
     const out: Genome[] = [];
     const seen = new Set<string>();
-    if (this.opts.template) {
-      out.push(this.opts.template);
-      seen.add(genomeKey(this.opts.template));
+    for (const g of [...(this.opts.template ? [this.opts.template] : []), ...(this.opts.initial ?? [])]) {
+      const k = genomeKey(g);
+      if (seen.has(k) || out.length >= this.config.populationSize) continue;
+      seen.add(k);
+      out.push(g);
     }
     for (let tries = 0; out.length < this.config.populationSize && tries < this.config.populationSize * 50; tries++) {
       const g = randomGenome(this.ranges, rng);

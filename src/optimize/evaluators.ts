@@ -11,6 +11,8 @@ export interface EvaluatorDeps {
   api?: () => Promise<ModelAPI> | ModelAPI;
   /** For `--target models`: the evaluator, built by the caller from the discovered models. */
   models?: () => Promise<Evaluator> | Evaluator;
+  /** For `--target prompts`: the evaluator, built by the caller from the project's dataset. */
+  prompts?: () => Promise<Evaluator> | Evaluator;
   onResult?: (r: FitnessResult, g: Genome) => void;
   /** Stops evaluations in flight (commands killed, model calls cancelled). */
   signal?: AbortSignal;
@@ -51,6 +53,10 @@ export async function buildEvaluator(
   if (desc.type === 'models') {
     if (!deps.models) throw new ValidationError('the models evaluator needs the model servers');
     return deps.models();
+  }
+  if (desc.type === 'prompts') {
+    if (!deps.prompts) throw new ValidationError("the prompts evaluator needs the project's dataset");
+    return deps.prompts();
   }
   throw new ValidationError(`unknown evaluator type ${JSON.stringify(desc.type)}`, {
     hint: 'use --fitness-command <cmd>, an evaluator in the spec, or --target models',

@@ -84,6 +84,12 @@ export interface EvaluatorResources {
   config: ResolvedConfig;
   db: DB;
   env: NodeJS.ProcessEnv;
+  /** The evaluator of a `--target prompts` run (the application builds it from the project's dataset). */
+  prompts?: (
+    desc: EvaluatorDescription,
+    onResult: (r: FitnessResult, g: Genome) => void,
+    signal?: AbortSignal,
+  ) => Evaluator;
 }
 
 /** A job continuing a stored run. */
@@ -131,6 +137,7 @@ export async function evaluatorFor(
     onResult,
     ...(signal ? { signal } : {}),
     api: res.api,
+    ...(res.prompts ? { prompts: () => res.prompts!(job.desc, onResult, signal) } : {}),
     models: async () =>
       modelsEvaluator({
         models: await chatModelsOf(res.catalog),

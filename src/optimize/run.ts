@@ -129,6 +129,7 @@ export async function runOptimization(
     interruptible(o.evaluator, o.signal),
     {
       ...(hasTemplate ? { template: o.spec.genome } : {}),
+      ...(o.spec.initial ? { initial: o.spec.initial } : {}),
       hooks: {
         onEvaluating: (e) => o.onProgress?.({ type: 'evaluating', generation: e.generation, pending: e.pending }),
         // each evaluation is stored as it ends, so a crash mid-generation loses none of them

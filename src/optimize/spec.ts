@@ -28,6 +28,8 @@ const LlmEvaluatorSchema = z.object({
 
 const SpecSchema = z.object({
   genome: z.record(z.string(), Gene).default({}),
+  /** Genomes placed in the first generation after the template (each gives every range a value). */
+  initial_genomes: z.array(z.record(z.string(), Gene)).optional(),
   ranges: z.record(z.string(), z.unknown()),
   population_size: z.number().int().min(2, 'must be at least 2').default(DEFAULT_EVOLUTION.populationSize),
   max_generations: z.number().int().min(1).default(DEFAULT_EVOLUTION.maxGenerations),
@@ -52,6 +54,8 @@ export type EvaluatorSpec = z.infer<typeof CommandEvaluatorSchema> | z.infer<typ
 /** A validated spec: the template genome, its ranges, the search settings and an optional evaluator. */
 export interface OptimizeSpec {
   genome: Genome;
+  /** Genomes of the first generation besides the template. */
+  initial?: Genome[];
   ranges: ParameterRanges;
   evolution: EvolutionConfig;
   evaluator?: EvaluatorSpec;
@@ -140,6 +144,15 @@ export function validateSpec(raw: unknown): OptimizeSpec {
               : (r.min + r.max) / 2;
     }
   }
+  const initial = s.initial_genomes?.map((g, i) => {
+    const out: Genome = {};
+    for (const [k, r] of Object.entries(ranges)) {
+      if (!(k in g)) fail(`initial_genomes.${i}.${k}`, 'is missing', 'give every range a value');
+      checkGene(k, r, g[k]);
+      out[k] = g[k]!;
+    }
+    return out;
+  });
   if (s.elitism >= s.population_size)
     fail('elitism', `must be smaller than population_size (${s.population_size})`, 'lower elitism');
   if (s.tournament_size > s.population_size)
@@ -154,6 +167,7 @@ export function validateSpec(raw: unknown): OptimizeSpec {
   }
   return {
     genome,
+    ...(initial?.length ? { initial } : {}),
     ranges,
     evolution: {
       ...DEFAULT_EVOLUTION,

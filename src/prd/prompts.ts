@@ -1,4 +1,4 @@
-import { fenceData, loadPrompt } from '../prompting/index.js';
+import { fenceData, loadPrompt, type PromptSource } from '../prompting/index.js';
 import type { ChatMessage } from '../models/types.js';
 import type { Chunk } from './split.js';
 import type { PlanNode } from './plan.js';
@@ -7,6 +7,8 @@ import type { PlanNode } from './plan.js';
 export interface BuiltPrompt {
   promptId: string;
   messages: ChatMessage[];
+  /** The prompt and variables the request's instruction (the end of its last message) was rendered from. */
+  source?: PromptSource;
 }
 
 /** Data every planning call of one PRD part starts with, fenced once (the fence depends on this text alone). */
@@ -79,8 +81,13 @@ export function chunkPrompt(chunk: Chunk, chunkCount: number, want: number | und
       ? ''
       : `This is part ${chunk.index + 1} of ${chunkCount} of a PRD, covering: ${chunk.headings.join('; ') || 'untitled text'}. ` +
         'The other parts are planned separately: plan only this part.\n';
-  const p = loadPrompt('parse-prd', { scope, countRule }, { version: 2 });
-  return { promptId: p.id, messages: planningMessages({ label: 'prd', text: chunk.text }, p.text.trim()) };
+  const vars = { scope, countRule };
+  const p = loadPrompt('parse-prd', vars, { version: 2 });
+  return {
+    promptId: p.id,
+    messages: planningMessages({ label: 'prd', text: chunk.text }, p.text.trim()),
+    source: { name: 'parse-prd', version: 2, vars },
+  };
 }
 
 /**
@@ -105,18 +112,19 @@ export function expandPrompt(node: PlanNode, levels: PlanNode[][], prdPart: stri
   lines.push(`${pad}Details: ${oneLine(node.details)}`);
   if (node.testStrategy.trim()) lines.push(`${pad}Test strategy: ${oneLine(node.testStrategy)}`);
   const plan = defang(lines.join('\n'));
-  const p = loadPrompt(
-    'expand-task',
-    {
-      open: '<<<BEGIN PLAN>>>',
-      close: '<<<END PLAN>>>',
-      plan,
-      item: `${node.depth === 1 ? 'task' : node.depth === 2 ? 'subtask' : 'step'} ${itemNumber(node.path)}`,
-      count: subtaskCount(node.complexity),
-    },
-    { version: 2 },
-  );
-  return { promptId: p.id, messages: planningMessages({ label: 'prd', text: prdPart }, p.text.trim()) };
+  const vars = {
+    open: '<<<BEGIN PLAN>>>',
+    close: '<<<END PLAN>>>',
+    plan,
+    item: `${node.depth === 1 ? 'task' : node.depth === 2 ? 'subtask' : 'step'} ${itemNumber(node.path)}`,
+    count: subtaskCount(node.complexity),
+  };
+  const p = loadPrompt('expand-task', vars, { version: 2 });
+  return {
+    promptId: p.id,
+    messages: planningMessages({ label: 'prd', text: prdPart }, p.text.trim()),
+    source: { name: 'expand-task', version: 2, vars },
+  };
 }
 
 // Each sibling's request lists the items before it, so a node's plan line is asked for once per later

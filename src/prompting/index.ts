@@ -3,7 +3,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AppError } from '../errors.js';
 import type { ChatMessage, ChatRole } from '../models/types.js';
-import { projectOverride, applyProjectPrompts as readProjectPrompts, type ProjectPrompt } from './project-prompts.js';
+import {
+  projectOverride,
+  applyProjectPrompts as readProjectPrompts,
+  validate,
+  type Packaged,
+  type ProjectPrompt,
+} from './project-prompts.js';
 
 /** A rendered prompt: `id` is `name@vN`, recorded with every call, cache key and experience. */
 export interface RenderedPrompt {
@@ -14,6 +20,13 @@ export interface RenderedPrompt {
 }
 
 export type PromptVars = Record<string, string | number | boolean | undefined>;
+
+/** How a request's prompt was rendered: the name, the version asked for and the variables, so it can be rendered again. */
+export interface PromptSource {
+  name: string;
+  version?: number;
+  vars: PromptVars;
+}
 
 export interface PromptOptions {
   /** Exact version; default = the highest `v<N>.md` present. */
@@ -128,15 +141,72 @@ export function loadPrompt(name: string, vars: PromptVars = {}, opts: PromptOpti
 
 export { listProjectPrompts, templateVariables, type ProjectPrompt } from './project-prompts.js';
 
+const packagedSource: Packaged = {
+  versions: (name) => promptVersions(name),
+  template: (name, version) => readTemplate(promptsDir(), name, version),
+};
+
+/**
+ * The template `loadPrompt(name, …, {version})` renders now: the project override in effect, else the
+ * packaged file. `id` is what a call with it records (`name@vN` or `name@vN+project`).
+ */
+export function templateInEffect(name: string, version?: number): { id: string; version: number; template: string } {
+  const o = projectOverride(name, version);
+  if (o) return { id: o.id, version: o.version, template: o.template };
+  const v = version ?? promptVersions(name).at(-1);
+  if (v === undefined)
+    throw new AppError('NOT_FOUND', `prompt ${name} not found`, {
+      hint: `prompts: ${packagedPromptNames().join(', ')}`,
+    });
+  return { id: `${name}@v${v}`, version: v, template: readTemplate(promptsDir(), name, v) };
+}
+
+/**
+ * Checks a template as a project prompt `name@v<version>` would be checked (the packaged prompt's
+ * variables exactly, text besides them); returns the error line and hint, or nothing when it is usable.
+ */
+export function checkProjectTemplate(
+  name: string,
+  version: number,
+  template: string,
+): { error: string; hint?: string } | undefined {
+  const p = validate(
+    { name, version, id: `${name}@v${version}+project`, path: `${name}/v${version}.md`, template },
+    packagedSource,
+  );
+  return p.error ? { error: p.error, ...(p.hint ? { hint: p.hint } : {}) } : undefined;
+}
+
+/** The wordings, output hints and example framing `optimize --target prompts` varies for a prompt (`prompts/<name>/tuning.json`). */
+export interface TuningSet {
+  /** Whole alternative templates, each with exactly the prompt's variables. */
+  wordings: string[];
+  /** One-line output hints (a variant takes none or one). */
+  hints: string[];
+  /** Frames one example from the train split: `{{input}}` (the start of its input) and `{{answer}}` (what the team kept). */
+  shot: string;
+  /** The answer's list key: `tasks` or `subtasks`. */
+  answerKey: string;
+}
+
+/** The tuning set shipped for a prompt, or undefined when the prompt has none. */
+export function tuningSet(name: string): TuningSet | undefined {
+  const path = join(promptsDir(), name, 'tuning.json');
+  if (!existsSync(path)) return undefined;
+  return JSON.parse(readFileSync(path, 'utf8')) as TuningSet;
+}
+
+/** Names of the prompts with a tuning set, sorted. */
+export function tunablePromptNames(): string[] {
+  return packagedPromptNames().filter((n) => existsSync(join(promptsDir(), n, 'tuning.json')));
+}
+
 /**
  * Makes `<dir>/<name>/v<N>.md` override the packaged prompts of the same names (validated against
  * them; see project-prompts.ts) for every later load in this process; undefined turns overrides off.
  */
 export function applyProjectPrompts(dir: string | undefined): ProjectPrompt[] {
-  return readProjectPrompts(dir, {
-    versions: (name) => promptVersions(name),
-    template: (name, version) => readTemplate(promptsDir(), name, version),
-  });
+  return readProjectPrompts(dir, packagedSource);
 }
 
 const ROLE_MARKER = /^@@\s*(system|user|assistant)\s*$/;

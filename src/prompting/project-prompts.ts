@@ -22,7 +22,7 @@ export interface ProjectPrompt {
   replaces?: string;
 }
 
-interface Packaged {
+export interface Packaged {
   versions: (name: string) => number[];
   template: (name: string, version: number) => string;
 }
@@ -36,7 +36,8 @@ export function templateVariables(template: string): string[] {
   return [...new Set([...template.matchAll(VAR)].map((m) => m[1]!))].sort();
 }
 
-function validate(p: ProjectPrompt, packaged: Packaged): ProjectPrompt {
+/** Validates a project prompt against the packaged prompt it replaces; `error` is set when it may not be used. */
+export function validate(p: ProjectPrompt, packaged: Packaged): ProjectPrompt {
   const versions = packaged.versions(p.name);
   const latest = versions.at(-1);
   const fix = `edit ${p.path} or remove it to use the packaged prompt`;
