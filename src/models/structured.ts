@@ -5,11 +5,18 @@ import type { ChatMessage } from './types.js';
 /** Result of turning a model's raw text into a validated value. */
 export type ParseOutcome<T> = { ok: true; value: T; text: string } | { ok: false; error: string; text: string };
 
-/** JSON Schema for the provider (Ollama `format`, OpenAI `response_format.json_schema`). */
+// One conversion per schema object (answer schemas are memoised where they are built): zod's
+// conversion costs more than a streamed answer's parsing on a fast server. Treat the result as read-only.
+const jsonSchemas = new WeakMap<ZodType, Record<string, unknown>>();
+
+/** JSON Schema for the provider (Ollama `format`, OpenAI `response_format.json_schema`); read-only. */
 export function toJsonSchema(schema: ZodType): Record<string, unknown> {
+  const hit = jsonSchemas.get(schema);
+  if (hit) return hit;
   // The model writes the schema's input side (before transforms/defaults apply).
   const js = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
   delete js.$schema;
+  jsonSchemas.set(schema, js);
   return js;
 }
 

@@ -48,7 +48,8 @@ const CHAT_TOKENS: RegExp[] = [
  * Works on raw text and on JSON text alike (the tokens contain no quotes).
  */
 export function stripChatTokens(text: string): string {
-  if (!/[<[]/.test(text)) return text;
+  // Every token but [INST] starts with '<': a JSON answer (brackets, no '<') skips the scans.
+  if (!text.includes('<') && !text.includes('INST]')) return text;
   let out = text;
   for (const re of CHAT_TOKENS) out = out.replace(re, '');
   return out;

@@ -13,7 +13,7 @@ import type {
 import { probeHealth, wireError } from './call.js';
 import { errorBodyMessage, httpError, truncatedStream } from './errors.js';
 import { fetchJson } from './http-json.js';
-import { readNdjson } from './ndjson.js';
+import { readNdjson, readNdjsonBatches } from './ndjson.js';
 import type { ProviderOptions } from './options.js';
 
 interface ShowInfo {
@@ -152,22 +152,34 @@ export class OllamaProvider implements ModelProvider {
         signal,
         req.model,
       );
-      for await (const raw of readNdjson(body, 'Ollama')) {
-        const part = raw as ChatLine;
-        // An {"error": …} line inside a 200 stream: the runner failed while answering.
-        if (part.error !== undefined) throw this.streamError(part.error, req.model);
-        const text = part.message?.content;
-        if (text) yield { type: 'delta', text };
-        else if (!part.done) yield { type: 'alive' };
-        if (part.done) {
-          finished = true;
-          yield {
-            type: 'done',
-            usage: { promptTokens: part.prompt_eval_count ?? 0, completionTokens: part.eval_count ?? 0 },
-            ...(part.done_reason ? { finishReason: part.done_reason } : {}),
-          };
-          break;
+      // One network read can carry many frames (a fast server, a busy client): their text goes up as
+      // one delta, so the executor, the deadlines and the stream parser take one step per read.
+      read: for await (const batch of readNdjsonBatches(body, 'Ollama')) {
+        let text = '';
+        let alive = false;
+        for (const raw of batch) {
+          const part = raw as ChatLine;
+          // An {"error": …} line inside a 200 stream: the runner failed while answering.
+          if (part.error !== undefined) {
+            if (text) yield { type: 'delta', text };
+            throw this.streamError(part.error, req.model);
+          }
+          const piece = part.message?.content;
+          if (piece) text += piece;
+          else if (!part.done) alive = true;
+          if (part.done) {
+            finished = true;
+            if (text) yield { type: 'delta', text };
+            yield {
+              type: 'done',
+              usage: { promptTokens: part.prompt_eval_count ?? 0, completionTokens: part.eval_count ?? 0 },
+              ...(part.done_reason ? { finishReason: part.done_reason } : {}),
+            };
+            break read;
+          }
         }
+        if (text) yield { type: 'delta', text };
+        else if (alive) yield { type: 'alive' };
       }
       if (!finished) throw truncatedStream('ollama', this.endpoint);
     } catch (e) {

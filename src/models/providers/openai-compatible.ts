@@ -14,7 +14,7 @@ import { probeHealth, wireError } from './call.js';
 import { errorBodyMessage, httpError, SERVER_NAME, truncatedStream } from './errors.js';
 import { fetchJson } from './http-json.js';
 import type { ProviderOptions } from './options.js';
-import { readSse } from './sse.js';
+import { readSseBatches } from './sse.js';
 import { openAIStyleCapacity } from './capacity.js';
 import { vllmMetrics } from './vllm-metrics.js';
 
@@ -142,33 +142,45 @@ export class OpenAICompatibleProvider implements ModelProvider {
       let finish: string | undefined;
       let usage: Usage = { promptTokens: 0, completionTokens: 0 };
       let done = false;
-      for await (const ev of readSse(res.body)) {
-        if (ev.data === '[DONE]') {
-          done = true;
-          break;
+      // One network read can carry many events (a fast server, a busy client): their text goes up as
+      // one delta, so the executor, the deadlines and the stream parser take one step per read.
+      read: for await (const batch of readSseBatches(res.body)) {
+        let text = '';
+        for (const ev of batch) {
+          if (ev.data === '[DONE]') {
+            if (text) yield { type: 'delta', text };
+            done = true;
+            break read;
+          }
+          let chunk: StreamChunk;
+          try {
+            chunk = JSON.parse(ev.data) as StreamChunk;
+          } catch {
+            if (text) yield { type: 'delta', text };
+            throw new ProviderError(
+              'PROVIDER_ERROR',
+              `${SERVER_NAME[this.kind]} sent a stream event that is not JSON`,
+              {
+                retryable: true,
+              },
+            );
+          }
+          if (chunk.error !== undefined) {
+            if (text) yield { type: 'delta', text };
+            throw httpError(
+              this.kind,
+              this.endpoint,
+              undefined,
+              errorBodyMessage(JSON.stringify({ error: chunk.error })),
+              req.model,
+            );
+          }
+          const choice = chunk.choices?.[0];
+          if (choice?.delta?.content) text += choice.delta.content;
+          if (choice?.finish_reason) finish = choice.finish_reason;
+          usage = usageOf(chunk, usage);
         }
-        let chunk: StreamChunk;
-        try {
-          chunk = JSON.parse(ev.data) as StreamChunk;
-        } catch {
-          throw new ProviderError('PROVIDER_ERROR', `${SERVER_NAME[this.kind]} sent a stream event that is not JSON`, {
-            retryable: true,
-          });
-        }
-        if (chunk.error !== undefined) {
-          throw httpError(
-            this.kind,
-            this.endpoint,
-            undefined,
-            errorBodyMessage(JSON.stringify({ error: chunk.error })),
-            req.model,
-          );
-        }
-        const choice = chunk.choices?.[0];
-        if (choice?.delta?.content) yield { type: 'delta', text: choice.delta.content };
-        else yield { type: 'alive' };
-        if (choice?.finish_reason) finish = choice.finish_reason;
-        usage = usageOf(chunk, usage);
+        yield text ? { type: 'delta', text } : { type: 'alive' };
       }
       // Some servers omit [DONE]; a finish_reason still proves the answer is complete.
       if (!done && !finish) throw truncatedStream(this.kind, this.endpoint);

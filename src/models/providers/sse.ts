@@ -5,31 +5,44 @@ export interface SseEvent {
 }
 
 /**
- * Parses an SSE body into events. Bytes are decoded in streaming mode, so a multibyte
+ * Parses an SSE body into events, one array per network read (a fast server sends many events per
+ * read; the caller handles them in one step). Bytes are decoded in streaming mode, so a multibyte
  * character split across network chunks survives; events end at a blank line.
  */
-export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator<SseEvent> {
+export async function* readSseBatches(body: ReadableStream<Uint8Array>): AsyncGenerator<SseEvent[]> {
   const decoder = new TextDecoder('utf-8');
   const reader = body.getReader();
   let buf = '';
+  const blankLine = /\r?\n\r?\n/g;
   try {
     for (;;) {
       const { done, value } = await reader.read();
       buf += done ? decoder.decode() : decoder.decode(value, { stream: true });
+      const batch: SseEvent[] = [];
+      let from = 0;
       let m: RegExpExecArray | null;
-      while ((m = /\r?\n\r?\n/.exec(buf))) {
-        const block = buf.slice(0, m.index);
-        buf = buf.slice(m.index + m[0].length);
-        const ev = parseBlock(block);
-        if (ev) yield ev;
+      blankLine.lastIndex = 0;
+      while ((m = blankLine.exec(buf))) {
+        const ev = parseBlock(buf.slice(from, m.index));
+        from = m.index + m[0].length;
+        if (ev) batch.push(ev);
       }
+      buf = buf.slice(from);
+      if (done) {
+        const last = parseBlock(buf);
+        if (last) batch.push(last);
+      }
+      if (batch.length) yield batch;
       if (done) break;
     }
-    const last = parseBlock(buf);
-    if (last) yield last;
   } finally {
     reader.releaseLock();
   }
+}
+
+/** The events of an SSE body one by one (see readSseBatches). */
+export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator<SseEvent> {
+  for await (const batch of readSseBatches(body)) yield* batch;
 }
 
 function parseBlock(block: string): SseEvent | undefined {

@@ -1,3 +1,5 @@
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { ProviderError } from '../../../src/errors.js';
@@ -20,8 +22,40 @@ const lastBody = (path: string) => fake.requests.filter((r) => r.path === path).
 
 describe('OllamaProvider', () => {
   it('streams text with usage from the final chunk', async () => {
+    // Tokens paced as a model generates them: each arrives in a read of its own.
+    const paced = await startFakeServer({ compute: { decodeTokensPerSec: 25 } });
+    try {
+      const p = createProvider('ollama', { endpoint: paced.url });
+      const r = await collect(p, { model: 'llama3.2', messages: msgs('describe the release plan') });
+      expect(r.deltas).toBeGreaterThan(1);
+      expect(r.text).toMatch(/\.$/);
+      expect(r.done).toMatchObject({ type: 'done', finishReason: 'stop' });
+    } finally {
+      await paced.close();
+    }
+  });
+
+  it('joins the frames of one network read into one delta, text unchanged', async () => {
+    // A server that sends a whole answer in one write: its frames arrive in one read.
+    const pieces = ['{"ti', 'tle": "a', ' é', 'b"', '}'];
+    const body = [
+      ...pieces.map((p) => JSON.stringify({ model: 'm', message: { role: 'assistant', content: p }, done: false })),
+      JSON.stringify({ model: 'm', message: { content: '' }, done: true, done_reason: 'stop', eval_count: 5 }),
+    ].join('\n');
+    const srv = createHttpServer((_req, res) => res.end(`${body}\n`));
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    try {
+      const p = createProvider('ollama', { endpoint: `http://127.0.0.1:${(srv.address() as AddressInfo).port}` });
+      const r = await collect(p, { model: 'm', messages: msgs('x') });
+      expect(r).toMatchObject({ deltas: 1, text: pieces.join('') });
+      expect(r.done).toMatchObject({ finishReason: 'stop', usage: { completionTokens: 5 } });
+    } finally {
+      await new Promise((r) => srv.close(r));
+    }
+  });
+
+  it('reports usage from the final chunk', async () => {
     const r = await collect(ollama, { model: 'llama3.2', messages: msgs('describe the release plan') });
-    expect(r.deltas).toBeGreaterThan(1);
     expect(r.text).toMatch(/\.$/);
     expect(r.done).toMatchObject({ type: 'done', finishReason: 'stop' });
     expect(r.done!.usage.promptTokens).toBeGreaterThan(0);

@@ -1,3 +1,5 @@
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ProviderError } from '../../../src/errors.js';
@@ -27,7 +29,8 @@ describe('OpenAICompatibleProvider (LM Studio flavor)', () => {
   ];
 
   it('streams text with usage from the include_usage chunk', async () => {
-    const s = await server({ flavor: 'lmstudio', models: lmModels });
+    // Tokens paced as a model generates them: each arrives in a read of its own.
+    const s = await server({ flavor: 'lmstudio', models: lmModels, compute: { decodeTokensPerSec: 25 } });
     const p = createProvider('lmstudio', { endpoint: `${s.url}/v1` });
     const r = await collect(p, {
       model: 'gemma-3-4b',
@@ -46,6 +49,28 @@ describe('OpenAICompatibleProvider (LM Studio flavor)', () => {
       max_tokens: 300,
       seed: 3,
     });
+  });
+
+  it('joins the events of one network read into one delta, text unchanged', async () => {
+    // A server that sends a whole answer in one write: its events arrive in one read.
+    const pieces = ['{"ti', 'tle": "a', ' é', 'b"', '}'];
+    const events = [
+      ...pieces.map((p) => ({ choices: [{ index: 0, delta: { content: p } }] })),
+      { choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] },
+      { choices: [], usage: { prompt_tokens: 7, completion_tokens: 5 } },
+    ];
+    const body = `${events.map((e) => `data: ${JSON.stringify(e)}\n\n`).join('')}data: [DONE]\n\n`;
+    const srv = createHttpServer((_req, res) => res.end(body));
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    try {
+      const port = (srv.address() as AddressInfo).port;
+      const p = createProvider('openai-compatible', { endpoint: `http://127.0.0.1:${port}/v1` });
+      const r = await collect(p, { model: 'm', messages: msgs('x') });
+      expect(r).toMatchObject({ deltas: 1, text: pieces.join('') });
+      expect(r.done).toMatchObject({ finishReason: 'stop', usage: { promptTokens: 7, completionTokens: 5 } });
+    } finally {
+      await new Promise((r) => srv.close(r));
+    }
   });
 
   it('asks for structured output with json_schema (strict), never json_object', async () => {

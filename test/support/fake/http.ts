@@ -49,7 +49,8 @@ export function sleep(ms: number, res?: ServerResponse): Promise<boolean> {
 export async function writeFrame(res: ServerResponse, text: string, forceSplit = false): Promise<boolean> {
   if (res.destroyed || res.writableEnded) return false;
   const buf = Buffer.from(text, 'utf8');
-  let cut = buf.findIndex((b) => b >= 0x80 && b < 0xc0);
+  // ASCII text (as many bytes as characters) has no continuation byte: skip the byte scan.
+  let cut = buf.length === text.length ? -1 : buf.findIndex((b) => b >= 0x80 && b < 0xc0);
   if (cut < 0 && forceSplit && buf.length > 1) cut = Math.floor(buf.length / 2);
   if (cut <= 0) {
     res.write(buf);
