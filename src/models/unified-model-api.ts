@@ -148,13 +148,15 @@ export class UnifiedModelAPI implements ModelAPI {
   async plan(
     task: Pick<TaskRequest, 'type' | 'complexity' | 'model' | 'strictModel' | 'signal'>,
   ): Promise<RouteResult> {
-    const roles = await this.catalog.effectiveRoles(task.signal);
-    const models = await this.catalog.chatModels(task.signal);
     let preferred: ModelRef | undefined;
     if (task.model) {
       preferred = typeof task.model === 'string' ? await this.catalog.resolve(task.model, task.signal) : task.model;
       assertAllowed(preferred, this.privacy); // an explicit request for a forbidden model is refused, not skipped
     }
+    // A strict request for a given model routes to it alone: no roles to read, no servers to list.
+    const strict = !!task.strictModel && preferred !== undefined;
+    const roles = strict ? undefined : await this.catalog.effectiveRoles(task.signal);
+    const models = strict ? [] : await this.catalog.chatModels(task.signal);
     const r = route({
       task: {
         type: task.type,
@@ -163,7 +165,7 @@ export class UnifiedModelAPI implements ModelAPI {
         strict: !!task.strictModel,
       },
       privacy: this.privacy,
-      roles: { main: roles.main.ref, research: roles.research.ref, fallback: roles.fallback.ref },
+      roles: { main: roles?.main.ref, research: roles?.research.ref, fallback: roles?.fallback.ref },
       models,
       ...(this.o.rankCandidates ? { rank: this.o.rankCandidates } : {}),
     });

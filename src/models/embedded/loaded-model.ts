@@ -1,7 +1,15 @@
 import { ProviderError } from '../../errors.js';
 import { Semaphore } from '../../util/semaphore.js';
 import type { GgufInfo } from './gguf.js';
-import type { Llama, LlamaContext, LlamaEmbeddingContext, LlamaModel, LlamaSequence } from './runtime.js';
+import type {
+  Llama,
+  LlamaChatWrapper,
+  LlamaContext,
+  LlamaEmbeddingContext,
+  LlamaModel,
+  LlamaModule,
+  LlamaSequence,
+} from './runtime.js';
 
 /**
  * A model loaded once per process and shared by every provider instance that names the same
@@ -39,6 +47,11 @@ export class SequencePool {
   }
 }
 
+// One chat wrapper per loaded model, shared by its adapters' entries: node-llama-cpp resolves it by
+// rendering the model's Jinja template against every compatible built-in wrapper (about a second of
+// CPU for a ChatML template), and a session left at 'auto' did that again for every answer.
+const wrappers = new WeakMap<LlamaModel, LlamaChatWrapper>();
+
 /** A loaded model with its lazily created contexts. */
 export class LoadedModel {
   private readonly contexts = new Map<number, Promise<SequencePool>>();
@@ -52,6 +65,16 @@ export class LoadedModel {
     /** A LoRA adapter applied to every context; the model itself then belongs to the base's entry. */
     readonly lora?: string,
   ) {}
+
+  /** The chat wrapper node-llama-cpp picks for this model ('auto'), resolved once per process. */
+  chatWrapper(m: LlamaModule): LlamaChatWrapper {
+    let w = wrappers.get(this.model);
+    if (!w) {
+      w = m.resolveChatWrapper(this.model);
+      wrappers.set(this.model, w);
+    }
+    return w;
+  }
 
   /** The sequence pool of the context of this size (created on first use). */
   pool(contextSize: number, sequences: number): Promise<SequencePool> {

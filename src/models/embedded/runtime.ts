@@ -25,7 +25,10 @@ export interface LlamaModule {
     contextSequence: LlamaSequence;
     systemPrompt?: string;
     autoDisposeSequence?: boolean;
+    chatWrapper?: LlamaChatWrapper | 'auto';
   }) => LlamaSession;
+  /** What a session's `chatWrapper: 'auto'` runs for its model (seconds of Jinja template tests on CPU). */
+  resolveChatWrapper(model: LlamaModel): LlamaChatWrapper;
   LlamaLogLevel: Record<string, string>;
   GgufArchitectureType: Record<string, string>;
 }
@@ -36,6 +39,10 @@ export interface Llama {
   createGrammarForJsonSchema(schema: unknown): Promise<LlamaGrammar>;
   createGrammar(opts: { grammar: string }): Promise<LlamaGrammar>;
   getGrammarFor(type: 'json'): Promise<LlamaGrammar>;
+}
+/** How a model's chat is laid out in tokens (opaque to us). */
+export interface LlamaChatWrapper {
+  readonly wrapperName?: string;
 }
 /** A grammar that constrains sampling; `grammar` is its GBNF text. */
 export interface LlamaGrammar {

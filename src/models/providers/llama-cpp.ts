@@ -201,6 +201,7 @@ export class LlamaCppProvider implements ModelProvider {
         contextSequence: seq,
         systemPrompt: system || DEFAULT_SYSTEM,
         autoDisposeSequence: false,
+        chatWrapper: lm.chatWrapper(m),
       });
       session.setChatHistory(history);
       const grammar = req.jsonSchema ? await this.grammar(lm, req.jsonSchema) : undefined;

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { ModelConfigFactory } from '../../../src/models/config-factory.js';
 import { MetricsRepo } from '../../../src/storage/metrics-repo.js';
 import { chatRequests, rig, TWO_CHAT_MODELS, type Rig } from './setup.js';
 
@@ -46,6 +47,19 @@ describe('UnifiedModelAPI against the fake Ollama', () => {
     expect(rows[0]!.promptTokens).toBeGreaterThan(0);
     expect(r.calls).toHaveLength(1);
     expect(r.routes[0]).toMatchObject({ task: 'PLANNING', chosen: 'local-llama3.2' });
+  });
+
+  it('a strict request for a given model lists no servers; a routed one does', async () => {
+    r = await rig();
+    const api = r.project.api();
+    const ref = ModelConfigFactory.createOllamaConfig('llama3.2:latest', { endpoint: r.server.url, alias: 'pinned' });
+    const listed = () => r!.server.requests.filter((q) => q.path === '/api/tags' || q.path === '/v1/models').length;
+    const a = await api.generateText({ type: 'GENERAL', messages: ask('strict'), model: ref, strictModel: true });
+    expect(a.model.alias).toBe('pinned');
+    expect(chatRequests(r.server)).toHaveLength(1);
+    expect(listed()).toBe(0);
+    await api.generateText({ type: 'GENERAL', messages: ask('routed'), model: ref });
+    expect(listed()).toBeGreaterThan(0);
   });
 
   it('keeps num_ctx constant across calls to the same model', async () => {
