@@ -11,7 +11,8 @@ import { analyzeComplexityUseCase } from './analyze-complexity.js';
 import { expandUseCase } from './expand.js';
 import { parsePrdUseCase } from './parse-prd.js';
 import { researchLoopUseCase } from './research-loop.js';
-import { resumeTaskEdit, TASK_EDIT_JOBS } from './resume-task-edits.js';
+import { TASK_EDIT_RESUMERS } from './resume-task-edits.js';
+import { resumer, type Resumer } from './resumer.js';
 import { researchSessionsUseCase } from './research-sessions.js';
 import type { Project } from './project.js';
 
@@ -76,74 +77,58 @@ function unreadable(run: InterruptedRun, why: string): ValidationError {
   });
 }
 
+/** How each job is resumed: the same use case as the CLI, from the input it recorded, with a model required. */
+const RESUMERS: Record<string, Resumer> = {
+  'parse-prd': resumer(ParsePrdInput, async (project, i, ctl) => {
+    const out = await parsePrdUseCase(project, { ...i, resume: true, requireModel: true }, ctl);
+    const s = out.summary;
+    return {
+      runId: out.runId,
+      detail: `parse-prd resumed as run ${out.runId}: ${s.resumedNodes} answer(s) from the checkpoint, ${s.llmCalls} new call(s), ${out.tasks.length} task(s) ${out.written ? `written to ${out.tasksPath} [${out.tag}]` : 'planned (dry run)'}`,
+    };
+  }),
+  'research-loop': resumer(ResearchLoopInput, async (project, { session, topic, iterations, ...rest }, ctl) => {
+    // From the session's last finished iteration when it saved one; else the topic from the start.
+    const saved = session && researchSessionsUseCase(project).some((s) => s.id === session && s.status !== 'done');
+    const out = await researchLoopUseCase(
+      project,
+      saved ? { ...rest, resume: session } : { ...rest, topic, ...(iterations !== undefined ? { iterations } : {}) },
+      ctl,
+    );
+    return {
+      runId: out.sessionId,
+      detail: `research loop ${saved ? `resumed from session ${session}` : 'run again'}: ${out.iterations} iteration(s), confidence ${out.confidence.toFixed(2)}, answered by ${out.models.join(', ') || 'no model'}`,
+    };
+  }),
+  expand: resumer(ExpandInput, async (project, i, ctl) => {
+    const out = await expandUseCase(project, { ...i, resume: true, requireModel: true }, ctl);
+    const s = out.summary;
+    return {
+      runId: out.runId,
+      detail: `expand resumed as run ${out.runId}: ${s.resumedNodes} answer(s) from the checkpoint, ${s.llmCalls} new call(s), ${s.subtasks} subtask(s) for ${s.tasks} task(s) written to ${out.tasksPath} [${out.tag}]`,
+    };
+  }),
+  'analyze-complexity': resumer(AnalyzeInput, async (project, { ids, ...rest }, ctl) => {
+    const out = await analyzeComplexityUseCase(
+      project,
+      { ...rest, ids: ids.join(','), resume: true, requireModel: true },
+      ctl,
+    );
+    return {
+      runId: out.runId,
+      detail: `analyze-complexity resumed as run ${out.runId}: ${out.summary.resumedNodes} batch(es) from the checkpoint, ${out.summary.llmCalls} new call(s), report ${out.reportPath}`,
+    };
+  }),
+  ...TASK_EDIT_RESUMERS,
+};
+
 /** Resumes interrupted runs of this project; the use case's trackRun records how it ended. */
 export function runResumer(project: Project): RunResumer {
   return async (run, signal) => {
-    switch (run.job) {
-      case 'parse-prd': {
-        const i = ParsePrdInput.safeParse(run.input);
-        if (!i.success) throw unreadable(run, `its recorded input is not valid (${i.error.issues[0]?.message})`);
-        const out = await parsePrdUseCase(
-          project,
-          { ...i.data, resume: true, requireModel: true },
-          signal ? { signal } : {},
-        );
-        const s = out.summary;
-        return {
-          runId: out.runId,
-          detail: `parse-prd resumed as run ${out.runId}: ${s.resumedNodes} answer(s) from the checkpoint, ${s.llmCalls} new call(s), ${out.tasks.length} task(s) ${out.written ? `written to ${out.tasksPath} [${out.tag}]` : 'planned (dry run)'}`,
-        };
-      }
-      case 'research-loop': {
-        const i = ResearchLoopInput.safeParse(run.input);
-        if (!i.success) throw unreadable(run, `its recorded input is not valid (${i.error.issues[0]?.message})`);
-        const { session, topic, iterations, ...rest } = i.data;
-        // From the session's last finished iteration when it saved one; else the topic from the start.
-        const saved = session && researchSessionsUseCase(project).some((s) => s.id === session && s.status !== 'done');
-        const out = await researchLoopUseCase(
-          project,
-          saved
-            ? { ...rest, resume: session }
-            : { ...rest, topic, ...(iterations !== undefined ? { iterations } : {}) },
-          signal ? { signal } : {},
-        );
-        return {
-          runId: out.sessionId,
-          detail: `research loop ${saved ? `resumed from session ${session}` : 'run again'}: ${out.iterations} iteration(s), confidence ${out.confidence.toFixed(2)}, answered by ${out.models.join(', ') || 'no model'}`,
-        };
-      }
-      case 'expand': {
-        const i = ExpandInput.safeParse(run.input);
-        if (!i.success) throw unreadable(run, `its recorded input is not valid (${i.error.issues[0]?.message})`);
-        const out = await expandUseCase(
-          project,
-          { ...i.data, resume: true, requireModel: true },
-          signal ? { signal } : {},
-        );
-        const s = out.summary;
-        return {
-          runId: out.runId,
-          detail: `expand resumed as run ${out.runId}: ${s.resumedNodes} answer(s) from the checkpoint, ${s.llmCalls} new call(s), ${s.subtasks} subtask(s) for ${s.tasks} task(s) written to ${out.tasksPath} [${out.tag}]`,
-        };
-      }
-      case 'analyze-complexity': {
-        const i = AnalyzeInput.safeParse(run.input);
-        if (!i.success) throw unreadable(run, `its recorded input is not valid (${i.error.issues[0]?.message})`);
-        const { ids, ...rest } = i.data;
-        const out = await analyzeComplexityUseCase(
-          project,
-          { ...rest, ids: ids.join(','), resume: true, requireModel: true },
-          signal ? { signal } : {},
-        );
-        return {
-          runId: out.runId,
-          detail: `analyze-complexity resumed as run ${out.runId}: ${out.summary.resumedNodes} batch(es) from the checkpoint, ${out.summary.llmCalls} new call(s), report ${out.reportPath}`,
-        };
-      }
-      default:
-        if (TASK_EDIT_JOBS.includes(run.job))
-          return resumeTaskEdit(project, run, signal, (why) => unreadable(run, why));
-        throw unreadable(run, `this version cannot resume '${run.job}' runs`);
-    }
+    const r = Object.hasOwn(RESUMERS, run.job) ? RESUMERS[run.job] : undefined;
+    if (!r) throw unreadable(run, `this version cannot resume '${run.job}' runs`);
+    const i = r.input.safeParse(run.input);
+    if (!i.success) throw unreadable(run, `its recorded input is not valid (${i.error.issues[0]?.message})`);
+    return r.resume(project, i.data, signal);
   };
 }
