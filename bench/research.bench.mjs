@@ -6,10 +6,14 @@
 // bytes per chunk with a breakdown by table.
 // Up to 100k chunks the corpus goes through `research add` of generated files; larger sizes write
 // the generated chunks and their vectors straight into the DB (same repositories, no files), so
-// 1M chunks stays feasible on 2 cores: `--sizes 1000000` takes several minutes.
-// Usage: npm run build && node bench/research.bench.mjs [--sizes 10000,100000] [--queries 60] [--keep]
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, statSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+// 1M chunks stays feasible on 2 cores: building it takes many minutes, so sizes above 100k are
+// built once into a cache directory outside the repository and reused by later runs (the DB is
+// opened, and migrated, like any project's). `--cache <dir>` caches every size there; `--rebuild`
+// builds again. A reused DB says so and prints the ingest figures recorded when it was built.
+// Usage: npm run build && node bench/research.bench.mjs [--sizes 10000,100000,1000000] [--queries 60]
+//        [--cache <dir>] [--rebuild] [--keep]
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { homedir, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -29,6 +33,16 @@ const arg = (name, dflt) => {
 };
 const sizes = String(arg('sizes', '10000,100000')).split(',').map(Number);
 const nQueries = Number(arg('queries', '60'));
+const cacheArg = arg('cache', undefined);
+const rebuild = process.argv.includes('--rebuild');
+// Sizes above DIRECT_ABOVE are cached here unless --cache names another directory.
+const DEFAULT_CACHE = join(
+  process.env.XDG_CACHE_HOME || join(homedir(), '.cache'),
+  'task-master-local',
+  'bench-research',
+);
+// Bump when the generated corpus or the way it is written changes: older caches are rebuilt.
+const CACHE_VERSION = 1;
 const BATCH = 64;
 const PER_FILE = 100;
 const DIRECT_ABOVE = 100_000;
@@ -116,35 +130,30 @@ function timed(fn) {
   return { out, wall: performance.now() - t0, cpu: cpuMs(process.cpuUsage(c0)) };
 }
 
-// The exact ground truth: every stored vector in one matrix, each query scored against all.
+// The exact ground truth: every stored vector, page by page, scored against every query (dot
+// products of unit vectors; a page at a time, so 1M vectors need no 1.5 GB matrix).
 function exactTopK(rag, set, queries, k) {
-  const ids = new Int32Array(set.vectors);
-  const m = new Float32Array(set.vectors * set.dimension);
-  let n = 0;
+  const best = queries.map(() => []);
+  const dim = set.dimension;
   for (let after = 0; ; ) {
     const page = rag.index.repo.vectorPage(set, after, 8192);
     if (!page.length) break;
     for (const r of page) {
-      ids[n] = r.id;
-      m.set(r.vector, n * set.dimension);
-      n++;
+      const v = r.vector;
+      queries.forEach((q, qi) => {
+        let d = 0;
+        for (let j = 0; j < dim; j++) d += v[j] * q[j];
+        const b = best[qi];
+        if (b.length < k || d > b[b.length - 1].d) {
+          b.push({ id: r.id, d });
+          b.sort((x, y) => y.d - x.d);
+          if (b.length > k) b.pop();
+        }
+      });
     }
     after = page[page.length - 1].id;
   }
-  return queries.map((q) => {
-    const best = [];
-    for (let i = 0; i < n; i++) {
-      let d = 0;
-      const o = i * set.dimension;
-      for (let j = 0; j < set.dimension; j++) d += m[o + j] * q[j];
-      if (best.length < k || d > best[best.length - 1].d) {
-        best.push({ id: ids[i], d });
-        best.sort((a, b) => b.d - a.d);
-        if (best.length > k) best.pop();
-      }
-    }
-    return best.map((b) => b.id);
-  });
+  return best.map((b) => b.map((x) => x.id));
 }
 
 function sizeBreakdown(db) {
@@ -169,8 +178,25 @@ console.log(
     .map((l) => l.toFixed(2))
     .join(' ')}`,
 );
+// Where a size's database lives: a fresh temp dir, or (cached sizes) a directory that is reused
+// when its marker says it was built completely by this version of the bench.
+function placeFor(size) {
+  const cacheRoot = cacheArg ?? (size > DIRECT_ABOVE ? DEFAULT_CACHE : undefined);
+  if (!cacheRoot) return { dir: mkdtempSync(join(tmpdir(), `tml-bench-research-${size}-`)), cached: false };
+  const dir = join(cacheRoot, `research-${size}`);
+  const marker = join(dir, 'built.json');
+  if (!rebuild && existsSync(marker)) {
+    const built = JSON.parse(readFileSync(marker, 'utf8'));
+    if (built.version === CACHE_VERSION && built.size === size) return { dir, cached: true, built, marker };
+  }
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  return { dir, cached: true, marker };
+}
+
 for (const size of sizes) {
-  const dir = mkdtempSync(join(tmpdir(), `tml-bench-research-${size}-`));
+  const place = placeFor(size);
+  const { dir } = place;
   try {
     const dbPath = join(dir, '.taskmaster', 'local.db');
     const db = openDatabase(dbPath);
@@ -182,24 +208,41 @@ for (const size of sizes) {
       embedder: { mode: 'offline', batchSize: BATCH },
     });
     const direct = size > DIRECT_ABOVE;
-    let t = performance.now();
-    let add;
-    let again;
-    let readdMs = 0;
-    if (direct) {
-      ingestDirect(rag, repo, size);
-    } else {
-      writeFiles(dir, size);
-      t = performance.now();
-      add = await rag.addSources(['corpus']);
-    }
-    const ingestMs = performance.now() - t;
-    if (!direct) {
-      t = performance.now();
-      again = await rag.addSources(['corpus']);
-      readdMs = performance.now() - t;
+    let built = place.built;
+    if (!built) {
+      let t = performance.now();
+      let add;
+      let again;
+      let readdMs = 0;
+      if (direct) {
+        ingestDirect(rag, repo, size);
+      } else {
+        writeFiles(dir, size);
+        t = performance.now();
+        add = await rag.addSources(['corpus']);
+      }
+      const ingestMs = performance.now() - t;
+      if (!direct) {
+        t = performance.now();
+        again = await rag.addSources(['corpus']);
+        readdMs = performance.now() - t;
+      }
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      built = {
+        version: CACHE_VERSION,
+        size,
+        at: new Date().toISOString(),
+        load: loadavg()[0],
+        ingestMs,
+        files: add?.added.length,
+        embedCalls: add?.embedCalls,
+        addChunks: add?.chunks,
+        readd: again && { calls: again.embedCalls, unchanged: again.unchanged.length, ms: readdMs },
+      };
+      if (place.marker) writeFileSync(place.marker, JSON.stringify(built));
     }
     const set = rag.index.repo.sets()[0];
+    let t;
 
     // Queries: a few mid-frequency words from a real chunk (what a user would remember).
     const qr = rng(7);
@@ -213,6 +256,7 @@ for (const size of sizes) {
     // Wall time, and this process's CPU time: on a shared, loaded machine the CPU figure is the
     // one that says what the code costs.
     const hyb = { wall: [], cpu: [] };
+    const loadAtQueries = loadavg()[0];
     for (const q of queries) {
       const c0 = process.cpuUsage();
       t = performance.now();
@@ -223,14 +267,21 @@ for (const size of sizes) {
 
     // The vector path against the exact scan of every stored vector.
     const qv = queries.map((q) => offlineEmbedOne(q));
-    const truth = exactTopK(rag, set, qv, 10);
     const vec = { wall: [], cpu: [] };
-    let hit = 0;
-    qv.forEach((v, i) => {
+    const got = qv.map((v) => {
       const r = timed(() => rag.index.search(set, v, 10));
       vec.wall.push(r.wall);
       vec.cpu.push(r.cpu);
-      hit += r.out.filter((h) => truth[i].includes(h.id)).length;
+      return r.out;
+    });
+    const truthFile = join(dir, `truth-${nQueries}.json`);
+    // A reused database has the same vectors, so its ground truth is reused too.
+    const truth = place.built && existsSync(truthFile) ? JSON.parse(readFileSync(truthFile, 'utf8')) : undefined;
+    const exact = truth ?? exactTopK(rag, set, qv, 10);
+    if (place.marker && !truth) writeFileSync(truthFile, JSON.stringify(exact));
+    let hit = 0;
+    got.forEach((hits, i) => {
+      hit += hits.filter((h) => exact[i].includes(h.id)).length;
     });
     const scan = { wall: [], cpu: [] };
     for (const v of qv.slice(0, size >= 1_000_000 ? 3 : 10)) {
@@ -244,18 +295,18 @@ for (const size of sizes) {
     const parts = sizeBreakdown(db);
     const chunks = repo.countChunks();
     console.log(
-      `chunks=${chunks} ${direct ? '(written directly: generated chunks and vectors)' : `files=${add.added.length}`}`,
+      `chunks=${chunks} ${direct ? '(written directly: generated chunks and vectors)' : `files=${built.files}`}${place.built ? ` (reused the database built ${built.at} in ${dir})` : ''}`,
     );
     console.log(
-      `  ingest: ${(ingestMs / 1000).toFixed(1)} s = ${Math.round(chunks / (ingestMs / 1000))} chunks/s (offline embedder, FTS5, vectors and sketches included)`,
+      `  ingest${place.built ? ' (recorded at build, load ' + built.load.toFixed(1) + ')' : ''}: ${(built.ingestMs / 1000).toFixed(1)} s = ${Math.round(chunks / (built.ingestMs / 1000))} chunks/s (offline embedder, FTS5, vectors and sketches included)`,
     );
     if (!direct) {
       console.log(
-        `  embed calls: ${add.embedCalls} (expected ceil(${add.chunks}/${BATCH}) = ${Math.ceil(add.chunks / BATCH)}); re-add unchanged: ${again.embedCalls} calls, ${again.unchanged.length} files unchanged, ${ms(readdMs)}`,
+        `  embed calls: ${built.embedCalls} (expected ceil(${built.addChunks}/${BATCH}) = ${Math.ceil(built.addChunks / BATCH)}); re-add unchanged: ${built.readd.calls} calls, ${built.readd.unchanged} files unchanged, ${ms(built.readd.ms)}`,
       );
     }
     console.log(
-      `  hybrid search k=10 over ${queries.length} queries: p50 ${ms(pct(hyb.wall, 50))}, p95 ${ms(pct(hyb.wall, 95))} (CPU p50 ${ms(pct(hyb.cpu, 50))}, p95 ${ms(pct(hyb.cpu, 95))})`,
+      `  hybrid search k=10 over ${queries.length} queries (load ${loadAtQueries.toFixed(1)}): p50 ${ms(pct(hyb.wall, 50))}, p95 ${ms(pct(hyb.wall, 95))} (CPU p50 ${ms(pct(hyb.cpu, 50))}, p95 ${ms(pct(hyb.cpu, 95))})`,
     );
     console.log(
       `  vector path (${candidateCount(set.vectors)} candidates from ${set.sketchBits}-bit sketches, exact rerank): p50 ${ms(pct(vec.wall, 50))}, p95 ${ms(pct(vec.wall, 95))} (CPU p50 ${ms(pct(vec.cpu, 50))}); recall@10 vs exact scan ${(hit / (qv.length * 10)).toFixed(3)}`,
@@ -265,11 +316,13 @@ for (const size of sizes) {
     );
     const mib = (b) => `${(b / 1048576).toFixed(1)} MiB`;
     console.log(
-      `  database: ${mib(bytes)} = ${Math.round(bytes / chunks)} bytes/chunk (vectors ${mib(parts.vectors)}, sketches ${mib(parts.sketches)}, chunk text ${mib(parts.chunks)}, FTS ${mib(parts.fts)}, other ${mib(parts.other)})`,
+      `  database: ${mib(bytes)} = ${Math.round(bytes / chunks)} bytes/chunk (vectors ${mib(parts.vectors)}, sketches ${mib(parts.sketches)}, chunk text ${mib(parts.chunks)}, FTS ${mib(parts.fts)}, other ${mib(parts.other)}); load ${loadavg()[0].toFixed(1)}`,
     );
     db.close();
   } finally {
-    if (process.argv.includes('--keep')) console.log(`  kept ${dir}`);
+    if (place.cached) {
+      if (!place.built) console.log(`  cached in ${dir} (reused by the next run; --rebuild to build again)`);
+    } else if (process.argv.includes('--keep')) console.log(`  kept ${dir}`);
     else rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -94,6 +94,37 @@ export class Sketcher {
   }
 }
 
+// Bits set in a 32-bit word.
+function popcount32(x: number): number {
+  let v = x - ((x >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
+}
+
+/** Sketches as 32-bit words (copied, so any byte offset works), for hammingDistances. */
+export function sketchWords(bytes: Uint8Array): Uint32Array {
+  if (bytes.byteLength % 4 !== 0) throw new Error(`sketch bytes ${bytes.byteLength} are not whole 32-bit words`);
+  return new Uint32Array(Uint8Array.from(bytes).buffer);
+}
+
+/**
+ * Hamming distances from `query` (one sketch) to each of the sketches concatenated in `sketches`
+ * (sketchWords of sketches of the query's length), in their order.
+ */
+export function hammingDistances(query: Uint8Array, sketches: Uint32Array): Uint16Array {
+  const q = sketchWords(query);
+  const words = q.length;
+  if (!words || sketches.length % words !== 0)
+    throw new Error(`${sketches.length} sketch words do not hold whole ${words}-word sketches`);
+  const out = new Uint16Array(sketches.length / words);
+  for (let r = 0, o = 0; r < out.length; r++, o += words) {
+    let d = 0;
+    for (let j = 0; j < words; j++) d += popcount32((sketches[o + j]! ^ q[j]!) >>> 0);
+    out[r] = d;
+  }
+  return out;
+}
+
 /** Mean of vectors (all of one dimension); null when there are none. */
 export function meanVector(vectors: Iterable<Float32Array>, dimension: number): Float32Array | null {
   const sum = new Float64Array(dimension);

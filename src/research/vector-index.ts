@@ -3,14 +3,14 @@
  * 1. candidates: sqlite-vec ranks the sign sketches (quantizer.ts) by Hamming distance. Asking
  *    vec0 for a large k is slow in sqlite-vec 0.1.9 (its per-chunk top-k selection costs
  *    k × chunk size), so the query asks for the rows within a Hamming radius instead: the radius
- *    is the quantile of the query's distances in the probe sample (every m-th chunk) that should
- *    let about C rows through;
+ *    is the quantile of the query's distances to the probe sample (every m-th chunk, a few
+ *    thousand sketches held in memory and compared here) that should let about C rows through;
  * 2. rerank: the exact float vectors of those candidates, by cosine distance.
  * C grows slowly with the set (candidateCount) so that recall@10 against an exact scan stays
  * at or above 0.99 (bench/research.bench.mjs measures it at 10k, 100k and 1M chunks).
  */
 import type { ResearchVectorRepo, SketcherFor, VecSet } from '../storage/research-vector-repo.js';
-import { Sketcher, SKETCH_BITS, meanVector } from './quantizer.js';
+import { Sketcher, SKETCH_BITS, hammingDistances, meanVector, sketchWords } from './quantizer.js';
 
 /** A chunk and its cosine distance to the query. */
 export interface VectorHit {
@@ -46,6 +46,7 @@ export class VectorIndex {
   private readonly candidates: (n: number) => number;
   private readonly probeTarget: number;
   private cached?: { mean: Float32Array | null; dimension: number; sketcher: Sketcher };
+  private probe?: { key: string; words: Uint32Array };
 
   constructor(
     readonly repo: ResearchVectorRepo,
@@ -137,32 +138,79 @@ export class VectorIndex {
       if (within.length <= EXACT_FILTER_LIMIT) return this.rerank(set, query, within, k);
       const allowed = new Set(within);
       const wanted = Math.min(n, Math.ceil((this.candidates(n) * n) / within.length));
+      const qs = this.sketcher(set.dimension, set.mean).sketch(query, true);
+      const ids = this.withinRadius(
+        set,
+        qs,
+        wanted,
+        (radius) => {
+          const got = this.repo.candidates(set, qs, 2 * wanted, radius);
+          return { passed: got.length, out: got };
+        },
+        () => this.repo.candidates(set, qs, wanted),
+      );
       return this.rerank(
         set,
         query,
-        this.candidateIds(set, query, wanted).filter((id) => allowed.has(id)),
+        ids.map((r) => r.id).filter((id) => allowed.has(id)),
         k,
       );
     }
     const c = Math.max(k, this.candidates(n));
     if (c >= n) return this.exact(set, query, k);
-    return this.rerank(set, query, this.candidateIds(set, query, c), k);
+    const qs = this.sketcher(set.dimension, set.mean).sketch(query, true);
+    // one statement per radius: the candidates and their exact rerank
+    return this.withinRadius(
+      set,
+      qs,
+      c,
+      (radius) => {
+        const r = this.repo.nearestWithin(set, query, qs, radius, 2 * c, k);
+        return { passed: r.candidates, out: r.hits };
+      },
+      () =>
+        this.rerank(
+          set,
+          query,
+          this.repo.candidates(set, qs, c).map((r) => r.id),
+          k,
+        ),
+    );
   }
 
-  // About `c` nearest sketches: the probe sample's quantile gives a Hamming radius; if the radius
-  // lets too few through (estimation noise), the slower plain top-c query answers instead.
-  private candidateIds(set: VecSet, query: Float32Array, c: number): number[] {
-    const qs = this.sketcher(set.dimension, set.mean).sketch(query, true);
-    const rank = Math.ceil((c * set.probeRows) / set.vectors);
-    if (set.probeRows >= 64 && rank >= 1 && rank < set.probeRows) {
-      const dists = this.repo.probe(set, qs, rank);
-      const radius = dists[dists.length - 1];
-      if (radius !== undefined) {
-        const got = this.repo.candidates(set, qs, 2 * c, radius);
-        if (got.length >= c / 2) return got.map((r) => r.id);
-      }
+  // Runs `scan` with the Hamming radius that should let about `c` sketches through: the quantile
+  // of the query's distances to the probe sample. If estimation noise makes it let fewer than c/2
+  // through, the radius widens to the quantile of 2c, 4c, … (each try is one scan; the plain
+  // top-c vec0 query is ten times slower at 100k). Without a usable sample, `plain` answers.
+  private withinRadius<T>(
+    set: VecSet,
+    qs: Uint8Array,
+    c: number,
+    scan: (radius: number) => { passed: number; out: T },
+    plain: () => T,
+  ): T {
+    const dists = this.probeDistances(set, qs);
+    if (!dists) return plain();
+    for (let want = c; ; want *= 2) {
+      const rank = Math.min(dists.length, Math.ceil((want * dists.length) / set.vectors));
+      const r = scan(dists[rank - 1]!);
+      if (r.passed >= c / 2 || rank >= dists.length) return r.out;
     }
-    return this.repo.candidates(set, qs, c).map((r) => r.id);
+  }
+
+  // The query sketch's Hamming distances to the probe sample, ascending; undefined when the
+  // sample is too small to estimate quantiles from.
+  private probeDistances(set: VecSet, qs: Uint8Array): Uint16Array | undefined {
+    const probe = this.probeSample(set);
+    return probe.length >= 64 * (set.sketchBits / 32) ? hammingDistances(qs, probe).sort() : undefined;
+  }
+
+  // The probe sample's sketches, read once per state of the set (the sample is only an estimate:
+  // one another process changed since is still a fair one).
+  private probeSample(set: VecSet): Uint32Array {
+    const key = `${set.name}:${set.probeModulus}:${set.probeRows}:${set.mean ? 'c' : 'u'}`;
+    if (this.probe?.key !== key) this.probe = { key, words: sketchWords(this.repo.probeSketches(set)) };
+    return this.probe.words;
   }
 
   private probeModulus(count: number): number {

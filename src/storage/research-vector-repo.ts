@@ -7,73 +7,21 @@
  * transaction, from the set's current mean. Integer keys go to vec0 as BigInt: better-sqlite3
  * binds JS numbers as doubles, which vec0 rejects.
  */
-import { createHash } from 'node:crypto';
 import type { DB } from './db.js';
 import { writeTx } from './db.js';
 import { copyLegacyVectors, dropLegacy } from './research-vector-legacy.js';
+import {
+  type SetRow,
+  type SketcherFor,
+  type SketchFn,
+  type VecSet,
+  blob,
+  setName,
+  toFloats,
+  toSet,
+} from './research-vector-rows.js';
 
-/** A vector set registered for one embedding model and dimension. */
-export interface VecSet {
-  name: string;
-  model: string;
-  dimension: number;
-  /** 2: vectors once + sketches; 1: the layout before migration 33, converted on first use. */
-  layout: 1 | 2;
-  vectors: number;
-  sketchBits: number;
-  mean: Float32Array | null;
-  probeModulus: number;
-  probeRows: number;
-}
-
-/** Computes a stored vector's sketch for a given set mean (see research/quantizer.ts). */
-export type SketchFn = (v: Float32Array) => Uint8Array;
-/** Gives the sketch function for the set's current mean. */
-export type SketcherFor = (mean: Float32Array | null) => SketchFn;
-
-interface SetRow {
-  name: string;
-  model: string;
-  dimension: number;
-  layout: number;
-  vectors: number;
-  sketch_bits: number;
-  mean: Buffer | null;
-  probe_modulus: number;
-  probe_rows: number;
-}
-
-// A Float32Array view needs 4-byte alignment; the rare unaligned buffer is copied.
-export function toFloats(b: Buffer): Float32Array {
-  if (b.byteOffset % 4 === 0) return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
-  return new Float32Array(new Uint8Array(b).buffer);
-}
-
-export function blob(v: Float32Array | Uint8Array): Buffer {
-  return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-}
-
-function setName(model: string, dimension: number): string {
-  const slug = model
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '_')
-    .slice(0, 40);
-  return `research_vec_${slug}_${createHash('sha256').update(model).digest('hex').slice(0, 8)}_${dimension}`;
-}
-
-function toSet(r: SetRow): VecSet {
-  return {
-    name: r.name,
-    model: r.model,
-    dimension: r.dimension,
-    layout: r.layout === 2 ? 2 : 1,
-    vectors: r.vectors,
-    sketchBits: r.sketch_bits,
-    mean: r.mean ? Float32Array.from(toFloats(r.mean)) : null,
-    probeModulus: Math.max(1, r.probe_modulus),
-    probeRows: r.probe_rows,
-  };
-}
+export type { SketchFn, SketcherFor, VecSet } from './research-vector-rows.js';
 
 /** Vector sets, vectors, sketches and their kNN. */
 export class ResearchVectorRepo {
@@ -206,14 +154,40 @@ export class ResearchVectorRepo {
       .all(q, k, maxDistance) as { id: number; distance: number }[];
   }
 
-  /** Hamming distances of the `k` nearest sketches of the probe sample, ascending. */
-  probe(set: VecSet, sketch: Uint8Array, k: number): number[] {
-    if (k <= 0) return [];
-    return (
-      this.db
-        .prepare(`SELECT distance FROM ${set.name}_probe WHERE sketch MATCH vec_bit(?) AND k = ?`)
-        .all(blob(sketch), k) as { distance: number }[]
-    ).map((r) => r.distance);
+  /**
+   * Both stages in one statement: the sketches within Hamming distance `radius` of `sketch` (at
+   * most `limit`, nearest first) are the candidates, and their stored vectors are ranked by exact
+   * cosine distance to `query` (at most `k`, nearest first). `candidates` says how many sketches
+   * passed, so the caller can widen a radius that let too few through.
+   */
+  nearestWithin(
+    set: VecSet,
+    query: Float32Array,
+    sketch: Uint8Array,
+    radius: number,
+    limit: number,
+    k: number,
+  ): { hits: { id: number; distance: number }[]; candidates: number } {
+    const rows = this.db
+      .prepare(
+        `WITH c AS MATERIALIZED (
+           SELECT chunk_id FROM ${set.name}_sketch WHERE sketch MATCH vec_bit(?) AND k = ? AND distance <= ?)
+         SELECT v.chunk_id AS id, coalesce(vec_distance_cosine(v.vector, ?), 1.0) AS distance,
+           (SELECT count(*) FROM c) AS n
+         FROM c JOIN ${set.name}_vectors v ON v.chunk_id = c.chunk_id ORDER BY distance, id LIMIT ?`,
+      )
+      .all(blob(sketch), limit, radius, blob(query), k) as { id: number; distance: number; n: number }[];
+    return { hits: rows.map((r) => ({ id: r.id, distance: r.distance })), candidates: rows[0]?.n ?? 0 };
+  }
+
+  /**
+   * Every sketch of the probe sample, concatenated (probe rows × sketchBits/8 bytes): the caller
+   * computes the query's Hamming distances to all of them (a few thousand) itself, which is
+   * cheaper than a vec0 top-k query and gives every quantile at once.
+   */
+  probeSketches(set: VecSet): Uint8Array {
+    const rows = this.db.prepare(`SELECT sketch FROM ${set.name}_probe`).pluck().all() as Buffer[];
+    return Buffer.concat(rows);
   }
 
   /** The stored vectors of the given chunks (chunks without one are absent). */

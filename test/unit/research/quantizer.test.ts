@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Sketcher, meanVector } from '../../../src/research/quantizer.js';
+import { Sketcher, hammingDistances, meanVector, sketchWords } from '../../../src/research/quantizer.js';
+import { openDatabase } from '../../../src/storage/db.js';
 import { offlineEmbedOne } from '../../../src/research/offline-embedder.js';
 import { mulberry32 } from '../../../src/util/rng.js';
 
@@ -58,5 +59,38 @@ describe('Sketcher', () => {
     expect(centred.sketch(docs[0]!)).not.toEqual(plain.sketch(docs[0]!));
     expect(centred.sketch(docs[0]!, true)).toEqual(plain.sketch(docs[0]!));
     expect(meanVector([], 384)).toBeNull();
+  });
+
+  it('hammingDistances agrees with sqlite-vec on every sketch of a batch, at any byte offset', () => {
+    const db = openDatabase(':memory:');
+    try {
+      const s = new Sketcher(384, 1024);
+      const rnd = mulberry32(9);
+      const sketches = Array.from({ length: 50 }, () =>
+        s.sketch(
+          Float32Array.from({ length: 384 }, () => rnd() - 0.5),
+          true,
+        ),
+      );
+      const query = s.sketch(offlineEmbedOne('session cache expiry'), true);
+      // one spare byte in front: the batch is not 4-byte aligned where it starts
+      const batch = Buffer.concat([Buffer.from([7]), ...sketches]).subarray(1);
+      const got = [...hammingDistances(query, sketchWords(batch))];
+      const want = sketches.map(
+        (x) =>
+          (
+            db
+              .prepare('SELECT vec_distance_hamming(vec_bit(?), vec_bit(?)) AS d')
+              .get(Buffer.from(query), Buffer.from(x)) as {
+              d: number;
+            }
+          ).d,
+      );
+      expect(got).toEqual(want);
+      expect(new Set(got).size).toBeGreaterThan(10);
+      expect(() => hammingDistances(query, sketchWords(batch.subarray(0, 100)))).toThrow(/whole/);
+    } finally {
+      db.close();
+    }
   });
 });
