@@ -143,13 +143,17 @@ export async function promptJob(project: Project, o: PromptJobOptions, signal?: 
   return { raw, spec, desc, target: 'prompts' };
 }
 
-const evaluators = new WeakMap<Project, Map<string, ReturnType<typeof promptsEvaluator>>>();
+const evaluators = new WeakMap<object, Map<string, ReturnType<typeof promptsEvaluator>>>();
 
-/** One evaluator per project and run description, so the baseline scored by promptJob is not asked again. */
+/**
+ * One evaluator per run (its signal, else the project) and description, so the baseline scored by
+ * promptJob is not asked again when the run starts.
+ */
 function evaluatorOf(project: Project, data: TuningData, desc: EvaluatorDescription, signal: AbortSignal | undefined) {
   const key = JSON.stringify(desc);
-  let byDesc = evaluators.get(project);
-  if (!byDesc) evaluators.set(project, (byDesc = new Map()));
+  const owner = signal ?? project;
+  let byDesc = evaluators.get(owner);
+  if (!byDesc) evaluators.set(owner, (byDesc = new Map()));
   const known = byDesc.get(key);
   if (known) return known;
   const made = promptsEvaluator({

@@ -15,7 +15,12 @@ import type { LocalRAGSystem } from '../research/rag-system.js';
 import { manager } from './models-set.js';
 import { modelsImportUseCase, type ModelsImportResult } from './models-import.js';
 import { openResearch } from './open-research.js';
-import { optimizeRunUseCase } from './optimize-run.js';
+import {
+  optimizeRunUseCase,
+  type OptimizeEvent,
+  type OptimizeRunOptions,
+  type OptimizeRunResult,
+} from './optimize-run.js';
 import { SpecPRDProcessor, SpecRecoverySystem, totalTasks } from './spec-classes.js';
 import type { OptimizationResult, ParameterRanges, Genome } from '../optimize/types.js';
 import type { PrdEvent } from '../prd/processor.js';
@@ -244,6 +249,25 @@ export class TaskMasterLocalSystem {
     };
     const res = await optimizeRunUseCase(this.project, { specObject: spec }, o.signal ? { signal: o.signal } : {});
     return res.report;
+  }
+
+  /**
+   * optimize --target prompts: evolves variants of a prompt (default parse-prd) on the valid split of
+   * the project's dataset; `apply` writes the winner as a project prompt. The result carries the
+   * winner against the prompt in effect (`prompt`) and what was written (`applied`).
+   */
+  async tunePrompt(
+    opts: Pick<OptimizeRunOptions, 'prompt' | 'split' | 'seed' | 'population' | 'generations' | 'apply'> & {
+      signal?: AbortSignal;
+      onProgress?: (e: OptimizeEvent) => void;
+    } = {},
+  ): Promise<OptimizeRunResult> {
+    const { signal, onProgress, ...o } = opts;
+    return optimizeRunUseCase(
+      this.project,
+      { ...o, target: 'prompts' },
+      { ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}) },
+    );
   }
 
   /** improve: analyses recorded experiences, failures and metrics into proposals, saved as a set `improve --apply` can apply. */

@@ -1,16 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { finetuneExportUseCase } from '../../../src/application/finetune-export.js';
 import { optimizeResumeUseCase } from '../../../src/application/optimize-resume.js';
 import { optimizeRunUseCase } from '../../../src/application/optimize-run.js';
-import { openProject, type Project } from '../../../src/application/project.js';
-import { parsePrd } from '../../../src/prd/run.js';
-import { listProjectPrompts, loadPrompt, tuningSet } from '../../../src/prompting/index.js';
-import { PrdRepo } from '../../../src/storage/prd-repo.js';
-import { tempProject } from '../../support/cli.js';
+import { openProject } from '../../../src/application/project.js';
+import { listProjectPrompts, loadPrompt } from '../../../src/prompting/index.js';
+import { OptimizeRepo } from '../../../src/storage/optimize-repo.js';
 import { startFakeServer, type FakeServer } from '../../support/fake-llm-server.js';
-import { opts } from '../prd/helpers.js';
+import { keptAnswers, plantedScript, promptHistory, wordingPhrase } from '../../support/prompt-history.js';
 
 let server: FakeServer;
 beforeAll(async () => {
@@ -20,63 +17,36 @@ afterAll(async () => {
   await server.close();
 });
 
-const SUBJECTS = ['Bookmarks service', 'Invoice mailer', 'Recipe planner', 'Parking tracker', 'Chess club ladder'];
-const prd = (s: string) =>
-  `# ${s}\n\n## Overview\nA small service: ${s.toLowerCase()}.\n\n## Features\n### Accounts\nSign-up and login.\n\n### Core\nThe main ${s.toLowerCase()} screens and their storage.\n`;
-
-/** A project with one parse-prd run per subject, each in its own tag. */
-async function history(): Promise<{ root: string; env: Record<string, string>; p: Project }> {
-  const root = tempProject();
-  const env = {
-    HOME: root,
-    OLLAMA_HOST: server.url,
-    LM_STUDIO_HOST: 'http://127.0.0.1:9',
-    LOCAL_AI_HOST: 'http://127.0.0.1:9',
-  };
-  const p = openProject({ cwd: root, env, backoffMs: 1 });
-  for (const [i, s] of SUBJECTS.entries()) {
-    await parsePrd(
-      {
-        prd: prd(s),
-        prdPath: `prd-${i}.md`,
-        tasksPath: p.paths.tasks,
-        tag: `t${i}`,
-        mode: 'create',
-        dryRun: false,
-        options: opts({ complexityThreshold: 10 }),
-      },
-      { api: p.api(), repo: new PrdRepo(p.db()) },
-    );
-  }
-  // The team rewrote every task: what it kept is not what the model first answered.
-  const file = JSON.parse(readFileSync(p.paths.tasks, 'utf8'));
-  for (const [i, s] of SUBJECTS.entries())
-    for (const [j, t] of (file[`t${i}`].tasks as Record<string, string>[]).entries()) {
-      t.title = `${s}: milestone ${j + 1}`;
-      t.details = `Build step ${j + 1} of the ${s.toLowerCase()} with its tests.`;
-    }
-  writeFileSync(p.paths.tasks, JSON.stringify(file));
-  return { root, env, p };
-}
-
 describe('optimize --target prompts', () => {
   it('finds the planted wording on the scripted server and --apply writes it as parse-prd@v3+project', async () => {
-    const { root, env, p } = await history();
+    const { root, env, p } = await promptHistory(server.url);
     const split = { train: 40, valid: 60, test: 0 };
-    const ds = finetuneExportUseCase(p, { dryRun: true, split, seed: 42 }).dataset;
-    const kept = new Map<string, string>();
-    for (const ex of [...ds.examples.train, ...ds.examples.valid])
-      if (ex.source === 'prd') kept.set(/# (.+)/.exec(ex.messages[1]!.content)![1]!, ex.messages.at(-1)!.content);
     // The server gives back what the team kept only when asked with one planted wording.
     const planted = 4;
-    const phrase = tuningSet('parse-prd')!.wordings[planted - 1]!.split('{{countRule}}')[0]!.replace('{{scope}}', '');
-    server.script((ctx) => {
-      const user = ctx.messages.at(-1)!.content;
-      if (!user.includes(phrase)) return undefined;
-      const subject = /# (.+)/.exec(user)?.[1];
-      return subject && kept.has(subject) ? { content: kept.get(subject)! } : undefined;
-    });
+    const phrase = wordingPhrase('parse-prd', planted);
+    server.script(plantedScript(keptAnswers(p, split), phrase));
     try {
+      // No model reachable: exit 4 before a run is stored.
+      const down = openProject({ cwd: root, env: { ...env, OLLAMA_HOST: 'http://127.0.0.1:9' }, backoffMs: 1 });
+      await expect(optimizeRunUseCase(down, { target: 'prompts', split })).rejects.toMatchObject({
+        code: 'NO_MODEL_AVAILABLE',
+        exitCode: 4,
+      });
+      expect(new OptimizeRepo(down.db()).listRuns()).toEqual([]);
+      down.close();
+      // Stopped at its first evaluation: ABORTED (exit 130), the run kept as interrupted.
+      const ctl = new AbortController();
+      await expect(
+        optimizeRunUseCase(
+          p,
+          { target: 'prompts', split, seed: 3 },
+          { signal: ctl.signal, onProgress: (e) => e.type === 'evaluation' && ctl.abort() },
+        ),
+      ).rejects.toMatchObject({ code: 'ABORTED', exitCode: 130 });
+      expect(new OptimizeRepo(p.db()).listRuns().map((x) => [x.target, x.status, x.error])).toEqual([
+        ['prompts', 'failed', 'interrupted'],
+      ]);
+
       const r = await optimizeRunUseCase(p, { target: 'prompts', split, seed: 3 });
       expect(r.prompt).toMatchObject({ prompt: 'parse-prd', current: { id: 'parse-prd@v2' } });
       expect(r.prompt!.validExamples).toBeGreaterThanOrEqual(1);
