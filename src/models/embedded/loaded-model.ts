@@ -1,5 +1,6 @@
 import { ProviderError } from '../../errors.js';
 import { Semaphore } from '../../util/semaphore.js';
+import { resolveChatWrapperRemembered } from './chat-wrapper.js';
 import type { GgufInfo } from './gguf.js';
 import type {
   Llama,
@@ -50,7 +51,7 @@ export class SequencePool {
 // One chat wrapper per loaded model, shared by its adapters' entries: node-llama-cpp resolves it by
 // rendering the model's Jinja template against every compatible built-in wrapper (about a second of
 // CPU for a ChatML template), and a session left at 'auto' did that again for every answer.
-const wrappers = new WeakMap<LlamaModel, LlamaChatWrapper>();
+const wrappers = new WeakMap<LlamaModel, Promise<LlamaChatWrapper>>();
 
 /** A loaded model with its lazily created contexts. */
 export class LoadedModel {
@@ -67,11 +68,12 @@ export class LoadedModel {
   ) {}
 
   /** The chat wrapper node-llama-cpp picks for this model ('auto'), resolved once per process. */
-  chatWrapper(m: LlamaModule): LlamaChatWrapper {
+  chatWrapper(m: LlamaModule, store: string): Promise<LlamaChatWrapper> {
     let w = wrappers.get(this.model);
     if (!w) {
-      w = m.resolveChatWrapper(this.model);
+      w = resolveChatWrapperRemembered(m, this.llama, this.model, { path: this.info.path, store });
       wrappers.set(this.model, w);
+      w.catch(() => wrappers.delete(this.model));
     }
     return w;
   }

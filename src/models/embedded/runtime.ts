@@ -29,6 +29,18 @@ export interface LlamaModule {
   }) => LlamaSession;
   /** What a session's `chatWrapper: 'auto'` runs for its model (seconds of Jinja template tests on CPU). */
   resolveChatWrapper(model: LlamaModel): LlamaChatWrapper;
+  resolveChatWrapper(options: {
+    bosString?: string | null;
+    architecture?: string;
+    filename?: string;
+    fileInfo?: LlamaModel['fileInfo'];
+    tokenizer?: unknown;
+    llama?: Llama;
+  }): LlamaChatWrapper | null;
+  /** Built-in wrapper classes by name, and the names resolveChatWrapper tests a Jinja template against. */
+  chatWrappers: Record<string, unknown>;
+  specializedChatWrapperTypeNames: readonly string[];
+  getModuleVersion(): Promise<string>;
   LlamaLogLevel: Record<string, string>;
   GgufArchitectureType: Record<string, string>;
 }
@@ -51,6 +63,11 @@ export interface LlamaGrammar {
 /** A loaded model. */
 export interface LlamaModel {
   readonly trainContextSize: number;
+  readonly tokens: { readonly bosString?: string | null };
+  readonly fileInfo: {
+    readonly metadata?: { general?: { architecture?: string }; tokenizer?: { chat_template?: unknown } };
+  };
+  readonly tokenizer: unknown;
   tokenize(text: string): number[];
   createContext(opts: {
     contextSize: number;

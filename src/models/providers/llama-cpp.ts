@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { abortedError, ProviderError, isAppError } from '../../errors.js';
 import type { ChatChunk, ChatRequest, DiscoveredModel, ModelProvider, ProviderHealth } from '../types.js';
+import { chatWrapperStore } from '../embedded/chat-wrapper.js';
 import { describeGguf, discoverEmbeddedModels } from '../embedded/discover.js';
 import { ggufError, readGgufInfo, type GgufInfo } from '../embedded/gguf.js';
 import { tightenNumberRules, toGrammarSchema } from '../embedded/grammar-schema.js';
@@ -201,7 +202,7 @@ export class LlamaCppProvider implements ModelProvider {
         contextSequence: seq,
         systemPrompt: system || DEFAULT_SYSTEM,
         autoDisposeSequence: false,
-        chatWrapper: lm.chatWrapper(m),
+        chatWrapper: await lm.chatWrapper(m, chatWrapperStore(this.env, this.opts.home)),
       });
       session.setChatHistory(history);
       const grammar = req.jsonSchema ? await this.grammar(lm, req.jsonSchema) : undefined;
