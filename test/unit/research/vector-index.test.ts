@@ -106,4 +106,23 @@ describe('VectorIndex: two-stage search (sign sketches from sqlite-vec, exact re
     expect(hits.map((h) => h.id).sort((a, b) => a - b)).toEqual(within);
     expect(index.search(set, new Float32Array(384), 3).every((h) => h.distance === 1)).toBe(true);
   });
+
+  it('large filters go two-stage; candidate counts past the k limit of sqlite-vec (4096) still answer', () => {
+    const q = offlineEmbedOne(corpus.queries[1]!);
+    const within = Array.from({ length: 2000 }, (_, i) => i + 1);
+    const exact = new VectorIndex(vectors).distances(set, q, within);
+    const top10 = exact.sort((a, b) => a.distance - b.distance || a.id - b.id).slice(0, 10);
+    // 300 candidates of 3000 → about 450 sketches scanned for a filter of two thirds of the set
+    const twoStage = new VectorIndex(vectors, { candidates: () => 300, exactFilterLimit: 100 });
+    vectors.scans = 0;
+    expect(twoStage.search(set, q, 10, within)).toEqual(top10);
+    expect(vectors.scans).toBeGreaterThan(0);
+    // 2100 candidates: a scan limit of 4200 rows, past what one vec0 query may ask
+    const many = new VectorIndex(vectors, { candidates: () => 2100, exactFilterLimit: 100 });
+    expect(many.search(set, q, 10).map((h) => h.id)).toEqual(
+      new VectorIndex(vectors).exact(set, q, 10).map((h) => h.id),
+    );
+    // a third of the set with 2100 candidates: every sketch is a candidate (3000, under the limit)
+    expect(many.search(set, q, 10, within.slice(0, 1000))).toEqual(exact.filter((h) => h.id <= 1000).slice(0, 10));
+  });
 });
