@@ -5,7 +5,6 @@
  */
 import { isAbortError } from '../errors.js';
 import type { ExpandTarget } from '../tasks/expand.js';
-import { openResearch } from './open-research.js';
 import type { Project } from './project.js';
 
 /** Passages per task. */
@@ -17,6 +16,8 @@ export async function researchBackground(
   targets: ExpandTarget[],
   signal?: AbortSignal,
 ): Promise<void> {
+  // Loaded here, not at the top: a run without --research never pays for the research module's import.
+  const { openResearch } = await import('./open-research.js');
   const rag = openResearch(project);
   for (const t of targets) {
     const query = [t.task.title, t.task.description].filter((x) => typeof x === 'string').join(' ');
