@@ -124,6 +124,18 @@ export function isAppError(e: unknown): e is AppError {
 }
 
 /**
+ * No model can take the call: none is reachable (NO_MODEL_AVAILABLE, exit 4), or the mode refused
+ * the configured roles and no local model is reachable instead (PRIVACY_REFUSED with details.noModel,
+ * exit 3). The offline answers (structural planner, heuristic scores, extractive research) take both;
+ * a command that must have a model keeps the code.
+ */
+export function isNoModel(e: unknown): e is AppError {
+  return (
+    e instanceof AppError && (e.code === 'NO_MODEL_AVAILABLE' || (e.code === 'PRIVACY_REFUSED' && !!e.details?.noModel))
+  );
+}
+
+/**
  * The one builder of ABORTED errors: work cancelled by an AbortSignal (Ctrl-C, a sibling's failure).
  * The signal's reason is kept as the cause, so a caller can still find what stopped the work.
  */

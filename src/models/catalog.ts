@@ -38,6 +38,8 @@ export interface RoleStatus {
   source: 'configured' | 'default' | 'none';
   /** Why a configured role is not used (unsupported provider, forbidden by the mode). */
   skipped?: string;
+  /** The configured role is skipped because the mode forbids it (a privacy refusal, not a missing server). */
+  forbidden?: boolean;
 }
 
 export type EffectiveRoles = Record<Role | 'embeddings', RoleStatus>;
@@ -278,6 +280,7 @@ export class ModelCatalog {
         return {
           source: 'none',
           skipped: `role ${role} (${rc.provider} ${rc.modelId}) is ${what}; mode ${this.privacy.mode} (set by ${this.privacy.modeSource}) forbids it${why}`,
+          forbidden: true,
         };
       }
       return ref ? { ref, source: 'configured' } : { source: 'none', ...(skipped ? { skipped } : {}) };

@@ -3,6 +3,7 @@ import type { ModelCatalog } from './catalog.js';
 import { serverHint } from './catalog-util.js';
 import { UNAVAILABLE_CODES, type RequestState } from './executor.js';
 import type { RouteResult } from './routing.js';
+import type { Role } from '../config/schema.js';
 import type { ModelHooks, ModelRef, TaskType } from './types.js';
 
 /** Hooks that can never throw into a call: an observer's bug must not fail the user's work. */
@@ -106,13 +107,36 @@ export function failureError(
   });
 }
 
-/** NO_MODEL_AVAILABLE when routing found no candidate at all: says what was tried and how to fix it. */
+/**
+ * The error when routing found no candidate at all. A role the task would use that the mode forbids
+ * is the first reason (PRIVACY_REFUSED, exit 3, naming the role, the model and the setting): with no
+ * local server either, starting one alone would not bring that model back. Otherwise
+ * NO_MODEL_AVAILABLE, saying what was tried and how to fix it.
+ */
 export async function noModelError(catalog: ModelCatalog, plan: RouteResult, type: TaskType): Promise<AppError> {
   const servers = await catalog.servers();
   const roles = await catalog.effectiveRoles();
   const where = servers
     .map((s) => `${s.kind} at ${s.endpoint}: ${s.skipped ?? (s.ok ? `${s.models.length} models` : 'unreachable')}`)
     .join('; ');
+  const used: Role[] = type === 'RESEARCH' ? ['research', 'main', 'fallback'] : ['main', 'fallback'];
+  const refused = used.filter((r) => roles[r].forbidden);
+  if (refused.length) {
+    const first = roles[refused[0]!];
+    return new AppError(
+      'PRIVACY_REFUSED',
+      `refused: ${refused.map((r) => roles[r].skipped).join('; ')}; and no local model is reachable to use instead (${where})`,
+      {
+        hint: `start a local model server (\`ollama serve\`, then \`ollama pull llama3.2\`) or point the role at one with \`task-master-local models --set-${refused[0]} <id>\`, or choose another mode with --mode HYBRID`,
+        details: {
+          noModel: true,
+          roles: refused,
+          skipped: first.skipped,
+          servers: servers.map((s) => ({ kind: s.kind, ok: s.ok })),
+        },
+      },
+    );
+  }
   const skipped = (['main', 'research', 'fallback'] as const)
     .map((r) => roles[r].skipped && `${r}: ${roles[r].skipped}`)
     .filter(Boolean);

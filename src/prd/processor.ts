@@ -1,4 +1,4 @@
-import { AppError, abortedError } from '../errors.js';
+import { AppError, abortedError, isNoModel } from '../errors.js';
 import { TaskType, type ModelAPI } from '../models/types.js';
 import type { PrdRepo } from '../storage/prd-repo.js';
 import { Decomposer, settleAll, toNode } from './decompose.js';
@@ -215,14 +215,14 @@ export class RecursivePRDProcessor {
       };
     } catch (e) {
       if (signal?.aborted) throw abortError(signal);
-      if (e instanceof AppError && e.code === 'NO_MODEL_AVAILABLE' && caller.answered === 0)
-        throw new NoModelError('NO_MODEL_AVAILABLE', e.message, {
+      if (isNoModel(e) && caller.answered === 0)
+        throw new NoModelError(e.code, e.message, {
           hint: e.hint,
           details: { ...e.details, wouldUse: ref?.alias ?? e.details?.wouldUse },
           cause: e,
         });
-      if (e instanceof AppError && e.code === 'NO_MODEL_AVAILABLE') {
-        throw new AppError('NO_MODEL_AVAILABLE', `${e.message} (after ${caller.answered} answered nodes)`, {
+      if (isNoModel(e)) {
+        throw new AppError(e.code, `${e.message} (after ${caller.answered} answered nodes)`, {
           hint: `${e.hint ?? 'start the model server'}; then rerun with --resume: answered nodes are checkpointed`,
           cause: e,
         });

@@ -147,6 +147,8 @@ export async function parsePrd(input: ParsePrdInput, deps: ParsePrdDeps): Promis
     } catch (e) {
       if (!(e instanceof NoModelError)) throw e;
       const wouldUse = (e.details?.wouldUse as string | undefined) ?? input.configuredModel;
+      // The mode refused the configured model: that refusal is the error (exit 3), not a missing server.
+      if (input.options.requireModel && e.code === 'PRIVACY_REFUSED') throw e;
       if (input.options.requireModel) {
         throw new AppError(
           'NO_MODEL_AVAILABLE',

@@ -3,7 +3,7 @@
  * is reachable, otherwise an extractive answer quoting the best sentences. Either way citations
  * are checked and a confidence with its reason is computed from measurable signals.
  */
-import { isAppError } from '../errors.js';
+import { type AppError, isAppError, isNoModel } from '../errors.js';
 import type { ModelAPI, Usage } from '../models/types.js';
 import { fenceData, loadPrompt, toMessages } from '../prompting/index.js';
 import { checkCitations } from './citations.js';
@@ -72,6 +72,10 @@ export const DETAIL: Record<'low' | 'medium' | 'high', { sentences: number; perP
 
 /** Codes that mean "there is no model to ask": the answer falls back to extraction. */
 export const NO_MODEL_CODES = new Set(['NO_MODEL_AVAILABLE', 'PROVIDER_UNREACHABLE']);
+
+/** An error the offline answer takes: no model reachable (or refused with none to use instead; see isNoModel). */
+export const answersOffline = (e: unknown): e is AppError =>
+  isNoModel(e) || (isAppError(e) && NO_MODEL_CODES.has(e.code));
 const MAX_PASSAGE_CHARS = 1500;
 
 /** Passages as numbered blocks for a prompt, fenced so document text cannot act as instructions. */
@@ -154,7 +158,7 @@ export async function synthesize(
         usage,
       };
     } catch (e) {
-      if (!isAppError(e) || !NO_MODEL_CODES.has(e.code)) throw e;
+      if (!answersOffline(e)) throw e;
       notes.push(`no model reachable (${e.message}); extractive answer from the best passages`);
     }
   } else {

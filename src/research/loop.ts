@@ -3,9 +3,9 @@
  * leave open), research them, repeat; stop when confidence stops improving or nothing is open;
  * end with recommendations. State is saved after every iteration, so a session resumes exactly.
  */
-import { AppError, abortedError, isAbortError, isAppError } from '../errors.js';
+import { AppError, abortedError, isAbortError } from '../errors.js';
 import { loadPrompt, toMessages } from '../prompting/index.js';
-import { NO_MODEL_CODES } from './answer.js';
+import { answersOffline } from './answer.js';
 import type { ModelAPI } from '../models/types.js';
 import type { ResearchSessionRepo } from '../storage/research-session-repo.js';
 import {
@@ -231,7 +231,7 @@ async function findGaps(
       );
       return { questions: a.value.questions.map((q) => q.trim()).filter(Boolean), calls: 1 };
     } catch (e) {
-      if (!isAppError(e) || !NO_MODEL_CODES.has(e.code)) throw e;
+      if (!answersOffline(e)) throw e;
     }
   }
   const cited = new Set(state.findings.flatMap((f) => f.citations.map((c) => `${c.source}:${c.lines}`)));
@@ -277,7 +277,7 @@ async function recommend(
       });
       return { recommendations, calls: 1, model: a.model.alias ?? a.model.model };
     } catch (e) {
-      if (!isAppError(e) || !NO_MODEL_CODES.has(e.code)) throw e;
+      if (!answersOffline(e)) throw e;
     }
   }
   const best = findings

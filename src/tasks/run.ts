@@ -6,7 +6,7 @@
  * reachable before any answer gives the engine's answer without a model (labelled), no model after
  * some answers says they are kept.
  */
-import { AppError, abortedError } from '../errors.js';
+import { AppError, abortedError, isNoModel } from '../errors.js';
 import { TaskType, type ModelAPI, type ModelRef } from '../models/types.js';
 import type { PrdEvent } from '../prd/events.js';
 import { NodeCaller } from '../prd/node-call.js';
@@ -122,7 +122,7 @@ export async function taskRun<P extends { key: string; chunks: number }, R>(
         `${spec.job} was interrupted; nothing was written`,
         `answered ${spec.units} are checkpointed: run the same command again to continue`,
       );
-    if (!(e instanceof AppError) || e.code !== 'NO_MODEL_AVAILABLE') throw e;
+    if (!isNoModel(e)) throw e;
     if (caller.answered === 0 && !o.requireModel) {
       emit({ type: 'structural', reason: e.message });
       const wouldUse = ref?.alias ?? (e.details?.wouldUse as string | undefined);
@@ -133,7 +133,7 @@ export async function taskRun<P extends { key: string; chunks: number }, R>(
       });
     }
     throw new AppError(
-      'NO_MODEL_AVAILABLE',
+      e.code,
       `${e.message}${caller.answered ? ` (after ${caller.answered} answered requests)` : ''}`,
       {
         hint: `${e.hint ?? 'start the model server'}; then run the same command again: answered ${spec.units} are checkpointed`,

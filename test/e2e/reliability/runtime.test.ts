@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli, tempProject } from '../../support/cli.js';
 import { type FakeServer, startFakeServer } from '../../support/fake-llm-server.js';
 import { expectOneError, expectUnchanged, snapshot } from './helpers.js';
@@ -90,5 +90,34 @@ describe.concurrent('runs cut short', () => {
     const r = await runCli(['parse-prd', '--append', '--require-model', '--model', 'm'], { cwd });
     expectOneError(r, 3, /LOCAL_ONLY|not local|refused/i);
     expectUnchanged(before, snapshot(cwd));
+  });
+
+  it('a remote main role refused in LOCAL_ONLY with no local server: exit 3 (the refusal before "no server")', async () => {
+    const cwd = project();
+    // No --model: routing skips the refused role, and no local server answers (all point at a closed port).
+    writeFileSync(
+      join(cwd, '.taskmaster/config.json'),
+      JSON.stringify({
+        models: { main: { provider: 'anthropic', modelId: 'claude-3-5-sonnet' } },
+        local: { mode: 'LOCAL_ONLY' },
+      }),
+    );
+    const before = snapshot(cwd);
+    for (const args of [
+      ['add-task', '-p', 'a settings page'],
+      ['parse-prd', '--append', '--require-model'],
+    ]) {
+      const r = await runCli(args, { cwd });
+      expectOneError(
+        r,
+        3,
+        /^error: refused: role main \(anthropic claude-3-5-sonnet\) is external; mode LOCAL_ONLY \(set by config\.json local\.mode\)/,
+      );
+      expectUnchanged(before, snapshot(cwd), args.join(' '));
+    }
+    // Without --require-model parse-prd still plans without a model, and says why.
+    const plan = await runCli(['parse-prd', '--append', '--json'], { cwd });
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(JSON.stringify(JSON.parse(plan.stdout))).toMatch(/refused: role main/);
   });
 });
