@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { finetuneEvalUseCase } from '../../../src/application/finetune-eval.js';
 import { finetuneRegisterUseCase } from '../../../src/application/finetune-register.js';
+import { improveProposeUseCase } from '../../../src/application/improve-propose.js';
+import { currentRoles } from '../../../src/application/learning.js';
+import { modelsSetUseCase } from '../../../src/application/models-set.js';
 import { openProject } from '../../../src/application/project.js';
 import { parsePrd } from '../../../src/prd/run.js';
 import { LearningRepo } from '../../../src/storage/learning-repo.js';
@@ -77,6 +80,21 @@ describe('finetune eval', () => {
       invalid: r.examples,
       ok: 0,
     });
+    p.close();
+    // improve weighs the stored eval when proposing role changes: with the base as the main model,
+    // the tuned alias (every answer valid, against none) is proposed for the role.
+    p = openProject({ cwd: root, env, backoffMs: 1 });
+    await modelsSetUseCase(p, { roles: { main: 'llama3.2:latest' } });
+    p.close();
+    p = openProject({ cwd: root, env, backoffMs: 1 });
+    expect((await currentRoles(p)).main).toBe('llama3.2:latest');
+    const imp = await improveProposeUseCase(p, { meta: false });
+    expect(imp.proposals.map((x) => x.change)).toContainEqual(
+      expect.objectContaining({ kind: 'role-model', role: 'main', from: 'llama3.2:latest', to: 'llama-tuned' }),
+    );
+    expect(imp.proposals.find((x) => x.change.kind === 'role-model')!.evidence).toContain(
+      `llama-tuned: ${r.examples}/${r.examples} calls valid`,
+    );
     p.close();
   });
 });
