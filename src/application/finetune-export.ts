@@ -1,13 +1,12 @@
-import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AppError } from '../errors.js';
-import { buildDataset, type Dataset } from '../finetune/dataset.js';
+import { buildDataset, emitDataset, SPLITS, type Dataset, type SplitName } from '../finetune/dataset.js';
 import { collectExamples, type HistorySummary } from '../finetune/history.js';
 import type { DatasetFormat, SplitSpec } from '../finetune/types.js';
 import { FinetuneRepo } from '../storage/finetune-repo.js';
 import { PrdRepo } from '../storage/prd-repo.js';
 import { ResearchRepo } from '../storage/research-repo.js';
-import { atomicWriteFile, atomicWriteLines } from '../util/fs.js';
+import { atomicWriteFile, StagedLines } from '../util/fs.js';
 import type { Project } from './project.js';
 
 export interface FinetuneExportOptions {
@@ -59,8 +58,20 @@ export function finetuneExportUseCase(
     throw new AppError('NOT_FOUND', EMPTY_HISTORY, {
       hint: 'run `task-master-local parse-prd` first (then keep, edit or finish its tasks), or add pairs with `task-master-local finetune add <input-file> <output-file>`',
     });
-  const ds = buildDataset(examples, { format, split, seed }, secretsRedacted);
-  const dir = o.out ? resolve(project.paths.root, o.out) : join(project.paths.taskmasterDir, 'finetune', ds.id);
+  const ds = buildDataset(examples, { split, seed }, secretsRedacted);
+  const finetuneDir = join(project.paths.taskmasterDir, 'finetune');
+  // The default directory is named by the content hash, known after the last line: the files are
+  // staged beside it and renamed into place, so nothing half-written ever sits under a dataset id.
+  const outDir = o.out ? resolve(project.paths.root, o.out) : undefined;
+  const staged = o.dryRun ? undefined : stageFiles(outDir ?? finetuneDir);
+  let emitted: { contentHash: string; id: string };
+  try {
+    emitted = emitDataset(ds, format, staged ? (name, line) => staged[name].write(line) : () => {});
+  } catch (e) {
+    for (const f of Object.values(staged ?? {})) f.discard();
+    throw e;
+  }
+  const dir = outDir ?? join(finetuneDir, emitted.id);
   const files = {
     train: join(dir, 'train.jsonl'),
     valid: join(dir, 'valid.jsonl'),
@@ -68,7 +79,7 @@ export function finetuneExportUseCase(
     manifest: join(dir, 'manifest.json'),
   };
   const result: FinetuneExportResult = {
-    id: ds.id,
+    id: emitted.id,
     dir,
     written: !o.dryRun,
     format,
@@ -77,12 +88,16 @@ export function finetuneExportUseCase(
     counts: ds.counts,
     sources: summary,
     prompts: ds.prompts,
-    contentHash: ds.contentHash,
+    contentHash: emitted.contentHash,
     files,
   };
-  if (!o.dryRun) {
-    mkdirSync(dir, { recursive: true });
-    for (const name of ['train', 'valid', 'test'] as const) atomicWriteLines(files[name], ds.files[name]);
+  if (staged) {
+    try {
+      for (const name of SPLITS) staged[name].commit(files[name]);
+    } catch (e) {
+      for (const f of Object.values(staged)) f.discard();
+      throw e;
+    }
     const { files: _f, written: _w, ...manifest } = result;
     atomicWriteFile(
       files.manifest,
@@ -90,4 +105,16 @@ export function finetuneExportUseCase(
     );
   }
   return { ...result, dataset: ds };
+}
+
+/** One staged file per split, in `dir` (all three or none: a failure removes those already made). */
+function stageFiles(dir: string): Record<SplitName, StagedLines> {
+  const made: StagedLines[] = [];
+  try {
+    for (const name of SPLITS) made.push(new StagedLines(dir, `${name}.jsonl`));
+  } catch (e) {
+    for (const f of made) f.discard();
+    throw e;
+  }
+  return { train: made[0]!, valid: made[1]!, test: made[2]! };
 }

@@ -12,11 +12,12 @@ export interface DatasetOptions {
   seed: number;
 }
 
+export const SPLITS = ['train', 'valid', 'test'] as const;
+export type SplitName = (typeof SPLITS)[number];
+
 export interface Dataset {
-  id: string;
-  files: { train: string[]; valid: string[]; test: string[] };
-  /** The examples of each split (after scrubbing and dedupe), for eval and prompt tuning. */
-  examples: { train: Example[]; valid: Example[]; test: Example[] };
+  /** The examples of each split (after scrubbing and dedupe), in file order. */
+  examples: Record<SplitName, Example[]>;
   counts: {
     examples: number;
     duplicatesRemoved: number;
@@ -29,19 +30,17 @@ export interface Dataset {
     bySource: Record<ExampleSource, number>;
   };
   prompts: string[];
-  contentHash: string;
 }
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
-/** Builds the dataset; pure (no I/O), linear in the examples. */
-export function buildDataset(input: Example[], o: DatasetOptions, secretsRedacted = 0): Dataset {
+/** Dedupes and splits the examples; pure (no I/O), linear in the examples. */
+export function buildDataset(input: Example[], o: Omit<DatasetOptions, 'format'>, secretsRedacted = 0): Dataset {
   const seen = new Set<string>();
   const kept: { ex: Example; key: string }[] = [];
   for (const ex of input) {
-    const messages = ex.messages;
     const h = createHash('sha256');
-    for (const m of messages) h.update(`${m.role}\u0000${m.content}\u0001`);
+    for (const m of ex.messages) h.update(m.role).update('\u0000').update(m.content).update('\u0001');
     const key = h.digest('hex');
     if (seen.has(key)) continue;
     seen.add(key);
@@ -51,50 +50,58 @@ export function buildDataset(input: Example[], o: DatasetOptions, secretsRedacte
   const n = kept.length;
   const nTrain = Math.round((n * o.split.train) / 100);
   const nValid = Math.min(n - nTrain, Math.round((n * o.split.valid) / 100));
-  const parts = {
+  const examples = {
     train: kept.slice(0, nTrain).map((k) => k.ex),
     valid: kept.slice(nTrain, nTrain + nValid).map((k) => k.ex),
     test: kept.slice(nTrain + nValid).map((k) => k.ex),
   };
-  const files = { train: [] as string[], valid: [] as string[], test: [] as string[] };
-  let weightedCopies = 0;
-  for (const name of ['train', 'valid', 'test'] as const) {
-    for (const ex of parts[name]) {
-      const line = formatLine(ex.messages, o.format);
-      const copies = name === 'train' ? Math.max(1, ex.weight) : 1;
-      for (let i = 0; i < copies; i++) files[name].push(line);
-      weightedCopies += copies - 1;
-    }
-  }
+  const weightedCopies = examples.train.reduce((s, ex) => s + Math.max(1, ex.weight) - 1, 0);
   const bySource = Object.fromEntries(EXAMPLE_SOURCES.map((s) => [s, 0])) as Record<ExampleSource, number>;
   const prompts = new Set<string>();
   for (const { ex } of kept) {
     bySource[ex.source]++;
     if (ex.promptId) prompts.add(ex.promptId);
   }
-  const h = createHash('sha256');
-  for (const name of ['train', 'valid', 'test'] as const) {
-    h.update(`${name}\n`);
-    for (const l of files[name]) h.update(l).update('\n');
-  }
-  const contentHash = h.digest('hex');
   return {
-    id: `ds-${contentHash.slice(0, 12)}`,
-    files,
-    examples: parts,
+    examples,
     counts: {
       examples: n,
       duplicatesRemoved: input.length - n,
       secretsRedacted,
-      train: parts.train.length,
-      valid: parts.valid.length,
-      test: parts.test.length,
+      train: examples.train.length,
+      valid: examples.valid.length,
+      test: examples.test.length,
       weightedCopies,
       bySource,
     },
     prompts: [...prompts].sort(),
-    contentHash,
   };
+}
+
+/**
+ * Renders the three JSONL files line by line, in file order (train lines of done work repeated), each
+ * line formatted once and handed to `sink` as it is made, so no file is held in memory. Returns the
+ * content hash of the three files (each file's name and lines) and the dataset id derived from it.
+ */
+export function emitDataset(
+  ds: Dataset,
+  format: DatasetFormat,
+  sink: (split: SplitName, line: string) => void,
+): { contentHash: string; id: string } {
+  const h = createHash('sha256');
+  for (const name of SPLITS) {
+    h.update(`${name}\n`);
+    for (const ex of ds.examples[name]) {
+      const line = formatLine(ex.messages, format);
+      const copies = name === 'train' ? Math.max(1, ex.weight) : 1;
+      for (let i = 0; i < copies; i++) {
+        h.update(line).update('\n');
+        sink(name, line);
+      }
+    }
+  }
+  const contentHash = h.digest('hex');
+  return { contentHash, id: `ds-${contentHash.slice(0, 12)}` };
 }
 
 /** `80,10,10` → a split spec; undefined when it is not three whole numbers summing to 100. */

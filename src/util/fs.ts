@@ -9,7 +9,7 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fsError } from './os-errors.js';
 
 /**
@@ -22,26 +22,63 @@ export function atomicWriteFile(path: string, content: string | Uint8Array): voi
 }
 
 /**
- * atomicWriteFile for a file of many lines (each followed by a newline), written in pieces of about
- * a megabyte: no copy of the whole file in memory, and no limit from the longest string V8 can hold.
+ * A file of many lines written like atomicWriteFile, but in pieces of about a megabyte to a temp
+ * file in `dir` (no copy of the whole file in memory, no limit from the longest string V8 can hold),
+ * and placed only by commit(path), which may name a path decided after the last line (a dataset
+ * directory named by its content hash). Each line is followed by a newline. discard() removes it.
  */
-export function atomicWriteLines(path: string, lines: Iterable<string>): void {
-  atomicWrite(path, (fd) => {
-    let buf = '';
-    for (const line of lines) {
-      buf += `${line}\n`;
-      if (buf.length >= 1 << 20) {
-        writeAll(fd, buf);
-        buf = '';
-      }
-    }
-    if (buf) writeAll(fd, buf);
-  });
-}
+export class StagedLines {
+  private readonly tmp: string;
+  private fd: number | undefined;
+  private buf = '';
 
-function writeAll(fd: number, s: string): void {
-  const b = Buffer.from(s);
-  for (let at = 0; at < b.length; ) at += writeSync(fd, b, at);
+  constructor(dir: string, name: string) {
+    this.tmp = join(dir, `.${name}.tmp.${process.pid}.${Date.now()}`);
+    try {
+      mkdirSync(dir, { recursive: true });
+      this.fd = openSync(this.tmp, 'w');
+    } catch (e) {
+      throw fsError(e, join(dir, name), 'write');
+    }
+  }
+
+  write(line: string): void {
+    this.buf += `${line}\n`;
+    if (this.buf.length >= 1 << 20) this.flush();
+  }
+
+  /** Writes the rest, fsyncs, and renames the temp file to `path` (its directory is created). */
+  commit(path: string): void {
+    try {
+      this.flush();
+      fsyncSync(this.fd!);
+      closeSync(this.fd!);
+      this.fd = undefined;
+      mkdirSync(dirname(path), { recursive: true });
+      renameSync(this.tmp, path);
+    } catch (e) {
+      this.discard();
+      throw fsError(e, path, 'write');
+    }
+  }
+
+  /** Removes the temp file (after a failure, or when nothing is to be written). */
+  discard(): void {
+    try {
+      if (this.fd !== undefined) closeSync(this.fd);
+    } catch {
+      /* already closed by a failed commit */
+    }
+    this.fd = undefined;
+    rmSync(this.tmp, { force: true });
+  }
+
+  private flush(): void {
+    if (!this.buf) return;
+    const b = Buffer.from(this.buf);
+    this.buf = '';
+    for (let at = 0; at < b.length; ) at += writeSync(this.fd!, b, at);
+  }
 }
 
 function atomicWrite(path: string, write: (fd: number) => void): void {

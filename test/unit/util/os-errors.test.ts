@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AppError, EXIT } from '../../../src/errors.js';
-import { atomicWriteFile, atomicWriteLines, readTextFile, readTextFileIfExists } from '../../../src/util/fs.js';
+import { StagedLines, atomicWriteFile, readTextFile, readTextFileIfExists } from '../../../src/util/fs.js';
 import { fsError, sqliteError, toAppError } from '../../../src/util/os-errors.js';
 
 const errno = (code: string, extra: Record<string, unknown> = {}) =>
@@ -75,15 +75,22 @@ describe('OS errors become AppErrors naming the path', () => {
     expect(readFileSync(join(d, 'f'), 'utf8')).toBe('x');
   });
 
-  it('atomicWriteLines writes every line once, in order, across its megabyte pieces, and names the target on failure', () => {
+  it('StagedLines writes every line once, in order, across its megabyte pieces, places the file on commit, and names the target on failure', () => {
     const d = mkdtempSync(join(tmpdir(), 'tml-lines-'));
     const lines = Array.from({ length: 3000 }, (_, i) => `${i} ${'é'.repeat(500)}`);
-    atomicWriteLines(join(d, 'a.jsonl'), lines);
-    expect(readFileSync(join(d, 'a.jsonl'), 'utf8')).toBe(`${lines.join('\n')}\n`);
-    atomicWriteLines(join(d, 'empty.jsonl'), []);
+    const a = new StagedLines(d, 'a.jsonl');
+    for (const l of lines) a.write(l);
+    expect(readdirSync(d)).toHaveLength(1); // only the temp file until commit
+    a.commit(join(d, 'sub', 'a.jsonl'));
+    expect(readFileSync(join(d, 'sub', 'a.jsonl'), 'utf8')).toBe(`${lines.join('\n')}\n`);
+    new StagedLines(d, 'empty.jsonl').commit(join(d, 'empty.jsonl'));
     expect(readFileSync(join(d, 'empty.jsonl'), 'utf8')).toBe('');
-    expect(() => atomicWriteLines(d, ['x'])).toThrow(/it is a directory/);
-    expect(readdirSync(d).sort()).toEqual(['a.jsonl', 'empty.jsonl']);
+    const b = new StagedLines(d, 'b.jsonl');
+    b.write('x');
+    expect(() => b.commit(join(d, 'sub'))).toThrow(/sub: .*it is a directory/);
+    const c = new StagedLines(d, 'c.jsonl');
+    c.discard();
+    expect(readdirSync(d).sort()).toEqual(['empty.jsonl', 'sub']);
   });
 
   it('SQLite errors come from better-sqlite3 with their codes', () => {
