@@ -96,7 +96,8 @@ export class VectorIndex {
         `embedding model ${model} changed dimension ${droppedDimension} → ${dimension}; its old vectors were dropped and chunks are re-embedded`,
       );
     }
-    if (set.layout === 2) return set;
+    if (set.layout === 3) return set;
+    if (set.layout === 2) return this.repo.convertProbe(set);
     const r = this.repo.convertLegacy(set, this.sketchBits, (sample, count) => ({
       mean: count >= CALIBRATE_AT ? meanVector(sample, dimension) : null,
       modulus: this.probeModulus(count),

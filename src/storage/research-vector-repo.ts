@@ -37,9 +37,9 @@ export class ResearchVectorRepo {
   }
 
   /**
-   * The set for (model, dimension), created (layout 2) on first use. Sets of the same model with
+   * The set for (model, dimension), created (layout 3) on first use. Sets of the same model with
    * another dimension are dropped (the model changed under the same name), so dimensions never
-   * mix. A layout-1 set is returned as it is: the caller converts it (convertLegacy).
+   * mix. A set of layout 1 or 2 is returned as it is: the caller converts it (convertLegacy, convertProbe).
    */
   ensureSet(model: string, dimension: number, sketchBits: number): { set: VecSet; droppedDimension?: number } {
     const found = this.sets().find((t) => t.model === model && t.dimension === dimension);
@@ -56,7 +56,7 @@ export class ResearchVectorRepo {
       this.createTables(name, sketchBits);
       this.db
         .prepare(
-          'INSERT INTO research_vec_tables (name, model, dimension, quantized, partitioned, layout, sketch_bits) VALUES (?, ?, ?, 1, 0, 2, ?)',
+          'INSERT INTO research_vec_tables (name, model, dimension, quantized, partitioned, layout, sketch_bits) VALUES (?, ?, ?, 1, 0, 3, ?)',
         )
         .run(name, model, dimension, sketchBits);
       return { set: this.set(name)!, droppedDimension };
@@ -69,7 +69,7 @@ export class ResearchVectorRepo {
         chunk_id INTEGER PRIMARY KEY REFERENCES research_chunks(id) ON DELETE CASCADE,
         vector BLOB NOT NULL);
       CREATE VIRTUAL TABLE ${name}_sketch USING vec0(chunk_id integer primary key, sketch bit[${bits}]);
-      CREATE VIRTUAL TABLE ${name}_probe USING vec0(chunk_id integer primary key, sketch bit[${bits}]);
+      CREATE TABLE ${name}_probe (chunk_id INTEGER PRIMARY KEY, sketch BLOB NOT NULL);
       CREATE TRIGGER ${name}_vectors_ai AFTER INSERT ON ${name}_vectors BEGIN
         UPDATE research_vec_tables SET vectors = vectors + 1 WHERE name = '${name}'; END;
       CREATE TRIGGER ${name}_vectors_ad AFTER DELETE ON ${name}_vectors BEGIN
@@ -109,7 +109,7 @@ export class ResearchVectorRepo {
     const alive = this.db.prepare('SELECT 1 FROM research_chunks WHERE id = ?');
     const insVector = this.db.prepare(`INSERT OR IGNORE INTO ${set.name}_vectors (chunk_id, vector) VALUES (?, ?)`);
     const insSketch = this.db.prepare(`INSERT INTO ${set.name}_sketch (chunk_id, sketch) VALUES (?, vec_bit(?))`);
-    const insProbe = this.db.prepare(`INSERT INTO ${set.name}_probe (chunk_id, sketch) VALUES (?, vec_bit(?))`);
+    const insProbe = this.db.prepare(`INSERT INTO ${set.name}_probe (chunk_id, sketch) VALUES (?, ?)`);
     const unclaim = this.db.prepare('DELETE FROM research_embed_claims WHERE chunk_id = ?');
     return writeTx(this.db, () => {
       // the mean and probe modulus are read inside the transaction: another process may have
@@ -254,10 +254,10 @@ export class ResearchVectorRepo {
   rebuildProbe(set: VecSet, modulus: number, sketchFor: SketcherFor): void {
     writeTx(this.db, () => {
       const now = this.set(set.name);
-      if (now?.layout !== 2) return;
+      if (now?.layout !== 3) return;
       this.db.exec(`DROP TABLE IF EXISTS ${now.name}_probe;
-        CREATE VIRTUAL TABLE ${now.name}_probe USING vec0(chunk_id integer primary key, sketch bit[${now.sketchBits}]);`);
-      const ins = this.db.prepare(`INSERT INTO ${now.name}_probe (chunk_id, sketch) VALUES (?, vec_bit(?))`);
+        CREATE TABLE ${now.name}_probe (chunk_id INTEGER PRIMARY KEY, sketch BLOB NOT NULL);`);
+      const ins = this.db.prepare(`INSERT INTO ${now.name}_probe (chunk_id, sketch) VALUES (?, ?)`);
       const sketch = sketchFor(now.mean);
       const rows = this.everyNth(now, modulus);
       for (const r of rows) ins.run(BigInt(r.id), blob(sketch(toFloats(r.vector))));
@@ -277,12 +277,12 @@ export class ResearchVectorRepo {
   ): boolean {
     return writeTx(this.db, () => {
       const now = this.set(set.name);
-      const p = now && now.layout === 2 ? plan(now) : null;
+      const p = now && now.layout === 3 ? plan(now) : null;
       if (!now || !p) return false;
       this.dropSketchTables(now.name);
       this.db.exec(`
         CREATE VIRTUAL TABLE ${now.name}_sketch USING vec0(chunk_id integer primary key, sketch bit[${now.sketchBits}]);
-        CREATE VIRTUAL TABLE ${now.name}_probe USING vec0(chunk_id integer primary key, sketch bit[${now.sketchBits}]);`);
+        CREATE TABLE ${now.name}_probe (chunk_id INTEGER PRIMARY KEY, sketch BLOB NOT NULL);`);
       const probeRows = this.writeSketches(now.name, p.modulus, p.sketchFor(p.mean), (after) =>
         this.vectorPage(now, after, 2048),
       );
@@ -301,7 +301,7 @@ export class ResearchVectorRepo {
     page: (afterId: number) => { id: number; vector: Float32Array }[],
   ): number {
     const insSketch = this.db.prepare(`INSERT INTO ${name}_sketch (chunk_id, sketch) VALUES (?, vec_bit(?))`);
-    const insProbe = this.db.prepare(`INSERT INTO ${name}_probe (chunk_id, sketch) VALUES (?, vec_bit(?))`);
+    const insProbe = this.db.prepare(`INSERT INTO ${name}_probe (chunk_id, sketch) VALUES (?, ?)`);
     let probeRows = 0;
     for (let after = 0; ; ) {
       const rows = page(after);
@@ -320,7 +320,27 @@ export class ResearchVectorRepo {
   }
 
   /**
-   * Converts a layout-1 set (float vec0 table, IVF centroids, a copy of each vector) to layout 2
+   * Converts a layout-2 set to layout 3: its probe sample moves, row for row, from a vec0 table
+   * (whose rows are slow to read whole: ~6 µs each) to a plain table, in one transaction.
+   */
+  convertProbe(set: VecSet): VecSet {
+    return writeTx(this.db, () => {
+      const now = this.set(set.name);
+      if (!now) throw new Error(`vector set ${set.name} was dropped`);
+      if (now.layout !== 2) return now;
+      this.db.exec(`
+        CREATE TEMP TABLE probe_move AS SELECT chunk_id, sketch FROM ${now.name}_probe;
+        DROP TABLE ${now.name}_probe;
+        CREATE TABLE ${now.name}_probe (chunk_id INTEGER PRIMARY KEY, sketch BLOB NOT NULL);
+        INSERT INTO ${now.name}_probe (chunk_id, sketch) SELECT chunk_id, sketch FROM temp.probe_move;
+        DROP TABLE temp.probe_move;`);
+      this.db.prepare('UPDATE research_vec_tables SET layout = 3 WHERE name = ?').run(now.name);
+      return this.set(now.name)!;
+    });
+  }
+
+  /**
+   * Converts a layout-1 set (float vec0 table, IVF centroids, a copy of each vector) to layout 3
    * in one transaction: every vector moves (from its exact copy, else from the vec0 table), then
    * the old tables and rows go. Nothing is lost: the transaction commits whole or not at all.
    * `plan` gets a sample of the vectors and their count and returns the mean and probe modulus.
@@ -336,7 +356,7 @@ export class ResearchVectorRepo {
     return writeTx(this.db, () => {
       const now = this.set(set.name);
       if (!now) throw new Error(`vector set ${set.name} was dropped`);
-      if (now.layout === 2) return { set: now, converted: 0 };
+      if (now.layout !== 1) return { set: now, converted: 0 };
       this.createTables(now.name, sketchBits);
       copyLegacyVectors(this.db, now.name);
       dropLegacy(this.db, now.name);
@@ -347,7 +367,7 @@ export class ResearchVectorRepo {
       );
       this.db
         .prepare(
-          `UPDATE research_vec_tables SET layout = 2, quantized = 1, partitioned = 0, sketch_bits = ?, mean = ?,
+          `UPDATE research_vec_tables SET layout = 3, quantized = 1, partitioned = 0, sketch_bits = ?, mean = ?,
              probe_modulus = ?, probe_rows = ? WHERE name = ?`,
         )
         .run(sketchBits, p.mean ? blob(p.mean) : null, p.modulus, probeRows, now.name);

@@ -9,8 +9,12 @@ export interface VecSet {
   name: string;
   model: string;
   dimension: number;
-  /** 2: vectors once + sketches; 1: the layout before migration 33, converted on first use. */
-  layout: 1 | 2;
+  /**
+   * 3: vectors once, sketches in vec0, the probe sample in a plain table; 2: the same with the
+   * probe sample in vec0 (slow to read whole); 1: the layout before migration 33. Sets of layouts
+   * 1 and 2 are converted on first use.
+   */
+  layout: 1 | 2 | 3;
   vectors: number;
   sketchBits: number;
   mean: Float32Array | null;
@@ -58,7 +62,7 @@ export function toSet(r: SetRow): VecSet {
     name: r.name,
     model: r.model,
     dimension: r.dimension,
-    layout: r.layout === 2 ? 2 : 1,
+    layout: r.layout === 3 ? 3 : r.layout === 2 ? 2 : 1,
     vectors: r.vectors,
     sketchBits: r.sketch_bits,
     mean: r.mean ? Float32Array.from(toFloats(r.mean)) : null,

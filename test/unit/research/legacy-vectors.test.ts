@@ -62,7 +62,7 @@ describe('lazy conversion of the old vector layout', () => {
     const notes: string[] = [];
     const set = new VectorIndex(vectors).ensure('offline-hash-384', 384, notes);
     expect(notes).toEqual([expect.stringMatching(/^converted 40 offline-hash-384 vectors to the compact layout/)]);
-    expect(set).toMatchObject({ name: NAME, layout: 2, vectors: 40, sketchBits: 1024 });
+    expect(set).toMatchObject({ name: NAME, layout: 3, vectors: 40, sketchBits: 1024 });
     const stored = vectors.vectorsOf(
       set,
       TEXTS.map((_, i) => i + 1),
@@ -80,10 +80,50 @@ describe('lazy conversion of the old vector layout', () => {
     // searchable, and a second ensure is a no-op
     const index = new VectorIndex(vectors);
     expect(index.search(set, offlineEmbedOne(TEXTS[7]!), 1)[0]!.id).toBe(8);
-    expect(index.ensure('offline-hash-384', 384, [])).toMatchObject({ layout: 2, vectors: 40 });
+    expect(index.ensure('offline-hash-384', 384, [])).toMatchObject({ layout: 3, vectors: 40 });
     // deletes still cascade
     new ResearchRepo(db).removeSources('a.md');
     expect(vectors.set(NAME)!.vectors).toBe(0);
+    db.close();
+  });
+
+  it('moves a probe sample kept in vec0 (layout 2) to a plain table, row for row', () => {
+    const db = openDatabase(':memory:');
+    const repo = new ResearchRepo(db);
+    const vectors = new ResearchVectorRepo(db);
+    const texts = Array.from({ length: 300 }, (_, i) => `${TEXTS[i % 40]} variant ${i} ${i * 7}`);
+    const built = new VectorIndex(vectors, { probeTarget: 256 });
+    let set = built.ensure('offline-hash-384', 384, []);
+    const { chunkIds } = repo.replaceSource(
+      { source: 'a.md', kind: 'file', hash: 'h', bytes: 1 },
+      texts.map((t, i) => ({ ord: i, startLine: i, endLine: i, heading: '', text: t })),
+    );
+    built.insert(
+      set,
+      texts.map((t, i) => ({ chunkId: chunkIds[i]!, vector: offlineEmbedOne(t) })),
+    );
+    set = built.maintain(set);
+    const before = db.prepare(`SELECT chunk_id, sketch FROM ${NAME}_probe ORDER BY chunk_id`).all();
+    expect(before.length).toBe(set.probeRows);
+    expect(before.length).toBeGreaterThanOrEqual(64);
+    // the layout the code before this change wrote: the probe sample as a vec0 table
+    db.exec(`DROP TABLE ${NAME}_probe;
+      CREATE VIRTUAL TABLE ${NAME}_probe USING vec0(chunk_id integer primary key, sketch bit[1024]);
+      UPDATE research_vec_tables SET layout = 2 WHERE name = '${NAME}';`);
+    const ins = db.prepare(`INSERT INTO ${NAME}_probe (chunk_id, sketch) VALUES (?, vec_bit(?))`);
+    for (const r of before as { chunk_id: number; sketch: Buffer }[]) ins.run(BigInt(r.chunk_id), r.sketch);
+
+    const index = new VectorIndex(vectors, { candidates: () => 60 });
+    const now = index.ensure('offline-hash-384', 384, []);
+    expect(now).toMatchObject({ layout: 3, vectors: 300, probeRows: before.length });
+    expect(db.prepare(`SELECT chunk_id, sketch FROM ${NAME}_probe ORDER BY chunk_id`).all()).toEqual(before);
+    const kind = db.prepare('SELECT sql FROM sqlite_master WHERE name = ?').get(`${NAME}_probe`) as { sql: string };
+    expect(kind.sql).not.toMatch(/vec0/);
+    const q = offlineEmbedOne(texts[123]!);
+    expect(index.search(now, q, 5)).toEqual(index.exact(now, q, 5));
+    // deletes still reach the probe sample
+    repo.removeSources('a.md');
+    expect(db.prepare(`SELECT count(*) AS n FROM ${NAME}_probe`).get()).toEqual({ n: 0 });
     db.close();
   });
 });

@@ -67,7 +67,7 @@ function recallAt10(index: VectorIndex, queries = corpus.queries) {
 describe('VectorIndex: two-stage search (sign sketches from sqlite-vec, exact rerank)', () => {
   it('finds exactly the top 10 of an exact scan (recall@10 = 1), re-ranking a tenth of the set', () => {
     // calibrated (mean estimated at 1024 vectors) and the probe sample rebuilt as the set grew
-    expect(set).toMatchObject({ vectors: 3000, layout: 2, sketchBits: 1024 });
+    expect(set).toMatchObject({ vectors: 3000, layout: 3, sketchBits: 1024 });
     expect(set.mean).not.toBeNull();
     expect(set.probeModulus).toBeGreaterThan(1);
     expect(set.probeRows).toBeLessThanOrEqual(512);
