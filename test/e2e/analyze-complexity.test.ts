@@ -1,24 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli, tempProject } from '../support/cli.js';
-import { startFakeServer, type FakeServer } from '../support/fake-llm-server.js';
+import { NO_SERVER, TASKS_FILE, tasksProject, fakeServerForFile } from '../support/fake-server-fixture.js';
 import { fixture } from '../support/tasks-fixture.js';
 
-let server: FakeServer;
-beforeAll(async () => {
-  server = await startFakeServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-const env = () => ({ OLLAMA_HOST: server.url });
-const OFF = {
-  OLLAMA_HOST: 'http://127.0.0.1:9',
-  LM_STUDIO_HOST: 'http://127.0.0.1:9',
-  LOCAL_AI_HOST: 'http://127.0.0.1:9',
-};
-const TASKS = '.taskmaster/tasks/tasks.json';
+const fake = fakeServerForFile();
+const env = fake.env;
 const REPORT = '.taskmaster/reports/task-complexity-report.json';
 /** The fixture in two tags: master and feature-x. */
 const twoTags = () => {
@@ -28,13 +16,13 @@ const twoTags = () => {
 
 describe('analyze-complexity and complexity-report (CLI, fake server)', () => {
   it("writes task-master's report in batches, per tag, merging later runs; complexity-report renders and --json prints it", async () => {
-    const cwd = tempProject({ [TASKS]: twoTags() });
-    server.reset();
+    const cwd = tempProject({ [TASKS_FILE]: twoTags() });
+    fake.server.reset();
     const r = await runCli(['analyze-complexity', '--batch-size', '2', '--json'], { cwd, env: env() });
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.batches).toBe(2);
-    expect(server.requests.filter((q) => q.path === '/api/chat')).toHaveLength(2);
+    expect(fake.server.requests.filter((q) => q.path === '/api/chat')).toHaveLength(2);
     const report = JSON.parse(readFileSync(join(cwd, REPORT), 'utf8'));
     // Unfinished tasks only (task 4 is done), ids set by code, task-master's field names.
     expect(report.complexityAnalysis.map((e: { taskId: number }) => e.taskId)).toEqual([1, 2, 3, 5]);
@@ -68,8 +56,8 @@ describe('analyze-complexity and complexity-report (CLI, fake server)', () => {
   }, 60_000);
 
   it('bad input: one line with a hint, exit 2, files untouched', async () => {
-    const cwd = tempProject({ [TASKS]: fixture(), 'corrupt.json': '{"meta": {}, "complexityAnalysis": 3}' });
-    const before = readFileSync(join(cwd, TASKS), 'utf8');
+    const cwd = tempProject({ [TASKS_FILE]: fixture(), 'corrupt.json': '{"meta": {}, "complexityAnalysis": 3}' });
+    const before = readFileSync(join(cwd, TASKS_FILE), 'utf8');
     for (const [args, re] of [
       [['analyze-complexity', '--from', '12'], /--from 12 is beyond the last task \(5\)/],
       [['analyze-complexity', '-i', '2.1'], /2\.1 is a subtask id/],
@@ -86,14 +74,14 @@ describe('analyze-complexity and complexity-report (CLI, fake server)', () => {
       expect(r.stderr.split('\n').filter((l) => l.startsWith('error: '))).toHaveLength(1);
       expect(r.stderr).toMatch(/^hint: /m);
     }
-    expect(readFileSync(join(cwd, TASKS), 'utf8')).toBe(before);
+    expect(readFileSync(join(cwd, TASKS_FILE), 'utf8')).toBe(before);
     expect(readFileSync(join(cwd, 'corrupt.json'), 'utf8')).toBe('{"meta": {}, "complexityAnalysis": 3}');
     expect(existsSync(join(cwd, REPORT))).toBe(false);
   }, 60_000);
 
   it('no model reachable: heuristic scores, labelled in every entry and in the output', async () => {
-    const cwd = tempProject({ [TASKS]: fixture() });
-    const r = await runCli(['analyze-complexity'], { cwd, env: OFF });
+    const cwd = tasksProject();
+    const r = await runCli(['analyze-complexity'], { cwd, env: NO_SERVER });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/scores are heuristic/);
     expect(r.stdout).toMatch(/models: none \(heuristic scores\)/);

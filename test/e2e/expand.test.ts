@@ -1,32 +1,18 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli, tempProject } from '../support/cli.js';
-import { startFakeServer, type FakeServer } from '../support/fake-llm-server.js';
-import { fixture } from '../support/tasks-fixture.js';
+import { NO_SERVER, TASKS_FILE, tasksProject, fakeServerForFile } from '../support/fake-server-fixture.js';
 
-let server: FakeServer;
-beforeAll(async () => {
-  server = await startFakeServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-const env = () => ({ OLLAMA_HOST: server.url });
-const OFF = {
-  OLLAMA_HOST: 'http://127.0.0.1:9',
-  LM_STUDIO_HOST: 'http://127.0.0.1:9',
-  LOCAL_AI_HOST: 'http://127.0.0.1:9',
-};
-const TASKS = '.taskmaster/tasks/tasks.json';
+const fake = fakeServerForFile();
+const env = fake.env;
 
-const project = () => tempProject({ [TASKS]: fixture() });
-const read = (cwd: string) => readFileSync(join(cwd, TASKS), 'utf8');
+const read = (cwd: string) => readFileSync(join(cwd, TASKS_FILE), 'utf8');
 const tasksOf = (cwd: string) => JSON.parse(read(cwd)).master.tasks as Record<string, any>[];
 
 describe('expand (CLI, fake server)', () => {
   it('--id appends subtasks after the existing ones; --force replaces them; JSON-only stdout', async () => {
-    const cwd = project();
+    const cwd = tasksProject();
     const r = await runCli(['expand', '--id', '5', '-n', '3', '--json'], { cwd, env: env() });
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
@@ -41,7 +27,7 @@ describe('expand (CLI, fake server)', () => {
         expect(t5.subtasks.some((x: { id: number }) => x.id === d && x.id !== s.id)).toBe(true);
     }
     // The request carried the subtask it keeps, so the new ones add to it.
-    const body = JSON.stringify(server.requests.filter((q) => q.path === '/api/chat').at(-1)?.body);
+    const body = JSON.stringify(fake.server.requests.filter((q) => q.path === '/api/chat').at(-1)?.body);
     expect(body).toContain('Subtasks it already has: Snooze API');
     expect(r.stderr).toMatch(/^expand: 1 tasks · \d+ subtasks · 1 LLM calls/m);
 
@@ -54,8 +40,8 @@ describe('expand (CLI, fake server)', () => {
   }, 60_000);
 
   it('--all expands pending tasks without subtasks in parallel, leaves others alone and writes once', async () => {
-    const cwd = project();
-    server.reset();
+    const cwd = tasksProject();
+    fake.server.reset();
     const r = await runCli(['expand', '--all', '--json', '--no-cache'], { cwd, env: env() });
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
@@ -66,31 +52,31 @@ describe('expand (CLI, fake server)', () => {
     expect(tasks.find((t) => t.id === 5)!.subtasks).toHaveLength(1);
     expect(out.summary.llmCalls).toBe(3);
     // Every request opens with the same block: system text, then the project's task list.
-    const chats = server.requests.filter((q) => q.path === '/api/chat').map((q) => (q.body as any).messages);
+    const chats = fake.server.requests.filter((q) => q.path === '/api/chat').map((q) => (q.body as any).messages);
     expect(chats).toHaveLength(3);
     const head = (m: { content: string }[]) => m[0]!.content + m[1]!.content.split('<<<END PROJECT>>>')[0];
     expect(new Set(chats.map(head)).size).toBe(1);
   }, 60_000);
 
   it('recovers fenced, <think>, prose-wrapped and truncated answers by re-asking, fails cleanly on persistent schema breaks', async () => {
-    const cwd = project();
-    server.reset();
+    const cwd = tasksProject();
+    fake.server.reset();
     // Requests in order (concurrency 1): truncated, its re-ask fenced, then think and prose.
-    server.fault({ kind: 'truncated', times: 1 });
-    server.fault({ kind: 'fenced', times: 1 });
-    server.fault({ kind: 'think', times: 1 });
-    server.fault({ kind: 'prose', times: 1 });
+    fake.server.fault({ kind: 'truncated', times: 1 });
+    fake.server.fault({ kind: 'fenced', times: 1 });
+    fake.server.fault({ kind: 'think', times: 1 });
+    fake.server.fault({ kind: 'prose', times: 1 });
     const ok = await runCli(['expand', '--all', '--json', '--no-cache', '--concurrency', '1'], { cwd, env: env() });
     expect(ok.code, ok.stderr).toBe(0);
     expect(JSON.parse(ok.stdout).expanded).toHaveLength(3);
     expect(JSON.parse(ok.stdout).summary.reasks).toBeGreaterThanOrEqual(1);
 
-    const cwd2 = project();
+    const cwd2 = tasksProject();
     const before = read(cwd2);
-    server.reset();
-    server.fault({ kind: 'schema-break', times: 1000 });
+    fake.server.reset();
+    fake.server.fault({ kind: 'schema-break', times: 1000 });
     const bad = await runCli(['expand', '--id', '2', '--no-cache'], { cwd: cwd2, env: env() });
-    server.reset();
+    fake.server.reset();
     expect(bad.code).not.toBe(0);
     expect(bad.stderr.split('\n').filter((l) => l.startsWith('error: '))).toHaveLength(1);
     expect(bad.stderr).toMatch(/^hint: /m);
@@ -98,7 +84,7 @@ describe('expand (CLI, fake server)', () => {
   }, 60_000);
 
   it('bad input: one line with a hint, exit 2, tasks.json byte-identical', async () => {
-    const cwd = project();
+    const cwd = tasksProject();
     const before = read(cwd);
     writeFileSync(join(cwd, 'bad-report.json'), '{"complexityAnalysis": [{"taskId": "x"}]}');
     for (const [args, re] of [
@@ -121,7 +107,7 @@ describe('expand (CLI, fake server)', () => {
       expect(read(cwd)).toBe(before);
     }
     const shape = tempProject({
-      [TASKS]: JSON.stringify({
+      [TASKS_FILE]: JSON.stringify({
         master: {
           tasks: [
             { id: 1, title: 'a' },
@@ -138,8 +124,8 @@ describe('expand (CLI, fake server)', () => {
   }, 60_000);
 
   it("no model reachable: the structural planner splits each task's own details, labelled", async () => {
-    const cwd = project();
-    const r = await runCli(['expand', '--all'], { cwd, env: OFF });
+    const cwd = tasksProject();
+    const r = await runCli(['expand', '--all'], { cwd, env: NO_SERVER });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/note: no model reachable/);
     expect(r.stderr).toMatch(/structural planner/);

@@ -5,13 +5,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../commands/registry.js';
 import { TASK_MASTER_AI_COMMANDS } from '../../src/application/forward-commands.js';
-import { REPO_ROOT, runCli, tempProject } from '../support/cli.js';
+import { runCli, tempProject } from '../support/cli.js';
+import { TASK_MASTER_BIN } from '../support/task-master.js';
 
 // The AI commands still forwarded (ours win once registered); tui is task-master's REPL and stays forwarded.
 const FORWARDED_AI = TASK_MASTER_AI_COMMANDS.filter((c) => !COMMANDS.some((x) => x.name === c));
-
-const REAL_TM =
-  process.env.TASK_MASTER_BIN || join(REPO_ROOT, '.test-deps', 'task-master', 'node_modules', '.bin', 'task-master');
 
 let trap: Server;
 let trapConnections = 0;
@@ -60,7 +58,7 @@ const externalRoles = () => ({
 
 describe('forwarding guard: task-master AI commands we do not implement', () => {
   it('LOCAL_ONLY: an AI command with an external role is refused before task-master starts; the trap sees nothing', async () => {
-    const tm = recordingTaskMaster(REAL_TM);
+    const tm = recordingTaskMaster(TASK_MASTER_BIN);
     const cwd = project(externalRoles());
     const env = { TASK_MASTER_BIN: tm.bin, ANTHROPIC_API_KEY: 'sk-ant-test', OPENAI_API_KEY: 'sk-test' };
     expect(FORWARDED_AI).toContain('tui');
@@ -139,7 +137,7 @@ describe('forwarding guard: task-master AI commands we do not implement', () => 
   });
 
   it('a command that calls no model is forwarded as before: the real task-master lists the tasks', async () => {
-    const tm = recordingTaskMaster(REAL_TM);
+    const tm = recordingTaskMaster(TASK_MASTER_BIN);
     const cwd = project(externalRoles());
     mkdirSync(join(cwd, '.git'));
     const r = await runCli(['list'], { cwd, env: { TASK_MASTER_BIN: tm.bin }, timeoutMs: 60_000 });

@@ -1,18 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, tempProject } from '../support/cli.js';
-import { startFakeServer, type FakeServer } from '../support/fake-llm-server.js';
+import { fakeServerForFile } from '../support/fake-server-fixture.js';
 
 const PRD = readFileSync(new URL('../../.taskmaster/docs/prd.txt', import.meta.url), 'utf8');
-let server: FakeServer;
-beforeAll(async () => {
-  server = await startFakeServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-const env = () => ({ OLLAMA_HOST: server.url });
+const fake = fakeServerForFile();
+const env = fake.env;
 const tasksOf = (cwd: string) => JSON.parse(readFileSync(join(cwd, '.taskmaster/tasks/tasks.json'), 'utf8'));
 
 describe('parse-prd (CLI, fake server)', () => {
@@ -91,18 +85,18 @@ describe('parse-prd (CLI, fake server)', () => {
 
   it('recovers from a fenced and a truncated answer by re-asking, and fails cleanly on persistent schema breaks', async () => {
     const cwd = tempProject({ '.taskmaster/docs/prd.txt': PRD });
-    server.reset();
-    server.fault({ kind: 'truncated', times: 1 });
-    server.fault({ kind: 'fenced', times: 1 });
+    fake.server.reset();
+    fake.server.fault({ kind: 'truncated', times: 1 });
+    fake.server.fault({ kind: 'fenced', times: 1 });
     const ok = await runCli(['parse-prd', '--json', '--no-cache', '--max-depth', '1'], { cwd, env: env() });
     expect(ok.code, ok.stderr).toBe(0);
     expect(JSON.parse(ok.stdout).summary.reasks).toBeGreaterThanOrEqual(1);
 
     const cwd2 = tempProject({ '.taskmaster/docs/prd.txt': PRD });
-    server.reset();
-    server.fault({ kind: 'schema-break', times: 1000 });
+    fake.server.reset();
+    fake.server.fault({ kind: 'schema-break', times: 1000 });
     const bad = await runCli(['parse-prd', '--no-cache', '--tag', 'x'], { cwd: cwd2, env: env() });
-    server.reset();
+    fake.server.reset();
     expect(bad.code).not.toBe(0);
     expect(bad.stderr.split('\n').filter((l) => l.startsWith('error: '))).toHaveLength(1);
     expect(bad.stderr).toMatch(/^hint: /m);

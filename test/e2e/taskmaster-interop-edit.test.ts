@@ -1,37 +1,9 @@
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, runCli, tempProject } from '../support/cli.js';
-import { startFakeServer, type FakeServer } from '../support/fake-llm-server.js';
-
-/** The real task-master (task-master-ai 0.43.1) from .test-deps/. */
-const BIN =
-  process.env.TASK_MASTER_BIN || join(REPO_ROOT, '.test-deps', 'task-master', 'node_modules', '.bin', 'task-master');
-
-function tm(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((res, rej) => {
-    const env = {
-      PATH: process.env.PATH ?? '',
-      HOME: cwd,
-      TASKMASTER_SKIP_AUTO_UPDATE: '1',
-      NO_COLOR: '1',
-      FORCE_COLOR: '0',
-    };
-    const child = spawn(BIN, args, { cwd, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const t = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    child.on('error', rej);
-    child.on('close', (code) => {
-      clearTimeout(t);
-      res({ code, stdout, stderr });
-    });
-    child.stdin.end();
-  });
-}
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
+import { tasksProject, fakeServerForFile } from '../support/fake-server-fixture.js';
+import { haveTaskMaster, TASK_MASTER_MISSING, tm } from '../support/task-master.js';
 
 const sub = (id: number, title: string, deps: number[] = []) => ({
   id,
@@ -103,16 +75,12 @@ const shape = (ts: Task[]) =>
     subs: (t.subtasks ?? []).map((s) => [s.id, s.status, s.dependencies]),
   }));
 
-let server: FakeServer;
-beforeAll(async () => {
-  server = await startFakeServer();
-});
-afterAll(async () => server.close());
+const fake = fakeServerForFile();
 
 describe('task-master interop for the task edits', () => {
   it("after task-master's set-status, our update --from keeps every status, id and dependency; task-master reads the result", async () => {
-    expect(existsSync(BIN), `task-master not found at ${BIN}`).toBe(true);
-    const cwd = tempProject({ '.taskmaster/tasks/tasks.json': TASKS });
+    expect(haveTaskMaster(), TASK_MASTER_MISSING).toBe(true);
+    const cwd = tasksProject(TASKS);
     for (const [id, status] of [
       ['1,2.1', 'done'],
       ['2', 'in-progress'],
@@ -123,7 +91,7 @@ describe('task-master interop for the task edits', () => {
     // task-master's tm-core writer has rewritten the tag (string ids, parentId, its metadata).
     const before = tasksOf(cwd);
     expect(before[0]!.id).toBe('1');
-    const env = { OLLAMA_HOST: server.url };
+    const env = fake.env();
     const r = await runCli(['update', '--from', '1', '-p', 'we moved to Postgres', '--json'], { cwd, env });
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).tasks.map((t: { id: string }) => t.id)).toEqual(['2', '3', '4']);

@@ -1,76 +1,25 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT, runCli, tempProject } from '../support/cli.js';
-import { startFakeServer, type FakeServer } from '../support/fake-llm-server.js';
-import { fixture } from '../support/tasks-fixture.js';
+import { tasksProject, fakeServerForFile } from '../support/fake-server-fixture.js';
+import { firstJson, haveTaskMaster, TASK_MASTER_MISSING, tm } from '../support/task-master.js';
 
-/** The real task-master (task-master-ai 0.43.1), installed by `npm test` into .test-deps/ (1.4 GB, so not a dependency). */
-const BIN =
-  process.env.TASK_MASTER_BIN || join(REPO_ROOT, '.test-deps', 'task-master', 'node_modules', '.bin', 'task-master');
-const HAVE = existsSync(BIN);
 const PRD = readFileSync(join(REPO_ROOT, '.taskmaster', 'docs', 'prd.txt'), 'utf8');
-
-/** Runs task-master offline in `cwd`: no auto-update, HOME inside the temp dir. */
-function tm(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((res, rej) => {
-    const env = {
-      PATH: process.env.PATH ?? '',
-      HOME: cwd,
-      TASKMASTER_SKIP_AUTO_UPDATE: '1',
-      NO_COLOR: '1',
-      FORCE_COLOR: '0',
-    };
-    const child = spawn(BIN, args, { cwd, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const t = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    child.on('error', rej);
-    child.on('close', (code) => {
-      clearTimeout(t);
-      res({ code, stdout, stderr });
-    });
-    child.stdin.end();
-  });
-}
-
-/** The first JSON object in task-master's output (it may print notice boxes after it). */
-function firstJson(text: string): unknown {
-  const start = text.indexOf('{');
-  for (let end = text.indexOf('\n}', start); end >= 0; end = text.indexOf('\n}', end + 1)) {
-    try {
-      return JSON.parse(text.slice(start, end + 2));
-    } catch {
-      /* not the end of the object yet */
-    }
-  }
-  throw new Error(`no JSON object in task-master output: ${text.slice(0, 200)}`);
-}
 
 describe('task-master interop', () => {
   it('task-master is installed', () => {
     // A missing task-master fails the suite, never skips it silently.
-    expect(HAVE, `task-master not found at ${BIN}; run \`node scripts/test-extras.mjs\` (npm test runs it first)`).toBe(
-      true,
-    );
+    expect(haveTaskMaster(), TASK_MASTER_MISSING).toBe(true);
   });
 
-  let server: FakeServer;
-  beforeAll(async () => {
-    server = await startFakeServer();
-  });
-  afterAll(async () => {
-    await server.close();
-  });
+  const fake = fakeServerForFile();
 
   it('the real task-master lists, shows, nexts and set-status our output, and a later --tag run keeps its edits', async () => {
     const cwd = tempProject({ '.taskmaster/docs/prd.txt': PRD });
     const ours = await runCli(['parse-prd', '--json', '--expand-threshold', '1'], {
       cwd,
-      env: { OLLAMA_HOST: server.url },
+      env: fake.env(),
     });
     expect(ours.code, ours.stderr).toBe(0);
     const tasks = JSON.parse(ours.stdout).tasks as Array<{
@@ -106,7 +55,7 @@ describe('task-master interop', () => {
 
     const other = await runCli(['parse-prd', '--tag', 'other', '--max-depth', '1'], {
       cwd,
-      env: { OLLAMA_HOST: server.url },
+      env: fake.env(),
     });
     expect(other.code, other.stderr).toBe(0);
     const final = JSON.parse(readFileSync(path, 'utf8'));
@@ -119,8 +68,8 @@ describe('task-master interop', () => {
   }, 300_000);
 
   it("task-master reads our analyze-complexity report and expand --all subtasks; our update --from keeps task-master's statuses", async () => {
-    const cwd = tempProject({ '.taskmaster/tasks/tasks.json': fixture() });
-    const env = { OLLAMA_HOST: server.url };
+    const cwd = tasksProject();
+    const env = fake.env();
     const path = join(cwd, '.taskmaster', 'tasks', 'tasks.json');
     const an = await runCli(['analyze-complexity', '--json'], { cwd, env });
     expect(an.code, an.stderr).toBe(0);

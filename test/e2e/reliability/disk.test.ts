@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { REPO_ROOT, runCli, tempProject } from '../../support/cli.js';
+import { runCli, tempProject } from '../../support/cli.js';
+import { TASK_MASTER_BIN } from '../../support/task-master.js';
 import { type RefusingDir, refusingDir } from '../../support/full-disk.js';
 import { AppError } from '../../../src/errors.js';
 import { openDatabase, writeTx } from '../../../src/storage/db.js';
@@ -20,8 +21,6 @@ const TASKS = `${JSON.stringify(
   null,
   2,
 )}\n`;
-const TM_BIN =
-  process.env.TASK_MASTER_BIN || join(REPO_ROOT, '.test-deps', 'task-master', 'node_modules', '.bin', 'task-master');
 
 let held: RefusingDir[] = [];
 afterEach(() => {
@@ -39,7 +38,7 @@ function refuse(dir: string, mode: 'full' | 'readonly', populate: (d: string) =>
 function taskMasterSetStatus(cwd: string, id: string, status: string) {
   return new Promise<{ code: number | null; out: string }>((res, rej) => {
     const env = { PATH: process.env.PATH ?? '', HOME: cwd, TASKMASTER_SKIP_AUTO_UPDATE: '1', NO_COLOR: '1' };
-    const child = spawn(TM_BIN, ['set-status', `--id=${id}`, `--status=${status}`], { cwd, env });
+    const child = spawn(TASK_MASTER_BIN, ['set-status', `--id=${id}`, `--status=${status}`], { cwd, env });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
