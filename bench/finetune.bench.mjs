@@ -3,7 +3,7 @@
 // (one PRD part → tasks example and 50 task → subtasks examples per run: 9,996 examples, plus 4 hand
 // pairs = 10,000), a planted API key in every tenth task. Times `finetune export` end to end
 // (read the history, render the prompts, scrub, dedupe, split, write JSONL + manifest). Target < 2 s.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openProject } from '../dist/src/application/project.js';
@@ -109,10 +109,11 @@ const pairs = new FinetuneRepo(p.db());
 for (let i = 0; i < 4; i++) pairs.addPair(`input ${i}`, `output ${i}`);
 console.log(`setup: ${RUNS} runs × ${TASKS} tasks in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
+const RUNS_EXPORT = 5;
 const times = [];
 const cpu = [];
 let r;
-for (let i = 0; i < 3; i++) {
+for (let i = 0; i < RUNS_EXPORT; i++) {
   const t = performance.now();
   const c = process.cpuUsage();
   r = finetuneExportUseCase(p, { out: join(root, `out${i}`) });
@@ -120,9 +121,11 @@ for (let i = 0; i < 3; i++) {
   const u = process.cpuUsage(c);
   cpu.push((u.user + u.system) / 1000);
 }
-const med = [...times].sort((a, b) => a - b)[1];
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const s2 = (ms) => (ms / 1000).toFixed(2);
+const med = median(times);
 console.log(
-  `finetune export: ${r.counts.examples} examples (${r.counts.secretsRedacted} secrets redacted, train ${r.counts.train}+${r.counts.weightedCopies} copies / valid ${r.counts.valid} / test ${r.counts.test}) in ${(med / 1000).toFixed(2)} s median of 3 (runs: ${times.map((t) => (t / 1000).toFixed(2)).join(', ')} s; CPU ${cpu.map((t) => (t / 1000).toFixed(2)).join(', ')} s; load ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores); target < 2 s: ${med < 2000 ? 'met' : 'MISSED'}`,
+  `finetune export: ${r.counts.examples} examples (${r.counts.secretsRedacted} secrets redacted, train ${r.counts.train}+${r.counts.weightedCopies} copies / valid ${r.counts.valid} / test ${r.counts.test}) in ${s2(med)} s wall, ${s2(median(cpu))} s CPU, medians of ${RUNS_EXPORT} (runs: ${times.map(s2).join(', ')} s; CPU ${cpu.map(s2).join(', ')} s; load ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores); target < 2 s: ${med < 2000 ? 'met' : 'MISSED'}`,
 );
 p.close();
 
@@ -144,10 +147,23 @@ p.close();
     mkdirSync(join(proj, '.taskmaster'), { recursive: true });
     writeFileSync(join(proj, 'tiny.gguf'), makeTinyGguf({ quoteBias: 2 }));
     writeFileSync(join(proj, 'adapter.gguf'), makeTinyLoraGguf());
+    // CPU of the CLI process and its children (node-llama-cpp tests its binary in a child process):
+    // the waited-for children's times from /proc/self/stat (Linux; elsewhere wall time only).
+    const childCpu = () => {
+      try {
+        const f = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+        return ((Number(f[13]) + Number(f[14])) / 100) * 1000; // cutime + cstime, in ticks of 10 ms
+      } catch {
+        return Number.NaN;
+      }
+    };
+    const RUNS_REGISTER = 5;
     const walls = [];
+    const cpus = [];
     let last;
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < RUNS_REGISTER; i++) {
       const t = performance.now();
+      const c0 = childCpu();
       const r = spawnSync(
         process.execPath,
         [
@@ -161,15 +177,21 @@ p.close();
           `tuned-${i}`,
           '--json',
         ],
-        { cwd: proj, env: { ...process.env, ...env, HOME: proj, TML_LLAMA_CPP_PATH: llama }, encoding: 'utf8' },
+        {
+          cwd: proj,
+          env: { ...process.env, ...env, HOME: proj, XDG_CACHE_HOME: join(proj, '.cache'), TML_LLAMA_CPP_PATH: llama },
+          encoding: 'utf8',
+        },
       );
       walls.push(performance.now() - t);
+      cpus.push(childCpu() - c0);
       if (r.status !== 0) throw new Error(`register failed: ${r.stderr}`);
       last = JSON.parse(r.stdout);
     }
-    const med = [...walls].sort((a, b) => a - b)[1];
+    const med = median(walls);
+    const cpuText = Number.isNaN(cpus[0]) ? '' : `, ${s2(median(cpus))} s CPU (process and children)`;
     console.log(
-      `register + first schema-valid answer (fresh process, tiny model + LoRA): ${(med / 1000).toFixed(2)} s median of 3 (runs: ${walls.map((t) => (t / 1000).toFixed(2)).join(', ')} s; the answer itself ${last.check.ms} ms, valid ${last.check.valid}; load ${loadavg()[0].toFixed(1)}); target < 3 s: ${med < 3000 ? 'met' : 'MISSED'}`,
+      `register + first schema-valid answer (fresh process, tiny model + LoRA): ${s2(med)} s wall${cpuText}, medians of ${RUNS_REGISTER} (runs: ${walls.map(s2).join(', ')} s${cpuText ? `; CPU ${cpus.map(s2).join(', ')} s` : ''}; the first run also picks the chat wrapper, later ones reuse the pick; the last answer itself ${last.check.ms} ms, valid ${last.check.valid}; load ${loadavg()[0].toFixed(1)}); target < 3 s: ${med < 3000 ? 'met' : 'MISSED'}`,
     );
   }
 }
