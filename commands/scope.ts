@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { scopeUseCase } from '../src/application/task-scope.js';
-import { SCOPE_STRENGTHS, type ScopeDirection } from '../src/tasks/edit.js';
+import { SCOPE_STRENGTHS, type ScopeDirection } from '../src/tasks/scope.js';
 import { parseFlags } from './shared/flags.js';
 import { common, EditFlags, editOptions, runEdit } from './shared/task-edit.js';
 import { rewriteLines } from './views/task-edit-text.js';

@@ -1,14 +1,16 @@
 /**
  * The rewrite job behind update-task, update --from and scope-up/down: one model call per task (in
  * parallel up to local.concurrency, each after the shared leading block), then every answer applied in
- * one write under task-master's lock. Only text fields change (src/tasks/edit.ts applyRewrite); a task
+ * one write under task-master's lock. Only text fields change (src/tasks/edit.ts applyRewrite; scope-up/down
+ * also reshape the pending subtasks, src/tasks/scope.ts); a task
  * that is finished by the time of the write is left alone. Any failed call fails the job with nothing
  * written; the answers already given stay in the cache, so running it again asks only the rest.
  */
 import { abortedError, isAbortError } from '../errors.js';
 import type { TaskJob } from '../learning/types.js';
 import type { BuiltPrompt } from '../prd/prompts.js';
-import { applyRewrite, isFinished, TaskRewriteSchema, type TaskRewrite } from '../tasks/edit.js';
+import type { ZodType } from 'zod';
+import { applyRewrite, isFinished, TaskRewriteSchema } from '../tasks/edit.js';
 import { oneLine } from '../tasks/context.js';
 import { editTag, findTask, type TaskRecord } from '../tasks/store.js';
 import { mapLimit } from '../util/map-limit.js';
@@ -53,7 +55,20 @@ export interface RewriteSpec {
   strategy: string;
   research?: boolean;
   noCache?: boolean;
+  /**
+   * The answer's shape for one task and how it is applied (scope-up/down: the subtask list too);
+   * default: the text rewrite of update (TaskRewriteSchema, applyRewrite).
+   */
+  answer?: AnswerSpec;
 }
+
+/** A task's answer schema and its application (what changed, and ids of the answer left alone). */
+export interface AnswerSpec {
+  schema: (task: TaskRecord) => ZodType<unknown>;
+  apply: (task: TaskRecord, answer: never) => { changed: string[]; ignored: number[] };
+}
+
+const TEXT_REWRITE: AnswerSpec = { schema: () => TaskRewriteSchema, apply: applyRewrite };
 
 /** Checks the ids against the tag (NOT_FOUND naming the ids there are), then runs the rewrite. */
 export async function rewriteTasks(
@@ -100,7 +115,7 @@ export async function rewriteTasks(
           const prompt = spec.prompt(context, task, background[i]);
           promptIds.add(prompt.promptId);
           try {
-            const a = await askModel(scoped, spec.job, prompt, TaskRewriteSchema, {
+            const a = await askModel(scoped, spec.job, prompt, (spec.answer ?? TEXT_REWRITE).schema(task), {
               ...(spec.research ? { research: true } : {}),
               ...(spec.noCache ? { noCache: true } : {}),
               ...(run.signal ? { signal: run.signal } : {}),
@@ -118,7 +133,9 @@ export async function rewriteTasks(
         });
         if (run.signal?.aborted) throw abortedError(run.signal, `${spec.job} was interrupted; nothing was written`);
         const tasks = editTag(project.paths.tasks, spec.tag, (fresh) =>
-          spec.ids.map((id, i) => apply(findTask({ ...tagTasks, tasks: fresh }, id), answers[i]!)),
+          spec.ids.map((id, i) =>
+            apply(findTask({ ...tagTasks, tasks: fresh }, id), answers[i]!, spec.answer ?? TEXT_REWRITE),
+          ),
         );
         return {
           job: spec.job,
@@ -144,9 +161,9 @@ export async function rewriteTasks(
   }
 }
 
-function apply(task: TaskRecord, answer: TaskRewrite): RewrittenTask {
+function apply(task: TaskRecord, answer: unknown, how: AnswerSpec): RewrittenTask {
   const base = { id: oneLine(task.id), title: oneLine(task.title) };
   if (isFinished(task)) return { ...base, changed: [], ignoredSubtasks: [], skipped: true };
-  const { changed, ignored } = applyRewrite(task, answer);
+  const { changed, ignored } = how.apply(task, answer as never);
   return { id: base.id, title: oneLine(task.title), changed, ignoredSubtasks: ignored };
 }

@@ -1,6 +1,6 @@
 /**
- * The model side of add-task, update-task, update-subtask, update and scope-up/down: what the model is
- * asked (prompts/add-task, update-task, scope-task, append-info after the shared leading block of
+ * The model side of add-task, update-task, update-subtask and update (scope-up/down: scope.ts): what the
+ * model is asked (prompts/add-task, update-task, append-info after the shared leading block of
  * src/tasks/context.ts), the shapes it must answer, and how an answer is applied. The model writes
  * text fields only: ids, statuses, dependencies and subtasks marked done are set by code or kept.
  */
@@ -96,42 +96,6 @@ export function updatePrompt(context: string, task: TaskRecord, request: string,
     task: fenced('task', describeTask(task, `Task ${oneLine(task.id)}`)),
     request,
     background: backgroundBlock(background),
-  });
-  return { promptId: p.id, messages: taskMessages(context, p.text.trim()) };
-}
-
-export type ScopeDirection = 'up' | 'down';
-export const SCOPE_STRENGTHS = ['light', 'regular', 'heavy'] as const;
-export type ScopeStrength = (typeof SCOPE_STRENGTHS)[number];
-
-const SCOPE_TEXT: Record<ScopeDirection, Record<ScopeStrength, string>> = {
-  up: {
-    light: 'add the few missing details, edge cases and checks a careful developer would expect.',
-    regular: 'cover more cases, a more thorough implementation and broader tests.',
-    heavy: 'make it a comprehensive, production-grade piece of work: robustness, extensibility, full tests.',
-  },
-  down: {
-    light: 'drop nice-to-haves and keep all the essentials.',
-    regular: 'keep the core behaviour and drop secondary features and polish.',
-    heavy: 'keep only the minimal version that delivers the core value.',
-  },
-};
-
-/** scope-up / scope-down: rewrite `task` to a larger or smaller scope, with optional user instructions. */
-export function scopePrompt(
-  context: string,
-  task: TaskRecord,
-  direction: ScopeDirection,
-  strength: ScopeStrength,
-  request?: string,
-  background?: string,
-): BuiltPrompt {
-  const p = loadPrompt('scope-task', {
-    background: backgroundBlock(background),
-    task: fenced('task', describeTask(task, `Task ${oneLine(task.id)}`)),
-    direction: `a ${strength === 'light' ? 'slightly' : strength === 'heavy' ? 'much' : 'noticeably'} ${direction === 'up' ? 'larger' : 'smaller'} scope`,
-    strength: SCOPE_TEXT[direction][strength],
-    request: request ? `\nThe user's instructions for it: ${request}\n` : '',
   });
   return { promptId: p.id, messages: taskMessages(context, p.text.trim()) };
 }

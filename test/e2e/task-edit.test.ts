@@ -244,6 +244,48 @@ describe('task edits against the fake server', () => {
     expect(down.stdout).toMatch(/^scope-down: 2\/2 task\(s\) rewritten/);
   });
 
+  it('scope-up grows the pending subtasks toward the target: kept by id, new ones added, done ones kept', async () => {
+    const cwd = tempProject({ '.taskmaster/tasks/tasks.json': TASKS });
+    const env = { OLLAMA_HOST: server.url };
+    server.reset();
+    // As a model following the prompt: task 2's one pending subtask is kept (id 2) and four are added.
+    const fresh = (title: string) => ({ title, description: `${title}.`, details: 'As agreed.' });
+    server.script(() => ({
+      json: {
+        title: 'Build the login API, hardened',
+        description: 'POST /login with lockout.',
+        details: 'bcrypt, lockout, audit log.',
+        testStrategy: 'Unit and abuse tests.',
+        subtasks: [
+          { id: 2, title: 'Issue rotating tokens', description: 'JWT + refresh', details: 'HS256, 15 min' },
+          fresh('Lock out after failures'),
+          fresh('Audit log of logins'),
+          fresh('Rate-limit per IP'),
+          fresh('Abuse tests'),
+        ],
+      },
+    }));
+    const up = await runCli(['scope-up', '-i', '2', '-s', 'light', '--json'], { cwd, env });
+    expect(up.code, up.stderr).toBe(0);
+    expect(chats()).toHaveLength(1);
+    // task-master's target: 1 kept + 1 pending, light -> ceil(5 x 1.2) = 7 in all (its float arithmetic), 6 pending;
+    // the schema takes one either way, so the five of this answer pass
+    expect(JSON.stringify(chats()[0]!.body)).toContain('1 pending subtask(s); rescoped, it should have about 6');
+    const task2 = read(cwd)[1];
+    const ids = task2.subtasks.map((x: { id: number; title: string; status: string }) => [x.id, x.title, x.status]);
+    expect(ids).toEqual([
+      [1, 'Hash passwords', 'done'],
+      [2, 'Issue rotating tokens', 'pending'],
+      [3, 'Lock out after failures', 'pending'],
+      [4, 'Audit log of logins', 'pending'],
+      [5, 'Rate-limit per IP', 'pending'],
+      [6, 'Abuse tests', 'pending'],
+    ]);
+    expect(task2.subtasks[0]).toEqual(JSON.parse(TASKS).master.tasks[1].subtasks[0]);
+    expect(task2.subtasks[1].dependencies).toEqual([1]);
+    expect(JSON.parse(up.stdout).tasks[0].changed).toEqual(expect.arrayContaining(['2.2 title', '2.6 added']));
+  });
+
   it('-r adds passages from the local knowledge base as background after the task', async () => {
     const cwd = tempProject({
       '.taskmaster/tasks/tasks.json': TASKS,
