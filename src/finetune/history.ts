@@ -123,7 +123,7 @@ export function collectExamples(src: HistorySources): {
   const runs: PrdRunData[] = [];
   let withoutParts = 0;
   for (const summary of src.prd.writtenRuns()) {
-    const run: PrdRunData = { summary, nodes: src.prd.nodes(summary.runId), parts: src.prd.parts(summary.runId) };
+    const run: PrdRunData = { summary, nodes: src.prd.nodeLinks(summary.runId), parts: src.prd.parts(summary.runId) };
     if (!run.parts.length) run.parts = fallbackParts(run, src.paths.root);
     if (!run.parts.length) withoutParts++;
     run.parts = run.parts.map((p) => ({ ...p, text: scrub.text(p.text) }));

@@ -11,7 +11,7 @@ import { tasksForChunk } from '../prd/prompts.js';
 import { DEFAULT_PROMPT_VERSION, chunkRequest, expandRequest } from '../prd/prompt-set.js';
 import { mapPriority } from '../prd/schema.js';
 import type { Chunk } from '../prd/split.js';
-import type { NodeRow, PartRow, RunSummary } from '../storage/prd-repo.js';
+import type { NodeLink, PartRow, RunSummary } from '../storage/prd-repo.js';
 import type { Example } from './types.js';
 
 type Task = Record<string, unknown>;
@@ -19,7 +19,7 @@ type Task = Record<string, unknown>;
 /** One stored run with what export needs from it. */
 export interface PrdRunData {
   summary: RunSummary;
-  nodes: NodeRow[];
+  nodes: NodeLink[];
   parts: PartRow[];
 }
 
@@ -72,8 +72,8 @@ export function prdExamples(runs: PrdRunData[], tagTasks: (tag: string) => Task[
       byId = new Map(tagTasks(summary.tag).map((t) => [str(t.id), t]));
       byTag.set(summary.tag, byId);
     }
-    const children = new Map<string, NodeRow[]>();
-    const top: NodeRow[] = [];
+    const children = new Map<string, NodeLink[]>();
+    const top: NodeLink[] = [];
     for (const n of run.nodes) {
       if (n.depth === 1) top.push(n);
       else if (n.depth === 2 && n.parentPath) {
@@ -85,7 +85,7 @@ export function prdExamples(runs: PrdRunData[], tagTasks: (tag: string) => Task[
     const numTasks = Number(summary.options.numTasks ?? 0) || 0;
     const totalTokens = run.parts.reduce((s, p) => s + p.tokens, 0);
     const chunks: Chunk[] = run.parts.map((p) => ({ ...p }));
-    const perChunk = new Map<number, { node: NodeRow; task: Task }[]>();
+    const perChunk = new Map<number, { node: NodeLink; task: Task }[]>();
     for (const n of top) {
       if (!n.tmId) continue;
       const key = `${summary.tag}\u0000${n.tmId}`;
@@ -111,8 +111,8 @@ function chunkExamples(
   chunk: Chunk,
   chunkCount: number,
   want: number | undefined,
-  kept: { node: NodeRow; task: Task }[],
-  children: Map<string, NodeRow[]>,
+  kept: { node: NodeLink; task: Task }[],
+  children: Map<string, NodeLink[]>,
 ): Example[] {
   const version = DEFAULT_PROMPT_VERSION;
   const ids = new Map(kept.map((k, i) => [str(k.task.id), i + 1]));

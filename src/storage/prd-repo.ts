@@ -73,6 +73,9 @@ export interface NodeRow {
   promptId?: string;
 }
 
+/** A plan node's place and id, without its texts. */
+export type NodeLink = Pick<NodeRow, 'path' | 'parentPath' | 'depth' | 'tmId' | 'complexity'>;
+
 /** The PRD part one chunk call was asked about (fine-tuning rebuilds the exact prompt from it). */
 export interface PartRow {
   index: number;
@@ -270,6 +273,20 @@ export class PrdRepo {
       .prepare('SELECT * FROM prd_runs ORDER BY started_at DESC, rowid DESC LIMIT ?')
       .all(limit) as Record<string, unknown>[];
     return rows.map(toSummary);
+  }
+
+  /** The shape of a run's plan tree without its texts (export matches it against tasks.json). */
+  nodeLinks(runId: string): NodeLink[] {
+    const rows = this.db
+      .prepare('SELECT path, parent_path, depth, tm_id, complexity FROM prd_nodes WHERE run_id = ? ORDER BY rowid')
+      .all(runId) as Record<string, unknown>[];
+    return rows.map((r) => ({
+      path: String(r.path),
+      parentPath: (r.parent_path as string | null) ?? undefined,
+      depth: Number(r.depth),
+      tmId: (r.tm_id as string | null) ?? undefined,
+      complexity: Number(r.complexity),
+    }));
   }
 
   /** The plan tree stored for a run. */
