@@ -48,10 +48,14 @@ export interface ImproveResult extends Analysis {
   meta: 'used' | 'skipped' | 'off';
 }
 
-/** Embeds with the model API's embedding model, bounded so a cold model cannot stall a command. */
-export function apiEmbedder(api: ModelAPI, timeoutMs = 15_000): ContextEmbed {
+/**
+ * Embeds with the model API's embedding model, bounded so a cold model cannot stall a command: the
+ * bound is a deadline of the executor (the one timeout layer), so a server that does not answer in
+ * time is a TIMEOUT of that endpoint like any call's, never an abort.
+ */
+export function apiEmbedder(api: ModelAPI, waitMs = 15_000): ContextEmbed {
   return async (texts) => {
-    const r = await api.embed(texts, { signal: AbortSignal.timeout(timeoutMs) });
+    const r = await api.embed(texts, { timeouts: { firstTokenMs: waitMs, requestMs: waitMs } });
     return { embedder: `${r.model.provider}/${r.model.model}`, vectors: r.vectors };
   };
 }

@@ -10,6 +10,7 @@ import { closeMatches, ollamaEndpointOf, privacyOf, serverFor } from './catalog-
 import { serverHint, waitFor, warnUnreachableMembers } from './catalog-util.js';
 
 export { privacyOf, waitFor } from './catalog-util.js';
+import { probeWithSecondLook } from './deadline.js';
 import { embeddedServerStatus } from './embedded/discover.js';
 import { describePools, type PoolView } from './pools.js';
 
@@ -129,26 +130,17 @@ export class ModelCatalog {
     if (this.privacy.mode === 'LOCAL_ONLY' && !t.local) {
       return { ...t, ok: false, models: [], skipped: `not local, mode LOCAL_ONLY (set by ${this.privacy.modeSource})` };
     }
-    const probeMs = this.config.local.timeouts.probeMs;
     try {
       // The clock starts once the provider is built, so a slow first import never eats the probe budget.
       const prov = await this.opts.pool.get(t.kind, t.endpoint);
-      const list = async (ms: number) => {
-        const deadline = AbortSignal.timeout(ms);
-        try {
-          return await prov.listModels(deadline);
-        } catch (e) {
-          if (!deadline.aborted) throw e;
-          throw new ProviderError('TIMEOUT', `${t.kind} at ${t.endpoint} did not list its models within ${ms} ms`, {
+      const models = await probeWithSecondLook(
+        this.config.local.timeouts,
+        (signal) => prov.listModels(signal),
+        (ms) =>
+          new ProviderError('TIMEOUT', `${t.kind} at ${t.endpoint} did not list its models within ${ms} ms`, {
             hint: `the server accepts connections but does not answer: restart it, or raise local.timeouts.probeMs on a busy machine`,
-          });
-        }
-      };
-      // A busy machine can miss one short deadline; a second, longer look tells slow from hung.
-      const models = await list(probeMs).catch((e: unknown) => {
-        if (e instanceof AppError && e.code === 'TIMEOUT') return list(probeMs * 2);
-        throw e;
-      });
+          }),
+      );
       return { ...t, ok: true, models };
     } catch (e) {
       const err = e as AppError;

@@ -1,4 +1,4 @@
-import { ProviderError } from '../errors.js';
+import { AppError, ProviderError } from '../errors.js';
 import { SERVER_NAME } from './providers/errors.js';
 import type { Deadlines, LoadState, ModelRef } from './types.js';
 
@@ -163,5 +163,45 @@ export function timeoutError(ref: ModelRef, cut: Cut, d: Deadlines): ProviderErr
   return new ProviderError('TIMEOUT', `${where} did not finish ${ref.model}'s answer within ${secs(cut.waitedMs)}`, {
     details,
     hint: `raise local.timeouts.requestMs (now ${d.requestMs} ms), or ask for less work per call`,
+  });
+}
+
+/**
+ * The deadline of a probe: what the tool asks a server besides model calls (discovery's model list,
+ * load state, context length, capacity, health). A probe is not a model call, so it does not run as
+ * an executor attempt: it must not take one of the endpoint's slots (it would queue behind the run's
+ * own requests, and a load-state probe asked from inside an attempt would wait for itself), it says
+ * nothing to the endpoint's breaker, and it writes no call record. Its deadline comes from the same
+ * local.timeouts the executor reads: probeMs, unless the caller gives its own, joined with the
+ * caller's signal.
+ */
+export function probeSignal(timeouts: { probeMs: number }, o: { ms?: number; signal?: AbortSignal } = {}): AbortSignal {
+  const t = AbortSignal.timeout(o.ms ?? timeouts.probeMs);
+  return o.signal ? AbortSignal.any([t, o.signal]) : t;
+}
+
+/**
+ * A probe whose answer matters (discovery: a server that misses it counts as down for the run): a
+ * busy machine can miss one short deadline, so a probe that does is asked once more with twice the
+ * time, which tells slow from hung; a second miss is the TIMEOUT `timedOut(ms)` builds. Any other
+ * failure is thrown as it is, at once.
+ */
+export async function probeWithSecondLook<T>(
+  timeouts: { probeMs: number },
+  fn: (signal: AbortSignal) => Promise<T>,
+  timedOut: (ms: number) => AppError,
+): Promise<T> {
+  const look = async (ms: number) => {
+    const deadline = probeSignal(timeouts, { ms });
+    try {
+      return await fn(deadline);
+    } catch (e) {
+      if (!deadline.aborted) throw e;
+      throw timedOut(ms);
+    }
+  };
+  return look(timeouts.probeMs).catch((e: unknown) => {
+    if (e instanceof AppError && e.code === 'TIMEOUT') return look(timeouts.probeMs * 2);
+    throw e;
   });
 }

@@ -4,7 +4,7 @@ import { Semaphore } from '../util/semaphore.js';
 import { sleep } from '../util/sleep.js';
 import { CircuitBreaker, type BreakerOptions } from './circuit-breaker.js';
 import { collect, type Collected } from './collect.js';
-import { DeadlineWatch, timeoutError } from './deadline.js';
+import { DeadlineWatch, probeSignal, timeoutError } from './deadline.js';
 import { Silence } from './silence.js';
 import { assertAllowed, type PrivacyContext } from './privacy.js';
 import { endpointKey, noteAttempt, progress } from './attempt-ledger.js';
@@ -298,11 +298,10 @@ export class Executor {
     this.sent.set(key, sent.add(sentAt));
     try {
       const provider = await this.o.pool.get(member.provider, member.endpoint ?? '');
-      const probeMs = this.o.local.timeouts.probeMs;
       watch = new DeadlineWatch(
         d,
         {
-          loadState: async () => provider.loadState?.(AbortSignal.timeout(probeMs)),
+          loadState: async () => provider.loadState?.(probeSignal(this.o.local.timeouts)),
           // A server works through its queue in order: silence is explained while an older request of
           // ours is still in flight on the endpoint, or while data arrived there within the window (an
           // answer that just ended as this one's turn came). A hung server sends nothing to anyone: the
@@ -383,10 +382,7 @@ export class Executor {
     let p = this.ctxLengths.get(k);
     if (!p) {
       const cap = this.o.contextCap ?? 8192;
-      p = (
-        provider.contextLength?.(ref.model, AbortSignal.timeout(this.o.local.timeouts.probeMs)) ??
-        Promise.resolve(undefined)
-      )
+      p = (provider.contextLength?.(ref.model, probeSignal(this.o.local.timeouts)) ?? Promise.resolve(undefined))
         .then((n) => (n ? Math.min(n, cap) : undefined))
         .catch(() => undefined);
       this.ctxLengths.set(k, p);

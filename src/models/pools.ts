@@ -2,6 +2,7 @@ import type { LocalSection } from '../config/schema.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import { isAppError } from '../errors.js';
 import { Capacity, type CapacitySource } from './capacity.js';
+import { probeSignal } from './deadline.js';
 import { EndpointPool, type MemberStatus } from './endpoint-pool.js';
 import type { ProviderPool } from './provider-pool.js';
 import type { CapacityReport, ModelProvider, ModelRef } from './types.js';
@@ -26,7 +27,7 @@ export async function discoverCapacity(
   model: string,
   probeMs: number,
 ): Promise<CapacityReport | undefined> {
-  return provider.capacity?.(model, AbortSignal.timeout(probeMs));
+  return provider.capacity?.(model, probeSignal({ probeMs }));
 }
 
 /** One pool member as `models` and `health` show it (outside a run: the server's own load). */

@@ -2,6 +2,7 @@ import { hostOf, isLocalUrl } from '../config/hosts.js';
 import type { LocalSection, ResolvedConfig } from '../config/schema.js';
 import { AppError } from '../errors.js';
 import { privacyOf } from './catalog.js';
+import { probeSignal } from './deadline.js';
 import { assertAllowed, isLocalKind, type PrivacyContext } from './privacy.js';
 import { defaultProviderFactory, ProviderPool, type ProviderFactory } from './provider-pool.js';
 import type { LoadState, ModelRef, ProviderHealth, ProviderKind, PullProgress } from './types.js';
@@ -107,7 +108,6 @@ export class ServerAccess {
   }
 
   private deadline(ms: number | undefined, signal: AbortSignal | undefined): AbortSignal {
-    const t = AbortSignal.timeout(ms ?? this.local.timeouts.probeMs);
-    return signal ? AbortSignal.any([t, signal]) : t;
+    return probeSignal(this.local.timeouts, { ...(ms !== undefined ? { ms } : {}), ...(signal ? { signal } : {}) });
   }
 }

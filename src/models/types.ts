@@ -235,6 +235,8 @@ export interface Answer<T> {
 export interface EmbedOptions {
   model?: string;
   signal?: AbortSignal;
+  /** Deadlines for these calls only, applied by the executor like a task's; the rest from local.timeouts. */
+  timeouts?: Partial<Deadlines>;
   batchSize?: number;
   noCache?: boolean;
 }

@@ -253,7 +253,12 @@ export class UnifiedModelAPI implements ModelAPI {
     }
     const size = Math.max(1, opts.batchSize ?? this.o.config.local.embeddingBatchSize);
     const st: RequestState = {
-      task: { type: 'RESEARCH', component: 'embed', ...(opts.signal ? { signal: opts.signal } : {}) },
+      task: {
+        type: 'RESEARCH',
+        component: 'embed',
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(opts.timeouts ? { timeouts: opts.timeouts } : {}),
+      },
       attempts: [],
       failures: [],
       usage: { promptTokens: 0, completionTokens: 0 },

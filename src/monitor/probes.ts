@@ -3,6 +3,7 @@ import { classifyFailure } from '../diagnostics/classify.js';
 import { diagnoseByRules, unreachableHint } from '../diagnostics/diagnose.js';
 import { AppError } from '../errors.js';
 import { ModelConfigFactory } from '../models/config-factory.js';
+import { probeSignal } from '../models/deadline.js';
 import { checkEmbed, checkObject, type CheckCallOptions } from '../models/probe-call.js';
 import { createProvider } from '../models/providers/index.js';
 import { PROVIDER_KINDS, type ModelRef, type ProviderKind } from '../models/types.js';
@@ -50,8 +51,7 @@ function kindOf(wire: WireKind, provider?: string): ProviderKind {
 }
 
 function deadline(o: FetchOpts): AbortSignal {
-  const t = AbortSignal.timeout(o.timeoutMs);
-  return o.signal ? AbortSignal.any([t, o.signal]) : t;
+  return probeSignal({ probeMs: o.timeoutMs }, o.signal ? { signal: o.signal } : {});
 }
 
 function callOptions(o: FetchOpts): CheckCallOptions {
