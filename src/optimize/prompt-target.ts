@@ -193,10 +193,11 @@ export function promptsEvaluator(o: PromptsEvaluatorOptions): {
         errors: s.errors,
         cached: s.cached,
       };
-      const r: FitnessResult =
-        s.errors === s.examples
-          ? { ok: false, error: `every answer failed: ${s.firstError?.message ?? 'no answer'}`, details }
-          : { ok: true, fitness, details, durationMs: Date.now() - started };
+      // A variant whose answers are all invalid scores 0; only a model that did not answer fails it.
+      const down = unreachable(s, String(typeof o.model === 'string' ? o.model : o.model.alias));
+      const r: FitnessResult = down
+        ? { ok: false, error: down.message, details }
+        : { ok: true, fitness, details, durationMs: Date.now() - started };
       onEach?.(i, r);
       o.onResult?.(r, g);
       return r;
