@@ -45,6 +45,7 @@ export class DeadlineWatch {
   private readonly started = performance.now();
   private chars = 0;
   private got = false;
+  private idleArmed = false;
   private lastData = this.started;
   private timer?: NodeJS.Timeout;
   private readonly total: NodeJS.Timeout;
@@ -66,13 +67,26 @@ export class DeadlineWatch {
     this.arm(Math.min(this.d.firstTokenMs, this.d.requestMs), () => void this.firstDeadline());
   }
 
-  /** Data arrived (answer text or any other sign of work): the idle deadline restarts. */
+  /**
+   * Data arrived (answer text or any other sign of work): the idle deadline restarts. The idle timer
+   * is not reset on every token (a fast server sends thousands): when it fires it looks at the time
+   * of the last data and waits for the rest of the window, so the call is cut at the same moment.
+   */
   data(chars = 0): void {
     if (this.ctl.signal.aborted) return;
     this.got = true;
     this.chars += chars;
     this.lastData = performance.now();
-    this.arm(this.d.idleMs, () => this.stop('idle', this.d.idleMs));
+    if (!this.idleArmed) {
+      this.idleArmed = true;
+      this.arm(this.d.idleMs, () => this.idleCheck());
+    }
+  }
+
+  private idleCheck(): void {
+    const silent = performance.now() - this.lastData;
+    if (silent >= this.d.idleMs) return this.stop('idle', this.d.idleMs);
+    this.arm(Math.max(1, this.d.idleMs - silent), () => this.idleCheck());
   }
 
   /** Whether any data arrived. */

@@ -13,7 +13,7 @@ import type {
 import { probeHealth, wireError } from './call.js';
 import { errorBodyMessage, httpError, truncatedStream } from './errors.js';
 import { fetchJson } from './http-json.js';
-import { readNdjson, readNdjsonBatches } from './ndjson.js';
+import { parseChatLine, readNdjson, readNdjsonBatches } from './ndjson.js';
 import type { ProviderOptions } from './options.js';
 
 interface ShowInfo {
@@ -154,7 +154,7 @@ export class OllamaProvider implements ModelProvider {
       );
       // One network read can carry many frames (a fast server, a busy client): their text goes up as
       // one delta, so the executor, the deadlines and the stream parser take one step per read.
-      read: for await (const batch of readNdjsonBatches(body, 'Ollama')) {
+      read: for await (const batch of readNdjsonBatches(body, 'Ollama', parseChatLine)) {
         let text = '';
         let alive = false;
         for (const raw of batch) {
