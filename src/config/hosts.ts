@@ -131,9 +131,18 @@ export function isLocalHost(host: string, trusted: readonly string[] = []): bool
   return false;
 }
 
+// The privacy guard asks this for every call of a run, always about the same few endpoints.
+const localUrls = new Map<string, boolean>();
+
 /** Whether a URL points to a local host. */
 export function isLocalUrl(url: string, trusted: readonly string[] = []): boolean {
-  return isLocalHost(hostOf(url), trusted);
+  const key = trusted.length ? `${url}\n${trusted.join('\n')}` : url;
+  let local = localUrls.get(key);
+  if (local === undefined) {
+    if (localUrls.size >= 1000) localUrls.clear();
+    localUrls.set(key, (local = isLocalHost(hostOf(url), trusted)));
+  }
+  return local;
 }
 
 /** task-master's Ollama baseURL includes /api; ours does not. */

@@ -27,17 +27,24 @@ function canonical(v: unknown): string {
   return JSON.stringify(v ?? null);
 }
 
-/** sha256 over the canonical form of the parts. */
+// A schema object is reused for many calls (the model API converts each zod schema once): its canonical
+// form is computed once too. Keyed by object, so a schema must not be changed after its first call.
+const schemaText = new WeakMap<object, string>();
+function canonicalSchema(schema: Record<string, unknown>): string {
+  let t = schemaText.get(schema);
+  if (t === undefined) schemaText.set(schema, (t = canonical(schema)));
+  return t;
+}
+
+/** sha256 over the canonical form of the parts (hashed piece by piece, in canonical key order). */
 export function cacheKey(p: CacheKeyParts): string {
-  const parts = {
-    provider: p.provider,
-    model: p.model,
-    kind: p.kind,
-    messages: p.messages.map((m) => ({ role: m.role, content: m.content })),
-    schema: p.schema ?? null,
-    temperature: p.temperature ?? null,
-    seed: p.seed ?? null,
-    maxTokens: p.maxTokens ?? null,
-  };
-  return createHash('sha256').update(canonical(parts)).digest('hex');
+  const h = createHash('sha256');
+  const messages = p.messages.map((m) => canonical({ role: m.role, content: m.content })).join(',');
+  // The keys of the parts object, sorted: kind, maxTokens, messages, model, provider, schema, seed, temperature.
+  h.update(`{"kind":${canonical(p.kind)},"maxTokens":${canonical(p.maxTokens ?? null)},"messages":[`);
+  h.update(messages);
+  h.update(`],"model":${canonical(p.model)},"provider":${canonical(p.provider)},"schema":`);
+  h.update(p.schema ? canonicalSchema(p.schema) : 'null');
+  h.update(`,"seed":${canonical(p.seed ?? null)},"temperature":${canonical(p.temperature ?? null)}}`);
+  return h.digest('hex');
 }

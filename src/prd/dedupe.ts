@@ -1,18 +1,19 @@
-import { sameWork } from './plan.js';
+import { sameWork, TitleIndex } from './plan.js';
 
 /**
  * Which tasks survive duplicate merging, decided one task at a time in plan order: a task is dropped
  * when it names the same work as a task kept before it (mergeDuplicates' rule, first occurrence wins).
  * Incremental, so the pipelined run can decide it for each task as soon as the tasks before it are
- * known, and a 500-task plan costs one comparison per kept task, not a re-scan per element.
+ * known; the kept titles are indexed by word, so a 500-task plan compares each task only with the kept
+ * ones that share a word with it.
  */
 export class KeptTitles {
-  private readonly kept: string[] = [];
+  private readonly kept = new TitleIndex();
   private readonly memo = new WeakMap<object, boolean[]>();
 
   /** Adds a final list (an earlier chunk's answer): its kept titles join the set. */
   addAll(titles: string[]): void {
-    for (const t of titles) if (!this.isDupOfKept(t, [])) this.kept.push(t);
+    for (const t of titles) if (!this.isDupOfKept(t, [])) this.kept.add(t);
   }
 
   /**
@@ -33,6 +34,6 @@ export class KeptTitles {
   }
 
   private isDupOfKept(title: string, alsoKept: string[]): boolean {
-    return this.kept.some((k) => sameWork(k, title)) || alsoKept.some((k) => sameWork(k, title));
+    return this.kept.first(title) !== undefined || alsoKept.some((k) => sameWork(k, title));
   }
 }

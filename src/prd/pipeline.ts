@@ -1,6 +1,5 @@
 import type { ZodType } from 'zod';
 import { abortedError } from '../errors.js';
-import { hash } from './keys.js';
 import { Keep } from './keep.js';
 import type { NodeCaller, NodeCallSpec } from './node-call.js';
 import type { BuiltPrompt } from './prompts.js';
@@ -31,7 +30,8 @@ export interface ListCall<A, Item, N, R> {
 
 interface Speculation<R> {
   index: number;
-  key: string;
+  /** The follow-up's exact request. */
+  key: BuiltPrompt;
   ctl: AbortController;
   keep: Keep;
   result: Promise<R>;
@@ -72,7 +72,7 @@ export async function listCall<A, Item, N, R>(
     s.keep.settle(false);
     s.ctl.abort(abortedError(undefined, 'speculative expansion cancelled: its parent answer changed'));
   };
-  const start = (i: number, nodes: N[], prompt: BuiltPrompt, key: string, keep: Keep): Speculation<R> => {
+  const start = (i: number, nodes: N[], prompt: BuiltPrompt, keep: Keep): Speculation<R> => {
     const ctl = new AbortController();
     const stop = () => ctl.abort(runSignal.reason);
     if (runSignal.aborted) stop();
@@ -81,7 +81,7 @@ export async function listCall<A, Item, N, R>(
       .run(i, nodes, prompt, keep, ctl.signal)
       .finally(() => runSignal.removeEventListener('abort', stop));
     result.catch(() => undefined); // awaited (and its error seen) only if adopted
-    return { index: i, key, ctl, keep, result };
+    return { index: i, key: prompt, ctl, keep, result };
   };
   const onElement = (i: number, raw: unknown) => {
     if (i !== attemptNodes.length) return; // elements arrive in order; a gap means the watch is confused
@@ -92,10 +92,8 @@ export async function listCall<A, Item, N, R>(
     }
     attemptNodes.push(c.toNode(i, parsed.data, undefined));
     const prompt = c.follow(i, attemptNodes);
-    const key = prompt ? requestKey(prompt) : '';
-    for (const s of specs.filter((x) => x.index === i && x.key !== key)) drop(s);
-    if (prompt && !specs.some((x) => x.index === i))
-      specs.push(start(i, [...attemptNodes], prompt, key, Keep.pending()));
+    for (const s of specs.filter((x) => x.index === i && !(prompt && sameRequest(x.key, prompt)))) drop(s);
+    if (prompt && !specs.some((x) => x.index === i)) specs.push(start(i, [...attemptNodes], prompt, Keep.pending()));
   };
 
   let answer: { value: A; model?: string };
@@ -125,8 +123,7 @@ export async function listCall<A, Item, N, R>(
   nodes.forEach((_n, i) => {
     const prompt = c.follow(i, nodes);
     if (!prompt) return void follow.push(undefined);
-    const key = requestKey(prompt);
-    const s = specs.find((x) => x.index === i && x.key === key);
+    const s = specs.find((x) => x.index === i && sameRequest(x.key, prompt));
     if (s) {
       adopted.add(s);
       s.keep.follow(c.spec.keep, true);
@@ -134,7 +131,7 @@ export async function listCall<A, Item, N, R>(
     } else {
       const k = Keep.pending();
       k.follow(c.spec.keep, true);
-      const fresh = start(i, nodes, prompt, key, k);
+      const fresh = start(i, nodes, prompt, k);
       follow.push(fresh.result);
     }
   });
@@ -142,6 +139,11 @@ export async function listCall<A, Item, N, R>(
   return { value: answer.value, model: answer.model, nodes, follow, discarded };
 }
 
-function requestKey(p: BuiltPrompt): string {
-  return hash(p.promptId, JSON.stringify(p.messages));
+/** Whether two requests are the same question (compared directly: hashing both cost more than comparing). */
+function sameRequest(a: BuiltPrompt, b: BuiltPrompt): boolean {
+  if (a.promptId !== b.promptId || a.messages.length !== b.messages.length) return false;
+  return a.messages.every((m, i) => {
+    const o = b.messages[i]!;
+    return m.role === o.role && m.content === o.content;
+  });
 }

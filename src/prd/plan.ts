@@ -128,6 +128,48 @@ export function sameWork(a: string, b: string): boolean {
   return inter / (A.size + B.size - inter) >= 0.8;
 }
 
+/**
+ * Titles added one by one, and which added title first names the same work as another (sameWork).
+ * Looks only at added titles that share a word with it (a Jaccard similarity of 0.8 needs one), through
+ * an index of title words, so checking each of 500 tasks against the ones before it is not a scan of all.
+ */
+export class TitleIndex {
+  private readonly sizes: number[] = [];
+  private readonly postings = new Map<string, number[]>();
+  /** Trimmed lower-case text → first index: the comparison sameWork makes when a title has no words. */
+  private readonly bare = new Map<string, number>();
+
+  /** Adds a title; returns its index (0, 1, …). */
+  add(title: string): number {
+    const i = this.sizes.length;
+    const words = wordsOf(title);
+    this.sizes.push(words.size);
+    for (const w of words) {
+      const p = this.postings.get(w);
+      if (p) p.push(i);
+      else this.postings.set(w, [i]);
+    }
+    const bare = title.trim().toLowerCase();
+    if (!this.bare.has(bare)) this.bare.set(bare, i);
+    return i;
+  }
+
+  /** Index of the first added title that names the same work as `title`, or undefined. */
+  first(title: string): number | undefined {
+    const A = wordsOf(title);
+    // Equal trimmed lower-case texts have equal words, so a title with words never matches one without.
+    if (!A.size) return this.bare.get(title.trim().toLowerCase());
+    const inter = new Map<number, number>();
+    for (const w of A) for (const i of this.postings.get(w) ?? []) inter.set(i, (inter.get(i) ?? 0) + 1);
+    let best: number | undefined;
+    for (const [i, n] of inter) {
+      const B = this.sizes[i]!;
+      if (B && (best === undefined || i < best) && n / (A.size + B - n) >= 0.8) best = i;
+    }
+    return best;
+  }
+}
+
 const RANK: Record<Priority, number> = { high: 3, medium: 2, low: 1 };
 
 /**
@@ -138,12 +180,15 @@ const RANK: Record<Priority, number> = { high: 3, medium: 2, low: 1 };
 export function mergeDuplicates(nodes: PlanNode[]): { nodes: PlanNode[]; merged: { kept: string; dropped: string }[] } {
   const keepOf = new Array<number>(nodes.length);
   const kept: number[] = [];
+  const index = new TitleIndex();
   const merged: { kept: string; dropped: string }[] = [];
   nodes.forEach((n, i) => {
-    const k = kept.find((j) => sameWork(nodes[j]!.title, n.title));
+    const first = index.first(n.title);
+    const k = first === undefined ? undefined : kept[first];
     if (k === undefined) {
       keepOf[i] = i;
       kept.push(i);
+      index.add(n.title);
     } else {
       keepOf[i] = k;
       merged.push({ kept: nodes[k]!.path, dropped: n.path });

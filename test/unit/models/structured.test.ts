@@ -84,4 +84,25 @@ describe('cacheKey', () => {
     for (const v of variants) expect(cacheKey(v)).not.toBe(plain);
     expect(plain).toMatch(/^[0-9a-f]{64}$/);
   });
+
+  it('keeps the keys of earlier versions, so a cache built by them still hits', () => {
+    expect(
+      cacheKey({
+        provider: 'ollama',
+        model: 'llama3.2',
+        kind: 'object',
+        messages: [
+          { role: 'system', content: 'Sys "q" \n' },
+          { role: 'user', content: 'é ü \u0000 x' },
+        ],
+        schema: { type: 'object', properties: { b: { type: 'string' }, a: { type: 'number' } }, required: ['b'] },
+        temperature: 0.2,
+        seed: 3,
+        maxTokens: 100,
+      }),
+    ).toBe('740d5a9a1261e76a9aba1772a42fff3bc68a8ab2814da12f4613f753359f9689');
+    expect(cacheKey({ provider: 'openai-compatible', model: 'x', kind: 'text', messages: [] })).toBe(
+      'e7edb4cb49600b045feb301a9c675831189d033f7e1e79195a111854388f1f52',
+    );
+  });
 });
