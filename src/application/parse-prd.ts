@@ -12,6 +12,7 @@ import type { PrdEvent, PrdOptions } from '../prd/processor.js';
 import { parsePrd, type ParsePrdOutput } from '../prd/run.js';
 import { trackRun } from '../recovery/runs.js';
 import { PrdRepo } from '../storage/prd-repo.js';
+import { withGroupedWrites } from '../storage/write-group.js';
 import { currentTag } from '../taskmaster/state.js';
 import type { WriteMode } from '../taskmaster/tasks-file.js';
 import { recordPrdRunSafely } from './learning.js';
@@ -85,51 +86,54 @@ export async function parsePrdUseCase(
     complexityThreshold: identity.complexityThreshold,
     ...(o.model ? { model: o.model } : {}),
   };
-  let out: ParsePrdOutput | undefined;
-  try {
-    const job = {
-      job: 'parse-prd',
-      identity,
-      input: {
-        ...identity,
-        writeMode,
-        ...(o.concurrency ? { concurrency: o.concurrency } : {}),
-        noCache: options.noCache,
-      },
-      runId,
-      resumed: options.resume,
-      // A finished run answered every node it asked for; a structural plan answered none.
-      answered: ['prd'],
-      verified: (r: ParsePrdOutput) => !r.structural,
-    };
-    out = await trackRun(project.db(), job, () =>
-      parsePrd(
-        {
-          runId,
-          prd: text,
-          prdPath,
-          tasksPath,
-          tag,
-          mode: writeMode,
-          dryRun: identity.dryRun,
-          ...(main ? { configuredModel: `${main.provider}/${main.modelId}` } : {}),
-          options,
+  // Thousands of small writes (checkpoints, cached answers, metrics rows) commit in shared transactions.
+  return withGroupedWrites(project.db(), async () => {
+    let out: ParsePrdOutput | undefined;
+    try {
+      const job = {
+        job: 'parse-prd',
+        identity,
+        input: {
+          ...identity,
+          writeMode,
+          ...(o.concurrency ? { concurrency: o.concurrency } : {}),
+          noCache: options.noCache,
         },
-        {
-          api: scoped.api(),
-          repo: new PrdRepo(project.db()),
-          ...(run.onProgress ? { onProgress: run.onProgress } : {}),
-          ...(run.signal ? { signal: run.signal } : {}),
-        },
-      ),
-    );
-    return out;
-  } finally {
-    if (!run.signal?.aborted) {
-      const written = out?.written ? writtenTasks(out.tasksPath, out.tag, out.tasks) : undefined;
-      const note = await recordPrdRunSafely(scoped, runId, text, written);
-      if (note) run.onNote?.(note);
-      for (const n of scoped.api().notes) run.onNote?.(n);
+        runId,
+        resumed: options.resume,
+        // A finished run answered every node it asked for; a structural plan answered none.
+        answered: ['prd'],
+        verified: (r: ParsePrdOutput) => !r.structural,
+      };
+      out = await trackRun(project.db(), job, () =>
+        parsePrd(
+          {
+            runId,
+            prd: text,
+            prdPath,
+            tasksPath,
+            tag,
+            mode: writeMode,
+            dryRun: identity.dryRun,
+            ...(main ? { configuredModel: `${main.provider}/${main.modelId}` } : {}),
+            options,
+          },
+          {
+            api: scoped.api(),
+            repo: new PrdRepo(project.db()),
+            ...(run.onProgress ? { onProgress: run.onProgress } : {}),
+            ...(run.signal ? { signal: run.signal } : {}),
+          },
+        ),
+      );
+      return out;
+    } finally {
+      if (!run.signal?.aborted) {
+        const written = out?.written ? writtenTasks(out.tasksPath, out.tag, out.tasks) : undefined;
+        const note = await recordPrdRunSafely(scoped, runId, text, written);
+        if (note) run.onNote?.(note);
+        for (const n of scoped.api().notes) run.onNote?.(n);
+      }
     }
-  }
+  });
 }

@@ -14,6 +14,7 @@ import type { PrdEvent } from '../prd/events.js';
 import type { RunStats } from '../prd/stats.js';
 import { trackRun } from '../recovery/runs.js';
 import { PrdRepo } from '../storage/prd-repo.js';
+import { withGroupedWrites } from '../storage/write-group.js';
 import type { TaskRunDeps } from '../tasks/run.js';
 import { loadTag } from '../tasks/store.js';
 import { currentTag } from '../taskmaster/state.js';
@@ -39,8 +40,20 @@ export interface TaskJobSpec<R> {
   report: (result: R | undefined) => TaskJobReport;
 }
 
-/** Runs `fn` as one tracked run of a task job; `fn` gets the run-scoped project and the run id. */
+/**
+ * Runs `fn` as one tracked run of a task job; `fn` gets the run-scoped project and the run id. The
+ * job's small writes (checkpoints, cached answers, metrics rows) commit in shared transactions.
+ */
 export async function runTaskJob<R, E = never>(
+  project: Project,
+  spec: TaskJobSpec<R>,
+  run: RunControls<E>,
+  fn: (scoped: Project, runId: string) => Promise<R>,
+): Promise<R> {
+  return withGroupedWrites(project.db(), () => trackedJob(project, spec, run, fn));
+}
+
+async function trackedJob<R, E>(
   project: Project,
   spec: TaskJobSpec<R>,
   run: RunControls<E>,

@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import { AppError, StorageError } from '../errors.js';
 import { fsError, sqliteError } from '../util/os-errors.js';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
+import { groupOf } from './write-group.js';
 
 export type DB = Database.Database;
 
@@ -83,11 +84,14 @@ function cacheStatements(db: DB): void {
 
 /**
  * Runs fn inside BEGIN IMMEDIATE: a read-then-write transaction can never die of BUSY_SNAPSHOT.
+ * While a write group is open on the connection (groupWrites), fn runs inside the group's transaction.
  * A full disk or a read-only file becomes an AppError naming the database file.
  */
 export function writeTx<T>(db: DB, fn: () => T): T {
   try {
-    return db.transaction(fn).immediate();
+    // Inside a long run's write group (see write-group.ts) the write joins the group's transaction.
+    const group = groupOf(db);
+    return group ? group.run(fn) : db.transaction(fn).immediate();
   } catch (e) {
     throw environmentError(e, db.name) ?? e;
   }
