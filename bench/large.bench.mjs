@@ -81,19 +81,24 @@ console.log(
 );
 console.log(`PRD: ${(prd.length / 1048576).toFixed(2)} MB, zero-latency fake server (our own overhead only)`);
 
-/** Runs the CLI under GNU time: wall ms, peak RSS MB, stdout. */
+// BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/p' profiles the CLI runs (NODE_OPTIONS refuses --cpu-prof).
+const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+
+/** Runs the CLI under GNU time: wall ms, CPU ms (user + system), peak RSS MB, stdout. */
 function timed(args, extraEnv = {}) {
   const t0 = performance.now();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, cli, ...args], {
+  const r = spawnSync('/usr/bin/time', ['-f', '%M %U %S', process.execPath, ...nodeArgs, cli, ...args], {
     cwd,
     env: { ...env, ...extraEnv },
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   });
   const wall = performance.now() - t0;
-  const rss = Number(/(\d+)\s*$/.exec(r.stderr.trim())?.[1] ?? 0) / 1024;
+  const m = /(\d+) ([\d.]+) ([\d.]+)\s*$/.exec(r.stderr.trim());
+  const rss = Number(m?.[1] ?? 0) / 1024;
+  const cpu = (Number(m?.[2] ?? 0) + Number(m?.[3] ?? 0)) * 1000;
   if (r.status !== 0) throw new Error(`tml ${args.join(' ')}: exit ${r.status}\n${r.stderr.slice(-1500)}`);
-  return { wall, rss, stdout: r.stdout, stderr: r.stderr };
+  return { wall, cpu, rss, stdout: r.stdout, stderr: r.stderr };
 }
 
 const run = timed([
