@@ -43,15 +43,19 @@ describe('the library runs the CLI task-edit use cases', () => {
       expect('info' in note && note.info.length).toBeGreaterThan(0);
       const from = await sys.updateTasks({ kind: 'from', from: '2', prompt: 'everything in Go' });
       expect('tasks' in from && from.tasks.map((t) => t.id)).toEqual(['2', '3']);
+      const read = () => JSON.parse(readFileSync(join(cwd, '.taskmaster/tasks/tasks.json'), 'utf8')).master.tasks;
+      expect(read()[0].subtasks[0].details).toMatch(/^<info added on /);
+      // scope-down reshapes task 1's pending subtasks (kept by id, added or dropped: src/tasks/scope.ts)
       const scoped = await sys.scopeTasks({ ids: '1', direction: 'down', strength: 'heavy' });
       expect(scoped.job).toBe('scope-down');
-      const tasks = JSON.parse(readFileSync(join(cwd, '.taskmaster/tasks/tasks.json'), 'utf8')).master.tasks;
+      const tasks = read();
       expect(tasks.map((t: { id: number; status: string }) => [t.id, t.status])).toEqual([
         [1, 'pending'],
         [2, 'pending'],
         [3, 'pending'],
       ]);
-      expect(tasks[0].subtasks[0].details).toMatch(/^<info added on /);
+      expect(tasks[0].subtasks.length).toBeGreaterThan(0);
+      expect(tasks[0].subtasks.every((x: { status: string }) => x.status === 'pending')).toBe(true);
       const sources = new LearningRepo(sys.project.db()).list().map((e) => e.source);
       expect(sources).toEqual(['add-task', 'update-task', 'update-subtask', 'update', 'scope-down']);
     } finally {
