@@ -3,9 +3,9 @@
  * a task type, from each model's valid answers per fresh call in the metrics ledger. Exploration is
  * bounded: a model other than the greedy best (highest posterior mean) may lead only while fewer
  * than `maxExploreShare` of this process's decisions explored, and only if its posterior is not
- * hopeless (P(better than greedy) >= minExploreP). When a candidate fails often (two or more invalid
- * answers, posterior mean below 0.9) and the sampled leader has answered fewer than THIN_CALLS times, the share rises to
- * half the decisions, so a failing main model's alternatives are measured within a few runs. Every
+ * hopeless (P(better than greedy) >= minExploreP). When the greedy model fails often (two or more
+ * invalid answers, posterior mean below 0.9) and the sampled leader has answered fewer than THIN_CALLS times, the share
+ * rises to half the decisions, so a failing main model's alternatives are measured within a few runs. Every
  * choice is logged.
  */
 import type { RankCandidates, RouteTask } from '../models/routing.js';
@@ -58,12 +58,11 @@ export function learnedRanker(repo: () => LearningStore, opts: RankerOptions = {
     let ranked = [...candidates].sort((a, b) => samples.get(b)! - samples.get(a)!);
     decisions++;
     let didExplore = ranked[0] !== greedy;
-    // Unsettled: some candidate has failed more than once and answers validly less than FAILING_MEAN of
-    // the time, while the sampled leader is too thin to judge. A reliable model with few calls is not failing.
-    const failing = candidates.some((c) => {
-      const t = totalOf(c);
-      return !!t && t.calls - t.ok >= 2 && mean(posts.get(c)!) < FAILING_MEAN;
-    });
+    // Unsettled: the greedy model itself has failed more than once and answers validly less than
+    // FAILING_MEAN of the time, while the sampled leader is too thin to judge. A reliable model with few
+    // calls is not failing, and a failing model that is not the greedy choice gains no extra exploration.
+    const g = totalOf(greedy);
+    const failing = !!g && g.calls - g.ok >= 2 && mean(posts.get(greedy)!) < FAILING_MEAN;
     const settle = failing && (totalOf(ranked[0]!)?.calls ?? 0) < THIN_CALLS;
     const share = settle ? Math.max(maxShare, 0.5) : maxShare;
     if (

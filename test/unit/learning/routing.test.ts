@@ -70,4 +70,20 @@ describe('learnedRanker (Thompson sampling, bounded exploration)', () => {
         .every((l) => l.greedy === 'local-fallback'),
     ).toBe(true);
   });
+  it('gives a failing model that is not the greedy choice no extra exploration', () => {
+    // alpha failed twice (0 of 2 valid), beta answered once validly: beta is greedy, and alpha may lead only
+    // within the usual 20% share, whatever the seed (the raised share is for the greedy model failing).
+    for (let seed = 1; seed <= 30; seed++) {
+      const { db, repo } = memRepo();
+      ledger(db, 'alpha', 0, 2);
+      ledger(db, 'beta', 1, 0);
+      const rank = learnedRanker(() => repo, { rng: seededRng(seed) });
+      for (let i = 0; i < 10; i++) rank({ type: 'PLANNING' }, [ref('alpha'), ref('beta')]);
+      const log = repo.routeLog(100).reverse();
+      log.forEach((l, d) => {
+        expect(l.greedy).toBe('local-beta');
+        expect(log.slice(0, d + 1).filter((x) => x.explored).length).toBeLessThanOrEqual(0.2 * (d + 1));
+      });
+    }
+  });
 });
