@@ -1,9 +1,13 @@
-import { availableParallelism } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 // Test extras installed once by `npm test` (scripts/test-extras.mjs); explicit env values win.
 const deps = resolve(process.env.TML_TEST_DEPS ?? '.test-deps');
+// Per-user caches (the embedded chat-format picks) go to a directory of this run, never to the real ~/.cache.
+const cache = mkdtempSync(join(tmpdir(), 'tml-test-cache-'));
+process.on('exit', () => rmSync(cache, { recursive: true, force: true }));
 
 export default defineConfig({
   test: {
@@ -18,6 +22,7 @@ export default defineConfig({
     env: {
       TASK_MASTER_BIN: process.env.TASK_MASTER_BIN ?? join(deps, 'task-master', 'node_modules', '.bin', 'task-master'),
       TML_LLAMA_CPP_PATH: process.env.TML_LLAMA_CPP_PATH ?? join(deps, 'llama'),
+      XDG_CACHE_HOME: cache,
     },
   },
 });
