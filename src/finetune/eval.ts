@@ -44,16 +44,10 @@ const parse = (s: string): unknown => {
   }
 };
 
-/** Scores one model on the examples, one call at a time (latency is per call). */
-export async function scoreModel(
-  api: ModelAPI,
-  model: string | ModelRef,
-  examples: readonly Example[],
-  o: { signal?: AbortSignal; maxTokens?: number; cache?: boolean; component?: string } = {},
-): Promise<ModelScore> {
-  const name = typeof model === 'string' ? model : model.alias;
-  const s: ModelScore = {
-    model: name,
+/** A score with nothing counted yet. */
+export function emptyScore(model: string): ModelScore {
+  return {
+    model,
     examples: 0,
     structured: 0,
     schemaValid: 0,
@@ -63,6 +57,17 @@ export async function scoreModel(
     errors: 0,
     cached: 0,
   };
+}
+
+/** Scores one model on the examples, one call at a time (latency is per call). */
+export async function scoreModel(
+  api: ModelAPI,
+  model: string | ModelRef,
+  examples: readonly Example[],
+  o: { signal?: AbortSignal; maxTokens?: number; cache?: boolean; component?: string } = {},
+): Promise<ModelScore> {
+  const name = typeof model === 'string' ? model : model.alias;
+  const s = emptyScore(name);
   let sim = 0;
   let count = 0;
   let counted = 0;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ModelScore } from '../../../src/finetune/eval.js';
+import { emptyScore, type ModelScore } from '../../../src/finetune/eval.js';
 import type { Example } from '../../../src/finetune/types.js';
 import { chunkRequest } from '../../../src/prd/prompt-set.js';
 import {
@@ -78,18 +78,7 @@ describe('prompt tuning variants', () => {
   });
 
   it('fitness: all answers invalid is 0, the kept answers exactly is 1', () => {
-    const s = (o: Partial<ModelScore>): ModelScore => ({
-      model: 'm',
-      examples: 3,
-      structured: 3,
-      schemaValid: 0,
-      similarity: 0,
-      latencyMsMean: 0,
-      tokens: 0,
-      errors: 0,
-      cached: 0,
-      ...o,
-    });
+    const s = (o: Partial<ModelScore>): ModelScore => ({ ...emptyScore('m'), examples: 3, structured: 3, ...o });
     expect(promptFitness(s({ errors: 3, schemaValidRate: 0 }))).toBe(0);
     expect(promptFitness(s({ schemaValid: 3, schemaValidRate: 1, similarity: 1, taskCountError: 0 }))).toBe(1);
     expect(promptFitness(s({ schemaValid: 3, schemaValidRate: 1, similarity: 0.5, taskCountError: 1 }))).toBeCloseTo(
