@@ -6,6 +6,7 @@ import { tuningSet } from '../../src/prompting/index.js';
 import { parsePrd } from '../../src/prd/run.js';
 import { PrdRepo } from '../../src/storage/prd-repo.js';
 import { tempProject } from './cli.js';
+import { prdOptions } from './prd-options.js';
 
 export const SUBJECTS = [
   'Bookmarks service',
@@ -36,15 +37,7 @@ export async function promptHistory(url: string): Promise<{ root: string; env: R
         tag: `t${i}`,
         mode: 'create',
         dryRun: false,
-        options: {
-          numTasks: 0,
-          maxDepth: 2,
-          concurrency: 4,
-          requireModel: false,
-          noCache: false,
-          resume: false,
-          complexityThreshold: 10,
-        },
+        options: prdOptions({ complexityThreshold: 10 }),
       },
       { api: p.api(), repo: new PrdRepo(p.db()) },
     );

@@ -12,7 +12,8 @@ import { PrdRepo } from '../../../src/storage/prd-repo.js';
 import { tempProject } from '../../support/cli.js';
 import { startFakeServer, type FakeServer } from '../../support/fake-llm-server.js';
 import { makeTinyLoraGguf } from '../../support/make-tiny-gguf.js';
-import { PRD, opts } from '../prd/helpers.js';
+import { prdOptions } from '../../support/prd-options.js';
+import { PRD } from '../prd/helpers.js';
 
 let server: FakeServer;
 beforeAll(async () => {
@@ -40,7 +41,7 @@ describe('finetune eval', () => {
         tag: 'master',
         mode: 'create',
         dryRun: false,
-        options: opts({ complexityThreshold: 1 }),
+        options: prdOptions({ complexityThreshold: 1 }),
       },
       { api: p.api(), repo: new PrdRepo(p.db()) },
     );

@@ -8,7 +8,8 @@ import { parsePrd } from '../../../src/prd/run.js';
 import { PrdRepo } from '../../../src/storage/prd-repo.js';
 import { startFakeServer, type FakeServer } from '../../support/fake-llm-server.js';
 import { tempProject } from '../../support/cli.js';
-import { PRD, opts } from '../prd/helpers.js';
+import { prdOptions } from '../../support/prd-options.js';
+import { PRD } from '../prd/helpers.js';
 
 let server: FakeServer;
 beforeAll(async () => {
@@ -42,7 +43,7 @@ async function editedProject() {
       tag: 'master',
       mode: 'create',
       dryRun: false,
-      options: opts({ complexityThreshold: 1 }),
+      options: prdOptions({ complexityThreshold: 1 }),
     },
     { api: p.api(), repo: new PrdRepo(p.db()) },
   );

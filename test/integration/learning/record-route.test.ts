@@ -11,6 +11,7 @@ import { LearningRepo } from '../../../src/storage/learning-repo.js';
 import type { LearningStore } from '../../../src/learning/types.js';
 import { PrdRepo } from '../../../src/storage/prd-repo.js';
 import { OFFLINE_MODEL } from '../../../src/research/offline-embedder.js';
+import { prdOptions } from '../../support/prd-options.js';
 
 const PRD = `# Notes app\n\n## Editor\nMarkdown editing with preview.\n- toolbar\n- autosave\n\n## Sync\nSync notes between devices.\n- conflict handling\n- offline queue\n`;
 let server: FakeServer;
@@ -58,15 +59,7 @@ describe('recording runs and learned routing (fake server, real SQLite file)', (
         tag: 'master',
         mode: 'create',
         dryRun: false,
-        options: {
-          numTasks: 0,
-          maxDepth: 1,
-          concurrency: 2,
-          requireModel: true,
-          noCache: true,
-          resume: false,
-          complexityThreshold: 5,
-        },
+        options: prdOptions({ maxDepth: 1, concurrency: 2, requireModel: true, noCache: true }),
       },
       { api: p.api(), repo: new PrdRepo(p.db()) },
     );

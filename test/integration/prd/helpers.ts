@@ -5,7 +5,6 @@ import { loadConfig, projectPaths } from '../../../src/config/load.js';
 import { UnifiedModelAPI } from '../../../src/models/unified-model-api.js';
 import { openDatabase, type DB } from '../../../src/storage/db.js';
 import { PrdRepo } from '../../../src/storage/prd-repo.js';
-import type { PrdOptions } from '../../../src/prd/processor.js';
 
 /** A temp project with a real SQLite file and the real model API pointed at `url` (or nowhere). */
 export function project(url = 'http://127.0.0.1:9') {
@@ -27,20 +26,6 @@ export function project(url = 'http://127.0.0.1:9') {
       db.close();
     },
   } as { root: string; paths: typeof paths; db: DB; api: UnifiedModelAPI; repo: PrdRepo; close: () => void };
-}
-
-/** Default options for tests. */
-export function opts(o: Partial<PrdOptions> = {}): PrdOptions {
-  return {
-    numTasks: 0,
-    maxDepth: 2,
-    concurrency: 4,
-    requireModel: false,
-    noCache: false,
-    resume: false,
-    complexityThreshold: 5,
-    ...o,
-  };
 }
 
 /** A realistic small PRD. */

@@ -4,7 +4,8 @@ import { startFakeServer, type FakeServer } from '../../support/fake-llm-server.
 import { parsePrd } from '../../../src/prd/run.js';
 import { AppError } from '../../../src/errors.js';
 import type { PrdEvent } from '../../../src/prd/processor.js';
-import { PRD, opts, project } from './helpers.js';
+import { prdOptions } from '../../support/prd-options.js';
+import { PRD, project } from './helpers.js';
 
 let server: FakeServer;
 beforeAll(async () => {
@@ -15,7 +16,7 @@ afterAll(async () => {
 });
 
 // Threshold 1: every task is decomposed, so depth 2 does not hinge on the fake server's random complexities.
-const input = (p: ReturnType<typeof project>, o = opts({ complexityThreshold: 1 })) => ({
+const input = (p: ReturnType<typeof project>, o = prdOptions({ complexityThreshold: 1 })) => ({
   prd: PRD,
   prdPath: 'prd.txt',
   tasksPath: p.paths.tasks,
@@ -71,10 +72,10 @@ describe('parsePrd against the fake server', () => {
 
   it('resumes from checkpoints under --no-cache and produces the same tasks', async () => {
     const p = project(server.url);
-    const first = await parsePrd(input(p, opts({ noCache: true })), { api: p.api, repo: p.repo });
+    const first = await parsePrd(input(p, prdOptions({ noCache: true })), { api: p.api, repo: p.repo });
     const before = server.counts()['/api/chat'] ?? 0;
     const resumed = await parsePrd(
-      { ...input(p, opts({ noCache: true, resume: true })), mode: 'force' },
+      { ...input(p, prdOptions({ noCache: true, resume: true })), mode: 'force' },
       { api: p.api, repo: p.repo },
     );
     expect((server.counts()['/api/chat'] ?? 0) - before).toBe(0);
@@ -92,7 +93,7 @@ describe('parsePrd against the fake server', () => {
     expect(out.tasks.every((t) => t.details.includes('[structural planner]'))).toBe(true);
     expect(p.repo.listRuns()[0]).toMatchObject({ structural: true, success: true });
     await expect(
-      parsePrd({ ...input(p, opts({ requireModel: true })), mode: 'force' }, { api: p.api, repo: p.repo }),
+      parsePrd({ ...input(p, prdOptions({ requireModel: true })), mode: 'force' }, { api: p.api, repo: p.repo }),
     ).rejects.toMatchObject({ code: 'NO_MODEL_AVAILABLE' });
     expect(p.repo.listRuns()[0]).toMatchObject({ success: false, errorCode: 'NO_MODEL_AVAILABLE' });
     p.close();
@@ -102,7 +103,7 @@ describe('parsePrd against the fake server', () => {
     const p = project(server.url);
     server.reset();
     server.failRate({ probability: 0.3, seed: 5, status: 500 });
-    const out = await parsePrd(input(p, opts({ noCache: true, complexityThreshold: 1, maxDepth: 3 })), {
+    const out = await parsePrd(input(p, prdOptions({ noCache: true, complexityThreshold: 1, maxDepth: 3 })), {
       api: p.api,
       repo: p.repo,
     });
@@ -113,9 +114,9 @@ describe('parsePrd against the fake server', () => {
 
     const q = project(server.url);
     server.fault({ kind: 'status', status: 500, times: 1000, path: /\/api\/chat$/ });
-    await expect(parsePrd(input(q, opts({ noCache: true })), { api: q.api, repo: q.repo })).rejects.toBeInstanceOf(
-      AppError,
-    );
+    await expect(
+      parsePrd(input(q, prdOptions({ noCache: true })), { api: q.api, repo: q.repo }),
+    ).rejects.toBeInstanceOf(AppError);
     server.reset();
     expect(q.repo.listRuns()[0]).toMatchObject({ success: false });
     expect(existsSync(q.paths.tasks)).toBe(false);

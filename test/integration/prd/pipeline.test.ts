@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeServer, type FakeServer, type ScriptContext } from '../../support/fake-llm-server.js';
 import { parsePrd } from '../../../src/prd/run.js';
-import { PRD, opts, project } from './helpers.js';
+import { prdOptions } from '../../support/prd-options.js';
+import { PRD, project } from './helpers.js';
 
 // Answers stream at a set pace (the compute model: generated tokens cost time and stream as generated),
 // with slots to spare, so an expansion can run while its parent is still being generated.
@@ -42,7 +43,7 @@ const run = (p: ReturnType<typeof project>, extra = {}) =>
       tag: 'master',
       mode: 'force',
       dryRun: false,
-      options: opts({ maxDepth: 2, noCache: true, ...extra }),
+      options: prdOptions({ maxDepth: 2, noCache: true, ...extra }),
     },
     { api: p.api, repo: p.repo },
   );

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeServer, type FakeServer, type ScriptContext } from '../../support/fake-llm-server.js';
 import { parsePrd } from '../../../src/prd/run.js';
-import { PRD, opts, project } from './helpers.js';
+import { prdOptions } from '../../support/prd-options.js';
+import { PRD, project } from './helpers.js';
 
 let server: FakeServer;
 beforeAll(async () => {
@@ -31,7 +32,7 @@ const run = (p: ReturnType<typeof project>, prd: string, extra = {}) =>
       tag: 'master',
       mode: 'force',
       dryRun: false,
-      options: opts(extra),
+      options: prdOptions(extra),
     },
     { api: p.api, repo: p.repo },
   );
