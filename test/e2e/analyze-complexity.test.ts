@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli, tempProject } from '../support/cli.js';
 import { NO_SERVER, TASKS_FILE, tasksProject, fakeServerForFile } from '../support/fake-server-fixture.js';
 import { fixture } from '../support/tasks-fixture.js';
+import { expectOneErrorLine } from '../support/expect-error.js';
 
 const fake = fakeServerForFile();
 const env = fake.env;
@@ -69,10 +70,7 @@ describe('analyze-complexity and complexity-report (CLI, fake server)', () => {
       [['complexity-report', '-f', 'corrupt.json'], /not a valid complexity report: complexityAnalysis/],
     ] as const) {
       const r = await runCli([...args], { cwd, env: env() });
-      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
-      expect(r.stderr).toMatch(re);
-      expect(r.stderr.split('\n').filter((l) => l.startsWith('error: '))).toHaveLength(1);
-      expect(r.stderr).toMatch(/^hint: /m);
+      expectOneErrorLine(r, { code: 2, match: re, label: args.join(' ') });
     }
     expect(readFileSync(join(cwd, TASKS_FILE), 'utf8')).toBe(before);
     expect(readFileSync(join(cwd, 'corrupt.json'), 'utf8')).toBe('{"meta": {}, "complexityAnalysis": 3}');

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli, tempProject } from '../support/cli.js';
 import { startFakeServer } from '../support/fake-llm-server.js';
 import { fixture } from '../support/tasks-fixture.js';
+import { expectOneErrorLine } from '../support/expect-error.js';
 
 const TASKS = '.taskmaster/tasks/tasks.json';
 
@@ -19,8 +20,7 @@ describe('expand --all interrupted, then recover --run', () => {
     server.fault({ kind: 'die', afterPieces: 3 });
     const r = await runCli(['expand', '--all', '--concurrency', '1'], { cwd, env });
     await server.close();
-    expect(r.code).not.toBe(0);
-    expect(r.stderr.split('\n').filter((l) => l.startsWith('error: '))).toHaveLength(1);
+    expectOneErrorLine(r);
     expect(readFileSync(join(cwd, TASKS), 'utf8')).toBe(before);
     const list = await runCli(['recover'], { cwd, env });
     expect(list.stdout).toMatch(/run #1 {2}expand interrupted/);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, tempProject } from '../support/cli.js';
 import { NO_SERVER, TASKS_FILE, tasksProject, fakeServerForFile } from '../support/fake-server-fixture.js';
+import { expectOneErrorLine } from '../support/expect-error.js';
 
 const fake = fakeServerForFile();
 const env = fake.env;
@@ -77,9 +78,7 @@ describe('expand (CLI, fake server)', () => {
     fake.server.fault({ kind: 'schema-break', times: 1000 });
     const bad = await runCli(['expand', '--id', '2', '--no-cache'], { cwd: cwd2, env: env() });
     fake.server.reset();
-    expect(bad.code).not.toBe(0);
-    expect(bad.stderr.split('\n').filter((l) => l.startsWith('error: '))).toHaveLength(1);
-    expect(bad.stderr).toMatch(/^hint: /m);
+    expectOneErrorLine(bad);
     expect(read(cwd2)).toBe(before);
   }, 60_000);
 
@@ -100,10 +99,7 @@ describe('expand (CLI, fake server)', () => {
       [['expand', '--id', '2', '--max-depth', '9'], /--max-depth: must be ≤ 4/],
     ] as const) {
       const r = await runCli([...args], { cwd, env: env() });
-      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
-      expect(r.stderr).toMatch(re);
-      expect(r.stderr.split('\n').filter((l) => l.startsWith('error: '))).toHaveLength(1);
-      expect(r.stderr).toMatch(/^hint: /m);
+      expectOneErrorLine(r, { code: 2, match: re, label: args.join(' ') });
       expect(read(cwd)).toBe(before);
     }
     const shape = tempProject({

@@ -7,6 +7,7 @@ import { COMMANDS } from '../../commands/registry.js';
 import { TASK_MASTER_AI_COMMANDS } from '../../src/application/forward-commands.js';
 import { runCli, tempProject } from '../support/cli.js';
 import { TASK_MASTER_BIN } from '../support/task-master.js';
+import { expectOneErrorLine } from '../support/expect-error.js';
 
 // The AI commands still forwarded (ours win once registered); tui is task-master's REPL and stays forwarded.
 const FORWARDED_AI = TASK_MASTER_AI_COMMANDS.filter((c) => !COMMANDS.some((x) => x.name === c));
@@ -64,15 +65,13 @@ describe('forwarding guard: task-master AI commands we do not implement', () => 
     expect(FORWARDED_AI).toContain('tui');
     for (const args of FORWARDED_AI.map((c) => [c, '--tag', 'master'])) {
       const r = await runCli(args, { cwd, env });
-      expect(r.code, r.stderr).toBe(3);
-      const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
-      expect(errors).toHaveLength(1);
-      expect(errors[0]).toMatch(
-        new RegExp(
+      expectOneErrorLine(r, {
+        code: 3,
+        match: new RegExp(
           `^error: refused: task-master's '${args[0]}' would call role main \\(anthropic claude-sonnet-4-20250514\\), and mode LOCAL_ONLY \\(set by default\\) allows only local models: provider anthropic is an external service`,
         ),
-      );
-      expect(r.stderr).toMatch(/^hint: .*models --set-main/m);
+        hint: /models --set-main/,
+      });
       expect(r.stdout).toBe('');
     }
     expect(tm.started()).toBeUndefined();

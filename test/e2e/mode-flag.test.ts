@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempProject } from '../support/cli.js';
 import { startFakeServer, type FakeServer } from '../support/fake-llm-server.js';
+import { expectOneErrorLine } from '../support/expect-error.js';
 
 // `--mode <mode>` holds for one run: flag > env (TASKMASTER_LOCAL_LLM=true) > config.json. The only
 // server is a local one, so EXTERNAL_ONLY refuses it and LOCAL_ONLY uses it.
@@ -51,10 +52,7 @@ describe('--mode on parse-prd: flag > env > file, for this run only', () => {
 
   it('a bad mode is one line listing the five, exit 2, nothing run', async () => {
     const r = await parsePrd('LOCAL_ONLY', ['--mode', 'cloud']);
-    expect(r.code).toBe(2);
-    const lines = r.stderr.trim().split('\n');
-    expect(lines[0]).toBe(`error: --mode: must be one of ${MODES}`);
-    expect(lines.slice(1).every((l) => l.startsWith('hint: '))).toBe(true);
+    expectOneErrorLine(r, { code: 2, match: `error: --mode: must be one of ${MODES}`, alone: true });
     expect(r.chats).toBe(0);
   });
 });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempProject } from '../support/cli.js';
 import { startFakeServer, type FakeServer } from '../support/fake-llm-server.js';
+import { expectOneErrorLine } from '../support/expect-error.js';
 
 // What `task-master init -y` writes (trimmed) plus a key nobody knows, which must survive.
 const INIT = {
@@ -153,11 +154,7 @@ describe('models (changes)', () => {
     const dir = project(INIT);
     const before = readFileSync(cfgPath(dir), 'utf8');
     const r = await runCli(['models', '--set-main', 'llama3.3', '--set-research', 'llama3.2'], { cwd: dir, env });
-    expect(r.code).not.toBe(0);
-    const errLines = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
-    expect(errLines).toHaveLength(1);
-    expect(errLines[0]).toMatch(/unknown model 'llama3\.3'.*llama3\.2/);
-    expect(r.stderr).toMatch(/^hint: /m);
+    expectOneErrorLine(r, { match: /unknown model 'llama3\.3'.*llama3\.2/ });
     expect(readFileSync(cfgPath(dir), 'utf8')).toBe(before);
   });
 

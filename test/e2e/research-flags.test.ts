@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempProject } from '../support/cli.js';
 import { startFakeServer, type FakeServer } from '../support/fake-llm-server.js';
+import { expectOneErrorLine } from '../support/expect-error.js';
 
 // task-master's research flags: -f/--files, -t/--tree, -d/--detail, -s/--save.
 const TASKS = `${JSON.stringify(
@@ -104,10 +105,7 @@ describe("research with task-master's flags", () => {
       [['--save', 'abc'], /^error: invalid task id\(s\): abc$/m],
     ] as const) {
       const r = await runCli(['research', Q, ...args], { cwd, env });
-      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
-      expect(r.stderr).toMatch(message);
-      expect(r.stderr.split('\n').filter((l) => l.startsWith('error:'))).toHaveLength(1);
-      expect(r.stderr).toMatch(/^hint: /m);
+      expectOneErrorLine(r, { code: 2, match: message, label: args.join(' ') });
     }
     expect(chats()).toHaveLength(0);
     expect(readFileSync(tasksPath(cwd), 'utf8')).toBe(TASKS);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, tempProject } from '../support/cli.js';
 import { startFakeServer, type FakeServer } from '../support/fake-llm-server.js';
+import { expectOneErrorLine } from '../support/expect-error.js';
 
 let server: FakeServer;
 beforeAll(async () => {
@@ -38,9 +39,10 @@ describe('Ctrl-C during a task edit', () => {
     for (let i = 0; i < 600 && !server.requests.some((r) => r.path === '/api/chat'); i++)
       await new Promise((r) => setTimeout(r, 50));
     child.kill('SIGINT');
-    expect(await closed).toBe(130);
-    const errors = stderr.split('\n').filter((l) => l.startsWith('error:'));
-    expect(errors).toEqual(['error: update was interrupted; nothing was written']);
+    expectOneErrorLine(
+      { code: await closed, stderr },
+      { code: 130, match: 'error: update was interrupted; nothing was written' },
+    );
     expect(readFileSync(join(cwd, '.taskmaster/tasks/tasks.json'), 'utf8')).toBe(TASKS);
   }, 60_000);
 });

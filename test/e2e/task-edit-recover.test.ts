@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, tempProject } from '../support/cli.js';
 import { startFakeServer } from '../support/fake-llm-server.js';
+import { expectOneErrorLine } from '../support/expect-error.js';
 
 const TASKS = '.taskmaster/tasks/tasks.json';
 const task = (id: number, status = 'pending') => ({
@@ -30,8 +31,7 @@ describe('update --from interrupted, then recover --run', () => {
     server.fault({ kind: 'die', afterPieces: 3 });
     const r = await runCli(['update', '--from', '1', '-p', 'use PostgreSQL'], { cwd, env });
     await server.close();
-    expect(r.code).not.toBe(0);
-    expect(r.stderr.split('\n').filter((l) => l.startsWith('error: '))).toHaveLength(1);
+    expectOneErrorLine(r);
     expect(readFileSync(join(cwd, TASKS), 'utf8')).toBe(before);
     expect((await runCli(['recover'], { cwd, env })).stdout).toMatch(/run #1 {2}update interrupted/);
 

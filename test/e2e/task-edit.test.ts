@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempProject } from '../support/cli.js';
 import { startFakeServer, type FakeServer, type ScriptContext } from '../support/fake-llm-server.js';
+import { expectOneErrorLine } from '../support/expect-error.js';
 
 // add-task, update-task, update-subtask, update --from, scope-up/down against the fake server.
 const TASKS = `${JSON.stringify(
@@ -320,9 +321,7 @@ describe('task edits against the fake server', () => {
     server.reset();
     server.fault({ kind: 'truncated', times: 100 });
     const bad = await runCli(['update-task', '--id', '4', '-p', 'change again'], { cwd, env });
-    expect(bad.code, bad.stdout + bad.stderr).toBe(1);
-    expect(bad.stderr.split('\n').filter((l) => l.startsWith('error:'))).toHaveLength(1);
-    expect(bad.stderr).toMatch(/^hint: /m);
+    expectOneErrorLine(bad, { code: 1 });
     expect(raw(cwd)).toBe(before);
   });
 
@@ -348,10 +347,7 @@ describe('task edits against the fake server', () => {
       [['scope-down', '-i', '1'], /^error: task 1 is done; scope-down rescopes unfinished work$/m],
     ] as const) {
       const r = await runCli([...args], { cwd, env });
-      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
-      expect(r.stderr).toMatch(message);
-      expect(r.stderr.split('\n').filter((l) => l.startsWith('error:'))).toHaveLength(1);
-      expect(r.stderr).toMatch(/^hint: /m);
+      expectOneErrorLine(r, { code: 2, match: message, label: args.join(' ') });
     }
     expect(chats()).toHaveLength(0);
     expect(raw(cwd)).toBe(TASKS);
@@ -374,9 +370,7 @@ describe('task edits against the fake server', () => {
       ['scope-up', '-i', '4'],
     ]) {
       const r = await runCli(args, { cwd });
-      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(4);
-      expect(r.stderr.split('\n').filter((l) => l.startsWith('error:'))).toHaveLength(1);
-      expect(r.stderr).toMatch(/^hint: /m);
+      expectOneErrorLine(r, { code: 4, label: args.join(' ') });
     }
     expect(raw(cwd)).toBe(TASKS);
   });

@@ -3,7 +3,8 @@ import { chmodSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, tempProject } from '../../support/cli.js';
-import { expectOneError, expectUnchanged, IS_ROOT, NOBODY, openToAll, snapshot } from './helpers.js';
+import { expectOneErrorLine } from '../../support/expect-error.js';
+import { expectUnchanged, IS_ROOT, NOBODY, openToAll, snapshot } from './helpers.js';
 
 /**
  * The bad-input corpus of issue 16 through the built CLI: each case gives one `error:` line with
@@ -302,7 +303,7 @@ describe.concurrent('bad input: one line, a hint, the documented exit code, noth
       ...(asNobody ? { uid: NOBODY } : {}),
       timeoutMs: 30_000,
     });
-    expectOneError(r, c.code, c.message, c.hint);
+    expectOneErrorLine(r, { code: c.code, match: c.message, hint: c.hint });
     // a password given in a setting is never echoed
     expect(r.stderr + r.stdout).not.toMatch(/:pw@/);
     expectUnchanged(before, snapshot(dir), c.name);

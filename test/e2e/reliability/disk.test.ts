@@ -7,7 +7,8 @@ import { TASK_MASTER_BIN } from '../../support/task-master.js';
 import { type RefusingDir, refusingDir } from '../../support/full-disk.js';
 import { AppError } from '../../../src/errors.js';
 import { openDatabase, writeTx } from '../../../src/storage/db.js';
-import { expectOneError, expectUnchanged, snapshot } from './helpers.js';
+import { expectOneErrorLine } from '../../support/expect-error.js';
+import { expectUnchanged, snapshot } from './helpers.js';
 
 /**
  * Full and read-only file systems, for real where the OS lets the test mount a tmpfs (root in
@@ -55,7 +56,7 @@ describe('a full disk', () => {
     const full = refuse(tasksDir, 'full', (d) => writeFileSync(join(d, 'tasks.json'), TASKS));
     const before = snapshot(cwd);
     const r = await runCli(['parse-prd', '--append'], { cwd, env: full.env });
-    expectOneError(r, 5, /tasks\.json(\.lock)?: no space left on device/, /free space/);
+    expectOneErrorLine(r, { code: 5, match: /tasks\.json(\.lock)?: no space left on device/, hint: /free space/ });
     expect(readdirSync(tasksDir).filter((f) => f !== '.filler')).toEqual(['tasks.json']); // no lock, no tmp
     expectUnchanged(before, snapshot(cwd));
 
@@ -76,7 +77,11 @@ describe('a full disk', () => {
     if (full.kind === 'tmpfs') {
       const before = snapshot(cwd);
       const r = await runCli(['recover', 'status'], { cwd, env: { TASKMASTER_LOCAL_DB: dbPath } });
-      expectOneError(r, 5, /local\.db: (database or disk is full|no space left on device)/, /free space/);
+      expectOneErrorLine(r, {
+        code: 5,
+        match: /local\.db: (database or disk is full|no space left on device)/,
+        hint: /free space/,
+      });
       expectUnchanged(before, snapshot(cwd));
       return;
     }
@@ -114,7 +119,7 @@ describe('a read-only file system', () => {
     const ro = refuse(tasksDir, 'readonly', (d) => writeFileSync(join(d, 'tasks.json'), TASKS));
     const before = snapshot(cwd);
     const r = await runCli(['parse-prd', '--force'], { cwd, env: ro.env });
-    expectOneError(r, 5, /tasks\.json(\.lock)?: read-only file system/, /writable/);
+    expectOneErrorLine(r, { code: 5, match: /tasks\.json(\.lock)?: read-only file system/, hint: /writable/ });
     expect(existsSync(join(tasksDir, 'tasks.json.lock'))).toBe(false);
     expectUnchanged(before, snapshot(cwd));
   }, 60_000);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../../commands/registry.js';
 import { runCli, tempProject } from '../../support/cli.js';
-import { expectOneError, expectUnchanged, snapshot } from './helpers.js';
+import { expectOneErrorLine } from '../../support/expect-error.js';
+import { expectUnchanged, snapshot } from './helpers.js';
 
 /**
  * The README's exit-code table, command by command (issue 16 item 5 / "Done when"): the rows every
@@ -64,7 +65,7 @@ async function expectCase(args: string[], files: Record<string, string>, code: n
   const cwd = tempProject({ ...FILES, ...files });
   const before = snapshot(cwd);
   const r = await runCli(args, { cwd });
-  expectOneError(r, code, message);
+  expectOneErrorLine(r, { code, match: message });
   expectUnchanged(before, snapshot(cwd), args.join(' '));
 }
 
@@ -73,7 +74,7 @@ describe.concurrent("the README's exit codes, command by command", () => {
     const r = await runCli([name, '--no-such-flag'], { cwd: tempProject() });
     // commander checks a required option (update-subtask's -i) before unknown ones: a usage error either way
     const usage = /^error: (unknown option '--no-such-flag'|required option '.+' not specified)$/;
-    expectOneError(r, 2, usage, new RegExp(`${name} --help`));
+    expectOneErrorLine(r, { code: 2, match: usage, hint: new RegExp(`${name} --help`) });
   });
 
   it.each(READS_CONFIG.map((a) => [a.join(' '), a]))('%s with a corrupt config.json: 2', async (_n, args) => {

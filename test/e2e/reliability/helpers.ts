@@ -2,25 +2,6 @@ import { createHash } from 'node:crypto';
 import { chmodSync, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { expect } from 'vitest';
-import type { CliResult } from '../../support/cli.js';
-
-/**
- * What every reliability case asserts, as the fault matrix does: the documented exit code,
- * exactly one `error:` line followed by a `hint:`, no internal error or stack trace, and the
- * project's files as they were (only local.db may appear: opening a project creates it).
- */
-export function expectOneError(r: CliResult, code: number, message: RegExp, hint?: RegExp): void {
-  const lines = r.stderr.split('\n');
-  const errors = lines.filter((l) => l.startsWith('error:'));
-  const context = `exit ${r.code}\n${r.stderr}`;
-  expect(errors, context).toHaveLength(1);
-  expect(errors[0], context).toMatch(message);
-  expect(r.stderr, context).not.toMatch(/internal|this is a bug|^\s+at /m);
-  const next = lines[lines.indexOf(errors[0]!) + 1] ?? '';
-  expect(next, context).toMatch(/^hint: \S/);
-  if (hint) expect(next, context).toMatch(hint);
-  expect(r.code, context).toBe(code);
-}
 
 /** Path → content hash (files), link target (symlinks) or 'dir', for everything below `root`. */
 export type Snapshot = Map<string, string>;

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempProject } from '../../support/cli.js';
 import { type FakeServer, startFakeServer } from '../../support/fake-llm-server.js';
-import { expectOneError, expectUnchanged, snapshot } from './helpers.js';
+import { expectOneErrorLine } from '../../support/expect-error.js';
+import { expectUnchanged, snapshot } from './helpers.js';
 
 /**
  * Servers that accept and then go quiet (issue 16, item 2), as reliability cases: a bounded run
@@ -36,7 +37,11 @@ describe('a server that goes quiet', () => {
     const cwd = project({ firstTokenMs: 800 });
     const before = snapshot(cwd);
     const r = await runCli(['parse-prd', '--append', '--no-cache'], { cwd, env: { OLLAMA_HOST: fake.url } });
-    expectOneError(r, 4, /accepted the request for llama3\.2:latest and sent nothing/, /restart/);
+    expectOneErrorLine(r, {
+      code: 4,
+      match: /accepted the request for llama3\.2:latest and sent nothing/,
+      hint: /restart/,
+    });
     expectUnchanged(before, snapshot(cwd));
   });
 
@@ -46,7 +51,7 @@ describe('a server that goes quiet', () => {
     const cwd = project({ firstTokenMs: 5_000, idleMs: 800 });
     const before = snapshot(cwd);
     const r = await runCli(['parse-prd', '--append', '--no-cache'], { cwd, env: { OLLAMA_HOST: fake.url } });
-    expectOneError(r, 4, /llama3\.2/);
+    expectOneErrorLine(r, { code: 4, match: /llama3\.2/ });
     expectUnchanged(before, snapshot(cwd));
     // no full-length retry of a timed-out request on the same server
     expect(fake.requests.filter((q) => q.path === '/api/chat')).toHaveLength(1);

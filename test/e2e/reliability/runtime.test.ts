@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, tempProject } from '../../support/cli.js';
 import { type FakeServer, startFakeServer } from '../../support/fake-llm-server.js';
-import { expectOneError, expectUnchanged, snapshot } from './helpers.js';
+import { expectOneErrorLine } from '../../support/expect-error.js';
+import { expectUnchanged, snapshot } from './helpers.js';
 
 /**
  * What happens to a run, not to its input: the server goes away in the middle of it (exit 4),
@@ -50,7 +51,7 @@ describe.concurrent('runs cut short', () => {
     await firstChat(server);
     await server.close(); // in-flight answers die with it; new connections are refused
     const r = await run;
-    expectOneError(r, 4, /not reachable|connection .* was reset|no model/i);
+    expectOneErrorLine(r, { code: 4, match: /not reachable|connection .* was reset|no model/i });
     expectUnchanged(before, snapshot(cwd));
   });
 
@@ -69,7 +70,7 @@ describe.concurrent('runs cut short', () => {
       await firstChat(server);
       child!.kill('SIGINT');
       const r = await run;
-      expectOneError(r, 130, /interrupted/, /--resume/);
+      expectOneErrorLine(r, { code: 130, match: /interrupted/, hint: /--resume/ });
       expectUnchanged(before, snapshot(cwd));
     } finally {
       await server.close();
@@ -88,7 +89,7 @@ describe.concurrent('runs cut short', () => {
     );
     const before = snapshot(cwd);
     const r = await runCli(['parse-prd', '--append', '--require-model', '--model', 'm'], { cwd });
-    expectOneError(r, 3, /LOCAL_ONLY|not local|refused/i);
+    expectOneErrorLine(r, { code: 3, match: /LOCAL_ONLY|not local|refused/i });
     expectUnchanged(before, snapshot(cwd));
   });
 
@@ -108,11 +109,11 @@ describe.concurrent('runs cut short', () => {
       ['parse-prd', '--append', '--require-model'],
     ]) {
       const r = await runCli(args, { cwd });
-      expectOneError(
-        r,
-        3,
-        /^error: refused: role main \(anthropic claude-3-5-sonnet\) is external; mode LOCAL_ONLY \(set by config\.json local\.mode\)/,
-      );
+      expectOneErrorLine(r, {
+        code: 3,
+        match:
+          /^error: refused: role main \(anthropic claude-3-5-sonnet\) is external; mode LOCAL_ONLY \(set by config\.json local\.mode\)/,
+      });
       expectUnchanged(before, snapshot(cwd), args.join(' '));
     }
     // Without --require-model parse-prd still plans without a model, and says why.
