@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { runCli, tempProject } from '../support/cli.js';
 import { ensureLlamaCppForTests, makeTinyGguf } from '../support/make-tiny-gguf.js';
+import { expectOneErrorLine } from '../support/expect-error.js';
 
 // No server runs in these tests: runCli points every server URL at a closed port.
 const PRD = readFileSync(new URL('../../.taskmaster/docs/prd.txt', import.meta.url), 'utf8');
@@ -130,9 +131,7 @@ describe('embedded models end to end (no server running)', () => {
       cwd,
       env,
     });
-    expect(bad.code).not.toBe(0);
-    expect(bad.stderr).toMatch(/^error: .*notes\.gguf is not a GGUF model file/m);
-    expect(bad.stderr).toMatch(/^hint: /m);
+    expectOneErrorLine(bad, { match: /^error: .*notes\.gguf is not a GGUF model file/ });
     expect(readFileSync(join(cwd, '.taskmaster/config.json'), 'utf8')).not.toContain('"bad"');
 
     const pulled = await runCli(['parse-prd', '--model', 'ollama:pulled:q4', '--require-model', '--max-depth', '1'], {

@@ -2,13 +2,17 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, tempProject } from '../support/cli.js';
+import { expectOneErrorLine } from '../support/expect-error.js';
 
 describe('finetune (CLI)', () => {
   it('export on an empty history: one line saying what to run first, exit 2, nothing written', async () => {
     const root = tempProject();
     const r = await runCli(['finetune', 'export'], { cwd: root });
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^error: nothing to export yet: .*\nhint: run `task-master-local parse-prd` first/);
+    expectOneErrorLine(r, {
+      code: 2,
+      match: /^error: nothing to export yet: /,
+      hint: /^hint: run `task-master-local parse-prd` first/,
+    });
     expect(existsSync(join(root, '.taskmaster/finetune'))).toBe(false);
     const bad = await runCli(['finetune', 'export', '--split', '50,40'], { cwd: root });
     expect(bad.code).toBe(2);

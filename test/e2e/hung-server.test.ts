@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempProject } from '../support/cli.js';
 import { startFakeServer, type FakeServer } from '../support/fake-llm-server.js';
+import { expectOneErrorLine } from '../support/expect-error.js';
 
 const PRD = '# Notes app\n\n## Accounts\nUsers sign up with email.\n\n## Notes\nUsers write and tag notes.\n';
 let fake: FakeServer;
@@ -35,11 +36,12 @@ describe('a server that accepts requests and never answers', () => {
     fake.fault({ kind: 'hang', times: 50, path: /^\/api\/(chat|generate)$/ });
     const cwd = project({ firstTokenMs: 800 });
     const r = await runCli(['parse-prd', '--num-tasks', '2'], { cwd, env: { OLLAMA_HOST: fake.url } });
-    expect(r.code, r.stderr).toBe(4); // no server/model: it is there, but not serving
-    expect(r.stderr).toMatch(
-      /^error: Ollama at http:\/\/127\.0\.0\.1:\d+ accepted the request for llama3\.2:latest and sent nothing for [\d.]+ s; no model load in progress; then qwen2\.5:7b: /m,
-    );
-    expect(r.stderr).toMatch(/^hint: the server is running but not answering: restart it/m);
+    expectOneErrorLine(r, {
+      code: 4, // no server/model: it is there, but not serving
+      match:
+        /^error: Ollama at http:\/\/127\.0\.0\.1:\d+ accepted the request for llama3\.2:latest and sent nothing for [\d.]+ s; no model load in progress; then qwen2\.5:7b: /,
+      hint: /^hint: the server is running but not answering: restart it/,
+    });
     expect(r.stdout + r.stderr).not.toMatch(/structural/);
     expect(existsSync(join(cwd, '.taskmaster', 'tasks', 'tasks.json'))).toBe(false);
     // One request per model: no full-length retry of a request that already timed out on this server.

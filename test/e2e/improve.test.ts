@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, tempProject } from '../support/cli.js';
 import { startFakeServer, type FakeServer } from '../support/fake-llm-server.js';
+import { expectOneErrorLine } from '../support/expect-error.js';
 
 const PRD = readFileSync(new URL('../../.taskmaster/docs/prd.txt', import.meta.url), 'utf8');
 const MODELS = [
@@ -126,11 +127,11 @@ describe('improve (CLI, fake server)', () => {
       expect(again.code, again.stderr).toBe(0);
       writeFileSync(join(cwd, '.taskmaster/config.json'), config('llama3.2:latest'));
       const refused = await runCli(['improve', '--apply'], { cwd, env: env() });
-      expect(refused.code).not.toBe(0);
-      expect(refused.stderr).toMatch(
-        /error: config.json changed since these proposals were made .*models\.main: .*model-a:latest.* → .*llama3\.2:latest/,
-      );
-      expect(refused.stderr).toMatch(/hint: run `task-master-local improve` again/);
+      expectOneErrorLine(refused, {
+        match:
+          /error: config.json changed since these proposals were made .*models\.main: .*model-a:latest.* → .*llama3\.2:latest/,
+        hint: /^hint: run `task-master-local improve` again/,
+      });
       expect(mainModel(cwd)).toBe('llama3.2:latest');
     } finally {
       server.script(undefined);
@@ -197,9 +198,7 @@ describe('improve (CLI, fake server)', () => {
       [['improve', 'recommend', '--task-type', 'research', '--context', '{bad'], /--context: not JSON/],
     ] as const) {
       const bad = await runCli([...args], { cwd, env: env() });
-      expect(bad.code).toBe(2);
-      expect(bad.stderr).toMatch(re);
-      expect(bad.stderr).toMatch(/^hint: /m);
+      expectOneErrorLine(bad, { code: 2, match: re, label: args.join(' ') });
     }
   }, 120_000);
 });

@@ -64,7 +64,6 @@ describe('--mode on recover (its --run replays model calls)', () => {
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/no failures recorded/);
     const bad = await runCli(['recover', '--run', '--mode', 'cloud'], { cwd: dir, env: { OLLAMA_HOST: server.url } });
-    expect(bad.code).toBe(2);
-    expect(bad.stderr.split('\n')[0]).toBe(`error: --mode: must be one of ${MODES}`);
+    expectOneErrorLine(bad, { code: 2, match: `error: --mode: must be one of ${MODES}` });
   });
 });

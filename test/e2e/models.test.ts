@@ -162,11 +162,11 @@ describe('models (changes)', () => {
     const dir = project(INIT);
     const before = readFileSync(cfgPath(dir), 'utf8');
     const bad = await runCli(['models', '--mode', 'CLOUD'], { cwd: dir, env });
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain("error: unknown mode 'CLOUD'");
-    expect(bad.stderr).toMatch(
-      /hint: valid modes: LOCAL_ONLY, EXTERNAL_ONLY, HYBRID, LOCAL_PREFERRED, EXTERNAL_PREFERRED/,
-    );
+    expectOneErrorLine(bad, {
+      code: 2,
+      match: /^error: unknown mode 'CLOUD'/,
+      hint: /^hint: valid modes: LOCAL_ONLY, EXTERNAL_ONLY, HYBRID, LOCAL_PREFERRED, EXTERNAL_PREFERRED/,
+    });
     expect(readFileSync(cfgPath(dir), 'utf8')).toBe(before);
     expect((await runCli(['models', '--mode', 'local-preferred'], { cwd: dir, env })).code).toBe(0);
     expect(readCfg(dir).local.mode).toBe('LOCAL_PREFERRED');
@@ -219,9 +219,7 @@ describe('models (bad config.json)', () => {
   it('a syntax error gives line and column', async () => {
     const dir = project('{\n  "models": {\n    "main": { "provider": "ollama", }\n  }\n}\n');
     const r = await runCli(['models', '--json'], { cwd: dir, env });
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^error: .*config\.json: invalid JSON at line 3, column \d+/m);
-    expect(r.stderr).toMatch(/^hint: /m);
+    expectOneErrorLine(r, { code: 2, match: /^error: .*config\.json: invalid JSON at line 3, column \d+/ });
   });
 
   it('a wrong field is named, and nothing is written', async () => {

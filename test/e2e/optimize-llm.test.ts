@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VALIDATION_WORKLOAD } from '../../src/optimize/models-target.js';
 import { runCli, tempProject } from '../support/cli.js';
 import { startFakeServer, type FakeServer } from '../support/fake-llm-server.js';
+import { expectOneErrorLine } from '../support/expect-error.js';
 
 let server: FakeServer;
 beforeAll(async () => {
@@ -75,8 +76,6 @@ describe('optimize with local models (CLI, fake server)', () => {
   it('--target models with no server says so', async () => {
     const cwd = tempProject({ '.taskmaster/config.json': config });
     const r = await runCli(['optimize', '--target', 'models'], { cwd });
-    expect(r.code).toBe(4);
-    expect(r.stderr).toContain('error: no chat model found on the configured servers');
-    expect(r.stderr).toContain('hint: ');
+    expectOneErrorLine(r, { code: 4, match: /^error: no chat model found on the configured servers/ });
   });
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { CLI, REPO_ROOT, runCli, tempProject } from '../support/cli.js';
 import { startFakeServer, type FakeServer } from '../support/fake-llm-server.js';
+import { expectOneErrorLine } from '../support/expect-error.js';
 
 const PRD = readFileSync(join(REPO_ROOT, '.taskmaster', 'docs', 'prd.txt'), 'utf8');
 const ARGS = ['parse-prd', '--no-cache', '--concurrency', '2', '--expand-threshold', '1', '--max-depth', '3'];
@@ -97,9 +98,10 @@ describe('parse-prd SIGKILL and --resume', () => {
     const exited = new Promise<number | null>((res) => child.on('close', (c) => res(c)));
     while (checkpoints(cwd) < 1) await new Promise((r) => setTimeout(r, 20));
     child.kill('SIGINT');
-    expect(await exited).toBe(130);
-    expect(stderr).toMatch(/error: parse-prd was interrupted; nothing was written/);
-    expect(stderr).toMatch(/hint: .*--resume/);
+    expectOneErrorLine(
+      { code: await exited, stderr },
+      { code: 130, match: /^error: parse-prd was interrupted; nothing was written/, hint: /--resume/ },
+    );
     expect(existsSync(join(cwd, '.taskmaster', 'tasks', 'tasks.json'))).toBe(false);
   }, 60_000);
 });

@@ -25,9 +25,7 @@ describe('parse-prd (CLI, fake server)', () => {
 
     const before = readFileSync(join(cwd, '.taskmaster/tasks/tasks.json'), 'utf8');
     const again = await runCli(['parse-prd'], { cwd, env: env() });
-    expect(again.code).toBe(2);
-    expect(again.stderr).toMatch(/error: tag "master" .* already has \d+ tasks/);
-    expect(again.stderr).toMatch(/hint: use --force/);
+    expectOneErrorLine(again, { code: 2, match: /error: tag "master" .* already has \d+ tasks/, hint: /use --force/ });
     expect(readFileSync(join(cwd, '.taskmaster/tasks/tasks.json'), 'utf8')).toBe(before);
 
     const app = await runCli(['parse-prd', '--append', '--max-depth', '1', '-n', '2'], { cwd, env: env() });
@@ -47,9 +45,7 @@ describe('parse-prd (CLI, fake server)', () => {
       [['parse-prd', 'prd.md', '--max-depth', 'x'], /--max-depth/],
     ] as const) {
       const r = await runCli([...args], { cwd, env: env() });
-      expect(r.code, r.stderr).toBe(2);
-      expect(r.stderr).toMatch(re);
-      expect(r.stderr).toMatch(/^hint: /m);
+      expectOneErrorLine(r, { code: 2, match: re, label: args.join(' ') });
     }
     const bad = '{\n  "master": {\n    "tasks": [,]\n  }\n}\n';
     const p = join(cwd, 'tasks.json');
@@ -70,9 +66,7 @@ describe('parse-prd (CLI, fake server)', () => {
     // A fresh project: the dry run above left checkpoints that would let a rerun finish without a model.
     const cwd2 = tempProject({ '.taskmaster/docs/prd.txt': PRD });
     const req = await runCli(['parse-prd', '--require-model'], { cwd: cwd2 });
-    expect(req.code).toBe(4);
-    expect(req.stderr).toMatch(/error: no model reachable for parse-prd/);
-    expect(req.stderr).toMatch(/hint: .*ollama/);
+    expectOneErrorLine(req, { code: 4, match: /^error: no model reachable for parse-prd/, hint: /ollama/ });
     expect(existsSync(join(cwd2, '.taskmaster/tasks/tasks.json'))).toBe(false);
 
     const st = await runCli(['parse-prd'], { cwd: cwd2 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempProject } from '../support/cli.js';
 import { startFakeServer, type FakeServer } from '../support/fake-llm-server.js';
+import { expectOneErrorLine } from '../support/expect-error.js';
 
 const PRD = readFileSync(new URL('../../.taskmaster/docs/prd.txt', import.meta.url), 'utf8');
 let fake: FakeServer;
@@ -206,8 +207,6 @@ describe('recover (CLI)', () => {
 
   it('rejects an unknown action with a hint', async () => {
     const r = await runCli(['recover', 'bogus'], { cwd: tempProject() });
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^error: <action> 'bogus': must be one of status, list$/m);
-    expect(r.stderr).toMatch(/^hint: /m);
+    expectOneErrorLine(r, { code: 2, match: "error: <action> 'bogus': must be one of status, list" });
   });
 });

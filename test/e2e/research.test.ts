@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempProject } from '../support/cli.js';
 import { startFakeServer, type FakeServer } from '../support/fake-llm-server.js';
+import { expectOneErrorLine } from '../support/expect-error.js';
 
 const DOCS = {
   'docs/cache.md':
@@ -79,16 +80,18 @@ describe('research CLI without any model', () => {
   it('an empty knowledge base says how to fill it; sources/remove manage it', async () => {
     const cwd = tempProject(DOCS);
     const empty = await runCli(['research', QUESTION], { cwd });
-    expect(empty.code).toBe(2);
-    expect(empty.stderr).toMatch(/error: the research knowledge base is empty\nhint: .*research add <dir>/);
+    expectOneErrorLine(empty, {
+      code: 2,
+      match: 'error: the research knowledge base is empty',
+      hint: /^hint: .*research add <dir>/,
+    });
     await runCli(['research', 'add', 'docs'], { cwd });
     const rm = await runCli(['research', 'remove', 'docs/deploy.md'], { cwd });
     expect(rm.stdout).toMatch(/removed docs\/deploy\.md/);
     const list = JSON.parse((await runCli(['research', 'sources', '--json'], { cwd })).stdout);
     expect(list.map((s: { source: string }) => s.source)).toEqual(['docs/cache.md', 'docs/testing.md']);
     const missing = await runCli(['research', 'remove', 'nope.md'], { cwd });
-    expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/hint: list them with `research sources`/);
+    expectOneErrorLine(missing, { code: 2, hint: /^hint: list them with `research sources`/ });
   });
 });
 

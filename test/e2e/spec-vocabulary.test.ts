@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/storage/db.js';
 import { runCli, tempProject } from '../support/cli.js';
+import { expectOneErrorLine } from '../support/expect-error.js';
 
 // The specification's enum spellings (ModelProvider.LM_STUDIO, TaskType/ModelTier.SPECIALIZED) are
 // accepted by the CLI as they are written there, and stored in ours.
@@ -52,8 +53,7 @@ describe('the specification vocabulary on models --add', () => {
     const r = await runCli(['models', '--add', 'x', '--provider', 'OLLAMA', '--model', 'm', '--tier', 'HUGE'], {
       cwd: dir,
     });
-    expect(r.code).toBe(2);
-    expect(r.stderr.split('\n')[0]).toBe("error: unknown tier 'HUGE' for alias 'x'");
+    expectOneErrorLine(r, { code: 2, match: "error: unknown tier 'HUGE' for alias 'x'" });
     expect(r.stderr).toMatch(/valid tiers: SMALL, MEDIUM, LARGE, SPECIALIZED/);
     expect(() => readCfg(dir)).toThrow();
   });
@@ -92,9 +92,9 @@ describe("improve record takes the specification's task types", () => {
     const bad = await runCli(['improve', 'record', '--task-type', 'dreaming', '--outcome', '{"success": true}'], {
       cwd: dir,
     });
-    expect(bad.code).toBe(2);
-    expect(bad.stderr.split('\n')[0]).toMatch(
-      /--task-type: must be one of parse_prd, research, other \(or the specification's task_decomposition,/,
-    );
+    expectOneErrorLine(bad, {
+      code: 2,
+      match: /--task-type: must be one of parse_prd, research, other \(or the specification's task_decomposition,/,
+    });
   });
 });
