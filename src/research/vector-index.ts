@@ -1,16 +1,21 @@
 /**
  * Vector search in two stages over a vector set (storage: research-vector-repo.ts):
- * 1. candidates: sqlite-vec ranks the sign sketches (quantizer.ts) by Hamming distance. Asking
- *    vec0 for a large k is slow in sqlite-vec 0.1.9 (its per-chunk top-k selection costs
- *    k × chunk size), so the query asks for the rows within a Hamming radius instead: the radius
- *    is the quantile of the query's distances to the probe sample (every m-th chunk, a few
- *    thousand sketches held in memory and compared here) that should let about C rows through;
+ * 1. candidates: the C sketches (quantizer.ts) nearest to the query's by Hamming distance. By
+ *    default every sketch of the set is held in this process and ranked here (sketch-scan.ts:
+ *    a WebAssembly popcount kernel, then an exact top C from a histogram), read again from the
+ *    database whenever it changed. Where that cannot be done (a sketch layout the reader does
+ *    not know, more than SCAN_LIMIT_BYTES of sketches) sqlite-vec ranks them: asking vec0 for a
+ *    large k is slow in 0.1.9 (its per-chunk top-k selection costs k × chunk size), so that
+ *    query asks for the rows within a Hamming radius instead, the quantile of the query's
+ *    distances to the probe sample (every m-th chunk) that should let about C rows through;
  * 2. rerank: the exact float vectors of those candidates, by cosine distance.
  * C grows slowly with the set (candidateCount) so that recall@10 against an exact scan stays
  * at or above 0.99 (bench/research.bench.mjs measures it at 10k, 100k and 1M chunks).
  */
+import { ResearchSketchChunks } from '../storage/research-sketch-chunks.js';
 import type { ResearchVectorRepo, SketcherFor, VecSet } from '../storage/research-vector-repo.js';
 import { Sketcher, SKETCH_BITS, hammingDistances, meanVector, sketchWords } from './quantizer.js';
+import { SketchScan } from './sketch-scan.js';
 
 /** A chunk and its cosine distance to the query. */
 export interface VectorHit {
@@ -22,11 +27,13 @@ export interface VectorHit {
 export const MAX_SCAN = 4096;
 
 /**
- * Candidates to re-rank for a set of `n` vectors: ~750 at 10k, 1500 at 100k, 3000 at 1M (recall@10
- * 1.000 at 100k on the bench corpus, 0.993 with 1000), never more than one scan can return.
+ * Candidates to re-rank for a set of `n` vectors: ~750 at 10k, 1500 at 100k, ~4700 at 1M. On the
+ * bench corpus recall@10 against an exact scan is 1.000 at 10k and 100k (0.993 with 1000 at
+ * 100k) and 0.997 at 1M (0.988 with 3000). The in-memory scan takes any count; the vec0 fallback
+ * asks for at most MAX_SCAN.
  */
 export function candidateCount(n: number): number {
-  return Math.min(MAX_SCAN, Math.max(256, Math.round(1500 * (n / 100_000) ** 0.3)));
+  return Math.max(256, Math.round(1500 * (n / 100_000) ** (n <= 100_000 ? 0.3 : 0.5)));
 }
 
 /** Sets below this size keep uncentred sketches; at this size the mean is estimated once. */
@@ -49,6 +56,13 @@ export interface VectorIndexOptions {
   probeTarget?: number;
   /** Filters up to this many chunks are searched exactly (default EXACT_FILTER_LIMIT). */
   exactFilterLimit?: number;
+  /**
+   * First stage: 'memory' (default) ranks every sketch in this process (sketch-scan.ts), falling
+   * back to sqlite-vec when it cannot; 'vec0' always asks sqlite-vec (radius from the probe sample).
+   */
+  scan?: 'memory' | 'vec0';
+  /** Where the in-memory scan reads the sketches (tests pass one that counts its reads). */
+  sketchChunks?: ResearchSketchChunks;
 }
 
 /** The research module's view of the vector sets: ensure, insert, calibrate, search. */
@@ -59,6 +73,9 @@ export class VectorIndex {
   private readonly exactFilterLimit: number;
   private cached?: { mean: Float32Array | null; dimension: number; sketcher: Sketcher };
   private probe?: { key: string; words: Uint32Array };
+  private readonly scanMode: 'memory' | 'vec0';
+  private readonly chunks: ResearchSketchChunks;
+  private held?: { key: string; scan: SketchScan | undefined };
 
   constructor(
     readonly repo: ResearchVectorRepo,
@@ -68,6 +85,8 @@ export class VectorIndex {
     this.candidates = opts.candidates ?? candidateCount;
     this.probeTarget = opts.probeTarget ?? PROBE_TARGET;
     this.exactFilterLimit = opts.exactFilterLimit ?? EXACT_FILTER_LIMIT;
+    this.scanMode = opts.scan ?? 'memory';
+    this.chunks = opts.sketchChunks ?? new ResearchSketchChunks(repo.db);
   }
 
   private sketcher(dimension: number, mean: Float32Array | null): Sketcher {
@@ -148,9 +167,17 @@ export class VectorIndex {
   search(set: VecSet, query: Float32Array, k: number, within?: readonly number[]): VectorHit[] {
     const n = set.vectors;
     if (!n || k <= 0) return [];
+    if (within && within.length <= this.exactFilterLimit) return this.rerank(set, query, within, k);
+    const c = Math.max(k, this.candidates(n));
+    if (!within && c >= n) return this.exact(set, query, k);
+    const scan = this.scanMode === 'memory' ? this.heldScan(set) : undefined;
+    if (scan) {
+      const qs = this.sketcher(set.dimension, set.mean).sketch(query, true);
+      return this.rerank(set, query, scan.nearest(qs, c, within && new Set(within)), k);
+    }
     if (within) {
       const wanted = Math.min(n, Math.ceil((this.candidates(n) * n) / within.length));
-      if (within.length <= this.exactFilterLimit || wanted > MAX_SCAN) return this.rerank(set, query, within, k);
+      if (wanted > MAX_SCAN) return this.rerank(set, query, within, k);
       const allowed = new Set(within);
       const qs = this.sketcher(set.dimension, set.mean).sketch(query, true);
       const ids = this.withinRadius(
@@ -170,26 +197,37 @@ export class VectorIndex {
         k,
       );
     }
-    const c = Math.min(MAX_SCAN, Math.max(k, this.candidates(n)));
-    if (c >= n) return this.exact(set, query, k);
+    const cv = Math.min(MAX_SCAN, c);
     const qs = this.sketcher(set.dimension, set.mean).sketch(query, true);
     // one statement per radius: the candidates and their exact rerank
     return this.withinRadius(
       set,
       qs,
-      c,
+      cv,
       (radius) => {
-        const r = this.repo.nearestWithin(set, query, qs, radius, Math.min(2 * c, MAX_SCAN), k);
+        const r = this.repo.nearestWithin(set, query, qs, radius, Math.min(2 * cv, MAX_SCAN), k);
         return { passed: r.candidates, out: r.hits };
       },
       () =>
         this.rerank(
           set,
           query,
-          this.repo.candidates(set, qs, c).map((r) => r.id),
+          this.repo.candidates(set, qs, cv).map((r) => r.id),
           k,
         ),
     );
+  }
+
+  // The set's sketches held in memory, read again whenever the database changed since (any
+  // commit by another connection, any write by this one); undefined when they cannot be held.
+  private heldScan(set: VecSet): SketchScan | undefined {
+    const key = `${set.name}:${set.sketchBits}:${set.mean ? 'c' : 'u'}:${this.chunks.changeMark()}`;
+    if (this.held?.key !== key) {
+      this.held = undefined; // the old scan's memory can go before the new one is read
+      const source = this.chunks.blocks(set);
+      this.held = { key, scan: source && SketchScan.load(source, set.sketchBits / 8) };
+    }
+    return this.held.scan;
   }
 
   // Runs `scan` with the Hamming radius that should let about `c` sketches through: the quantile

@@ -64,7 +64,7 @@ function recallAt10(index: VectorIndex, queries = corpus.queries) {
   return hit / (queries.length * 10);
 }
 
-describe('VectorIndex: two-stage search (sign sketches from sqlite-vec, exact rerank)', () => {
+describe('VectorIndex: two-stage search with sqlite-vec ranking the sketches (the fallback), exact rerank', () => {
   it('finds exactly the top 10 of an exact scan (recall@10 = 1), re-ranking a tenth of the set', () => {
     // calibrated (mean estimated at 1024 vectors) and the probe sample rebuilt as the set grew
     expect(set).toMatchObject({ vectors: 3000, layout: 3, sketchBits: 1024 });
@@ -72,18 +72,18 @@ describe('VectorIndex: two-stage search (sign sketches from sqlite-vec, exact re
     expect(set.probeModulus).toBeGreaterThan(1);
     expect(set.probeRows).toBeLessThanOrEqual(512);
     vectors.scans = 0;
-    expect(recallAt10(new VectorIndex(vectors, { candidates: () => 300 }))).toBe(1);
+    expect(recallAt10(new VectorIndex(vectors, { candidates: () => 300, scan: 'vec0' }))).toBe(1);
     expect(vectors.scans).toBe(corpus.queries.length);
   });
 
   it('the recall measure can fail: 20 candidates of 3000 miss neighbours', () => {
-    expect(recallAt10(new VectorIndex(vectors, { candidates: () => 20 }))).toBeLessThan(0.95);
+    expect(recallAt10(new VectorIndex(vectors, { candidates: () => 20, scan: 'vec0' }))).toBeLessThan(0.95);
   });
 
   it('widens a radius that lets too few candidates through, and still finds the top 10', () => {
     // a probe sample that misleads: half of it the query's own nearest chunks, so the quantile
     // meant to let 300 sketches through lets far fewer through
-    const index = new VectorIndex(vectors, { candidates: () => 300 });
+    const index = new VectorIndex(vectors, { candidates: () => 300, scan: 'vec0' });
     const q = offlineEmbedOne(corpus.queries[0]!);
     const near = index.exact(set, q, 60).map((h) => h.id);
     const far = Array.from({ length: 60 }, (_, i) => 1 + i * 50);
@@ -100,7 +100,7 @@ describe('VectorIndex: two-stage search (sign sketches from sqlite-vec, exact re
   });
 
   it('filters: a small filter is searched exactly, a zero vector gets distance 1', () => {
-    const index = new VectorIndex(vectors, { candidates: () => 300 });
+    const index = new VectorIndex(vectors, { candidates: () => 300, scan: 'vec0' });
     const within = [5, 6, 7, 8, 9];
     const hits = index.search(set, offlineEmbedOne(corpus.queries[0]!), 10, within);
     expect(hits.map((h) => h.id).sort((a, b) => a - b)).toEqual(within);
@@ -113,12 +113,12 @@ describe('VectorIndex: two-stage search (sign sketches from sqlite-vec, exact re
     const exact = new VectorIndex(vectors).distances(set, q, within);
     const top10 = exact.sort((a, b) => a.distance - b.distance || a.id - b.id).slice(0, 10);
     // 300 candidates of 3000 → about 450 sketches scanned for a filter of two thirds of the set
-    const twoStage = new VectorIndex(vectors, { candidates: () => 300, exactFilterLimit: 100 });
+    const twoStage = new VectorIndex(vectors, { candidates: () => 300, exactFilterLimit: 100, scan: 'vec0' });
     vectors.scans = 0;
     expect(twoStage.search(set, q, 10, within)).toEqual(top10);
     expect(vectors.scans).toBeGreaterThan(0);
     // 2100 candidates: a scan limit of 4200 rows, past what one vec0 query may ask
-    const many = new VectorIndex(vectors, { candidates: () => 2100, exactFilterLimit: 100 });
+    const many = new VectorIndex(vectors, { candidates: () => 2100, exactFilterLimit: 100, scan: 'vec0' });
     expect(many.search(set, q, 10).map((h) => h.id)).toEqual(
       new VectorIndex(vectors).exact(set, q, 10).map((h) => h.id),
     );
