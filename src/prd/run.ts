@@ -55,9 +55,14 @@ export interface ParsePrdOutput {
 /**
  * parse-prd end to end: plan with the model (or, if none is reachable and allowed, the structural
  * planner), map to task-master's format, write one tag atomically unless dry-run, and record the
- * run summary and plan tree. On any failure nothing is written to tasks.json.
+ * run summary and plan tree. On any failure nothing is written to tasks.json. The run's database
+ * writes are grouped (PrdRepo.grouped), whoever calls it.
  */
-export async function parsePrd(input: ParsePrdInput, deps: ParsePrdDeps): Promise<ParsePrdOutput> {
+export function parsePrd(input: ParsePrdInput, deps: ParsePrdDeps): Promise<ParsePrdOutput> {
+  return deps.repo.grouped(() => runPlan(input, deps));
+}
+
+async function runPlan(input: ParsePrdInput, deps: ParsePrdDeps): Promise<ParsePrdOutput> {
   const clock = deps.clock ?? (() => performance.now());
   const t0 = clock();
   // Fail before spending model time on a result that could not be saved.

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { writeTx, type DB } from './db.js';
+import { withGroupedWrites } from './write-group.js';
 
 /** A stored answer of one plan node, reused by --resume and reruns. */
 export interface Checkpoint {
@@ -105,7 +106,16 @@ const Numbers = z.array(z.number());
 export class PrdRepo {
   constructor(private readonly db: DB) {}
 
-  /** Stores one node's answer at once (its own transaction), so a crash keeps it. */
+  /**
+   * Runs a whole parse-prd run with the connection's writes grouped (write-group.ts): the run's rows,
+   * and the checkpoint, cached answer and metrics row of each of its calls, commit in shared
+   * transactions instead of one commit each. Nested in a caller's group, the outer group commits.
+   */
+  grouped<T>(fn: () => Promise<T>): Promise<T> {
+    return withGroupedWrites(this.db, fn);
+  }
+
+  /** Stores one node's answer (its own savepoint; committed with the run's write group, or at once without one). */
   saveCheckpoint(c: Checkpoint): void {
     writeTx(this.db, () => {
       this.db

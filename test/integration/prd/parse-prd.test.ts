@@ -3,6 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { startFakeServer, type FakeServer } from '../../support/fake-llm-server.js';
 import { parsePrd } from '../../../src/prd/run.js';
 import { AppError } from '../../../src/errors.js';
+import { openDatabase } from '../../../src/storage/db.js';
+import { groupOf } from '../../../src/storage/write-group.js';
 import type { PrdEvent } from '../../../src/prd/processor.js';
 import { prdOptions } from '../../support/prd-options.js';
 import { PRD, project } from './helpers.js';
@@ -67,6 +69,32 @@ describe('parsePrd against the fake server', () => {
     expect((server.counts()['/api/chat'] ?? 0) - before).toBe(0);
     expect(again.summary.llmCalls).toBe(0);
     expect(again.tasks).toEqual(out.tasks);
+    p.close();
+  });
+
+  it("groups the run's writes (whoever calls it) and has committed all of them when it returns", async () => {
+    const p = project(server.url);
+    let grouped = 0;
+    let seen = 0;
+    const out = await parsePrd(input(p, prdOptions({ noCache: true, complexityThreshold: 1 })), {
+      api: p.api,
+      repo: p.repo,
+      onProgress: () => {
+        seen++;
+        if (groupOf(p.db)) grouped++;
+      },
+    });
+    expect(seen).toBeGreaterThan(0);
+    expect(grouped).toBe(seen);
+    expect(groupOf(p.db)).toBeUndefined();
+    // Another connection sees every checkpoint, cached answer and metrics row of the run at once.
+    const other = openDatabase(p.paths.db, { readonly: true });
+    const count = (sql: string) => (other.prepare(sql).get() as { n: number }).n;
+    expect(count('SELECT count(*) AS n FROM prd_checkpoints')).toBe(out.summary.llmCalls);
+    expect(count('SELECT count(*) AS n FROM llm_cache')).toBe(out.summary.llmCalls);
+    expect(count("SELECT count(*) AS n FROM metrics WHERE operation = 'object'")).toBe(out.summary.llmCalls);
+    expect(count('SELECT count(*) AS n FROM prd_runs WHERE finished_at IS NOT NULL')).toBe(1);
+    other.close();
     p.close();
   });
 
