@@ -80,7 +80,8 @@ export class Decomposer {
           signal,
         },
         key: 'subtasks',
-        pipelined: this.o.pipelined,
+        // Children on the last level are never decomposed: nothing to start from this answer's stream.
+        pipelined: node.depth + 1 >= this.o.maxDepth ? false : this.o.pipelined,
         element: GeneratedSubtaskSchema,
         max,
         items: (a) => a.subtasks,

@@ -149,7 +149,8 @@ export class RecursivePRDProcessor {
                 signal: ctl.signal,
               },
               key: 'tasks',
-              pipelined: opts.pipelined,
+              // Top-level tasks are decomposed only below max-depth 1.
+              pipelined: opts.maxDepth <= 1 ? false : opts.pipelined,
               element: GeneratedTaskSchema,
               max: want ? maxTasks(want) : Number.POSITIVE_INFINITY,
               items: (a) => a.tasks,

@@ -98,6 +98,24 @@ describe('parsePrd against the fake server', () => {
     p.close();
   });
 
+  it('watches the stream only of answers whose items are decomposed further (not of the last level)', async () => {
+    const p = project(server.url);
+    const calls: string[] = [];
+    const ask = p.api.generateObject.bind(p.api);
+    p.api.generateObject = ((task, schema) => {
+      calls.push(`${task.promptId} ${task.onProgress ? 'watched' : 'whole'}`);
+      return ask(task, schema);
+    }) as typeof p.api.generateObject;
+    const out = await parsePrd(input(p, prdOptions({ noCache: true, complexityThreshold: 1, maxDepth: 2 })), {
+      api: p.api,
+      repo: p.repo,
+    });
+    expect(out.summary.depth).toBe(2);
+    expect(calls[0]).toBe('parse-prd@v2 watched');
+    expect(calls.slice(1)).toEqual(Array(out.tasks.length).fill('expand-task@v2 whole'));
+    p.close();
+  });
+
   it('resumes from checkpoints under --no-cache and produces the same tasks', async () => {
     const p = project(server.url);
     const first = await parsePrd(input(p, prdOptions({ noCache: true })), { api: p.api, repo: p.repo });
