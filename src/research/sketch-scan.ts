@@ -34,28 +34,33 @@ function kernel(): Kernel {
   return new wasm.Instance(compiled, {}).exports as Kernel;
 }
 
-/** The live sketches of one set, in memory, ranked by Hamming distance to a query on demand. */
+/**
+ * The sketches of one set, in memory, ranked by Hamming distance to a query on demand. Blocks are
+ * held whole, slot for slot (deleted slots too, marked invalid), so loading is three copies per
+ * block and only the chosen slots' chunk ids are ever decoded.
+ */
 export class SketchScan {
   private constructor(
     private readonly k: Kernel,
     /** Bytes per sketch. */
     readonly bytes: number,
-    /** Chunk id of each held sketch, in memory order. */
-    readonly ids: Float64Array,
+    /** Slots held (valid or not). */
+    private readonly slots: number,
+    /** Bit i set: slot i holds a live sketch. */
+    private readonly valid: Uint8Array,
+    /** Little-endian int64 chunk id of each slot. */
+    private readonly rowids: DataView,
+    /** How many slots hold a live sketch. */
+    readonly size: number,
     private readonly distOffset: number,
     private readonly rowsOffset: number,
   ) {}
 
-  /** How many sketches are held. */
-  get size(): number {
-    return this.ids.length;
-  }
-
   /**
-   * Holds the valid slots of `blocks` (at most `slots` of them, sketches of `bytes` bytes each),
-   * copying each block as it is read. Undefined when the kernel cannot take them: a sketch size
-   * that is not a multiple of 16 bytes or above QUERY_BYTES, more than `limit` bytes in all, or a
-   * block that is not sqlite-vec's layout.
+   * Holds `blocks` (at most `slots` slots in all, sketches of `bytes` bytes each), copying each
+   * block as it is read. Undefined when the kernel cannot take them: a sketch size that is not a
+   * multiple of 16 bytes or above QUERY_BYTES, more than `limit` bytes in all, or a block that is
+   * not sqlite-vec's layout.
    */
   static load(
     source: { slots: number; blocks: Iterable<SketchBlock> },
@@ -72,49 +77,79 @@ export class SketchScan {
     const have = k.memory.buffer.byteLength;
     if (need > have) k.memory.grow(Math.ceil((need - have) / PAGE));
     const mem = new Uint8Array(k.memory.buffer);
-    const ids = new Float64Array(slots);
-    let r = 0;
+    const valid = new Uint8Array(Math.ceil(slots / 8));
+    const rowids = new Uint8Array(slots * 8);
+    let at = 0;
+    let live = 0;
     try {
       for (const b of source.blocks) {
-        if (r + b.size > slots) return undefined; // more blocks than counted: written meanwhile
-        const view = new DataView(b.rowids.buffer, b.rowids.byteOffset, b.rowids.byteLength);
-        const full = b.size % 8 === 0 && b.validity.every((v) => v === 0xff);
-        if (full) mem.set(b.sketches, rowsOffset + r * bytes);
-        for (let i = 0; i < b.size; i++) {
-          if (!full) {
-            if (!((b.validity[i >> 3]! >> (i & 7)) & 1)) continue;
-            mem.set(b.sketches.subarray(i * bytes, (i + 1) * bytes), rowsOffset + r * bytes);
-          }
-          ids[r++] = view.getUint32(i * 8, true) + view.getInt32(i * 8 + 4, true) * 2 ** 32;
-        }
+        if (at + b.size > slots) return undefined; // more blocks than counted: written meanwhile
+        mem.set(b.sketches, rowsOffset + at * bytes);
+        rowids.set(b.rowids, at * 8);
+        if (at % 8 === 0 && b.size % 8 === 0) {
+          valid.set(b.validity, at / 8);
+          for (const v of b.validity) live += BIT_COUNT[v]!;
+        } else
+          for (let i = 0; i < b.size; i++)
+            if ((b.validity[i >> 3]! >> (i & 7)) & 1) {
+              valid[(at + i) >> 3]! |= 1 << ((at + i) & 7);
+              live++;
+            }
+        at += b.size;
       }
     } catch (e) {
       if (e instanceof SketchLayoutError) return undefined;
       throw e;
     }
-    return new SketchScan(k, bytes, ids.slice(0, r), distOffset, rowsOffset);
+    return new SketchScan(k, bytes, at, valid, new DataView(rowids.buffer), live, distOffset, rowsOffset);
   }
 
-  /** Hamming distance from `query` to each held sketch, in the order of `ids` (a view: valid until the next call). */
-  distances(query: Uint8Array): Uint16Array {
-    if (query.length !== this.bytes) throw new Error(`query sketch of ${query.length} bytes for ${this.bytes}`);
-    new Uint8Array(this.k.memory.buffer).set(query, 0);
-    this.k.distances(0, this.rowsOffset, this.size, this.bytes, this.distOffset);
-    return new Uint16Array(this.k.memory.buffer, this.distOffset, this.size);
+  private id(slot: number): number {
+    return this.rowids.getUint32(slot * 8, true) + this.rowids.getInt32(slot * 8 + 4, true) * 2 ** 32;
+  }
+
+  private live(slot: number): boolean {
+    return ((this.valid[slot >> 3]! >> (slot & 7)) & 1) === 1;
+  }
+
+  /** The chunk id of each live sketch, in slot order. */
+  ids(): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < this.slots; i++) if (this.live(i)) out.push(this.id(i));
+    return out;
   }
 
   /**
-   * The chunk ids of the `c` sketches nearest to `query` by Hamming distance (of those `allowed`,
-   * when given); ties at the cut-off go to the earlier held sketch. All of them when there are
-   * at most `c`.
+   * Hamming distance from `query` to the sketch in each slot (live or not), in slot order: a view,
+   * valid until the next call.
+   */
+  private slotDistances(query: Uint8Array): Uint16Array {
+    if (query.length !== this.bytes) throw new Error(`query sketch of ${query.length} bytes for ${this.bytes}`);
+    new Uint8Array(this.k.memory.buffer).set(query, 0);
+    this.k.distances(0, this.rowsOffset, this.slots, this.bytes, this.distOffset);
+    return new Uint16Array(this.k.memory.buffer, this.distOffset, this.slots);
+  }
+
+  /** Hamming distance from `query` to each live sketch, in the order of ids(). */
+  distances(query: Uint8Array): number[] {
+    const d = this.slotDistances(query);
+    const out: number[] = [];
+    for (let i = 0; i < this.slots; i++) if (this.live(i)) out.push(d[i]!);
+    return out;
+  }
+
+  /**
+   * The chunk ids of the `c` live sketches nearest to `query` by Hamming distance (of those
+   * `allowed`, when given); ties at the cut-off go to the earlier slot. All of them when there
+   * are at most `c`.
    */
   nearest(query: Uint8Array, c: number, allowed?: ReadonlySet<number>): number[] {
-    const d = this.distances(query);
+    const d = this.slotDistances(query);
     const bits = this.bytes * 8;
     const skip = bits + 1;
     const hist = new Uint32Array(bits + 2);
     for (let i = 0; i < d.length; i++) {
-      if (allowed && !allowed.has(this.ids[i]!)) d[i] = skip;
+      if (!this.live(i) || (allowed && !allowed.has(this.id(i)))) d[i] = skip;
       hist[d[i]!]!++;
     }
     // the smallest distance t with at least c sketches at or below it
@@ -125,8 +160,14 @@ export class SketchScan {
     const out: number[] = [];
     for (let i = 0; i < d.length; i++) {
       const x = d[i]!;
-      if (x < t || (x === t && atCut-- > 0)) out.push(this.ids[i]!);
+      if (x < t || (x === t && atCut-- > 0)) out.push(this.id(i));
     }
     return out;
   }
 }
+
+const BIT_COUNT = Uint8Array.from({ length: 256 }, (_, v) => {
+  let n = 0;
+  for (let x = v; x; x >>= 1) n += x & 1;
+  return n;
+});

@@ -69,8 +69,8 @@ describe('SketchScan: Hamming distances in WebAssembly and an exact top c', () =
     );
     const scan = SketchScan.load({ slots: 1024, blocks: [first, second] }, bytes)!;
     expect(scan.size).toBe(stored.length);
-    expect([...scan.ids]).toEqual(ids);
-    expect([...scan.distances(query)]).toEqual([...hammingDistances(query, sketchWords(Buffer.concat(stored)))]);
+    expect(scan.ids()).toEqual(ids);
+    expect(scan.distances(query)).toEqual([...hammingDistances(query, sketchWords(Buffer.concat(stored)))]);
     for (const c of [1, 37, 300, 699, 5000])
       expect(scan.nearest(query, c).sort((a, b) => a - b)).toEqual(referenceNearest(query, stored, ids, c));
     // only allowed ids
@@ -102,8 +102,26 @@ describe('SketchScan: Hamming distances in WebAssembly and an exact top c', () =
       },
       16,
     )!;
-    expect([...scan.ids]).toEqual([1, 2, big, 4]);
+    expect(scan.ids()).toEqual([1, 2, big, 4]);
     expect(scan.nearest(new Uint8Array(16), 3)).toEqual([1, 2, big]);
+  });
+
+  it('blocks whose sizes are not whole bytes of validity keep each slot where it is', () => {
+    const sk = (v: number) => new Uint8Array(16).fill(v);
+    const a = block(5, 16, [
+      { slot: 0, id: 1, sketch: sk(0xff) },
+      { slot: 3, id: 2, sketch: sk(0x01) },
+      { slot: 4, id: 3, sketch: sk(0x03) },
+    ]);
+    const b = block(3, 16, [
+      { slot: 1, id: 4, sketch: sk(0x00) },
+      { slot: 2, id: 5, sketch: sk(0x07) },
+    ]);
+    const scan = SketchScan.load({ slots: 8, blocks: [a, b] }, 16)!;
+    expect(scan.size).toBe(5);
+    expect(scan.ids()).toEqual([1, 2, 3, 4, 5]);
+    expect(scan.distances(sk(0))).toEqual([128, 16, 32, 0, 48]);
+    expect(scan.nearest(sk(0), 3)).toEqual([2, 3, 4]);
   });
 
   it('declines what the kernel cannot hold: odd sketch sizes, more than the limit, an unknown layout', () => {
@@ -246,7 +264,7 @@ describe('ResearchSketchChunks: reads only the layout it knows', () => {
     const f = fake('v0.1.9', 8, 8 * 16);
     const source = f.chunks.blocks(f.set)!;
     expect(source.slots).toBe(8);
-    expect([...SketchScan.load(source, 16)!.ids]).toEqual([42]);
+    expect(SketchScan.load(source, 16)!.ids()).toEqual([42]);
     f.close();
   });
 
