@@ -3,7 +3,7 @@ import { optimize } from '../../../src/optimize/index.js';
 import { runOptimization } from '../../../src/optimize/run.js';
 import { validateSpec } from '../../../src/optimize/spec.js';
 import type { Evaluator, Genome } from '../../../src/optimize/types.js';
-import { openDatabase } from '../../../src/storage/db.js';
+import { openDatabase, type DB } from '../../../src/storage/db.js';
 import { OptimizeRepo } from '../../../src/storage/optimize-repo.js';
 
 const RAW = {
@@ -16,6 +16,17 @@ const RAW = {
 const f = (g: Genome) => 100 - ((g.x as number) - 7) ** 2 - (g.flag ? 0 : 5);
 const evaluator: Evaluator = async (gs) =>
   gs.map((g) => ((g.x as number) === -20 ? { ok: false, error: 'crashed at -20' } : { ok: true, fitness: f(g) }));
+
+/** runOptimization of RAW's spec on `db` as a command target, with the evaluator (and resume id) of the case. */
+const runRaw = (db: DB, o: { evaluator: Evaluator; resumeId?: string }) =>
+  runOptimization({
+    db,
+    spec: validateSpec(RAW),
+    rawSpec: RAW,
+    target: 'command',
+    evaluatorDescription: { type: 'test' },
+    ...o,
+  });
 
 describe('optimize() library entry', () => {
   it('validates the template like a spec and finds the optimum', async () => {
@@ -42,15 +53,7 @@ describe('optimize() library entry', () => {
 describe('OptimizeRepo + runOptimization (in-memory SQLite)', () => {
   it('stores runs, generations and evaluations, and a resumed run reproduces the stored result', async () => {
     const db = openDatabase(':memory:');
-    const spec = validateSpec(RAW);
-    const a = await runOptimization({
-      db,
-      spec,
-      rawSpec: RAW,
-      target: 'command',
-      evaluatorDescription: { type: 'test' },
-      evaluator,
-    });
+    const a = await runRaw(db, { evaluator });
     const repo = new OptimizeRepo(db);
     const run = repo.getRun(a.run_id)!;
     expect(run).toMatchObject({
@@ -73,15 +76,7 @@ describe('OptimizeRepo + runOptimization (in-memory SQLite)', () => {
       calls.push(gs.length);
       return evaluator(gs);
     };
-    const b = await runOptimization({
-      db,
-      spec,
-      rawSpec: RAW,
-      target: 'command',
-      evaluatorDescription: { type: 'test' },
-      evaluator: counting,
-      resumeId: a.run_id,
-    });
+    const b = await runRaw(db, { evaluator: counting, resumeId: a.run_id });
     expect(b.resumed_at).toBe(3);
     expect(b.best_individual).toEqual(a.best_individual);
     expect(b.generations).toEqual(a.generations);
@@ -95,21 +90,11 @@ describe('OptimizeRepo + runOptimization (in-memory SQLite)', () => {
 
   it('keeps each evaluation as it ends: a generation cut short is not evaluated again on resume', async () => {
     const db = openDatabase(':memory:');
-    const spec = validateSpec(RAW);
     const crashing: Evaluator = async (gs, onEach) => {
       gs.slice(0, 3).forEach((g, i) => onEach?.(i, { ok: true, fitness: f(g) }));
       throw new Error('killed');
     };
-    await expect(
-      runOptimization({
-        db,
-        spec,
-        rawSpec: RAW,
-        target: 'command',
-        evaluatorDescription: { type: 'test' },
-        evaluator: crashing,
-      }),
-    ).rejects.toThrow('killed');
+    await expect(runRaw(db, { evaluator: crashing })).rejects.toThrow('killed');
     const repo = new OptimizeRepo(db);
     const id = repo.listRuns()[0]!.id;
     expect(repo.getRun(id)).toMatchObject({ status: 'failed', error: 'killed', generations_done: 0 });
@@ -121,24 +106,9 @@ describe('OptimizeRepo + runOptimization (in-memory SQLite)', () => {
       asked.push(...gs.map((g) => JSON.stringify(g)));
       return evaluator(gs, onEach);
     };
-    const r = await runOptimization({
-      db,
-      spec,
-      rawSpec: RAW,
-      target: 'command',
-      evaluatorDescription: { type: 'test' },
-      evaluator: counting,
-      resumeId: id,
-    });
+    const r = await runRaw(db, { evaluator: counting, resumeId: id });
     expect(r.status).toBe('finished');
-    const fresh = await runOptimization({
-      db,
-      spec,
-      rawSpec: RAW,
-      target: 'command',
-      evaluatorDescription: { type: 'test' },
-      evaluator,
-    });
+    const fresh = await runRaw(db, { evaluator });
     expect(r.best_individual).toEqual(fresh.best_individual);
     expect(r.evaluations).toBe(fresh.evaluations);
     expect(asked.length).toBe(fresh.evaluations - 3);
@@ -147,18 +117,7 @@ describe('OptimizeRepo + runOptimization (in-memory SQLite)', () => {
 
   it('resuming an unknown run names it', async () => {
     const db = openDatabase(':memory:');
-    const spec = validateSpec(RAW);
-    await expect(
-      runOptimization({
-        db,
-        spec,
-        rawSpec: RAW,
-        target: 'command',
-        evaluatorDescription: { type: 'test' },
-        evaluator,
-        resumeId: 'opt-nope',
-      }),
-    ).rejects.toThrow('no optimization run opt-nope');
+    await expect(runRaw(db, { evaluator, resumeId: 'opt-nope' })).rejects.toThrow('no optimization run opt-nope');
     db.close();
   });
 });
