@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, REPO_ROOT, runCli, tempProject } from '../support/cli.js';
+import { REPO_ROOT, runCli, startCli, tempProject } from '../support/cli.js';
 import { startFakeServer, type FakeServer } from '../support/fake-llm-server.js';
 import { fixture } from '../support/tasks-fixture.js';
 import { expectOneErrorLine } from '../support/expect-error.js';
@@ -24,14 +23,7 @@ async function interrupt(
   env: Record<string, string>,
   ready: (db: Database.Database) => boolean,
 ) {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    cwd,
-    env: { PATH: process.env.PATH ?? '', HOME: cwd, NO_COLOR: '1', CI: '1', ...env },
-  });
-  let stderr = '';
-  child.stdout.resume();
-  child.stderr.on('data', (d) => (stderr += d));
-  const closed = new Promise<number | null>((res) => child.on('close', (c) => res(c)));
+  const run = startCli(args, { cwd, env, timeoutMs: 180_000 });
   const dbPath = join(cwd, '.taskmaster', 'local.db');
   for (let i = 0; i < 1200; i++) {
     await new Promise((r) => setTimeout(r, 50));
@@ -44,8 +36,9 @@ async function interrupt(
       // not created (or not migrated) yet
     }
   }
-  child.kill('SIGINT');
-  return { code: await closed, stderr, dbPath };
+  run.child.kill('SIGINT');
+  const { code, stderr } = await run.done;
+  return { code, stderr, dbPath };
 }
 
 function sound(dbPath: string) {

@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { chmodSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { CLI, REPO_ROOT, runCli, tempProject } from '../support/cli.js';
+import { REPO_ROOT, runCli, startCli, tempProject } from '../support/cli.js';
 
 const EX = join(REPO_ROOT, 'examples', 'optimize');
 
@@ -135,12 +134,7 @@ describe('optimize (CLI)', () => {
       (await runCli(['optimize', 'spec.json', '--fitness-command', slow, '--json'], { cwd })).stdout,
     ) as Report;
 
-    const env = { PATH: process.env.PATH ?? '', HOME: cwd, NO_COLOR: '1', CI: '1' };
-    const child = spawn(process.execPath, [CLI, 'optimize', 'spec.json', '--fitness-command', slow, '--json'], {
-      cwd,
-      env,
-      stdio: 'ignore',
-    });
+    const run = startCli(['optimize', 'spec.json', '--fitness-command', slow, '--json'], { cwd, timeoutMs: 240_000 });
     const db = join(cwd, '.taskmaster', 'local.db');
     let runId: string | undefined;
     let gens = 0;
@@ -158,8 +152,8 @@ describe('optimize (CLI)', () => {
         // the database may not exist yet
       }
     }
-    child.kill('SIGKILL');
-    await new Promise((r) => child.on('close', r));
+    run.child.kill('SIGKILL');
+    await run.done;
     expect(runId).toBeDefined();
     expect(gens).toBeGreaterThanOrEqual(4);
     expect(gens).toBeLessThan(30);

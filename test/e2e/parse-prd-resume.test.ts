@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { CLI, REPO_ROOT, runCli, tempProject } from '../support/cli.js';
+import { REPO_ROOT, runCli, startCli, tempProject } from '../support/cli.js';
 import { startFakeServer, type FakeServer } from '../support/fake-llm-server.js';
 import { expectOneErrorLine } from '../support/expect-error.js';
 
@@ -16,18 +15,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.close();
 });
-
-function env(cwd: string) {
-  return {
-    PATH: process.env.PATH ?? '',
-    HOME: cwd,
-    NO_COLOR: '1',
-    CI: '1',
-    OLLAMA_HOST: server.url,
-    LM_STUDIO_HOST: 'http://127.0.0.1:9',
-    LOCAL_AI_HOST: 'http://127.0.0.1:9',
-  };
-}
 
 function checkpoints(cwd: string): number {
   const p = join(cwd, '.taskmaster', 'local.db');
@@ -46,15 +33,12 @@ function checkpoints(cwd: string): number {
 
 /** Starts the CLI and SIGKILLs it once at least `n` nodes are checkpointed. */
 async function killAfter(cwd: string, n: number): Promise<{ signal: NodeJS.Signals | null; stored: number }> {
-  const child = spawn(process.execPath, [CLI, ...ARGS], { cwd, env: env(cwd) });
-  child.stdout.resume();
-  child.stderr.resume();
-  const exited = new Promise<NodeJS.Signals | null>((res) => child.on('close', (_c, s) => res(s)));
+  const run = startCli(ARGS, { cwd, env: { OLLAMA_HOST: server.url }, timeoutMs: 120_000 });
   let done = false;
-  void exited.then(() => (done = true));
+  void run.done.then(() => (done = true));
   while (!done && checkpoints(cwd) < n) await new Promise((r) => setTimeout(r, 20));
-  child.kill('SIGKILL');
-  const signal = await exited;
+  run.child.kill('SIGKILL');
+  const { signal } = await run.done;
   return { signal, stored: checkpoints(cwd) };
 }
 
@@ -91,17 +75,14 @@ describe('parse-prd SIGKILL and --resume', () => {
 
   it('Ctrl-C aborts in-flight requests, exits 130 and writes no tasks.json', async () => {
     const cwd = tempProject({ '.taskmaster/docs/prd.txt': PRD });
-    const child = spawn(process.execPath, [CLI, ...ARGS], { cwd, env: env(cwd) });
-    let stderr = '';
-    child.stdout.resume();
-    child.stderr.on('data', (d) => (stderr += d));
-    const exited = new Promise<number | null>((res) => child.on('close', (c) => res(c)));
+    const run = startCli(ARGS, { cwd, env: { OLLAMA_HOST: server.url } });
     while (checkpoints(cwd) < 1) await new Promise((r) => setTimeout(r, 20));
-    child.kill('SIGINT');
-    expectOneErrorLine(
-      { code: await exited, stderr },
-      { code: 130, match: /^error: parse-prd was interrupted; nothing was written/, hint: /--resume/ },
-    );
+    run.child.kill('SIGINT');
+    expectOneErrorLine(await run.done, {
+      code: 130,
+      match: /^error: parse-prd was interrupted; nothing was written/,
+      hint: /--resume/,
+    });
     expect(existsSync(join(cwd, '.taskmaster', 'tasks', 'tasks.json'))).toBe(false);
   }, 60_000);
 });

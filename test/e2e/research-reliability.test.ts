@@ -1,9 +1,9 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, runCli, tempProject, type CliResult } from '../support/cli.js';
+import { runCli, startCli, tempProject } from '../support/cli.js';
 import { startFakeServer, type FakeServer } from '../support/fake-llm-server.js';
 
 // Concurrent, killed and interrupted `research add` runs through the real CLI, against a fake
@@ -33,20 +33,8 @@ const project = (files: Record<string, string>) =>
   tempProject({ '.taskmaster/config.json': JSON.stringify({ local: { embeddingBatchSize: 2 } }), ...files });
 const env = (s = server) => ({ OLLAMA_HOST: s.url });
 
-function start(args: string[], cwd: string, s = server): { child: ChildProcess; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    cwd,
-    env: { PATH: process.env.PATH ?? '', HOME: cwd, NO_COLOR: '1', CI: '1', ...env(s) },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
-  const done = new Promise<CliResult>((res) =>
-    child.on('close', (code, signal) => res({ code, signal, stdout, stderr })),
-  );
-  return { child, done };
-}
+/** A run of the CLI against server `s`, to be signalled mid-way or run beside others. */
+const start = (args: string[], cwd: string, s = server) => startCli(args, { cwd, env: env(s), timeoutMs: 180_000 });
 
 // What the knowledge base holds: chunks, vectors, chunks without one, sketches, open claims.
 function coverage(cwd: string) {

@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, tempProject } from '../support/cli.js';
+import { startCli, tempProject } from '../support/cli.js';
 import { startFakeServer, type FakeServer } from '../support/fake-llm-server.js';
 import { expectOneErrorLine } from '../support/expect-error.js';
 
@@ -28,21 +27,14 @@ const TASKS = `${JSON.stringify({
 describe('Ctrl-C during a task edit', () => {
   it('update --from stops, says nothing was written (exit 130), tasks.json unchanged', async () => {
     const cwd = tempProject({ '.taskmaster/tasks/tasks.json': TASKS });
-    const child = spawn(process.execPath, [CLI, 'update', '--from', '1', '-p', 'use PostgreSQL'], {
+    const run = startCli(['update', '--from', '1', '-p', 'use PostgreSQL'], {
       cwd,
-      env: { PATH: process.env.PATH ?? '', HOME: cwd, NO_COLOR: '1', CI: '1', OLLAMA_HOST: server.url },
+      env: { OLLAMA_HOST: server.url },
     });
-    let stderr = '';
-    child.stdout.resume();
-    child.stderr.on('data', (d) => (stderr += d));
-    const closed = new Promise<number | null>((res) => child.on('close', (c) => res(c)));
     for (let i = 0; i < 600 && !server.requests.some((r) => r.path === '/api/chat'); i++)
       await new Promise((r) => setTimeout(r, 50));
-    child.kill('SIGINT');
-    expectOneErrorLine(
-      { code: await closed, stderr },
-      { code: 130, match: 'error: update was interrupted; nothing was written' },
-    );
+    run.child.kill('SIGINT');
+    expectOneErrorLine(await run.done, { code: 130, match: 'error: update was interrupted; nothing was written' });
     expect(readFileSync(join(cwd, '.taskmaster/tasks/tasks.json'), 'utf8')).toBe(TASKS);
   }, 60_000);
 });

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -14,24 +14,27 @@ export interface CliResult {
   stderr: string;
 }
 
+export interface CliOptions {
+  cwd: string;
+  env?: Record<string, string | undefined>;
+  input?: string;
+  /** The child is killed (SIGKILL) after this long; default 60 s. */
+  timeoutMs?: number;
+  /** Run as another user (root only), e.g. to meet a permission error root would not see. */
+  uid?: number;
+  gid?: number;
+}
+
 /**
  * Spawns the built CLI (run `npm run build` first; `npm test` does) in `cwd` with a clean env:
  * no color, no inherited OLLAMA_HOST etc. unless given, servers pointed nowhere by default.
  */
-export function runCli(
-  args: string[],
-  opts: {
-    cwd: string;
-    env?: Record<string, string | undefined>;
-    input?: string;
-    timeoutMs?: number;
-    /** Run as another user (root only), e.g. to meet a permission error root would not see. */
-    uid?: number;
-    gid?: number;
-    /** Called with the child as soon as it is spawned (to signal it mid-run). */
-    onSpawn?: (child: import('node:child_process').ChildProcess) => void;
-  },
-): Promise<CliResult> {
+export function runCli(args: string[], opts: CliOptions): Promise<CliResult> {
+  return startCli(args, opts).done;
+}
+
+/** runCli's run with its child at hand, for a test that signals it mid-run (Ctrl-C, kill -9). */
+export function startCli(args: string[], opts: CliOptions): { child: ChildProcess; done: Promise<CliResult> } {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: opts.cwd,
@@ -46,13 +49,12 @@ export function runCli(
     if (v === undefined) delete env[k];
     else env[k] = v;
   }
-  return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: opts.cwd,
-      env,
-      ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.gid ?? opts.uid } : {}),
-    });
-    opts.onSpawn?.(child);
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: opts.cwd,
+    env,
+    ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.gid ?? opts.uid } : {}),
+  });
+  const done = new Promise<CliResult>((res, rej) => {
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -63,9 +65,10 @@ export function runCli(
       clearTimeout(t);
       res({ code, signal, stdout, stderr });
     });
-    if (opts.input !== undefined) child.stdin.end(opts.input);
-    else child.stdin.end();
   });
+  if (opts.input !== undefined) child.stdin.end(opts.input);
+  else child.stdin.end();
+  return { child, done };
 }
 
 /** A temp project dir built from inline files: tempProject({'.taskmaster/docs/prd.txt': '# PRD'}). */

@@ -1,9 +1,9 @@
 import Database from 'better-sqlite3';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, type CliResult, runCli, tempProject } from '../../support/cli.js';
+import { runCli, startCli, tempProject } from '../../support/cli.js';
 import { type FakeServer, startFakeServer } from '../../support/fake-llm-server.js';
 
 /**
@@ -56,20 +56,9 @@ function coverage(cwd: string): { chunks: number; missing: number } {
   }
 }
 
-function start(args: string[], cwd: string): { child: ChildProcess; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    cwd,
-    env: { PATH: process.env.PATH ?? '', HOME: cwd, NO_COLOR: '1', CI: '1', OLLAMA_HOST: slow.url },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
-  return {
-    child,
-    done: new Promise((res) => child.on('close', (code, signal) => res({ code, signal, stdout, stderr }))),
-  };
-}
+/** A run of the CLI against the slow server, to be killed mid-way. */
+const start = (args: string[], cwd: string) =>
+  startCli(args, { cwd, env: { OLLAMA_HOST: slow.url }, timeoutMs: 300_000 });
 
 /** Waits until the run has stored some of its new vectors (it is in the middle of embedding), or has ended. */
 async function midEmbedding(cwd: string, child: ChildProcess, base: number): Promise<void> {

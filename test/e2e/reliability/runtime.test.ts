@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, tempProject } from '../../support/cli.js';
+import { runCli, startCli, tempProject } from '../../support/cli.js';
 import { type FakeServer, startFakeServer } from '../../support/fake-llm-server.js';
 import { expectOneErrorLine } from '../../support/expect-error.js';
 import { expectUnchanged, snapshot } from './helpers.js';
@@ -60,16 +60,14 @@ describe.concurrent('runs cut short', () => {
     try {
       const cwd = project();
       const before = snapshot(cwd);
-      let child: { kill: (s: NodeJS.Signals) => boolean } | undefined;
-      const run = runCli(['parse-prd', '--append', '--no-cache'], {
+      const run = startCli(['parse-prd', '--append', '--no-cache'], {
         cwd,
         env: { OLLAMA_HOST: server.url },
-        onSpawn: (c) => (child = c),
         timeoutMs: 90_000,
       });
       await firstChat(server);
-      child!.kill('SIGINT');
-      const r = await run;
+      run.child.kill('SIGINT');
+      const r = await run.done;
       expectOneErrorLine(r, { code: 130, match: /interrupted/, hint: /--resume/ });
       expectUnchanged(before, snapshot(cwd));
     } finally {
