@@ -14,7 +14,9 @@ const item = (title, i) => ({
   dependencies: i > 0 ? [i] : [],
 });
 // `options` (FakeServerOptions, e.g. { compute: {...} }) lets a bench run the same answers on a compute-model server.
-const server = await startFakeServer({ latencyMs: latency, ...options });
+// Frames are written whole, as a real server writes its lines (the tests' default splits each stream's
+// first frame into two writes 2 ms apart, to exercise clients' buffering).
+const server = await startFakeServer({ latencyMs: latency, splitFrames: false, ...options });
 server.script((c) => {
   const isTop = JSON.stringify(c.schema ?? {}).includes('"tasks"');
   return isTop

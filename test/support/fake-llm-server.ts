@@ -17,7 +17,8 @@
  *   fixed prompt time (token-rate mode). Counters: tokens(), slots(), clearCache().
  * - answers: { stringWords, arrayItems } (by property name, '*' = any): answers of real length.
  * - loadMs, preload, loadingExpiry: cold model loads (fake/loading.ts).
- * - latencyMs, models, embeddingDim, version, port, shuffleEmbeddings.
+ * - latencyMs, models, embeddingDim, version, port, shuffleEmbeddings; splitFrames: false writes
+ *   every stream frame whole (by default a stream's first frame comes in two writes 2 ms apart).
  * Faults (fault()): status, hang (no headers ever), drop, latency, malformed, truncated,
  * schema-break, fenced, prose, think, mid-stream-error, no-done, stall {afterPieces} (0 = headers
  * only), slow-load {ms}, die {afterPieces}; failRate(); lieCapacity() for capacity endpoints.
@@ -36,7 +37,7 @@ import { parseFakeArgs } from './fake/cli.js';
 import { type FakeCluster, makeCluster } from './fake/cluster.js';
 import { ComputeHub } from './fake/compute.js';
 import { flavorNotFound, flavorRoute } from './fake/flavors.js';
-import { readBody, sendJson, sendText, sleep } from './fake/http.js';
+import { readBody, sendJson, sendText, sleep, wholeFrames } from './fake/http.js';
 import { llamaCompletion } from './fake/llama-native.js';
 import { newLoadState } from './fake/loading.js';
 import { ollamaError, ollamaRoute } from './fake/ollama.js';
@@ -137,6 +138,7 @@ export async function startFakeServer(opts: FakeServerOptions = {}): Promise<Fak
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (opts.splitFrames === false) wholeFrames.add(res);
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
     const method = req.method ?? 'GET';

@@ -41,14 +41,22 @@ export function sleep(ms: number, res?: ServerResponse): Promise<boolean> {
   });
 }
 
+/** Responses of a server started with `splitFrames: false`: their frames are written whole. */
+export const wholeFrames = new WeakSet<ServerResponse>();
+
 /**
  * Writes one frame of a stream. Frames with non-ASCII text are split inside a multibyte
  * character, and `forceSplit` frames at their middle, as two separate socket writes, so
- * clients must buffer partial lines and decode UTF-8 in streaming mode.
+ * clients must buffer partial lines and decode UTF-8 in streaming mode (unless the response
+ * is in `wholeFrames`).
  */
 export async function writeFrame(res: ServerResponse, text: string, forceSplit = false): Promise<boolean> {
   if (res.destroyed || res.writableEnded) return false;
   const buf = Buffer.from(text, 'utf8');
+  if (wholeFrames.has(res)) {
+    res.write(buf);
+    return true;
+  }
   // ASCII text (as many bytes as characters) has no continuation byte: skip the byte scan.
   let cut = buf.length === text.length ? -1 : buf.findIndex((b) => b >= 0x80 && b < 0xc0);
   if (cut < 0 && forceSplit && buf.length > 1) cut = Math.floor(buf.length / 2);

@@ -179,6 +179,12 @@ export interface FakeServerOptions {
   models?: FakeModel[];
   /** Fixed delay before each chat/embed answer (benchmarks). */
   latencyMs?: number;
+  /**
+   * false: every stream frame is one write, as a real server writes its lines (benchmarks). By
+   * default the first frame of each stream, and any frame with non-ASCII text, arrives in two
+   * writes 2 ms apart, so clients must buffer partial lines and decode UTF-8 in streaming mode.
+   */
+  splitFrames?: boolean;
   flavor?: Flavor;
   embeddingDim?: number;
   version?: string;
