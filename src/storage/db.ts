@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AppError, StorageError } from '../errors.js';
 import { fsError, sqliteError } from '../util/os-errors.js';
+import { SCHEMA_BASELINE } from './migrations/baseline.js';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
 import { groupOf } from './write-group.js';
 
@@ -118,10 +119,20 @@ export function migrate(db: DB, migrations: readonly Migration[]): void {
   const sorted = [...migrations].sort((a, b) => a.id - b.id);
   if (pendingMigrations(db, sorted).length === 0) return;
   writeTx(db, () => {
+    const empty = !db.prepare('SELECT 1 FROM sqlite_master LIMIT 1').get();
     db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
       id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))`);
     const record = db.prepare('INSERT INTO schema_migrations (id, name) VALUES (?, ?)');
-    for (const m of pendingMigrations(db, sorted)) {
+    let pending = pendingMigrations(db, sorted);
+    // A new database gets the schema the baseline's migrations leave in one step (their history
+    // rebuilds tables and ALTERs them, twice the work), when every one of them is asked for.
+    const covered = new Set(SCHEMA_BASELINE.ids);
+    if (empty && pending.filter((m) => covered.has(m.id)).length === covered.size) {
+      for (const sql of SCHEMA_BASELINE.statements) db.exec(sql);
+      for (const m of pending) if (covered.has(m.id)) record.run(m.id, m.name);
+      pending = pending.filter((m) => !covered.has(m.id));
+    }
+    for (const m of pending) {
       db.exec(m.sql);
       record.run(m.id, m.name);
     }
