@@ -3,10 +3,8 @@ import { finetuneExportUseCase } from '../../src/application/finetune-export.js'
 import { openProject, type Project } from '../../src/application/project.js';
 import type { SplitSpec } from '../../src/finetune/types.js';
 import { tuningSet } from '../../src/prompting/index.js';
-import { parsePrd } from '../../src/prd/run.js';
-import { PrdRepo } from '../../src/storage/prd-repo.js';
 import { tempProject } from './cli.js';
-import { prdOptions } from './prd-options.js';
+import { parsePrdIn, prdOptions } from './prd-run.js';
 
 export const SUBJECTS = [
   'Bookmarks service',
@@ -29,18 +27,12 @@ export async function promptHistory(url: string): Promise<{ root: string; env: R
   };
   const p = openProject({ cwd: root, env, backoffMs: 1 });
   for (const [i, s] of SUBJECTS.entries()) {
-    await parsePrd(
-      {
-        prd: prd(s),
-        prdPath: `prd-${i}.md`,
-        tasksPath: p.paths.tasks,
-        tag: `t${i}`,
-        mode: 'create',
-        dryRun: false,
-        options: prdOptions({ complexityThreshold: 10 }),
-      },
-      { api: p.api(), repo: new PrdRepo(p.db()) },
-    );
+    await parsePrdIn(p, {
+      prd: prd(s),
+      prdPath: `prd-${i}.md`,
+      tag: `t${i}`,
+      options: prdOptions({ complexityThreshold: 10 }),
+    });
   }
   // The team rewrote every task: what it kept is not what the model first answered.
   const file = JSON.parse(readFileSync(p.paths.tasks, 'utf8'));

@@ -6,13 +6,11 @@ import { improveProposeUseCase } from '../../../src/application/improve-propose.
 import { currentRoles } from '../../../src/application/learning.js';
 import { modelsSetUseCase } from '../../../src/application/models-set.js';
 import { openProject } from '../../../src/application/project.js';
-import { parsePrd } from '../../../src/prd/run.js';
 import { LearningRepo } from '../../../src/storage/learning-repo.js';
-import { PrdRepo } from '../../../src/storage/prd-repo.js';
 import { tempProject } from '../../support/cli.js';
 import { startFakeServer, type FakeServer } from '../../support/fake-llm-server.js';
 import { makeTinyLoraGguf } from '../../support/make-tiny-gguf.js';
-import { prdOptions } from '../../support/prd-options.js';
+import { parsePrdIn, prdOptions } from '../../support/prd-run.js';
 import { PRD } from '../prd/helpers.js';
 
 let server: FakeServer;
@@ -33,18 +31,11 @@ describe('finetune eval', () => {
       LOCAL_AI_HOST: 'http://127.0.0.1:9',
     };
     let p = openProject({ cwd: root, env, backoffMs: 1 });
-    await parsePrd(
-      {
-        prd: PRD,
-        prdPath: '.taskmaster/docs/prd.txt',
-        tasksPath: p.paths.tasks,
-        tag: 'master',
-        mode: 'create',
-        dryRun: false,
-        options: prdOptions({ complexityThreshold: 1 }),
-      },
-      { api: p.api(), repo: new PrdRepo(p.db()) },
-    );
+    await parsePrdIn(p, {
+      prd: PRD,
+      prdPath: '.taskmaster/docs/prd.txt',
+      options: prdOptions({ complexityThreshold: 1 }),
+    });
     // The team renamed a task: the kept answer differs from the model's first one.
     const file = JSON.parse(readFileSync(p.paths.tasks, 'utf8'));
     file.master.tasks[0].title = 'Accounts: sign-up and login';

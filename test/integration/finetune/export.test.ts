@@ -4,11 +4,9 @@ import { join } from 'node:path';
 import { finetuneAddUseCase } from '../../../src/application/finetune-add.js';
 import { finetuneExportUseCase } from '../../../src/application/finetune-export.js';
 import { openProject } from '../../../src/application/project.js';
-import { parsePrd } from '../../../src/prd/run.js';
-import { PrdRepo } from '../../../src/storage/prd-repo.js';
 import { startFakeServer, type FakeServer } from '../../support/fake-llm-server.js';
 import { tempProject } from '../../support/cli.js';
-import { prdOptions } from '../../support/prd-options.js';
+import { parsePrdIn, prdOptions } from '../../support/prd-run.js';
 import { PRD } from '../prd/helpers.js';
 
 let server: FakeServer;
@@ -35,18 +33,11 @@ const lines = (path: string) =>
 async function editedProject() {
   const root = tempProject({ '.taskmaster/docs/prd.txt': PRD });
   const p = openProject({ cwd: root, env: env(), backoffMs: 1 });
-  await parsePrd(
-    {
-      prd: PRD,
-      prdPath: '.taskmaster/docs/prd.txt',
-      tasksPath: p.paths.tasks,
-      tag: 'master',
-      mode: 'create',
-      dryRun: false,
-      options: prdOptions({ complexityThreshold: 1 }),
-    },
-    { api: p.api(), repo: new PrdRepo(p.db()) },
-  );
+  await parsePrdIn(p, {
+    prd: PRD,
+    prdPath: '.taskmaster/docs/prd.txt',
+    options: prdOptions({ complexityThreshold: 1 }),
+  });
   const file = JSON.parse(readFileSync(p.paths.tasks, 'utf8'));
   const tasks = file.master.tasks as Record<string, any>[];
   expect(tasks.length).toBeGreaterThanOrEqual(3);

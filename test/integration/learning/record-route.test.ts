@@ -6,12 +6,10 @@ import { startFakeServer, type FakeServer } from '../../support/fake-llm-server.
 import { openProject } from '../../../src/application/project.js';
 import { learningEngine } from '../../../src/application/learning.js';
 import { writtenTasks } from '../../../src/learning/record-run.js';
-import { parsePrd } from '../../../src/prd/run.js';
 import { LearningRepo } from '../../../src/storage/learning-repo.js';
 import type { LearningStore } from '../../../src/learning/types.js';
-import { PrdRepo } from '../../../src/storage/prd-repo.js';
 import { OFFLINE_MODEL } from '../../../src/research/offline-embedder.js';
-import { prdOptions } from '../../support/prd-options.js';
+import { parsePrdIn, prdOptions } from '../../support/prd-run.js';
 
 const PRD = `# Notes app\n\n## Editor\nMarkdown editing with preview.\n- toolbar\n- autosave\n\n## Sync\nSync notes between devices.\n- conflict handling\n- offline queue\n`;
 let server: FakeServer;
@@ -50,19 +48,12 @@ describe('recording runs and learned routing (fake server, real SQLite file)', (
     const root = tempRoot();
     const runId = 'run-1';
     const p = openProject({ cwd: root, env: env(), runId, backoffMs: 1 });
-    const out = await parsePrd(
-      {
-        runId,
-        prd: PRD,
-        prdPath: 'prd.txt',
-        tasksPath: p.paths.tasks,
-        tag: 'master',
-        mode: 'create',
-        dryRun: false,
-        options: prdOptions({ maxDepth: 1, concurrency: 2, requireModel: true, noCache: true }),
-      },
-      { api: p.api(), repo: new PrdRepo(p.db()) },
-    );
+    const out = await parsePrdIn(p, {
+      runId,
+      prd: PRD,
+      prdPath: 'prd.txt',
+      options: prdOptions({ maxDepth: 1, concurrency: 2, requireModel: true, noCache: true }),
+    });
     const engine = learningEngine(p);
     const r = await engine.recordPrdRun(runId, PRD, writtenTasks(out.tasksPath, out.tag, out.tasks), p.attempts);
     expect(r.id).toBeGreaterThan(0);

@@ -6,7 +6,7 @@ import { AppError } from '../../../src/errors.js';
 import { openDatabase } from '../../../src/storage/db.js';
 import { groupOf } from '../../../src/storage/write-group.js';
 import type { PrdEvent } from '../../../src/prd/processor.js';
-import { prdOptions } from '../../support/prd-options.js';
+import { prdOptions } from '../../support/prd-run.js';
 import { PRD, project } from './helpers.js';
 
 let server: FakeServer;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeServer, type FakeServer, type ScriptContext } from '../../support/fake-llm-server.js';
 import { parsePrd } from '../../../src/prd/run.js';
-import { prdOptions } from '../../support/prd-options.js';
+import { prdOptions } from '../../support/prd-run.js';
 import { PRD, project } from './helpers.js';
 
 // Answers stream at a set pace (the compute model: generated tokens cost time and stream as generated),
