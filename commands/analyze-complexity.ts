@@ -11,6 +11,7 @@ import {
   tagFlag,
 } from './shared/plan-command.js';
 import { analysedLines } from './views/complexity-text.js';
+import { tokensPart, withoutModelNotes } from '../src/prd/summary.js';
 
 const Options = z.object({
   id: z.string().min(1).optional(),
@@ -25,22 +26,18 @@ const Options = z.object({
   ...PlanFlags,
 });
 
-const n = (x: number) => x.toLocaleString('en-US');
-
 function summary(o: AnalyzeComplexityResult): string {
   const s = o.summary;
-  const cached = s.cachedPromptTokens ? ` (${n(s.cachedPromptTokens)} cached)` : '';
   const models = o.heuristic ? 'none (heuristic scores)' : s.models.join(', ') || 'none';
-  return `analyze-complexity: ${o.analysed.length} tasks · ${o.batches} batches · ${s.llmCalls} LLM calls · ${n(s.promptTokens)} prompt tokens${cached} + ${n(s.completionTokens)} generated · ${s.cacheHits} cache hits · ${s.durationMs} ms · models: ${models} → ${o.reportPath}`;
+  return `analyze-complexity: ${o.analysed.length} tasks · ${o.batches} batches · ${s.llmCalls} LLM calls · ${tokensPart(s)} · ${s.cacheHits} cache hits · ${s.durationMs} ms · models: ${models} → ${o.reportPath}`;
 }
 
 function notices(o: AnalyzeComplexityResult): string[] {
   if (!o.heuristic) return [];
-  return [
-    `note: no model reachable: ${o.heuristic.reason}`,
-    ...(o.heuristic.hint ? [`hint: ${o.heuristic.hint}`] : []),
-    "note: scores are heuristic (from each task's text, no model); every entry's reasoning says so",
-  ];
+  return withoutModelNotes(
+    o.heuristic,
+    "scores are heuristic (from each task's text, no model); every entry's reasoning says so",
+  );
 }
 
 async function run(raw: Record<string, unknown>): Promise<void> {

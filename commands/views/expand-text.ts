@@ -1,7 +1,5 @@
 import type { ExpandResult } from '../../src/application/expand.js';
-
-const n = (x: number) => x.toLocaleString('en-US');
-const ms = (x: number) => (x < 1000 ? `${Math.round(x)} ms` : `${(x / 1000).toFixed(1)} s`);
+import { fmtMs, tokensPart, withoutModelNotes } from '../../src/prd/summary.js';
 
 /** The new subtasks, one line each, under their task. */
 export function expandLines(o: ExpandResult): string[] {
@@ -20,11 +18,11 @@ export function expandLines(o: ExpandResult): string[] {
 export function expandNotices(o: ExpandResult): string[] {
   const out: string[] = [];
   if (o.structural) {
-    out.push(`note: no model reachable: ${o.structural.reason}`);
-    if (o.structural.wouldUse) out.push(`note: would have used ${o.structural.wouldUse}`);
-    if (o.structural.hint) out.push(`hint: ${o.structural.hint}`);
     out.push(
-      "note: used the structural planner (deterministic, from each task's own details); each subtask is labelled as such in its details",
+      ...withoutModelNotes(
+        o.structural,
+        "used the structural planner (deterministic, from each task's own details); each subtask is labelled as such in its details",
+      ),
     );
   }
   if (o.report) out.push(`note: used the complexity report ${o.report} (recommended subtasks and expansion advice)`);
@@ -37,16 +35,15 @@ export function expandNotices(o: ExpandResult): string[] {
 /** The one summary line. */
 export function expandSummary(o: ExpandResult): string {
   const s = o.summary;
-  const cached = s.cachedPromptTokens ? ` (${n(s.cachedPromptTokens)} cached)` : '';
   const models = o.structural ? 'none (structural planner)' : s.models.join(', ') || 'none';
   const parts = [
     `${s.tasks} tasks`,
     `${s.subtasks} subtasks`,
     `${s.llmCalls} LLM calls`,
-    `${n(s.promptTokens)} prompt tokens${cached} + ${n(s.completionTokens)} generated`,
+    tokensPart(s),
     `${s.cacheHits} cache hits`,
     ...(s.resumedNodes ? [`${s.resumedNodes} resumed`] : []),
-    ms(s.durationMs),
+    fmtMs(s.durationMs),
     `models: ${models}`,
   ];
   return `expand: ${parts.join(' · ')} → ${o.tasksPath} [${o.tag}]`;

@@ -1,6 +1,7 @@
 import type { ParsePrdOutput } from './run.js';
 
-function fmtMs(ms: number): string {
+/** A duration as the summary lines print it: `850 ms`, `12.3 s`. */
+export function fmtMs(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
@@ -10,7 +11,7 @@ const n = (x: number) => x.toLocaleString('en-US');
  * Tokens the run sent and received: prompt tokens (of which the server took how many from its KV
  * cache, when it says) and generated tokens. Cache hits of our own answer cache cost none.
  */
-function tokensPart(s: ParsePrdOutput['summary']): string {
+export function tokensPart(s: { promptTokens: number; cachedPromptTokens?: number; completionTokens: number }): string {
   const cached = s.cachedPromptTokens ? ` (${n(s.cachedPromptTokens)} cached)` : '';
   return `${n(s.promptTokens)} prompt tokens${cached} + ${n(s.completionTokens)} generated`;
 }
@@ -38,11 +39,11 @@ export function summaryLine(o: ParsePrdOutput): string {
 export function notices(o: ParsePrdOutput): string[] {
   const out: string[] = [];
   if (o.structural) {
-    out.push(`note: no model reachable: ${o.structural.reason}`);
-    if (o.structural.wouldUse) out.push(`note: would have used ${o.structural.wouldUse}`);
-    if (o.structural.hint) out.push(`hint: ${o.structural.hint}`);
     out.push(
-      "note: used the structural planner (deterministic, from the PRD's headings and lists); each task is labelled as such in its details",
+      ...withoutModelNotes(
+        o.structural,
+        "used the structural planner (deterministic, from the PRD's headings and lists); each task is labelled as such in its details",
+      ),
     );
   }
   if (o.embedded?.length) {
@@ -61,6 +62,19 @@ export function notices(o: ParsePrdOutput): string[] {
   }
   if (o.merged.length) out.push(`note: merged ${o.merged.length} duplicate tasks across PRD sections`);
   return out;
+}
+
+/**
+ * The lines of a run that went on without a model (parse-prd's and expand's structural planner, analyze-complexity's
+ * heuristic scores): why no model was reachable, which one it would have used, the hint, then `instead`: what it did.
+ */
+export function withoutModelNotes(w: { reason: string; hint?: string; wouldUse?: string }, instead: string): string[] {
+  return [
+    `note: no model reachable: ${w.reason}`,
+    ...(w.wouldUse ? [`note: would have used ${w.wouldUse}`] : []),
+    ...(w.hint ? [`hint: ${w.hint}`] : []),
+    `note: ${instead}`,
+  ];
 }
 
 /** Plain-text task list for non-interactive output. */
