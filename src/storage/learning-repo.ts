@@ -20,6 +20,26 @@ import {
 } from './learning-plans-repo.js';
 import type { ExperienceRow, FeedbackRow, ModelCallStatsRow, ModelTotals } from './learning-rows.js';
 
+/** A model's call facts over grouped metrics rows: calls, answers, invalid answers, other failures, tokens, time. */
+const METRICS_CALL_FACTS = `count(*) AS calls, sum(ok) AS ok,
+           sum(CASE WHEN error_code = 'MODEL_OUTPUT_INVALID' THEN 1 ELSE 0 END) AS invalid,
+           sum(CASE WHEN ok = 0 AND coalesce(error_code, '') <> 'MODEL_OUTPUT_INVALID' THEN 1 ELSE 0 END) AS errors,
+           sum(prompt_tokens + completion_tokens) AS tokens, sum(duration_ms) AS duration_ms`;
+
+/** The call facts of a row with the columns METRICS_CALL_FACTS (or the stats table's sums) names. */
+function callFacts(r: Record<string, number | string | null>): ModelCallStatsRow {
+  return {
+    model: String(r.model),
+    provider: String(r.provider ?? ''),
+    calls: Number(r.calls),
+    ok: Number(r.ok),
+    invalid: Number(r.invalid),
+    errors: Number(r.errors),
+    tokens: Number(r.tokens),
+    durationMs: Number(r.duration_ms),
+  };
+}
+
 export type { Experiment, ExperimentInput, ProposalSet, RouteChoice } from './learning-plans-repo.js';
 export type { ExperienceRow, FeedbackRow, ModelCallStatsRow, ModelTotals } from './learning-rows.js';
 
@@ -190,18 +210,7 @@ export class LearningRepo<E extends ExperienceRow = any, P = any> {
          ${where.length ? `WHERE ${where.join(' AND ')}` : ''} GROUP BY s.model, s.provider ORDER BY s.model`,
       )
       .all(...args) as Record<string, number | string>[];
-    return rows.map((r) => ({
-      model: String(r.model),
-      provider: String(r.provider),
-      runs: Number(r.runs),
-      calls: Number(r.calls),
-      ok: Number(r.ok),
-      invalid: Number(r.invalid),
-      errors: Number(r.errors),
-      tokens: Number(r.tokens),
-      durationMs: Number(r.duration_ms),
-      fellBack: Number(r.fell_back),
-    }));
+    return rows.map((r) => ({ ...callFacts(r), runs: Number(r.runs), fellBack: Number(r.fell_back) }));
   }
 
   /**
@@ -212,50 +221,24 @@ export class LearningRepo<E extends ExperienceRow = any, P = any> {
   metricsTotals(taskType: string, window = 5000): ModelTotals[] {
     const rows = this.db
       .prepare(
-        `SELECT model, provider, count(DISTINCT run_id) AS runs, count(*) AS calls, sum(ok) AS ok,
-           sum(CASE WHEN error_code = 'MODEL_OUTPUT_INVALID' THEN 1 ELSE 0 END) AS invalid,
-           sum(CASE WHEN ok = 0 AND coalesce(error_code, '') <> 'MODEL_OUTPUT_INVALID' THEN 1 ELSE 0 END) AS errors,
-           sum(prompt_tokens + completion_tokens) AS tokens, sum(duration_ms) AS duration_ms
+        `SELECT model, provider, count(DISTINCT run_id) AS runs, ${METRICS_CALL_FACTS}
          FROM (SELECT * FROM metrics INDEXED BY learning_metrics_task_recent WHERE task_type = ? AND cached = 0
                AND operation IN ('chat', 'object') ORDER BY id DESC LIMIT ?)
          GROUP BY model, provider`,
       )
       .all(taskType, window) as Record<string, number | string>[];
-    return rows.map((r) => ({
-      model: String(r.model),
-      provider: String(r.provider ?? ''),
-      runs: Number(r.runs),
-      calls: Number(r.calls),
-      ok: Number(r.ok),
-      invalid: Number(r.invalid),
-      errors: Number(r.errors),
-      tokens: Number(r.tokens),
-      durationMs: Number(r.duration_ms),
-    }));
+    return rows.map((r) => ({ ...callFacts(r), runs: Number(r.runs) }));
   }
 
   /** Per-model facts of one run from the metrics ledger (fresh calls only; cache hits teach nothing new). */
   runModelStats(runId: string): ModelCallStatsRow[] {
     const rows = this.db
       .prepare(
-        `SELECT model, coalesce(provider, '') AS provider, task_type, count(*) AS calls, sum(ok) AS ok,
-           sum(CASE WHEN error_code = 'MODEL_OUTPUT_INVALID' THEN 1 ELSE 0 END) AS invalid,
-           sum(CASE WHEN ok = 0 AND coalesce(error_code, '') <> 'MODEL_OUTPUT_INVALID' THEN 1 ELSE 0 END) AS errors,
-           sum(prompt_tokens + completion_tokens) AS tokens, sum(duration_ms) AS duration_ms
+        `SELECT model, coalesce(provider, '') AS provider, task_type, ${METRICS_CALL_FACTS}
          FROM metrics WHERE run_id = ? AND cached = 0 AND operation IN ('chat', 'object') GROUP BY model, provider`,
       )
       .all(runId) as Record<string, number | string | null>[];
-    return rows.map((r) => ({
-      model: String(r.model),
-      provider: String(r.provider),
-      ...(r.task_type ? { taskType: String(r.task_type) } : {}),
-      calls: Number(r.calls),
-      ok: Number(r.ok),
-      invalid: Number(r.invalid),
-      errors: Number(r.errors),
-      tokens: Number(r.tokens),
-      durationMs: Number(r.duration_ms),
-    }));
+    return rows.map((r) => ({ ...callFacts(r), ...(r.task_type ? { taskType: String(r.task_type) } : {}) }));
   }
 
   /** Failed calls per model and error code in the metrics ledger (timeouts, HTTP errors…). */
