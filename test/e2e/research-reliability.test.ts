@@ -1,10 +1,11 @@
-import { spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startCli, tempProject } from '../support/cli.js';
+import { expectOneErrorLine } from '../support/expect-error.js';
 import { startFakeServer, type FakeServer } from '../support/fake-llm-server.js';
+import { researchDocs, untilCovered, vectorCoverage } from '../support/research-kb.js';
 
 // Concurrent, killed and interrupted `research add` runs through the real CLI, against a fake
 // Ollama whose embeddings take a little while (so the runs overlap and can be caught mid-way).
@@ -19,58 +20,13 @@ afterAll(async () => {
   await slow.close();
 });
 
-const docs = (folder: string, files: number, sections: number) =>
-  Object.fromEntries(
-    Array.from({ length: files }, (_, f) => [
-      `${folder}/doc-${f}.md`,
-      Array.from(
-        { length: sections },
-        (_, s) => `## ${folder} ${f}.${s}\n\nThe ${folder} zebra number ${f * 100 + s}.\n`,
-      ).join('\n'),
-    ]),
-  );
+const docs = (folder: string, files: number, sections: number) => researchDocs(folder, files, sections, 'zebra');
 const project = (files: Record<string, string>) =>
   tempProject({ '.taskmaster/config.json': JSON.stringify({ local: { embeddingBatchSize: 2 } }), ...files });
 const env = (s = server) => ({ OLLAMA_HOST: s.url });
 
 /** A run of the CLI against server `s`, to be signalled mid-way or run beside others. */
 const start = (args: string[], cwd: string, s = server) => startCli(args, { cwd, env: env(s), timeoutMs: 180_000 });
-
-// What the knowledge base holds: chunks, vectors, chunks without one, sketches, open claims.
-function coverage(cwd: string) {
-  const db = new Database(join(cwd, '.taskmaster', 'local.db'), { readonly: true, fileMustExist: true });
-  try {
-    const chunks = (db.prepare('SELECT count(*) AS n FROM research_chunks').get() as { n: number }).n;
-    const set = db.prepare('SELECT name, vectors FROM research_vec_tables').get() as
-      | { name: string; vectors: number }
-      | undefined;
-    if (!set) return { chunks, vectors: 0, missing: chunks, sketchRows: 0, claims: 0 };
-    const missing = (
-      db
-        .prepare(
-          `SELECT count(*) AS n FROM research_chunks c WHERE NOT EXISTS (SELECT 1 FROM ${set.name}_vectors v WHERE v.chunk_id = c.id)`,
-        )
-        .get() as { n: number }
-    ).n;
-    const rows = (db.prepare(`SELECT count(*) AS n FROM ${set.name}_vectors`).get() as { n: number }).n;
-    const sketchRows = (db.prepare(`SELECT count(*) AS n FROM ${set.name}_sketch_rowids`).get() as { n: number }).n;
-    const claims = (db.prepare('SELECT count(*) AS n FROM research_embed_claims').get() as { n: number }).n;
-    return { chunks, vectors: rows, counter: set.vectors, missing, sketchRows, claims };
-  } finally {
-    db.close();
-  }
-}
-
-async function untilSomeVectors(cwd: string, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 2000 && child.exitCode === null; i++) {
-    await new Promise((r) => setTimeout(r, 20));
-    try {
-      if (existsSync(join(cwd, '.taskmaster', 'local.db')) && coverage(cwd).vectors > 0) return;
-    } catch {
-      // the database is still being created
-    }
-  }
-}
 
 describe('research add under concurrency, kill -9 and Ctrl-C', () => {
   // The offline embedder here: under a loaded machine, model discovery in 10 fresh processes can time out and
@@ -98,9 +54,10 @@ describe('research add under concurrency, kill -9 and Ctrl-C', () => {
         const errors = r.stderr.split('\n').filter((l) => l && !l.startsWith('note:'));
         expect({ code: r.code, errors }).toEqual({ code: 0, errors: [] });
       }
-      const c = coverage(cwd);
+      const c = vectorCoverage(cwd);
       expect(c).toEqual({
         chunks: c.chunks,
+        sets: 1,
         vectors: c.chunks,
         counter: c.chunks,
         missing: 0,
@@ -115,32 +72,33 @@ describe('research add under concurrency, kill -9 and Ctrl-C', () => {
     const cwd = project(Object.assign({}, ...folders.map((f) => docs(f, 3, 10))));
     for (const f of folders) {
       const run = start(['research', 'add', f], cwd, slow);
-      await untilSomeVectors(cwd, run.child);
+      await untilCovered(cwd, run.child);
       run.child.kill('SIGKILL');
       expect((await run.done).signal).toBe('SIGKILL');
     }
-    expect(coverage(cwd).missing).toBeGreaterThan(0);
+    expect(vectorCoverage(cwd).missing).toBeGreaterThan(0);
     const rerun = await runCli(['research', 'add', ...folders], { cwd, env: env() });
     expect(rerun.code).toBe(0);
     expect(rerun.stdout).toMatch(/took over \d+ chunks an interrupted run had claimed/);
-    const c = coverage(cwd);
+    const c = vectorCoverage(cwd);
     expect(c).toMatchObject({ chunks: c.vectors, missing: 0, sketchRows: c.vectors, claims: 0 });
   }, 120_000);
 
   it('Ctrl-C during add exits 130 saying what was kept; nothing stays claimed', async () => {
     const cwd = project(docs('docs', 4, 6));
     const run = start(['research', 'add', 'docs'], cwd, slow);
-    await untilSomeVectors(cwd, run.child);
+    await untilCovered(cwd, run.child);
     run.child.kill('SIGINT');
-    const r = await run.done;
-    expect(r.code).toBe(130);
-    expect(r.stderr).toMatch(
-      /^error: interrupted: kept 4 new or changed sources \(\d+ chunks, \d+ vectors? stored; \d+ chunks? waits? for a vector\)\nhint: run the same `research add` again/,
-    );
-    expect(coverage(cwd).claims).toBe(0);
+    expectOneErrorLine(await run.done, {
+      code: 130,
+      match:
+        /^error: interrupted: kept 4 new or changed sources \(\d+ chunks, \d+ vectors? stored; \d+ chunks? waits? for a vector\)$/,
+      hint: /^hint: run the same `research add` again/,
+    });
+    expect(vectorCoverage(cwd).claims).toBe(0);
     const again = await runCli(['research', 'add', 'docs'], { cwd, env: env() });
     expect(again.stdout).toMatch(/added 0, updated 0, unchanged 4/);
-    expect(coverage(cwd).missing).toBe(0);
+    expect(vectorCoverage(cwd).missing).toBe(0);
   }, 120_000);
 
   it('refuses a FIFO given by name at once (exit 2, one line, nothing written); one inside a folder is skipped', async () => {
