@@ -8,20 +8,7 @@ import type { ServerResponse } from 'node:http';
 import { pieces, sleep } from './http.js';
 import { Engine, type Slot, type Waiter } from './slots.js';
 import { commonPrefix, renderChat, tokenCount, tokenize } from './tokens.js';
-import type { ComputeOptions, RequestRecord, SlotInfo, TokenStats } from './types.js';
-
-/** What one generation reports (Ollama's, llama.cpp's and OpenAI's counters are derived from it). */
-export interface RunUsage {
-  slot: number | null;
-  promptTokens: number;
-  cachedTokens: number;
-  evaluatedTokens: number;
-  generatedTokens: number;
-  queuedMs: number;
-  loadMs: number;
-  prefillMs: number;
-  decodeMs: number;
-}
+import type { ComputeOptions, RequestRecord, RunUsage, SlotInfo, TokenStats } from './types.js';
 
 export interface RunInput {
   path: string;

@@ -5,11 +5,10 @@
  * `prompt_tokens_details.cached_tokens`), and llama.cpp's 503 while its model loads. Capacity
  * endpoints report the compute model's real slots and queue unless told to lie (`lieCapacity`).
  */
-import type { RunUsage } from './compute.js';
 import { sendJson, sendText } from './http.js';
 import { serverLoading } from './loading.js';
 import type { Core, RouteCtx } from './route.js';
-import type { Flavor } from './types.js';
+import type { Flavor, RunUsage } from './types.js';
 
 const LLAMA_TYPES: Record<number, string> = {
   400: 'invalid_request_error',

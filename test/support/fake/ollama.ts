@@ -1,5 +1,4 @@
 import { planAnswer, findModel, sameModel } from './answers.js';
-import type { RunUsage } from './compute.js';
 import { blobRoute, createModel } from './create.js';
 import { sendJson, sendText, writeFrame } from './http.js';
 import { ensureLoaded, unload } from './loading.js';
@@ -7,7 +6,7 @@ import { embedText } from './rng.js';
 import { contentText, type Core, type RouteCtx } from './route.js';
 import { holdHeaders, streamDeltas, whenReady } from './stream.js';
 import { tokenCount } from './tokens.js';
-import type { FakeModel, Planned } from './types.js';
+import type { FakeModel, Planned, RunUsage } from './types.js';
 
 const MS = 1_000_000; // durations on the wire are nanoseconds
 

@@ -119,11 +119,8 @@ export interface CapacityReport {
   malformed?: boolean;
 }
 
-/** One chat request as the compute model saw it. */
-export interface RequestRecord {
-  id: number;
-  path: string;
-  model: string;
+/** What one generation reports (Ollama's, llama.cpp's and OpenAI's counters are derived from it). */
+export interface RunUsage {
   /** Slot that ran it (null without a compute model). */
   slot: number | null;
   promptTokens: number;
@@ -136,6 +133,13 @@ export interface RequestRecord {
   loadMs: number;
   prefillMs: number;
   decodeMs: number;
+}
+
+/** One chat request as the compute model saw it. */
+export interface RequestRecord extends RunUsage {
+  id: number;
+  path: string;
+  model: string;
   start: number;
   end: number;
   /** The client went away before the answer was complete. */
