@@ -3,6 +3,11 @@
  * a Zipf-like vocabulary, topics of 400 words, chunks of ~50 words, 70% from their file's topic.
  * Deterministic for a seed. Queries are a few longer words of a random chunk.
  */
+import { offlineEmbedOne } from '../../src/research/offline-embedder.js';
+import { embedText } from '../../src/research/text.js';
+import type { VectorIndex } from '../../src/research/vector-index.js';
+import type { ResearchRepo } from '../../src/storage/research-repo.js';
+import type { VecSet } from '../../src/storage/research-vector-repo.js';
 import { mulberry32 } from '../../src/util/rng.js';
 
 export interface GeneratedCorpus {
@@ -51,4 +56,23 @@ export function generateCorpus(chunks: number, queries: number, seed = 42): Gene
       .join(' ');
   });
   return { files, queries: qs };
+}
+
+/** Stores generated file `f` as source doc-<f>.md with its chunks' offline vectors in `set`; returns the set as maintained after. */
+export function indexCorpusFile(
+  repo: ResearchRepo,
+  index: VectorIndex,
+  set: VecSet,
+  f: number,
+  file: [string, string][],
+): VecSet {
+  const { chunkIds } = repo.replaceSource(
+    { source: `doc-${f}.md`, kind: 'file', hash: `h${f}`, bytes: 1 },
+    file.map(([h, t], i) => ({ ord: i, startLine: i, endLine: i, heading: h, text: t })),
+  );
+  index.insert(
+    set,
+    file.map(([h, t], i) => ({ chunkId: chunkIds[i]!, vector: offlineEmbedOne(embedText(h, t)) })),
+  );
+  return index.maintain(set);
 }

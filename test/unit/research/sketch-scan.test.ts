@@ -7,14 +7,13 @@ import { HAMMING_WASM } from '../../../src/research/hamming-wasm.js';
 import { offlineEmbedOne } from '../../../src/research/offline-embedder.js';
 import { hammingDistances, sketchWords } from '../../../src/research/quantizer.js';
 import { SketchScan } from '../../../src/research/sketch-scan.js';
-import { embedText } from '../../../src/research/text.js';
 import { VectorIndex } from '../../../src/research/vector-index.js';
 import { openDatabase, type DB } from '../../../src/storage/db.js';
 import { ResearchRepo } from '../../../src/storage/research-repo.js';
 import { ResearchSketchChunks, type SketchBlock } from '../../../src/storage/research-sketch-chunks.js';
 import { ResearchVectorRepo, type VecSet } from '../../../src/storage/research-vector-repo.js';
 import { mulberry32 } from '../../../src/util/rng.js';
-import { generateCorpus } from '../../support/research-corpus.js';
+import { generateCorpus, indexCorpusFile } from '../../support/research-corpus.js';
 
 // Blocks as sqlite-vec lays them out: `size` slots, a validity bitmap, int64 rowids, sketches.
 function block(size: number, bytes: number, rows: { slot: number; id: number; sketch: Uint8Array }[]): SketchBlock {
@@ -152,15 +151,7 @@ describe('VectorIndex: the in-memory scan over a real database', () => {
   let set: VecSet;
 
   function addFile(index: VectorIndex, f: number, file: [string, string][]) {
-    const { chunkIds } = repo.replaceSource(
-      { source: `doc-${f}.md`, kind: 'file', hash: `h${f}`, bytes: 1 },
-      file.map(([h, t], i) => ({ ord: i, startLine: i, endLine: i, heading: h, text: t })),
-    );
-    index.insert(
-      set,
-      file.map(([h, t], i) => ({ chunkId: chunkIds[i]!, vector: offlineEmbedOne(embedText(h, t)) })),
-    );
-    set = index.maintain(set);
+    set = indexCorpusFile(repo, index, set, f, file);
   }
 
   beforeAll(() => {

@@ -5,8 +5,7 @@ import { ResearchVectorRepo, type VecSet } from '../../../src/storage/research-v
 import { offlineEmbedOne } from '../../../src/research/offline-embedder.js';
 import { VectorIndex } from '../../../src/research/vector-index.js';
 import { Sketcher } from '../../../src/research/quantizer.js';
-import { embedText } from '../../../src/research/text.js';
-import { generateCorpus } from '../../support/research-corpus.js';
+import { generateCorpus, indexCorpusFile } from '../../support/research-corpus.js';
 
 // The real repository, counting the scans, so a test can tell the two-stage path ran (and how
 // often a radius was widened); `probeOverride` replaces the probe sample's sketches.
@@ -40,15 +39,7 @@ beforeAll(() => {
   const index = new VectorIndex(vectors, { probeTarget: 256 });
   set = index.ensure('offline-hash-384', 384, []);
   corpus.files.forEach((file, f) => {
-    const { chunkIds } = repo.replaceSource(
-      { source: `doc-${f}.md`, kind: 'file', hash: `h${f}`, bytes: 1 },
-      file.map(([h, t], i) => ({ ord: i, startLine: i, endLine: i, heading: h, text: t })),
-    );
-    index.insert(
-      set,
-      file.map(([h, t], i) => ({ chunkId: chunkIds[i]!, vector: offlineEmbedOne(embedText(h, t)) })),
-    );
-    set = index.maintain(set);
+    set = indexCorpusFile(repo, index, set, f, file);
   });
 });
 afterAll(() => db.close());
