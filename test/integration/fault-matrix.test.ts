@@ -1,6 +1,5 @@
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openResearch } from '../../src/application/open-research.js';
@@ -13,6 +12,7 @@ import { FailureRecoverySystem } from '../../src/recovery/system.js';
 import type { RecoveryStatus } from '../../src/recovery/types.js';
 import { readTasksFile } from '../../src/taskmaster/tasks-file.js';
 import { replayEvidence, sumStatus } from './support/recovery-evidence.js';
+import { tempProject } from '../support/cli.js';
 import { startFakeServer, type FakeServer, type FaultKind } from '../support/fake-llm-server.js';
 
 const PRD = `# Notes app\n\n## Accounts\nUsers sign up with email and password.\n\n## Notes\nUsers write, tag and search short notes.\n\n## Sync\nNotes sync between devices.\n`;
@@ -50,18 +50,13 @@ afterAll(() => {
   return fake.close();
 });
 
-function tempRoot(): string {
-  const root = mkdtempSync(join(tmpdir(), 'tml-faults-'));
-  mkdirSync(join(root, '.taskmaster'), { recursive: true });
-  writeFileSync(
-    join(root, '.taskmaster', 'config.json'),
-    JSON.stringify({
+const tempRoot = (): string =>
+  tempProject({
+    '.taskmaster/config.json': JSON.stringify({
       models: { main: { provider: 'ollama', modelId: 'llama3.2' } },
       local: { retries: 2, timeouts: { requestMs: 1500, idleMs: 700, probeMs: 1000 } },
     }),
-  );
-  return root;
-}
+  });
 
 const label = (f: FaultKind) => (f.kind === 'status' ? `status ${f.status}` : f.kind);
 

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { tempProject } from '../../support/cli.js';
 import { startFakeServer, type FakeServer } from '../../support/fake-llm-server.js';
+import { NO_SERVER } from '../../support/fake-server-fixture.js';
 import { openProject } from '../../../src/application/project.js';
 import { learningEngine } from '../../../src/application/learning.js';
 import { LearningRepo } from '../../../src/storage/learning-repo.js';
@@ -22,17 +21,10 @@ afterAll(async () => {
 });
 
 function project(url: string) {
-  const root = mkdtempSync(join(tmpdir(), 'tml-learn-meta-'));
-  mkdirSync(join(root, '.taskmaster'), { recursive: true });
-  writeFileSync(
-    join(root, '.taskmaster/config.json'),
-    JSON.stringify({ models: { main: { provider: 'ollama', modelId: 'alpha:latest' } } }),
-  );
-  return openProject({
-    cwd: root,
-    env: { OLLAMA_HOST: url, LM_STUDIO_HOST: 'http://127.0.0.1:9', LOCAL_AI_HOST: 'http://127.0.0.1:9' },
-    backoffMs: 1,
+  const root = tempProject({
+    '.taskmaster/config.json': JSON.stringify({ models: { main: { provider: 'ollama', modelId: 'alpha:latest' } } }),
   });
+  return openProject({ cwd: root, env: { ...NO_SERVER, OLLAMA_HOST: url }, backoffMs: 1 });
 }
 
 describe('meta-analysis by the local model', () => {
@@ -102,12 +94,7 @@ describe('meta-analysis by the local model', () => {
 
 describe('roles left to defaults', () => {
   it('judges the model the catalog really uses for an unconfigured main role', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'tml-learn-default-'));
-    mkdirSync(join(root, '.taskmaster'), { recursive: true });
-    const p = openProject({
-      cwd: root,
-      env: { OLLAMA_HOST: server.url, LM_STUDIO_HOST: 'http://127.0.0.1:9', LOCAL_AI_HOST: 'http://127.0.0.1:9' },
-    });
+    const p = openProject({ cwd: tempProject(), env: { ...NO_SERVER, OLLAMA_HOST: server.url } });
     const repo = new LearningRepo(p.db());
     // alpha is the first discovered chat model, so it is the default main model.
     for (let i = 0; i < 3; i++) repo.insert(prdExp([stat('alpha:latest', 1, 5), stat('beta:latest', 4, 0)]), []);

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempProject } from '../../support/cli.js';
 import { startFakeServer, type FakeServer } from '../../support/fake-llm-server.js';
+import { NO_SERVER } from '../../support/fake-server-fixture.js';
 import { openProject } from '../../../src/application/project.js';
 import { learningEngine } from '../../../src/application/learning.js';
 import { writtenTasks } from '../../../src/learning/record-run.js';
@@ -28,20 +29,14 @@ afterAll(async () => {
   await server.close();
 });
 
-function tempRoot(local: Record<string, unknown> = {}) {
-  const root = mkdtempSync(join(tmpdir(), 'tml-learn-int-'));
-  mkdirSync(join(root, '.taskmaster'), { recursive: true });
-  writeFileSync(
-    join(root, '.taskmaster/config.json'),
-    JSON.stringify({ models: { main: { provider: 'ollama', modelId: 'alpha:latest' } }, local }),
-  );
-  return root;
-}
-const env = () => ({
-  OLLAMA_HOST: server.url,
-  LM_STUDIO_HOST: 'http://127.0.0.1:9',
-  LOCAL_AI_HOST: 'http://127.0.0.1:9',
-});
+const tempRoot = (local: Record<string, unknown> = {}) =>
+  tempProject({
+    '.taskmaster/config.json': JSON.stringify({
+      models: { main: { provider: 'ollama', modelId: 'alpha:latest' } },
+      local,
+    }),
+  });
+const env = () => ({ ...NO_SERVER, OLLAMA_HOST: server.url });
 
 describe('recording runs and learned routing (fake server, real SQLite file)', () => {
   it('records a parse-prd run with per-model stats from the ledger and model + offline context vectors; learned routing then leads with the model that answers validly', async () => {

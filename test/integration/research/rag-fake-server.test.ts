@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { tempProject } from '../../support/cli.js';
 import { startFakeServer, type FakeServer } from '../../support/fake-llm-server.js';
+import { NO_SERVER } from '../../support/fake-server-fixture.js';
 import { openProject, type Project } from '../../../src/application/project.js';
 import { openResearch } from '../../../src/application/open-research.js';
 import { ResearchSessionRepo } from '../../../src/storage/research-session-repo.js';
@@ -16,11 +16,7 @@ const DOCS: Record<string, string> = {
 let server: FakeServer;
 let root: string;
 let projects: Project[] = [];
-const env = (url: string) => ({
-  OLLAMA_HOST: url,
-  LM_STUDIO_HOST: 'http://127.0.0.1:9',
-  LOCAL_AI_HOST: 'http://127.0.0.1:9',
-});
+const env = (url: string) => ({ ...NO_SERVER, OLLAMA_HOST: url });
 function open(url = server.url) {
   const p = openProject({ cwd: root, env: env(url), backoffMs: 1 });
   projects.push(p);
@@ -32,13 +28,7 @@ beforeAll(async () => {
 });
 afterAll(async () => server.close());
 beforeEach(() => {
-  root = mkdtempSync(join(tmpdir(), 'tml-rag-fake-'));
-  for (const [p, c] of Object.entries(DOCS)) {
-    mkdirSync(dirname(join(root, p)), { recursive: true });
-    writeFileSync(join(root, p), c);
-  }
-  mkdirSync(join(root, '.taskmaster'), { recursive: true });
-  writeFileSync(join(root, '.taskmaster', 'config.json'), JSON.stringify({ local: { embeddingBatchSize: 2 } }));
+  root = tempProject({ ...DOCS, '.taskmaster/config.json': JSON.stringify({ local: { embeddingBatchSize: 2 } }) });
   server.reset();
 });
 afterEach(() => {
