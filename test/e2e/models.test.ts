@@ -202,10 +202,9 @@ describe('models (changes)', () => {
     expect(readCfg(dir).models.main.modelId).toBe('qwen2.5-coder:7b');
     const before = readFileSync(cfgPath(dir), 'utf8');
     const bad = await runCli(['models', '--add', 'x', '--provider', 'olama', '--model', 'm'], { cwd: dir, env });
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain("error: unknown provider 'olama' for alias 'x'");
+    expectOneErrorLine(bad, { code: 2, match: /^error: unknown provider 'olama' for alias 'x'/ });
     const noModel = await runCli(['models', '--add', 'x', '--provider', 'ollama'], { cwd: dir, env });
-    expect(noModel.stderr).toContain('error: --add needs --provider and --model');
+    expectOneErrorLine(noModel, { match: /^error: --add needs --provider and --model/ });
     expect(readFileSync(cfgPath(dir), 'utf8')).toBe(before);
     expect((await runCli(['models', '--remove', 'coder'], { cwd: dir, env })).code).toBe(0);
     expect(readCfg(dir).local.registry).toEqual({});
@@ -227,8 +226,7 @@ describe('models (bad config.json)', () => {
     const dir = project(bad);
     const before = readFileSync(cfgPath(dir), 'utf8');
     const r = await runCli(['models', '--set-research', 'llama3.2'], { cwd: dir, env });
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^error: .*config\.json: models\.main\.temperature: /m);
+    expectOneErrorLine(r, { code: 2, match: /^error: .*config\.json: models\.main\.temperature: / });
     expect(readFileSync(cfgPath(dir), 'utf8')).toBe(before);
   });
 });
@@ -268,10 +266,9 @@ describe('models --export / --import', () => {
     const before = readFileSync(cfgPath(dir), 'utf8');
     writeFileSync(join(dir, 'bad-mode.json'), JSON.stringify({ local: { mode: 'SOMETIMES' } }));
     const r = await runCli(['models', '--import', 'bad-mode.json'], { cwd: dir, env });
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain("local.mode: unknown mode 'SOMETIMES'");
+    expectOneErrorLine(r, { code: 2, match: /local\.mode: unknown mode 'SOMETIMES'/ });
     const missing = await runCli(['models', '--import', 'nope.json'], { cwd: dir, env });
-    expect(missing.stderr).toMatch(/error: .*nope\.json does not exist/);
+    expectOneErrorLine(missing, { match: /^error: .*nope\.json does not exist/ });
     expect(readFileSync(cfgPath(dir), 'utf8')).toBe(before);
   });
 });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT, runCli, startCli, tempProject } from '../support/cli.js';
+import { expectOneErrorLine } from '../support/expect-error.js';
 
 const EX = join(REPO_ROOT, 'examples', 'optimize');
 
@@ -71,17 +72,16 @@ describe('optimize (CLI)', () => {
   it('rejects a bad spec naming the field, with exit code 2', async () => {
     const cwd = project({ 'bad.yaml': 'genome: {a: 1, b: 2}\nranges:\n  a: {type: int, min: 5, max: 1}\n' });
     const r = await runCli(['optimize', 'bad.yaml', '--fitness-command', './fit.sh'], { cwd });
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain('error: bad.yaml: ranges.a: inverted range: min 5 is greater than max 1');
+    expectOneErrorLine(r, {
+      code: 2,
+      match: /^error: bad\.yaml: ranges\.a: inverted range: min 5 is greater than max 1/,
+    });
     const p = await runCli(['optimize', 'spec.json', '--fitness-command', './fit.sh', '--population', '1'], { cwd });
-    expect(p.code).toBe(2);
-    expect(p.stderr).toMatch(/--population: /);
+    expectOneErrorLine(p, { code: 2, match: /--population: / });
     const q = await runCli(['optimize', '--resume', 'opt-x', '--seed', '3'], { cwd });
-    expect(q.code).toBe(2);
-    expect(q.stderr).toMatch(/--resume continues a run exactly as it started/);
+    expectOneErrorLine(q, { code: 2, match: /--resume continues a run exactly as it started/ });
     const u = await runCli(['optimize', '--resume', 'opt-missing'], { cwd });
-    expect(u.code).toBe(2);
-    expect(u.stderr).toContain('error: no optimization run opt-missing');
+    expectOneErrorLine(u, { code: 2, match: /^error: no optimization run opt-missing/ });
   });
 
   it('a command that prints no number fails the run naming the genome and reason; the run is kept', async () => {

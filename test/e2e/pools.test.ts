@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempProject } from '../support/cli.js';
 import { startFakeServers, type FakeCluster } from '../support/fake-llm-server.js';
+import { expectOneErrorLine } from '../support/expect-error.js';
 
 // A pool through the CLI: `models --add` with several --endpoint, then `models` and `health` (text and --json).
 let c: FakeCluster;
@@ -56,8 +57,7 @@ describe('pools on the command line', () => {
       cwd: dir,
       env: NOWHERE,
     });
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/^error: --capacity/m);
+    expectOneErrorLine(bad, { code: 2, match: /^error: --capacity/ });
   });
 
   it('models and health show each endpoint with its capacity and load; the dead one is said, the pool works', async () => {

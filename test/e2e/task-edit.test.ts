@@ -355,8 +355,10 @@ describe('task edits against the fake server', () => {
     const broken = TASKS.replace('"id": 4,', '"id": "four",');
     writeFileSync(join(cwd, '.taskmaster/tasks/tasks.json'), broken);
     const s = await runCli(['update', '--from', '1', '-p', 'x'], { cwd, env });
-    expect(s.code).toBe(2);
-    expect(s.stderr).toMatch(/^error: .*tasks\.json: tag "master": task at position 4 has no valid id/m);
+    expectOneErrorLine(s, {
+      code: 2,
+      match: /^error: .*tasks\.json: tag "master": task at position 4 has no valid id/,
+    });
     expect(raw(cwd)).toBe(broken);
   });
 
