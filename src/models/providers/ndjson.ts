@@ -5,49 +5,62 @@ import { ProviderError } from '../../errors.js';
  * carries many lines (a fast server, a client that fell behind) is handled in one step by the
  * caller. Bytes are decoded in streaming mode, so a line or a multibyte character split across
  * network chunks survives. A line that is not JSON is a corrupt stream and fails the call (a silent
- * skip would lose answer text).
+ * skip would lose answer text). The body is fetch's stream or node:http's (http-stream.ts).
  */
 export async function* readNdjsonBatches(
-  body: ReadableStream<Uint8Array>,
+  body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
   server: string,
   parse: (line: string) => unknown = JSON.parse,
 ): AsyncGenerator<unknown[]> {
   const decoder = new TextDecoder('utf-8');
-  const reader = body.getReader();
   let buf = '';
   const corrupt = (line: string) =>
     new ProviderError('PROVIDER_ERROR', `${server} sent a stream line that is not JSON: ${line.slice(0, 120)}`, {
       retryable: true,
       hint: 'check that the endpoint points at the model server and not at a proxy',
     });
+  // The complete lines in `buf` (all of it at the end), parsed; the lines before a corrupt one still
+  // go up (as they did one by one), then the stream fails.
+  function* take(done: boolean): Generator<unknown[]> {
+    const lines: string[] = [];
+    let from = 0;
+    let nl: number;
+    while ((nl = buf.indexOf('\n', from)) >= 0) {
+      const line = buf.slice(from, nl).trim();
+      from = nl + 1;
+      if (line) lines.push(line);
+    }
+    buf = buf.slice(from);
+    if (done && buf.trim()) lines.push(buf.trim());
+    const batch: unknown[] = [];
+    let bad: string | undefined;
+    for (const line of lines) {
+      try {
+        batch.push(parse(line));
+      } catch {
+        bad = line;
+        break;
+      }
+    }
+    if (batch.length) yield batch;
+    if (bad !== undefined) throw corrupt(bad);
+  }
+  for await (const value of body instanceof ReadableStream ? chunksOf(body) : body) {
+    buf += decoder.decode(value, { stream: true });
+    yield* take(false);
+  }
+  buf += decoder.decode();
+  yield* take(true);
+}
+
+/** A fetch body's chunks; the reader's lock is released when the caller stops. */
+async function* chunksOf(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = body.getReader();
   try {
     for (;;) {
       const { done, value } = await reader.read();
-      buf += done ? decoder.decode() : decoder.decode(value, { stream: true });
-      const lines: string[] = [];
-      let from = 0;
-      let nl: number;
-      while ((nl = buf.indexOf('\n', from)) >= 0) {
-        const line = buf.slice(from, nl).trim();
-        from = nl + 1;
-        if (line) lines.push(line);
-      }
-      buf = buf.slice(from);
-      if (done && buf.trim()) lines.push(buf.trim());
-      // The lines before a corrupt one still go up (as they did one by one), then the stream fails.
-      const batch: unknown[] = [];
-      let bad: string | undefined;
-      for (const line of lines) {
-        try {
-          batch.push(parse(line));
-        } catch {
-          bad = line;
-          break;
-        }
-      }
-      if (batch.length) yield batch;
-      if (bad !== undefined) throw corrupt(bad);
-      if (done) break;
+      if (done) return;
+      yield value;
     }
   } finally {
     reader.releaseLock();
@@ -55,7 +68,10 @@ export async function* readNdjsonBatches(
 }
 
 /** The objects of an NDJSON body one by one (see readNdjsonBatches). */
-export async function* readNdjson(body: ReadableStream<Uint8Array>, server: string): AsyncGenerator<unknown> {
+export async function* readNdjson(
+  body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
+  server: string,
+): AsyncGenerator<unknown> {
   for await (const batch of readNdjsonBatches(body, server)) yield* batch;
 }
 

@@ -13,6 +13,7 @@ import type {
 import { probeHealth, wireError } from './call.js';
 import { errorBodyMessage, httpError, truncatedStream } from './errors.js';
 import { fetchJson } from './http-json.js';
+import { postStream, type StreamBody } from './http-stream.js';
 import { parseChatLine, readNdjson, readNdjsonBatches } from './ndjson.js';
 import type { ProviderOptions } from './options.js';
 
@@ -75,9 +76,9 @@ export function keepAliveMs(v: string | undefined): number | undefined {
 }
 
 /**
- * Ollama through its native API, over plain fetch (no SDK: `health` stays light, and one wire
- * client serves runs, health, recovery and pulls). Chat always streams NDJSON, so a cold model load
- * never runs into Node's 300 s header timeout; `options.num_ctx` is sent so the runner is not
+ * Ollama through its native API, with no SDK (`health` stays light): plain fetch for JSON calls,
+ * node:http for streamed answers (chat, pull; http-stream.ts). Chat always streams NDJSON, so a
+ * cold model load never waits on a header timeout; `options.num_ctx` is sent so the runner is not
  * reloaded for a new context size.
  */
 export class OllamaProvider implements ModelProvider {
@@ -115,14 +116,18 @@ export class OllamaProvider implements ModelProvider {
     }
   }
 
-  /** POSTs and returns the streaming body; a non-2xx answer becomes the mapped HTTP error. */
+  /**
+   * POSTs and returns the streaming body; a non-2xx answer becomes the mapped HTTP error. Over
+   * node:http (http-stream.ts) unless the provider was given a fetch of its own.
+   */
   private async stream(path: string, body: unknown, signal: AbortSignal | undefined, model?: string) {
-    const res = await this.f(`${this.endpoint}${path}`, {
-      method: 'POST',
+    const init = {
       headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' },
       body: JSON.stringify(body),
       ...(signal ? { signal } : {}),
-    });
+    };
+    const url = `${this.endpoint}${path}`;
+    const res = this.opts.fetch ? await this.f(url, { method: 'POST', ...init }) : await postStream(url, init);
     if (!res.ok || !res.body) {
       throw httpError('ollama', this.endpoint, res.status, errorBodyMessage(await res.text()) || res.statusText, model);
     }
@@ -136,7 +141,7 @@ export class OllamaProvider implements ModelProvider {
     if (req.seed !== undefined) options.seed = req.seed;
     if (req.maxTokens !== undefined) options.num_predict = req.maxTokens;
     if (this.opts.threads) options.num_thread = this.opts.threads;
-    let body: ReadableStream<Uint8Array> | undefined;
+    let body: ReadableStream<Uint8Array> | StreamBody | undefined;
     let finished = false;
     try {
       body = await this.stream(
