@@ -27,7 +27,8 @@ const threadCpu = () => {
   }
 };
 
-// Client-side events of the chat requests (undici's diagnostics channels: created, headers in, body read).
+// Client-side events of the chat requests: created, headers in, body read. Through node:http (the Ollama
+// provider's streamed answers) or fetch (undici's diagnostics channels, for builds that used it).
 let events = [];
 const chats = new WeakSet();
 const on = (name, what) =>
@@ -38,6 +39,15 @@ const on = (name, what) =>
 on('undici:request:create', 'create');
 on('undici:request:headers', 'headers');
 on('undici:request:trailers', 'end');
+diagnostics.subscribe('http.client.request.start', ({ request }) => {
+  if (!request.path.endsWith('/api/chat')) return;
+  const mark = (what) => events.push({ t: performance.now(), what, req: request });
+  mark('create');
+  request.once('response', (res) => {
+    mark('headers');
+    res.once('end', () => mark('end'));
+  });
+});
 
 const worker = new Worker(new URL('./fake-prd-server.worker.mjs', import.meta.url), {
   workerData: {
