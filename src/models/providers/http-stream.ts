@@ -24,11 +24,35 @@ const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent
  * 2.1 ms on the same server; README, Known limits), and every answer of a run passes here. Failures
  * are Node's own (ECONNREFUSED, ECONNRESET, AbortError), which wireError maps as it maps fetch's.
  */
-export function postStream(
+export async function postStream(
   url: string,
   o: { headers: Record<string, string>; body: string; signal?: AbortSignal },
 ): Promise<StreamAnswer> {
-  const u = new URL(url);
+  // A 307/308 is followed with the same method and body, as fetch follows it (a proxy or a moved
+  // endpoint); other 3xx answers are returned as they are (fetch would turn the POST into a GET).
+  let at = new URL(url);
+  let headers = o.headers;
+  for (let hop = 0; ; hop++) {
+    const res = await postOnce(at, { ...o, headers });
+    const location = res.headers.location;
+    if ((res.statusCode !== 307 && res.statusCode !== 308) || !location || hop >= MAX_REDIRECTS) return answer(res);
+    res.resume(); // drain, so the connection goes back to the pool
+    const next = new URL(location, at);
+    if (next.protocol !== 'http:' && next.protocol !== 'https:') return answer(res);
+    // credentials never follow a redirect to another origin (fetch drops them the same way)
+    if (next.origin !== at.origin)
+      headers = Object.fromEntries(Object.entries(headers).filter(([k]) => k.toLowerCase() !== 'authorization'));
+    at = next;
+  }
+}
+
+/** Redirects followed at most, as fetch's limit. */
+const MAX_REDIRECTS = 20;
+
+function postOnce(
+  u: URL,
+  o: { headers: Record<string, string>; body: string; signal?: AbortSignal },
+): Promise<IncomingMessage> {
   const secure = u.protocol === 'https:';
   return new Promise((resolve, reject) => {
     const req = (secure ? httpsRequest : httpRequest)(
@@ -39,7 +63,7 @@ export function postStream(
         headers: { ...o.headers, 'content-length': String(Buffer.byteLength(o.body)) },
         ...(o.signal ? { signal: o.signal } : {}),
       },
-      (res) => resolve(answer(res)),
+      resolve,
     );
     req.once('error', reject);
     req.end(o.body);

@@ -94,4 +94,66 @@ describe('postStream (node:http streamed answers)', () => {
     await expect(text(a.body)).rejects.toThrow();
     await expect(post(url, ctl.signal)).rejects.toMatchObject({ name: 'AbortError' });
   });
+
+  it('follows a 307 or 308 with the same body (as fetch did), returns other redirects as they are, and stops a loop', async () => {
+    const url = await serve((res, body) => {
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      res.end(`{"echo":${body}}\n`);
+    });
+    const target = new URL(url);
+    server!.removeAllListeners('request');
+    server!.on('request', (req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        if (req.url === '/old') res.writeHead(307, { location: '/moved' }).end();
+        else if (req.url === '/moved') res.writeHead(308, { location: target.pathname }).end();
+        else if (req.url === '/found') res.writeHead(302, { location: target.pathname }).end();
+        else if (req.url === '/loop') res.writeHead(307, { location: '/loop' }).end();
+        else res.writeHead(200).end(`${req.method} ${req.url} ${body}`);
+      });
+    });
+    const at = (path: string) => new URL(path, url).href;
+    const moved = await post(at('/old'));
+    expect(moved.status).toBe(200);
+    expect(await moved.text()).toBe('POST /api/chat {"x":1}');
+    const found = await post(at('/found'));
+    expect(found.status).toBe(302);
+    await found.text();
+    const loop = await post(at('/loop'));
+    expect(loop.status).toBe(307);
+    await loop.text();
+  });
+
+  it('keeps the authorization header on its own origin and drops it on a redirect to another', async () => {
+    const seen: (string | undefined)[] = [];
+    const other = createServer((req, res) => {
+      seen.push(req.headers.authorization);
+      req.resume();
+      req.on('end', () => res.writeHead(200).end('other'));
+    });
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    const otherUrl = `http://127.0.0.1:${(other.address() as AddressInfo).port}/api/chat`;
+    try {
+      const url = await serve((res) => res.writeHead(200).end('same'));
+      server!.removeAllListeners('request');
+      server!.on('request', (req, res) => {
+        seen.push(req.headers.authorization);
+        req.resume();
+        req.on('end', () => {
+          if (req.url === '/here') res.writeHead(307, { location: '/api/chat' }).end();
+          else if (req.url === '/away') res.writeHead(307, { location: otherUrl }).end();
+          else res.writeHead(200).end('same');
+        });
+      });
+      const send = (path: string) =>
+        postStream(new URL(path, url).href, { headers: { authorization: 'Bearer k' }, body: '{}' });
+      expect(await (await send('/here')).text()).toBe('same');
+      expect(await (await send('/away')).text()).toBe('other');
+      expect(seen).toEqual(['Bearer k', 'Bearer k', 'Bearer k', undefined]);
+    } finally {
+      other.closeAllConnections();
+      await new Promise((r) => other.close(r));
+    }
+  });
 });
