@@ -7,6 +7,7 @@
 // parse-prd + expand --all on the same server when $TASK_MASTER_BIN is installed.
 // Then pipelining (issue 15) on the token-rate fake: 0.3 s per prompt, 30 tokens/s per slot, 4 slots.
 // Usage: npm run build && node bench/tokens.bench.mjs [--quick] [--rates <prefill>/<decode>] [--no-pipelining]
+//        [--pipelining-only]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -161,7 +162,8 @@ const prds = [
   ['2 KB PRD', makePrd(2048)],
   ['20 KB PRD', makePrd(20480)],
 ];
-for (const [prefill, decode] of rates) {
+const pipeliningOnly = process.argv.includes('--pipelining-only');
+for (const [prefill, decode] of pipeliningOnly ? [] : rates) {
   const fake = await startFakeServerThread({
     options: { compute: { prefillTokensPerSec: prefill, decodeTokensPerSec: decode, slots: 1 }, answers: ANSWERS },
     scriptModule: new URL('./tokens-tm-script.mjs', import.meta.url).href,
