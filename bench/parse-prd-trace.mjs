@@ -7,18 +7,12 @@
 import diagnostics from 'node:diagnostics_channel';
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { join } from 'node:path';
+import { CALLS, openBenchProject, runParsePrd, startPrdServer } from './parse-prd-setup.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { openProject } = await import(join(root, 'dist/src/application/project.js'));
-const { parsePrd } = await import(join(root, 'dist/src/prd/run.js'));
-const { PrdRepo } = await import(join(root, 'dist/src/storage/prd-repo.js'));
 const argv = process.argv.slice(2);
 const ri = argv.indexOf('--runs');
 const RUNS = ri >= 0 ? Number(argv[ri + 1]) : 3;
-const prd = readFileSync(join(root, '.taskmaster/docs/prd.txt'), 'utf8');
 const threadCpu = () => {
   try {
     return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6;
@@ -49,44 +43,18 @@ diagnostics.subscribe('http.client.request.start', ({ request }) => {
   });
 });
 
-const worker = new Worker(new URL('./fake-prd-server.worker.mjs', import.meta.url), {
-  workerData: {
-    serverModule: pathToFileURL(join(root, 'dist/test/support/fake-llm-server.js')).href,
-    latency: 100,
-    tasks: 4,
-    fan: 2,
-  },
-});
-const url = await new Promise((res) => worker.once('message', (m) => res(m.url)));
+const { worker, url } = await startPrdServer(100);
 
 async function run(concurrency) {
   const cwd = mkdtempSync(join(tmpdir(), 'tml-bench-prd-trace-'));
   mkdirSync(join(cwd, '.taskmaster'), { recursive: true });
-  const env = {
-    ...process.env,
-    OLLAMA_HOST: url,
-    LM_STUDIO_HOST: 'http://127.0.0.1:9',
-    LOCAL_AI_HOST: 'http://127.0.0.1:9',
-  };
-  const project = openProject({ cwd, env, flags: { concurrency } });
+  const project = openBenchProject(cwd, url, concurrency);
   events = [];
   const cpu0 = threadCpu();
   const t0 = performance.now();
-  const db = project.db();
+  project.db(); // opens (and creates) the database: timed apart from the run
   const dbOpen = performance.now() - t0;
-  const options = { numTasks: 0, maxDepth: 3, concurrency, requireModel: true, noCache: false, resume: false };
-  await parsePrd(
-    {
-      prd,
-      prdPath: 'prd.txt',
-      tasksPath: project.paths.tasks,
-      tag: 'master',
-      mode: 'force',
-      dryRun: false,
-      options: { ...options, complexityThreshold: 5 },
-    },
-    { api: project.api(), repo: new PrdRepo(db) },
-  );
+  await runParsePrd(project, concurrency);
   const total = performance.now() - t0;
   const cpu = threadCpu() - cpu0;
   project.close();
@@ -105,7 +73,7 @@ for (let k = 0; k < RUNS; k++) {
     chat.get(e.req)[e.what] = at(e);
   }
   const calls = [...chat.values()].sort((a, b) => a.create - b.create);
-  if (calls.length !== 13) throw new Error(`expected 13 chat calls, saw ${calls.length}`);
+  if (calls.length !== CALLS) throw new Error(`expected ${CALLS} chat calls, saw ${calls.length}`);
   const [l1, l2, l3] = [calls.slice(0, 1), calls.slice(1, 5), calls.slice(5)];
   const max = (xs, k) => Math.max(...xs.map((x) => x[k]));
   const min = (xs, k) => Math.min(...xs.map((x) => x[k]));

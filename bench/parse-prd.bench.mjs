@@ -3,80 +3,25 @@
 // and 8, compared with the ideal (critical-path calls x latency); then the same run again (0 LLM calls expected).
 // Fan-out: 1 PRD call -> 4 tasks -> 2 subtasks each -> 2 sub-subtasks each (max-depth 3): 13 calls, critical path 3.
 // Usage: npm run build && node bench/parse-prd.bench.mjs [--latency 100]
-import { mkdtempSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { openProject } = await import(join(root, 'dist/src/application/project.js'));
-const { parsePrd } = await import(join(root, 'dist/src/prd/run.js'));
-const { PrdRepo } = await import(join(root, 'dist/src/storage/prd-repo.js'));
+import { join } from 'node:path';
+import { CALLS, DEPTH, FAN, openBenchProject, runParsePrd, startPrdServer, TASKS } from './parse-prd-setup.mjs';
 
 const argv = process.argv.slice(2);
 const li = argv.indexOf('--latency');
 const LATENCY = li >= 0 ? Number(argv[li + 1]) : 100;
-const TASKS = 4;
-const FAN = 2;
-const DEPTH = 3;
-const CALLS = 1 + TASKS + TASKS * FAN;
 const CRITICAL = DEPTH;
-const prd = readFileSync(join(root, '.taskmaster/docs/prd.txt'), 'utf8');
 
 // The fake server runs in a worker thread (see fake-prd-server.worker.mjs).
-const worker = new Worker(new URL('./fake-prd-server.worker.mjs', import.meta.url), {
-  workerData: {
-    serverModule: pathToFileURL(join(root, 'dist/test/support/fake-llm-server.js')).href,
-    latency: LATENCY,
-    tasks: TASKS,
-    fan: FAN,
-  },
-});
-const ask = (msg, key) =>
-  new Promise((res) => {
-    const on = (m) => {
-      if (key in m) {
-        worker.off('message', on);
-        res(m[key]);
-      }
-    };
-    worker.on('message', on);
-    if (msg) worker.postMessage(msg);
-  });
-const server = { url: await ask(undefined, 'url') };
+const { worker, ask, url } = await startPrdServer(LATENCY);
 const chatCount = async () => (await ask('counts', 'counts'))['/api/chat'] ?? 0;
 
 async function once(concurrency, cwd) {
-  const env = {
-    ...process.env,
-    OLLAMA_HOST: server.url,
-    LM_STUDIO_HOST: 'http://127.0.0.1:9',
-    LOCAL_AI_HOST: 'http://127.0.0.1:9',
-  };
-  const project = openProject({ cwd, env, flags: { concurrency } });
+  const project = openBenchProject(cwd, url, concurrency);
   const before = await chatCount();
   const t0 = performance.now();
-  const out = await parsePrd(
-    {
-      prd,
-      prdPath: 'prd.txt',
-      tasksPath: project.paths.tasks,
-      tag: 'master',
-      mode: 'force',
-      dryRun: false,
-      options: {
-        numTasks: 0,
-        maxDepth: DEPTH,
-        concurrency,
-        requireModel: true,
-        noCache: false,
-        resume: false,
-        complexityThreshold: 5,
-      },
-    },
-    { api: project.api(), repo: new PrdRepo(project.db()) },
-  );
+  const out = await runParsePrd(project, concurrency);
   const wall = performance.now() - t0;
   project.close();
   return { wall, calls: (await chatCount()) - before, out };
