@@ -99,11 +99,6 @@ export class ResearchRepo {
     ).map((r) => r.id);
   }
 
-  /** Changes when another connection commits a write (SQLite's PRAGMA data_version). */
-  dataVersion(): number {
-    return this.db.pragma('data_version', { simple: true }) as number;
-  }
-
   /** Whether the knowledge base has any chunk (without counting them all). */
   hasChunks(): boolean {
     return this.db.prepare('SELECT 1 FROM research_chunks LIMIT 1').get() !== undefined;
